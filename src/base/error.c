@@ -1,0 +1,41 @@
+#include "base/error.h"
+
+#include <string.h>
+
+static const char *const error_messages[] = {
+	[-ERR_FORMAT - ERR_FIRST] = "invalid format",
+	[-ERR_TRUNCATED - ERR_FIRST] = "truncated data",
+	[-ERR_TRAILING - ERR_FIRST] = "unexpected trailing data",
+	[-ERR_BASE64 - ERR_FIRST] = "invalid base64 in key",
+	[-ERR_KEY_TYPE_UNKNOWN - ERR_FIRST] = "unknown key type",
+	[-ERR_KEY_TYPE_MISMATCH - ERR_FIRST] = "key type name does not match the key data",
+	[-ERR_SSH1_KEY - ERR_FIRST] = "SSH protocol 1 key, not supported",
+	[-ERR_PASSPHRASE_WRONG - ERR_FIRST] = "incorrect passphrase supplied to decrypt private key",
+	[-ERR_PASSPHRASE_NEEDED - ERR_FIRST] = "private key is encrypted and no passphrase was given",
+	[-ERR_CIPHER_UNKNOWN - ERR_FIRST] = "unknown or unsupported cipher",
+	[-ERR_KDF_UNKNOWN - ERR_FIRST] = "unknown or unsupported key derivation function",
+	[-ERR_CRYPTO - ERR_FIRST] = "error in the crypto library",
+	[-ERR_KEY_SIZE - ERR_FIRST] = "key size out of range",
+	[-ERR_TOO_LARGE - ERR_FIRST] = "input too large",
+	[-ERR_LINE_TOO_LONG - ERR_FIRST] = "line too long",
+	[-ERR_NOT_A_KEY - ERR_FIRST] = "not a key",
+	[-ERR_KEY_MISMATCH - ERR_FIRST] = "public and private key do not match",
+	[-ERR_MULTIPLE_KEYS - ERR_FIRST] = "more than one key in the file",
+	[-ERR_NUL_BYTE - ERR_FIRST] = "NUL byte in text",
+	[-ERR_MARKER_UNKNOWN - ERR_FIRST] = "unknown marker (expected @cert-authority or @revoked)",
+	[-ERR_OPTIONS - ERR_FIRST] = "malformed key options",
+	[-ERR_NO_HOSTS - ERR_FIRST] = "missing host patterns",
+	[-ERR_KEY_TYPE_UNSUPPORTED - ERR_FIRST] = "key type not supported for this operation",
+	[-ERR_BITS - ERR_FIRST] = "invalid key size for this key type",
+};
+
+const char *error_to_string(int err)
+{
+	if (err < ERR_FIRST * -1 && err > ERR_LAST) {
+		const char *msg = error_messages[-err - ERR_FIRST];
+		return msg ? msg : "unknown error";
+	}
+	if (err < 0 && err > -4096)
+		return strerror(-err);
+	return "unknown error";
+}

@@ -1,0 +1,41 @@
+#include "base/text_lines.h"
+
+#include <string.h>
+
+void line_iter_init(struct line_iter *it, const char *data, size_t len)
+{
+	it->data = data;
+	it->len = len;
+	it->off = 0;
+	it->lineno = 0;
+}
+
+bool line_iter_next(struct line_iter *it, const char **ret_line, size_t *ret_len,
+		    bool *ret_has_newline)
+{
+	if (it->off >= it->len)
+		return false;
+	const char *start = it->data + it->off;
+	size_t left = it->len - it->off;
+	const char *nl = memchr(start, '\n', left);
+	size_t len = nl ? (size_t)(nl - start) : left;
+	it->off += len + (nl ? 1 : 0);
+	it->lineno++;
+	*ret_line = start;
+	*ret_len = len;
+	if (ret_has_newline)
+		*ret_has_newline = nl != NULL;
+	return true;
+}
+
+size_t line_strip_cr(const char *line, size_t len)
+{
+	while (len > 0 && line[len - 1] == '\r')
+		len--;
+	return len;
+}
+
+bool is_blank_char(char c)
+{
+	return c == ' ' || c == '\t';
+}

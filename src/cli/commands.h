@@ -1,0 +1,44 @@
+/* The command table (after git's): one entry per `sshkeyctl COMMAND`, one file per command
+ * (cmd_NAME.c) holding its options, its help text and its run function. Only src/cli
+ * prints, reads the terminal or exits. */
+#ifndef SSHKEYCTL_CLI_COMMANDS_H
+#define SSHKEYCTL_CLI_COMMANDS_H
+
+/* Exit statuses, documented in sshkeyctl(1); stable. */
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,       /* the command failed */
+	EXIT_USAGE = 2,      /* bad options or arguments */
+	EXIT_PARTIAL = 3,    /* some hosts or files failed, others succeeded */
+	EXIT_PASSPHRASE = 4, /* a passphrase was wrong or none could be obtained */
+};
+
+struct command {
+	const char *name;
+	const char *summary; /* one line for `sshkeyctl --help` */
+	const char *usage;   /* synopsis line(s) */
+	const char *help;    /* option list, shown by COMMAND --help and help COMMAND */
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct command command_keygen;
+extern const struct command command_show;
+extern const struct command command_passwd;
+extern const struct command command_help;
+
+/* NULL-terminated table in the order --help lists them */
+extern const struct command *const commands[];
+
+const struct command *command_find(const char *name);
+void command_print_help(const struct command *cmd);
+/* "sshkeyctl: " + message on stderr */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* usage error: message, the command's usage line, and EXIT_USAGE */
+int cli_usage_error(const struct command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Map a library error to the exit status it deserves. */
+int exit_status_for_error(int err);
+/* Whole-number option value within [min, max]. */
+int parse_unsigned_option(const char *text, unsigned min, unsigned max, unsigned *ret);
+
+#endif

@@ -1,0 +1,53 @@
+/* sshkeyctl: set up, prove and keep SSH key logins. Entry point and dispatch. */
+#include <openssl/err.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "config.h"
+
+static void print_main_help(void)
+{
+	printf("usage: sshkeyctl [--version] [--help] COMMAND [ARGS...]\n\n"
+	       "Create, install and prove SSH key logins.\n\ncommands:\n");
+	for (size_t i = 0; commands[i]; i++)
+		printf("  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	printf("\n'sshkeyctl help COMMAND' or 'sshkeyctl COMMAND --help' shows a command's options.\n"
+	       "Exit status: 0 success, 1 failure, 2 usage error, 3 some hosts or files failed,\n"
+	       "4 wrong or missing passphrase. See sshkeyctl(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_main_help();
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_main_help();
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("sshkeyctl %s\n", SSHKEYCTL_VERSION);
+		return EXIT_OK;
+	}
+	const struct command *cmd = command_find(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "sshkeyctl: '%s' is not a command. See 'sshkeyctl --help'.\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help")) {
+			command_print_help(cmd);
+			return EXIT_OK;
+		}
+	}
+	int status = cmd->run(argc - 1, argv + 1);
+	if (fflush(stdout) != 0 && status == EXIT_OK) {
+		perror("sshkeyctl: standard output");
+		status = EXIT_FAIL;
+	}
+	return status;
+}

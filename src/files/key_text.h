@@ -1,0 +1,30 @@
+/* Pieces shared by the parsers of text files that hold key lines (authorized_keys,
+ * known_hosts, public key files): the line checks, blanks, quoted words, and the
+ * "type base64 [comment]" tail that every such line ends with. Internal to src/files. */
+#ifndef SSHKEYCTL_FILES_KEY_TEXT_H
+#define SSHKEYCTL_FILES_KEY_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "files/authorized_keys.h"
+#include "keys/pubkey.h"
+
+struct key_text_line {
+	const char *line;
+	size_t len; /* without trailing '\r' */
+	bool crlf;
+	enum key_line_kind kind; /* BLANK, COMMENT, or KEY for "has content" */
+	size_t pos;              /* first non-blank byte */
+};
+
+/* ERR_LINE_TOO_LONG above max, ERR_NUL_BYTE for a NUL; t->crlf is set in every case. */
+int key_text_line_start(const char *line, size_t len, size_t max, struct key_text_line *t);
+size_t key_text_skip_blanks(const struct key_text_line *t, size_t pos);
+/* End of the word at pos: the first blank outside double quotes (\" does not end a quote). */
+size_t key_text_skip_quoted_word(const struct key_text_line *t, size_t pos);
+/* Parse "type base64" at pos and the comment after it (len 0 when none). */
+int key_text_parse_key(const struct key_text_line *t, size_t pos, struct pubkey **ret_key,
+		       struct text_span *ret_comment);
+
+#endif

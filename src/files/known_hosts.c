@@ -1,0 +1,146 @@
+#include "files/known_hosts.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base64.h"
+#include "base/error.h"
+#include "base/text_lines.h"
+#include "files/key_text.h"
+
+#define HASH_MAGIC "|1|"
+#define HASH_LEN 20 /* SHA-1: both the salt and the HMAC */
+
+/* "|1|base64(salt)|base64(hmac)", each decoding to 20 bytes */
+static int check_hashed_name(const char *s, size_t len)
+{
+	size_t m = strlen(HASH_MAGIC);
+	const char *sep = memchr(s + m, '|', len - m);
+	if (!sep)
+		return ERR_FORMAT;
+	struct dynbuf b;
+	dynbuf_init(&b, 64);
+	int r = base64_decode(&b, s + m, (size_t)(sep - s) - m);
+	if (r == 0 && b.len != HASH_LEN)
+		r = ERR_FORMAT;
+	dynbuf_reset(&b);
+	if (r == 0)
+		r = base64_decode(&b, sep + 1, len - (size_t)(sep + 1 - s));
+	if (r == 0 && b.len != HASH_LEN)
+		r = ERR_FORMAT;
+	dynbuf_free(&b);
+	return r < 0 ? ERR_FORMAT : 0;
+}
+
+static int parse_marker(const char *s, size_t len, enum known_hosts_marker *ret)
+{
+	if (len == strlen("@cert-authority") && memcmp(s, "@cert-authority", len) == 0)
+		*ret = KNOWN_HOSTS_MARKER_CERT_AUTHORITY;
+	else if (len == strlen("@revoked") && memcmp(s, "@revoked", len) == 0)
+		*ret = KNOWN_HOSTS_MARKER_REVOKED;
+	else
+		return ERR_MARKER_UNKNOWN;
+	return 0;
+}
+
+int known_hosts_parse_line(const char *line, size_t len, struct known_hosts_entry *e)
+{
+	struct key_text_line t;
+	memset(e, 0, sizeof(*e));
+	e->raw = line;
+	e->raw_len = len;
+	int r = key_text_line_start(line, len, KNOWN_HOSTS_LINE_MAX, &t);
+	e->crlf = t.crlf;
+	if (r == 0 && t.kind != KEY_LINE_KEY) {
+		e->kind = t.kind;
+		return 0;
+	}
+	size_t pos = t.pos, end;
+	if (r == 0 && line[pos] == '@') {
+		for (end = pos; end < t.len && !is_blank_char(line[end]); end++)
+			;
+		r = parse_marker(line + pos, end - pos, &e->marker);
+		pos = key_text_skip_blanks(&t, end);
+	}
+	if (r == 0) {
+		for (end = pos; end < t.len && !is_blank_char(line[end]); end++)
+			;
+		e->hosts.off = pos;
+		e->hosts.len = end - pos;
+		if (e->hosts.len == 0)
+			r = ERR_NO_HOSTS;
+	}
+	if (r == 0 && e->hosts.len >= strlen(HASH_MAGIC) &&
+	    memcmp(line + pos, HASH_MAGIC, strlen(HASH_MAGIC)) == 0) {
+		e->hashed = true;
+		r = check_hashed_name(line + pos, e->hosts.len);
+	}
+	if (r == 0)
+		r = key_text_parse_key(&t, key_text_skip_blanks(&t, end), &e->key, &e->comment);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		e->kind = KEY_LINE_INVALID;
+		e->error = r;
+		return 0;
+	}
+	e->kind = KEY_LINE_KEY;
+	return 0;
+}
+
+void known_hosts_entry_clear(struct known_hosts_entry *e)
+{
+	pubkey_free(e->key);
+	e->key = NULL;
+}
+
+int known_hosts_parse(const char *data, size_t len, struct known_hosts **ret)
+{
+	if (len > KNOWN_HOSTS_FILE_MAX)
+		return ERR_TOO_LARGE;
+	struct known_hosts *kh = calloc(1, sizeof(*kh));
+	if (!kh)
+		return -ENOMEM;
+	size_t alloc = 0;
+	struct line_iter it;
+	const char *line;
+	size_t line_len;
+	bool nl;
+	int r = 0;
+	line_iter_init(&it, data, len);
+	while (line_iter_next(&it, &line, &line_len, &nl)) {
+		if (kh->n_entries == alloc) {
+			size_t n = alloc ? alloc * 2 : 16;
+			void *p = realloc(kh->entries, n * sizeof(*kh->entries));
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			kh->entries = p;
+			alloc = n;
+		}
+		struct known_hosts_entry *e = &kh->entries[kh->n_entries];
+		if ((r = known_hosts_parse_line(line, line_len, e)) < 0)
+			break;
+		e->lineno = it.lineno;
+		e->has_newline = nl;
+		kh->n_entries++;
+	}
+	if (r < 0) {
+		known_hosts_free(kh);
+		return r;
+	}
+	*ret = kh;
+	return 0;
+}
+
+void known_hosts_free(struct known_hosts *kh)
+{
+	if (!kh)
+		return;
+	for (size_t i = 0; i < kh->n_entries; i++)
+		known_hosts_entry_clear(&kh->entries[i]);
+	free(kh->entries);
+	free(kh);
+}

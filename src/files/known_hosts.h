@@ -1,0 +1,49 @@
+/* known_hosts files (sshd(8) SSH_KNOWN_HOSTS FILE FORMAT): one entry per line, every line's
+ * bytes kept. A key line is "[@marker] hostpatterns type base64 [comment]"; hostpatterns is
+ * a comma list with wildcards, "[host]:port", or one hashed name "|1|salt|hmac". */
+#ifndef SSHKEYCTL_FILES_KNOWN_HOSTS_H
+#define SSHKEYCTL_FILES_KNOWN_HOSTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "files/authorized_keys.h"
+#include "keys/pubkey.h"
+
+#define KNOWN_HOSTS_LINE_MAX (64 * 1024)
+#define KNOWN_HOSTS_FILE_MAX (256 * 1024 * 1024)
+
+enum known_hosts_marker {
+	KNOWN_HOSTS_MARKER_NONE,
+	KNOWN_HOSTS_MARKER_CERT_AUTHORITY,
+	KNOWN_HOSTS_MARKER_REVOKED,
+};
+
+struct known_hosts_entry {
+	unsigned long lineno;
+	const char *raw; /* without '\n' */
+	size_t raw_len;
+	bool has_newline;
+	bool crlf;
+	enum key_line_kind kind;
+	int error;
+	enum known_hosts_marker marker;
+	struct text_span hosts;
+	bool hashed;
+	struct pubkey *key;
+	struct text_span comment;
+};
+
+/* As authorized_keys_parse_line: 0 with kind/error set, negative only for -ENOMEM. */
+int known_hosts_parse_line(const char *line, size_t len, struct known_hosts_entry *entry);
+void known_hosts_entry_clear(struct known_hosts_entry *entry);
+
+struct known_hosts {
+	struct known_hosts_entry *entries;
+	size_t n_entries;
+};
+
+int known_hosts_parse(const char *data, size_t len, struct known_hosts **ret);
+void known_hosts_free(struct known_hosts *kh);
+
+#endif

@@ -1,0 +1,27 @@
+/* Key fingerprints and randomart, byte for byte as ssh-keygen prints them.
+ *
+ * The digest is taken over the plain key blob, so a certificate fingerprints as its key.
+ * SHA256 (and SHA1, SHA512) print as "SHA256:" + unpadded base64; MD5 as "MD5:" + colon
+ * separated lower-case hex.
+ */
+#ifndef SSHKEYCTL_KEYS_FINGERPRINT_H
+#define SSHKEYCTL_KEYS_FINGERPRINT_H
+
+#include "base/dynbuf.h"
+#include "keys/pubkey.h"
+
+enum fingerprint_hash {
+	FINGERPRINT_SHA256,
+	FINGERPRINT_MD5,
+	FINGERPRINT_SHA1,
+	FINGERPRINT_SHA512,
+};
+
+/* "sha256", "md5", "sha1", "sha512" (any case) as ssh-keygen -E takes them; -EINVAL else */
+int fingerprint_hash_from_name(const char *name, enum fingerprint_hash *ret);
+int fingerprint_format(const struct pubkey *key, enum fingerprint_hash hash, struct dynbuf *out);
+/* The 11-line randomart box, lines joined by '\n', no final newline. */
+int fingerprint_randomart(const struct pubkey *key, enum fingerprint_hash hash,
+			  struct dynbuf *out);
+
+#endif
