@@ -21,22 +21,7 @@ int print_fingerprint_line(FILE *out, const struct pubkey *key, enum fingerprint
 {
 	struct dynbuf b;
 	dynbuf_init(&b, OUTPUT_LINE_MAX);
-	int r = dynbuf_printf(&b, "%u ", key->bits);
-	if (r == 0)
-		r = fingerprint_format(key, hash, &b);
-	if (r == 0)
-		r = dynbuf_append_byte(&b, ' ');
-	if (r == 0 && comment && comment_len)
-		r = dynbuf_append(&b, comment, comment_len);
-	else if (r == 0)
-		r = dynbuf_append_str(&b, "no comment");
-	if (r == 0)
-		r = dynbuf_printf(&b, " (%s)\n", key->type->short_name);
-	if (r == 0 && randomart) {
-		r = fingerprint_randomart(key, hash, &b);
-		if (r == 0)
-			r = dynbuf_append_byte(&b, '\n');
-	}
+	int r = fingerprint_listing(key, hash, comment, comment_len, randomart, &b);
 	return write_buf(out, &b, r);
 }
 

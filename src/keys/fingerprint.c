@@ -142,3 +142,25 @@ int fingerprint_randomart(const struct pubkey *key, enum fingerprint_hash hash,
 	snprintf(footer, sizeof(footer), "[%s]", hash_names[hash].label);
 	return append_border(out, footer, strlen(footer));
 }
+
+int fingerprint_listing(const struct pubkey *key, enum fingerprint_hash hash, const char *comment,
+			size_t comment_len, bool randomart, struct dynbuf *out)
+{
+	int r = dynbuf_printf(out, "%u ", key->bits);
+	if (r == 0)
+		r = fingerprint_format(key, hash, out);
+	if (r == 0)
+		r = dynbuf_append_byte(out, ' ');
+	if (r == 0 && comment && comment_len)
+		r = dynbuf_append(out, comment, comment_len);
+	else if (r == 0)
+		r = dynbuf_append_str(out, "no comment");
+	if (r == 0)
+		r = dynbuf_printf(out, " (%s)\n", key->type->short_name);
+	if (r == 0 && randomart) {
+		r = fingerprint_randomart(key, hash, out);
+		if (r == 0)
+			r = dynbuf_append_byte(out, '\n');
+	}
+	return r;
+}

@@ -7,6 +7,8 @@
 #ifndef SSHKEYCTL_KEYS_FINGERPRINT_H
 #define SSHKEYCTL_KEYS_FINGERPRINT_H
 
+#include <stdbool.h>
+
 #include "base/dynbuf.h"
 #include "keys/pubkey.h"
 
@@ -23,5 +25,10 @@ int fingerprint_format(const struct pubkey *key, enum fingerprint_hash hash, str
 /* The 11-line randomart box, lines joined by '\n', no final newline. */
 int fingerprint_randomart(const struct pubkey *key, enum fingerprint_hash hash,
 			  struct dynbuf *out);
+
+/* ssh-keygen -l's line "BITS FINGERPRINT COMMENT (TYPE)\n" ("no comment" when comment is
+ * empty), followed by the randomart box and '\n' when randomart is true (-lv). */
+int fingerprint_listing(const struct pubkey *key, enum fingerprint_hash hash, const char *comment,
+			size_t comment_len, bool randomart, struct dynbuf *out);
 
 #endif

@@ -1,0 +1,128 @@
+/* authorized_keys lines: options, quoting, comments, CRLF, bytes kept */
+#include "test_support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "files/authorized_keys.h"
+
+#define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYC"
+
+static void parse(const char *line, struct authorized_keys_entry *e)
+{
+	assert_int_equal(authorized_keys_parse_line(line, strlen(line), e), 0);
+}
+
+static void test_plain_and_options(void **state)
+{
+	struct authorized_keys_entry e;
+	parse(KEY " me@laptop", &e);
+	assert_int_equal(e.kind, KEY_LINE_KEY);
+	assert_int_equal(e.options.len, 0);
+	assert_memory_equal(e.raw + e.comment.off, "me@laptop", e.comment.len);
+	authorized_keys_entry_clear(&e);
+
+	parse("from=\"10.0.0.0/8,!10.1.*\",command=\"echo \\\"hi there\\\"\",no-pty " KEY " c d", &e);
+	assert_int_equal(e.kind, KEY_LINE_KEY);
+	assert_memory_equal(e.raw + e.options.off, "from=\"10.0.0.0/8,!10.1.*\",command=\"echo \\\"hi there\\\"\",no-pty", e.options.len);
+	assert_memory_equal(e.raw + e.comment.off, "c d", e.comment.len);
+	authorized_keys_entry_clear(&e);
+
+	parse("  restrict\t" KEY, &e);
+	assert_int_equal(e.kind, KEY_LINE_KEY);
+	assert_int_equal(e.comment.len, 0);
+	authorized_keys_entry_clear(&e);
+}
+
+static void test_invalid_lines(void **state)
+{
+	static const struct {
+		const char *line;
+		int error;
+	} cases[] = {
+		{"from=10.0.0.1 " KEY, ERR_OPTIONS},          /* sshd: missing start quote */
+		{"command=\"unterminated " KEY, ERR_OPTIONS}, /* the quote swallows the key */
+		{"no-pty,," KEY, ERR_OPTIONS},
+		{"ssh-ed25519 AAAA", ERR_TRUNCATED},
+		{KEY KEY, ERR_BASE64},                        /* two keys glued by a lost newline */
+		{"ssh-ed25519", ERR_NOT_A_KEY},
+		{"no-pty ssh-ed25519", ERR_NOT_A_KEY},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct authorized_keys_entry e;
+		parse(cases[i].line, &e);
+		if (e.kind != KEY_LINE_INVALID || e.error != cases[i].error)
+			fail_msg("case %zu: kind %d error %d (%s)", i, e.kind, e.error, error_to_string(e.error));
+		assert_null(e.key);
+	}
+}
+
+static void test_nul_and_long_lines(void **state)
+{
+	struct authorized_keys_entry e;
+	char nul[] = KEY " a\0b";
+	assert_int_equal(authorized_keys_parse_line(nul, sizeof(nul) - 1, &e), 0);
+	assert_int_equal(e.error, ERR_NUL_BYTE);
+	static char big[AUTHORIZED_KEYS_LINE_MAX + 2];
+	memset(big, 'a', sizeof(big) - 1);
+	assert_int_equal(authorized_keys_parse_line(big, sizeof(big) - 1, &e), 0);
+	assert_int_equal(e.error, ERR_LINE_TOO_LONG);
+}
+
+static void test_file_bytes_kept(void **state)
+{
+	const char *text = "# keys\r\n" KEY " crlf\r\n\n  \n" KEY " last-no-newline";
+	struct authorized_keys *ak;
+	assert_int_equal(authorized_keys_parse(text, strlen(text), &ak), 0);
+	assert_int_equal(ak->n_entries, 5);
+	assert_int_equal(ak->entries[0].kind, KEY_LINE_COMMENT);
+	assert_int_equal(ak->entries[1].kind, KEY_LINE_KEY);
+	assert_true(ak->entries[1].crlf);
+	assert_memory_equal(ak->entries[1].raw + ak->entries[1].comment.off, "crlf", ak->entries[1].comment.len);
+	assert_int_equal(ak->entries[2].kind, KEY_LINE_BLANK);
+	assert_int_equal(ak->entries[3].kind, KEY_LINE_BLANK);
+	assert_false(ak->entries[4].has_newline);
+	assert_true(pubkey_equal(ak->entries[1].key, ak->entries[4].key));
+	struct dynbuf out;
+	dynbuf_init(&out, 4096);
+	for (size_t i = 0; i < ak->n_entries; i++) {
+		dynbuf_append(&out, ak->entries[i].raw, ak->entries[i].raw_len);
+		if (ak->entries[i].has_newline)
+			dynbuf_append_byte(&out, '\n');
+	}
+	assert_int_equal(out.len, strlen(text));
+	assert_memory_equal(out.data, text, out.len);
+	dynbuf_free(&out);
+	authorized_keys_free(ak);
+}
+
+static void test_every_vector_key_line(void **state)
+{
+	static const char *const names[] = {"ecdsa_1", "ed25519_1-cert", "ecdsa_sk1", "ed25519_sk1", "rsa_2"};
+	for (size_t i = 0; i < 5; i++) {
+		char rel[128];
+		snprintf(rel, sizeof(rel), "openssh/sshkey/%s.pub", names[i]);
+		char *line = read_test_line(rel);
+		char with_options[8192];
+		snprintf(with_options, sizeof(with_options), "restrict,pty %s", line);
+		struct authorized_keys_entry e;
+		parse(with_options, &e);
+		assert_int_equal(e.kind, KEY_LINE_KEY);
+		authorized_keys_entry_clear(&e);
+		free(line);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_and_options),
+		cmocka_unit_test(test_invalid_lines),
+		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_file_bytes_kept),
+		cmocka_unit_test(test_every_vector_key_line),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
