@@ -170,22 +170,28 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 
 	line_iter_init(&it, (const char *)data->data, data->len);
 	while (line_iter_next(&it, &line, &len, NULL)) {
-		/* marker lines are known_hosts lines; any other line reads as authorized_keys,
-		 * whose options position also takes a known_hosts line's host names */
+		/* a line read as authorized_keys takes known_hosts host names in its options place;
+		 * marker lines, and host lists that are no valid options, are read as known_hosts */
 		struct authorized_keys_entry ak;
 		struct known_hosts_entry kh;
 		struct pubkey *key;
 		struct text_span before, after;
-		enum key_line_kind kind;
-		int error, r;
+		enum key_line_kind kind = KEY_LINE_INVALID;
+		int error = 0, r = 0;
 		size_t lead = strspn(line, " \t");
-		bool marker = lead < len && line[lead] == '@';
-		if (marker) {
-			r = known_hosts_parse_line(line, len, &kh);
-			kind = kh.kind, error = kh.error, key = kh.key, before = kh.hosts, after = kh.comment;
-		} else {
+		bool as_known_hosts = lead < len && line[lead] == '@';
+		if (!as_known_hosts) {
 			r = authorized_keys_parse_line(line, len, &ak);
 			kind = ak.kind, error = ak.error, key = ak.key, before = ak.options, after = ak.comment;
+			if (r == 0 && kind == KEY_LINE_INVALID && error == ERR_OPTIONS) {
+				/* not options: a known_hosts host list, such as a hashed name with '=' */
+				authorized_keys_entry_clear(&ak);
+				as_known_hosts = true;
+			}
+		}
+		if (as_known_hosts) {
+			r = known_hosts_parse_line(line, len, &kh);
+			kind = kh.kind, error = kh.error, key = kh.key, before = kh.hosts, after = kh.comment;
 		}
 		if (r < 0) {
 			cli_error("%s: %s", path, error_to_string(r));
@@ -207,7 +213,7 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 				free(comment);
 			}
 		}
-		if (marker)
+		if (as_known_hosts)
 			known_hosts_entry_clear(&kh);
 		else
 			authorized_keys_entry_clear(&ak);

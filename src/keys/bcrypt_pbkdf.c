@@ -17,13 +17,15 @@ static void bcrypt_hash(const uint8_t *sha2pass, const uint8_t *sha2salt, uint8_
 	static const uint8_t magic[BCRYPT_HASHSIZE] = "OxychromaticBlowfishSwatDynamite";
 	struct blowfish_state state;
 	uint32_t cdata[BCRYPT_WORDS];
+	uint32_t salt_words[16], pass_words[16];
 
+	blowfish_words_from_bytes(sha2salt, 16, salt_words);
+	blowfish_words_from_bytes(sha2pass, 16, pass_words);
 	blowfish_init_state(&state);
-	blowfish_expand_state(&state, sha2salt, SHA512_DIGEST_LENGTH, sha2pass,
-			      SHA512_DIGEST_LENGTH);
+	blowfish_expand_state_w16(&state, salt_words, pass_words);
 	for (int i = 0; i < 64; i++) {
-		blowfish_expand0_state(&state, sha2salt, SHA512_DIGEST_LENGTH);
-		blowfish_expand0_state(&state, sha2pass, SHA512_DIGEST_LENGTH);
+		blowfish_expand0_state_w16(&state, salt_words);
+		blowfish_expand0_state_w16(&state, pass_words);
 	}
 
 	size_t j = 0;
@@ -40,6 +42,8 @@ static void bcrypt_hash(const uint8_t *sha2pass, const uint8_t *sha2salt, uint8_
 		out[4 * i + 0] = (uint8_t)cdata[i];
 	}
 	secure_wipe(cdata, sizeof(cdata));
+	secure_wipe(salt_words, sizeof(salt_words));
+	secure_wipe(pass_words, sizeof(pass_words));
 	secure_wipe(&state, sizeof(state));
 }
 

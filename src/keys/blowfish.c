@@ -12,10 +12,12 @@ static inline uint32_t blowfish_f(const struct blowfish_state *c, uint32_t x)
 	       c->s[3][x & 0xff];
 }
 
-static void blowfish_encipher(const struct blowfish_state *c, uint32_t *xl, uint32_t *xr)
+static inline __attribute__((always_inline)) void
+blowfish_encipher(const struct blowfish_state *c, uint32_t *xl, uint32_t *xr)
 {
 	uint32_t l = *xl, r = *xr;
 	l ^= c->p[0];
+#pragma GCC unroll 8
 	for (int i = 1; i <= BLOWFISH_ROUNDS; i += 2) {
 		r ^= blowfish_f(c, l) ^ c->p[i];
 		l ^= blowfish_f(c, r) ^ c->p[i + 1];
@@ -43,30 +45,35 @@ uint32_t blowfish_stream_to_word(const uint8_t *data, size_t datalen, size_t *cu
 	return word;
 }
 
-void blowfish_expand_state(struct blowfish_state *c, const uint8_t *data, size_t datalen,
-			   const uint8_t *key, size_t keylen)
+void blowfish_words_from_bytes(const uint8_t *bytes, size_t nwords, uint32_t *words)
 {
 	size_t j = 0;
-	for (int i = 0; i < BLOWFISH_ROUNDS + 2; i++)
-		c->p[i] ^= blowfish_stream_to_word(key, keylen, &j);
+	for (size_t i = 0; i < nwords; i++)
+		words[i] = blowfish_stream_to_word(bytes, nwords * 4, &j);
+}
 
+/* The same schedules for keys and data of 16 whole words (bcrypt's SHA-512 outputs), with
+ * the words converted once: this is bcrypt_pbkdf's inner loop. */
+void blowfish_expand_state_w16(struct blowfish_state *c, const uint32_t data[16],
+			       const uint32_t key[16])
+{
+	for (int i = 0; i < BLOWFISH_ROUNDS + 2; i++)
+		c->p[i] ^= key[i & 15];
 	uint32_t l = 0, r = 0;
-	j = 0;
+	unsigned j = 0;
 	for (int i = 0; i < BLOWFISH_ROUNDS + 2; i += 2) {
-		if (datalen) {
-			l ^= blowfish_stream_to_word(data, datalen, &j);
-			r ^= blowfish_stream_to_word(data, datalen, &j);
-		}
+		l ^= data[j];
+		r ^= data[j + 1];
+		j = (j + 2) & 15;
 		blowfish_encipher(c, &l, &r);
 		c->p[i] = l;
 		c->p[i + 1] = r;
 	}
 	for (int box = 0; box < 4; box++) {
 		for (int k = 0; k < 256; k += 2) {
-			if (datalen) {
-				l ^= blowfish_stream_to_word(data, datalen, &j);
-				r ^= blowfish_stream_to_word(data, datalen, &j);
-			}
+			l ^= data[j];
+			r ^= data[j + 1];
+			j = (j + 2) & 15;
 			blowfish_encipher(c, &l, &r);
 			c->s[box][k] = l;
 			c->s[box][k + 1] = r;
@@ -74,9 +81,23 @@ void blowfish_expand_state(struct blowfish_state *c, const uint8_t *data, size_t
 	}
 }
 
-void blowfish_expand0_state(struct blowfish_state *c, const uint8_t *key, size_t keylen)
+void blowfish_expand0_state_w16(struct blowfish_state *c, const uint32_t key[16])
 {
-	blowfish_expand_state(c, NULL, 0, key, keylen);
+	for (int i = 0; i < BLOWFISH_ROUNDS + 2; i++)
+		c->p[i] ^= key[i & 15];
+	uint32_t l = 0, r = 0;
+	for (int i = 0; i < BLOWFISH_ROUNDS + 2; i += 2) {
+		blowfish_encipher(c, &l, &r);
+		c->p[i] = l;
+		c->p[i + 1] = r;
+	}
+	for (int box = 0; box < 4; box++) {
+		for (int k = 0; k < 256; k += 2) {
+			blowfish_encipher(c, &l, &r);
+			c->s[box][k] = l;
+			c->s[box][k + 1] = r;
+		}
+	}
 }
 
 void blowfish_encrypt_blocks(const struct blowfish_state *c, uint32_t *words, size_t nblocks)

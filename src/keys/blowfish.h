@@ -13,10 +13,12 @@ struct blowfish_state {
 };
 
 void blowfish_init_state(struct blowfish_state *c);
-/* Key words cycle over key[keylen]; data words over data[datalen] (datalen may be 0). */
-void blowfish_expand_state(struct blowfish_state *c, const uint8_t *data, size_t datalen,
-			   const uint8_t *key, size_t keylen);
-void blowfish_expand0_state(struct blowfish_state *c, const uint8_t *key, size_t keylen);
+/* Big-endian words of bytes[nwords * 4]. */
+void blowfish_words_from_bytes(const uint8_t *bytes, size_t nwords, uint32_t *words);
+/* The key schedules of eksblowfish, for data and key of exactly 16 words, already converted. */
+void blowfish_expand_state_w16(struct blowfish_state *c, const uint32_t data[16],
+			       const uint32_t key[16]);
+void blowfish_expand0_state_w16(struct blowfish_state *c, const uint32_t key[16]);
 /* Next big-endian 32-bit word of data, wrapping around at datalen. */
 uint32_t blowfish_stream_to_word(const uint8_t *data, size_t datalen, size_t *current);
 /* Encrypt nblocks 64-bit blocks held as pairs of 32-bit words, in place (ECB). */

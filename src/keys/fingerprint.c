@@ -112,7 +112,7 @@ int fingerprint_randomart(const struct pubkey *key, enum fingerprint_hash hash,
 			y += (input & 2) ? 1 : -1;
 			x = x < 0 ? 0 : x > FIELD_X - 1 ? FIELD_X - 1 : x;
 			y = y < 0 ? 0 : y > FIELD_Y - 1 ? FIELD_Y - 1 : y;
-			if (field[x][y] < top - 1)
+			if (field[x][y] < top - 2) /* saturates at 14, as OpenSSH */
 				field[x][y]++;
 			input >>= 2;
 		}

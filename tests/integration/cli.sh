@@ -1,0 +1,29 @@
+#!/bin/bash
+# The command line contract: help, versions, usage errors and their exit statuses.
+. "$(dirname "$0")/lib.sh"
+
+"$K" --help >out.txt || fail "--help"
+for c in keygen show passwd help; do grep -q "^  $c " out.txt || fail "--help lacks $c"; done
+grep -q "Exit status" out.txt || fail "--help lacks exit statuses"
+"$K" --version | grep -qE '^sshkeyctl [0-9]+\.[0-9]+' || fail "--version"
+for c in keygen show passwd; do
+	"$K" help "$c" >a.txt || fail "help $c"
+	"$K" "$c" --help >b.txt || fail "$c --help"
+	same a.txt b.txt "help $c equals $c --help"
+	grep -q "^usage: sshkeyctl $c" a.txt || fail "$c usage line"
+done
+expect_status 2 "no command" -- "$K" >/dev/null
+expect_status 2 "unknown command" -- "$K" frobnicate 2>/dev/null
+expect_status 2 "unknown option" -- "$K" keygen --frobnicate 2>err.txt
+grep -q "usage: sshkeyctl keygen" err.txt || fail "usage after an unknown option"
+expect_status 2 "missing value" -- "$K" keygen -t 2>/dev/null
+expect_status 2 "bad type" -- "$K" keygen -t rsa1 2>/dev/null
+expect_status 2 "show without file" -- "$K" show 2>/dev/null
+expect_status 2 "two passphrase sources" -- "$K" keygen -N a --no-passphrase -f x 2>/dev/null
+[ -e x ] && fail "a usage error wrote a key"
+# a man page that documents the exit statuses
+man=$(dirname "$0")/../../doc/sshkeyctl.1
+grep -q '^\.SH EXIT STATUS' "$man" || fail "man page lacks EXIT STATUS"
+for c in keygen show passwd; do grep -q "^\.SS .*$c" "$man" || fail "man page lacks $c"; done
+pass
+done_checks
