@@ -17,6 +17,16 @@
 #define FILE_MAX (1024 * 1024)
 #define ARMOR_WRAP 70
 
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+/* a fuzzer must not spend a tenth of a second in the KDF on every input: it runs one round
+ * (the derived key is then wrong, which the fuzzed inputs' keys are anyway) */
+static const uint32_t parse_max_rounds = 64;
+#define KDF_ROUNDS(rounds) 1
+#else
+static const uint32_t parse_max_rounds = OPENSSH_KEY_V1_MAX_ROUNDS;
+#define KDF_ROUNDS(rounds) (rounds)
+#endif
+
 bool openssh_key_v1_detect(const uint8_t *text, size_t len)
 {
 	size_t n = strlen(OPENSSH_KEY_V1_BEGIN);
@@ -108,7 +118,7 @@ static int parse_header(const uint8_t *data, size_t len, struct header *h)
 			return r;
 		if (!wire_at_end(&opts) || h->salt_len == 0 || h->rounds == 0)
 			return ERR_FORMAT;
-		if (h->rounds > OPENSSH_KEY_V1_MAX_ROUNDS)
+		if (h->rounds > parse_max_rounds)
 			return ERR_FORMAT;
 	} else if (kdfopts_len != 0) {
 		return ERR_FORMAT;
@@ -154,7 +164,7 @@ static int derive_key(const struct header *h, const char *passphrase, uint8_t *k
 {
 	size_t n = h->cipher->key_len + h->cipher->iv_len;
 	if (bcrypt_pbkdf(passphrase, strlen(passphrase), h->salt, h->salt_len, key_iv, n,
-			 h->rounds) < 0)
+			 KDF_ROUNDS(h->rounds)) < 0)
 		return ERR_CRYPTO;
 	return 0;
 }
