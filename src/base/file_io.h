@@ -35,6 +35,8 @@ struct atomic_file {
 
 enum atomic_file_flags {
 	ATOMIC_FILE_NO_REPLACE = 1 << 0, /* fail with -EEXIST if the target exists at commit */
+	ATOMIC_FILE_DEFER_DIR_SYNC = 1 << 1, /* the caller commits another file in the same
+					      * directory next, whose directory fsync covers both */
 };
 
 /* Create the temporary file for path with the given mode. */

@@ -118,7 +118,8 @@ int key_pair_save(const char *path, const struct privkey *key, const char *passp
 	    (r = atomic_file_write(&pub, pub_text.data, pub_text.len)) < 0 ||
 	    (r = atomic_file_sync(&priv)) < 0 || (r = atomic_file_sync(&pub)) < 0)
 		goto out;
-	if ((r = atomic_file_commit(&priv, (flags & KEY_PAIR_REPLACE) ? 0 : ATOMIC_FILE_NO_REPLACE)) < 0)
+	if ((r = atomic_file_commit(&priv, ATOMIC_FILE_DEFER_DIR_SYNC |
+						   ((flags & KEY_PAIR_REPLACE) ? 0 : ATOMIC_FILE_NO_REPLACE))) < 0)
 		goto out;
 	priv_done = true;
 	r = atomic_file_commit(&pub, 0);
