@@ -10,8 +10,10 @@ static const char *const error_messages[] = {
 	[-ERR_KEY_TYPE_UNKNOWN - ERR_FIRST] = "unknown key type",
 	[-ERR_KEY_TYPE_MISMATCH - ERR_FIRST] = "key type name does not match the key data",
 	[-ERR_SSH1_KEY - ERR_FIRST] = "SSH protocol 1 key, not supported",
-	[-ERR_PASSPHRASE_WRONG - ERR_FIRST] = "incorrect passphrase supplied to decrypt private key",
-	[-ERR_PASSPHRASE_NEEDED - ERR_FIRST] = "private key is encrypted and no passphrase was given",
+	[-ERR_PASSPHRASE_WRONG - ERR_FIRST] =
+		"incorrect passphrase supplied to decrypt private key",
+	[-ERR_PASSPHRASE_NEEDED - ERR_FIRST] =
+		"private key is encrypted and no passphrase was given",
 	[-ERR_CIPHER_UNKNOWN - ERR_FIRST] = "unknown or unsupported cipher",
 	[-ERR_KDF_UNKNOWN - ERR_FIRST] = "unknown or unsupported key derivation function",
 	[-ERR_CRYPTO - ERR_FIRST] = "error in the crypto library",

@@ -10,30 +10,30 @@
 
 enum {
 	ERR_FIRST = 10000,
-	ERR_FORMAT = -10001,            /* structure of the data is wrong */
-	ERR_TRUNCATED = -10002,         /* data ends before a field it announces */
-	ERR_TRAILING = -10003,          /* bytes left over after a complete object */
-	ERR_BASE64 = -10004,            /* invalid base64 */
-	ERR_KEY_TYPE_UNKNOWN = -10005,  /* key type name we do not know */
-	ERR_KEY_TYPE_MISMATCH = -10006, /* line's type name disagrees with its blob */
-	ERR_SSH1_KEY = -10007,          /* protocol 1 RSA key, no longer supported */
-	ERR_PASSPHRASE_WRONG = -10008,  /* decryption check failed */
-	ERR_PASSPHRASE_NEEDED = -10009, /* the key is encrypted and no passphrase was given */
-	ERR_CIPHER_UNKNOWN = -10010,    /* unsupported cipher name */
-	ERR_KDF_UNKNOWN = -10011,       /* unsupported key derivation */
-	ERR_CRYPTO = -10012,            /* the crypto library failed */
-	ERR_KEY_SIZE = -10013,          /* key size outside what we accept */
-	ERR_TOO_LARGE = -10014,         /* input larger than the cap for its kind */
-	ERR_LINE_TOO_LONG = -10015,     /* text line longer than the cap */
-	ERR_NOT_A_KEY = -10016,         /* no key where one was expected */
-	ERR_KEY_MISMATCH = -10017,      /* public and private halves disagree */
-	ERR_MULTIPLE_KEYS = -10018,     /* container holds more than one key */
-	ERR_NUL_BYTE = -10019,          /* NUL byte inside text */
-	ERR_MARKER_UNKNOWN = -10020,    /* known_hosts marker other than the two known */
-	ERR_OPTIONS = -10021,           /* malformed authorized_keys options */
-	ERR_NO_HOSTS = -10022,          /* known_hosts line without host patterns */
+	ERR_FORMAT = -10001,               /* structure of the data is wrong */
+	ERR_TRUNCATED = -10002,            /* data ends before a field it announces */
+	ERR_TRAILING = -10003,             /* bytes left over after a complete object */
+	ERR_BASE64 = -10004,               /* invalid base64 */
+	ERR_KEY_TYPE_UNKNOWN = -10005,     /* key type name we do not know */
+	ERR_KEY_TYPE_MISMATCH = -10006,    /* line's type name disagrees with its blob */
+	ERR_SSH1_KEY = -10007,             /* protocol 1 RSA key, no longer supported */
+	ERR_PASSPHRASE_WRONG = -10008,     /* decryption check failed */
+	ERR_PASSPHRASE_NEEDED = -10009,    /* the key is encrypted and no passphrase was given */
+	ERR_CIPHER_UNKNOWN = -10010,       /* unsupported cipher name */
+	ERR_KDF_UNKNOWN = -10011,          /* unsupported key derivation */
+	ERR_CRYPTO = -10012,               /* the crypto library failed */
+	ERR_KEY_SIZE = -10013,             /* key size outside what we accept */
+	ERR_TOO_LARGE = -10014,            /* input larger than the cap for its kind */
+	ERR_LINE_TOO_LONG = -10015,        /* text line longer than the cap */
+	ERR_NOT_A_KEY = -10016,            /* no key where one was expected */
+	ERR_KEY_MISMATCH = -10017,         /* public and private halves disagree */
+	ERR_MULTIPLE_KEYS = -10018,        /* container holds more than one key */
+	ERR_NUL_BYTE = -10019,             /* NUL byte inside text */
+	ERR_MARKER_UNKNOWN = -10020,       /* known_hosts marker other than the two known */
+	ERR_OPTIONS = -10021,              /* malformed authorized_keys options */
+	ERR_NO_HOSTS = -10022,             /* known_hosts line without host patterns */
 	ERR_KEY_TYPE_UNSUPPORTED = -10023, /* known type we cannot handle here */
-	ERR_BITS = -10024,              /* invalid number of bits for the key type */
+	ERR_BITS = -10024,                 /* invalid number of bits for the key type */
 	ERR_LAST = -10025,
 };
 

@@ -137,7 +137,8 @@ int atomic_file_begin(struct atomic_file *f, const char *path, mode_t mode)
 			r = -ENOMEM;
 			goto fail;
 		}
-		f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			     0600);
 		if (f->fd >= 0)
 			break;
 		if (errno != EEXIST) {
@@ -229,8 +230,7 @@ void atomic_file_abort(struct atomic_file *f)
 	f->path = NULL;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		      unsigned flags)
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, unsigned flags)
 {
 	struct atomic_file f;
 	int r = atomic_file_begin(&f, path, mode);

@@ -34,7 +34,7 @@ struct atomic_file {
 };
 
 enum atomic_file_flags {
-	ATOMIC_FILE_NO_REPLACE = 1 << 0, /* fail with -EEXIST if the target exists at commit */
+	ATOMIC_FILE_NO_REPLACE = 1 << 0,     /* fail with -EEXIST if the target exists at commit */
 	ATOMIC_FILE_DEFER_DIR_SYNC = 1 << 1, /* the caller commits another file in the same
 					      * directory next, whose directory fsync covers both */
 };
@@ -51,8 +51,7 @@ int atomic_file_commit(struct atomic_file *f, unsigned flags);
 void atomic_file_abort(struct atomic_file *f);
 
 /* The whole sequence for one buffer. */
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		      unsigned flags);
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, unsigned flags);
 
 /* -ELOOP when path is a symbolic link, 0 when it does not exist or is something else. */
 int refuse_symlink(const char *path);

@@ -33,7 +33,8 @@ int user_ssh_path(const char *name, char **ret)
 	int r = user_home_dir(&home);
 	if (r < 0)
 		return r;
-	r = asprintf(ret, "%s/.ssh%s%s", strcmp(home, "/") ? home : "", name ? "/" : "", name ? name : "");
+	r = asprintf(ret, "%s/.ssh%s%s", strcmp(home, "/") ? home : "", name ? "/" : "",
+		     name ? name : "");
 	free(home);
 	return r < 0 ? -ENOMEM : 0;
 }

@@ -52,11 +52,14 @@ static int parse_options(int argc, char **argv, struct keygen_options *o)
 		case 't':
 			o->type = keygen_canonical_type(optarg);
 			if (!o->type)
-				return cli_usage_error(&command_keygen, "unknown key type '%s' (ed25519, rsa or ecdsa)", optarg);
+				return cli_usage_error(
+					&command_keygen,
+					"unknown key type '%s' (ed25519, rsa or ecdsa)", optarg);
 			break;
 		case 'b':
 			if (parse_unsigned_option(optarg, 1, 1u << 20, &o->bits) < 0)
-				return cli_usage_error(&command_keygen, "invalid number of bits '%s'", optarg);
+				return cli_usage_error(&command_keygen,
+						       "invalid number of bits '%s'", optarg);
 			break;
 		case 'f':
 			o->file = optarg;
@@ -68,8 +71,10 @@ static int parse_options(int argc, char **argv, struct keygen_options *o)
 			o->passphrase.option = optarg;
 			break;
 		case 'a':
-			if (parse_unsigned_option(optarg, 1, OPENSSH_KEY_V1_MAX_ROUNDS, &o->rounds) < 0)
-				return cli_usage_error(&command_keygen, "rounds must be 1..%u", OPENSSH_KEY_V1_MAX_ROUNDS);
+			if (parse_unsigned_option(optarg, 1, OPENSSH_KEY_V1_MAX_ROUNDS,
+						  &o->rounds) < 0)
+				return cli_usage_error(&command_keygen, "rounds must be 1..%u",
+						       OPENSSH_KEY_V1_MAX_ROUNDS);
 			break;
 		case 'q':
 			o->quiet = true;
@@ -84,15 +89,19 @@ static int parse_options(int argc, char **argv, struct keygen_options *o)
 			o->force = true;
 			break;
 		case ':':
-			return cli_usage_error(&command_keygen, "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error(&command_keygen, "option '%s' needs a value",
+					       argv[optind - 1]);
 		default:
-			return cli_usage_error(&command_keygen, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage_error(&command_keygen, "unknown option '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
 		return cli_usage_error(&command_keygen, "unexpected argument '%s'", argv[optind]);
 	if (!!o->passphrase.option + !!o->passphrase.file + o->passphrase.none > 1)
-		return cli_usage_error(&command_keygen, "give only one of -N, --passphrase-file and --no-passphrase");
+		return cli_usage_error(
+			&command_keygen,
+			"give only one of -N, --passphrase-file and --no-passphrase");
 	return EXIT_OK;
 }
 
@@ -101,17 +110,20 @@ static int check_bits(const struct keygen_options *o)
 {
 	if (!strcmp(o->type, "rsa") && o->bits) {
 		if (o->bits < KEYGEN_RSA_MIN_BITS) {
-			cli_error("RSA keys must be at least %u bits: %u-bit keys are within reach of attackers",
+			cli_error("RSA keys must be at least %u bits: %u-bit keys are within reach "
+				  "of attackers",
 				  KEYGEN_RSA_MIN_BITS, o->bits);
 			return EXIT_USAGE;
 		}
 		if (o->bits > KEYGEN_RSA_MAX_BITS) {
-			cli_error("RSA keys can be at most %u bits: larger keys are refused by OpenSSH",
+			cli_error("RSA keys can be at most %u bits: larger keys are refused by "
+				  "OpenSSH",
 				  KEYGEN_RSA_MAX_BITS);
 			return EXIT_USAGE;
 		}
 	}
-	if (!strcmp(o->type, "ecdsa") && o->bits && o->bits != 256 && o->bits != 384 && o->bits != 521) {
+	if (!strcmp(o->type, "ecdsa") && o->bits && o->bits != 256 && o->bits != 384 &&
+	    o->bits != 521) {
 		cli_error("ECDSA keys must be 256, 384 or 521 bits");
 		return EXIT_USAGE;
 	}
@@ -192,7 +204,8 @@ static int run_keygen(int argc, char **argv)
 	bool replace;
 	int status, r;
 
-	if ((status = parse_options(argc, argv, &o)) != EXIT_OK || (status = check_bits(&o)) != EXIT_OK)
+	if ((status = parse_options(argc, argv, &o)) != EXIT_OK ||
+	    (status = check_bits(&o)) != EXIT_OK)
 		return status;
 	if (!o.quiet) {
 		printf("Generating public/private %s key pair.\n", o.type);
@@ -208,10 +221,12 @@ static int run_keygen(int argc, char **argv)
 		goto out;
 	}
 	fflush(stdout);
-	r = passphrase_for_new_key(&o.passphrase, "Enter passphrase (empty for no passphrase): ", &passphrase);
+	r = passphrase_for_new_key(&o.passphrase,
+				   "Enter passphrase (empty for no passphrase): ", &passphrase);
 	if (r < 0) {
 		if (r == -ENXIO)
-			cli_error("no terminal to ask for a passphrase: use --passphrase-file FILE, -N PASSPHRASE or --no-passphrase");
+			cli_error("no terminal to ask for a passphrase: use --passphrase-file "
+				  "FILE, -N PASSPHRASE or --no-passphrase");
 		else
 			cli_error("cannot read the passphrase: %s", error_to_string(r));
 		status = EXIT_PASSPHRASE;
@@ -222,11 +237,13 @@ static int run_keygen(int argc, char **argv)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	if ((r = key_pair_save(path, key, passphrase, o.rounds, replace ? KEY_PAIR_REPLACE : 0)) < 0) {
+	if ((r = key_pair_save(path, key, passphrase, o.rounds, replace ? KEY_PAIR_REPLACE : 0)) <
+	    0) {
 		if (r == -EEXIST)
 			cli_error("%s already exists (use --force to replace it)", path);
 		else if (r == -ELOOP)
-			cli_error("%s: is a symbolic link; refusing to write a key through it", path);
+			cli_error("%s: is a symbolic link; refusing to write a key through it",
+				  path);
 		else
 			cli_error("saving key \"%s\" failed: %s", path, error_to_string(r));
 		status = EXIT_FAIL;
@@ -253,20 +270,27 @@ const struct command command_keygen = {
 	.name = "keygen",
 	.summary = "Create a new key pair, as ssh-keygen does.",
 	.usage = "sshkeyctl keygen [-t ed25519|rsa|ecdsa] [-b BITS] [-f FILE] [-C COMMENT]\n"
-		 "                        [-N PASSPHRASE | --passphrase-file FILE | --no-passphrase]\n"
+		 "                        [-N PASSPHRASE | --passphrase-file FILE | "
+		 "--no-passphrase]\n"
 		 "                        [-a ROUNDS] [-q] [--force]",
 	.help = "  -t TYPE                 ed25519 (default), rsa or ecdsa\n"
-		"  -b BITS                 rsa: 2048..16384 (default 3072); ecdsa: 256 (default), 384, 521\n"
-		"  -f FILE                 private key file (default ~/.ssh/id_TYPE); FILE.pub gets the public key\n"
+		"  -b BITS                 rsa: 2048..16384 (default 3072); ecdsa: 256 (default), "
+		"384, 521\n"
+		"  -f FILE                 private key file (default ~/.ssh/id_TYPE); FILE.pub "
+		"gets the public key\n"
 		"  -C COMMENT              comment (default user@hostname)\n"
-		"  -N PASSPHRASE           passphrase (for ssh-keygen compatibility; visible to other users)\n"
-		"  --passphrase-file FILE  read the passphrase from the first line of FILE ('-': stdin)\n"
+		"  -N PASSPHRASE           passphrase (for ssh-keygen compatibility; visible to "
+		"other users)\n"
+		"  --passphrase-file FILE  read the passphrase from the first line of FILE ('-': "
+		"stdin)\n"
 		"  --no-passphrase         no passphrase (same as -N '')\n"
 		"  -a ROUNDS               bcrypt_pbkdf rounds for the passphrase (default 24)\n"
 		"  -q                      print nothing but errors\n"
 		"  --force                 replace an existing key without asking\n"
-		"\nOn a terminal the passphrase is asked twice without echo. The private key is written\n"
-		"in openssh-key-v1 format with mode 0600 (aes256-ctr + bcrypt_pbkdf when protected),\n"
+		"\nOn a terminal the passphrase is asked twice without echo. The private key is "
+		"written\n"
+		"in openssh-key-v1 format with mode 0600 (aes256-ctr + bcrypt_pbkdf when "
+		"protected),\n"
 		"atomically; an existing key is never replaced without --force or a typed yes.\n",
 	.run = run_keygen,
 };

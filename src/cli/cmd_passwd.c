@@ -48,8 +48,10 @@ static int parse_options(int argc, char **argv, struct passwd_options *o)
 			o->new_passphrase.option = optarg;
 			break;
 		case 'a':
-			if (parse_unsigned_option(optarg, 1, OPENSSH_KEY_V1_MAX_ROUNDS, &o->rounds) < 0)
-				return cli_usage_error(&command_passwd, "rounds must be 1..%u", OPENSSH_KEY_V1_MAX_ROUNDS);
+			if (parse_unsigned_option(optarg, 1, OPENSSH_KEY_V1_MAX_ROUNDS,
+						  &o->rounds) < 0)
+				return cli_usage_error(&command_passwd, "rounds must be 1..%u",
+						       OPENSSH_KEY_V1_MAX_ROUNDS);
 			break;
 		case 'q':
 			o->quiet = true;
@@ -64,9 +66,11 @@ static int parse_options(int argc, char **argv, struct passwd_options *o)
 			o->new_passphrase.none = true;
 			break;
 		case ':':
-			return cli_usage_error(&command_passwd, "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error(&command_passwd, "option '%s' needs a value",
+					       argv[optind - 1]);
 		default:
-			return cli_usage_error(&command_passwd, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage_error(&command_passwd, "unknown option '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (optind < argc && !o->file)
@@ -74,9 +78,12 @@ static int parse_options(int argc, char **argv, struct passwd_options *o)
 	if (optind != argc)
 		return cli_usage_error(&command_passwd, "unexpected argument '%s'", argv[optind]);
 	if (!!o->new_passphrase.option + !!o->new_passphrase.file + o->new_passphrase.none > 1)
-		return cli_usage_error(&command_passwd, "give only one of -N, --passphrase-file and --no-passphrase");
+		return cli_usage_error(
+			&command_passwd,
+			"give only one of -N, --passphrase-file and --no-passphrase");
 	if (o->old_passphrase.option && o->old_passphrase.file)
-		return cli_usage_error(&command_passwd, "give only one of -P and --old-passphrase-file");
+		return cli_usage_error(&command_passwd,
+				       "give only one of -P and --old-passphrase-file");
 	return EXIT_OK;
 }
 
@@ -114,18 +121,22 @@ static int run_passwd(int argc, char **argv)
 	if (o.file)
 		path = strdup(o.file);
 	else if (default_key_path(&path) < 0) {
-		cli_error("no key found in ~/.ssh (id_ed25519, id_ecdsa, id_rsa); name one with -f FILE");
+		cli_error("no key found in ~/.ssh (id_ed25519, id_ecdsa, id_rsa); name one with -f "
+			  "FILE");
 		goto out;
 	}
 	if (!path)
 		goto out;
 	if ((r = read_file(path, READ_FILE_NOFOLLOW, &data)) < 0) {
-		cli_error("%s: %s", path, r == -ELOOP ? "is a symbolic link; refusing to rewrite it" : error_to_string(r));
+		cli_error("%s: %s", path,
+			  r == -ELOOP ? "is a symbolic link; refusing to rewrite it"
+				      : error_to_string(r));
 		goto out;
 	}
 	r = private_key_read(data.data, data.len, NULL, &key);
 	if (r == ERR_PASSPHRASE_NEEDED) {
-		r = passphrase_for_existing_key(&o.old_passphrase, "Enter old passphrase: ", &old_pass);
+		r = passphrase_for_existing_key(&o.old_passphrase,
+						"Enter old passphrase: ", &old_pass);
 		if (r == -ENXIO)
 			r = ERR_PASSPHRASE_NEEDED;
 		if (r == 0)
@@ -139,10 +150,12 @@ static int run_passwd(int argc, char **argv)
 	if (!o.quiet)
 		printf("Key has comment '%s'\n", key->comment);
 	fflush(stdout);
-	r = passphrase_for_new_key(&o.new_passphrase, "Enter new passphrase (empty for no passphrase): ", &new_pass);
+	r = passphrase_for_new_key(&o.new_passphrase,
+				   "Enter new passphrase (empty for no passphrase): ", &new_pass);
 	if (r < 0) {
 		if (r == -ENXIO)
-			cli_error("no terminal to ask for the new passphrase: use --passphrase-file FILE, -N PASSPHRASE or --no-passphrase");
+			cli_error("no terminal to ask for the new passphrase: use "
+				  "--passphrase-file FILE, -N PASSPHRASE or --no-passphrase");
 		else
 			cli_error("cannot read the new passphrase: %s", error_to_string(r));
 		status = EXIT_PASSPHRASE;
@@ -170,8 +183,10 @@ const struct command command_passwd = {
 	.name = "passwd",
 	.summary = "Add, change or remove a private key's passphrase (ssh-keygen -p).",
 	.usage = "sshkeyctl passwd [-f FILE] [-P OLD | --old-passphrase-file FILE]\n"
-		 "                        [-N NEW | --passphrase-file FILE | --no-passphrase] [-a ROUNDS] [-q]",
-	.help = "  -f FILE                    the private key (default: first of ~/.ssh/id_ed25519,\n"
+		 "                        [-N NEW | --passphrase-file FILE | --no-passphrase] [-a "
+		 "ROUNDS] [-q]",
+	.help = "  -f FILE                    the private key (default: first of "
+		"~/.ssh/id_ed25519,\n"
 		"                             id_ecdsa, id_rsa)\n"
 		"  -P OLD                     current passphrase (ssh-keygen compatibility)\n"
 		"  --old-passphrase-file FILE read the current passphrase from FILE\n"
@@ -180,7 +195,9 @@ const struct command command_passwd = {
 		"  --no-passphrase            remove the passphrase\n"
 		"  -a ROUNDS                  bcrypt_pbkdf rounds (default 24)\n"
 		"  -q                         print nothing but errors\n"
-		"\nPassphrases not given are asked on the terminal. The key is rewritten atomically in\n"
-		"openssh-key-v1 format, mode 0600; a wrong old passphrase changes nothing (exit 4).\n",
+		"\nPassphrases not given are asked on the terminal. The key is rewritten "
+		"atomically in\n"
+		"openssh-key-v1 format, mode 0600; a wrong old passphrase changes nothing (exit "
+		"4).\n",
 	.run = run_passwd,
 };

@@ -20,8 +20,8 @@
 #define SHOW_FILE_MAX AUTHORIZED_KEYS_FILE_MAX
 
 struct show_options {
-	bool list;      /* -l */
-	bool randomart; /* -v */
+	bool list;                /* -l */
+	bool randomart;           /* -v */
 	bool public_from_private; /* -y */
 	enum fingerprint_hash hash;
 	struct passphrase_source passphrase;
@@ -51,7 +51,9 @@ static int parse_options(int argc, char **argv, struct show_options *o)
 			break;
 		case 'E':
 			if (fingerprint_hash_from_name(optarg, &o->hash) < 0)
-				return cli_usage_error(&command_show, "unknown hash '%s' (sha256, md5, sha1, sha512)", optarg);
+				return cli_usage_error(
+					&command_show,
+					"unknown hash '%s' (sha256, md5, sha1, sha512)", optarg);
 			break;
 		case 'P':
 			o->passphrase.option = optarg;
@@ -65,9 +67,11 @@ static int parse_options(int argc, char **argv, struct show_options *o)
 			o->passphrase.file = optarg;
 			break;
 		case ':':
-			return cli_usage_error(&command_show, "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error(&command_show, "option '%s' needs a value",
+					       argv[optind - 1]);
 		default:
-			return cli_usage_error(&command_show, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage_error(&command_show, "unknown option '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (o->passphrase.option && o->passphrase.file)
@@ -113,7 +117,8 @@ static int show_private(const char *path, const struct dynbuf *data, const struc
 		/* -y: the whole key must open, so the passphrase is needed */
 		r = private_key_read(data->data, data->len, NULL, &key);
 		if (r == ERR_PASSPHRASE_NEEDED) {
-			r = passphrase_for_existing_key(&o->passphrase, "Enter passphrase: ", &passphrase);
+			r = passphrase_for_existing_key(&o->passphrase,
+							"Enter passphrase: ", &passphrase);
 			if (r == -ENXIO)
 				r = ERR_PASSPHRASE_NEEDED;
 			if (r == 0)
@@ -133,7 +138,8 @@ static int show_private(const char *path, const struct dynbuf *data, const struc
 		comment = pub_comment;
 	}
 	if (o->list)
-		print_fingerprint_line(stdout, pub, o->hash, comment, comment ? strlen(comment) : 0, o->randomart);
+		print_fingerprint_line(stdout, pub, o->hash, comment, comment ? strlen(comment) : 0,
+				       o->randomart);
 	else
 		print_public_line(stdout, pub, comment);
 	goto out;
@@ -171,7 +177,8 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 	line_iter_init(&it, (const char *)data->data, data->len);
 	while (line_iter_next(&it, &line, &len, NULL)) {
 		/* a line read as authorized_keys takes known_hosts host names in its options place;
-		 * marker lines, and host lists that are no valid options, are read as known_hosts */
+		 * marker lines, and host lists that are no valid options, are read as known_hosts
+		 */
 		struct authorized_keys_entry ak;
 		struct known_hosts_entry kh;
 		struct pubkey *key;
@@ -182,16 +189,19 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 		bool as_known_hosts = lead < len && line[lead] == '@';
 		if (!as_known_hosts) {
 			r = authorized_keys_parse_line(line, len, &ak);
-			kind = ak.kind, error = ak.error, key = ak.key, before = ak.options, after = ak.comment;
+			kind = ak.kind, error = ak.error, key = ak.key, before = ak.options,
+			after = ak.comment;
 			if (r == 0 && kind == KEY_LINE_INVALID && error == ERR_OPTIONS) {
-				/* not options: a known_hosts host list, such as a hashed name with '=' */
+				/* not options: a known_hosts host list, such as a hashed name with
+				 * '=' */
 				authorized_keys_entry_clear(&ak);
 				as_known_hosts = true;
 			}
 		}
 		if (as_known_hosts) {
 			r = known_hosts_parse_line(line, len, &kh);
-			kind = kh.kind, error = kh.error, key = kh.key, before = kh.hosts, after = kh.comment;
+			kind = kh.kind, error = kh.error, key = kh.key, before = kh.hosts,
+			after = kh.comment;
 		}
 		if (r < 0) {
 			cli_error("%s: %s", path, error_to_string(r));
@@ -206,9 +216,11 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 				const char *comment;
 				size_t comment_len;
 				listing_comment(line, before, after, &comment, &comment_len);
-				print_fingerprint_line(stdout, key, o->hash, comment, comment_len, o->randomart);
+				print_fingerprint_line(stdout, key, o->hash, comment, comment_len,
+						       o->randomart);
 			} else {
-				char *comment = after.len ? strndup(line + after.off, after.len) : NULL;
+				char *comment =
+					after.len ? strndup(line + after.off, after.len) : NULL;
 				print_public_line(stdout, key, comment);
 				free(comment);
 			}
@@ -240,7 +252,8 @@ static int run_show(int argc, char **argv)
 		dynbuf_init(&data, SHOW_FILE_MAX);
 		int r = read_file(strcmp(path, "-") ? path : "/dev/stdin", 0, &data);
 		if (r < 0) {
-			cli_error("%s: %s", path, r == ERR_TOO_LARGE ? "file too large" : error_to_string(r));
+			cli_error("%s: %s", path,
+				  r == ERR_TOO_LARGE ? "file too large" : error_to_string(r));
 		} else if (key_file_kind(data.data, data.len) != KEY_FILE_TEXT) {
 			r = show_private(path, &data, &o);
 		} else if (o.public_from_private) {
@@ -262,16 +275,19 @@ static int run_show(int argc, char **argv)
 const struct command command_show = {
 	.name = "show",
 	.summary = "Show keys: public key line, fingerprint, randomart.",
-	.usage = "sshkeyctl show [-l] [-v] [-E sha256|md5] [-y] [-P PASSPHRASE | --passphrase-file FILE] FILE...",
+	.usage = "sshkeyctl show [-l] [-v] [-E sha256|md5] [-y] [-P PASSPHRASE | --passphrase-file "
+		 "FILE] FILE...",
 	.help = "  (none)                  print the public key line of each key in FILE\n"
 		"  -l                      print fingerprints: BITS FINGERPRINT COMMENT (TYPE)\n"
 		"  -v                      with -l, add the randomart image of each key\n"
 		"  -E HASH                 fingerprint hash: sha256 (default), md5, sha1, sha512\n"
-		"  -y                      read a private key and print its public key line (asks for\n"
+		"  -y                      read a private key and print its public key line (asks "
+		"for\n"
 		"                          the passphrase when needed)\n"
 		"  -P PASSPHRASE           passphrase for -y (for ssh-keygen compatibility)\n"
 		"  --passphrase-file FILE  read the passphrase from the first line of FILE\n"
-		"\nFILE may be a public key, a private key (openssh-key-v1, PEM PKCS#1/SEC1, PKCS#8,\n"
+		"\nFILE may be a public key, a private key (openssh-key-v1, PEM PKCS#1/SEC1, "
+		"PKCS#8,\n"
 		"encrypted or not), an authorized_keys or a known_hosts file; '-' reads stdin.\n"
 		"A bad line is reported as FILE:LINE: reason and makes the exit status 1.\n",
 	.run = run_show,

@@ -9,11 +9,7 @@
 #include "base/error.h"
 
 const struct command *const commands[] = {
-	&command_keygen,
-	&command_show,
-	&command_passwd,
-	&command_help,
-	NULL,
+	&command_keygen, &command_show, &command_passwd, &command_help, NULL,
 };
 
 const struct command *command_find(const char *name)
@@ -46,7 +42,8 @@ int cli_usage_error(const struct command *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: %s\nTry 'sshkeyctl %s --help' for more.\n", cmd->usage, cmd->name);
+	fprintf(stderr, "\nusage: %s\nTry 'sshkeyctl %s --help' for more.\n", cmd->usage,
+		cmd->name);
 	return EXIT_USAGE;
 }
 

@@ -12,7 +12,8 @@ static void print_main_help(void)
 	       "Create, install and prove SSH key logins.\n\ncommands:\n");
 	for (size_t i = 0; commands[i]; i++)
 		printf("  %-10s %s\n", commands[i]->name, commands[i]->summary);
-	printf("\n'sshkeyctl help COMMAND' or 'sshkeyctl COMMAND --help' shows a command's options.\n"
+	printf("\n'sshkeyctl help COMMAND' or 'sshkeyctl COMMAND --help' shows a command's "
+	       "options.\n"
 	       "Exit status: 0 success, 1 failure, 2 usage error, 3 some hosts or files failed,\n"
 	       "4 wrong or missing passphrase. See sshkeyctl(1).\n");
 }
@@ -33,7 +34,8 @@ int main(int argc, char **argv)
 	}
 	const struct command *cmd = command_find(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "sshkeyctl: '%s' is not a command. See 'sshkeyctl --help'.\n", argv[1]);
+		fprintf(stderr, "sshkeyctl: '%s' is not a command. See 'sshkeyctl --help'.\n",
+			argv[1]);
 		return EXIT_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {

@@ -25,6 +25,7 @@ int passphrase_from_file(const char *path, char **ret);
  * both agree ("" means none). -ENXIO when no source and no terminal. */
 int passphrase_for_new_key(const struct passphrase_source *src, const char *prompt, char **ret);
 /* A passphrase to open an existing key: from src, else asked once with prompt. */
-int passphrase_for_existing_key(const struct passphrase_source *src, const char *prompt, char **ret);
+int passphrase_for_existing_key(const struct passphrase_source *src, const char *prompt,
+				char **ret);
 
 #endif

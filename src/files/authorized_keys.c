@@ -69,7 +69,8 @@ int authorized_keys_parse_line(const char *line, size_t len, struct authorized_k
 		e->options.len = end - t.pos;
 		r = authorized_keys_options_check(line + t.pos, end - t.pos);
 		if (r == 0)
-			r = key_text_parse_key(&t, key_text_skip_blanks(&t, end), &e->key, &e->comment);
+			r = key_text_parse_key(&t, key_text_skip_blanks(&t, end), &e->key,
+					       &e->comment);
 	}
 	if (r == -ENOMEM)
 		return r;

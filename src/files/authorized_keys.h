@@ -38,7 +38,7 @@ struct authorized_keys_entry {
 	bool has_newline;
 	bool crlf;
 	enum key_line_kind kind;
-	int error; /* KEY_LINE_INVALID: why */
+	int error;                /* KEY_LINE_INVALID: why */
 	struct text_span options; /* len 0 when none */
 	struct pubkey *key;
 	struct text_span comment; /* len 0 when none */

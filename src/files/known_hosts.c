@@ -10,7 +10,7 @@
 #include "files/key_text.h"
 
 #define HASH_MAGIC "|1|"
-#define HASH_LEN 20 /* SHA-1: both the salt and the HMAC */
+#define HASH_LEN   20 /* SHA-1: both the salt and the HMAC */
 
 /* "|1|base64(salt)|base64(hmac)", each decoding to 20 bytes */
 static int check_hashed_name(const char *s, size_t len)

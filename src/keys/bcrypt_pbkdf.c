@@ -8,7 +8,7 @@
 #include "base/dynbuf.h"
 #include "keys/blowfish.h"
 
-#define BCRYPT_WORDS 8
+#define BCRYPT_WORDS    8
 #define BCRYPT_HASHSIZE (BCRYPT_WORDS * 4)
 
 /* One application of the bcrypt PRF to the SHA-512 of the passphrase and of the salt. */

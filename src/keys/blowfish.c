@@ -12,8 +12,8 @@ static inline uint32_t blowfish_f(const struct blowfish_state *c, uint32_t x)
 	       c->s[3][x & 0xff];
 }
 
-static inline __attribute__((always_inline)) void
-blowfish_encipher(const struct blowfish_state *c, uint32_t *xl, uint32_t *xr)
+static inline __attribute__((always_inline)) void blowfish_encipher(const struct blowfish_state *c,
+								    uint32_t *xl, uint32_t *xr)
 {
 	uint32_t l = *xl, r = *xr;
 	l ^= c->p[0];

@@ -44,8 +44,8 @@ static const EVP_MD *hash_md(enum fingerprint_hash hash)
 	}
 }
 
-static int fingerprint_digest(const struct pubkey *key, enum fingerprint_hash hash,
-			      uint8_t *digest, unsigned *ret_len)
+static int fingerprint_digest(const struct pubkey *key, enum fingerprint_hash hash, uint8_t *digest,
+			      unsigned *ret_len)
 {
 	if (!EVP_Digest(key->plain_blob, key->plain_blob_len, digest, ret_len, hash_md(hash), NULL))
 		return ERR_CRYPTO;
@@ -92,8 +92,7 @@ static int append_border(struct dynbuf *out, const char *title, size_t tlen)
 	return dynbuf_append(out, line, n);
 }
 
-int fingerprint_randomart(const struct pubkey *key, enum fingerprint_hash hash,
-			  struct dynbuf *out)
+int fingerprint_randomart(const struct pubkey *key, enum fingerprint_hash hash, struct dynbuf *out)
 {
 	static const char symbols[] = " .o+=*BOX@%&#/^SE";
 	const int top = (int)sizeof(symbols) - 2; /* 16: 'E' */

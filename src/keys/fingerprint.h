@@ -23,8 +23,7 @@ enum fingerprint_hash {
 int fingerprint_hash_from_name(const char *name, enum fingerprint_hash *ret);
 int fingerprint_format(const struct pubkey *key, enum fingerprint_hash hash, struct dynbuf *out);
 /* The 11-line randomart box, lines joined by '\n', no final newline. */
-int fingerprint_randomart(const struct pubkey *key, enum fingerprint_hash hash,
-			  struct dynbuf *out);
+int fingerprint_randomart(const struct pubkey *key, enum fingerprint_hash hash, struct dynbuf *out);
 
 /* ssh-keygen -l's line "BITS FINGERPRINT COMMENT (TYPE)\n" ("no comment" when comment is
  * empty), followed by the randomart box and '\n' when randomart is true (-lv). */

@@ -27,7 +27,8 @@ static const struct key_cipher key_ciphers[] = {
 const struct key_cipher *key_cipher_by_name(const char *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof(key_ciphers) / sizeof(key_ciphers[0]); i++)
-		if (strlen(key_ciphers[i].name) == len && memcmp(key_ciphers[i].name, name, len) == 0)
+		if (strlen(key_ciphers[i].name) == len &&
+		    memcmp(key_ciphers[i].name, name, len) == 0)
 			return &key_ciphers[i];
 	return NULL;
 }
@@ -48,10 +49,14 @@ static const EVP_CIPHER *evp_cipher_for(const struct key_cipher *c)
 		const char *name;
 		const EVP_CIPHER *(*get)(void);
 	} map[] = {
-		{"aes128-ctr", EVP_aes_128_ctr},         {"aes192-ctr", EVP_aes_192_ctr},
-		{"aes256-ctr", EVP_aes_256_ctr},         {"aes128-cbc", EVP_aes_128_cbc},
-		{"aes192-cbc", EVP_aes_192_cbc},         {"aes256-cbc", EVP_aes_256_cbc},
-		{"aes128-gcm@openssh.com", EVP_aes_128_gcm}, {"aes256-gcm@openssh.com", EVP_aes_256_gcm},
+		{"aes128-ctr", EVP_aes_128_ctr},
+		{"aes192-ctr", EVP_aes_192_ctr},
+		{"aes256-ctr", EVP_aes_256_ctr},
+		{"aes128-cbc", EVP_aes_128_cbc},
+		{"aes192-cbc", EVP_aes_192_cbc},
+		{"aes256-cbc", EVP_aes_256_cbc},
+		{"aes128-gcm@openssh.com", EVP_aes_128_gcm},
+		{"aes256-gcm@openssh.com", EVP_aes_256_gcm},
 		{"3des-cbc", EVP_des_ede3_cbc},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -62,8 +67,8 @@ static const EVP_CIPHER *evp_cipher_for(const struct key_cipher *c)
 
 /* Raw ChaCha20 with OpenSSH's 64-bit block counter and 64-bit nonce: OpenSSL's 16-byte IV
  * is the state's words 12..15, which in that variant are counter (LE) then nonce. */
-static int chacha20_djb(const uint8_t key[32], uint64_t counter, uint64_t nonce,
-			const uint8_t *in, size_t len, uint8_t *out)
+static int chacha20_djb(const uint8_t key[32], uint64_t counter, uint64_t nonce, const uint8_t *in,
+			size_t len, uint8_t *out)
 {
 	uint8_t iv[16];
 	for (int i = 0; i < 8; i++) {

@@ -37,8 +37,7 @@ bool private_key_is_encrypted(const uint8_t *data, size_t len)
 	}
 }
 
-int private_key_read(const uint8_t *data, size_t len, const char *passphrase,
-		     struct privkey **ret)
+int private_key_read(const uint8_t *data, size_t len, const char *passphrase, struct privkey **ret)
 {
 	switch (key_file_kind(data, len)) {
 	case KEY_FILE_OPENSSH_V1:
@@ -118,8 +117,9 @@ int key_pair_save(const char *path, const struct privkey *key, const char *passp
 	    (r = atomic_file_write(&pub, pub_text.data, pub_text.len)) < 0 ||
 	    (r = atomic_file_sync(&priv)) < 0 || (r = atomic_file_sync(&pub)) < 0)
 		goto out;
-	if ((r = atomic_file_commit(&priv, ATOMIC_FILE_DEFER_DIR_SYNC |
-						   ((flags & KEY_PAIR_REPLACE) ? 0 : ATOMIC_FILE_NO_REPLACE))) < 0)
+	if ((r = atomic_file_commit(
+		     &priv, ATOMIC_FILE_DEFER_DIR_SYNC |
+				    ((flags & KEY_PAIR_REPLACE) ? 0 : ATOMIC_FILE_NO_REPLACE))) < 0)
 		goto out;
 	priv_done = true;
 	r = atomic_file_commit(&pub, 0);

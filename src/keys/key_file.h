@@ -21,8 +21,7 @@ enum key_file_kind {
 enum key_file_kind key_file_kind(const uint8_t *data, size_t len);
 bool private_key_is_encrypted(const uint8_t *data, size_t len);
 /* Read a private key of either kind; passphrase NULL when none was given. */
-int private_key_read(const uint8_t *data, size_t len, const char *passphrase,
-		     struct privkey **ret);
+int private_key_read(const uint8_t *data, size_t len, const char *passphrase, struct privkey **ret);
 /* The public half without a passphrase where the format allows it (openssh-key-v1 headers
  * and unencrypted PEM). ret_comment gets the comment when one is readable, else NULL. */
 int private_key_read_public(const uint8_t *data, size_t len, struct pubkey **ret,

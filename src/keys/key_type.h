@@ -20,10 +20,11 @@ struct key_type {
 	const char *short_name; /* as ssh-keygen -l prints it: "ED25519", "RSA-CERT" */
 	enum key_algorithm algorithm;
 	bool cert;
-	const char *curve;      /* "nistp256" etc. for the ECDSA family, else NULL */
-	unsigned curve_bits;    /* 256, 384, 521; 0 when not ECDSA */
-	const char *plain_name; /* name of the key a certificate certifies; same as name otherwise */
-	bool legacy;            /* ssh-dss: readable, reported as legacy, never generated */
+	const char *curve;   /* "nistp256" etc. for the ECDSA family, else NULL */
+	unsigned curve_bits; /* 256, 384, 521; 0 when not ECDSA */
+	const char
+		*plain_name; /* name of the key a certificate certifies; same as name otherwise */
+	bool legacy;         /* ssh-dss: readable, reported as legacy, never generated */
 };
 
 /* NULL when the name is unknown. */

@@ -37,7 +37,10 @@ int keygen_generate(const char *type, unsigned bits, const char *comment, struct
 			return ERR_KEY_SIZE;
 		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
 	} else if (!strcmp(type, "ecdsa")) {
-		const char *curve = bits == 256 ? "P-256" : bits == 384 ? "P-384" : bits == 521 ? "P-521" : NULL;
+		const char *curve = bits == 256   ? "P-256"
+				    : bits == 384 ? "P-384"
+				    : bits == 521 ? "P-521"
+						  : NULL;
 		if (!curve)
 			return ERR_BITS;
 		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve);

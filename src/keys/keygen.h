@@ -5,9 +5,9 @@
 #include "keys/key_type.h"
 #include "keys/privkey.h"
 
-#define KEYGEN_RSA_DEFAULT_BITS 3072
-#define KEYGEN_RSA_MIN_BITS 2048 /* stricter than ssh-keygen's 1024: nothing weaker is made */
-#define KEYGEN_RSA_MAX_BITS 16384
+#define KEYGEN_RSA_DEFAULT_BITS   3072
+#define KEYGEN_RSA_MIN_BITS       2048 /* stricter than ssh-keygen's 1024: nothing weaker is made */
+#define KEYGEN_RSA_MAX_BITS       16384
 #define KEYGEN_ECDSA_DEFAULT_BITS 256
 
 /* The type for a -t name: "ed25519", "rsa", "ecdsa" (also the wire names); NULL else. */

@@ -13,8 +13,8 @@
 #include "keys/key_cipher.h"
 
 #define AUTH_MAGIC "openssh-key-v1" /* followed by its NUL */
-#define SALT_LEN 16
-#define FILE_MAX (1024 * 1024)
+#define SALT_LEN   16
+#define FILE_MAX   (1024 * 1024)
 #define ARMOR_WRAP 70
 
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
@@ -296,7 +296,8 @@ int openssh_key_v1_write(const struct privkey *key, const char *passphrase, unsi
 	if ((r = dynbuf_reserve_tail(&blob, plain.len, &dst)) < 0)
 		goto out;
 	if (encrypt) {
-		struct header h = {.cipher = cipher, .salt = salt, .salt_len = sizeof(salt), .rounds = rounds};
+		struct header h = {
+			.cipher = cipher, .salt = salt, .salt_len = sizeof(salt), .rounds = rounds};
 		if ((r = derive_key(&h, passphrase, key_iv)) < 0)
 			goto out;
 	}

@@ -14,7 +14,7 @@
 #include "keys/privkey.h"
 
 #define OPENSSH_KEY_V1_BEGIN "-----BEGIN OPENSSH PRIVATE KEY-----"
-#define OPENSSH_KEY_V1_END "-----END OPENSSH PRIVATE KEY-----"
+#define OPENSSH_KEY_V1_END   "-----END OPENSSH PRIVATE KEY-----"
 /* OpenSSH 9.4+ default; 9.2 used 16 */
 #define OPENSSH_KEY_V1_DEFAULT_ROUNDS 24
 /* A file asking for more bcrypt rounds than this is refused: it could make us spin for

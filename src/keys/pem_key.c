@@ -11,8 +11,8 @@
 #define PEM_MAX (1024 * 1024)
 
 static const char *const pem_labels[] = {
-	"-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----",
-	"-----BEGIN DSA PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----",
+	"-----BEGIN RSA PRIVATE KEY-----",       "-----BEGIN EC PRIVATE KEY-----",
+	"-----BEGIN DSA PRIVATE KEY-----",       "-----BEGIN PRIVATE KEY-----",
 	"-----BEGIN ENCRYPTED PRIVATE KEY-----",
 };
 

@@ -33,8 +33,7 @@ static int copy_mpints(struct wire_reader *rd, int n, unsigned keep, struct dynb
 }
 
 /* Parse the private fields of type t and write the matching public blob fields to pub. */
-static int read_private_fields(const struct key_type *t, struct wire_reader *rd,
-			       struct dynbuf *pub)
+static int read_private_fields(const struct key_type *t, struct wire_reader *rd, struct dynbuf *pub)
 {
 	const uint8_t *p, *q;
 	size_t plen, qlen;
@@ -48,7 +47,8 @@ static int read_private_fields(const struct key_type *t, struct wire_reader *rd,
 		if ((r = wire_get_mpint(&peek, &n, &nlen)) < 0 ||
 		    (r = wire_get_mpint(&peek, &e, &elen)) < 0)
 			return r;
-		if ((r = wire_put_mpint(pub, e, elen)) < 0 || (r = wire_put_mpint(pub, n, nlen)) < 0)
+		if ((r = wire_put_mpint(pub, e, elen)) < 0 ||
+		    (r = wire_put_mpint(pub, n, nlen)) < 0)
 			return r;
 		return copy_mpints(rd, 6, 0, pub, NULL, NULL);
 	}
@@ -62,7 +62,8 @@ static int read_private_fields(const struct key_type *t, struct wire_reader *rd,
 			return r;
 		if (!same)
 			return ERR_FORMAT;
-		if ((r = wire_get_string(rd, &q, &qlen)) < 0 || (r = wire_put_cstring(pub, t->curve)) < 0 ||
+		if ((r = wire_get_string(rd, &q, &qlen)) < 0 ||
+		    (r = wire_put_cstring(pub, t->curve)) < 0 ||
 		    (r = wire_put_string(pub, q, qlen)) < 0)
 			return r;
 		if (t->algorithm == KEY_ALG_ECDSA)
@@ -80,7 +81,8 @@ static int read_private_fields(const struct key_type *t, struct wire_reader *rd,
 		if (t->algorithm == KEY_ALG_ED25519) {
 			if ((r = wire_get_string(rd, &q, &qlen)) < 0)
 				return r;
-			/* the secret is seed || public key; a different public half is corruption */
+			/* the secret is seed || public key; a different public half is corruption
+			 */
 			if (qlen != ED25519_SECRET_LEN)
 				return ERR_FORMAT;
 			if (memcmp(q + 32, p, 32) != 0)
@@ -196,7 +198,8 @@ static int put_ed25519_fields(struct dynbuf *b, EVP_PKEY *pkey)
 	if (!EVP_PKEY_get_raw_private_key(pkey, secret, &seed_len) || seed_len != 32 ||
 	    !EVP_PKEY_get_raw_public_key(pkey, secret + 32, &pub_len) || pub_len != 32)
 		goto out;
-	if ((r = wire_put_cstring(b, "ssh-ed25519")) < 0 || (r = wire_put_string(b, secret + 32, 32)) < 0)
+	if ((r = wire_put_cstring(b, "ssh-ed25519")) < 0 ||
+	    (r = wire_put_string(b, secret + 32, 32)) < 0)
 		goto out;
 	r = wire_put_string(b, secret, sizeof(secret));
 out:
@@ -209,12 +212,14 @@ static int put_ecdsa_fields(struct dynbuf *b, EVP_PKEY *pkey)
 	static const struct {
 		const char *openssl;
 		const char *ssh;
-	} curves[] = {{"prime256v1", "nistp256"}, {"P-256", "nistp256"}, {"secp384r1", "nistp384"},
-		      {"P-384", "nistp384"},     {"secp521r1", "nistp521"}, {"P-521", "nistp521"}};
+	} curves[] = {{"prime256v1", "nistp256"}, {"P-256", "nistp256"},
+		      {"secp384r1", "nistp384"},  {"P-384", "nistp384"},
+		      {"secp521r1", "nistp521"},  {"P-521", "nistp521"}};
 	char group[64];
 	uint8_t point[256];
 	size_t point_len;
-	if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL))
+	if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+					    NULL))
 		return ERR_CRYPTO;
 	const char *curve = NULL;
 	for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
@@ -223,8 +228,10 @@ static int put_ecdsa_fields(struct dynbuf *b, EVP_PKEY *pkey)
 	if (!curve)
 		return ERR_KEY_TYPE_UNSUPPORTED;
 	/* SSH needs the uncompressed point form, whatever the source file used */
-	EVP_PKEY_set_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "uncompressed");
-	if (!EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point), &point_len))
+	EVP_PKEY_set_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+				       "uncompressed");
+	if (!EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
+					     &point_len))
 		return ERR_CRYPTO;
 	const struct key_type *t = key_type_ecdsa_for_curve(curve, strlen(curve));
 	int r;
@@ -244,9 +251,10 @@ int privkey_from_evp(EVP_PKEY *pkey, const char *comment, struct privkey **ret)
 		r = put_ed25519_fields(&fields, pkey);
 		break;
 	case EVP_PKEY_RSA: {
-		static const char *const order[] = {OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E,
-						    OSSL_PKEY_PARAM_RSA_D, OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
-						    OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2};
+		static const char *const order[] = {
+			OSSL_PKEY_PARAM_RSA_N,       OSSL_PKEY_PARAM_RSA_E,
+			OSSL_PKEY_PARAM_RSA_D,       OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
+			OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2};
 		r = wire_put_cstring(&fields, "ssh-rsa");
 		for (size_t i = 0; r == 0 && i < 6; i++)
 			r = put_bn_param(&fields, pkey, order[i]);

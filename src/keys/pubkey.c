@@ -12,8 +12,8 @@
 #include "base/wire.h"
 
 #define ED25519_PUBLIC_LEN 32
-#define RSA_MIN_BITS 1024 /* OpenSSH's SSH_RSA_MINIMUM_MODULUS_SIZE */
-#define RSA_MAX_BITS 16384
+#define RSA_MIN_BITS       1024 /* OpenSSH's SSH_RSA_MINIMUM_MODULUS_SIZE */
+#define RSA_MAX_BITS       16384
 
 static unsigned magnitude_bits(const uint8_t *p, size_t len)
 {
@@ -67,7 +67,8 @@ static int parse_key_fields(const struct key_type *t, struct wire_reader *rd, un
 
 	switch (t->algorithm) {
 	case KEY_ALG_RSA:
-		if ((r = wire_get_mpint(rd, &p, &plen)) < 0 || (r = wire_get_mpint(rd, &q, &qlen)) < 0)
+		if ((r = wire_get_mpint(rd, &p, &plen)) < 0 ||
+		    (r = wire_get_mpint(rd, &q, &qlen)) < 0)
 			return r;
 		*ret_bits = magnitude_bits(q, qlen);
 		if (*ret_bits < RSA_MIN_BITS || *ret_bits > RSA_MAX_BITS || plen == 0)
@@ -105,7 +106,8 @@ static int parse_key_fields(const struct key_type *t, struct wire_reader *rd, un
 			return r;
 		if (plen != ED25519_PUBLIC_LEN)
 			return ERR_FORMAT;
-		if (t->algorithm == KEY_ALG_SK_ED25519 && (r = wire_get_cstring(rd, NULL, NULL)) < 0)
+		if (t->algorithm == KEY_ALG_SK_ED25519 &&
+		    (r = wire_get_cstring(rd, NULL, NULL)) < 0)
 			return r;
 		*ret_bits = 256;
 		return 0;
@@ -128,11 +130,12 @@ static int parse_cert_tail(struct wire_reader *rd)
 		return r;
 	if (u32 != 1 && u32 != 2)
 		return ERR_FORMAT;
-	if ((r = wire_get_cstring(rd, NULL, NULL)) < 0 || (r = wire_get_string(rd, NULL, NULL)) < 0 ||
-	    (r = wire_get_u64(rd, &u64)) < 0 || (r = wire_get_u64(rd, &u64)) < 0 ||
-	    (r = wire_get_string(rd, NULL, NULL)) < 0 || (r = wire_get_string(rd, NULL, NULL)) < 0 ||
-	    (r = wire_get_string(rd, NULL, NULL)) < 0 || (r = wire_get_string(rd, &sk, &sklen)) < 0 ||
-	    (r = wire_get_string(rd, NULL, NULL)) < 0)
+	if ((r = wire_get_cstring(rd, NULL, NULL)) < 0 ||
+	    (r = wire_get_string(rd, NULL, NULL)) < 0 || (r = wire_get_u64(rd, &u64)) < 0 ||
+	    (r = wire_get_u64(rd, &u64)) < 0 || (r = wire_get_string(rd, NULL, NULL)) < 0 ||
+	    (r = wire_get_string(rd, NULL, NULL)) < 0 ||
+	    (r = wire_get_string(rd, NULL, NULL)) < 0 ||
+	    (r = wire_get_string(rd, &sk, &sklen)) < 0 || (r = wire_get_string(rd, NULL, NULL)) < 0)
 		return r;
 	struct pubkey signer = {0};
 	r = parse_blob(sk, sklen, false, &signer);
@@ -176,7 +179,8 @@ static int parse_blob(const uint8_t *blob, size_t len, bool allow_cert, struct p
 		struct dynbuf plain;
 		dynbuf_init(&plain, PUBKEY_BLOB_MAX);
 		if ((r = wire_put_cstring(&plain, t->plain_name)) < 0 ||
-		    (r = dynbuf_append(&plain, blob + fields_start, fields_end - fields_start)) < 0) {
+		    (r = dynbuf_append(&plain, blob + fields_start, fields_end - fields_start)) <
+			    0) {
 			dynbuf_free(&plain);
 			return r;
 		}
@@ -255,7 +259,8 @@ int pubkey_parse_text(const char *text, size_t len, struct pubkey **ret, size_t 
 		return ERR_NOT_A_KEY;
 	const struct key_type *t = key_type_from_name(text + type_start, type_len);
 	if (!t)
-		return all_digits(text + type_start, type_len) ? ERR_SSH1_KEY : ERR_KEY_TYPE_UNKNOWN;
+		return all_digits(text + type_start, type_len) ? ERR_SSH1_KEY
+							       : ERR_KEY_TYPE_UNKNOWN;
 	while (i < len && is_blank_char(text[i]))
 		i++;
 	size_t b64_start = i;

@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e->raw != (const char *)data + off)
 			abort();
 		off += e->raw_len + e->has_newline;
-		if (e->kind == KEY_LINE_KEY && (!e->key || e->comment.off + e->comment.len > e->raw_len))
+		if (e->kind == KEY_LINE_KEY &&
+		    (!e->key || e->comment.off + e->comment.len > e->raw_len))
 			abort();
 	}
 	if (off != size)

@@ -110,12 +110,14 @@ static void test_base64_round_trip(void **state)
 {
 	/* RFC 4648 section 10 vectors */
 	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	static const char *const enc[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+					  "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 	for (size_t i = 0; i < 7; i++) {
 		struct dynbuf b, d;
 		dynbuf_init(&b, 64);
 		dynbuf_init(&d, 64);
-		assert_int_equal(base64_encode(&b, (const uint8_t *)plain[i], strlen(plain[i]), 0), 0);
+		assert_int_equal(base64_encode(&b, (const uint8_t *)plain[i], strlen(plain[i]), 0),
+				 0);
 		assert_int_equal(b.len, strlen(enc[i]));
 		if (b.len)
 			assert_memory_equal(b.data, enc[i], b.len);
@@ -130,7 +132,8 @@ static void test_base64_round_trip(void **state)
 
 static void test_base64_rejects(void **state)
 {
-	static const char *const bad[] = {"Zg", "Zg=", "Z===", "Zh==", "Zm9v!", "Zg==Zg==", "Zm 9v", "=Zg="};
+	static const char *const bad[] = {
+		"Zg", "Zg=", "Z===", "Zh==", "Zm9v!", "Zg==Zg==", "Zm 9v", "=Zg="};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct dynbuf d;
 		dynbuf_init(&d, 64);

@@ -24,9 +24,12 @@ static void test_plain_and_options(void **state)
 	assert_memory_equal(e.raw + e.comment.off, "me@laptop", e.comment.len);
 	authorized_keys_entry_clear(&e);
 
-	parse("from=\"10.0.0.0/8,!10.1.*\",command=\"echo \\\"hi there\\\"\",no-pty " KEY " c d", &e);
+	parse("from=\"10.0.0.0/8,!10.1.*\",command=\"echo \\\"hi there\\\"\",no-pty " KEY " c d",
+	      &e);
 	assert_int_equal(e.kind, KEY_LINE_KEY);
-	assert_memory_equal(e.raw + e.options.off, "from=\"10.0.0.0/8,!10.1.*\",command=\"echo \\\"hi there\\\"\",no-pty", e.options.len);
+	assert_memory_equal(e.raw + e.options.off,
+			    "from=\"10.0.0.0/8,!10.1.*\",command=\"echo \\\"hi there\\\"\",no-pty",
+			    e.options.len);
 	assert_memory_equal(e.raw + e.comment.off, "c d", e.comment.len);
 	authorized_keys_entry_clear(&e);
 
@@ -46,7 +49,7 @@ static void test_invalid_lines(void **state)
 		{"command=\"unterminated " KEY, ERR_OPTIONS}, /* the quote swallows the key */
 		{"no-pty,," KEY, ERR_OPTIONS},
 		{"ssh-ed25519 AAAA", ERR_TRUNCATED},
-		{KEY KEY, ERR_BASE64},                        /* two keys glued by a lost newline */
+		{KEY KEY, ERR_BASE64}, /* two keys glued by a lost newline */
 		{"ssh-ed25519", ERR_NOT_A_KEY},
 		{"no-pty ssh-ed25519", ERR_NOT_A_KEY},
 	};
@@ -54,7 +57,8 @@ static void test_invalid_lines(void **state)
 		struct authorized_keys_entry e;
 		parse(cases[i].line, &e);
 		if (e.kind != KEY_LINE_INVALID || e.error != cases[i].error)
-			fail_msg("case %zu: kind %d error %d (%s)", i, e.kind, e.error, error_to_string(e.error));
+			fail_msg("case %zu: kind %d error %d (%s)", i, e.kind, e.error,
+				 error_to_string(e.error));
 		assert_null(e.key);
 	}
 }
@@ -80,7 +84,8 @@ static void test_file_bytes_kept(void **state)
 	assert_int_equal(ak->entries[0].kind, KEY_LINE_COMMENT);
 	assert_int_equal(ak->entries[1].kind, KEY_LINE_KEY);
 	assert_true(ak->entries[1].crlf);
-	assert_memory_equal(ak->entries[1].raw + ak->entries[1].comment.off, "crlf", ak->entries[1].comment.len);
+	assert_memory_equal(ak->entries[1].raw + ak->entries[1].comment.off, "crlf",
+			    ak->entries[1].comment.len);
 	assert_int_equal(ak->entries[2].kind, KEY_LINE_BLANK);
 	assert_int_equal(ak->entries[3].kind, KEY_LINE_BLANK);
 	assert_false(ak->entries[4].has_newline);
@@ -100,7 +105,8 @@ static void test_file_bytes_kept(void **state)
 
 static void test_every_vector_key_line(void **state)
 {
-	static const char *const names[] = {"ecdsa_1", "ed25519_1-cert", "ecdsa_sk1", "ed25519_sk1", "rsa_2"};
+	static const char *const names[] = {"ecdsa_1", "ed25519_1-cert", "ecdsa_sk1", "ed25519_sk1",
+					    "rsa_2"};
 	for (size_t i = 0; i < 5; i++) {
 		char rel[128];
 		snprintf(rel, sizeof(rel), "openssh/sshkey/%s.pub", names[i]);

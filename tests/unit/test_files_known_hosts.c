@@ -30,8 +30,9 @@ static void test_openssh_known_hosts(void **state)
 
 	/* the file's own "invalid lines" section, each with its reason */
 	static const int invalid[][2] = {
-		{37, ERR_MARKER_UNKNOWN}, {38, ERR_NOT_A_KEY}, {39, ERR_NOT_A_KEY},
-		{40, ERR_TRUNCATED},      {41, ERR_KEY_TYPE_UNKNOWN}, {42, ERR_FORMAT}, /* NUL inside the type name */
+		{37, ERR_MARKER_UNKNOWN},   {38, ERR_NOT_A_KEY},
+		{39, ERR_NOT_A_KEY},        {40, ERR_TRUNCATED},
+		{41, ERR_KEY_TYPE_UNKNOWN}, {42, ERR_FORMAT}, /* NUL inside the type name */
 	};
 	for (size_t i = 0; i < 6; i++) {
 		const struct known_hosts_entry *e = &kh->entries[invalid[i][0] - 1];
@@ -42,11 +43,13 @@ static void test_openssh_known_hosts(void **state)
 	const struct known_hosts_entry *revoked = &kh->entries[32];
 	assert_int_equal(revoked->marker, KNOWN_HOSTS_MARKER_REVOKED);
 	assert_int_equal(revoked->hosts.len, strlen("sisyphus.example.com"));
-	assert_memory_equal(revoked->raw + revoked->hosts.off, "sisyphus.example.com", revoked->hosts.len);
+	assert_memory_equal(revoked->raw + revoked->hosts.off, "sisyphus.example.com",
+			    revoked->hosts.len);
 	assert_int_equal(kh->entries[33].marker, KNOWN_HOSTS_MARKER_CERT_AUTHORITY);
 
 	const struct known_hosts_entry *multi = &kh->entries[6];
-	assert_memory_equal(multi->raw + multi->hosts.off, "prometheus.example.com,192.0.2.1,2001:db8::1", multi->hosts.len);
+	assert_memory_equal(multi->raw + multi->hosts.off,
+			    "prometheus.example.com,192.0.2.1,2001:db8::1", multi->hosts.len);
 	assert_memory_equal(multi->raw + multi->comment.off, "ECDSA #2", multi->comment.len);
 	known_hosts_free(kh);
 	dynbuf_free(&b);
@@ -55,7 +58,8 @@ static void test_openssh_known_hosts(void **state)
 static void test_hashed_name_checked(void **state)
 {
 	struct known_hosts_entry e;
-	const char *bad = "|1|notbase64!|x ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYC";
+	const char *bad = "|1|notbase64!|x ssh-ed25519 "
+			  "AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYC";
 	assert_int_equal(known_hosts_parse_line(bad, strlen(bad), &e), 0);
 	assert_int_equal(e.kind, KEY_LINE_INVALID);
 	assert_int_equal(e.error, ERR_FORMAT);
@@ -64,9 +68,12 @@ static void test_hashed_name_checked(void **state)
 
 static void test_bytes_kept(void **state)
 {
-	const char *text = "h1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYC c\r\n"
-			   "  # note\n"
-			   "[h2]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYC";
+	const char *text =
+		"h1 ssh-ed25519 "
+		"AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYC c\r\n"
+		"  # note\n"
+		"[h2]:2222 ssh-ed25519 "
+		"AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYC";
 	struct known_hosts *kh;
 	assert_int_equal(known_hosts_parse(text, strlen(text), &kh), 0);
 	assert_int_equal(kh->n_entries, 3);

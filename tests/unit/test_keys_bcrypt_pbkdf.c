@@ -26,10 +26,12 @@ static const char lorem[] =
 	"proident, sunt in culpa qui officia deserunt mollit anim id est laborum.";
 
 static const struct vector vectors[] = {
-	{"password", 8, "salt", 4, 4, "5bbf0cc293587f1c3635555c27796598d47e579071bf427e9d8fbe842aba34d9"},
+	{"password", 8, "salt", 4, 4,
+	 "5bbf0cc293587f1c3635555c27796598d47e579071bf427e9d8fbe842aba34d9"},
 	{"password", 8, "\0", 1, 4, "c12b566235eee04c212598970a579a67"},
 	{"\0", 1, "salt", 4, 4, "6051be18c2f4f82cbf0efee5471b4bb9"},
-	{"password\0", 9, "salt\0", 5, 4, "7410e44cf4fa07bfaac8a928b1727fac001375e7bf7384370f48efd121743050"},
+	{"password\0", 9, "salt\0", 5, 4,
+	 "7410e44cf4fa07bfaac8a928b1727fac001375e7bf7384370f48efd121743050"},
 	{"pass\0wor", 8, "sa\0l", 4, 4, "c2bffd9db38f6569efef4372f4de83c0"},
 	{"pass\0word", 9, "sa\0lt", 5, 4, "4ba4ac3925c0e8d7f0cdb6bb1684a56f"},
 	{"password", 8, "salt", 4, 8,
@@ -50,7 +52,9 @@ static void test_vectors(void **state)
 			sscanf(v->hex + 2 * k, "%2x", &byte);
 			want[k] = (uint8_t)byte;
 		}
-		assert_int_equal(bcrypt_pbkdf(v->pass, v->pass_len, (const uint8_t *)v->salt, v->salt_len, got, n, v->rounds), 0);
+		assert_int_equal(bcrypt_pbkdf(v->pass, v->pass_len, (const uint8_t *)v->salt,
+					      v->salt_len, got, n, v->rounds),
+				 0);
 		assert_memory_equal(got, want, n);
 	}
 }
@@ -58,9 +62,12 @@ static void test_vectors(void **state)
 static void test_refusals(void **state)
 {
 	uint8_t key[32];
-	assert_int_equal(bcrypt_pbkdf("p", 1, (const uint8_t *)"s", 1, key, sizeof(key), 0), -EINVAL);
-	assert_int_equal(bcrypt_pbkdf("", 0, (const uint8_t *)"s", 1, key, sizeof(key), 4), -EINVAL);
-	assert_int_equal(bcrypt_pbkdf("p", 1, (const uint8_t *)"", 0, key, sizeof(key), 4), -EINVAL);
+	assert_int_equal(bcrypt_pbkdf("p", 1, (const uint8_t *)"s", 1, key, sizeof(key), 0),
+			 -EINVAL);
+	assert_int_equal(bcrypt_pbkdf("", 0, (const uint8_t *)"s", 1, key, sizeof(key), 4),
+			 -EINVAL);
+	assert_int_equal(bcrypt_pbkdf("p", 1, (const uint8_t *)"", 0, key, sizeof(key), 4),
+			 -EINVAL);
 	assert_int_equal(bcrypt_pbkdf("p", 1, (const uint8_t *)"s", 1, key, 0, 4), -EINVAL);
 }
 

@@ -14,14 +14,22 @@
 #define PW "mekmitasdigoat"
 
 static const char *const vector_keys[] = {
-	"ecdsa_1", "ecdsa_1_pw", "ecdsa_2", "ecdsa_n", "ecdsa_n_pw", "ecdsa_sk1", "ecdsa_sk1_pw",
-	"ecdsa_sk2", "ed25519_1", "ed25519_1_pw", "ed25519_2", "ed25519_sk1", "ed25519_sk1_pw",
-	"ed25519_sk2", "rsa_1", "rsa_1_pw", "rsa_2", "rsa_n", "rsa_n_pw",
+	"ecdsa_1",   "ecdsa_1_pw",   "ecdsa_2",        "ecdsa_n",     "ecdsa_n_pw",
+	"ecdsa_sk1", "ecdsa_sk1_pw", "ecdsa_sk2",      "ed25519_1",   "ed25519_1_pw",
+	"ed25519_2", "ed25519_sk1",  "ed25519_sk1_pw", "ed25519_sk2", "rsa_1",
+	"rsa_1_pw",  "rsa_2",        "rsa_n",          "rsa_n_pw",
 };
 
 static const char *const pem_keys[] = {
-	"rsa_pkcs8", "rsa_pkcs8_pw", "ecdsa384_pkcs8", "ecdsa384_pkcs8_pw", "ecdsa521_sec1",
-	"rsa_pkcs1_pw", "ecdsa256_pkcs8_pw_sshkeygen", "ed25519_pkcs8", "ed25519_pkcs8_pw",
+	"rsa_pkcs8",
+	"rsa_pkcs8_pw",
+	"ecdsa384_pkcs8",
+	"ecdsa384_pkcs8_pw",
+	"ecdsa521_sec1",
+	"rsa_pkcs1_pw",
+	"ecdsa256_pkcs8_pw_sshkeygen",
+	"ed25519_pkcs8",
+	"ed25519_pkcs8_pw",
 };
 
 /* The public key file next to a vector: X_pw and X_n share X's .pub; X_n is X_1's key. */
@@ -139,10 +147,13 @@ static void test_write_round_trip(void **state)
 			struct dynbuf out;
 			struct privkey *again;
 			dynbuf_init(&out, KEY_FILE_MAX);
-			assert_int_equal(openssh_key_v1_write(key, encrypt ? "new pass" : NULL, 4, &out), 0);
+			assert_int_equal(
+				openssh_key_v1_write(key, encrypt ? "new pass" : NULL, 4, &out), 0);
 			const char *second = strchr((char *)out.data, '\n') + 1;
 			assert_true(strchr(second, '\n') - second <= 70);
-			assert_int_equal(private_key_read(out.data, out.len, encrypt ? "new pass" : NULL, &again), 0);
+			assert_int_equal(private_key_read(out.data, out.len,
+							  encrypt ? "new pass" : NULL, &again),
+					 0);
 			assert_true(pubkey_equal(key->pub, again->pub));
 			assert_int_equal(key->fields_len, again->fields_len);
 			assert_memory_equal(key->fields, again->fields, key->fields_len);
@@ -161,9 +172,12 @@ static void test_keygen_types(void **state)
 		unsigned bits, want_bits;
 		const char *name;
 	} cases[] = {
-		{"ed25519", 0, 256, "ssh-ed25519"},   {"rsa", 0, 3072, "ssh-rsa"},
-		{"rsa", 2048, 2048, "ssh-rsa"},       {"ecdsa", 0, 256, "ecdsa-sha2-nistp256"},
-		{"ecdsa", 384, 384, "ecdsa-sha2-nistp384"}, {"ecdsa", 521, 521, "ecdsa-sha2-nistp521"},
+		{"ed25519", 0, 256, "ssh-ed25519"},
+		{"rsa", 0, 3072, "ssh-rsa"},
+		{"rsa", 2048, 2048, "ssh-rsa"},
+		{"ecdsa", 0, 256, "ecdsa-sha2-nistp256"},
+		{"ecdsa", 384, 384, "ecdsa-sha2-nistp384"},
+		{"ecdsa", 521, 521, "ecdsa-sha2-nistp521"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct privkey *key;
@@ -184,11 +198,13 @@ static void test_keygen_types(void **state)
  * read, never a crash; tests run under ASan in CI. */
 static void test_damaged_files(void **state)
 {
-	static const char *const names[] = {"openssh/sshkey/ed25519_1", "openssh/sshkey/rsa_1", "pem/ecdsa521_sec1"};
+	static const char *const names[] = {"openssh/sshkey/ed25519_1", "openssh/sshkey/rsa_1",
+					    "pem/ecdsa521_sec1"};
 	for (size_t k = 0; k < 3; k++) {
 		struct dynbuf b;
 		read_test_file(names[k], &b);
-		for (size_t cut = 0; cut + 1 < b.len; cut += 7) { /* the final newline is optional */
+		for (size_t cut = 0; cut + 1 < b.len;
+		     cut += 7) { /* the final newline is optional */
 			struct privkey *key = NULL;
 			int r = private_key_read(b.data, cut, NULL, &key);
 			assert_true(r < 0);
@@ -218,7 +234,8 @@ static void test_garbage(void **state)
 	};
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
 		struct privkey *key = NULL;
-		assert_true(private_key_read((const uint8_t *)inputs[i], strlen(inputs[i]), "x", &key) < 0);
+		assert_true(private_key_read((const uint8_t *)inputs[i], strlen(inputs[i]), "x",
+					     &key) < 0);
 		assert_null(key);
 	}
 }

@@ -12,10 +12,13 @@
 #include "keys/pubkey.h"
 
 static const char *const vector_keys[] = {
-	"ecdsa_1", "ecdsa_1-cert", "ecdsa_2", "ecdsa_sk1", "ecdsa_sk1-cert", "ecdsa_sk2",
-	"ed25519_1", "ed25519_1-cert", "ed25519_2", "ed25519_sk1", "ed25519_sk1-cert",
-	"ed25519_sk2", "rsa_1", "rsa_1-cert", "rsa_1_sha1", "rsa_1_sha1-cert", "rsa_1_sha512",
-	"rsa_1_sha512-cert", "rsa_2",
+	"ecdsa_1",         "ecdsa_1-cert",     "ecdsa_2",
+	"ecdsa_sk1",       "ecdsa_sk1-cert",   "ecdsa_sk2",
+	"ed25519_1",       "ed25519_1-cert",   "ed25519_2",
+	"ed25519_sk1",     "ed25519_sk1-cert", "ed25519_sk2",
+	"rsa_1",           "rsa_1-cert",       "rsa_1_sha1",
+	"rsa_1_sha1-cert", "rsa_1_sha512",     "rsa_1_sha512-cert",
+	"rsa_2",
 };
 
 /* name: a vector of openssh/sshkey, or a path under the test data with a '/' */
@@ -79,9 +82,11 @@ static void check_listing(enum fingerprint_hash hash, const char *suffix)
 			snprintf(rel, sizeof(rel), "%s.%s", name, suffix);
 		read_test_file(rel, &want);
 		dynbuf_init(&got, 4096);
-		assert_int_equal(fingerprint_listing(key, hash, comment, strlen(comment), true, &got), 0);
+		assert_int_equal(
+			fingerprint_listing(key, hash, comment, strlen(comment), true, &got), 0);
 		if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0)
-			fail_msg("%s differs from ssh-keygen:\n%s\n---\n%s", name, got.data, want.data);
+			fail_msg("%s differs from ssh-keygen:\n%s\n---\n%s", name, got.data,
+				 want.data);
 		dynbuf_free(&got);
 		dynbuf_free(&want);
 		pubkey_free(key);
@@ -123,18 +128,23 @@ static void test_bad_lines(void **state)
 		{"ssh-ed25519", ERR_NOT_A_KEY},
 		{"ssh-foo AAAA", ERR_KEY_TYPE_UNKNOWN},
 		{"2048 65537 1234567 comment", ERR_SSH1_KEY},
-		{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOY", ERR_BASE64},
+		{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOY",
+		 ERR_BASE64},
 		{"ssh-ed25519 AAAATgAAAAdz", ERR_TRUNCATED},
 		/* ed25519 blob labelled as rsa */
-		{"ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYC", ERR_KEY_TYPE_MISMATCH},
+		{"ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYC",
+		 ERR_KEY_TYPE_MISMATCH},
 		/* trailing byte after the key */
-		{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYCAA==", ERR_TRAILING},
+		{"ssh-ed25519 "
+		 "AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYCAA==",
+		 ERR_TRAILING},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pubkey *key = NULL;
 		int r = pubkey_parse_text(cases[i].line, strlen(cases[i].line), &key, NULL);
 		if (r != cases[i].error)
-			fail_msg("case %zu: got %d (%s), want %d", i, r, error_to_string(r), cases[i].error);
+			fail_msg("case %zu: got %d (%s), want %d", i, r, error_to_string(r),
+				 cases[i].error);
 		assert_null(key);
 	}
 }
