@@ -83,27 +83,47 @@ static int parse_options(int argc, char **argv, struct show_options *o)
 	return EXIT_OK;
 }
 
-/* The comment of FILE.pub when it holds the same key. */
-static char *comment_from_public_file(const char *path, const struct pubkey *pub)
+/* The key and comment (NULL when none) of the first line of FILE.pub, if it has one. */
+static int read_public_file(const char *path, struct pubkey **ret_key, char **ret_comment)
 {
 	char *pub_path;
-	char *comment = NULL;
 	struct dynbuf b;
 	struct authorized_keys_entry e;
+	int r;
 	if (asprintf(&pub_path, "%s.pub", path) < 0)
-		return NULL;
+		return -ENOMEM;
 	dynbuf_init(&b, KEY_FILE_MAX);
-	if (read_file(pub_path, 0, &b) == 0 && b.len) {
-		size_t len = strcspn((const char *)b.data, "\n");
-		if (authorized_keys_parse_line((const char *)b.data, len, &e) == 0) {
-			if (e.kind == KEY_LINE_KEY && pubkey_same_key(e.key, pub) && e.comment.len)
-				comment = strndup(e.raw + e.comment.off, e.comment.len);
-			authorized_keys_entry_clear(&e);
-		}
+	r = read_file(pub_path, 0, &b);
+	if (r == 0) {
+		size_t len = b.len ? strcspn((const char *)b.data, "\n") : 0;
+		r = authorized_keys_parse_line(b.len ? (const char *)b.data : "", len, &e);
 	}
+	if (r == 0 && e.kind != KEY_LINE_KEY)
+		r = e.kind == KEY_LINE_INVALID ? e.error : ERR_NOT_A_KEY;
+	if (r == 0) {
+		*ret_comment = e.comment.len ? strndup(e.raw + e.comment.off, e.comment.len) : NULL;
+		*ret_key = e.key;
+		e.key = NULL;
+	}
+	if (r == 0 || e.kind == KEY_LINE_INVALID)
+		authorized_keys_entry_clear(&e);
 	dynbuf_free(&b);
 	free(pub_path);
-	return comment;
+	return r;
+}
+
+/* ssh-dss is read so old files can be listed, but it is no key to use */
+static void warn_legacy(const char *path, unsigned long lineno, const struct pubkey *key)
+{
+	if (!key->type->legacy)
+		return;
+	if (lineno)
+		fprintf(stderr, "%s:%lu: ", path, lineno);
+	else
+		fprintf(stderr, "%s: ", path);
+	fprintf(stderr, "warning: %s is a legacy DSA key: OpenSSH refuses it since 7.0 and "
+			"removed it in 10.0; replace it\n",
+		key->type->name);
 }
 
 static int show_private(const char *path, const struct dynbuf *data, const struct show_options *o)
@@ -126,17 +146,32 @@ static int show_private(const char *path, const struct dynbuf *data, const struc
 		}
 		if (r < 0)
 			goto fail;
+		warn_legacy(path, 0, key->pub);
 		print_public_line(stdout, key->pub, key->comment[0] ? key->comment : NULL);
 		goto out;
 	}
 
-	if ((r = private_key_read_public(data->data, data->len, &pub, &comment)) < 0)
-		goto fail;
-	char *pub_comment = comment_from_public_file(path, pub);
-	if (pub_comment) {
-		free(comment);
-		comment = pub_comment;
+	/* as ssh-keygen: the comment of FILE.pub when it holds this key, and FILE.pub alone
+	 * when the private key cannot be read without its passphrase (encrypted PEM) */
+	struct pubkey *file_pub = NULL;
+	char *file_comment = NULL;
+	bool have_file = read_public_file(path, &file_pub, &file_comment) == 0;
+	r = private_key_read_public(data->data, data->len, &pub, &comment);
+	if (r == ERR_PASSPHRASE_NEEDED && have_file) {
+		pub = file_pub;
+		file_pub = NULL;
+		r = 0;
 	}
+	if (r == 0 && have_file && (!file_pub || pubkey_same_key(file_pub, pub))) {
+		free(comment);
+		comment = file_comment;
+		file_comment = NULL;
+	}
+	pubkey_free(file_pub);
+	free(file_comment);
+	if (r < 0)
+		goto fail;
+	warn_legacy(path, 0, pub);
 	if (o->list)
 		print_fingerprint_line(stdout, pub, o->hash, comment, comment ? strlen(comment) : 0,
 				       o->randomart);
@@ -212,6 +247,7 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 			bad++;
 		} else if (kind == KEY_LINE_KEY) {
 			keys++;
+			warn_legacy(path, it.lineno, key);
 			if (o->list) {
 				const char *comment;
 				size_t comment_len;

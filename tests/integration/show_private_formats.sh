@@ -31,6 +31,9 @@ for t in ed25519 rsa ecdsa; do
 	for m in PEM PKCS8; do
 		ssh-keygen -q -t "$t" -m "$m" -N "$PW" -f "p_${t}_$m"
 		check_y "p_${t}_$m"
+		# without the passphrase, -l lists FILE.pub's key as ssh-keygen does
+		"$K" show -l "p_${t}_$m" >ours.txt && ssh-keygen -l -f "p_${t}_$m" >theirs.txt
+		same ours.txt theirs.txt "show -l p_${t}_$m"
 		ssh-keygen -q -t "$t" -m "$m" -N '' -f "u_${t}_$m"
 		check_y "u_${t}_$m"
 	done
