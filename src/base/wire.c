@@ -31,37 +31,41 @@ int wire_get_bytes(struct wire_reader *r, size_t len, const uint8_t **ret)
 	return 0;
 }
 
-int wire_get_u8(struct wire_reader *r, uint8_t *ret)
+/* n big-endian bytes as an unsigned number */
+static int get_be(struct wire_reader *r, size_t n, uint64_t *ret)
 {
 	const uint8_t *p;
-	int e = wire_get_bytes(r, 1, &p);
+	int e = wire_get_bytes(r, n, &p);
 	if (e < 0)
 		return e;
-	*ret = p[0];
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	*ret = v;
 	return 0;
+}
+
+int wire_get_u8(struct wire_reader *r, uint8_t *ret)
+{
+	uint64_t v;
+	int e = get_be(r, 1, &v);
+	if (e == 0)
+		*ret = (uint8_t)v;
+	return e;
 }
 
 int wire_get_u32(struct wire_reader *r, uint32_t *ret)
 {
-	const uint8_t *p;
-	int e = wire_get_bytes(r, 4, &p);
-	if (e < 0)
-		return e;
-	*ret = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	return 0;
+	uint64_t v;
+	int e = get_be(r, 4, &v);
+	if (e == 0)
+		*ret = (uint32_t)v;
+	return e;
 }
 
 int wire_get_u64(struct wire_reader *r, uint64_t *ret)
 {
-	const uint8_t *p;
-	int e = wire_get_bytes(r, 8, &p);
-	if (e < 0)
-		return e;
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	*ret = v;
-	return 0;
+	return get_be(r, 8, ret);
 }
 
 int wire_get_string(struct wire_reader *r, const uint8_t **ret, size_t *ret_len)

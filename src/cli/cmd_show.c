@@ -121,8 +121,9 @@ static void warn_legacy(const char *path, unsigned long lineno, const struct pub
 		fprintf(stderr, "%s:%lu: ", path, lineno);
 	else
 		fprintf(stderr, "%s: ", path);
-	fprintf(stderr, "warning: %s is a legacy DSA key: OpenSSH refuses it since 7.0 and "
-			"removed it in 10.0; replace it\n",
+	fprintf(stderr,
+		"warning: %s is a legacy DSA key: OpenSSH refuses it since 7.0 and "
+		"removed it in 10.0; replace it\n",
 		key->type->name);
 }
 

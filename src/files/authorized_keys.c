@@ -90,6 +90,21 @@ void authorized_keys_entry_clear(struct authorized_keys_entry *e)
 	e->key = NULL;
 }
 
+static int parse_entry(const char *line, size_t len, unsigned long lineno, bool has_newline,
+		       void *entry)
+{
+	struct authorized_keys_entry *e = entry;
+	int r = authorized_keys_parse_line(line, len, e);
+	e->lineno = lineno;
+	e->has_newline = has_newline;
+	return r;
+}
+
+static void clear_entry(void *entry)
+{
+	authorized_keys_entry_clear(entry);
+}
+
 int authorized_keys_parse(const char *data, size_t len, struct authorized_keys **ret)
 {
 	if (len > AUTHORIZED_KEYS_FILE_MAX)
@@ -97,33 +112,10 @@ int authorized_keys_parse(const char *data, size_t len, struct authorized_keys *
 	struct authorized_keys *ak = calloc(1, sizeof(*ak));
 	if (!ak)
 		return -ENOMEM;
-	size_t alloc = 0;
-	struct line_iter it;
-	const char *line;
-	size_t line_len;
-	bool nl;
-	int r = 0;
-	line_iter_init(&it, data, len);
-	while (line_iter_next(&it, &line, &line_len, &nl)) {
-		if (ak->n_entries == alloc) {
-			size_t n = alloc ? alloc * 2 : 16;
-			void *p = realloc(ak->entries, n * sizeof(*ak->entries));
-			if (!p) {
-				r = -ENOMEM;
-				break;
-			}
-			ak->entries = p;
-			alloc = n;
-		}
-		struct authorized_keys_entry *e = &ak->entries[ak->n_entries];
-		if ((r = authorized_keys_parse_line(line, line_len, e)) < 0)
-			break;
-		e->lineno = it.lineno;
-		e->has_newline = nl;
-		ak->n_entries++;
-	}
+	int r = key_text_parse_lines(data, len, sizeof(struct authorized_keys_entry), parse_entry,
+				     clear_entry, (void **)&ak->entries, &ak->n_entries);
 	if (r < 0) {
-		authorized_keys_free(ak);
+		free(ak);
 		return r;
 	}
 	*ret = ak;

@@ -1,5 +1,7 @@
 #include "files/key_text.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -55,5 +57,44 @@ int key_text_parse_key(const struct key_text_line *t, size_t pos, struct pubkey 
 	size_t c = key_text_skip_blanks(t, pos + end);
 	ret_comment->off = c;
 	ret_comment->len = t->len - c;
+	return 0;
+}
+
+int key_text_parse_lines(const char *data, size_t len, size_t entry_size,
+			 int (*parse_line)(const char *line, size_t len, unsigned long lineno,
+					   bool has_newline, void *entry),
+			 void (*clear)(void *entry), void **ret_entries, size_t *ret_n)
+{
+	char *entries = NULL;
+	size_t n = 0, alloc = 0;
+	struct line_iter it;
+	const char *line;
+	size_t line_len;
+	bool nl;
+	int r = 0;
+	line_iter_init(&it, data, len);
+	while (line_iter_next(&it, &line, &line_len, &nl)) {
+		if (n == alloc) {
+			size_t grow = alloc ? alloc * 2 : 16;
+			char *p = realloc(entries, grow * entry_size);
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			entries = p;
+			alloc = grow;
+		}
+		if ((r = parse_line(line, line_len, it.lineno, nl, entries + n * entry_size)) < 0)
+			break;
+		n++;
+	}
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			clear(entries + i * entry_size);
+		free(entries);
+		return r;
+	}
+	*ret_entries = entries;
+	*ret_n = n;
 	return 0;
 }

@@ -27,4 +27,12 @@ size_t key_text_skip_quoted_word(const struct key_text_line *t, size_t pos);
 int key_text_parse_key(const struct key_text_line *t, size_t pos, struct pubkey **ret_key,
 		       struct text_span *ret_comment);
 
+/* Parse every line of data[len] into a growing array of entry_size-byte entries:
+ * parse_line fills one entry (it may fail only for lack of memory) and clear undoes it.
+ * On failure every entry made is cleared and freed. */
+int key_text_parse_lines(const char *data, size_t len, size_t entry_size,
+			 int (*parse_line)(const char *line, size_t len, unsigned long lineno,
+					   bool has_newline, void *entry),
+			 void (*clear)(void *entry), void **ret_entries, size_t *ret_n);
+
 #endif

@@ -95,6 +95,21 @@ void known_hosts_entry_clear(struct known_hosts_entry *e)
 	e->key = NULL;
 }
 
+static int parse_entry(const char *line, size_t len, unsigned long lineno, bool has_newline,
+		       void *entry)
+{
+	struct known_hosts_entry *e = entry;
+	int r = known_hosts_parse_line(line, len, e);
+	e->lineno = lineno;
+	e->has_newline = has_newline;
+	return r;
+}
+
+static void clear_entry(void *entry)
+{
+	known_hosts_entry_clear(entry);
+}
+
 int known_hosts_parse(const char *data, size_t len, struct known_hosts **ret)
 {
 	if (len > KNOWN_HOSTS_FILE_MAX)
@@ -102,33 +117,10 @@ int known_hosts_parse(const char *data, size_t len, struct known_hosts **ret)
 	struct known_hosts *kh = calloc(1, sizeof(*kh));
 	if (!kh)
 		return -ENOMEM;
-	size_t alloc = 0;
-	struct line_iter it;
-	const char *line;
-	size_t line_len;
-	bool nl;
-	int r = 0;
-	line_iter_init(&it, data, len);
-	while (line_iter_next(&it, &line, &line_len, &nl)) {
-		if (kh->n_entries == alloc) {
-			size_t n = alloc ? alloc * 2 : 16;
-			void *p = realloc(kh->entries, n * sizeof(*kh->entries));
-			if (!p) {
-				r = -ENOMEM;
-				break;
-			}
-			kh->entries = p;
-			alloc = n;
-		}
-		struct known_hosts_entry *e = &kh->entries[kh->n_entries];
-		if ((r = known_hosts_parse_line(line, line_len, e)) < 0)
-			break;
-		e->lineno = it.lineno;
-		e->has_newline = nl;
-		kh->n_entries++;
-	}
+	int r = key_text_parse_lines(data, len, sizeof(struct known_hosts_entry), parse_entry,
+				     clear_entry, (void **)&kh->entries, &kh->n_entries);
 	if (r < 0) {
-		known_hosts_free(kh);
+		free(kh);
 		return r;
 	}
 	*ret = kh;
