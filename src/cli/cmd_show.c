@@ -25,6 +25,8 @@ struct show_options {
 	bool public_from_private; /* -y */
 	enum fingerprint_hash hash;
 	struct passphrase_source passphrase;
+	const char **files; /* -f FILE values, then the arguments; NULL-terminated */
+	int n_files;
 };
 
 static int parse_options(int argc, char **argv, struct show_options *o)
@@ -38,6 +40,11 @@ static int parse_options(int argc, char **argv, struct show_options *o)
 	optind = 1;
 	opterr = 0;
 	*o = (struct show_options){.hash = FINGERPRINT_SHA256};
+	o->files = calloc((size_t)argc + 1, sizeof(*o->files));
+	if (!o->files) {
+		cli_error("out of memory");
+		return EXIT_FAIL;
+	}
 	while ((c = getopt_long(argc, argv, ":lvyE:P:f:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -59,10 +66,9 @@ static int parse_options(int argc, char **argv, struct show_options *o)
 			o->passphrase.option = optarg;
 			break;
 		case 'f':
-			/* ssh-keygen habit: -f FILE; taken as one more file */
-			optind--;
-			argv[optind] = optarg;
-			return EXIT_OK;
+			/* ssh-keygen habit: -f FILE is one more file */
+			o->files[o->n_files++] = optarg;
+			break;
 		case OPT_PASSPHRASE_FILE:
 			o->passphrase.file = optarg;
 			break;
@@ -76,7 +82,9 @@ static int parse_options(int argc, char **argv, struct show_options *o)
 	}
 	if (o->passphrase.option && o->passphrase.file)
 		return cli_usage_error(&command_show, "give only one of -P and --passphrase-file");
-	if (optind == argc)
+	while (optind < argc)
+		o->files[o->n_files++] = argv[optind++];
+	if (o->n_files == 0)
 		return cli_usage_error(&command_show, "no file given");
 	if (o->randomart && !o->list)
 		o->list = true; /* -v alone means -lv, as ssh-keygen -v -l */
@@ -221,7 +229,9 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 		struct text_span before, after;
 		enum key_line_kind kind = KEY_LINE_INVALID;
 		int error = 0, r = 0;
-		size_t lead = strspn(line, " \t");
+		size_t lead = 0;
+		while (lead < len && is_blank_char(line[lead]))
+			lead++;
 		bool as_known_hosts = lead < len && line[lead] == '@';
 		if (!as_known_hosts) {
 			r = authorized_keys_parse_line(line, len, &ak);
@@ -278,13 +288,15 @@ static int run_show(int argc, char **argv)
 {
 	struct show_options o;
 	int status = parse_options(argc, argv, &o);
-	if (status != EXIT_OK)
+	if (status == EXIT_OK && o.public_from_private && o.list)
+		status = cli_usage_error(&command_show, "-y and -l do not go together");
+	if (status != EXIT_OK) {
+		free(o.files);
 		return status;
-	if (o.public_from_private && o.list)
-		return cli_usage_error(&command_show, "-y and -l do not go together");
+	}
 
-	for (int i = optind; i < argc; i++) {
-		const char *path = argv[i];
+	for (int i = 0; i < o.n_files; i++) {
+		const char *path = o.files[i];
 		struct dynbuf data;
 		dynbuf_init(&data, SHOW_FILE_MAX);
 		int r = read_file(strcmp(path, "-") ? path : "/dev/stdin", 0, &data);
@@ -306,6 +318,7 @@ static int run_show(int argc, char **argv)
 				status = s;
 		}
 	}
+	free(o.files);
 	return status;
 }
 

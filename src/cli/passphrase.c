@@ -56,8 +56,22 @@ static int read_line_fd(int fd, char **ret)
 	return 0;
 }
 
+/* The terminal state to put back if a signal ends us while echo is off. */
+static struct termios saved_termios;
+static volatile sig_atomic_t saved_termios_fd = -1;
+
+static void restore_terminal_and_die(int sig)
+{
+	if (saved_termios_fd >= 0)
+		tcsetattr(saved_termios_fd, TCSAFLUSH, &saved_termios);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static int terminal_read(const char *prompt, bool echo, char **ret)
 {
+	static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
+	struct sigaction old_actions[5];
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -ENXIO;
@@ -67,6 +81,12 @@ static int terminal_read(const char *prompt, bool echo, char **ret)
 		quiet = saved;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		quiet.c_lflag |= ICANON;
+		saved_termios = saved;
+		saved_termios_fd = fd;
+		struct sigaction sa = {.sa_handler = restore_terminal_and_die};
+		sigemptyset(&sa.sa_mask);
+		for (int i = 0; i < 5; i++)
+			sigaction(signals[i], &sa, &old_actions[i]);
 		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
 	}
 	if (write(fd, prompt, strlen(prompt)) < 0) {
@@ -78,6 +98,11 @@ static int terminal_read(const char *prompt, bool echo, char **ret)
 		if (write(fd, "\n", 1) < 0) {
 			/* cosmetic newline after the hidden input */
 		}
+	}
+	if (saved_termios_fd == fd) {
+		saved_termios_fd = -1;
+		for (int i = 0; i < 5; i++)
+			sigaction(signals[i], &old_actions[i], NULL);
 	}
 	close(fd);
 	return r;

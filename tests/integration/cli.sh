@@ -21,6 +21,12 @@ expect_status 2 "bad type" -- "$K" keygen -t rsa1 2>/dev/null
 expect_status 2 "show without file" -- "$K" show 2>/dev/null
 expect_status 2 "two passphrase sources" -- "$K" keygen -N a --no-passphrase -f x 2>/dev/null
 [ -e x ] && fail "a usage error wrote a key"
+# ssh-keygen's habit of -f FILE works anywhere among the options
+V=$TEST_DATA/openssh/sshkey
+"$K" show -f "$V/ed25519_1.pub" -l -E md5 >a.txt || fail "show -f FILE -l"
+ssh-keygen -l -E md5 -f "$V/ed25519_1.pub" >b.txt 2>/dev/null && same a.txt b.txt "show -f FILE -l -E md5"
+"$K" show -l -f "$V/ed25519_1.pub" "$V/rsa_2.pub" | wc -l | grep -qx 2 || fail "-f FILE plus FILE"
+pass
 # a man page that documents the exit statuses
 man=$(dirname "$0")/../../doc/sshkeyctl.1
 grep -q '^\.SH EXIT STATUS' "$man" || fail "man page lacks EXIT STATUS"
