@@ -96,7 +96,7 @@ static int read_public_file(const char *path, struct pubkey **ret_key, char **re
 {
 	char *pub_path;
 	struct dynbuf b;
-	struct authorized_keys_entry e;
+	struct authorized_keys_entry e = {0};
 	int r;
 	if (asprintf(&pub_path, "%s.pub", path) < 0)
 		return -ENOMEM;
@@ -113,8 +113,7 @@ static int read_public_file(const char *path, struct pubkey **ret_key, char **re
 		*ret_key = e.key;
 		e.key = NULL;
 	}
-	if (r == 0 || e.kind == KEY_LINE_INVALID)
-		authorized_keys_entry_clear(&e);
+	authorized_keys_entry_clear(&e);
 	dynbuf_free(&b);
 	free(pub_path);
 	return r;
