@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,45 @@ int atomic_file_sync(struct atomic_file *f)
 		return -errno;
 	int r = close(f->fd) < 0 ? -errno : 0;
 	f->fd = -1;
+	return r;
+}
+
+struct sync_job {
+	struct atomic_file *file;
+	int result;
+};
+
+static void *sync_job_run(void *arg)
+{
+	struct sync_job *job = arg;
+	job->result = atomic_file_sync(job->file);
+	return NULL;
+}
+
+int atomic_file_sync_all(struct atomic_file *const *files, size_t n)
+{
+	enum { MAX_PARALLEL = 8 };
+	struct sync_job jobs[MAX_PARALLEL];
+	pthread_t threads[MAX_PARALLEL];
+	bool started[MAX_PARALLEL] = {false};
+	int r = 0;
+	if (n > MAX_PARALLEL)
+		return -EINVAL;
+	/* files 1..n-1 in threads, file 0 here; a thread that cannot start syncs inline */
+	for (size_t i = 1; i < n; i++) {
+		jobs[i] = (struct sync_job){files[i], 0};
+		started[i] = pthread_create(&threads[i], NULL, sync_job_run, &jobs[i]) == 0;
+		if (!started[i])
+			sync_job_run(&jobs[i]);
+	}
+	if (n > 0)
+		r = atomic_file_sync(files[0]);
+	for (size_t i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(threads[i], NULL);
+		if (r == 0)
+			r = jobs[i].result;
+	}
 	return r;
 }
 

@@ -45,6 +45,10 @@ int atomic_file_write(struct atomic_file *f, const void *data, size_t len);
 /* fsync the temporary file; called by commit, separately useful to prepare several files
  * before renaming any of them. */
 int atomic_file_sync(struct atomic_file *f);
+/* atomic_file_sync() for several files at once: the flushes run in parallel threads, so
+ * the file system can commit them together (on ext4 one journal commit instead of one per
+ * file). Returns the first error. */
+int atomic_file_sync_all(struct atomic_file *const *files, size_t n);
 /* Rename the temporary file over the target and fsync the directory. */
 int atomic_file_commit(struct atomic_file *f, unsigned flags);
 /* Remove the temporary file if still there and release everything; safe after commit. */

@@ -115,7 +115,7 @@ int key_pair_save(const char *path, const struct privkey *key, const char *passp
 		goto out;
 	if ((r = atomic_file_write(&priv, priv_text.data, priv_text.len)) < 0 ||
 	    (r = atomic_file_write(&pub, pub_text.data, pub_text.len)) < 0 ||
-	    (r = atomic_file_sync(&priv)) < 0 || (r = atomic_file_sync(&pub)) < 0)
+	    (r = atomic_file_sync_all((struct atomic_file *[]){&priv, &pub}, 2)) < 0)
 		goto out;
 	if ((r = atomic_file_commit(
 		     &priv, ATOMIC_FILE_DEFER_DIR_SYNC |
