@@ -142,23 +142,10 @@ int wire_get_string_equals(struct wire_reader *r, const char *s, bool *ret_equal
 	return 0;
 }
 
-int wire_put_u8(struct dynbuf *b, uint8_t v)
-{
-	return dynbuf_append_byte(b, v);
-}
-
 int wire_put_u32(struct dynbuf *b, uint32_t v)
 {
 	uint8_t p[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
 	return dynbuf_append(b, p, 4);
-}
-
-int wire_put_u64(struct dynbuf *b, uint64_t v)
-{
-	uint8_t p[8];
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-	return dynbuf_append(b, p, 8);
 }
 
 int wire_put_string(struct dynbuf *b, const void *data, size_t len)

@@ -38,9 +38,7 @@ int wire_get_mpint(struct wire_reader *r, const uint8_t **ret, size_t *ret_len);
 /* true when the next string equals s */
 int wire_get_string_equals(struct wire_reader *r, const char *s, bool *ret_equal);
 
-int wire_put_u8(struct dynbuf *b, uint8_t v);
 int wire_put_u32(struct dynbuf *b, uint32_t v);
-int wire_put_u64(struct dynbuf *b, uint64_t v);
 int wire_put_string(struct dynbuf *b, const void *data, size_t len);
 int wire_put_cstring(struct dynbuf *b, const char *s);
 /* mpint from a big-endian unsigned magnitude: leading zeros stripped, 0x00 added when the

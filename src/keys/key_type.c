@@ -51,10 +51,3 @@ const struct key_type *key_type_ecdsa_for_curve(const char *curve, size_t len)
 	}
 	return NULL;
 }
-
-const struct key_type *key_type_plain(const struct key_type *type)
-{
-	if (!type->cert)
-		return type;
-	return key_type_from_name(type->plain_name, strlen(type->plain_name));
-}

@@ -31,7 +31,5 @@ struct key_type {
 const struct key_type *key_type_from_name(const char *name, size_t len);
 /* The plain (non-certificate) type for a curve name, or NULL. */
 const struct key_type *key_type_ecdsa_for_curve(const char *curve, size_t len);
-/* The plain type of a certificate type, or the type itself. */
-const struct key_type *key_type_plain(const struct key_type *type);
 
 #endif
