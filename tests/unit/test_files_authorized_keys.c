@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "files/authorized_keys.h"
+#include "files/authorized_keys_edit.h"
 
 #define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWDSnKp3ixCSYp1jyKcOKp0s0aEmmlyDnSPl8GJJOYC"
 
@@ -121,6 +122,65 @@ static void test_every_vector_key_line(void **state)
 	}
 }
 
+#define KEY2 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK9ks7jkua5YWIwByRnnnc6UPJQWI75O0e/UJdPYU1JI"
+
+static struct pubkey *key_of(const char *line)
+{
+	struct pubkey *k;
+	assert_int_equal(pubkey_parse_text(line, strlen(line), &k, NULL), 0);
+	return k;
+}
+
+static void check_add(const char *old, const char *want, bool want_changed, bool want_present)
+{
+	struct pubkey *k = key_of(KEY);
+	struct authorized_key_to_add add = {.key = k, .comment = "new@host"};
+	struct dynbuf out;
+	bool changed;
+	dynbuf_init(&out, 1 << 20);
+	assert_int_equal(authorized_keys_add(old, strlen(old), &add, 1, &out, &changed), 0);
+	assert_int_equal(changed, want_changed);
+	assert_int_equal(add.present, want_present);
+	assert_int_equal(out.len, strlen(want));
+	if (out.len)
+		assert_memory_equal(out.data, want, out.len);
+	dynbuf_free(&out);
+	pubkey_free(k);
+}
+
+static void test_add_keeps_bytes(void **state)
+{
+	/* no file, an empty file */
+	check_add("", KEY " new@host\n", true, false);
+	/* a last line without its newline gets one first */
+	check_add("# c\n" KEY2 " x", "# c\n" KEY2 " x\n" KEY " new@host\n", true, false);
+	/* CRLF files stay CRLF */
+	check_add(KEY2 " x\r\n", KEY2 " x\r\n" KEY " new@host\r\n", true, false);
+	/* present with other options and another comment: nothing added, nothing changed */
+	check_add("from=\"10.0.0.1\" " KEY " other comment\n", "from=\"10.0.0.1\" " KEY " other comment\n",
+		  false, true);
+	/* invalid lines around are kept as they were */
+	check_add("garbage line\n\n", "garbage line\n\n" KEY " new@host\n", true, false);
+}
+
+static void test_add_several(void **state)
+{
+	struct pubkey *a = key_of(KEY), *b = key_of(KEY2);
+	struct authorized_key_to_add adds[3] = {{.key = a}, {.key = b, .comment = "b"}, {.key = a}};
+	struct dynbuf out;
+	bool changed;
+	dynbuf_init(&out, 1 << 20);
+	const char *old = KEY2 " b-old\n";
+	assert_int_equal(authorized_keys_add(old, strlen(old), adds, 3, &out, &changed), 0);
+	assert_true(changed);
+	assert_true(adds[1].present);
+	assert_int_equal(adds[1].present_line, 1);
+	assert_string_equal((char *)out.data, KEY2 " b-old\n" KEY "\n");
+	dynbuf_free(&out);
+	pubkey_free(a);
+	pubkey_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +189,8 @@ int main(void)
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_file_bytes_kept),
 		cmocka_unit_test(test_every_vector_key_line),
+		cmocka_unit_test(test_add_keeps_bytes),
+		cmocka_unit_test(test_add_several),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

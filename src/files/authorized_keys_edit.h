@@ -1,0 +1,26 @@
+/* Adding keys to an authorized_keys file, computed in memory: every byte of the existing
+ * file is kept, a last line without a newline gets one before ours (in the file's own line
+ * ending, so a CRLF file stays CRLF), and a key already there, compared by key blob whatever
+ * its options or comment, is not added again. */
+#ifndef SSHKEYCTL_FILES_AUTHORIZED_KEYS_EDIT_H
+#define SSHKEYCTL_FILES_AUTHORIZED_KEYS_EDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/dynbuf.h"
+#include "keys/pubkey.h"
+
+struct authorized_key_to_add {
+	const struct pubkey *key;
+	const char *comment; /* may be NULL */
+	bool present;        /* set by authorized_keys_add: the key was already in the file */
+	unsigned long present_line; /* its line when present */
+};
+
+/* Write the new content to out: the old content plus a line for each key not present.
+ * ret_changed tells whether anything was added. The old content may be empty (no file). */
+int authorized_keys_add(const char *old, size_t old_len, struct authorized_key_to_add *keys,
+			size_t n_keys, struct dynbuf *out, bool *ret_changed);
+
+#endif
