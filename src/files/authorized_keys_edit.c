@@ -31,10 +31,12 @@ int authorized_keys_add(const char *old, size_t old_len, struct authorized_key_t
 		/* the same key twice in one request is added once */
 		bool duplicate = false;
 		for (size_t j = 0; j < k; j++)
-			duplicate = duplicate || (!keys[j].present && pubkey_same_key(keys[j].key, keys[k].key));
+			duplicate = duplicate ||
+				    (!keys[j].present && pubkey_same_key(keys[j].key, keys[k].key));
 		if (keys[k].present || duplicate)
 			continue;
-		if (out->len > 0 && out->data[out->len - 1] != '\n' && (r = dynbuf_append_str(out, eol)) < 0)
+		if (out->len > 0 && out->data[out->len - 1] != '\n' &&
+		    (r = dynbuf_append_str(out, eol)) < 0)
 			goto out;
 		if ((r = pubkey_format_line(keys[k].key, keys[k].comment, out)) < 0 ||
 		    (r = dynbuf_append_str(out, eol)) < 0)

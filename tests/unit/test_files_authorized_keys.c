@@ -157,8 +157,8 @@ static void test_add_keeps_bytes(void **state)
 	/* CRLF files stay CRLF */
 	check_add(KEY2 " x\r\n", KEY2 " x\r\n" KEY " new@host\r\n", true, false);
 	/* present with other options and another comment: nothing added, nothing changed */
-	check_add("from=\"10.0.0.1\" " KEY " other comment\n", "from=\"10.0.0.1\" " KEY " other comment\n",
-		  false, true);
+	check_add("from=\"10.0.0.1\" " KEY " other comment\n",
+		  "from=\"10.0.0.1\" " KEY " other comment\n", false, true);
 	/* invalid lines around are kept as they were */
 	check_add("garbage line\n\n", "garbage line\n\n" KEY " new@host\n", true, false);
 }
