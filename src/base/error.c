@@ -29,6 +29,13 @@ static const char *const error_messages[] = {
 	[-ERR_NO_HOSTS - ERR_FIRST] = "missing host patterns",
 	[-ERR_KEY_TYPE_UNSUPPORTED - ERR_FIRST] = "key type not supported for this operation",
 	[-ERR_BITS - ERR_FIRST] = "invalid key size for this key type",
+	[-ERR_CONNECT - ERR_FIRST] = "cannot connect",
+	[-ERR_HOST_KEY_CHANGED - ERR_FIRST] = "host key changed",
+	[-ERR_HOST_KEY_UNKNOWN - ERR_FIRST] = "host key unknown",
+	[-ERR_AUTH_DENIED - ERR_FIRST] = "authentication failed",
+	[-ERR_TIMEOUT - ERR_FIRST] = "timed out",
+	[-ERR_REMOTE - ERR_FIRST] = "command on the server failed",
+	[-ERR_CHANGED_UNDER_US - ERR_FIRST] = "file changed on the server while we worked",
 };
 
 const char *error_to_string(int err)

@@ -1,0 +1,505 @@
+#include "remote/session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libssh/libssh.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/base64.h"
+#include "base/error.h"
+#include "base/user_info.h"
+#include "keys/openssh_key_v1.h"
+
+#define OUTPUT_MAX (64 * 1024 * 1024)
+
+struct remote_session {
+	ssh_session ssh;
+	char *user;
+	char *label;
+	long timeout;
+	bool authenticated;
+};
+
+void diag_set(struct diag *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->text, sizeof(d->text), fmt, ap);
+	va_end(ap);
+}
+
+const char *remote_user(const struct remote_session *s)
+{
+	return s->user;
+}
+
+const char *remote_label(const struct remote_session *s)
+{
+	return s->label;
+}
+
+void remote_session_free(struct remote_session *s)
+{
+	if (!s)
+		return;
+	if (s->ssh) {
+		ssh_disconnect(s->ssh);
+		ssh_free(s->ssh);
+	}
+	free(s->user);
+	free(s->label);
+	free(s);
+}
+
+/* -o KEY=VALUE options go first through a file of their own: in ssh_config the first value
+ * obtained wins, so they override ~/.ssh/config as they do for ssh. */
+static int parse_ssh_options(ssh_session ssh, char *const *opts, size_t n, struct diag *d)
+{
+	int fd = memfd_create("sshkeyctl-options", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct dynbuf b;
+	dynbuf_init(&b, 64 * 1024);
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *eq = strchr(opts[i], '=');
+		if (strchr(opts[i], '\n')) {
+			diag_set(d, "-o %s: a newline in an option", opts[i]);
+			r = -EINVAL;
+		} else if (eq)
+			r = dynbuf_printf(&b, "%.*s %s\n", (int)(eq - opts[i]), opts[i], eq + 1);
+		else
+			r = dynbuf_printf(&b, "%s\n", opts[i]);
+	}
+	if (r == 0 && b.len && write(fd, b.data, b.len) != (ssize_t)b.len)
+		r = -EIO;
+	if (r == 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (ssh_options_parse_config(ssh, path) < 0) {
+			diag_set(d, "-o options: %s", ssh_get_error(ssh));
+			r = -EINVAL;
+		}
+	}
+	dynbuf_free(&b);
+	close(fd);
+	return r;
+}
+
+static pthread_mutex_t known_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Append the server's entry to known_hosts, the file created 0600 (or kept as it is). */
+static int known_hosts_record(struct remote_session *s, const struct connect_options *o,
+			      struct diag *d)
+{
+	char *entry = NULL, *path = NULL;
+	int r = 0;
+	if (ssh_session_export_known_hosts_entry(s->ssh, &entry) != SSH_OK) {
+		diag_set(d, "cannot record the host key: %s", ssh_get_error(s->ssh));
+		return ERR_CONNECT;
+	}
+	if (o->known_hosts)
+		path = strdup(o->known_hosts);
+	else if (user_ssh_path("known_hosts", &path) < 0)
+		path = NULL;
+	if (!path) {
+		free(entry);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&known_hosts_lock);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		r = -errno;
+		diag_set(d, "%s: %s", path, strerror(errno));
+	} else {
+		size_t len = strlen(entry);
+		bool nl = len && entry[len - 1] == '\n';
+		if (write(fd, entry, len) != (ssize_t)len || (!nl && write(fd, "\n", 1) != 1) ||
+		    fsync(fd) < 0) {
+			r = -errno;
+			diag_set(d, "%s: %s", path, strerror(errno));
+		}
+		close(fd);
+	}
+	pthread_mutex_unlock(&known_hosts_lock);
+	free(entry);
+	free(path);
+	return r;
+}
+
+static int check_host_key(struct remote_session *s, const struct connect_options *o,
+			  struct diag *d)
+{
+	ssh_key key = NULL;
+	unsigned char *hash = NULL;
+	size_t hash_len;
+	char *fp = NULL;
+	int r = 0;
+	if (ssh_get_server_publickey(s->ssh, &key) != SSH_OK ||
+	    ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hash_len) != 0 ||
+	    !(fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hash_len))) {
+		diag_set(d, "cannot read the server's host key: %s", ssh_get_error(s->ssh));
+		r = ERR_CONNECT;
+		goto out;
+	}
+	const char *type = ssh_key_type_to_char(ssh_key_type(key));
+	switch (ssh_session_is_known_server(s->ssh)) {
+	case SSH_KNOWN_HOSTS_OK:
+		break;
+	case SSH_KNOWN_HOSTS_CHANGED:
+	case SSH_KNOWN_HOSTS_OTHER:
+		diag_set(d,
+			 "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! The %s host key of %s is now "
+			 "%s, not the one in known_hosts. Someone could be eavesdropping on you, or the "
+			 "host key has just been changed. Refused. If the change is expected, remove the "
+			 "old entry with: ssh-keygen -R '%s'",
+			 type, s->label, fp, s->label + strlen(s->user) + 1);
+		r = ERR_HOST_KEY_CHANGED;
+		break;
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+		if (o->accept_new || (o->ask_host_key && o->ask_host_key(s->label, fp, o->ask_data))) {
+			r = known_hosts_record(s, o, d);
+			break;
+		}
+		diag_set(d,
+			 "host key of %s is not known (%s key %s); accept it with --accept-new, or at "
+			 "a terminal",
+			 s->label, type, fp);
+		r = ERR_HOST_KEY_UNKNOWN;
+		break;
+	default:
+		diag_set(d, "cannot check the host key: %s", ssh_get_error(s->ssh));
+		r = ERR_CONNECT;
+	}
+out:
+	ssh_string_free_char(fp);
+	ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(key);
+	return r;
+}
+
+int remote_connect(const struct target *t, const struct connect_options *o,
+		   struct remote_session **ret, struct diag *d)
+{
+	struct remote_session *s = calloc(1, sizeof(*s));
+	int r, off = 0, on = 1;
+	if (!s || !(s->ssh = ssh_new())) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->timeout = o->timeout > 0 ? o->timeout : 30;
+	ssh_options_set(s->ssh, SSH_OPTIONS_HOST, t->host);
+	ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &off);
+	if (o->n_ssh_options && (r = parse_ssh_options(s->ssh, o->ssh_options, o->n_ssh_options, d)) < 0)
+		goto fail;
+	if (o->config_file) {
+		if (access(o->config_file, R_OK) < 0 || ssh_options_parse_config(s->ssh, o->config_file) < 0) {
+			diag_set(d, "%s: cannot read this ssh configuration", o->config_file);
+			r = -EINVAL;
+			goto fail;
+		}
+	} else {
+		/* a configuration libssh 0.10 cannot parse is passed over, not fatal */
+		ssh_options_parse_config(s->ssh, NULL);
+	}
+	/* explicit choices after the configuration, which would otherwise override them */
+	unsigned port = t->port ? t->port : o->port;
+	if (port)
+		ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port);
+	const char *user = t->user ? t->user : o->login_user;
+	if (user && ssh_options_set(s->ssh, SSH_OPTIONS_USER, user) < 0) {
+		diag_set(d, "invalid user name '%s'", user);
+		r = -EINVAL;
+		goto fail;
+	}
+	long connect_timeout = o->connect_timeout > 0 ? o->connect_timeout : 10;
+	ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &connect_timeout);
+	ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &on);
+	ssh_options_set(s->ssh, SSH_OPTIONS_STRICTHOSTKEYCHECK, &on);
+	if (o->known_hosts)
+		ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, o->known_hosts);
+
+	char *real_user = NULL, *real_host = NULL;
+	unsigned real_port = 22;
+	ssh_options_get(s->ssh, SSH_OPTIONS_USER, &real_user);
+	ssh_options_get(s->ssh, SSH_OPTIONS_HOST, &real_host);
+	ssh_options_get_port(s->ssh, &real_port);
+	s->user = strdup(real_user ? real_user : "?");
+	if (real_port == 22)
+		r = asprintf(&s->label, "%s@%s", s->user, real_host ? real_host : t->host);
+	else
+		r = asprintf(&s->label, "%s@[%s]:%u", s->user, real_host ? real_host : t->host, real_port);
+	ssh_string_free_char(real_user);
+	ssh_string_free_char(real_host);
+	if (r < 0 || !s->user) {
+		s->label = NULL;
+		r = -ENOMEM;
+		goto fail;
+	}
+
+	if (ssh_connect(s->ssh) != SSH_OK) {
+		const char *e = ssh_get_error(s->ssh);
+		diag_set(d, "%s", e);
+		r = strstr(e, "imeout") || strstr(e, "timed out") ? ERR_TIMEOUT : ERR_CONNECT;
+		goto fail;
+	}
+	ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &s->timeout);
+	if ((r = check_host_key(s, o, d)) < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	remote_session_free(s);
+	return r;
+}
+
+/* After an authentication call: a server that hung up (MaxAuthTries) leaves libssh
+ * returning AGAIN; say what happened. */
+static int auth_result(struct remote_session *s, int rc, const char *what, struct diag *d)
+{
+	if (rc == SSH_AUTH_SUCCESS) {
+		s->authenticated = true;
+		return 0;
+	}
+	if (!ssh_is_connected(s->ssh)) {
+		diag_set(d, "the server closed the connection during %s: %s", what, ssh_get_error(s->ssh));
+		return ERR_CONNECT;
+	}
+	if (rc == SSH_AUTH_AGAIN) {
+		diag_set(d, "%s: no answer from the server", what);
+		return ERR_TIMEOUT;
+	}
+	if (rc == SSH_AUTH_ERROR) {
+		diag_set(d, "%s: %s", what, ssh_get_error(s->ssh));
+		return ERR_CONNECT;
+	}
+	diag_set(d, "%s refused", what);
+	return ERR_AUTH_DENIED;
+}
+
+int remote_auth_methods(struct remote_session *s, unsigned *ret_methods, struct diag *d)
+{
+	int rc = ssh_userauth_none(s->ssh, NULL);
+	if (rc == SSH_AUTH_SUCCESS) {
+		s->authenticated = true;
+		*ret_methods = 0;
+		return 0;
+	}
+	int r = auth_result(s, rc, "the \"none\" authentication", d);
+	if (r != ERR_AUTH_DENIED)
+		return r;
+	int m = ssh_userauth_list(s->ssh, NULL);
+	*ret_methods = ((m & SSH_AUTH_METHOD_PUBLICKEY) ? AUTH_METHOD_PUBLICKEY : 0) |
+		       ((m & SSH_AUTH_METHOD_PASSWORD) ? AUTH_METHOD_PASSWORD : 0) |
+		       ((m & SSH_AUTH_METHOD_INTERACTIVE) ? AUTH_METHOD_KBDINT : 0);
+	return 0;
+}
+
+static int libssh_public_key(const struct pubkey *key, ssh_key *ret)
+{
+	struct dynbuf b64;
+	dynbuf_init(&b64, 2 * PUBKEY_BLOB_MAX);
+	int r = base64_encode(&b64, key->blob, key->blob_len, 0);
+	if (r == 0 && ssh_pki_import_pubkey_base64((const char *)b64.data,
+						   ssh_key_type_from_name(key->type->name), ret) != SSH_OK)
+		r = ERR_KEY_TYPE_UNSUPPORTED;
+	dynbuf_free(&b64);
+	return r;
+}
+
+static int no_prompt(const char *prompt, char *buf, size_t len, int echo, int verify, void *data)
+{
+	return -1; /* never let libssh or OpenSSL prompt on the terminal */
+}
+
+/* Our key, decrypted by us, handed to libssh in memory as an unencrypted openssh-key-v1
+ * (libssh 0.10 crashes on AEAD-encrypted key files). */
+static int libssh_private_key(const struct privkey *key, ssh_key *ret)
+{
+	struct dynbuf text;
+	dynbuf_init(&text, 1024 * 1024);
+	int r = openssh_key_v1_write(key, NULL, 0, &text);
+	if (r == 0 && ssh_pki_import_privkey_base64((const char *)text.data, NULL, no_prompt, NULL,
+						    ret) != SSH_OK)
+		r = ERR_KEY_TYPE_UNSUPPORTED;
+	dynbuf_free(&text);
+	return r;
+}
+
+int remote_auth_probe_key(struct remote_session *s, const struct pubkey *key, bool *ret_accepted,
+			  struct diag *d)
+{
+	ssh_key k;
+	int r = libssh_public_key(key, &k);
+	if (r < 0) {
+		diag_set(d, "%s keys cannot be used here", key->type->name);
+		return r;
+	}
+	int rc = ssh_userauth_try_publickey(s->ssh, NULL, k);
+	ssh_key_free(k);
+	/* PK_OK comes back as SUCCESS without logging us in */
+	if (rc == SSH_AUTH_SUCCESS) {
+		*ret_accepted = true;
+		return 0;
+	}
+	r = auth_result(s, rc, "the key probe", d);
+	if (r == ERR_AUTH_DENIED) {
+		*ret_accepted = false;
+		return 0;
+	}
+	return r;
+}
+
+int remote_auth_key(struct remote_session *s, const struct privkey *key, struct diag *d)
+{
+	ssh_key k;
+	int r = libssh_private_key(key, &k);
+	if (r < 0) {
+		diag_set(d, "%s keys cannot be used for logins here", key->pub->type->name);
+		return r;
+	}
+	int rc = ssh_userauth_publickey(s->ssh, NULL, k);
+	ssh_key_free(k);
+	return auth_result(s, rc, "public key authentication", d);
+}
+
+int remote_auth_agent(struct remote_session *s, struct diag *d)
+{
+	if (!getenv("SSH_AUTH_SOCK")) {
+		diag_set(d, "no ssh-agent (SSH_AUTH_SOCK is not set)");
+		return ERR_AUTH_DENIED;
+	}
+	return auth_result(s, ssh_userauth_agent(s->ssh, NULL), "agent authentication", d);
+}
+
+int remote_auth_password(struct remote_session *s, const char *password, struct diag *d)
+{
+	unsigned methods = AUTH_METHOD_PASSWORD | AUTH_METHOD_KBDINT;
+	int m = ssh_userauth_list(s->ssh, NULL);
+	if (m)
+		methods = ((m & SSH_AUTH_METHOD_PASSWORD) ? AUTH_METHOD_PASSWORD : 0) |
+			  ((m & SSH_AUTH_METHOD_INTERACTIVE) ? AUTH_METHOD_KBDINT : 0);
+	int r = ERR_AUTH_DENIED;
+	if (!methods) {
+		diag_set(d, "the server offers no password login");
+		return ERR_AUTH_DENIED;
+	}
+	if (methods & AUTH_METHOD_PASSWORD) {
+		r = auth_result(s, ssh_userauth_password(s->ssh, NULL, password), "password authentication", d);
+		if (r != ERR_AUTH_DENIED || !(methods & AUTH_METHOD_KBDINT))
+			return r;
+	}
+	/* keyboard-interactive (PAM): every prompt gets the password; a server that keeps
+	 * asking more than a few rounds is not asking for a password */
+	int rc = ssh_userauth_kbdint(s->ssh, NULL, NULL);
+	for (int round = 0; rc == SSH_AUTH_INFO && round < 4; round++) {
+		int n = ssh_userauth_kbdint_getnprompts(s->ssh);
+		for (int i = 0; i < n; i++)
+			ssh_userauth_kbdint_setanswer(s->ssh, (unsigned)i, password);
+		rc = ssh_userauth_kbdint(s->ssh, NULL, NULL);
+	}
+	return auth_result(s, rc, "password authentication", d);
+}
+
+static long remaining_ms(const struct timespec *deadline)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* Read whatever is there from both streams without blocking. */
+static int drain(ssh_channel c, struct dynbuf *out, struct dynbuf *err)
+{
+	char buf[16384];
+	for (int is_stderr = 0; is_stderr < 2; is_stderr++) {
+		struct dynbuf *dst = is_stderr ? err : out;
+		int n;
+		while ((n = ssh_channel_read_nonblocking(c, buf, sizeof(buf), is_stderr)) > 0) {
+			int r = dynbuf_append(dst, buf, (size_t)n);
+			if (r < 0)
+				return r;
+		}
+		if (n == SSH_ERROR)
+			return ERR_CONNECT;
+	}
+	return 0;
+}
+
+int remote_run_script(struct remote_session *s, const char *script, const void *data,
+		      size_t data_len, struct dynbuf *out, struct dynbuf *err, int *ret_status,
+		      struct diag *d)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += s->timeout;
+	ssh_channel c = ssh_channel_new(s->ssh);
+	int r = 0;
+	if (!c)
+		return -ENOMEM;
+	/* "exec sh -s" reads the same in sh, csh, fish: the script never meets the login shell */
+	if (ssh_channel_open_session(c) != SSH_OK || ssh_channel_request_exec(c, "exec sh -s") != SSH_OK) {
+		diag_set(d, "cannot run a command: %s", ssh_get_error(s->ssh));
+		r = ERR_REMOTE;
+		goto out;
+	}
+	/* the script, then the data, in chunks; reading in between so a chatty command cannot
+	 * fill its window and stall both sides */
+	const char *parts[2] = {script, data};
+	size_t lens[2] = {strlen(script), data_len};
+	for (int p = 0; p < 2 && r == 0; p++) {
+		size_t off = 0;
+		while (off < lens[p]) {
+			size_t chunk = lens[p] - off > 32768 ? 32768 : lens[p] - off;
+			int n = ssh_channel_write(c, parts[p] + off, (uint32_t)chunk);
+			if (n <= 0) {
+				diag_set(d, "sending to the server failed: %s", ssh_get_error(s->ssh));
+				r = n == 0 ? ERR_TIMEOUT : ERR_CONNECT;
+				goto out;
+			}
+			off += (size_t)n;
+			if ((r = drain(c, out, err)) < 0)
+				goto out;
+			if (remaining_ms(&deadline) <= 0) {
+				diag_set(d, "the server stopped reading (after %lds)", s->timeout);
+				r = ERR_TIMEOUT;
+				goto out;
+			}
+		}
+	}
+	ssh_channel_send_eof(c);
+	while (!ssh_channel_is_eof(c)) {
+		long ms = remaining_ms(&deadline);
+		if (ms <= 0) {
+			diag_set(d, "the command did not finish within %lds", s->timeout);
+			r = ERR_TIMEOUT;
+			goto out;
+		}
+		char buf[16384];
+		int n = ssh_channel_read_timeout(c, buf, sizeof(buf), 0, (int)(ms > 200 ? 200 : ms));
+		if (n == SSH_ERROR) {
+			diag_set(d, "reading from the server failed: %s", ssh_get_error(s->ssh));
+			r = ERR_CONNECT;
+			goto out;
+		}
+		if (n > 0 && (r = dynbuf_append(out, buf, (size_t)n)) < 0)
+			goto out;
+		if ((r = drain(c, out, err)) < 0)
+			goto out;
+	}
+	if ((r = drain(c, out, err)) < 0)
+		goto out;
+	*ret_status = ssh_channel_get_exit_status(c);
+out:
+	ssh_channel_close(c);
+	ssh_channel_free(c);
+	return r;
+}

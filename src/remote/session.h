@@ -1,0 +1,74 @@
+/* SSH sessions to one target, over libssh, with OpenSSH's conventions: ~/.ssh/config (or
+ * -F FILE) and -o KEY=VALUE honoured, host keys checked against known_hosts (unknown keys
+ * refused unless accepted, changed keys always refused), a connect timeout and an
+ * operation timeout on every blocking call so a dead or hostile server cannot stall us.
+ *
+ * Failures come back as ERR_* codes with a one-line explanation in struct diag. Nothing
+ * here prints or reads the terminal: questions go through callbacks the caller supplies.
+ * A session belongs to one thread at a time.
+ */
+#ifndef SSHKEYCTL_REMOTE_SESSION_H
+#define SSHKEYCTL_REMOTE_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/dynbuf.h"
+#include "fleet/target.h"
+#include "keys/privkey.h"
+
+struct diag {
+	char text[1024];
+};
+void diag_set(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Unknown host key: return true to trust it (it is then added to known_hosts). */
+typedef bool (*host_key_question_fn)(const char *host_label, const char *fingerprint,
+				     void *data);
+
+struct connect_options {
+	const char *config_file;  /* -F; NULL: ~/.ssh/config */
+	char *const *ssh_options; /* -o KEY=VALUE, as given */
+	size_t n_ssh_options;
+	const char *login_user;   /* -l */
+	unsigned port;            /* -p; 0: target's or config's */
+	long connect_timeout;     /* seconds */
+	long timeout;             /* seconds for every later blocking call */
+	bool accept_new;          /* --accept-new: trust and record unknown host keys */
+	const char *known_hosts;  /* NULL: ~/.ssh/known_hosts */
+	host_key_question_fn ask_host_key;
+	void *ask_data;
+};
+
+struct remote_session;
+
+int remote_connect(const struct target *t, const struct connect_options *o,
+		   struct remote_session **ret, struct diag *d);
+void remote_session_free(struct remote_session *s);
+/* The user we log in as and a label "user@host:port" for messages. */
+const char *remote_user(const struct remote_session *s);
+const char *remote_label(const struct remote_session *s);
+
+/* Authentication methods the server offers (after a "none" request). */
+enum {
+	AUTH_METHOD_PUBLICKEY = 1 << 0,
+	AUTH_METHOD_PASSWORD = 1 << 1,
+	AUTH_METHOD_KBDINT = 1 << 2,
+};
+int remote_auth_methods(struct remote_session *s, unsigned *ret_methods, struct diag *d);
+/* Would the server accept this public key for the user (no signature made)? */
+int remote_auth_probe_key(struct remote_session *s, const struct pubkey *key, bool *ret_accepted,
+			  struct diag *d);
+int remote_auth_key(struct remote_session *s, const struct privkey *key, struct diag *d);
+int remote_auth_agent(struct remote_session *s, struct diag *d);
+/* password, then keyboard-interactive answering every prompt with the password */
+int remote_auth_password(struct remote_session *s, const char *password, struct diag *d);
+
+/* Run script with `sh -s` (whatever the login shell), feeding it script then data on
+ * stdin: the script reads its data from its own stdin, so no data ever travels in a command
+ * line. stdout and stderr are collected (capped); ret_status gets the exit status. */
+int remote_run_script(struct remote_session *s, const char *script, const void *data,
+		      size_t data_len, struct dynbuf *out, struct dynbuf *err, int *ret_status,
+		      struct diag *d);
+
+#endif
