@@ -34,13 +34,13 @@ enum {
 	ERR_NO_HOSTS = -10022,             /* known_hosts line without host patterns */
 	ERR_KEY_TYPE_UNSUPPORTED = -10023, /* known type we cannot handle here */
 	ERR_BITS = -10024,                 /* invalid number of bits for the key type */
-	ERR_CONNECT = -10025,           /* could not reach or speak SSH with the server */
-	ERR_HOST_KEY_CHANGED = -10026,  /* the server's host key differs from known_hosts */
-	ERR_HOST_KEY_UNKNOWN = -10027,  /* not in known_hosts and not accepted */
-	ERR_AUTH_DENIED = -10028,       /* no authentication method succeeded */
-	ERR_TIMEOUT = -10029,           /* the server stopped answering */
-	ERR_REMOTE = -10030,            /* a command on the server failed */
-	ERR_CHANGED_UNDER_US = -10031,  /* the file changed between read and write */
+	ERR_CONNECT = -10025,              /* could not reach or speak SSH with the server */
+	ERR_HOST_KEY_CHANGED = -10026,     /* the server's host key differs from known_hosts */
+	ERR_HOST_KEY_UNKNOWN = -10027,     /* not in known_hosts and not accepted */
+	ERR_AUTH_DENIED = -10028,          /* no authentication method succeeded */
+	ERR_TIMEOUT = -10029,              /* the server stopped answering */
+	ERR_REMOTE = -10030,               /* a command on the server failed */
+	ERR_CHANGED_UNDER_US = -10031,     /* the file changed between read and write */
 	ERR_LAST = -10032,
 };
 

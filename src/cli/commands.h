@@ -25,6 +25,7 @@ extern const struct command command_keygen;
 extern const struct command command_show;
 extern const struct command command_passwd;
 extern const struct command command_help;
+extern const struct command command_copy;
 
 /* NULL-terminated table in the order --help lists them */
 extern const struct command *const commands[];

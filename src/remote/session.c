@@ -14,6 +14,7 @@
 
 #include "base/base64.h"
 #include "base/error.h"
+#include "base/file_io.h"
 #include "base/user_info.h"
 #include "keys/openssh_key_v1.h"
 
@@ -105,7 +106,13 @@ static int known_hosts_record(struct remote_session *s, const struct connect_opt
 		diag_set(d, "cannot record the host key: %s", ssh_get_error(s->ssh));
 		return ERR_CONNECT;
 	}
-	if (o->known_hosts)
+	/* the file libssh checked against: -o UserKnownHostsFile, the config's, or ours */
+	char *libssh_path = NULL;
+	if (ssh_options_get(s->ssh, SSH_OPTIONS_KNOWNHOSTS, &libssh_path) == SSH_OK &&
+	    libssh_path) {
+		path = strdup(libssh_path);
+		ssh_string_free_char(libssh_path);
+	} else if (o->known_hosts)
 		path = strdup(o->known_hosts);
 	else if (user_ssh_path("known_hosts", &path) < 0)
 		path = NULL;
@@ -114,6 +121,16 @@ static int known_hosts_record(struct remote_session *s, const struct connect_opt
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&known_hosts_lock);
+	/* ~/.ssh may not exist yet on a fresh account: ssh creates it 0700 too */
+	char *ssh_dir = strdup(path);
+	if (ssh_dir) {
+		char *slash = strrchr(ssh_dir, '/');
+		if (slash && slash != ssh_dir) {
+			*slash = 0;
+			ensure_directory(ssh_dir, 0700, NULL);
+		}
+		free(ssh_dir);
+	}
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		r = -errno;
@@ -134,8 +151,7 @@ static int known_hosts_record(struct remote_session *s, const struct connect_opt
 	return r;
 }
 
-static int check_host_key(struct remote_session *s, const struct connect_options *o,
-			  struct diag *d)
+static int check_host_key(struct remote_session *s, const struct connect_options *o, struct diag *d)
 {
 	ssh_key key = NULL;
 	unsigned char *hash = NULL;
@@ -156,21 +172,26 @@ static int check_host_key(struct remote_session *s, const struct connect_options
 	case SSH_KNOWN_HOSTS_CHANGED:
 	case SSH_KNOWN_HOSTS_OTHER:
 		diag_set(d,
-			 "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! The %s host key of %s is now "
-			 "%s, not the one in known_hosts. Someone could be eavesdropping on you, or the "
-			 "host key has just been changed. Refused. If the change is expected, remove the "
+			 "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! The %s host key of %s "
+			 "is now "
+			 "%s, not the one in known_hosts. Someone could be eavesdropping on you, "
+			 "or the "
+			 "host key has just been changed. Refused. If the change is expected, "
+			 "remove the "
 			 "old entry with: ssh-keygen -R '%s'",
 			 type, s->label, fp, s->label + strlen(s->user) + 1);
 		r = ERR_HOST_KEY_CHANGED;
 		break;
 	case SSH_KNOWN_HOSTS_UNKNOWN:
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
-		if (o->accept_new || (o->ask_host_key && o->ask_host_key(s->label, fp, o->ask_data))) {
+		if (o->accept_new ||
+		    (o->ask_host_key && o->ask_host_key(s->label, fp, o->ask_data))) {
 			r = known_hosts_record(s, o, d);
 			break;
 		}
 		diag_set(d,
-			 "host key of %s is not known (%s key %s); accept it with --accept-new, or at "
+			 "host key of %s is not known (%s key %s); accept it with --accept-new, or "
+			 "at "
 			 "a terminal",
 			 s->label, type, fp);
 		r = ERR_HOST_KEY_UNKNOWN;
@@ -198,10 +219,12 @@ int remote_connect(const struct target *t, const struct connect_options *o,
 	s->timeout = o->timeout > 0 ? o->timeout : 30;
 	ssh_options_set(s->ssh, SSH_OPTIONS_HOST, t->host);
 	ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &off);
-	if (o->n_ssh_options && (r = parse_ssh_options(s->ssh, o->ssh_options, o->n_ssh_options, d)) < 0)
+	if (o->n_ssh_options &&
+	    (r = parse_ssh_options(s->ssh, o->ssh_options, o->n_ssh_options, d)) < 0)
 		goto fail;
 	if (o->config_file) {
-		if (access(o->config_file, R_OK) < 0 || ssh_options_parse_config(s->ssh, o->config_file) < 0) {
+		if (access(o->config_file, R_OK) < 0 ||
+		    ssh_options_parse_config(s->ssh, o->config_file) < 0) {
 			diag_set(d, "%s: cannot read this ssh configuration", o->config_file);
 			r = -EINVAL;
 			goto fail;
@@ -236,7 +259,8 @@ int remote_connect(const struct target *t, const struct connect_options *o,
 	if (real_port == 22)
 		r = asprintf(&s->label, "%s@%s", s->user, real_host ? real_host : t->host);
 	else
-		r = asprintf(&s->label, "%s@[%s]:%u", s->user, real_host ? real_host : t->host, real_port);
+		r = asprintf(&s->label, "%s@[%s]:%u", s->user, real_host ? real_host : t->host,
+			     real_port);
 	ssh_string_free_char(real_user);
 	ssh_string_free_char(real_host);
 	if (r < 0 || !s->user) {
@@ -270,7 +294,8 @@ static int auth_result(struct remote_session *s, int rc, const char *what, struc
 		return 0;
 	}
 	if (!ssh_is_connected(s->ssh)) {
-		diag_set(d, "the server closed the connection during %s: %s", what, ssh_get_error(s->ssh));
+		diag_set(d, "the server closed the connection during %s: %s", what,
+			 ssh_get_error(s->ssh));
 		return ERR_CONNECT;
 	}
 	if (rc == SSH_AUTH_AGAIN) {
@@ -308,8 +333,9 @@ static int libssh_public_key(const struct pubkey *key, ssh_key *ret)
 	struct dynbuf b64;
 	dynbuf_init(&b64, 2 * PUBKEY_BLOB_MAX);
 	int r = base64_encode(&b64, key->blob, key->blob_len, 0);
-	if (r == 0 && ssh_pki_import_pubkey_base64((const char *)b64.data,
-						   ssh_key_type_from_name(key->type->name), ret) != SSH_OK)
+	if (r == 0 &&
+	    ssh_pki_import_pubkey_base64((const char *)b64.data,
+					 ssh_key_type_from_name(key->type->name), ret) != SSH_OK)
 		r = ERR_KEY_TYPE_UNSUPPORTED;
 	dynbuf_free(&b64);
 	return r;
@@ -393,7 +419,8 @@ int remote_auth_password(struct remote_session *s, const char *password, struct 
 		return ERR_AUTH_DENIED;
 	}
 	if (methods & AUTH_METHOD_PASSWORD) {
-		r = auth_result(s, ssh_userauth_password(s->ssh, NULL, password), "password authentication", d);
+		r = auth_result(s, ssh_userauth_password(s->ssh, NULL, password),
+				"password authentication", d);
 		if (r != ERR_AUTH_DENIED || !(methods & AUTH_METHOD_KBDINT))
 			return r;
 	}
@@ -445,8 +472,14 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 	int r = 0;
 	if (!c)
 		return -ENOMEM;
-	/* "exec sh -s" reads the same in sh, csh, fish: the script never meets the login shell */
-	if (ssh_channel_open_session(c) != SSH_OK || ssh_channel_request_exec(c, "exec sh -s") != SSH_OK) {
+	/* The login shell (sh, csh, fish...) only sees this fixed line; sh reads exactly the
+	 * script's bytes from stdin with dd (a shell reading its script from a pipe would buffer
+	 * past it and eat the data), so what follows stays on stdin for the script's commands. */
+	char command[128];
+	snprintf(command, sizeof(command), "exec sh -c 'eval \"$(dd bs=1 count=%zu 2>/dev/null)\"'",
+		 strlen(script));
+	if (ssh_channel_open_session(c) != SSH_OK ||
+	    ssh_channel_request_exec(c, command) != SSH_OK) {
 		diag_set(d, "cannot run a command: %s", ssh_get_error(s->ssh));
 		r = ERR_REMOTE;
 		goto out;
@@ -461,7 +494,8 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 			size_t chunk = lens[p] - off > 32768 ? 32768 : lens[p] - off;
 			int n = ssh_channel_write(c, parts[p] + off, (uint32_t)chunk);
 			if (n <= 0) {
-				diag_set(d, "sending to the server failed: %s", ssh_get_error(s->ssh));
+				diag_set(d, "sending to the server failed: %s",
+					 ssh_get_error(s->ssh));
 				r = n == 0 ? ERR_TIMEOUT : ERR_CONNECT;
 				goto out;
 			}
@@ -484,7 +518,8 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 			goto out;
 		}
 		char buf[16384];
-		int n = ssh_channel_read_timeout(c, buf, sizeof(buf), 0, (int)(ms > 200 ? 200 : ms));
+		int n = ssh_channel_read_timeout(c, buf, sizeof(buf), 0,
+						 (int)(ms > 200 ? 200 : ms));
 		if (n == SSH_ERROR) {
 			diag_set(d, "reading from the server failed: %s", ssh_get_error(s->ssh));
 			r = ERR_CONNECT;

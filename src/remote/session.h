@@ -23,19 +23,18 @@ struct diag {
 void diag_set(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Unknown host key: return true to trust it (it is then added to known_hosts). */
-typedef bool (*host_key_question_fn)(const char *host_label, const char *fingerprint,
-				     void *data);
+typedef bool (*host_key_question_fn)(const char *host_label, const char *fingerprint, void *data);
 
 struct connect_options {
 	const char *config_file;  /* -F; NULL: ~/.ssh/config */
 	char *const *ssh_options; /* -o KEY=VALUE, as given */
 	size_t n_ssh_options;
-	const char *login_user;   /* -l */
-	unsigned port;            /* -p; 0: target's or config's */
-	long connect_timeout;     /* seconds */
-	long timeout;             /* seconds for every later blocking call */
-	bool accept_new;          /* --accept-new: trust and record unknown host keys */
-	const char *known_hosts;  /* NULL: ~/.ssh/known_hosts */
+	const char *login_user;  /* -l */
+	unsigned port;           /* -p; 0: target's or config's */
+	long connect_timeout;    /* seconds */
+	long timeout;            /* seconds for every later blocking call */
+	bool accept_new;         /* --accept-new: trust and record unknown host keys */
+	const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
 	host_key_question_fn ask_host_key;
 	void *ask_data;
 };
@@ -64,9 +63,9 @@ int remote_auth_agent(struct remote_session *s, struct diag *d);
 /* password, then keyboard-interactive answering every prompt with the password */
 int remote_auth_password(struct remote_session *s, const char *password, struct diag *d);
 
-/* Run script with `sh -s` (whatever the login shell), feeding it script then data on
- * stdin: the script reads its data from its own stdin, so no data ever travels in a command
- * line. stdout and stderr are collected (capped); ret_status gets the exit status. */
+/* Run script with sh (whatever the login shell), sending script then data on stdin: the
+ * script reads its data from its own stdin, so no data ever travels in a command line. stdout and
+ * stderr are collected (capped); ret_status gets the exit status. */
 int remote_run_script(struct remote_session *s, const char *script, const void *data,
 		      size_t data_len, struct dynbuf *out, struct dynbuf *err, int *ret_status,
 		      struct diag *d);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/base64.h"
+#include "base/posix_cksum.h"
 #include "base/error.h"
 #include "base/wire.h"
 
@@ -167,6 +168,14 @@ static void test_base64_wrap_and_armor(void **state)
 	dynbuf_free(&d);
 }
 
+static void test_posix_cksum(void **state)
+{
+	/* values printed by GNU coreutils cksum */
+	assert_int_equal(posix_cksum("", 0), 4294967295u);
+	assert_int_equal(posix_cksum("a", 1), 1220704766u);
+	assert_int_equal(posix_cksum("hello world\n", 12), 3733384285u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_base64_round_trip),
 		cmocka_unit_test(test_base64_rejects),
 		cmocka_unit_test(test_base64_wrap_and_armor),
+		cmocka_unit_test(test_posix_cksum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,380 @@
+/* sshkeyctl copy: install public keys on one server or a thousand, proven to work. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "base/file_io.h"
+#include "base/user_info.h"
+#include "cli/commands.h"
+#include "cli/fleet_options.h"
+#include "cli/passphrase.h"
+#include "files/authorized_keys.h"
+#include "fleet/pool.h"
+#include "keys/fingerprint.h"
+#include "keys/key_file.h"
+#include "ops/copy.h"
+
+struct copy_options {
+	struct fleet_options fleet;
+	const char **key_files;
+	size_t n_key_files;
+	const char *for_user;
+	bool no_fix;
+};
+
+static int parse_options(int argc, char **argv, struct copy_options *o)
+{
+	enum { OPT_FOR_USER = 256, OPT_NO_FIX, OPT_SFTP };
+	static const struct option longopts[] = {
+		FLEET_LONG_OPTIONS,
+		{"for-user", required_argument, NULL, OPT_FOR_USER},
+		{"no-fix", no_argument, NULL, OPT_NO_FIX},
+		{"sftp", no_argument, NULL, OPT_SFTP},
+		{"identity", required_argument, NULL, 'i'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
+		int h = fleet_options_handle(&o->fleet, &command_copy, c, optarg);
+		if (h < 0)
+			return -h;
+		if (h > 0)
+			continue;
+		switch (c) {
+		case 'i': {
+			const char **grown =
+				realloc(o->key_files, (o->n_key_files + 1) * sizeof(*grown));
+			if (!grown)
+				return EXIT_FAIL;
+			o->key_files = grown;
+			o->key_files[o->n_key_files++] = optarg;
+			break;
+		}
+		case OPT_FOR_USER:
+			o->for_user = optarg;
+			if (!*optarg ||
+			    strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012"
+					   "3456789._-") != strlen(optarg) ||
+			    optarg[0] == '-')
+				return cli_usage_error(&command_copy,
+						       "--for-user: '%s' is not an account name",
+						       optarg);
+			break;
+		case OPT_NO_FIX:
+			o->no_fix = true;
+			break;
+		case OPT_SFTP:
+			return cli_usage_error(&command_copy, "--sftp is not available yet");
+		case ':':
+			return cli_usage_error(&command_copy, "option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return cli_usage_error(&command_copy, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	return fleet_options_finish(&o->fleet, &command_copy, argc, argv);
+}
+
+static void copy_key_clear(struct copy_key *k)
+{
+	pubkey_free(k->pub);
+	privkey_free(k->priv);
+	free(k->comment);
+	free(k->path);
+}
+
+/* -i FILE: a public or a private key; the other half beside it when there. The private key
+ * is decrypted now (passphrase asked once) so each host's proof can use it. */
+static int load_key(const char *path, struct copy_key *k)
+{
+	char *priv_path = NULL, *pub_path = NULL;
+	size_t n = strlen(path);
+	int r;
+	memset(k, 0, sizeof(*k));
+	k->path = strdup(path);
+	if (n > 4 && !strcmp(path + n - 4, ".pub")) {
+		pub_path = strdup(path);
+		priv_path = strndup(path, n - 4);
+	} else {
+		priv_path = strdup(path);
+		r = asprintf(&pub_path, "%s.pub", path);
+		if (r < 0)
+			pub_path = NULL;
+	}
+	if (!priv_path || !pub_path || !k->path) {
+		r = -ENOMEM;
+		goto out;
+	}
+	struct dynbuf b;
+	dynbuf_init(&b, KEY_FILE_MAX);
+	if (read_file(priv_path, 0, &b) == 0 && key_file_kind(b.data, b.len) != KEY_FILE_TEXT) {
+		r = private_key_read(b.data, b.len, NULL, &k->priv);
+		if (r == ERR_PASSPHRASE_NEEDED) {
+			char prompt[4200], *pass = NULL;
+			snprintf(prompt, sizeof(prompt),
+				 "Enter passphrase for key '%s': ", priv_path);
+			if (terminal_read_secret(prompt, &pass) == 0)
+				r = private_key_read(b.data, b.len, pass, &k->priv);
+			secret_string_free(pass);
+			if (r < 0)
+				k->no_proof =
+					"the private key is encrypted and could not be opened";
+		} else if (r < 0) {
+			k->no_proof = "the private key could not be read";
+		}
+		if (k->priv) {
+			k->comment = k->priv->comment[0] ? strdup(k->priv->comment) : NULL;
+			if ((r = pubkey_from_blob(k->priv->pub->blob, k->priv->pub->blob_len,
+						  &k->pub)) < 0)
+				goto out_buf;
+		}
+	} else {
+		k->no_proof = "only the public key is at hand";
+	}
+	dynbuf_reset(&b);
+	/* the .pub gives the comment (and the key itself when there is no private key) */
+	if (read_file(pub_path, 0, &b) == 0 && b.len) {
+		struct authorized_keys_entry e;
+		size_t len = strcspn((const char *)b.data, "\n");
+		if (authorized_keys_parse_line((const char *)b.data, len, &e) == 0 &&
+		    e.kind == KEY_LINE_KEY) {
+			if (!k->pub || pubkey_same_key(k->pub, e.key)) {
+				if (e.comment.len) {
+					free(k->comment);
+					k->comment = strndup(e.raw + e.comment.off, e.comment.len);
+				}
+				if (!k->pub) {
+					k->pub = e.key;
+					e.key = NULL;
+				}
+			}
+		}
+		authorized_keys_entry_clear(&e);
+	}
+	r = k->pub ? 0 : ERR_NOT_A_KEY;
+out_buf:
+	dynbuf_free(&b);
+out:
+	free(priv_path);
+	free(pub_path);
+	return r;
+}
+
+static int default_key_file(char **ret)
+{
+	static const char *const names[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
+	for (size_t i = 0; i < 3; i++) {
+		char *path;
+		struct stat st;
+		if (user_ssh_path(names[i], &path) < 0)
+			return -ENOMEM;
+		if (stat(path, &st) == 0) {
+			*ret = path;
+			return 0;
+		}
+		free(path);
+		/* a lone .pub counts too */
+		char pubname[32];
+		snprintf(pubname, sizeof(pubname), "%s.pub", names[i]);
+		if (user_ssh_path(pubname, &path) < 0)
+			return -ENOMEM;
+		if (stat(path, &st) == 0) {
+			*ret = path;
+			return 0;
+		}
+		free(path);
+	}
+	return -ENOENT;
+}
+
+struct copy_run {
+	struct copy_options *opt;
+	struct copy_request req;
+	struct copy_result *results;
+	size_t counts[5];
+	bool progress;
+};
+
+static void run_one(size_t i, void *data)
+{
+	struct copy_run *run = data;
+	copy_to_host(&run->opt->fleet.targets.items[i], &run->req, &run->results[i]);
+}
+
+static const char *outcome_text(const struct copy_result *res)
+{
+	switch (res->outcome) {
+	case COPY_PRESENT:
+		return "already present";
+	case COPY_INSTALLED:
+		return "installed and verified";
+	case COPY_INSTALLED_UNVERIFIED:
+		return "installed, not verified";
+	case COPY_WOULD_CHANGE:
+		return "would change";
+	default:
+		return "failed";
+	}
+}
+
+static void report_one(size_t i, void *data)
+{
+	struct copy_run *run = data;
+	struct copy_result *res = &run->results[i];
+	const char *spec = run->opt->fleet.targets.items[i].spec;
+	if (run->progress)
+		fputs("\r\033[K", stderr);
+	printf("%s: %s", spec, outcome_text(res));
+	if (res->outcome == COPY_INSTALLED || res->outcome == COPY_INSTALLED_UNVERIFIED)
+		printf(" (%u key%s added%s%u already there)", res->keys_added,
+		       res->keys_added == 1 ? "" : "s", ", ", res->keys_present);
+	if (res->outcome == COPY_FAILED || res->outcome == COPY_INSTALLED_UNVERIFIED)
+		printf(": %s", res->diag.text);
+	printf("\n");
+	if (res->changes.len) {
+		const char *p = (const char *)res->changes.data;
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+			printf("  %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+	if (res->diff.len)
+		fwrite(res->diff.data, 1, res->diff.len, stdout);
+	fflush(stdout);
+	run->counts[res->outcome]++;
+}
+
+static void show_progress(size_t done, size_t total, void *data)
+{
+	struct copy_run *run = data;
+	if (run->progress && done < total)
+		fprintf(stderr, "\r\033[K%zu/%zu hosts done", done, total);
+}
+
+static int run_copy(int argc, char **argv)
+{
+	struct copy_options o = {0};
+	struct copy_key *keys = NULL;
+	size_t n_keys = 0;
+	char *default_path = NULL;
+	int status;
+
+	fleet_options_init(&o.fleet);
+	if ((status = parse_options(argc, argv, &o)) != EXIT_OK)
+		goto out;
+	if (o.n_key_files == 0) {
+		if (default_key_file(&default_path) < 0) {
+			cli_error("no key found in ~/.ssh (id_ed25519, id_ecdsa, id_rsa): create "
+				  "one with "
+				  "'sshkeyctl keygen', or let 'sshkeyctl setup' do it all, or name "
+				  "one with -i");
+			status = EXIT_FAIL;
+			goto out;
+		}
+		o.key_files = calloc(1, sizeof(*o.key_files));
+		if (!o.key_files) {
+			status = EXIT_FAIL;
+			goto out;
+		}
+		o.key_files[o.n_key_files++] = default_path;
+	}
+	keys = calloc(o.n_key_files, sizeof(*keys));
+	if (!keys) {
+		status = EXIT_FAIL;
+		goto out;
+	}
+	for (; n_keys < o.n_key_files; n_keys++) {
+		int r = load_key(o.key_files[n_keys], &keys[n_keys]);
+		if (r < 0) {
+			cli_error("%s: %s", o.key_files[n_keys], error_to_string(r));
+			copy_key_clear(&keys[n_keys]);
+			status = EXIT_FAIL;
+			goto out;
+		}
+	}
+
+	struct copy_run run = {
+		.opt = &o,
+		.req = {.keys = keys,
+			.n_keys = n_keys,
+			.connect = &o.fleet.connect,
+			.for_user = o.for_user,
+			.fix = !o.no_fix,
+			.dry_run = o.fleet.dry_run,
+			.password = fleet_password,
+			.password_data = &o.fleet},
+		.progress = isatty(STDERR_FILENO) && o.fleet.targets.n > 1,
+	};
+	run.results = calloc(o.fleet.targets.n, sizeof(*run.results));
+	if (!run.results) {
+		status = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < o.fleet.targets.n; i++)
+		copy_result_init(&run.results[i]);
+	struct pool_callbacks cb = {run_one, report_one, show_progress, &run};
+	pool_run(o.fleet.targets.n, o.fleet.jobs, &cb);
+	size_t failed = run.counts[COPY_FAILED], total = o.fleet.targets.n;
+	printf("%zu host%s: %zu installed and verified, %zu installed not verified, %zu already "
+	       "present, %zu%s failed\n",
+	       total, total == 1 ? "" : "s", run.counts[COPY_INSTALLED],
+	       run.counts[COPY_INSTALLED_UNVERIFIED], run.counts[COPY_PRESENT], failed, "");
+	if (o.fleet.dry_run)
+		printf("dry run: %zu host%s would change; nothing was changed\n",
+		       run.counts[COPY_WOULD_CHANGE],
+		       run.counts[COPY_WOULD_CHANGE] == 1 ? "" : "s");
+	status = failed == 0 ? EXIT_OK : failed == total ? EXIT_FAIL : EXIT_PARTIAL;
+	for (size_t i = 0; i < total; i++)
+		copy_result_clear(&run.results[i]);
+	free(run.results);
+out:
+	for (size_t i = 0; i < n_keys; i++)
+		copy_key_clear(&keys[i]);
+	free(keys);
+	free(default_path);
+	free(o.key_files);
+	fleet_options_free(&o.fleet);
+	return status;
+}
+
+const struct command command_copy = {
+	.name = "copy",
+	.summary = "Install public keys on servers, fix what sshd would refuse, prove key login.",
+	.usage = "sshkeyctl copy [-i KEY]... [-p PORT] [-l USER] [-o OPT] [-F FILE] [-H FILE] [-j "
+		 "JOBS]\n"
+		 "                      [--dry-run] [--accept-new] [--password-file FILE | "
+		 "--password-stdin]\n"
+		 "                      [--for-user NAME] [--no-fix] [--connect-timeout SECONDS] "
+		 "TARGET...",
+	.help = "  -i KEY                  public or private key file (repeatable); default the "
+		"first of\n"
+		"                          ~/.ssh/id_ed25519, id_ecdsa, id_rsa\n"
+		"  -p PORT, -l USER        port and login user when the target does not say\n"
+		"  -o KEY=VALUE, -F FILE   ssh_config options and file, as for ssh\n"
+		"  -H FILE                 targets from FILE, one a line, '#' comments\n"
+		"  -j JOBS                 hosts worked on at once (default 32)\n"
+		"  --dry-run               show what would change on each host; change nothing\n"
+		"  --accept-new            trust and record host keys not yet in known_hosts\n"
+		"  --password-file FILE    the login password (first line of FILE)\n"
+		"  --password-stdin        the login password from standard input\n"
+		"  --for-user NAME         as root, install for account NAME\n"
+		"  --no-fix                report, but do not fix, modes that make sshd ignore the "
+		"key\n"
+		"  --connect-timeout SECS  give up on a host that does not answer (default 10)\n"
+		"\nTARGET is [user@]host[:port], ssh://user@host:port, or a Host alias of "
+		"~/.ssh/config.\n"
+		"A key already there (same key, any options or comment) is not added again. Every\n"
+		"host is proven with a new connection that logs in with the key. Exit status 3 "
+		"when\n"
+		"some hosts failed.\n",
+	.run = run_copy,
+};

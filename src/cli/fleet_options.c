@@ -1,0 +1,170 @@
+#include "cli/fleet_options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/file_io.h"
+#include "cli/passphrase.h"
+
+static bool ask_host_key(const char *label, const char *fingerprint, void *data)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	char question[1024];
+	bool yes = false;
+	snprintf(question, sizeof(question),
+		 "The authenticity of host '%s' can't be established.\n"
+		 "Its key fingerprint is %s.\n"
+		 "Are you sure you want to continue connecting (yes/no)? ",
+		 label, fingerprint);
+	/* one question at a time, whatever the number of workers */
+	pthread_mutex_lock(&lock);
+	if (terminal_confirm(question, &yes) < 0)
+		yes = false;
+	pthread_mutex_unlock(&lock);
+	return yes;
+}
+
+void fleet_options_init(struct fleet_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->jobs = 32;
+	o->connect.connect_timeout = 10;
+	o->connect.timeout = 30;
+	pthread_mutex_init(&o->password_lock, NULL);
+}
+
+void fleet_options_free(struct fleet_options *o)
+{
+	target_list_free(&o->targets);
+	free(o->ssh_options);
+	free(o->password_user);
+	secret_string_free(o->password);
+	pthread_mutex_destroy(&o->password_lock);
+}
+
+int fleet_options_handle(struct fleet_options *o, const struct command *cmd, int c, const char *arg)
+{
+	unsigned v;
+	const char *reason;
+	switch (c) {
+	case 'p':
+		if (parse_unsigned_option(arg, 1, 65535, &v) < 0)
+			return -cli_usage_error(cmd, "invalid port '%s'", arg);
+		o->connect.port = v;
+		return 1;
+	case 'l':
+		o->connect.login_user = arg;
+		return 1;
+	case 'o': {
+		char **grown = realloc(o->ssh_options, (o->n_ssh_options + 1) * sizeof(*grown));
+		if (!grown)
+			return -EXIT_FAIL;
+		o->ssh_options = grown;
+		o->ssh_options[o->n_ssh_options++] = (char *)arg;
+		return 1;
+	}
+	case 'F':
+		o->connect.config_file = arg;
+		return 1;
+	case 'H': {
+		struct dynbuf b;
+		unsigned long line = 0;
+		dynbuf_init(&b, 64 * 1024 * 1024);
+		int r = read_file(arg, 0, &b);
+		if (r < 0) {
+			dynbuf_free(&b);
+			return -cli_usage_error(cmd, "%s: %s", arg, error_to_string(r));
+		}
+		r = target_list_add_file(&o->targets, b.len ? (const char *)b.data : "", b.len,
+					 &line, &reason);
+		dynbuf_free(&b);
+		if (r < 0)
+			return -cli_usage_error(cmd, "%s:%lu: %s", arg, line, reason);
+		return 1;
+	}
+	case 'j':
+		if (parse_unsigned_option(arg, 1, 1024, &v) < 0)
+			return -cli_usage_error(cmd,
+						"-j takes a number of parallel hosts, 1 to 1024");
+		o->jobs = v;
+		return 1;
+	case FLEET_OPT_CONNECT_TIMEOUT:
+		if (parse_unsigned_option(arg, 1, 3600, &v) < 0)
+			return -cli_usage_error(cmd, "--connect-timeout takes seconds, 1 to 3600");
+		o->connect.connect_timeout = v;
+		return 1;
+	case FLEET_OPT_ACCEPT_NEW:
+		o->connect.accept_new = true;
+		return 1;
+	case FLEET_OPT_PASSWORD_FILE:
+		o->password_file = arg;
+		return 1;
+	case FLEET_OPT_PASSWORD_STDIN:
+		o->password_stdin = true;
+		return 1;
+	case FLEET_OPT_JSON:
+		o->json = true;
+		return 1;
+	case FLEET_OPT_DRY_RUN:
+		o->dry_run = true;
+		return 1;
+	}
+	return 0;
+}
+
+int fleet_options_finish(struct fleet_options *o, const struct command *cmd, int argc, char **argv)
+{
+	const char *reason;
+	for (int i = optind; i < argc; i++)
+		if (target_list_add(&o->targets, argv[i], &reason) < 0)
+			return cli_usage_error(cmd, "%s: %s", argv[i], reason);
+	if (o->targets.n == 0)
+		return cli_usage_error(cmd, "no target given");
+	if (o->password_file && o->password_stdin)
+		return cli_usage_error(cmd,
+				       "give only one of --password-file and --password-stdin");
+	o->connect.ssh_options = o->ssh_options;
+	o->connect.n_ssh_options = o->n_ssh_options;
+	if (terminal_available()) {
+		o->connect.ask_host_key = ask_host_key;
+		o->connect.ask_data = o;
+	}
+	return EXIT_OK;
+}
+
+int fleet_password(const char *user, const char *label, char **ret, void *data)
+{
+	struct fleet_options *o = data;
+	int r = 0;
+	pthread_mutex_lock(&o->password_lock);
+	/* one password for the run: from a file or stdin it serves every user; from the
+	 * terminal it is asked again only for another user name */
+	if (!o->password_asked || (!o->password_file && !o->password_stdin && o->password_user &&
+				   strcmp(o->password_user, user) != 0)) {
+		secret_string_free(o->password);
+		o->password = NULL;
+		if (o->password_file)
+			r = passphrase_from_file(o->password_file, &o->password);
+		else if (o->password_stdin)
+			r = passphrase_from_file("-", &o->password);
+		else {
+			char prompt[512];
+			snprintf(prompt, sizeof(prompt), "%s's password: ", label);
+			r = terminal_read_secret(prompt, &o->password);
+		}
+		o->password_asked = true;
+		free(o->password_user);
+		o->password_user = strdup(user);
+	}
+	if (r == 0 && o->password)
+		*ret = strdup(o->password);
+	else if (r == 0)
+		r = -ENOENT;
+	if (r == 0 && !*ret)
+		r = -ENOMEM;
+	pthread_mutex_unlock(&o->password_lock);
+	return r;
+}

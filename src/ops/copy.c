@@ -1,0 +1,302 @@
+#include "ops/copy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "files/authorized_keys_edit.h"
+#include "keys/fingerprint.h"
+#include "ops/strict_modes.h"
+#include "remote/authorized_keys_remote.h"
+
+/* OpenSSH's default MaxAuthTries is 6; a rejected key probe counts, so stay below it */
+#define MAX_REJECTED_PROBES 4
+/* concurrent writers to one file retry their compare-and-swap this often */
+#define MAX_WRITE_ATTEMPTS 40
+
+void copy_result_init(struct copy_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	dynbuf_init(&res->changes, 1024 * 1024);
+	dynbuf_init(&res->diff, 64 * 1024 * 1024);
+}
+
+void copy_result_clear(struct copy_result *res)
+{
+	dynbuf_free(&res->changes);
+	dynbuf_free(&res->diff);
+	free(res->path);
+	memset(res, 0, sizeof(*res));
+}
+
+static void random_pause(void)
+{
+	struct timespec ts = {0, (50 + rand() % 200) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Log in: a key the server already accepts, else the agent, else the password. */
+static int login(struct remote_session *s, const struct copy_request *req, bool *accepted,
+		 struct diag *d)
+{
+	unsigned methods;
+	int r = remote_auth_methods(s, &methods, d);
+	if (r < 0 || methods == 0)
+		return r;
+	unsigned rejected = 0;
+	for (size_t i = 0; (methods & AUTH_METHOD_PUBLICKEY) && i < req->n_keys; i++) {
+		if (rejected >= MAX_REJECTED_PROBES)
+			break;
+		if ((r = remote_auth_probe_key(s, req->keys[i].pub, &accepted[i], d)) < 0)
+			return r;
+		rejected += !accepted[i];
+	}
+	for (size_t i = 0; i < req->n_keys; i++)
+		if (accepted[i] && req->keys[i].priv &&
+		    remote_auth_key(s, req->keys[i].priv, d) == 0)
+			return 0;
+	if ((methods & AUTH_METHOD_PUBLICKEY) && getenv("SSH_AUTH_SOCK") &&
+	    remote_auth_agent(s, d) == 0)
+		return 0;
+	if (!(methods & (AUTH_METHOD_PASSWORD | AUTH_METHOD_KBDINT))) {
+		diag_set(d, "cannot log in: the server offers no password login and no key we hold "
+			    "is accepted");
+		return ERR_AUTH_DENIED;
+	}
+	char *password = NULL;
+	if (!req->password || (r = req->password(remote_user(s), remote_label(s), &password,
+						 req->password_data)) < 0) {
+		diag_set(d, "cannot log in: a password is needed (--password-file FILE, "
+			    "--password-stdin, or a terminal)");
+		return ERR_AUTH_DENIED;
+	}
+	r = remote_auth_password(s, password, d);
+	secret_string_free(password);
+	if (r == ERR_AUTH_DENIED)
+		diag_set(d, "password refused for %s", remote_label(s));
+	return r;
+}
+
+static int add_change(struct copy_result *res, const char *verb, const char *arg, const char *path)
+{
+	return dynbuf_printf(&res->changes, "%s %s%s%s\n", verb, arg, *arg ? " " : "", path);
+}
+
+/* A unified diff for an append-only edit: the old last lines as context, ours added. */
+static int append_diff(const char *path, const struct dynbuf *old, const struct dynbuf *new_content,
+		       struct dynbuf *out)
+{
+	size_t old_lines = 0, start = 0, ctx_start_line;
+	for (size_t i = 0; i < old->len; i++)
+		old_lines += old->data[i] == '\n';
+	if (old->len && old->data[old->len - 1] != '\n')
+		old_lines++;
+	/* context: the last (up to) three old lines */
+	size_t ctx = old_lines < 3 ? old_lines : 3;
+	size_t seen = 0;
+	for (size_t i = old->len; i > 0; i--) {
+		if (old->data[i - 1] == '\n' && i != old->len && ++seen == ctx) {
+			start = i;
+			break;
+		}
+	}
+	if (seen < ctx)
+		start = 0;
+	ctx_start_line = old_lines - ctx + 1;
+	size_t new_lines = 0;
+	for (size_t i = 0; i < new_content->len; i++)
+		new_lines += new_content->data[i] == '\n';
+	int r = dynbuf_printf(out, "--- %s\n+++ %s\n@@ -%zu,%zu +%zu,%zu @@\n", path, path,
+			      ctx ? ctx_start_line : 0, ctx, ctx ? ctx_start_line : 1,
+			      new_lines - old_lines + ctx);
+	const char *p = (const char *)new_content->data + start;
+	const char *end = (const char *)new_content->data + new_content->len;
+	size_t line = 0;
+	while (r == 0 && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		bool is_old =
+			(size_t)(p - (const char *)new_content->data) < old->len && line < ctx;
+		r = dynbuf_printf(out, "%c%.*s\n", is_old ? ' ' : '+', (int)len, p);
+		line++;
+		p = nl ? nl + 1 : end;
+	}
+	return r;
+}
+
+/* Prove each key with a private half logs in on a new connection. */
+static void prove(const struct target *t, const struct copy_request *req, struct copy_result *res)
+{
+	size_t proven = 0, provable = 0;
+	for (size_t i = 0; i < req->n_keys; i++) {
+		if (!req->keys[i].priv)
+			continue;
+		provable++;
+		struct remote_session *s = NULL;
+		struct diag d = {{0}};
+		unsigned methods;
+		int r = remote_connect(t, req->connect, &s, &d);
+		if (r == 0)
+			r = remote_auth_methods(s, &methods, &d);
+		if (r == 0)
+			r = remote_auth_key(s, req->keys[i].priv, &d);
+		remote_session_free(s);
+		if (r < 0) {
+			res->outcome = COPY_FAILED;
+			res->error = r;
+			diag_set(&res->diag,
+				 "installed, but %s does not log in from a new connection: %s",
+				 req->keys[i].path, d.text);
+			return;
+		}
+		proven++;
+	}
+	if (provable < req->n_keys) {
+		res->outcome = COPY_INSTALLED_UNVERIFIED;
+		for (size_t i = 0; i < req->n_keys; i++)
+			if (!req->keys[i].priv)
+				diag_set(&res->diag, "not verified: %s",
+					 req->keys[i].no_proof ? req->keys[i].no_proof
+							       : "no private key");
+	} else {
+		res->outcome = COPY_INSTALLED;
+	}
+}
+
+void copy_to_host(const struct target *t, const struct copy_request *req, struct copy_result *res)
+{
+	struct remote_session *s = NULL;
+	struct authorized_keys_state st = {0};
+	struct strict_modes_finding *findings = NULL;
+	struct authorized_key_to_add *adds = calloc(req->n_keys, sizeof(*adds));
+	bool *accepted = calloc(req->n_keys, sizeof(*accepted));
+	struct dynbuf content;
+	struct mode_fix *fixes = NULL;
+	size_t n_findings = 0;
+	int r;
+
+	dynbuf_init(&content, 64 * 1024 * 1024);
+	res->outcome = COPY_FAILED;
+	if (!adds || !accepted) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = remote_connect(t, req->connect, &s, &res->diag)) < 0 ||
+	    (r = login(s, req, accepted, &res->diag)) < 0)
+		goto out;
+
+	for (int attempt = 0;; attempt++) {
+		authorized_keys_state_clear(&st);
+		free(findings);
+		findings = NULL;
+		dynbuf_reset(&content);
+		if ((r = authorized_keys_remote_read(s, req->for_user, &st, &res->diag)) < 0)
+			goto out;
+		free(res->path);
+		res->path = strdup(st.path);
+		if (st.nodes[0].exists && st.nodes[0].type == 'l') {
+			diag_set(&res->diag, "%s is a symbolic link; refusing to replace it",
+				 st.path);
+			r = -ELOOP;
+			goto out;
+		}
+		for (size_t i = 0; i < req->n_keys; i++)
+			adds[i] = (struct authorized_key_to_add){.key = req->keys[i].pub,
+								 .comment = req->keys[i].comment};
+		bool changed;
+		if ((r = authorized_keys_add((const char *)st.content.data, st.content.len, adds,
+					     req->n_keys, &content, &changed)) < 0)
+			goto out;
+		if ((r = strict_modes_check(&st, &findings, &n_findings)) < 0)
+			goto out;
+		free(fixes);
+		fixes = calloc(n_findings ? n_findings : 1, sizeof(*fixes));
+		if (!fixes) {
+			r = -ENOMEM;
+			goto out;
+		}
+		size_t n_fixes = 0;
+		for (size_t i = 0; i < n_findings; i++) {
+			const struct remote_node *node = findings[i].node;
+			if (findings[i].bad_owner) {
+				diag_set(&res->diag,
+					 "%s is owned by uid %lu, not by the account or root, so "
+					 "sshd ignores "
+					 "the keys; as root: chown %lu %s",
+					 node->path, (unsigned long)node->uid,
+					 (unsigned long)st.uid, node->path);
+				r = ERR_REMOTE;
+				goto out;
+			}
+			if (!req->fix) {
+				diag_set(&res->diag,
+					 "%s is writable by group or others, so sshd ignores the "
+					 "keys; fix: chmod "
+					 "go-w %s (or run without --no-fix)",
+					 node->path, node->path);
+				r = ERR_REMOTE;
+				goto out;
+			}
+			fixes[n_fixes++] = (struct mode_fix){node->path, findings[i].fixed_mode};
+		}
+		res->keys_added = res->keys_present = 0;
+		for (size_t i = 0; i < req->n_keys; i++) {
+			if (adds[i].present)
+				res->keys_present++;
+			else
+				res->keys_added++;
+		}
+		bool all_accepted = true;
+		for (size_t i = 0; i < req->n_keys; i++)
+			all_accepted = all_accepted && accepted[i];
+		if (!changed && n_fixes == 0 && all_accepted) {
+			res->outcome = COPY_PRESENT;
+			r = 0;
+			goto out;
+		}
+		if (req->dry_run) {
+			char mode[16];
+			for (size_t i = 0; i < n_fixes; i++) {
+				snprintf(mode, sizeof(mode), "%o", (unsigned)fixes[i].mode);
+				add_change(res, "would chmod", mode, fixes[i].path);
+			}
+			if (!st.exists)
+				add_change(res, "would create", "", st.path);
+			if (changed)
+				append_diff(st.path, &st.content, &content, &res->diff);
+			res->outcome = changed || n_fixes ? COPY_WOULD_CHANGE : COPY_PRESENT;
+			r = 0;
+			goto out;
+		}
+		r = authorized_keys_remote_write(s, req->for_user, &st, fixes, n_fixes,
+						 content.data, content.len, &res->changes,
+						 &res->diag);
+		if (r != ERR_CHANGED_UNDER_US || attempt + 1 >= MAX_WRITE_ATTEMPTS)
+			break;
+		random_pause(); /* another writer got there first: read again and merge again */
+	}
+	if (r < 0)
+		goto out;
+	remote_session_free(s);
+	s = NULL;
+	prove(t, req, res);
+	r = res->outcome == COPY_FAILED ? res->error : 0;
+out:
+	if (r < 0) {
+		res->outcome = COPY_FAILED;
+		res->error = r;
+		if (!res->diag.text[0])
+			diag_set(&res->diag, "%s", error_to_string(r));
+	}
+	remote_session_free(s);
+	authorized_keys_state_clear(&st);
+	dynbuf_free(&content);
+	free(findings);
+	free(fixes);
+	free(adds);
+	free(accepted);
+}

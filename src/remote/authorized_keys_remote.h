@@ -1,0 +1,57 @@
+/* Reading and replacing a user's authorized_keys on a server with small POSIX sh helpers
+ * (dash, busybox ash, bash; any login shell), following DESIGN.md's remote-edit pattern:
+ * read; merge in C; write under a lock only if the file still has the content we read
+ * (compare-and-swap), through a temporary file in the same directory, synced and renamed,
+ * owner and mode set, restorecon where SELinux is there. Names and paths travel on stdin.
+ */
+#ifndef SSHKEYCTL_REMOTE_AUTHORIZED_KEYS_REMOTE_H
+#define SSHKEYCTL_REMOTE_AUTHORIZED_KEYS_REMOTE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "base/dynbuf.h"
+#include "remote/session.h"
+
+/* One path that sshd's StrictModes checks, as ls -ldn showed it. */
+struct remote_node {
+	char *path;
+	bool exists;
+	char type;   /* '-' file, 'd' directory, 'l' symlink, ... */
+	mode_t mode; /* permission bits */
+	uid_t uid;
+	gid_t gid;
+};
+
+struct authorized_keys_state {
+	uid_t uid; /* the account's */
+	gid_t gid;
+	uid_t login_uid; /* who we are logged in as */
+	char *home;
+	char *path; /* home/.ssh/authorized_keys */
+	bool exists;
+	struct dynbuf content;     /* when exists */
+	struct remote_node *nodes; /* the file, .ssh, home, ... up to / */
+	size_t n_nodes;
+};
+
+/* for_user: NULL for the login user, else an account name (we must be root). */
+int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
+				struct authorized_keys_state *ret, struct diag *d);
+void authorized_keys_state_clear(struct authorized_keys_state *st);
+
+/* chmod before the write, for StrictModes */
+struct mode_fix {
+	const char *path;
+	mode_t mode;
+};
+
+/* Replace the file with content if it still holds st's content (else
+ * ERR_CHANGED_UNDER_US); create .ssh 0700 and the file 0600 owned by the account when
+ * missing; apply fixes first. ret_log gets one line per change made on the server. */
+int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
+				 const struct authorized_keys_state *st,
+				 const struct mode_fix *fixes, size_t n_fixes, const void *content,
+				 size_t len, struct dynbuf *ret_log, struct diag *d);
+
+#endif
