@@ -139,7 +139,11 @@ static void prove(const struct target *t, const struct copy_request *req, struct
 		struct remote_session *s = NULL;
 		struct diag d = {{0}};
 		unsigned methods;
-		int r = remote_connect(t, req->connect, &s, &d);
+		/* the proof logs in as the account the key was installed for */
+		struct target as = *t;
+		if (req->for_user)
+			as.user = (char *)req->for_user;
+		int r = remote_connect(&as, req->connect, &s, &d);
 		if (r == 0)
 			r = remote_auth_methods(s, &methods, &d);
 		if (r == 0)
