@@ -166,6 +166,101 @@ static int account_line(struct dynbuf *in, const char *for_user)
 	return dynbuf_printf(in, "%s\n", for_user ? for_user : "");
 }
 
+/* A decimal number filling text[len] exactly (no sign, no overflow). */
+static bool parse_ulong(const char *text, size_t len, unsigned long *ret)
+{
+	unsigned long v = 0;
+	if (len == 0 || len > 19)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(text[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+/* Replace *field with a copy of text[len]. */
+static int set_text(char **field, const char *text, size_t len)
+{
+	char *copy = strndup(text, len);
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+#define MAX_NODES 1024 /* path depth: far beyond any real home directory */
+
+int authorized_keys_state_parse(const char *text, size_t text_len, struct authorized_keys_state *st)
+{
+	int r;
+	const char *p = text, *end = text + text_len;
+	struct remote_node *node = NULL;
+	r = ERR_FORMAT;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *next = nl ? nl + 1 : end;
+		unsigned long v;
+		if (len > 4 && !strncmp(p, "uid ", 4) && parse_ulong(p + 4, len - 4, &v))
+			st->uid = (uid_t)v;
+		else if (len > 4 && !strncmp(p, "gid ", 4) && parse_ulong(p + 4, len - 4, &v))
+			st->gid = (gid_t)v;
+		else if (len > 6 && !strncmp(p, "login ", 6) && parse_ulong(p + 6, len - 6, &v))
+			st->login_uid = (uid_t)v;
+		else if (len > 5 && !strncmp(p, "home ", 5)) {
+			if ((r = set_text(&st->home, p + 5, len - 5)) < 0)
+				goto out;
+			r = ERR_FORMAT;
+		} else if (len > 5 && !strncmp(p, "path ", 5)) {
+			if ((r = set_text(&st->path, p + 5, len - 5)) < 0)
+				goto out;
+			r = ERR_FORMAT;
+		} else if (len > 5 && !strncmp(p, "node ", 5)) {
+			if (st->n_nodes >= MAX_NODES)
+				goto out;
+			void *grown = realloc(st->nodes, (st->n_nodes + 1) * sizeof(*st->nodes));
+			if (!grown) {
+				r = -ENOMEM;
+				goto out;
+			}
+			st->nodes = grown;
+			node = &st->nodes[st->n_nodes++];
+			memset(node, 0, sizeof(*node));
+			if (!(node->path = strndup(p + 5, len - 5))) {
+				r = -ENOMEM;
+				goto out;
+			}
+		} else if (node && len == 7 && !strncmp(p, "missing", 7)) {
+			node = NULL;
+		} else if (node) {
+			if (parse_ls(p, len, node) < 0)
+				goto out;
+			node = NULL;
+		} else if (len > 8 && !strncmp(p, "content ", 8)) {
+			if (p[8] == '-') {
+				st->exists = false;
+				r = 0;
+				break;
+			}
+			unsigned long n;
+			if (!parse_ulong(p + 8, len - 8, &n) || n > (unsigned long)(end - next))
+				goto out;
+			st->exists = true;
+			r = dynbuf_append(&st->content, next, n);
+			break;
+		}
+		p = next;
+	}
+	if (r == 0 && (!st->home || !st->path || st->n_nodes == 0))
+		r = ERR_FORMAT;
+out:
+	return r;
+}
+
 int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 				struct authorized_keys_state *st, struct diag *d)
 {
@@ -180,59 +275,9 @@ int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 	if (r < 0)
 		goto out;
 
-	const char *p = (const char *)out.data, *end = p + out.len;
-	struct remote_node *node = NULL;
-	r = ERR_FORMAT;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		const char *next = nl ? nl + 1 : end;
-		unsigned long v;
-		if (len > 4 && !strncmp(p, "uid ", 4) && sscanf(p + 4, "%lu", &v) == 1)
-			st->uid = (uid_t)v;
-		else if (len > 4 && !strncmp(p, "gid ", 4) && sscanf(p + 4, "%lu", &v) == 1)
-			st->gid = (gid_t)v;
-		else if (len > 6 && !strncmp(p, "login ", 6) && sscanf(p + 6, "%lu", &v) == 1)
-			st->login_uid = (uid_t)v;
-		else if (len > 5 && !strncmp(p, "home ", 5))
-			st->home = strndup(p + 5, len - 5);
-		else if (len > 5 && !strncmp(p, "path ", 5))
-			st->path = strndup(p + 5, len - 5);
-		else if (len > 5 && !strncmp(p, "node ", 5)) {
-			void *grown = realloc(st->nodes, (st->n_nodes + 1) * sizeof(*st->nodes));
-			if (!grown) {
-				r = -ENOMEM;
-				goto out;
-			}
-			st->nodes = grown;
-			node = &st->nodes[st->n_nodes++];
-			memset(node, 0, sizeof(*node));
-			node->path = strndup(p + 5, len - 5);
-		} else if (node && len == 7 && !strncmp(p, "missing", 7)) {
-			node = NULL;
-		} else if (node) {
-			if (parse_ls(p, len, node) < 0)
-				goto out;
-			node = NULL;
-		} else if (len > 8 && !strncmp(p, "content ", 8)) {
-			if (p[8] == '-') {
-				st->exists = false;
-				r = 0;
-				break;
-			}
-			unsigned long n;
-			if (sscanf(p + 8, "%lu", &n) != 1 || n > (unsigned long)(end - next))
-				goto out;
-			st->exists = true;
-			r = dynbuf_append(&st->content, next, n);
-			break;
-		}
-		p = next;
-	}
-	if (r == 0 && (!st->home || !st->path || st->n_nodes == 0)) {
+	r = authorized_keys_state_parse(out.len ? (const char *)out.data : "", out.len, st);
+	if (r == ERR_FORMAT)
 		diag_set(d, "unexpected answer from the server's helper");
-		r = ERR_FORMAT;
-	}
 out:
 	if (r == ERR_FORMAT && !d->text[0])
 		diag_set(d, "unexpected answer from the server's helper");

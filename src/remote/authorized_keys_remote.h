@@ -39,6 +39,9 @@ struct authorized_keys_state {
 int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 				struct authorized_keys_state *ret, struct diag *d);
 void authorized_keys_state_clear(struct authorized_keys_state *st);
+/* Parse the read helper's answer (network data: bounded, never trusted) into st, which
+ * must be zeroed with its content buffer initialised. ERR_FORMAT when malformed. */
+int authorized_keys_state_parse(const char *text, size_t len, struct authorized_keys_state *st);
 
 /* chmod before the write, for StrictModes */
 struct mode_fix {
