@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int passwd_entry(struct passwd **ret)
@@ -55,4 +56,24 @@ int user_default_comment(char **ret)
 		return -errno;
 	host[sizeof(host) - 1] = 0;
 	return asprintf(ret, "%s@%s", pw->pw_name, host) < 0 ? -ENOMEM : 0;
+}
+
+int user_default_identity(bool accept_public, char **ret)
+{
+	static const char *const names[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (int pub = 0; pub <= (accept_public ? 1 : 0); pub++) {
+			char name[32], *path;
+			struct stat st;
+			snprintf(name, sizeof(name), "%s%s", names[i], pub ? ".pub" : "");
+			if (user_ssh_path(name, &path) < 0)
+				return -ENOMEM;
+			if (stat(path, &st) == 0) {
+				*ret = path;
+				return 0;
+			}
+			free(path);
+		}
+	}
+	return -ENOENT;
 }

@@ -4,10 +4,17 @@
 #ifndef SSHKEYCTL_BASE_USER_INFO_H
 #define SSHKEYCTL_BASE_USER_INFO_H
 
+#include <stdbool.h>
+
 int user_home_dir(char **ret);
 int user_ssh_dir(char **ret); /* home + "/.ssh" */
 int user_default_comment(char **ret);
 /* home/.ssh/name */
 int user_ssh_path(const char *name, char **ret);
+
+/* The first of OpenSSH's default identities (~/.ssh/id_ed25519, id_ecdsa, id_rsa) that
+ * exists; with accept_public, a lone NAME.pub counts too (its path is returned).
+ * -ENOENT when there is none. */
+int user_default_identity(bool accept_public, char **ret);
 
 #endif

@@ -168,33 +168,6 @@ out:
 	return r;
 }
 
-static int default_key_file(char **ret)
-{
-	static const char *const names[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
-	for (size_t i = 0; i < 3; i++) {
-		char *path;
-		struct stat st;
-		if (user_ssh_path(names[i], &path) < 0)
-			return -ENOMEM;
-		if (stat(path, &st) == 0) {
-			*ret = path;
-			return 0;
-		}
-		free(path);
-		/* a lone .pub counts too */
-		char pubname[32];
-		snprintf(pubname, sizeof(pubname), "%s.pub", names[i]);
-		if (user_ssh_path(pubname, &path) < 0)
-			return -ENOMEM;
-		if (stat(path, &st) == 0) {
-			*ret = path;
-			return 0;
-		}
-		free(path);
-	}
-	return -ENOENT;
-}
-
 struct copy_run {
 	struct copy_options *opt;
 	struct copy_request req;
@@ -272,7 +245,7 @@ static int run_copy(int argc, char **argv)
 	if ((status = parse_options(argc, argv, &o)) != EXIT_OK)
 		goto out;
 	if (o.n_key_files == 0) {
-		if (default_key_file(&default_path) < 0) {
+		if (user_default_identity(true, &default_path) < 0) {
 			cli_error("no key found in ~/.ssh (id_ed25519, id_ecdsa, id_rsa): create "
 				  "one with "
 				  "'sshkeyctl keygen', or let 'sshkeyctl setup' do it all, or name "

@@ -87,24 +87,6 @@ static int parse_options(int argc, char **argv, struct passwd_options *o)
 	return EXIT_OK;
 }
 
-/* Without -f: the first of OpenSSH's default identities that exists. */
-static int default_key_path(char **ret)
-{
-	static const char *const names[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char *path;
-		struct stat st;
-		if (user_ssh_path(names[i], &path) < 0)
-			return -ENOMEM;
-		if (stat(path, &st) == 0) {
-			*ret = path;
-			return 0;
-		}
-		free(path);
-	}
-	return -ENOENT;
-}
-
 static int run_passwd(int argc, char **argv)
 {
 	struct passwd_options o;
@@ -120,7 +102,7 @@ static int run_passwd(int argc, char **argv)
 	status = EXIT_FAIL;
 	if (o.file)
 		path = strdup(o.file);
-	else if (default_key_path(&path) < 0) {
+	else if (user_default_identity(false, &path) < 0) {
 		cli_error("no key found in ~/.ssh (id_ed25519, id_ecdsa, id_rsa); name one with -f "
 			  "FILE");
 		goto out;
