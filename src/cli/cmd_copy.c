@@ -17,6 +17,8 @@
 #include "fleet/pool.h"
 #include "keys/fingerprint.h"
 #include "keys/key_file.h"
+#include "keys/keygen.h"
+#include "keys/openssh_key_v1.h"
 #include "ops/copy.h"
 
 struct copy_options {
@@ -25,13 +27,27 @@ struct copy_options {
 	size_t n_key_files;
 	const char *for_user;
 	bool no_fix;
+	/* setup only: the key to create when there is none */
+	bool setup;
+	const char *key_type;
+	struct passphrase_source passphrase;
 };
 
-static int parse_options(int argc, char **argv, struct copy_options *o)
+static int parse_options(int argc, char **argv, struct copy_options *o, const struct command *cmd)
 {
-	enum { OPT_FOR_USER = 256, OPT_NO_FIX, OPT_SFTP };
+	enum {
+		OPT_FOR_USER = 256,
+		OPT_NO_FIX,
+		OPT_SFTP,
+		OPT_PASSPHRASE_FILE,
+		OPT_NO_PASSPHRASE,
+		OPT_HARDEN
+	};
 	static const struct option longopts[] = {
 		FLEET_LONG_OPTIONS,
+		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+		{"no-passphrase", no_argument, NULL, OPT_NO_PASSPHRASE},
+		{"harden", no_argument, NULL, OPT_HARDEN},
 		{"for-user", required_argument, NULL, OPT_FOR_USER},
 		{"no-fix", no_argument, NULL, OPT_NO_FIX},
 		{"sftp", no_argument, NULL, OPT_SFTP},
@@ -41,8 +57,10 @@ static int parse_options(int argc, char **argv, struct copy_options *o)
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
-		int h = fleet_options_handle(&o->fleet, &command_copy, c, optarg);
+	while ((c = getopt_long(argc, argv,
+				o->setup ? ":i:t:" FLEET_SHORT_OPTIONS : ":i:" FLEET_SHORT_OPTIONS,
+				longopts, NULL)) != -1) {
+		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
 		if (h < 0)
 			return -h;
 		if (h > 0)
@@ -63,24 +81,41 @@ static int parse_options(int argc, char **argv, struct copy_options *o)
 			    strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012"
 					   "3456789._-") != strlen(optarg) ||
 			    optarg[0] == '-')
-				return cli_usage_error(&command_copy,
-						       "--for-user: '%s' is not an account name",
-						       optarg);
+				return cli_usage_error(
+					cmd, "--for-user: '%s' is not an account name", optarg);
 			break;
 		case OPT_NO_FIX:
 			o->no_fix = true;
 			break;
 		case OPT_SFTP:
-			return cli_usage_error(&command_copy, "--sftp is not available yet");
+			return cli_usage_error(cmd, "--sftp is not available yet");
+		case 't':
+			o->key_type = keygen_canonical_type(optarg);
+			if (!o->key_type)
+				return cli_usage_error(
+					cmd, "unknown key type '%s' (ed25519, rsa or ecdsa)",
+					optarg);
+			break;
+		case OPT_PASSPHRASE_FILE:
+		case OPT_NO_PASSPHRASE:
+		case OPT_HARDEN:
+			if (!o->setup)
+				return cli_usage_error(cmd, "unknown option '%s'",
+						       argv[optind - 1]);
+			if (c == OPT_HARDEN)
+				return cli_usage_error(cmd, "--harden is not available yet");
+			if (c == OPT_PASSPHRASE_FILE)
+				o->passphrase.file = optarg;
+			else
+				o->passphrase.none = true;
+			break;
 		case ':':
-			return cli_usage_error(&command_copy, "option '%s' needs a value",
-					       argv[optind - 1]);
+			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(&command_copy, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	return fleet_options_finish(&o->fleet, &command_copy, argc, argv);
+	return fleet_options_finish(&o->fleet, cmd, argc, argv);
 }
 
 static void copy_key_clear(struct copy_key *k)
@@ -93,7 +128,7 @@ static void copy_key_clear(struct copy_key *k)
 
 /* -i FILE: a public or a private key; the other half beside it when there. The private key
  * is decrypted now (passphrase asked once) so each host's proof can use it. */
-static int load_key(const char *path, struct copy_key *k)
+static int load_key(const char *path, const char *passphrase, struct copy_key *k)
 {
 	char *priv_path = NULL, *pub_path = NULL;
 	size_t n = strlen(path);
@@ -117,6 +152,8 @@ static int load_key(const char *path, struct copy_key *k)
 	dynbuf_init(&b, KEY_FILE_MAX);
 	if (read_file(priv_path, 0, &b) == 0 && key_file_kind(b.data, b.len) != KEY_FILE_TEXT) {
 		r = private_key_read(b.data, b.len, NULL, &k->priv);
+		if (r == ERR_PASSPHRASE_NEEDED && passphrase)
+			r = private_key_read(b.data, b.len, passphrase, &k->priv);
 		if (r == ERR_PASSPHRASE_NEEDED) {
 			char prompt[4200], *pass = NULL;
 			snprintf(prompt, sizeof(prompt),
@@ -233,19 +270,113 @@ static void show_progress(size_t done, size_t total, void *data)
 		fprintf(stderr, "\r\033[K%zu/%zu hosts done", done, total);
 }
 
-static int run_copy(int argc, char **argv)
+/* setup: no key yet, so make one where copy would have looked (or at -i FILE), with
+ * keygen's defaults and prompts. */
+static int create_key(struct copy_options *o, char **path, char **ret_passphrase)
 {
-	struct copy_options o = {0};
+	const char *type = o->key_type ? o->key_type : "ed25519";
+	char name[32], *comment = NULL, *passphrase = NULL;
+	struct privkey *key = NULL;
+	int r;
+	snprintf(name, sizeof(name), "id_%s", type);
+	if (!*path && (r = user_ssh_path(name, path)) < 0)
+		return r;
+	char *dir = strdup(*path);
+	if (!dir)
+		return -ENOMEM;
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		ensure_directory(dir, 0700, NULL);
+	}
+	free(dir);
+	printf("No key yet: creating %s (%s).\n", *path, type);
+	if (!o->passphrase.file && !o->passphrase.none)
+		printf("A passphrase protects the key if the file is ever copied; you can type one "
+		       "now.\n");
+	fflush(stdout);
+	r = passphrase_for_new_key(&o->passphrase,
+				   "Enter passphrase (empty for no passphrase): ", &passphrase);
+	if (r == -ENXIO) {
+		cli_error("no terminal to ask for a passphrase: use --passphrase-file FILE or "
+			  "--no-passphrase");
+		return ERR_PASSPHRASE_NEEDED;
+	}
+	if (r == 0)
+		r = user_default_comment(&comment);
+	if (r == 0)
+		r = keygen_generate(type, 0, comment, &key);
+	if (r == 0)
+		r = key_pair_save(*path, key, passphrase, OPENSSH_KEY_V1_DEFAULT_ROUNDS, 0);
+	if (r == 0)
+		printf("Your identification has been saved in %s\nYour public key has been saved "
+		       "in %s.pub\n",
+		       *path, *path);
+	else
+		cli_error("cannot create %s: %s", *path, error_to_string(r));
+	privkey_free(key);
+	free(comment);
+	/* kept to open the new key for the proof */
+	if (r == 0)
+		*ret_passphrase = passphrase;
+	else
+		secret_string_free(passphrase);
+	return r;
+}
+
+/* After setup: how to log in now, in plain words. */
+static void print_next_steps(const struct copy_options *o, const struct copy_key *key,
+			     const struct copy_result *results)
+{
+	char *def = NULL;
+	bool default_key =
+		user_default_identity(false, &def) == 0 && key->path && !strcmp(def, key->path);
+	free(def);
+	bool any = false;
+	for (size_t i = 0; i < o->fleet.targets.n; i++) {
+		if (results[i].outcome != COPY_INSTALLED && results[i].outcome != COPY_PRESENT)
+			continue;
+		const struct target *t = &o->fleet.targets.items[i];
+		if (!any)
+			printf("\nNext: log in with your key, no password needed:\n");
+		any = true;
+		const char *user = t->user ? t->user : o->fleet.connect.login_user;
+		unsigned port = t->port ? t->port : o->fleet.connect.port;
+		printf("  ssh%s%s", default_key ? "" : " -i ", default_key ? "" : key->path);
+		if (port && port != 22)
+			printf(" -p %u", port);
+		printf(" %s%s%s\n", user ? user : "", user ? "@" : "", t->host);
+	}
+	if (any)
+		printf("Password login is still on; 'sshkeyctl harden' will turn it off once you "
+		       "are sure.\n");
+}
+
+static int copy_main(int argc, char **argv, const struct command *cmd, bool setup)
+{
+	struct copy_options o = {.setup = setup};
 	struct copy_key *keys = NULL;
 	size_t n_keys = 0;
-	char *default_path = NULL;
+	char *default_path = NULL, *new_key_passphrase = NULL;
 	int status;
 
 	fleet_options_init(&o.fleet);
-	if ((status = parse_options(argc, argv, &o)) != EXIT_OK)
+	if ((status = parse_options(argc, argv, &o, cmd)) != EXIT_OK)
 		goto out;
+	if (setup && (o.n_key_files == 0 || access(o.key_files[0], F_OK) < 0) &&
+	    (o.n_key_files || user_default_identity(true, &default_path) < 0)) {
+		if (o.n_key_files)
+			default_path = strdup(o.key_files[0]);
+		int r = create_key(&o, &default_path, &new_key_passphrase);
+		if (r < 0) {
+			status = exit_status_for_error(r);
+			goto out;
+		}
+		if (o.n_key_files)
+			o.key_files[0] = default_path;
+	}
 	if (o.n_key_files == 0) {
-		if (user_default_identity(true, &default_path) < 0) {
+		if (!default_path && user_default_identity(true, &default_path) < 0) {
 			cli_error("no key found in ~/.ssh (id_ed25519, id_ecdsa, id_rsa): create "
 				  "one with "
 				  "'sshkeyctl keygen', or let 'sshkeyctl setup' do it all, or name "
@@ -266,7 +397,7 @@ static int run_copy(int argc, char **argv)
 		goto out;
 	}
 	for (; n_keys < o.n_key_files; n_keys++) {
-		int r = load_key(o.key_files[n_keys], &keys[n_keys]);
+		int r = load_key(o.key_files[n_keys], new_key_passphrase, &keys[n_keys]);
 		if (r < 0) {
 			cli_error("%s: %s", o.key_files[n_keys], error_to_string(r));
 			copy_key_clear(&keys[n_keys]);
@@ -306,6 +437,8 @@ static int run_copy(int argc, char **argv)
 		       run.counts[COPY_WOULD_CHANGE],
 		       run.counts[COPY_WOULD_CHANGE] == 1 ? "" : "s");
 	status = failed == 0 ? EXIT_OK : failed == total ? EXIT_FAIL : EXIT_PARTIAL;
+	if (setup && !o.fleet.dry_run)
+		print_next_steps(&o, &keys[0], run.results);
 	for (size_t i = 0; i < total; i++)
 		copy_result_clear(&run.results[i]);
 	free(run.results);
@@ -314,10 +447,40 @@ out:
 		copy_key_clear(&keys[i]);
 	free(keys);
 	free(default_path);
+	secret_string_free(new_key_passphrase);
 	free(o.key_files);
 	fleet_options_free(&o.fleet);
 	return status;
 }
+
+static int run_copy(int argc, char **argv)
+{
+	return copy_main(argc, argv, &command_copy, false);
+}
+
+static int run_setup(int argc, char **argv)
+{
+	return copy_main(argc, argv, &command_setup, true);
+}
+
+const struct command command_setup = {
+	.name = "setup",
+	.summary = "The whole tutorial: create a key if needed, install it, prove key login.",
+	.usage = "sshkeyctl setup [-t TYPE] [-i KEY] [--passphrase-file FILE | --no-passphrase]\n"
+		 "                       [copy's connection and fleet options] TARGET...",
+	.help = "  -t TYPE                 type of the key to create when there is none (default "
+		"ed25519)\n"
+		"  -i KEY                  the key to use, created there when missing\n"
+		"  --passphrase-file FILE  passphrase for a new key (first line of FILE)\n"
+		"  --no-passphrase         a new key without passphrase\n"
+		"  and every option of 'sshkeyctl copy'.\n"
+		"\nWithout a key (~/.ssh/id_ed25519, id_ecdsa, id_rsa, or -i KEY), one is created "
+		"with\n"
+		"keygen's defaults, the passphrase asked on the terminal. Then the key is "
+		"installed as\n"
+		"'sshkeyctl copy' does, proven by a key login, and the way to log in is shown.\n",
+	.run = run_setup,
+};
 
 const struct command command_copy = {
 	.name = "copy",

@@ -26,6 +26,7 @@ extern const struct command command_show;
 extern const struct command command_passwd;
 extern const struct command command_help;
 extern const struct command command_copy;
+extern const struct command command_setup;
 
 /* NULL-terminated table in the order --help lists them */
 extern const struct command *const commands[];

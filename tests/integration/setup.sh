@@ -1,0 +1,39 @@
+#!/bin/bash
+# setup: no key yet -> one is created (passphrase from a file), installed on every host,
+# proven by a key login, and the way to log in is printed; a second run changes nothing.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../testbed/testbed.sh"
+need_cmd ssh
+testbed_init "$WORK/tb"
+cleanup_hooks+=("testbed_cleanup")
+U=sktest-s$$
+testbed_add_user "$U" "secret $U" || fail "useradd"
+echo "secret $U" >pw
+echo "key passphrase" >kp
+targets=()
+for h in one two; do
+	testbed_host_up "$h" && testbed_home "$h" "$U" >/dev/null || fail "host $h"
+	targets+=("$U@127.0.0.1:$(testbed_port "$h")")
+done
+"$K" setup -i "$WORK/keys/id_ed25519" --passphrase-file kp --password-file pw --accept-new \
+	-o "UserKnownHostsFile=$WORK/kh" "${targets[@]}" >out.txt || fail "setup: $(cat out.txt)"
+[ -f keys/id_ed25519 ] && [ "$(mode_of keys/id_ed25519)" = 600 ] || fail "key not created 0600"
+[ "$(mode_of keys)" = 700 ] || fail "key directory not 0700"
+ssh-keygen -y -P "key passphrase" -f keys/id_ed25519 >/dev/null || fail "new key passphrase"
+[ "$(grep -c ": installed and verified" out.txt)" = 2 ] || fail "setup: $(cat out.txt)"
+grep -q "^  ssh -i $WORK/keys/id_ed25519 -p $(testbed_port one) $U@127.0.0.1$" out.txt || fail "next steps: $(cat out.txt)"
+for h in one two; do
+	[ "$(cut -d' ' -f1,2 "$TB_ROOT/$h/home/$U/.ssh/authorized_keys")" = "$(cut -d' ' -f1,2 keys/id_ed25519.pub)" ] ||
+		fail "$h: authorized_keys"
+done
+pass
+cp keys/id_ed25519 key.before
+"$K" setup -i "$WORK/keys/id_ed25519" --passphrase-file kp --password-file pw \
+	-o "UserKnownHostsFile=$WORK/kh" "${targets[@]}" >out.txt || fail "second setup: $(cat out.txt)"
+same keys/id_ed25519 key.before "an existing key is used, not replaced"
+[ "$(grep -c ": already present" out.txt)" = 2 ] || fail "second run: $(cat out.txt)"
+# without a terminal and without a passphrase choice, no key is made
+expect_status 4 "no passphrase decision" -- setsid "$K" setup -i "$WORK/keys/other" --password-file pw \
+	-o "UserKnownHostsFile=$WORK/kh" "${targets[0]}" </dev/null >/dev/null 2>&1
+[ -e keys/other ] && fail "a key was made without a passphrase decision"
+done_checks
