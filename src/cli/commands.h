@@ -27,6 +27,7 @@ extern const struct command command_passwd;
 extern const struct command command_help;
 extern const struct command command_copy;
 extern const struct command command_setup;
+extern const struct command command_known_hosts;
 
 /* NULL-terminated table in the order --help lists them */
 extern const struct command *const commands[];

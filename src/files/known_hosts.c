@@ -1,6 +1,10 @@
 #include "files/known_hosts.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,4 +139,115 @@ void known_hosts_free(struct known_hosts *kh)
 		known_hosts_entry_clear(&kh->entries[i]);
 	free(kh->entries);
 	free(kh);
+}
+
+int known_hosts_name(const char *host, unsigned port, struct dynbuf *out)
+{
+	if (port == 0 || port == 22)
+		return dynbuf_append_str(out, host);
+	return dynbuf_printf(out, "[%s]:%u", host, port);
+}
+
+/* |1|salt|hmac: HMAC-SHA1 keyed with the salt over the name */
+static bool hashed_name_matches(const char *s, size_t len, const char *name)
+{
+	size_t m = strlen(HASH_MAGIC);
+	const char *sep = memchr(s + m, '|', len - m);
+	struct dynbuf salt, mac;
+	bool match = false;
+	if (!sep)
+		return false;
+	dynbuf_init(&salt, 64);
+	dynbuf_init(&mac, 64);
+	if (base64_decode(&salt, s + m, (size_t)(sep - s) - m) == 0 &&
+	    base64_decode(&mac, sep + 1, len - (size_t)(sep + 1 - s)) == 0 && mac.len == HASH_LEN) {
+		uint8_t digest[EVP_MAX_MD_SIZE];
+		unsigned dlen = 0;
+		if (HMAC(EVP_sha1(), salt.data, (int)salt.len, (const uint8_t *)name, strlen(name),
+			 digest, &dlen) &&
+		    dlen == HASH_LEN)
+			match = CRYPTO_memcmp(digest, mac.data, HASH_LEN) == 0;
+	}
+	dynbuf_free(&salt);
+	dynbuf_free(&mac);
+	return match;
+}
+
+/* OpenSSH's match_pattern: '*' and '?' wildcards, case folded; nothing else is special */
+static bool glob_matches(const char *pat, size_t plen, const char *s)
+{
+	if (plen == 0)
+		return *s == 0;
+	if (*pat == '*') {
+		for (const char *t = s;; t++) {
+			if (glob_matches(pat + 1, plen - 1, t))
+				return true;
+			if (!*t)
+				return false;
+		}
+	}
+	if (!*s)
+		return false;
+	if (*pat != '?' && tolower((unsigned char)*pat) != tolower((unsigned char)*s))
+		return false;
+	return glob_matches(pat + 1, plen - 1, s + 1);
+}
+
+bool known_hosts_entry_names(const struct known_hosts_entry *e, const char *name)
+{
+	/* @cert-authority and @revoked lines are not a host's keys: ssh-keygen -R keeps them */
+	if (e->kind != KEY_LINE_KEY || e->marker != KNOWN_HOSTS_MARKER_NONE)
+		return false;
+	const char *p = e->raw + e->hosts.off, *end = p + e->hosts.len;
+	if (e->hashed)
+		return hashed_name_matches(p, e->hosts.len, name);
+	/* a comma list: a matching negated pattern vetoes the line (match_pattern_list) */
+	bool matched = false;
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		size_t len = comma ? (size_t)(comma - p) : (size_t)(end - p);
+		bool negated = len && *p == '!';
+		if (glob_matches(p + negated, len - negated, name)) {
+			if (negated)
+				return false;
+			matched = true;
+		}
+		p = comma ? comma + 1 : end;
+	}
+	return matched;
+}
+
+int known_hosts_remove(const char *data, size_t len, const char *name, struct dynbuf *out,
+		       unsigned long **ret_lines, size_t *ret_n)
+{
+	struct known_hosts *kh;
+	unsigned long *lines = NULL;
+	size_t n = 0;
+	int r = known_hosts_parse(data, len, &kh);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < kh->n_entries; i++) {
+		const struct known_hosts_entry *e = &kh->entries[i];
+		if (known_hosts_entry_names(e, name)) {
+			unsigned long *grown = realloc(lines, (n + 1) * sizeof(*lines));
+			if (!grown) {
+				r = -ENOMEM;
+				break;
+			}
+			lines = grown;
+			lines[n++] = e->lineno;
+			continue;
+		}
+		r = dynbuf_append(out, e->raw, e->raw_len);
+		if (r == 0 && e->has_newline)
+			r = dynbuf_append_byte(out, '\n');
+	}
+	known_hosts_free(kh);
+	if (r < 0) {
+		free(lines);
+		return r;
+	}
+	*ret_lines = lines;
+	*ret_n = n;
+	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/dynbuf.h"
 #include "files/authorized_keys.h"
 #include "keys/pubkey.h"
 
@@ -45,5 +46,16 @@ struct known_hosts {
 
 int known_hosts_parse(const char *data, size_t len, struct known_hosts **ret);
 void known_hosts_free(struct known_hosts *kh);
+
+/* "host" for port 22 or 0, "[host]:port" otherwise: the name known_hosts uses. */
+int known_hosts_name(const char *host, unsigned port, struct dynbuf *out);
+/* Does the entry name this host, as ssh-keygen -R decides it: a pattern of its comma list
+ * matches ('*' and '?' wildcards, case folded) and no negated one does, or its hashed name
+ * is this name's? Marker lines never count. */
+bool known_hosts_entry_names(const struct known_hosts_entry *e, const char *name);
+/* out gets the file without the lines that name the host; *ret_lines (malloc'ed, may be
+ * NULL when none) the removed line numbers. */
+int known_hosts_remove(const char *data, size_t len, const char *name, struct dynbuf *out,
+		       unsigned long **ret_lines, size_t *ret_n);
 
 #endif

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 "$K" --help >out.txt || fail "--help"
-for c in keygen show passwd copy setup help; do grep -q "^  $c " out.txt || fail "--help lacks $c"; done
+for c in keygen show passwd copy setup known-hosts help; do grep -q "^  $c " out.txt || fail "--help lacks $c"; done
 grep -q "Exit status" out.txt || fail "--help lacks exit statuses"
 "$K" --version | grep -qE '^sshkeyctl [0-9]+\.[0-9]+' || fail "--version"
 for c in keygen show passwd copy setup; do
