@@ -18,6 +18,7 @@
 
 /* authorized_keys and known_hosts files can be large; private keys are capped lower */
 #define SHOW_FILE_MAX AUTHORIZED_KEYS_FILE_MAX
+#define SHOW_BAD_LINES_NAMED 10
 
 struct show_options {
 	bool list;                /* -l */
@@ -253,7 +254,9 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 			return r;
 		}
 		if (kind == KEY_LINE_INVALID) {
-			fprintf(stderr, "%s:%lu: %s\n", path, it.lineno, error_to_string(error));
+			/* a binary or foreign file would make every line an error: name the first few */
+			if (bad < SHOW_BAD_LINES_NAMED)
+				fprintf(stderr, "%s:%lu: %s\n", path, it.lineno, error_to_string(error));
 			bad++;
 		} else if (kind == KEY_LINE_KEY) {
 			keys++;
@@ -276,6 +279,8 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 		else
 			authorized_keys_entry_clear(&ak);
 	}
+	if (bad > SHOW_BAD_LINES_NAMED)
+		fprintf(stderr, "%s: %lu more bad lines not shown\n", path, bad - SHOW_BAD_LINES_NAMED);
 	if (keys == 0 && bad == 0) {
 		cli_error("%s is not a public key file.", path);
 		return ERR_NOT_A_KEY;
