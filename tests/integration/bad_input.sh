@@ -23,6 +23,9 @@ run_bad truncated.pub show -l truncated.pub
 grep -q "truncated.pub:1:" err.txt || fail "line number"
 head -c 4096 /dev/urandom >garbage
 run_bad garbage show -l garbage
+head -c 200000 /dev/urandom >big_garbage
+run_bad big_garbage show -l big_garbage
+grep -q "more bad lines not shown" err.txt || fail "no summary of the bad lines: $(tail -2 err.txt)"
 printf 'hello\nworld\n' >text
 run_bad text show -l text
 head -c 2000000 /dev/zero | tr '\0' 'A' >oversized_key
