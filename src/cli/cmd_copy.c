@@ -1,6 +1,7 @@
 /* sshkeyctl copy: install public keys on one server or a thousand, proven to work. */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,43 @@ static const char *outcome_text(const struct copy_result *res)
 	}
 }
 
+static const char *const outcome_json[] = {
+	[COPY_PRESENT] = "present",
+	[COPY_INSTALLED] = "installed",
+	[COPY_INSTALLED_UNVERIFIED] = "installed-unverified",
+	[COPY_WOULD_CHANGE] = "would-change",
+	[COPY_FAILED] = "failed",
+};
+
+/* --json: one object per host, one line each (JSON Lines) */
+static void report_json(const char *spec, const struct copy_result *res)
+{
+	json_t *changes = json_array();
+	if (res->changes.len) {
+		const char *p = (const char *)res->changes.data;
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+			json_array_append_new(changes, json_stringn(p, n));
+			p += n + (p[n] == '\n');
+		}
+	}
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o}", "target", spec, "status",
+			      outcome_json[res->outcome], "keys_added", (json_int_t)res->keys_added,
+			      "keys_present", (json_int_t)res->keys_present, "changes", changes);
+	if (o && res->path)
+		json_object_set_new(o, "path", json_string(res->path));
+	if (o && (res->outcome == COPY_FAILED || res->outcome == COPY_INSTALLED_UNVERIFIED))
+		json_object_set_new(o, "reason", json_string(res->diag.text));
+	if (o && res->diff.len)
+		json_object_set_new(o, "diff",
+				    json_stringn((const char *)res->diff.data, res->diff.len));
+	if (o) {
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+		fputc('\n', stdout);
+	}
+	json_decref(o);
+}
+
 static void report_one(size_t i, void *data)
 {
 	struct copy_run *run = data;
@@ -242,6 +280,12 @@ static void report_one(size_t i, void *data)
 	const char *spec = run->opt->fleet.targets.items[i].spec;
 	if (run->progress)
 		fputs("\r\033[K", stderr);
+	run->counts[res->outcome]++;
+	if (run->opt->fleet.json) {
+		report_json(spec, res);
+		fflush(stdout);
+		return;
+	}
 	printf("%s: %s", spec, outcome_text(res));
 	if (res->outcome == COPY_INSTALLED || res->outcome == COPY_INSTALLED_UNVERIFIED)
 		printf(" (%u key%s added%s%u already there)", res->keys_added,
@@ -260,7 +304,6 @@ static void report_one(size_t i, void *data)
 	if (res->diff.len)
 		fwrite(res->diff.data, 1, res->diff.len, stdout);
 	fflush(stdout);
-	run->counts[res->outcome]++;
 }
 
 static void show_progress(size_t done, size_t total, void *data)
@@ -428,16 +471,28 @@ static int copy_main(int argc, char **argv, const struct command *cmd, bool setu
 	struct pool_callbacks cb = {run_one, report_one, show_progress, &run};
 	pool_run(o.fleet.targets.n, o.fleet.jobs, &cb);
 	size_t failed = run.counts[COPY_FAILED], total = o.fleet.targets.n;
-	printf("%zu host%s: %zu installed and verified, %zu installed not verified, %zu already "
-	       "present, %zu%s failed\n",
-	       total, total == 1 ? "" : "s", run.counts[COPY_INSTALLED],
-	       run.counts[COPY_INSTALLED_UNVERIFIED], run.counts[COPY_PRESENT], failed, "");
-	if (o.fleet.dry_run)
+	if (o.fleet.json) {
+		json_t *sum = json_pack(
+			"{s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts", (json_int_t)total,
+			"installed", (json_int_t)run.counts[COPY_INSTALLED], "installed_unverified",
+			(json_int_t)run.counts[COPY_INSTALLED_UNVERIFIED], "present",
+			(json_int_t)run.counts[COPY_PRESENT], "would_change",
+			(json_int_t)run.counts[COPY_WOULD_CHANGE], "failed", (json_int_t)failed);
+		json_dumpf(sum, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(sum);
+	} else
+		printf("%zu host%s: %zu installed and verified, %zu installed not verified, %zu "
+		       "already "
+		       "present, %zu%s failed\n",
+		       total, total == 1 ? "" : "s", run.counts[COPY_INSTALLED],
+		       run.counts[COPY_INSTALLED_UNVERIFIED], run.counts[COPY_PRESENT], failed, "");
+	if (o.fleet.dry_run && !o.fleet.json)
 		printf("dry run: %zu host%s would change; nothing was changed\n",
 		       run.counts[COPY_WOULD_CHANGE],
 		       run.counts[COPY_WOULD_CHANGE] == 1 ? "" : "s");
 	status = failed == 0 ? EXIT_OK : failed == total ? EXIT_FAIL : EXIT_PARTIAL;
-	if (setup && !o.fleet.dry_run)
+	if (setup && !o.fleet.dry_run && !o.fleet.json)
 		print_next_steps(&o, &keys[0], run.results);
 	for (size_t i = 0; i < total; i++)
 		copy_result_clear(&run.results[i]);
@@ -506,6 +561,8 @@ const struct command command_copy = {
 		"  --no-fix                report, but do not fix, modes that make sshd ignore the "
 		"key\n"
 		"  --connect-timeout SECS  give up on a host that does not answer (default 10)\n"
+		"  --json                  one JSON object per host, then a summary object (JSON "
+		"Lines)\n"
 		"\nTARGET is [user@]host[:port], ssh://user@host:port, or a Host alias of "
 		"~/.ssh/config.\n"
 		"A key already there (same key, any options or comment) is not added again. Every\n"

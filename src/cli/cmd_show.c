@@ -17,7 +17,7 @@
 #include "keys/key_file.h"
 
 /* authorized_keys and known_hosts files can be large; private keys are capped lower */
-#define SHOW_FILE_MAX AUTHORIZED_KEYS_FILE_MAX
+#define SHOW_FILE_MAX        AUTHORIZED_KEYS_FILE_MAX
 #define SHOW_BAD_LINES_NAMED 10
 
 struct show_options {
@@ -254,9 +254,11 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 			return r;
 		}
 		if (kind == KEY_LINE_INVALID) {
-			/* a binary or foreign file would make every line an error: name the first few */
+			/* a binary or foreign file would make every line an error: name the first
+			 * few */
 			if (bad < SHOW_BAD_LINES_NAMED)
-				fprintf(stderr, "%s:%lu: %s\n", path, it.lineno, error_to_string(error));
+				fprintf(stderr, "%s:%lu: %s\n", path, it.lineno,
+					error_to_string(error));
 			bad++;
 		} else if (kind == KEY_LINE_KEY) {
 			keys++;
@@ -280,7 +282,8 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 			authorized_keys_entry_clear(&ak);
 	}
 	if (bad > SHOW_BAD_LINES_NAMED)
-		fprintf(stderr, "%s: %lu more bad lines not shown\n", path, bad - SHOW_BAD_LINES_NAMED);
+		fprintf(stderr, "%s: %lu more bad lines not shown\n", path,
+			bad - SHOW_BAD_LINES_NAMED);
 	if (keys == 0 && bad == 0) {
 		cli_error("%s is not a public key file.", path);
 		return ERR_NOT_A_KEY;

@@ -87,6 +87,7 @@ while True:
 ' "$silent_port" &
 silent=$!
 cleanup_hooks+=("kill $silent 2>/dev/null")
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$silent_port") 2>/dev/null && break; sleep 0.1; done
 start=$(date +%s)
 "$K" copy -i id "${COMMON[@]}" --connect-timeout 3 "$U@127.0.0.1:$silent_port" "$(target fresh)" >out.txt
 rc=$?
@@ -94,6 +95,17 @@ rc=$?
 [ $(($(date +%s) - start)) -lt 20 ] || fail "a silent server stalled the run"
 grep -q "^$U@127.0.0.1:$silent_port: failed" out.txt || fail "silent host: $(cat out.txt)"
 grep -q "^$(target fresh): already present" out.txt || fail "the other host: $(cat out.txt)"
+# the same as JSON Lines: one object per host in input order, then the summary
+"$K" copy -i id "${COMMON[@]}" --json --connect-timeout 3 "$U@127.0.0.1:$silent_port" "$(target fresh)" >out.json
+python3 - "$U@127.0.0.1:$silent_port" "$(target fresh)" out.json <<'PY' || fail "--json: $(cat out.json)"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[3])]
+assert [l.get("target") for l in lines[:2]] == sys.argv[1:3], lines
+assert lines[0]["status"] == "failed" and "imeout" in lines[0]["reason"], lines[0]
+assert lines[1]["status"] == "present" and lines[1]["path"].endswith("/.ssh/authorized_keys"), lines[1]
+assert lines[2]["summary"] == {"hosts": 2, "installed": 0, "installed_unverified": 0, "present": 1,
+                               "would_change": 0, "failed": 1}, lines[2]
+PY
 pass
 
 # 10. a wrong password: a clear failure and no retry storm
