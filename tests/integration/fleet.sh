@@ -1,0 +1,35 @@
+#!/bin/bash
+# 50 hosts in one run: every host gets the key, proven; report lines in the order given,
+# also when the hosts come from -H FILE (duplicates collapsed, comments skipped).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../testbed/testbed.sh"
+need_cmd ssh
+testbed_init "$WORK/tb"
+cleanup_hooks+=("testbed_cleanup")
+U=sktest-f$$
+testbed_add_user "$U" "pw $U" || fail "useradd"
+echo "pw $U" >pw
+"$K" keygen -q -f id --no-passphrase -C fleet
+N=${FLEET_HOSTS:-50}
+echo "# the fleet" >hosts
+for i in $(seq "$N"); do
+	testbed_host_up "h$i" >/dev/null || fail "host h$i"
+	testbed_home "h$i" "$U" >/dev/null
+	echo "$U@127.0.0.1:$(testbed_port "h$i")  # host $i" >>hosts
+	testbed_known_hosts_line "h$i" >>known_hosts
+done
+echo "$U@127.0.0.1:$(testbed_port h1)" >>hosts # a duplicate
+"$K" copy -j 32 -i id --password-file pw -o "UserKnownHostsFile=$WORK/known_hosts" -H hosts >out.txt ||
+	fail "fleet: $(tail -5 out.txt)"
+[ "$(grep -c ": installed and verified" out.txt)" = "$N" ] || fail "not all installed: $(grep -v verified out.txt | head)"
+grep -v '^#' hosts | sed 's/ .*//' | head -n "$N" >want_order
+grep ": installed and verified" out.txt | sed 's/: .*//' >got_order
+same got_order want_order "report lines in input order"
+grep -q "^$N hosts: $N installed and verified" out.txt || fail "summary: $(tail -1 out.txt)"
+for i in $(seq "$N"); do
+	grep -qF "$(cut -d' ' -f2 id.pub)" "$TB_ROOT/h$i/home/$U/.ssh/authorized_keys" || fail "h$i: no key"
+done
+ssh -F /dev/null -i id -o BatchMode=yes -o UserKnownHostsFile="$WORK/known_hosts" -p "$(testbed_port "h$N")" \
+	"$U@127.0.0.1" true || fail "no key login on the last host"
+pass
+done_checks
