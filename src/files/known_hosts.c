@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,4 +251,22 @@ int known_hosts_remove(const char *data, size_t len, const char *name, struct dy
 	*ret_lines = lines;
 	*ret_n = n;
 	return 0;
+}
+
+int known_hosts_hash_name(const char *name, struct dynbuf *out)
+{
+	uint8_t salt[HASH_LEN], mac[EVP_MAX_MD_SIZE];
+	unsigned mac_len = 0;
+	if (RAND_bytes(salt, sizeof(salt)) != 1 ||
+	    !HMAC(EVP_sha1(), salt, sizeof(salt), (const uint8_t *)name, strlen(name), mac,
+		  &mac_len))
+		return ERR_CRYPTO;
+	int r = dynbuf_append_str(out, HASH_MAGIC);
+	if (r == 0)
+		r = base64_encode(out, salt, sizeof(salt), 0);
+	if (r == 0)
+		r = dynbuf_append_byte(out, '|');
+	if (r == 0)
+		r = base64_encode(out, mac, mac_len, 0);
+	return r;
 }

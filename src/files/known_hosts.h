@@ -49,6 +49,9 @@ void known_hosts_free(struct known_hosts *kh);
 
 /* "host" for port 22 or 0, "[host]:port" otherwise: the name known_hosts uses. */
 int known_hosts_name(const char *host, unsigned port, struct dynbuf *out);
+/* The hashed form of a name, as ssh writes it with HashKnownHosts: "|1|" base64(salt) "|"
+ * base64(HMAC-SHA1(salt, name)), a fresh 20-byte salt each time. */
+int known_hosts_hash_name(const char *name, struct dynbuf *out);
 /* Does the entry name this host, as ssh-keygen -R decides it: a pattern of its comma list
  * matches ('*' and '?' wildcards, case folded) and no negated one does, or its hashed name
  * is this name's? Marker lines never count. */

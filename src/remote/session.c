@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include "base/base64.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "base/text_lines.h"
+#include "files/known_hosts.h"
 #include "base/user_info.h"
 #include "keys/openssh_key_v1.h"
 
@@ -96,6 +99,57 @@ static int parse_ssh_options(ssh_session ssh, char *const *opts, size_t n, struc
 
 static pthread_mutex_t known_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* HashKnownHosts from the "KEY VALUE" or "KEY=VALUE" line at text, if it is that keyword. */
+static bool hash_known_hosts_line(const char *line, size_t len, bool *ret)
+{
+	static const char kw[] = "hashknownhosts";
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (len - i <= sizeof(kw) - 1 || strncasecmp(line + i, kw, sizeof(kw) - 1) != 0)
+		return false;
+	i += sizeof(kw) - 1;
+	if (line[i] != ' ' && line[i] != '\t' && line[i] != '=')
+		return false;
+	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '='))
+		i++;
+	*ret = len - i >= 3 && strncasecmp(line + i, "yes", 3) == 0;
+	return true;
+}
+
+/* Whether new known_hosts entries are hashed: the first HashKnownHosts among -o, the user's
+ * ssh_config (or -F) and /etc/ssh/ssh_config, as ssh takes the first value. libssh ignores
+ * the keyword. Host and Match scoping is not evaluated: the setting is global in practice
+ * (Debian's /etc/ssh/ssh_config sets it under Host *). */
+static bool want_hashed_known_hosts(const struct connect_options *o)
+{
+	bool value = false;
+	for (size_t i = 0; i < o->n_ssh_options; i++)
+		if (hash_known_hosts_line(o->ssh_options[i], strlen(o->ssh_options[i]), &value))
+			return value;
+	char *user_config = NULL;
+	if (!o->config_file)
+		user_ssh_path("config", &user_config);
+	const char *files[2] = {o->config_file ? o->config_file : user_config,
+				o->config_file ? NULL : "/etc/ssh/ssh_config"};
+	bool found = false;
+	for (int f = 0; f < 2 && !found; f++) {
+		struct dynbuf b;
+		dynbuf_init(&b, 4 * 1024 * 1024);
+		if (files[f] && read_file(files[f], 0, &b) == 0 && b.len) {
+			struct line_iter it;
+			const char *line;
+			size_t n;
+			line_iter_init(&it, (const char *)b.data, b.len);
+			while (!found && line_iter_next(&it, &line, &n, NULL))
+				found = hash_known_hosts_line(line, n, &value);
+		}
+		dynbuf_free(&b);
+	}
+	free(user_config);
+	return found && value;
+}
+
 /* Append the server's entry to known_hosts, the file created 0600 (or kept as it is). */
 static int known_hosts_record(struct remote_session *s, const struct connect_options *o,
 			      struct diag *d)
@@ -119,6 +173,20 @@ static int known_hosts_record(struct remote_session *s, const struct connect_opt
 	if (!path) {
 		free(entry);
 		return -ENOMEM;
+	}
+	if (want_hashed_known_hosts(o)) {
+		/* the entry is "NAME type base64": NAME becomes its hashed form */
+		struct dynbuf hashed;
+		size_t name_len = strcspn(entry, " ");
+		char *name = strndup(entry, name_len);
+		dynbuf_init(&hashed, 64 * 1024);
+		if (name && known_hosts_hash_name(name, &hashed) == 0 &&
+		    dynbuf_append_str(&hashed, entry + name_len) == 0) {
+			free(entry);
+			entry = (char *)dynbuf_steal(&hashed, NULL);
+		}
+		free(name);
+		dynbuf_free(&hashed);
 	}
 	pthread_mutex_lock(&known_hosts_lock);
 	/* ~/.ssh may not exist yet on a fresh account: ssh creates it 0700 too */

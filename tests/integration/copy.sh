@@ -181,6 +181,22 @@ grep -q "symbolic link" out.txt || fail "symlink message: $(cat out.txt)"
 [ "$(cat "$WORK/elsewhere")" = precious ] || fail "written through a symlink"
 pass
 
+# new known_hosts entries follow HashKnownHosts, and OpenSSH reads them
+for hash in yes no; do
+	"$K" copy -i id --password-file pw --accept-new -o "HashKnownHosts=$hash" \
+		-o "UserKnownHostsFile=$WORK/kh_$hash" "$(target edits)" >out.txt || fail "HashKnownHosts=$hash: $(cat out.txt)"
+	name="[127.0.0.1]:$(testbed_port edits)"
+	case $hash in
+	yes) grep -q '^|1|' "kh_$hash" || fail "not hashed: $(cat "kh_$hash")" ;;
+	no) grep -qF "$name ssh-" "kh_$hash" || fail "not plain: $(cat "kh_$hash")" ;;
+	esac
+	ssh-keygen -F "$name" -f "kh_$hash" | grep -q "found" || fail "ssh-keygen -F cannot find the $hash entry"
+	[ "$(mode_of "kh_$hash")" = 600 ] || fail "known_hosts mode $(mode_of "kh_$hash")"
+	ssh -F /dev/null -i id -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$WORK/kh_$hash" \
+		-p "$(testbed_port edits)" "$U@127.0.0.1" true || fail "ssh rejects our $hash entry"
+done
+pass
+
 # 12. the target's disk full: the original intact, the error reported
 if mount -t tmpfs -o size=16k tmpfs "$TB_ROOT/fresh/home" 2>/dev/null; then
 	cleanup_hooks=("umount '$TB_ROOT/fresh/home' 2>/dev/null" "${cleanup_hooks[@]}")
