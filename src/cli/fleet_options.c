@@ -1,6 +1,9 @@
 #include "cli/fleet_options.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +138,40 @@ int fleet_options_finish(struct fleet_options *o, const struct command *cmd, int
 	return EXIT_OK;
 }
 
+/* ssh's SSH_ASKPASS convention: run the program with the prompt as its argument (no shell)
+ * and take the first line it prints. */
+static int askpass_read(const char *program, const char *prompt, char **ret)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		execlp(program, program, prompt, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pipefd[0]);
+	int r = passphrase_from_file(path, ret);
+	close(pipefd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+		secret_string_free(*ret);
+		*ret = NULL;
+		r = -EPERM;
+	}
+	return r;
+}
+
 int fleet_password(const char *user, const char *label, char **ret, void *data)
 {
 	struct fleet_options *o = data;
@@ -154,6 +191,8 @@ int fleet_password(const char *user, const char *label, char **ret, void *data)
 			char prompt[512];
 			snprintf(prompt, sizeof(prompt), "%s's password: ", label);
 			r = terminal_read_secret(prompt, &o->password);
+			if (r == -ENXIO && getenv("SSH_ASKPASS"))
+				r = askpass_read(getenv("SSH_ASKPASS"), prompt, &o->password);
 		}
 		o->password_asked = true;
 		free(o->password_user);

@@ -108,6 +108,16 @@ assert lines[2]["summary"] == {"hosts": 2, "installed": 0, "installed_unverified
 PY
 pass
 
+# SSH_ASKPASS gives the password when there is no terminal and no password option
+testbed_host_up askpass && testbed_home askpass "$U" >/dev/null
+printf '#!/bin/sh\necho "$1" >>"%s/askpass.prompts"\ncat "%s/pw"\n' "$WORK" "$WORK" >askpass.sh
+chmod 700 askpass.sh
+SSH_ASKPASS="$WORK/askpass.sh" setsid "$K" copy -i id --accept-new -o "UserKnownHostsFile=$KH" "$(target askpass)" \
+	</dev/null >out.txt 2>&1 || fail "SSH_ASKPASS: $(cat out.txt)"
+grep -q "installed and verified" out.txt || fail "SSH_ASKPASS: $(cat out.txt)"
+grep -q "password: $" askpass.prompts || fail "askpass prompt: $(cat askpass.prompts)"
+pass
+
 # 10. a wrong password: a clear failure and no retry storm
 testbed_host_up wrongpw && testbed_home wrongpw "$U" >/dev/null
 echo "not the password" >badpw
