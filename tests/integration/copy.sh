@@ -191,6 +191,21 @@ grep -q "symbolic link" out.txt || fail "symlink message: $(cat out.txt)"
 [ "$(cat "$WORK/elsewhere")" = precious ] || fail "written through a symlink"
 pass
 
+# as root, the AuthorizedKeysFile sshd really uses (sshd -T) is honoured
+testbed_host_up akf "AuthorizedKeysFile /etc/ssh/keys/%u
+Match User root
+	AuthorizedKeysFile /etc/ssh/root_authorized_keys"
+cp id.pub "$TB_ROOT/akf/etc/ssh/root_authorized_keys"
+mkdir -m 755 "$TB_ROOT/akf/etc/ssh/keys"
+testbed_home akf "$U" >/dev/null
+"$K" copy -i id2 -i id "${COMMON[@]}" --for-user "$U" "root@127.0.0.1:$(testbed_port akf)" >out.txt ||
+	fail "AuthorizedKeysFile: $(cat out.txt)"
+grep -q "/etc/ssh/keys/$U" out.txt || fail "AuthorizedKeysFile path not used: $(cat out.txt)"
+[ -f "$TB_ROOT/akf/etc/ssh/keys/$U" ] || fail "no /etc/ssh/keys/$U"
+[ -e "$TB_ROOT/akf/home/$U/.ssh" ] && fail "~/.ssh written although sshd does not read it"
+key_login akf id2 || fail "no key login through AuthorizedKeysFile"
+pass
+
 # new known_hosts entries follow HashKnownHosts, and OpenSSH reads them
 for hash in yes no; do
 	"$K" copy -i id --password-file pw --accept-new -o "HashKnownHosts=$hash" \
