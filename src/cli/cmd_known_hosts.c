@@ -23,10 +23,11 @@ static int remove_host(const char *file, const char *spec)
 	struct stat st;
 	int r, status = EXIT_FAIL;
 
-	if (target_parse(spec, &t, &reason) < 0 || t.user) {
+	if (target_parse(spec, &t, &reason) < 0)
+		return cli_usage_error(&command_known_hosts, "%s: %s", spec, reason);
+	if (t.user) {
 		target_clear(&t);
-		return cli_usage_error(&command_known_hosts, "%s: %s", spec,
-				       t.user ? "give a host name, not user@host" : reason);
+		return cli_usage_error(&command_known_hosts, "%s: give a host name, not user@host", spec);
 	}
 	dynbuf_init(&old, KNOWN_HOSTS_FILE_MAX);
 	dynbuf_init(&new_content, KNOWN_HOSTS_FILE_MAX);
