@@ -27,7 +27,8 @@ static int remove_host(const char *file, const char *spec)
 		return cli_usage_error(&command_known_hosts, "%s: %s", spec, reason);
 	if (t.user) {
 		target_clear(&t);
-		return cli_usage_error(&command_known_hosts, "%s: give a host name, not user@host", spec);
+		return cli_usage_error(&command_known_hosts, "%s: give a host name, not user@host",
+				       spec);
 	}
 	dynbuf_init(&old, KNOWN_HOSTS_FILE_MAX);
 	dynbuf_init(&new_content, KNOWN_HOSTS_FILE_MAX);
