@@ -14,7 +14,7 @@
 #include "cli/commands.h"
 #include "cli/fleet_options.h"
 #include "cli/passphrase.h"
-#include "files/authorized_keys.h"
+#include "files/public_key_file.h"
 #include "fleet/pool.h"
 #include "keys/fingerprint.h"
 #include "keys/key_file.h"
@@ -179,23 +179,22 @@ static int load_key(const char *path, const char *passphrase, struct copy_key *k
 	}
 	dynbuf_reset(&b);
 	/* the .pub gives the comment (and the key itself when there is no private key) */
-	if (read_file(pub_path, 0, &b) == 0 && b.len) {
-		struct authorized_keys_entry e;
-		size_t len = strcspn((const char *)b.data, "\n");
-		if (authorized_keys_parse_line((const char *)b.data, len, &e) == 0 &&
-		    e.kind == KEY_LINE_KEY) {
-			if (!k->pub || pubkey_same_key(k->pub, e.key)) {
-				if (e.comment.len) {
-					free(k->comment);
-					k->comment = strndup(e.raw + e.comment.off, e.comment.len);
-				}
-				if (!k->pub) {
-					k->pub = e.key;
-					e.key = NULL;
-				}
+	struct pubkey *file_pub;
+	char *file_comment;
+	if (public_key_file_read(pub_path, &file_pub, &file_comment) == 0) {
+		if (!k->pub || pubkey_same_key(k->pub, file_pub)) {
+			if (file_comment) {
+				free(k->comment);
+				k->comment = file_comment;
+				file_comment = NULL;
+			}
+			if (!k->pub) {
+				k->pub = file_pub;
+				file_pub = NULL;
 			}
 		}
-		authorized_keys_entry_clear(&e);
+		pubkey_free(file_pub);
+		free(file_comment);
 	}
 	r = k->pub ? 0 : ERR_NOT_A_KEY;
 out_buf:

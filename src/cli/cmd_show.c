@@ -14,6 +14,7 @@
 #include "cli/passphrase.h"
 #include "files/authorized_keys.h"
 #include "files/known_hosts.h"
+#include "files/public_key_file.h"
 #include "keys/key_file.h"
 
 /* authorized_keys and known_hosts files can be large; private keys are capped lower */
@@ -92,34 +93,6 @@ static int parse_options(int argc, char **argv, struct show_options *o)
 	return EXIT_OK;
 }
 
-/* The key and comment (NULL when none) of the first line of FILE.pub, if it has one. */
-static int read_public_file(const char *path, struct pubkey **ret_key, char **ret_comment)
-{
-	char *pub_path;
-	struct dynbuf b;
-	struct authorized_keys_entry e = {0};
-	int r;
-	if (asprintf(&pub_path, "%s.pub", path) < 0)
-		return -ENOMEM;
-	dynbuf_init(&b, KEY_FILE_MAX);
-	r = read_file(pub_path, 0, &b);
-	if (r == 0) {
-		size_t len = b.len ? strcspn((const char *)b.data, "\n") : 0;
-		r = authorized_keys_parse_line(b.len ? (const char *)b.data : "", len, &e);
-	}
-	if (r == 0 && e.kind != KEY_LINE_KEY)
-		r = e.kind == KEY_LINE_INVALID ? e.error : ERR_NOT_A_KEY;
-	if (r == 0) {
-		*ret_comment = e.comment.len ? strndup(e.raw + e.comment.off, e.comment.len) : NULL;
-		*ret_key = e.key;
-		e.key = NULL;
-	}
-	authorized_keys_entry_clear(&e);
-	dynbuf_free(&b);
-	free(pub_path);
-	return r;
-}
-
 /* ssh-dss is read so old files can be listed, but it is no key to use */
 static void warn_legacy(const char *path, unsigned long lineno, const struct pubkey *key)
 {
@@ -164,7 +137,12 @@ static int show_private(const char *path, const struct dynbuf *data, const struc
 	 * when the private key cannot be read without its passphrase (encrypted PEM) */
 	struct pubkey *file_pub = NULL;
 	char *file_comment = NULL;
-	bool have_file = read_public_file(path, &file_pub, &file_comment) == 0;
+	char *pub_path;
+	bool have_file = false;
+	if (asprintf(&pub_path, "%s.pub", path) >= 0) {
+		have_file = public_key_file_read(pub_path, &file_pub, &file_comment) == 0;
+		free(pub_path);
+	}
 	r = private_key_read_public(data->data, data->len, &pub, &comment);
 	if (r == ERR_PASSPHRASE_NEEDED && have_file) {
 		pub = file_pub;
