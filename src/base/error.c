@@ -36,6 +36,7 @@ static const char *const error_messages[] = {
 	[-ERR_TIMEOUT - ERR_FIRST] = "timed out",
 	[-ERR_REMOTE - ERR_FIRST] = "command on the server failed",
 	[-ERR_CHANGED_UNDER_US - ERR_FIRST] = "file changed on the server while we worked",
+	[-ERR_NO_SHELL - ERR_FIRST] = "the account cannot run commands",
 };
 
 const char *error_to_string(int err)

@@ -41,7 +41,8 @@ enum {
 	ERR_TIMEOUT = -10029,              /* the server stopped answering */
 	ERR_REMOTE = -10030,               /* a command on the server failed */
 	ERR_CHANGED_UNDER_US = -10031,     /* the file changed between read and write */
-	ERR_LAST = -10032,
+	ERR_NO_SHELL = -10032,             /* the account cannot run commands (sftp only) */
+	ERR_LAST = -10033,
 };
 
 /* A short description of err (negative), never NULL, never to be freed. */

@@ -28,6 +28,7 @@ struct copy_options {
 	size_t n_key_files;
 	const char *for_user;
 	bool no_fix;
+	bool sftp;
 	/* setup only: the key to create when there is none */
 	bool setup;
 	const char *key_type;
@@ -89,7 +90,8 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 			o->no_fix = true;
 			break;
 		case OPT_SFTP:
-			return cli_usage_error(cmd, "--sftp is not available yet");
+			o->sftp = true;
+			break;
 		case 't':
 			o->key_type = keygen_canonical_type(optarg);
 			if (!o->key_type)
@@ -405,6 +407,12 @@ static int copy_main(int argc, char **argv, const struct command *cmd, bool setu
 	fleet_options_init(&o.fleet);
 	if ((status = parse_options(argc, argv, &o, cmd)) != EXIT_OK)
 		goto out;
+	if (o.sftp && o.for_user) {
+		/* SFTP cannot give a file away to another account */
+		status =
+			cli_usage_error(cmd, "--for-user needs a shell on the server; drop --sftp");
+		goto out;
+	}
 	if (setup && (o.n_key_files == 0 || access(o.key_files[0], F_OK) < 0) &&
 	    (o.n_key_files || user_default_identity(true, &default_path) < 0)) {
 		if (o.n_key_files)
@@ -456,6 +464,7 @@ static int copy_main(int argc, char **argv, const struct command *cmd, bool setu
 			.for_user = o.for_user,
 			.fix = !o.no_fix,
 			.dry_run = o.fleet.dry_run,
+			.sftp = o.sftp,
 			.password = fleet_password,
 			.password_data = &o.fleet},
 		.progress = isatty(STDERR_FILENO) && o.fleet.targets.n > 1,
@@ -543,8 +552,8 @@ const struct command command_copy = {
 		 "JOBS]\n"
 		 "                      [--dry-run] [--accept-new] [--password-file FILE | "
 		 "--password-stdin]\n"
-		 "                      [--for-user NAME] [--no-fix] [--connect-timeout SECONDS] "
-		 "TARGET...",
+		 "                      [--for-user NAME] [--no-fix] [--sftp] [--connect-timeout "
+		 "SECONDS] TARGET...",
 	.help = "  -i KEY                  public or private key file (repeatable); default the "
 		"first of\n"
 		"                          ~/.ssh/id_ed25519, id_ecdsa, id_rsa\n"
@@ -559,6 +568,9 @@ const struct command command_copy = {
 		"  --for-user NAME         as root, install for account NAME\n"
 		"  --no-fix                report, but do not fix, modes that make sshd ignore the "
 		"key\n"
+		"  --sftp                  edit authorized_keys over SFTP (automatic when the "
+		"account\n"
+		"                          has no shell, as with ForceCommand internal-sftp)\n"
 		"  --connect-timeout SECS  give up on a host that does not answer (default 10)\n"
 		"  --json                  one JSON object per host, then a summary object (JSON "
 		"Lines)\n"

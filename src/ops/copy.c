@@ -12,6 +12,7 @@
 #include "keys/fingerprint.h"
 #include "ops/strict_modes.h"
 #include "remote/authorized_keys_remote.h"
+#include "remote/sftp_client.h"
 
 /* OpenSSH's default MaxAuthTries is 6; a rejected key probe counts, so stay below it */
 #define MAX_REJECTED_PROBES 4
@@ -79,6 +80,35 @@ static int login(struct remote_session *s, const struct copy_request *req, bool 
 	if (r == ERR_AUTH_DENIED)
 		diag_set(d, "password refused for %s", remote_label(s));
 	return r;
+}
+
+/* Read the account's authorized_keys state with the sh helper, or over SFTP when asked or
+ * when the account cannot run commands; *sftp is started on first use and kept for the
+ * write. */
+static int read_state(struct remote_session *s, const struct copy_request *req,
+		      struct remote_sftp **sftp, struct authorized_keys_state *st, struct diag *d)
+{
+	struct diag no_shell = {{0}};
+	int r;
+	if (!req->sftp && !*sftp) {
+		r = authorized_keys_remote_read(s, req->for_user, st, d);
+		if (r != ERR_NO_SHELL)
+			return r;
+		no_shell = *d;
+	}
+	if (req->for_user) {
+		diag_set(d, "%s%s--for-user needs a shell on the server, not SFTP", no_shell.text,
+			 no_shell.text[0] ? "; " : "");
+		return no_shell.text[0] ? ERR_NO_SHELL : -EINVAL;
+	}
+	if (!*sftp && (r = remote_sftp_start(s, sftp, d)) < 0) {
+		if (no_shell.text[0]) {
+			struct diag sftp_failure = *d;
+			diag_set(d, "%s, and SFTP failed: %s", no_shell.text, sftp_failure.text);
+		}
+		return r;
+	}
+	return authorized_keys_sftp_read(*sftp, st, d);
 }
 
 static int add_change(struct copy_result *res, const char *verb, const char *arg, const char *path)
@@ -174,6 +204,7 @@ static void prove(const struct target *t, const struct copy_request *req, struct
 void copy_to_host(const struct target *t, const struct copy_request *req, struct copy_result *res)
 {
 	struct remote_session *s = NULL;
+	struct remote_sftp *sftp = NULL;
 	struct authorized_keys_state st = {0};
 	struct strict_modes_finding *findings = NULL;
 	struct authorized_key_to_add *adds = calloc(req->n_keys, sizeof(*adds));
@@ -198,7 +229,7 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 		free(findings);
 		findings = NULL;
 		dynbuf_reset(&content);
-		if ((r = authorized_keys_remote_read(s, req->for_user, &st, &res->diag)) < 0)
+		if ((r = read_state(s, req, &sftp, &st, &res->diag)) < 0)
 			goto out;
 		free(res->path);
 		res->path = strdup(st.path);
@@ -276,15 +307,21 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 			r = 0;
 			goto out;
 		}
-		r = authorized_keys_remote_write(s, req->for_user, &st, fixes, n_fixes,
-						 content.data, content.len, &res->changes,
-						 &res->diag);
+		if (sftp)
+			r = authorized_keys_sftp_write(sftp, &st, fixes, n_fixes, content.data,
+						       content.len, &res->changes, &res->diag);
+		else
+			r = authorized_keys_remote_write(s, req->for_user, &st, fixes, n_fixes,
+							 content.data, content.len, &res->changes,
+							 &res->diag);
 		if (r != ERR_CHANGED_UNDER_US || attempt + 1 >= MAX_WRITE_ATTEMPTS)
 			break;
 		random_pause(); /* another writer got there first: read again and merge again */
 	}
 	if (r < 0)
 		goto out;
+	remote_sftp_free(sftp);
+	sftp = NULL;
 	remote_session_free(s);
 	s = NULL;
 	prove(t, req, res);
@@ -296,6 +333,7 @@ out:
 		if (!res->diag.text[0])
 			diag_set(&res->diag, "%s", error_to_string(r));
 	}
+	remote_sftp_free(sftp);
 	remote_session_free(s);
 	authorized_keys_state_clear(&st);
 	dynbuf_free(&content);

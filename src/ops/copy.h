@@ -28,6 +28,7 @@ struct copy_request {
 	const char *for_user; /* --for-user, as root */
 	bool fix;             /* not --no-fix */
 	bool dry_run;
+	bool sftp; /* --sftp: edit over SFTP even when the account has a shell */
 	password_fn password;
 	void *password_data;
 };

@@ -9,8 +9,6 @@
 #include "base/posix_cksum.h"
 #include "base/text_lines.h"
 
-#define STATE_MAX (64 * 1024 * 1024)
-
 /* Finds the account from the first stdin line (empty: ourselves). Sets home uid gid. */
 static const char locate_sh[] =
 	"set -u\n"
@@ -89,12 +87,12 @@ static const char write_sh[] =
 	"  [ \"$new_uid\" = - ] || chown \"$new_uid:$new_gid\" \"$dir\"\n"
 	"  echo \"did mkdir 700 $dir\"\n"
 	"fi\n"
-	"lock=\"$dir/.sshkeyctl.lock\"; tries=0\n"
+	"lock=\"$dir/" AUTHORIZED_KEYS_LOCK_NAME "\"; tries=0\n"
 	"until mkdir \"$lock\" 2>/dev/null; do\n"
 	"  tries=$((tries + 1)); [ $tries -gt 300 ] && { echo \"error lock $lock\"; exit 96; }\n"
 	"  sleep 0.1 2>/dev/null || sleep 1\n"
 	"done\n"
-	"tmp=\"$dir/.authorized_keys.sshkeyctl.$$\"\n"
+	"tmp=\"$dir/" AUTHORIZED_KEYS_TEMP_PREFIX "$$\"\n"
 	"trap 'rm -f \"$tmp\"; rmdir \"$lock\" 2>/dev/null' EXIT\n"
 	"trap 'exit 97' INT TERM HUP\n"
 	"if [ -L \"$file\" ]; then echo \"error symlink $file\"; exit 94; fi\n"
@@ -173,13 +171,21 @@ static int scripted(struct remote_session *s, const char *body, const struct dyn
 	if (r == 0 && status != 0) {
 		const char *msg = out->len ? (const char *)out->data : "";
 		const char *e = strstr(msg, "error ");
-		if (e)
+		const char *why = err.len ? (const char *)err.data : msg;
+		if (!e && strncmp(msg, "uid ", 4) != 0 && strncmp(msg, "did ", 4) != 0) {
+			/* not our helper talking: no shell (nologin, ForceCommand internal-sftp) */
+			diag_set(d, "the account cannot run commands (status %d%s%.*s)", status,
+				 *why ? ": " : "", (int)strcspn(why, "\r\n"), why);
+			r = ERR_NO_SHELL;
+		} else if (e)
 			diag_set(d, "on the server: %.*s", (int)strcspn(e + 6, "\n"), e + 6);
 		else
 			diag_set(d, "helper failed on the server (status %d): %.*s", status,
 				 (int)strcspn(err.len ? (const char *)err.data : "", "\n"),
 				 err.len ? (const char *)err.data : "");
-		r = e && strstr(e, "error changed") == e ? ERR_CHANGED_UNDER_US : ERR_REMOTE;
+		if (r != ERR_NO_SHELL)
+			r = e && strstr(e, "error changed") == e ? ERR_CHANGED_UNDER_US
+								 : ERR_REMOTE;
 	}
 	dynbuf_free(&script);
 	dynbuf_free(&err);
@@ -217,8 +223,6 @@ static int set_text(char **field, const char *text, size_t len)
 	return 0;
 }
 
-#define MAX_NODES 1024 /* path depth: far beyond any real home directory */
-
 int authorized_keys_state_parse(const char *text, size_t text_len, struct authorized_keys_state *st)
 {
 	int r;
@@ -245,7 +249,7 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 				goto out;
 			r = ERR_FORMAT;
 		} else if (len > 5 && !strncmp(p, "node ", 5)) {
-			if (st->n_nodes >= MAX_NODES)
+			if (st->n_nodes >= AUTHORIZED_KEYS_MAX_NODES)
 				goto out;
 			void *grown = realloc(st->nodes, (st->n_nodes + 1) * sizeof(*st->nodes));
 			if (!grown) {
@@ -291,9 +295,9 @@ int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 {
 	struct dynbuf in, out;
 	memset(st, 0, sizeof(*st));
-	dynbuf_init(&st->content, STATE_MAX);
+	dynbuf_init(&st->content, AUTHORIZED_KEYS_STATE_MAX);
 	dynbuf_init(&in, 4096);
-	dynbuf_init(&out, STATE_MAX);
+	dynbuf_init(&out, AUTHORIZED_KEYS_STATE_MAX);
 	int r = account_line(&in, for_user);
 	if (r == 0)
 		r = scripted(s, read_sh, &in, &out, d);
@@ -319,7 +323,7 @@ int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
 				 size_t len, struct dynbuf *ret_log, struct diag *d)
 {
 	struct dynbuf in, out;
-	dynbuf_init(&in, STATE_MAX);
+	dynbuf_init(&in, AUTHORIZED_KEYS_STATE_MAX);
 	dynbuf_init(&out, 1024 * 1024);
 	int r = account_line(&in, for_user);
 	if (r == 0 && st->exists)

@@ -13,6 +13,13 @@
 #include "base/dynbuf.h"
 #include "remote/session.h"
 
+#define AUTHORIZED_KEYS_STATE_MAX (64 * 1024 * 1024) /* the file's content, and more */
+#define AUTHORIZED_KEYS_MAX_NODES 1024 /* path depth: far beyond any real home directory */
+/* Writers (sh helper or SFTP) take this lock, a directory beside the file, and write their
+ * temporary file under this prefix. */
+#define AUTHORIZED_KEYS_LOCK_NAME   ".sshkeyctl.lock"
+#define AUTHORIZED_KEYS_TEMP_PREFIX ".authorized_keys.sshkeyctl."
+
 /* One path that sshd's StrictModes checks, as ls -ldn showed it. */
 struct remote_node {
 	char *path;
@@ -56,5 +63,18 @@ int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
 				 const struct authorized_keys_state *st,
 				 const struct mode_fix *fixes, size_t n_fixes, const void *content,
 				 size_t len, struct dynbuf *ret_log, struct diag *d);
+
+/* The same two over SFTP, for accounts without a shell (ForceCommand internal-sftp) and for
+ * --sftp: the login user's ~/.ssh/authorized_keys (sshd -T cannot run there), the lock
+ * shared with the sh helper, compare-and-swap on the bytes read, a temporary file synced
+ * and renamed over the original (posix-rename@openssh.com), its mode kept. Files written
+ * over SFTP belong to the login user, so a file owned by anyone else is refused. There is
+ * no restorecon: a new file takes its directory's SELinux context. */
+struct remote_sftp;
+int authorized_keys_sftp_read(struct remote_sftp *sf, struct authorized_keys_state *ret,
+			      struct diag *d);
+int authorized_keys_sftp_write(struct remote_sftp *sf, const struct authorized_keys_state *st,
+			       const struct mode_fix *fixes, size_t n_fixes, const void *content,
+			       size_t len, struct dynbuf *ret_log, struct diag *d);
 
 #endif

@@ -37,6 +37,10 @@ void diag_set(struct diag *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->text, sizeof(d->text), fmt, ap);
 	va_end(ap);
+	/* messages quote servers' words, which must not drive the user's terminal */
+	for (char *p = d->text; *p; p++)
+		if ((*p > 0 && *p < ' ' && *p != '\n') || *p == 0x7f)
+			*p = '?';
 }
 
 const char *remote_user(const struct remote_session *s)
@@ -561,6 +565,12 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 		while (off < lens[p]) {
 			size_t chunk = lens[p] - off > 32768 ? 32768 : lens[p] - off;
 			int n = ssh_channel_write(c, parts[p] + off, (uint32_t)chunk);
+			/* a command that stops before reading all (no shell: ForceCommand
+			 * internal-sftp) closes the channel; its output and status tell why, and a
+			 * broken connection shows up again when we read */
+			if (n < 0 ||
+			    (n == 0 && (ssh_channel_is_eof(c) || ssh_channel_is_closed(c))))
+				goto finished;
 			if (n <= 0) {
 				diag_set(d, "sending to the server failed: %s",
 					 ssh_get_error(s->ssh));
@@ -578,7 +588,8 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 		}
 	}
 	ssh_channel_send_eof(c);
-	while (!ssh_channel_is_eof(c)) {
+finished:
+	while (!ssh_channel_is_eof(c) && !ssh_channel_is_closed(c)) {
 		long ms = remaining_ms(&deadline);
 		if (ms <= 0) {
 			diag_set(d, "the command did not finish within %lds", s->timeout);
@@ -605,4 +616,84 @@ out:
 	ssh_channel_close(c);
 	ssh_channel_free(c);
 	return r;
+}
+
+struct remote_channel {
+	struct remote_session *session;
+	ssh_channel channel;
+};
+
+int remote_open_subsystem(struct remote_session *s, const char *name, struct remote_channel **ret,
+			  struct diag *d)
+{
+	struct remote_channel *c = calloc(1, sizeof(*c));
+	if (!c || !(c->channel = ssh_channel_new(s->ssh))) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->session = s;
+	if (ssh_channel_open_session(c->channel) != SSH_OK ||
+	    ssh_channel_request_subsystem(c->channel, name) != SSH_OK) {
+		diag_set(d, "cannot start the %s subsystem: %s", name, ssh_get_error(s->ssh));
+		remote_channel_free(c);
+		return ERR_REMOTE;
+	}
+	*ret = c;
+	return 0;
+}
+
+int remote_channel_write(struct remote_channel *c, const void *data, size_t len, struct diag *d)
+{
+	const char *p = data;
+	while (len > 0) {
+		size_t chunk = len > 32768 ? 32768 : len;
+		/* blocks while the server's window is full, up to the session timeout */
+		int n = ssh_channel_write(c->channel, p, (uint32_t)chunk);
+		if (n <= 0) {
+			diag_set(d, "sending to the server failed: %s",
+				 n == 0 ? "it stopped reading" : ssh_get_error(c->session->ssh));
+			return n == 0 ? ERR_TIMEOUT : ERR_CONNECT;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int remote_channel_read(struct remote_channel *c, void *buf, size_t len, struct diag *d)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += c->session->timeout;
+	char *p = buf;
+	while (len > 0) {
+		long ms = remaining_ms(&deadline);
+		if (ms <= 0) {
+			diag_set(d, "the server did not answer within %lds", c->session->timeout);
+			return ERR_TIMEOUT;
+		}
+		int n = ssh_channel_read_timeout(c->channel, p, (uint32_t)len, 0,
+						 (int)(ms > 200 ? 200 : ms));
+		if (n == SSH_ERROR) {
+			diag_set(d, "reading from the server failed: %s",
+				 ssh_get_error(c->session->ssh));
+			return ERR_CONNECT;
+		}
+		if (n == 0 && ssh_channel_is_eof(c->channel)) {
+			diag_set(d, "the server closed the channel");
+			return ERR_CONNECT;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void remote_channel_free(struct remote_channel *c)
+{
+	if (!c)
+		return;
+	ssh_channel_close(c->channel);
+	ssh_channel_free(c->channel);
+	free(c);
 }

@@ -70,4 +70,14 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 		      size_t data_len, struct dynbuf *out, struct dynbuf *err, int *ret_status,
 		      struct diag *d);
 
+/* A channel to a subsystem (sftp) carrying raw bytes both ways; each call gives up after the
+ * session's timeout, so a server that stops answering cannot stall us. */
+struct remote_channel;
+int remote_open_subsystem(struct remote_session *s, const char *name, struct remote_channel **ret,
+			  struct diag *d);
+int remote_channel_write(struct remote_channel *c, const void *data, size_t len, struct diag *d);
+/* Exactly len bytes: ERR_TIMEOUT when they do not come in time, ERR_CONNECT at EOF. */
+int remote_channel_read(struct remote_channel *c, void *buf, size_t len, struct diag *d);
+void remote_channel_free(struct remote_channel *c);
+
 #endif
