@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libssh/libssh.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,16 +11,19 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/base64.h"
+#include "base/wire.h"
 #include "base/error.h"
 #include "base/file_io.h"
 #include "base/text_lines.h"
 #include "files/known_hosts.h"
 #include "base/user_info.h"
 #include "keys/openssh_key_v1.h"
+#include "remote/agent.h"
 
 #define OUTPUT_MAX (64 * 1024 * 1024)
 
@@ -29,6 +33,7 @@ struct remote_session {
 	char *label;
 	long timeout;
 	bool authenticated;
+	int agent_socket; /* the last one handed to libssh, or -1 */
 };
 
 void diag_set(struct diag *d, const char *fmt, ...)
@@ -289,6 +294,7 @@ int remote_connect(const struct target *t, const struct connect_options *o,
 		return -ENOMEM;
 	}
 	s->timeout = o->timeout > 0 ? o->timeout : 30;
+	s->agent_socket = -1;
 	ssh_options_set(s->ssh, SSH_OPTIONS_HOST, t->host);
 	ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &off);
 	if (o->n_ssh_options &&
@@ -357,6 +363,51 @@ fail:
 	return r;
 }
 
+enum auth_call_kind { CALL_NONE, CALL_PROBE, CALL_KEY, CALL_AGENT, CALL_PASSWORD, CALL_KBDINT };
+
+static int auth_call_once(ssh_session ssh, enum auth_call_kind kind, const void *arg)
+{
+	switch (kind) {
+	case CALL_NONE:
+		return ssh_userauth_none(ssh, NULL);
+	case CALL_PROBE:
+		return ssh_userauth_try_publickey(ssh, NULL, (ssh_key)arg);
+	case CALL_KEY:
+		return ssh_userauth_publickey(ssh, NULL, (ssh_key)arg);
+	case CALL_AGENT:
+		return ssh_userauth_agent(ssh, NULL);
+	case CALL_PASSWORD:
+		return ssh_userauth_password(ssh, NULL, arg);
+	case CALL_KBDINT:
+		return ssh_userauth_kbdint(ssh, NULL, NULL);
+	}
+	return SSH_AUTH_ERROR;
+}
+
+static long remaining_ms(const struct timespec *deadline);
+
+/* One authentication call, driven in non-blocking mode with our own poll: in blocking mode
+ * libssh 0.10 waits out its whole timeout when the server hangs up in the middle (as sshd
+ * does at MaxAuthTries), where this notices the closed connection at once. */
+static int auth_call(struct remote_session *s, enum auth_call_kind kind, const void *arg)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += s->timeout;
+	ssh_set_blocking(s->ssh, 0);
+	int rc;
+	while ((rc = auth_call_once(s->ssh, kind, arg)) == SSH_AUTH_AGAIN) {
+		long ms = remaining_ms(&deadline);
+		if (ms <= 0 || !ssh_is_connected(s->ssh) ||
+		    (ssh_get_status(s->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)))
+			break;
+		struct pollfd p = {.fd = ssh_get_fd(s->ssh), .events = POLLIN};
+		poll(&p, 1, (int)(ms > 100 ? 100 : ms));
+	}
+	ssh_set_blocking(s->ssh, 1);
+	return rc;
+}
+
 /* After an authentication call: a server that hung up (MaxAuthTries) leaves libssh
  * returning AGAIN; say what happened. */
 static int auth_result(struct remote_session *s, int rc, const char *what, struct diag *d)
@@ -384,7 +435,7 @@ static int auth_result(struct remote_session *s, int rc, const char *what, struc
 
 int remote_auth_methods(struct remote_session *s, unsigned *ret_methods, struct diag *d)
 {
-	int rc = ssh_userauth_none(s->ssh, NULL);
+	int rc = auth_call(s, CALL_NONE, NULL);
 	if (rc == SSH_AUTH_SUCCESS) {
 		s->authenticated = true;
 		*ret_methods = 0;
@@ -441,7 +492,7 @@ int remote_auth_probe_key(struct remote_session *s, const struct pubkey *key, bo
 		diag_set(d, "%s keys cannot be used here", key->type->name);
 		return r;
 	}
-	int rc = ssh_userauth_try_publickey(s->ssh, NULL, k);
+	int rc = auth_call(s, CALL_PROBE, k);
 	ssh_key_free(k);
 	/* PK_OK comes back as SUCCESS without logging us in */
 	if (rc == SSH_AUTH_SUCCESS) {
@@ -464,18 +515,99 @@ int remote_auth_key(struct remote_session *s, const struct privkey *key, struct 
 		diag_set(d, "%s keys cannot be used for logins here", key->pub->type->name);
 		return r;
 	}
-	int rc = ssh_userauth_publickey(s->ssh, NULL, k);
+	int rc = auth_call(s, CALL_KEY, k);
 	ssh_key_free(k);
 	return auth_result(s, rc, "public key authentication", d);
 }
 
-int remote_auth_agent(struct remote_session *s, struct diag *d)
+/* libssh 0.10 offers every agent key in turn, and each refusal counts toward the server's
+ * MaxAuthTries. It is given instead a socket to this filter, which shows it one key (the
+ * one the server already accepted) and passes only signature requests for that key on to
+ * the real agent. */
+struct agent_filter {
+	int libssh_side; /* our end of the pair whose other end libssh holds */
+	int agent_fd;
+	const struct pubkey *key;
+};
+
+static bool sign_request_for(const struct dynbuf *msg, const struct pubkey *key)
 {
-	if (!getenv("SSH_AUTH_SOCK")) {
-		diag_set(d, "no ssh-agent (SSH_AUTH_SOCK is not set)");
+	struct wire_reader r;
+	uint8_t type;
+	const uint8_t *blob;
+	size_t len;
+	wire_reader_init(&r, msg->data, msg->len);
+	return wire_get_u8(&r, &type) == 0 && type == AGENT_SIGN_REQUEST &&
+	       wire_get_string(&r, &blob, &len) == 0 && len == key->blob_len &&
+	       memcmp(blob, key->blob, len) == 0;
+}
+
+static void *agent_filter_run(void *arg)
+{
+	struct agent_filter *f = arg;
+	struct dynbuf msg, answer;
+	dynbuf_init(&msg, AGENT_MAX_MESSAGE);
+	dynbuf_init(&answer, AGENT_MAX_MESSAGE);
+	while (agent_read_message(f->libssh_side, &msg) == 0) {
+		int r;
+		dynbuf_reset(&answer);
+		if (msg.len == 1 && msg.data[0] == AGENT_REQUEST_IDENTITIES) {
+			r = dynbuf_append_byte(&answer, AGENT_IDENTITIES_ANSWER);
+			if (r == 0)
+				r = wire_put_u32(&answer, 1);
+			if (r == 0)
+				r = wire_put_string(&answer, f->key->blob, f->key->blob_len);
+			if (r == 0)
+				r = wire_put_cstring(&answer, "");
+		} else if (sign_request_for(&msg, f->key)) {
+			r = agent_write_message(f->agent_fd, msg.data, msg.len);
+			if (r == 0)
+				r = agent_read_message(f->agent_fd, &answer);
+		} else {
+			r = dynbuf_append_byte(&answer, AGENT_FAILURE);
+		}
+		if (r < 0 || agent_write_message(f->libssh_side, answer.data, answer.len) < 0)
+			break;
+	}
+	dynbuf_free(&msg);
+	dynbuf_free(&answer);
+	return NULL;
+}
+
+int remote_auth_agent_key(struct remote_session *s, const struct pubkey *key, struct diag *d)
+{
+	struct agent_filter f = {.key = key};
+	int pair[2];
+	pthread_t thread;
+	int r = agent_connect(NULL, &f.agent_fd);
+	if (r < 0) {
+		diag_set(d, "cannot reach ssh-agent: %s", error_to_string(r));
 		return ERR_AUTH_DENIED;
 	}
-	return auth_result(s, ssh_userauth_agent(s->ssh, NULL), "agent authentication", d);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+		r = -errno;
+		close(f.agent_fd);
+		return r;
+	}
+	f.libssh_side = pair[0];
+	if ((r = -pthread_create(&thread, NULL, agent_filter_run, &f)) < 0) {
+		close(pair[0]);
+		close(pair[1]);
+		close(f.agent_fd);
+		return r;
+	}
+	/* libssh keeps (and at the end closes) the socket it is given; the one it held
+	 * before is ours to close */
+	ssh_set_agent_socket(s->ssh, pair[1]);
+	if (s->agent_socket >= 0)
+		close(s->agent_socket);
+	s->agent_socket = pair[1];
+	int rc = auth_call(s, CALL_AGENT, NULL);
+	shutdown(pair[0], SHUT_RDWR);
+	pthread_join(thread, NULL);
+	close(pair[0]);
+	close(f.agent_fd);
+	return auth_result(s, rc, "agent authentication", d);
 }
 
 int remote_auth_password(struct remote_session *s, const char *password, struct diag *d)
@@ -491,19 +623,19 @@ int remote_auth_password(struct remote_session *s, const char *password, struct 
 		return ERR_AUTH_DENIED;
 	}
 	if (methods & AUTH_METHOD_PASSWORD) {
-		r = auth_result(s, ssh_userauth_password(s->ssh, NULL, password),
-				"password authentication", d);
+		r = auth_result(s, auth_call(s, CALL_PASSWORD, password), "password authentication",
+				d);
 		if (r != ERR_AUTH_DENIED || !(methods & AUTH_METHOD_KBDINT))
 			return r;
 	}
 	/* keyboard-interactive (PAM): every prompt gets the password; a server that keeps
 	 * asking more than a few rounds is not asking for a password */
-	int rc = ssh_userauth_kbdint(s->ssh, NULL, NULL);
+	int rc = auth_call(s, CALL_KBDINT, NULL);
 	for (int round = 0; rc == SSH_AUTH_INFO && round < 4; round++) {
 		int n = ssh_userauth_kbdint_getnprompts(s->ssh);
 		for (int i = 0; i < n; i++)
 			ssh_userauth_kbdint_setanswer(s->ssh, (unsigned)i, password);
-		rc = ssh_userauth_kbdint(s->ssh, NULL, NULL);
+		rc = auth_call(s, CALL_KBDINT, NULL);
 	}
 	return auth_result(s, rc, "password authentication", d);
 }

@@ -59,7 +59,9 @@ int remote_auth_methods(struct remote_session *s, unsigned *ret_methods, struct 
 int remote_auth_probe_key(struct remote_session *s, const struct pubkey *key, bool *ret_accepted,
 			  struct diag *d);
 int remote_auth_key(struct remote_session *s, const struct privkey *key, struct diag *d);
-int remote_auth_agent(struct remote_session *s, struct diag *d);
+/* Log in with one key held by ssh-agent (libssh is shown only that key, so no other agent
+ * key is offered and counted toward MaxAuthTries). */
+int remote_auth_agent_key(struct remote_session *s, const struct pubkey *key, struct diag *d);
 /* password, then keyboard-interactive answering every prompt with the password */
 int remote_auth_password(struct remote_session *s, const char *password, struct diag *d);
 

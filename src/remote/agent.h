@@ -1,0 +1,47 @@
+/* A client of ssh-agent (draft-miller-ssh-agent, OpenSSH's PROTOCOL.agent) over the Unix
+ * socket $SSH_AUTH_SOCK names: list the identities it holds, and pass requests through.
+ * Replies are bounded (OpenSSH's 256 KiB, 2048 keys) and parsed by agent_identities_parse,
+ * which is fuzzed; every wait is bounded by a timeout, so a stuck agent cannot stall us. */
+#ifndef SSHKEYCTL_REMOTE_AGENT_H
+#define SSHKEYCTL_REMOTE_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/dynbuf.h"
+#include "keys/pubkey.h"
+
+#define AGENT_MAX_MESSAGE (256 * 1024)
+#define AGENT_MAX_KEYS    2048
+#define AGENT_TIMEOUT_MS  10000 /* long enough for a confirm-constrained key's dialog */
+
+enum {
+	AGENT_FAILURE = 5,
+	AGENT_REQUEST_IDENTITIES = 11,
+	AGENT_IDENTITIES_ANSWER = 12,
+	AGENT_SIGN_REQUEST = 13,
+};
+
+struct agent_identity {
+	struct pubkey *key; /* NULL for a key type we do not know (still counted: it is offered) */
+	char *comment;
+};
+
+struct agent_identities {
+	struct agent_identity *items;
+	size_t n;
+};
+
+/* Connect to the agent at path (NULL: $SSH_AUTH_SOCK). -ENOENT when there is none. */
+int agent_connect(const char *path, int *ret_fd);
+/* Read one message (length prefix removed) into out, which is reset first. */
+int agent_read_message(int fd, struct dynbuf *out);
+/* Write one message: the length prefix, then msg. */
+int agent_write_message(int fd, const void *msg, size_t len);
+/* The identities the agent offers, in its order (the order ssh offers them). */
+int agent_list_identities(const char *path, struct agent_identities *ret);
+/* Parse an IDENTITIES_ANSWER message (type byte first). */
+int agent_identities_parse(const uint8_t *msg, size_t len, struct agent_identities *ret);
+void agent_identities_clear(struct agent_identities *ids);
+
+#endif
