@@ -1,0 +1,122 @@
+/* sshkeyctl setup: the tutorial in one command: a key when there is none, installed with
+ * proof as copy does, then how to log in. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/file_io.h"
+#include "base/user_info.h"
+#include "cli/commands.h"
+#include "cli/copy_main.h"
+#include "keys/keygen.h"
+#include "keys/openssh_key_v1.h"
+#include "keys/key_file.h"
+
+/* setup: no key yet, so make one where copy would have looked (or at -i FILE), with
+ * keygen's defaults and prompts. */
+static int create_key(struct copy_options *o, char **path, char **ret_passphrase)
+{
+	const char *type = o->key_type ? o->key_type : "ed25519";
+	char name[32], *comment = NULL, *passphrase = NULL;
+	struct privkey *key = NULL;
+	int r;
+	snprintf(name, sizeof(name), "id_%s", type);
+	if (!*path && (r = user_ssh_path(name, path)) < 0)
+		return r;
+	char *dir = strdup(*path);
+	if (!dir)
+		return -ENOMEM;
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		ensure_directory(dir, 0700, NULL);
+	}
+	free(dir);
+	printf("No key yet: creating %s (%s).\n", *path, type);
+	if (!o->passphrase.file && !o->passphrase.none)
+		printf("A passphrase protects the key if the file is ever copied; you can type one "
+		       "now.\n");
+	fflush(stdout);
+	r = passphrase_for_new_key(&o->passphrase,
+				   "Enter passphrase (empty for no passphrase): ", &passphrase);
+	if (r == -ENXIO) {
+		cli_error("no terminal to ask for a passphrase: use --passphrase-file FILE or "
+			  "--no-passphrase");
+		return ERR_PASSPHRASE_NEEDED;
+	}
+	if (r == 0)
+		r = user_default_comment(&comment);
+	if (r == 0)
+		r = keygen_generate(type, 0, comment, &key);
+	if (r == 0)
+		r = key_pair_save(*path, key, passphrase, OPENSSH_KEY_V1_DEFAULT_ROUNDS, 0);
+	if (r == 0)
+		printf("Your identification has been saved in %s\nYour public key has been saved "
+		       "in %s.pub\n",
+		       *path, *path);
+	else
+		cli_error("cannot create %s: %s", *path, error_to_string(r));
+	privkey_free(key);
+	free(comment);
+	/* kept to open the new key for the proof */
+	if (r == 0)
+		*ret_passphrase = passphrase;
+	else
+		secret_string_free(passphrase);
+	return r;
+}
+
+/* After setup: how to log in now, in plain words. */
+static void print_next_steps(const struct copy_options *o, const struct copy_key *key,
+			     const struct copy_result *results)
+{
+	char *def = NULL;
+	bool default_key =
+		user_default_identity(false, &def) == 0 && key->path && !strcmp(def, key->path);
+	free(def);
+	bool any = false;
+	for (size_t i = 0; i < o->fleet.targets.n; i++) {
+		if (results[i].outcome != COPY_INSTALLED && results[i].outcome != COPY_PRESENT)
+			continue;
+		const struct target *t = &o->fleet.targets.items[i];
+		if (!any)
+			printf("\nNext: log in with your key, no password needed:\n");
+		any = true;
+		const char *user = t->user ? t->user : o->fleet.connect.login_user;
+		unsigned port = t->port ? t->port : o->fleet.connect.port;
+		printf("  ssh%s%s", default_key ? "" : " -i ", default_key ? "" : key->path);
+		if (port && port != 22)
+			printf(" -p %u", port);
+		printf(" %s%s%s\n", user ? user : "", user ? "@" : "", t->host);
+	}
+	if (any)
+		printf("Password login is still on; 'sshkeyctl harden' will turn it off once you "
+		       "are sure.\n");
+}
+
+static int run_setup(int argc, char **argv)
+{
+	static const struct copy_setup steps = {create_key, print_next_steps};
+	return copy_main(argc, argv, &command_setup, &steps);
+}
+
+const struct command command_setup = {
+	.name = "setup",
+	.summary = "The whole tutorial: create a key if needed, install it, prove key login.",
+	.usage = "sshkeyctl setup [-t TYPE] [-i KEY] [--passphrase-file FILE | --no-passphrase]\n"
+		 "                       [copy's connection and fleet options] TARGET...",
+	.help = "  -t TYPE                 type of the key to create when there is none (default "
+		"ed25519)\n"
+		"  -i KEY                  the key to use, created there when missing\n"
+		"  --passphrase-file FILE  passphrase for a new key (first line of FILE)\n"
+		"  --no-passphrase         a new key without passphrase\n"
+		"  and every option of 'sshkeyctl copy'.\n"
+		"\nWithout a key (~/.ssh/id_ed25519, id_ecdsa, id_rsa, or -i KEY), one is created "
+		"with\n"
+		"keygen's defaults, the passphrase asked on the terminal. Then the key is "
+		"installed as\n"
+		"'sshkeyctl copy' does, proven by a key login, and the way to log in is shown.\n",
+	.run = run_setup,
+};

@@ -1,0 +1,38 @@
+/* What copy and setup share: their options and the run over the fleet (cmd_copy.c).
+ * setup (cmd_setup.c) adds two steps: create a key when there is none, and print how to
+ * log in afterwards. */
+#ifndef SSHKEYCTL_CLI_COPY_MAIN_H
+#define SSHKEYCTL_CLI_COPY_MAIN_H
+
+#include <stdbool.h>
+
+#include "cli/commands.h"
+#include "cli/fleet_options.h"
+#include "cli/passphrase.h"
+#include "ops/copy.h"
+
+struct copy_options {
+	struct fleet_options fleet;
+	const char **key_files;
+	size_t n_key_files;
+	const char *for_user;
+	bool no_fix;
+	bool sftp;
+	/* setup only: the key to create when there is none */
+	bool setup;
+	const char *key_type;
+	struct passphrase_source passphrase;
+};
+
+struct copy_setup {
+	/* make a key at *path (NULL: the default place), setting *path and the passphrase */
+	int (*create_key)(struct copy_options *o, char **path, char **ret_passphrase);
+	void (*next_steps)(const struct copy_options *o, const struct copy_key *key,
+			   const struct copy_result *results);
+};
+
+/* Parse the options, load the keys, work on every target, report; the exit status.
+ * setup is NULL for copy. */
+int copy_main(int argc, char **argv, const struct command *cmd, const struct copy_setup *setup);
+
+#endif
