@@ -36,6 +36,7 @@ void fleet_options_init(struct fleet_options *o)
 	o->jobs = 32;
 	o->connect.connect_timeout = 10;
 	o->connect.timeout = 30;
+	o->connect.host_timeout = 300;
 	pthread_mutex_init(&o->password_lock, NULL);
 }
 

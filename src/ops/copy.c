@@ -48,6 +48,7 @@ static void random_pause(void)
 struct login {
 	const struct target *t;
 	const struct copy_request *req;
+	const struct timespec *deadline;
 	struct remote_session *s;
 	unsigned methods;
 	unsigned refused; /* keys refused on this connection */
@@ -61,7 +62,10 @@ static int login_connect(struct login *l, struct diag *d)
 	l->s = NULL;
 	l->refused = 0;
 	int r = remote_connect(l->t, l->req->connect, &l->s, d);
-	return r < 0 ? r : remote_auth_methods(l->s, &l->methods, d);
+	if (r < 0)
+		return r;
+	remote_set_host_deadline(l->s, l->deadline);
+	return remote_auth_methods(l->s, &l->methods, d);
 }
 
 /* Would the server take key? A new connection when this one has no refusals left; a server
@@ -251,7 +255,8 @@ static int append_diff(const char *path, const struct dynbuf *old, const struct 
 }
 
 /* Prove each key with a private half logs in on a new connection. */
-static void prove(const struct target *t, const struct copy_request *req, struct copy_result *res)
+static void prove(const struct target *t, const struct copy_request *req,
+		  const struct timespec *deadline, struct copy_result *res)
 {
 	size_t proven = 0, provable = 0;
 	for (size_t i = 0; i < req->n_keys; i++) {
@@ -266,8 +271,10 @@ static void prove(const struct target *t, const struct copy_request *req, struct
 		if (req->for_user)
 			as.user = (char *)req->for_user;
 		int r = remote_connect(&as, req->connect, &s, &d);
-		if (r == 0)
+		if (r == 0) {
+			remote_set_host_deadline(s, deadline);
 			r = remote_auth_methods(s, &methods, &d);
+		}
 		if (r == 0)
 			r = remote_auth_key(s, req->keys[i].priv, &d);
 		remote_session_free(s);
@@ -312,7 +319,11 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 		r = -ENOMEM;
 		goto out;
 	}
-	struct login l = {.t = t, .req = req};
+	/* every host gets the same time, however its server behaves */
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += req->connect->host_timeout > 0 ? req->connect->host_timeout : 1L << 30;
+	struct login l = {.t = t, .req = req, .deadline = &deadline};
 	r = login(&l, accepted, &res->diag);
 	s = l.s;
 	if (r < 0)
@@ -418,7 +429,7 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 	sftp = NULL;
 	remote_session_free(s);
 	s = NULL;
-	prove(t, req, res);
+	prove(t, req, &deadline, res);
 	r = res->outcome == COPY_FAILED ? res->error : 0;
 out:
 	if (r < 0) {

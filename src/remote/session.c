@@ -33,7 +33,8 @@ struct remote_session {
 	char *label;
 	long timeout;
 	bool authenticated;
-	int agent_socket; /* the last one handed to libssh, or -1 */
+	int agent_socket;              /* the last one handed to libssh, or -1 */
+	struct timespec host_deadline; /* tv_sec 0: none */
 };
 
 void diag_set(struct diag *d, const char *fmt, ...)
@@ -386,14 +387,42 @@ static int auth_call_once(ssh_session ssh, enum auth_call_kind kind, const void 
 
 static long remaining_ms(const struct timespec *deadline);
 
+void remote_set_host_deadline(struct remote_session *s, const struct timespec *deadline)
+{
+	s->host_deadline = *deadline;
+}
+
+/* The end of the next blocking step: the operation timeout from now, but never past the
+ * host's deadline; libssh's own timeout is set to match. ERR_TIMEOUT once the host's time
+ * is up. */
+static int step_begin(struct remote_session *s, struct timespec *ret_deadline, struct diag *d)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += s->timeout;
+	if (s->host_deadline.tv_sec && remaining_ms(&s->host_deadline) < remaining_ms(&deadline))
+		deadline = s->host_deadline;
+	long ms = remaining_ms(&deadline);
+	if (ms <= 0) {
+		diag_set(d, "this host took longer than its time limit; giving up");
+		return ERR_TIMEOUT;
+	}
+	long seconds = (ms + 999) / 1000;
+	ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &seconds);
+	if (ret_deadline)
+		*ret_deadline = deadline;
+	return 0;
+}
+
 /* One authentication call, driven in non-blocking mode with our own poll: in blocking mode
  * libssh 0.10 waits out its whole timeout when the server hangs up in the middle (as sshd
  * does at MaxAuthTries), where this notices the closed connection at once. */
 static int auth_call(struct remote_session *s, enum auth_call_kind kind, const void *arg)
 {
 	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += s->timeout;
+	struct diag ignored;
+	if (step_begin(s, &deadline, &ignored) < 0)
+		return SSH_AUTH_AGAIN; /* reported as "no answer from the server" */
 	ssh_set_blocking(s->ssh, 0);
 	int rc;
 	while ((rc = auth_call_once(s->ssh, kind, arg)) == SSH_AUTH_AGAIN) {
@@ -670,10 +699,10 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 		      struct diag *d)
 {
 	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += s->timeout;
+	int r = step_begin(s, &deadline, d);
+	if (r < 0)
+		return r;
 	ssh_channel c = ssh_channel_new(s->ssh);
-	int r = 0;
 	if (!c)
 		return -ENOMEM;
 	/* The login shell (sh, csh, fish...) only sees this fixed line; sh reads exactly the
@@ -758,6 +787,9 @@ struct remote_channel {
 int remote_open_subsystem(struct remote_session *s, const char *name, struct remote_channel **ret,
 			  struct diag *d)
 {
+	int r = step_begin(s, NULL, d);
+	if (r < 0)
+		return r;
 	struct remote_channel *c = calloc(1, sizeof(*c));
 	if (!c || !(c->channel = ssh_channel_new(s->ssh))) {
 		free(c);
@@ -776,6 +808,9 @@ int remote_open_subsystem(struct remote_session *s, const char *name, struct rem
 
 int remote_channel_write(struct remote_channel *c, const void *data, size_t len, struct diag *d)
 {
+	int r = step_begin(c->session, NULL, d);
+	if (r < 0)
+		return r;
 	const char *p = data;
 	while (len > 0) {
 		size_t chunk = len > 32768 ? 32768 : len;
@@ -795,8 +830,9 @@ int remote_channel_write(struct remote_channel *c, const void *data, size_t len,
 int remote_channel_read(struct remote_channel *c, void *buf, size_t len, struct diag *d)
 {
 	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += c->session->timeout;
+	int r = step_begin(c->session, &deadline, d);
+	if (r < 0)
+		return r;
 	char *p = buf;
 	while (len > 0) {
 		long ms = remaining_ms(&deadline);

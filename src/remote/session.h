@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "base/dynbuf.h"
 #include "fleet/target.h"
@@ -33,6 +34,7 @@ struct connect_options {
 	unsigned port;           /* -p; 0: target's or config's */
 	long connect_timeout;    /* seconds */
 	long timeout;            /* seconds for every later blocking call */
+	long host_timeout;       /* seconds for all the work on one host; 0: none */
 	bool accept_new;         /* --accept-new: trust and record unknown host keys */
 	const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
 	host_key_question_fn ask_host_key;
@@ -44,6 +46,9 @@ struct remote_session;
 int remote_connect(const struct target *t, const struct connect_options *o,
 		   struct remote_session **ret, struct diag *d);
 void remote_session_free(struct remote_session *s);
+/* No blocking step of s may end later than deadline (CLOCK_MONOTONIC): the whole work on
+ * one host is bounded, whatever the server does. */
+void remote_set_host_deadline(struct remote_session *s, const struct timespec *deadline);
 /* The user we log in as and a label "user@host:port" for messages. */
 const char *remote_user(const struct remote_session *s);
 const char *remote_label(const struct remote_session *s);
