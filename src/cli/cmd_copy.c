@@ -12,6 +12,7 @@
 #include "base/user_info.h"
 #include "cli/commands.h"
 #include "cli/copy_main.h"
+#include "cli/local_keys.h"
 #include "cli/fleet_options.h"
 #include "cli/passphrase.h"
 #include "files/public_key_file.h"
@@ -106,92 +107,6 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 	return fleet_options_finish(&o->fleet, cmd, argc, argv);
 }
 
-static void copy_key_clear(struct copy_key *k)
-{
-	pubkey_free(k->pub);
-	privkey_free(k->priv);
-	free(k->comment);
-	free(k->path);
-}
-
-/* -i FILE: a public or a private key; the other half beside it when there. The private key
- * is decrypted now (passphrase asked once) so each host's proof can use it. */
-static int load_key(const char *path, const char *passphrase, struct copy_key *k)
-{
-	char *priv_path = NULL, *pub_path = NULL;
-	size_t n = strlen(path);
-	int r;
-	memset(k, 0, sizeof(*k));
-	k->path = strdup(path);
-	if (n > 4 && !strcmp(path + n - 4, ".pub")) {
-		pub_path = strdup(path);
-		priv_path = strndup(path, n - 4);
-	} else {
-		priv_path = strdup(path);
-		r = asprintf(&pub_path, "%s.pub", path);
-		if (r < 0)
-			pub_path = NULL;
-	}
-	if (!priv_path || !pub_path || !k->path) {
-		r = -ENOMEM;
-		goto out;
-	}
-	struct dynbuf b;
-	dynbuf_init(&b, KEY_FILE_MAX);
-	if (read_file(priv_path, 0, &b) == 0 && key_file_kind(b.data, b.len) != KEY_FILE_TEXT) {
-		r = private_key_read(b.data, b.len, NULL, &k->priv);
-		if (r == ERR_PASSPHRASE_NEEDED && passphrase)
-			r = private_key_read(b.data, b.len, passphrase, &k->priv);
-		if (r == ERR_PASSPHRASE_NEEDED) {
-			char prompt[4200], *pass = NULL;
-			snprintf(prompt, sizeof(prompt),
-				 "Enter passphrase for key '%s': ", priv_path);
-			if (terminal_read_secret(prompt, &pass) == 0)
-				r = private_key_read(b.data, b.len, pass, &k->priv);
-			secret_string_free(pass);
-			if (r < 0)
-				k->no_proof =
-					"the private key is encrypted and could not be opened";
-		} else if (r < 0) {
-			k->no_proof = "the private key could not be read";
-		}
-		if (k->priv) {
-			k->comment = k->priv->comment[0] ? strdup(k->priv->comment) : NULL;
-			if ((r = pubkey_from_blob(k->priv->pub->blob, k->priv->pub->blob_len,
-						  &k->pub)) < 0)
-				goto out_buf;
-		}
-	} else {
-		k->no_proof = "only the public key is at hand";
-	}
-	dynbuf_reset(&b);
-	/* the .pub gives the comment (and the key itself when there is no private key) */
-	struct pubkey *file_pub;
-	char *file_comment;
-	if (public_key_file_read(pub_path, &file_pub, &file_comment) == 0) {
-		if (!k->pub || pubkey_same_key(k->pub, file_pub)) {
-			if (file_comment) {
-				free(k->comment);
-				k->comment = file_comment;
-				file_comment = NULL;
-			}
-			if (!k->pub) {
-				k->pub = file_pub;
-				file_pub = NULL;
-			}
-		}
-		pubkey_free(file_pub);
-		free(file_comment);
-	}
-	r = k->pub ? 0 : ERR_NOT_A_KEY;
-out_buf:
-	dynbuf_free(&b);
-out:
-	free(priv_path);
-	free(pub_path);
-	return r;
-}
-
 struct copy_run {
 	struct copy_options *opt;
 	struct copy_request req;
@@ -265,7 +180,7 @@ static void report_one(size_t i, void *data)
 	struct copy_result *res = &run->results[i];
 	const char *spec = run->opt->fleet.targets.items[i].spec;
 	if (run->progress)
-		fputs("\r\033[K", stderr);
+		fleet_progress_clear();
 	run->counts[res->outcome]++;
 	if (run->opt->fleet.json) {
 		report_json(spec, res);
@@ -295,14 +210,14 @@ static void report_one(size_t i, void *data)
 static void show_progress(size_t done, size_t total, void *data)
 {
 	struct copy_run *run = data;
-	if (run->progress && done < total)
-		fprintf(stderr, "\r\033[K%zu/%zu hosts done", done, total);
+	if (run->progress)
+		fleet_progress_show(done, total);
 }
 
 int copy_main(int argc, char **argv, const struct command *cmd, const struct copy_setup *setup)
 {
 	struct copy_options o = {.setup = setup != NULL};
-	struct copy_key *keys = NULL;
+	struct local_key *keys = NULL;
 	size_t n_keys = 0;
 	char *default_path = NULL, *new_key_passphrase = NULL;
 	int status;
@@ -350,10 +265,10 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		goto out;
 	}
 	for (; n_keys < o.n_key_files; n_keys++) {
-		int r = load_key(o.key_files[n_keys], new_key_passphrase, &keys[n_keys]);
+		int r = local_key_load(o.key_files[n_keys], new_key_passphrase, &keys[n_keys]);
 		if (r < 0) {
 			cli_error("%s: %s", o.key_files[n_keys], error_to_string(r));
-			copy_key_clear(&keys[n_keys]);
+			local_key_clear(&keys[n_keys]);
 			status = EXIT_FAIL;
 			goto out;
 		}
@@ -410,7 +325,7 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 	free(run.results);
 out:
 	for (size_t i = 0; i < n_keys; i++)
-		copy_key_clear(&keys[i]);
+		local_key_clear(&keys[i]);
 	free(keys);
 	free(default_path);
 	secret_string_free(new_key_passphrase);

@@ -69,7 +69,7 @@ static int create_key(struct copy_options *o, char **path, char **ret_passphrase
 }
 
 /* After setup: how to log in now, in plain words. */
-static void print_next_steps(const struct copy_options *o, const struct copy_key *key,
+static void print_next_steps(const struct copy_options *o, const struct local_key *key,
 			     const struct copy_result *results)
 {
 	char *def = NULL;

@@ -27,7 +27,7 @@ struct copy_options {
 struct copy_setup {
 	/* make a key at *path (NULL: the default place), setting *path and the passphrase */
 	int (*create_key)(struct copy_options *o, char **path, char **ret_passphrase);
-	void (*next_steps)(const struct copy_options *o, const struct copy_key *key,
+	void (*next_steps)(const struct copy_options *o, const struct local_key *key,
 			   const struct copy_result *results);
 };
 

@@ -208,3 +208,14 @@ int fleet_password(const char *user, const char *label, char **ret, void *data)
 	pthread_mutex_unlock(&o->password_lock);
 	return r;
 }
+
+void fleet_progress_show(size_t done, size_t total)
+{
+	if (done < total)
+		fprintf(stderr, "\r\033[K%zu/%zu hosts done", done, total);
+}
+
+void fleet_progress_clear(void)
+{
+	fputs("\r\033[K", stderr);
+}

@@ -60,4 +60,9 @@ int fleet_options_finish(struct fleet_options *o, const struct command *cmd, int
 /* password_fn for ops: --password-file, --password-stdin, else the terminal, once. */
 int fleet_password(const char *user, const char *label, char **ret, void *data);
 
+/* The live progress line on stderr, for runs that show one (stderr a terminal, several
+ * hosts): shown after each host, cleared before each report line. */
+void fleet_progress_show(size_t done, size_t total);
+void fleet_progress_clear(void);
+
 #endif

@@ -8,21 +8,14 @@
 #include "base/dynbuf.h"
 #include "fleet/target.h"
 #include "keys/privkey.h"
+#include "ops/local_key.h"
 #include "remote/session.h"
-
-struct copy_key {
-	struct pubkey *pub;
-	char *comment;        /* may be NULL */
-	struct privkey *priv; /* decrypted, for the proof; NULL when only the .pub is at hand */
-	char *path;           /* the file the user named */
-	const char *no_proof; /* why there is no private key, when priv is NULL */
-};
 
 /* Password for user at label, asked at most once per user by the caller (it caches). */
 typedef int (*password_fn)(const char *user, const char *label, char **ret, void *data);
 
 struct copy_request {
-	struct copy_key *keys;
+	struct local_key *keys;
 	size_t n_keys;
 	const struct connect_options *connect;
 	const char *for_user; /* --for-user, as root */

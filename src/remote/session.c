@@ -35,6 +35,7 @@ struct remote_session {
 	bool authenticated;
 	int agent_socket;              /* the last one handed to libssh, or -1 */
 	struct timespec host_deadline; /* tv_sec 0: none */
+	bool host_key_new;             /* not in known_hosts; accepted now */
 };
 
 void diag_set(struct diag *d, const char *fmt, ...)
@@ -265,6 +266,7 @@ static int check_host_key(struct remote_session *s, const struct connect_options
 		if (o->accept_new ||
 		    (o->ask_host_key && o->ask_host_key(s->label, fp, o->ask_data))) {
 			r = known_hosts_record(s, o, d);
+			s->host_key_new = r == 0;
 			break;
 		}
 		diag_set(d,
@@ -694,9 +696,10 @@ static int drain(ssh_channel c, struct dynbuf *out, struct dynbuf *err)
 	return 0;
 }
 
-int remote_run_script(struct remote_session *s, const char *script, const void *data,
-		      size_t data_len, struct dynbuf *out, struct dynbuf *err, int *ret_status,
-		      struct diag *d)
+/* Run command with the given parts as its stdin, collecting output and exit status. */
+static int run_command(struct remote_session *s, const char *command, const void *const *parts,
+		       const size_t *lens, size_t n_parts, struct dynbuf *out, struct dynbuf *err,
+		       int *ret_status, struct diag *d)
 {
 	struct timespec deadline;
 	int r = step_begin(s, &deadline, d);
@@ -705,12 +708,6 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 	ssh_channel c = ssh_channel_new(s->ssh);
 	if (!c)
 		return -ENOMEM;
-	/* The login shell (sh, csh, fish...) only sees this fixed line; sh reads exactly the
-	 * script's bytes from stdin with dd (a shell reading its script from a pipe would buffer
-	 * past it and eat the data), so what follows stays on stdin for the script's commands. */
-	char command[128];
-	snprintf(command, sizeof(command), "exec sh -c 'eval \"$(dd bs=1 count=%zu 2>/dev/null)\"'",
-		 strlen(script));
 	if (ssh_channel_open_session(c) != SSH_OK ||
 	    ssh_channel_request_exec(c, command) != SSH_OK) {
 		diag_set(d, "cannot run a command: %s", ssh_get_error(s->ssh));
@@ -719,13 +716,11 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 	}
 	/* the script, then the data, in chunks; reading in between so a chatty command cannot
 	 * fill its window and stall both sides */
-	const char *parts[2] = {script, data};
-	size_t lens[2] = {strlen(script), data_len};
-	for (int p = 0; p < 2 && r == 0; p++) {
+	for (size_t p = 0; p < n_parts && r == 0; p++) {
 		size_t off = 0;
 		while (off < lens[p]) {
 			size_t chunk = lens[p] - off > 32768 ? 32768 : lens[p] - off;
-			int n = ssh_channel_write(c, parts[p] + off, (uint32_t)chunk);
+			int n = ssh_channel_write(c, (const char *)parts[p] + off, (uint32_t)chunk);
 			/* a command that stops before reading all (no shell: ForceCommand
 			 * internal-sftp) closes the channel; its output and status tell why, and a
 			 * broken connection shows up again when we read */
@@ -777,6 +772,44 @@ out:
 	ssh_channel_close(c);
 	ssh_channel_free(c);
 	return r;
+}
+
+int remote_run_script(struct remote_session *s, const char *script, const void *data,
+		      size_t data_len, struct dynbuf *out, struct dynbuf *err, int *ret_status,
+		      struct diag *d)
+{
+	/* The login shell (sh, csh, fish...) only sees this fixed line; sh reads exactly the
+	 * script's bytes from stdin with dd (a shell reading its script from a pipe would buffer
+	 * past it and eat the data), so what follows stays on stdin for the script's commands. */
+	char command[128];
+	snprintf(command, sizeof(command), "exec sh -c 'eval \"$(dd bs=1 count=%zu 2>/dev/null)\"'",
+		 strlen(script));
+	const void *parts[2] = {script, data};
+	size_t lens[2] = {strlen(script), data_len};
+	return run_command(s, command, parts, lens, 2, out, err, ret_status, d);
+}
+
+int remote_exec_status(struct remote_session *s, const char *command, int *ret_status,
+		       struct diag *d)
+{
+	struct dynbuf out, err;
+	dynbuf_init(&out, 64 * 1024);
+	dynbuf_init(&err, 64 * 1024);
+	int r = run_command(s, command, NULL, NULL, 0, &out, &err, ret_status, d);
+	dynbuf_free(&out);
+	dynbuf_free(&err);
+	return r;
+}
+
+const char *remote_server_banner(const struct remote_session *s)
+{
+	const char *b = ssh_get_serverbanner(s->ssh);
+	return b ? b : "";
+}
+
+bool remote_host_key_was_new(const struct remote_session *s)
+{
+	return s->host_key_new;
 }
 
 struct remote_channel {

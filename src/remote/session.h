@@ -77,6 +77,14 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 		      size_t data_len, struct dynbuf *out, struct dynbuf *err, int *ret_status,
 		      struct diag *d);
 
+/* Run a fixed command (no data: stdin is closed at once); its output is discarded. */
+int remote_exec_status(struct remote_session *s, const char *command, int *ret_status,
+		       struct diag *d);
+/* The server's identification string ("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"). */
+const char *remote_server_banner(const struct remote_session *s);
+/* The host key was not in known_hosts and was accepted (and recorded) by this connection. */
+bool remote_host_key_was_new(const struct remote_session *s);
+
 /* A channel to a subsystem (sftp) carrying raw bytes both ways; each call gives up after the
  * session's timeout, so a server that stops answering cannot stall us. */
 struct remote_channel;
