@@ -65,10 +65,7 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 		}
 		case OPT_FOR_USER:
 			o->for_user = optarg;
-			if (!*optarg ||
-			    strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012"
-					   "3456789._-") != strlen(optarg) ||
-			    optarg[0] == '-')
+			if (!account_name_valid(optarg))
 				return cli_usage_error(
 					cmd, "--for-user: '%s' is not an account name", optarg);
 			break;

@@ -9,8 +9,8 @@
 #include "base/error.h"
 
 const struct command *const commands[] = {
-	&command_keygen, &command_show,        &command_passwd, &command_copy,
-	&command_setup,  &command_known_hosts, &command_help,   NULL,
+	&command_keygen, &command_show,        &command_passwd, &command_copy, &command_setup,
+	&command_verify, &command_known_hosts, &command_help,   NULL,
 };
 
 const struct command *command_find(const char *name)
@@ -66,4 +66,11 @@ int parse_unsigned_option(const char *text, unsigned min, unsigned max, unsigned
 		return -ERANGE;
 	*ret = (unsigned)v;
 	return 0;
+}
+
+bool account_name_valid(const char *name)
+{
+	return *name && name[0] != '-' && strlen(name) < 256 &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		       strlen(name);
 }

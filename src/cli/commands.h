@@ -4,6 +4,8 @@
 #ifndef SSHKEYCTL_CLI_COMMANDS_H
 #define SSHKEYCTL_CLI_COMMANDS_H
 
+#include <stdbool.h>
+
 /* Exit statuses, documented in sshkeyctl(1); stable. */
 enum exit_status {
 	EXIT_OK = 0,
@@ -11,6 +13,7 @@ enum exit_status {
 	EXIT_USAGE = 2,      /* bad options or arguments */
 	EXIT_PARTIAL = 3,    /* some hosts or files failed, others succeeded */
 	EXIT_PASSPHRASE = 4, /* a passphrase was wrong or none could be obtained */
+	EXIT_WARN = 5,       /* every host answered, some with warnings (verify) */
 };
 
 struct command {
@@ -28,6 +31,7 @@ extern const struct command command_help;
 extern const struct command command_copy;
 extern const struct command command_setup;
 extern const struct command command_known_hosts;
+extern const struct command command_verify;
 
 /* NULL-terminated table in the order --help lists them */
 extern const struct command *const commands[];
@@ -41,6 +45,9 @@ int cli_usage_error(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Map a library error to the exit status it deserves. */
 int exit_status_for_error(int err);
+/* A plausible account name for an option (--for-user, --users): POSIX portable characters,
+ * not starting with '-'. */
+bool account_name_valid(const char *name);
 /* Whole-number option value within [min, max]. */
 int parse_unsigned_option(const char *text, unsigned min, unsigned max, unsigned *ret);
 

@@ -472,9 +472,12 @@ int remote_auth_methods(struct remote_session *s, unsigned *ret_methods, struct 
 		*ret_methods = 0;
 		return 0;
 	}
-	int r = auth_result(s, rc, "the \"none\" authentication", d);
-	if (r != ERR_AUTH_DENIED)
+	struct diag refused;
+	int r = auth_result(s, rc, "the \"none\" authentication", &refused);
+	if (r != ERR_AUTH_DENIED) {
+		*d = refused;
 		return r;
+	}
 	int m = ssh_userauth_list(s->ssh, NULL);
 	*ret_methods = ((m & SSH_AUTH_METHOD_PUBLICKEY) ? AUTH_METHOD_PUBLICKEY : 0) |
 		       ((m & SSH_AUTH_METHOD_PASSWORD) ? AUTH_METHOD_PASSWORD : 0) |
@@ -530,11 +533,13 @@ int remote_auth_probe_key(struct remote_session *s, const struct pubkey *key, bo
 		*ret_accepted = true;
 		return 0;
 	}
-	r = auth_result(s, rc, "the key probe", d);
+	struct diag why;
+	r = auth_result(s, rc, "the key probe", &why);
 	if (r == ERR_AUTH_DENIED) {
 		*ret_accepted = false;
 		return 0;
 	}
+	*d = why;
 	return r;
 }
 

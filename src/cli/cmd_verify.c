@@ -1,0 +1,389 @@
+/* sshkeyctl verify: does key login work, and is password login really off, fleet-wide. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "base/user_info.h"
+#include "cli/commands.h"
+#include "cli/fleet_options.h"
+#include "cli/local_keys.h"
+#include "fleet/pool.h"
+#include "ops/verify.h"
+
+struct verify_options {
+	struct fleet_options fleet;
+	const char **key_files;
+	size_t n_key_files;
+	char **users;
+	size_t n_users;
+};
+
+/* --users a,b,c: appended to o->users (the strings point into arg) */
+static int add_users(struct verify_options *o, char *arg)
+{
+	for (char *save = NULL, *name = strtok_r(arg, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		if (!account_name_valid(name))
+			return cli_usage_error(&command_verify,
+					       "--users: '%s' is not an account name", name);
+		char **grown = realloc(o->users, (o->n_users + 1) * sizeof(*grown));
+		if (!grown)
+			return EXIT_FAIL;
+		o->users = grown;
+		o->users[o->n_users++] = name;
+	}
+	return EXIT_OK;
+}
+
+static int parse_options(int argc, char **argv, struct verify_options *o)
+{
+	enum { OPT_USERS = 256 };
+	static const struct option longopts[] = {
+		FLEET_LONG_OPTIONS,
+		{"users", required_argument, NULL, OPT_USERS},
+		{"identity", required_argument, NULL, 'i'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct command *cmd = &command_verify;
+	int c, status;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
+		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
+		if (h < 0)
+			return -h;
+		if (h > 0)
+			continue;
+		switch (c) {
+		case 'i': {
+			const char **grown =
+				realloc(o->key_files, (o->n_key_files + 1) * sizeof(*grown));
+			if (!grown)
+				return EXIT_FAIL;
+			o->key_files = grown;
+			o->key_files[o->n_key_files++] = optarg;
+			break;
+		}
+		case OPT_USERS:
+			if ((status = add_users(o, optarg)) != EXIT_OK)
+				return status;
+			break;
+		case ':':
+			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (o->fleet.password_file || o->fleet.password_stdin)
+		return cli_usage_error(cmd,
+				       "verify never uses a password; it checks with keys only");
+	if (o->fleet.dry_run)
+		return cli_usage_error(cmd, "verify changes nothing; --dry-run is not needed");
+	return fleet_options_finish(&o->fleet, cmd, argc, argv);
+}
+
+struct verify_run {
+	struct verify_options *opt;
+	struct verify_request req;
+	struct verify_result *results;
+	size_t counts[4];
+	bool progress;
+};
+
+static void run_one(size_t i, void *data)
+{
+	struct verify_run *run = data;
+	verify_host(&run->opt->fleet.targets.items[i], &run->req, &run->results[i]);
+}
+
+static const char *const verdict_text[] = {
+	[VERIFY_OK] = "OK",
+	[VERIFY_WARN] = "WARN",
+	[VERIFY_FAIL] = "FAIL",
+	[VERIFY_UNREACHABLE] = "UNREACHABLE",
+};
+
+static const char *const verdict_json[] = {
+	[VERIFY_OK] = "ok",
+	[VERIFY_WARN] = "warn",
+	[VERIFY_FAIL] = "fail",
+	[VERIFY_UNREACHABLE] = "unreachable",
+};
+
+static const char *const method_names[] = {"publickey", "password", "keyboard-interactive"};
+
+static void methods_text(unsigned methods, char *buf, size_t len)
+{
+	buf[0] = 0;
+	for (size_t i = 0; i < 3; i++)
+		if (methods & (1u << i))
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? "," : "",
+				 method_names[i]);
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+static json_t *methods_json(unsigned methods)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < 3; i++)
+		if (methods & (1u << i))
+			json_array_append_new(a, json_string(method_names[i]));
+	return a;
+}
+
+/* "deploy (password), alice (keyboard-interactive)": who can still log in with a password */
+static void password_users_text(const struct verify_result *res, char *buf, size_t len)
+{
+	const struct verify_account *all[1 + 64];
+	size_t n = 0;
+	all[n++] = &res->login;
+	for (size_t i = 0; i < res->n_others && n < 65; i++)
+		all[n++] = &res->others[i];
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!all[i]->answered || !verify_password_offered(all[i]->methods))
+			continue;
+		char m[64];
+		methods_text(all[i]->methods & ~(unsigned)AUTH_METHOD_PUBLICKEY, m, sizeof(m));
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s (%s)", buf[0] ? ", " : "",
+			 all[i]->user, m);
+	}
+}
+
+static void report_json(const char *spec, const struct verify_result *res)
+{
+	json_t *o =
+		json_pack("{s:s, s:s, s:I, s:I}", "target", spec, "verdict",
+			  verdict_json[res->verdict], "auth_requests",
+			  (json_int_t)res->auth_requests, "refusals", (json_int_t)res->refusals);
+	if (!o)
+		return;
+	if (res->banner[0]) {
+		json_object_set_new(o, "banner", json_string(res->banner));
+		json_object_set_new(o, "host_key",
+				    json_string(res->host_key_new ? "new, accepted" : "known"));
+	}
+	if (res->login.answered) {
+		json_object_set_new(o, "user", json_string(res->login.user));
+		json_object_set_new(o, "methods", methods_json(res->login.methods));
+		json_object_set_new(o, "key_login", json_boolean(res->key_login));
+		if (res->key_login) {
+			json_object_set_new(o, "key", json_string(res->key_used));
+			json_object_set_new(o, "true_status", json_integer(res->true_status));
+		}
+		bool password = verify_password_offered(res->login.methods);
+		json_t *users = json_object();
+		json_t *password_users = json_array();
+		if (password)
+			json_array_append_new(password_users, json_string(res->login.user));
+		for (size_t i = 0; i < res->n_others; i++) {
+			const struct verify_account *a = &res->others[i];
+			json_object_set_new(users, a->user,
+					    a->answered ? methods_json(a->methods) : json_null());
+			if (a->answered && verify_password_offered(a->methods)) {
+				password = true;
+				json_array_append_new(password_users, json_string(a->user));
+			}
+		}
+		json_object_set_new(o, "users", users);
+		json_object_set_new(o, "password_login", json_boolean(password));
+		json_object_set_new(o, "password_users", password_users);
+	}
+	if (res->diag.text[0])
+		json_object_set_new(o, "reason", json_string(res->diag.text));
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+static void report_one(size_t i, void *data)
+{
+	struct verify_run *run = data;
+	struct verify_result *res = &run->results[i];
+	const char *spec = run->opt->fleet.targets.items[i].spec;
+	if (run->progress)
+		fleet_progress_clear();
+	run->counts[res->verdict]++;
+	if (run->opt->fleet.json) {
+		report_json(spec, res);
+		fflush(stdout);
+		return;
+	}
+	char who[2048], methods[128];
+	printf("%s: %s: ", spec, verdict_text[res->verdict]);
+	switch (res->verdict) {
+	case VERIFY_OK:
+		printf("key login works (%s); no password login", res->key_used);
+		break;
+	case VERIFY_WARN:
+		password_users_text(res, who, sizeof(who));
+		if (res->key_login)
+			printf("key login works (%s); password login is still offered to %s",
+			       res->key_used, who);
+		else
+			printf("%s", res->diag.text);
+		break;
+	case VERIFY_FAIL:
+		printf("%s; next: sshkeyctl doctor %s", res->diag.text, spec);
+		break;
+	case VERIFY_UNREACHABLE:
+		printf("%s", res->diag.text);
+		break;
+	}
+	if (res->verdict != VERIFY_UNREACHABLE)
+		printf(" (%u authentication request%s, %u refused)", res->auth_requests,
+		       res->auth_requests == 1 ? "" : "s", res->refusals);
+	printf("\n");
+	if (res->banner[0]) {
+		methods_text(res->login.methods, methods, sizeof(methods));
+		printf("  %s; host key %s", res->banner,
+		       res->host_key_new ? "new (accepted and recorded)" : "known");
+		if (res->login.answered)
+			printf("; %s may use %s", res->login.user, methods);
+		printf("\n");
+	}
+	if (res->key_login && res->true_status != 0)
+		printf("  note: the key logs in, but the account cannot run commands (`true` "
+		       "exited %d)\n",
+		       res->true_status);
+	if ((res->verdict == VERIFY_OK || res->verdict == VERIFY_WARN) && res->diag.text[0] &&
+	    res->key_login)
+		printf("  note: %s\n", res->diag.text);
+	fflush(stdout);
+}
+
+static void show_progress(size_t done, size_t total, void *data)
+{
+	struct verify_run *run = data;
+	if (run->progress)
+		fleet_progress_show(done, total);
+}
+
+static int load_keys(struct verify_options *o, struct local_key **ret_keys, size_t *ret_n)
+{
+	char *default_path = NULL;
+	const char *only_default[1];
+	const char **files = o->key_files;
+	size_t n_files = o->n_key_files;
+	if (n_files == 0 && user_default_identity(true, &default_path) == 0) {
+		only_default[0] = default_path;
+		files = only_default;
+		n_files = 1;
+	}
+	struct local_key *keys = calloc(n_files ? n_files : 1, sizeof(*keys));
+	size_t n = 0;
+	int status = keys ? EXIT_OK : EXIT_FAIL;
+	for (; status == EXIT_OK && n < n_files; n++) {
+		int r = local_key_load(files[n], NULL, &keys[n]);
+		if (r < 0) {
+			cli_error("%s: %s", files[n], error_to_string(r));
+			local_key_clear(&keys[n]);
+			status = EXIT_FAIL;
+			break;
+		}
+	}
+	free(default_path);
+	if (status != EXIT_OK) {
+		for (size_t i = 0; i < n; i++)
+			local_key_clear(&keys[i]);
+		free(keys);
+		return status;
+	}
+	*ret_keys = keys;
+	*ret_n = n;
+	return EXIT_OK;
+}
+
+static int run_verify(int argc, char **argv)
+{
+	struct verify_options o = {0};
+	struct local_key *keys = NULL;
+	size_t n_keys = 0;
+	int status;
+
+	fleet_options_init(&o.fleet);
+	if ((status = parse_options(argc, argv, &o)) != EXIT_OK ||
+	    (status = load_keys(&o, &keys, &n_keys)) != EXIT_OK)
+		goto out;
+	struct verify_run run = {
+		.opt = &o,
+		.req = {.keys = keys,
+			.n_keys = n_keys,
+			.connect = &o.fleet.connect,
+			.users = o.users,
+			.n_users = o.n_users},
+		.progress = isatty(STDERR_FILENO) && o.fleet.targets.n > 1,
+	};
+	size_t total = o.fleet.targets.n;
+	run.results = calloc(total, sizeof(*run.results));
+	if (!run.results) {
+		status = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < total; i++)
+		verify_result_init(&run.results[i]);
+	struct pool_callbacks cb = {run_one, report_one, show_progress, &run};
+	pool_run(total, o.fleet.jobs, &cb);
+	size_t bad = run.counts[VERIFY_FAIL] + run.counts[VERIFY_UNREACHABLE];
+	if (o.fleet.json) {
+		json_t *sum = json_pack("{s:{s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts",
+					(json_int_t)total, "ok", (json_int_t)run.counts[VERIFY_OK],
+					"warn", (json_int_t)run.counts[VERIFY_WARN], "fail",
+					(json_int_t)run.counts[VERIFY_FAIL], "unreachable",
+					(json_int_t)run.counts[VERIFY_UNREACHABLE]);
+		json_dumpf(sum, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(sum);
+	} else {
+		printf("%zu host%s: %zu OK, %zu WARN, %zu FAIL, %zu UNREACHABLE\n", total,
+		       total == 1 ? "" : "s", run.counts[VERIFY_OK], run.counts[VERIFY_WARN],
+		       run.counts[VERIFY_FAIL], run.counts[VERIFY_UNREACHABLE]);
+	}
+	status = bad == total              ? EXIT_FAIL
+		 : bad                     ? EXIT_PARTIAL
+		 : run.counts[VERIFY_WARN] ? EXIT_WARN
+					   : EXIT_OK;
+	for (size_t i = 0; i < total; i++)
+		verify_result_clear(&run.results[i]);
+	free(run.results);
+out:
+	for (size_t i = 0; i < n_keys; i++)
+		local_key_clear(&keys[i]);
+	free(keys);
+	free(o.key_files);
+	free(o.users);
+	fleet_options_free(&o.fleet);
+	return status;
+}
+
+const struct command command_verify = {
+	.name = "verify",
+	.summary = "Prove key login works and password login is really off (read-only).",
+	.usage = "sshkeyctl verify [-i KEY]... [--users U1,U2] [-p PORT] [-l USER] [-o OPT] [-F "
+		 "FILE]\n"
+		 "                        [-H FILE] [-j JOBS] [--accept-new] [--connect-timeout "
+		 "SECONDS]\n"
+		 "                        [--json] TARGET...",
+	.help = "  -i KEY                  the key to prove (repeatable); default the first of\n"
+		"                          ~/.ssh/id_ed25519, id_ecdsa, id_rsa, else ssh-agent's "
+		"keys\n"
+		"  --users U1,U2           also ask which methods the server offers these "
+		"accounts\n"
+		"                          (a Match User block can allow passwords for one)\n"
+		"  -p -l -o -F -H -j --accept-new --connect-timeout --json: as for copy\n"
+		"\nPer host, with no password ever: the server's banner and host key, the methods "
+		"it\n"
+		"offers, a real key login that runs `true`, and whether a password (password or\n"
+		"keyboard-interactive) can still log in. Verdicts: OK, WARN (password login still\n"
+		"offered), FAIL (key refused: try 'sshkeyctl doctor'), UNREACHABLE. At most four\n"
+		"keys are refused per host, under the servers' MaxAuthTries. Exit status 0 all "
+		"OK,\n"
+		"5 some WARN, 3 some FAIL or UNREACHABLE, 1 all of them.\n",
+	.run = run_verify,
+};
