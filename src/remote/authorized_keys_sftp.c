@@ -140,7 +140,10 @@ static int take_lock(struct remote_sftp *sf, const char *lock, struct diag *d)
 		struct sftp_attrs a;
 		if (r != -EEXIST && r != ERR_REMOTE)
 			return r;
-		if (remote_sftp_lstat(sf, lock, &a, d) < 0)
+		int e = remote_sftp_lstat(sf, lock, &a, d);
+		if (e == -ENOENT)
+			continue; /* released in between: try again at once */
+		if (e < 0)
 			return r;
 		pause_a_little();
 	}

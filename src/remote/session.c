@@ -701,81 +701,135 @@ static int drain(ssh_channel c, struct dynbuf *out, struct dynbuf *err)
 	return 0;
 }
 
-/* Run command with the given parts as its stdin, collecting output and exit status. */
-static int run_command(struct remote_session *s, const char *command, const void *const *parts,
-		       const size_t *lens, size_t n_parts, struct dynbuf *out, struct dynbuf *err,
-		       int *ret_status, struct diag *d)
+struct remote_process {
+	struct remote_session *session;
+	ssh_channel channel;
+	struct dynbuf *out, *err;
+	bool ended; /* it stopped reading: no more input goes to it */
+};
+
+int remote_process_start(struct remote_session *s, const char *command, struct dynbuf *out,
+			 struct dynbuf *err, struct remote_process **ret, struct diag *d)
 {
-	struct timespec deadline;
-	int r = step_begin(s, &deadline, d);
+	int r = step_begin(s, NULL, d);
 	if (r < 0)
 		return r;
-	ssh_channel c = ssh_channel_new(s->ssh);
-	if (!c)
+	struct remote_process *p = calloc(1, sizeof(*p));
+	if (!p || !(p->channel = ssh_channel_new(s->ssh))) {
+		free(p);
 		return -ENOMEM;
-	if (ssh_channel_open_session(c) != SSH_OK ||
-	    ssh_channel_request_exec(c, command) != SSH_OK) {
-		diag_set(d, "cannot run a command: %s", ssh_get_error(s->ssh));
-		r = ERR_REMOTE;
-		goto out;
 	}
-	/* the script, then the data, in chunks; reading in between so a chatty command cannot
-	 * fill its window and stall both sides */
-	for (size_t p = 0; p < n_parts && r == 0; p++) {
-		size_t off = 0;
-		while (off < lens[p]) {
-			size_t chunk = lens[p] - off > 32768 ? 32768 : lens[p] - off;
-			int n = ssh_channel_write(c, (const char *)parts[p] + off, (uint32_t)chunk);
-			/* a command that stops before reading all (no shell: ForceCommand
-			 * internal-sftp) closes the channel; its output and status tell why, and a
-			 * broken connection shows up again when we read */
-			if (n < 0 ||
-			    (n == 0 && (ssh_channel_is_eof(c) || ssh_channel_is_closed(c))))
-				goto finished;
-			if (n <= 0) {
-				diag_set(d, "sending to the server failed: %s",
-					 ssh_get_error(s->ssh));
-				r = n == 0 ? ERR_TIMEOUT : ERR_CONNECT;
-				goto out;
-			}
-			off += (size_t)n;
-			if ((r = drain(c, out, err)) < 0)
-				goto out;
-			if (remaining_ms(&deadline) <= 0) {
-				diag_set(d, "the server stopped reading (after %lds)", s->timeout);
-				r = ERR_TIMEOUT;
-				goto out;
-			}
+	p->session = s;
+	p->out = out;
+	p->err = err;
+	if (ssh_channel_open_session(p->channel) != SSH_OK ||
+	    ssh_channel_request_exec(p->channel, command) != SSH_OK) {
+		diag_set(d, "cannot run a command: %s", ssh_get_error(s->ssh));
+		remote_process_free(p);
+		return ERR_REMOTE;
+	}
+	*ret = p;
+	return 0;
+}
+
+void remote_process_free(struct remote_process *p)
+{
+	if (!p)
+		return;
+	ssh_channel_close(p->channel);
+	ssh_channel_free(p->channel);
+	free(p);
+}
+
+int remote_process_write(struct remote_process *p, const void *data, size_t len, struct diag *d)
+{
+	struct timespec deadline;
+	int r = step_begin(p->session, &deadline, d);
+	size_t off = 0;
+	/* in chunks, reading in between so a chatty command cannot fill its window and stall
+	 * both sides */
+	while (r == 0 && off < len && !p->ended) {
+		size_t chunk = len - off > 32768 ? 32768 : len - off;
+		int n = ssh_channel_write(p->channel, (const char *)data + off, (uint32_t)chunk);
+		/* a command that stops before reading all (no shell: ForceCommand internal-sftp)
+		 * closes the channel; its output and status tell why, and a broken connection
+		 * shows up again when we read */
+		if (n < 0 || (n == 0 && (ssh_channel_is_eof(p->channel) ||
+					 ssh_channel_is_closed(p->channel)))) {
+			p->ended = true;
+			break;
+		}
+		if (n == 0) {
+			diag_set(d, "the server stopped reading (after %lds)", p->session->timeout);
+			return ERR_TIMEOUT;
+		}
+		off += (size_t)n;
+		if ((r = drain(p->channel, p->out, p->err)) < 0)
+			return r;
+		if (remaining_ms(&deadline) <= 0) {
+			diag_set(d, "the server stopped reading (after %lds)", p->session->timeout);
+			return ERR_TIMEOUT;
 		}
 	}
-	ssh_channel_send_eof(c);
-finished:
-	while (!ssh_channel_is_eof(c) && !ssh_channel_is_closed(c)) {
+	return r;
+}
+
+int remote_process_read_until(struct remote_process *p,
+			      bool (*complete)(const struct dynbuf *out, void *arg), void *arg,
+			      struct diag *d)
+{
+	struct timespec deadline;
+	int r = step_begin(p->session, &deadline, d);
+	if (r < 0)
+		return r;
+	while (!(complete && complete(p->out, arg)) && !ssh_channel_is_eof(p->channel) &&
+	       !ssh_channel_is_closed(p->channel)) {
 		long ms = remaining_ms(&deadline);
 		if (ms <= 0) {
-			diag_set(d, "the command did not finish within %lds", s->timeout);
-			r = ERR_TIMEOUT;
-			goto out;
+			diag_set(d, "the command did not finish within %lds", p->session->timeout);
+			return ERR_TIMEOUT;
 		}
 		char buf[16384];
-		int n = ssh_channel_read_timeout(c, buf, sizeof(buf), 0,
+		int n = ssh_channel_read_timeout(p->channel, buf, sizeof(buf), 0,
 						 (int)(ms > 200 ? 200 : ms));
 		if (n == SSH_ERROR) {
-			diag_set(d, "reading from the server failed: %s", ssh_get_error(s->ssh));
-			r = ERR_CONNECT;
-			goto out;
+			diag_set(d, "reading from the server failed: %s",
+				 ssh_get_error(p->session->ssh));
+			return ERR_CONNECT;
 		}
-		if (n > 0 && (r = dynbuf_append(out, buf, (size_t)n)) < 0)
-			goto out;
-		if ((r = drain(c, out, err)) < 0)
-			goto out;
+		if (n > 0 && (r = dynbuf_append(p->out, buf, (size_t)n)) < 0)
+			return r;
+		if ((r = drain(p->channel, p->out, p->err)) < 0)
+			return r;
 	}
-	if ((r = drain(c, out, err)) < 0)
-		goto out;
-	*ret_status = ssh_channel_get_exit_status(c);
-out:
-	ssh_channel_close(c);
-	ssh_channel_free(c);
+	return drain(p->channel, p->out, p->err);
+}
+
+int remote_process_finish(struct remote_process *p, int *ret_status, struct diag *d)
+{
+	if (!p->ended)
+		ssh_channel_send_eof(p->channel);
+	int r = remote_process_read_until(p, NULL, NULL, d);
+	if (r == 0)
+		*ret_status = ssh_channel_get_exit_status(p->channel);
+	return r;
+}
+
+/* The login shell (sh, csh, fish...) only sees this fixed line; sh reads exactly the
+ * script's bytes from stdin with dd (a shell reading its script from a pipe would buffer
+ * past it and eat the data), so what follows stays on stdin for the script's commands. */
+int remote_process_start_script(struct remote_session *s, const char *script, struct dynbuf *out,
+				struct dynbuf *err, struct remote_process **ret, struct diag *d)
+{
+	char command[128];
+	struct remote_process *p;
+	snprintf(command, sizeof(command), "exec sh -c 'eval \"$(dd bs=1 count=%zu 2>/dev/null)\"'",
+		 strlen(script));
+	int r = remote_process_start(s, command, out, err, &p, d);
+	if (r == 0 && (r = remote_process_write(p, script, strlen(script), d)) < 0)
+		remote_process_free(p);
+	if (r == 0)
+		*ret = p;
 	return r;
 }
 
@@ -783,15 +837,14 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 		      size_t data_len, struct dynbuf *out, struct dynbuf *err, int *ret_status,
 		      struct diag *d)
 {
-	/* The login shell (sh, csh, fish...) only sees this fixed line; sh reads exactly the
-	 * script's bytes from stdin with dd (a shell reading its script from a pipe would buffer
-	 * past it and eat the data), so what follows stays on stdin for the script's commands. */
-	char command[128];
-	snprintf(command, sizeof(command), "exec sh -c 'eval \"$(dd bs=1 count=%zu 2>/dev/null)\"'",
-		 strlen(script));
-	const void *parts[2] = {script, data};
-	size_t lens[2] = {strlen(script), data_len};
-	return run_command(s, command, parts, lens, 2, out, err, ret_status, d);
+	struct remote_process *p;
+	int r = remote_process_start_script(s, script, out, err, &p, d);
+	if (r < 0)
+		return r;
+	if ((r = remote_process_write(p, data, data_len, d)) == 0)
+		r = remote_process_finish(p, ret_status, d);
+	remote_process_free(p);
+	return r;
 }
 
 int remote_exec_status(struct remote_session *s, const char *command, int *ret_status,
@@ -800,7 +853,12 @@ int remote_exec_status(struct remote_session *s, const char *command, int *ret_s
 	struct dynbuf out, err;
 	dynbuf_init(&out, 64 * 1024);
 	dynbuf_init(&err, 64 * 1024);
-	int r = run_command(s, command, NULL, NULL, 0, &out, &err, ret_status, d);
+	struct remote_process *p;
+	int r = remote_process_start(s, command, &out, &err, &p, d);
+	if (r == 0) {
+		r = remote_process_finish(p, ret_status, d);
+		remote_process_free(p);
+	}
 	dynbuf_free(&out);
 	dynbuf_free(&err);
 	return r;

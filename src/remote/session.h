@@ -77,6 +77,26 @@ int remote_run_script(struct remote_session *s, const char *script, const void *
 		      size_t data_len, struct dynbuf *out, struct dynbuf *err, int *ret_status,
 		      struct diag *d);
 
+/* A command in a conversation: input sent in parts, output read as it comes (for a helper
+ * that answers, then waits for what to do). Output is appended to out and err, which the
+ * caller owns and which must outlive the process. Every wait is bounded by the timeouts. */
+struct remote_process;
+int remote_process_start(struct remote_session *s, const char *command, struct dynbuf *out,
+			 struct dynbuf *err, struct remote_process **ret, struct diag *d);
+/* sh running script (sent first on stdin, as remote_run_script does) */
+int remote_process_start_script(struct remote_session *s, const char *script, struct dynbuf *out,
+				struct dynbuf *err, struct remote_process **ret, struct diag *d);
+/* Input; a command that has stopped reading takes no more (not an error: it ended, and
+ * remote_process_finish gives its status). */
+int remote_process_write(struct remote_process *p, const void *data, size_t len, struct diag *d);
+/* Read until complete(out) says the answer is whole, or the command ends. */
+int remote_process_read_until(struct remote_process *p,
+			      bool (*complete)(const struct dynbuf *out, void *arg), void *arg,
+			      struct diag *d);
+/* End of input; all the output; the exit status. */
+int remote_process_finish(struct remote_process *p, int *ret_status, struct diag *d);
+void remote_process_free(struct remote_process *p);
+
 /* Run a fixed command (no data: stdin is closed at once); its output is discarded. */
 int remote_exec_status(struct remote_session *s, const char *command, int *ret_status,
 		       struct diag *d);
