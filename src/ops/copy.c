@@ -425,6 +425,7 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 	}
 	if (r < 0)
 		goto out;
+	authorized_keys_state_clear(&st); /* its helper session first, then the connection */
 	remote_sftp_free(sftp);
 	sftp = NULL;
 	remote_session_free(s);
@@ -438,9 +439,9 @@ out:
 		if (!res->diag.text[0])
 			diag_set(&res->diag, "%s", error_to_string(r));
 	}
+	authorized_keys_state_clear(&st);
 	remote_sftp_free(sftp);
 	remote_session_free(s);
-	authorized_keys_state_clear(&st);
 	dynbuf_free(&content);
 	free(findings);
 	free(fixes);

@@ -4,32 +4,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "base/error.h"
 #include "base/posix_cksum.h"
 #include "base/text_lines.h"
 
-/* Finds the account from the first stdin line (empty: ourselves). Sets home uid gid. */
+/* Every process these helpers start costs the server about a millisecond, for every host:
+ * builtins and parameter expansion do the rest. */
+
+/* Finds the account from the first stdin line (empty: ourselves), and reads the token that
+ * will end the file's content. Sets me home uid gid name file dir. */
 static const char locate_sh[] =
 	"set -u\n"
 	"IFS= read -r for_user || exit 90\n"
+	"IFS= read -r token || exit 90\n"
+	"i=$(LC_ALL=C id); me=${i#uid=}; me=${me%%[!0-9]*}\n"
 	"if [ -n \"$for_user\" ]; then\n"
 	"  ent=$(getent passwd \"$for_user\" 2>/dev/null) ||\n"
 	"    ent=$(awk -F: -v u=\"$for_user\" '$1 == u' /etc/passwd)\n"
 	"  [ -n \"$ent\" ] || { echo \"error no such user: $for_user\"; exit 91; }\n"
-	"  home=$(printf '%s\\n' \"$ent\" | cut -d: -f6)\n"
-	"  uid=$(printf '%s\\n' \"$ent\" | cut -d: -f3)\n"
-	"  gid=$(printf '%s\\n' \"$ent\" | cut -d: -f4)\n"
+	"  IFS=: read -r name x uid gid x home x <<EOF\n"
+	"$ent\n"
+	"EOF\n"
 	"else\n"
 	"  home=$(cd && pwd -P) || exit 92\n"
-	"  uid=$(id -u); gid=$(id -g)\n"
+	"  uid=$me; gid=${i#* gid=}; gid=${gid%%[!0-9]*}; name=\n"
 	"fi\n"
 	"[ \"$home\" = / ] && home=\n"
-	"name=${for_user:-$(id -un)}\n"
-	/* as root, the AuthorizedKeysFile sshd really uses for this account and address */
 	"file=\"$home/.ssh/authorized_keys\"\n"
+	/* as root, the AuthorizedKeysFile sshd really uses for this account and address */
 	"sshd_bin=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)\n"
-	"if [ \"$(id -u)\" = 0 ] && [ -x \"$sshd_bin\" ]; then\n"
+	"if [ \"$me\" = 0 ] && [ -x \"$sshd_bin\" ]; then\n"
+	"  [ -n \"$name\" ] || name=$(id -un)\n"
 	"  set -- ${SSH_CONNECTION:-127.0.0.1}\n"
 	"  akf=$(\"$sshd_bin\" -T -C \"user=$name,host=$1,addr=$1\" 2>/dev/null |\n"
 	"    awk '$1 == \"authorizedkeysfile\" { print $2; exit }')\n"
@@ -48,30 +55,38 @@ static const char locate_sh[] =
 	"     case $f in /*) file=$f ;; *) file=\"$home/$f\" ;; esac ;;\n"
 	"  esac\n"
 	"fi\n"
-	"dir=$(dirname \"$file\")\n";
+	"dir=${file%/*}; [ -n \"$dir\" ] || dir=/\n";
 
+/* The state: ids, the path and each level up to /, then one ls for the levels that exist:
+ * POSIX ls lists its operands sorted, and a chain of prefixes sorts from / down to the
+ * file, so the lines come in that order. */
 static const char read_sh[] =
-	"echo \"uid $uid\"; echo \"gid $gid\"; echo \"login $(id -u)\"; echo \"home ${home:-/}\"\n"
+	"echo \"uid $uid\"; echo \"gid $gid\"; echo \"login $me\"; echo \"home ${home:-/}\"\n"
 	"echo \"path $file\"\n"
-	"p=$file\n"
+	"p=$file; set --\n"
 	"while :; do\n"
-	"  echo \"node $p\"\n"
-	"  if [ -e \"$p\" ] || [ -L \"$p\" ]; then LC_ALL=C ls -ldn \"$p\"; else echo missing; fi\n"
+	"  if [ -e \"$p\" ] || [ -L \"$p\" ]; then echo \"node $p\"; set -- \"$p\" \"$@\"\n"
+	"  else echo \"absent $p\"; fi\n"
 	"  [ \"$p\" = / ] && break\n"
-	/* dirname without a process per level: every process costs the server */
 	"  p=${p%/*}; [ -n \"$p\" ] || p=/\n"
 	"done\n"
+	"echo listing; [ $# = 0 ] || LC_ALL=C ls -ldn -- \"$@\"\n"
+	/* one cat reads one version of the file, however writers replace it; the end is marked
+	 * by a random token we sent, so no length is needed */
 	"if [ -f \"$file\" ] && [ ! -L \"$file\" ]; then\n"
-	"  echo \"content $(wc -c < \"$file\" | tr -d ' ')\"\n"
-	"  exec cat \"$file\"\n"
+	"  echo \"content-until $token\"; cat \"$file\"; printf '\\n%s\\n' \"$token\"\n"
+	"else\n"
+	"  echo 'content -'\n"
 	"fi\n"
-	"echo 'content -'\n";
+	/* then wait: "write" and what to write, or nothing */
+	"IFS= read -r what || exit 0\n"
+	"[ \"$what\" = write ] || exit 0\n";
 
-/* stdin after the account line: expected cksum or "absent"; "uid gid" to give new files
- * ("- -" when not root); file mode; "chmod MODE PATH" lines and "end"; content length;
- * content. */
+/* stdin after "write": expected "cksum length" or "absent"; "uid gid" for a new .ssh ("- -"
+ * when not root); "UID:GID MODE" for the new file (owner "-:-" when not root); "chmod MODE
+ * PATH" lines and "end"; content length; content. */
 static const char write_sh[] =
-	"IFS= read -r expect; read -r new_uid new_gid; read -r mode\n"
+	"IFS= read -r expect; read -r new_uid new_gid; read -r own mode\n"
 	"while IFS= read -r line; do\n"
 	"  [ \"$line\" = end ] && break\n"
 	"  m=${line#chmod }; p=${m#* }; m=${m%% *}\n"
@@ -93,32 +108,28 @@ static const char write_sh[] =
 	"  sleep 0.1 2>/dev/null || sleep 1\n"
 	"done\n"
 	"tmp=\"$dir/" AUTHORIZED_KEYS_TEMP_PREFIX "$$\"\n"
-	"trap 'rm -f \"$tmp\"; rmdir \"$lock\" 2>/dev/null' EXIT\n"
+	"trap '[ ! -e \"$tmp\" ] || rm -f \"$tmp\"; rmdir \"$lock\" 2>/dev/null' EXIT\n"
 	"trap 'exit 97' INT TERM HUP\n"
 	"if [ -L \"$file\" ]; then echo \"error symlink $file\"; exit 94; fi\n"
-	"if [ -f \"$file\" ]; then now=$(cksum < \"$file\" | tr -s ' \\t' '  '); else now=absent; "
+	"if [ -f \"$file\" ]; then set -- $(cksum < \"$file\"); now=\"$1 $2\"; else now=absent; "
 	"fi\n"
 	"[ \"$now\" = \"$expect\" ] || { echo \"error changed\"; exit 98; }\n"
-	"(umask 077 && cat > \"$tmp\") || { echo \"error write $tmp\"; exit 99; }\n"
-	"[ \"$(wc -c < \"$tmp\" | tr -d ' ')\" = \"$length\" ] || { echo \"error write $tmp\"; "
-	"exit 99; }\n"
-	"if [ -f \"$file\" ]; then\n"
-	"  own=$(LC_ALL=C ls -ldn \"$file\" | awk '{print $3 \":\" $4}')\n"
-	"  mode=$(LC_ALL=C ls -ldn \"$file\" | awk '{m=0; s=$1; for (i = 2; i <= 10; i++) { m = m "
-	"* 2 + (substr(s, i, 1) != \"-\") } printf \"%o\", m % 512}')\n"
-	"else\n"
-	"  own=\"$new_uid:$new_gid\"\n"
-	"fi\n"
-	"chmod \"$mode\" \"$tmp\" || exit 99\n"
-	"[ \"$own\" = -:- ] || [ \"$(id -u)\" != 0 ] || chown \"$own\" \"$tmp\" || exit 99\n"
+	"umask 077; cat > \"$tmp\" || { echo \"error write $tmp\"; exit 99; }\n"
+	"set -- $(wc -c < \"$tmp\")\n"
+	"[ \"$1\" = \"$length\" ] || { echo \"error write $tmp\"; exit 99; }\n"
+	"[ \"$mode\" = 600 ] || chmod \"$mode\" \"$tmp\" || exit 99\n"
+	"[ \"$own\" = -:- ] || [ \"$me\" != 0 ] || chown \"$own\" \"$tmp\" || exit 99\n"
 	"sync \"$tmp\" 2>/dev/null || sync\n"
 	"mv -f \"$tmp\" \"$file\" || { echo \"error rename $file\"; exit 99; }\n"
 	"if command -v restorecon >/dev/null 2>&1; then restorecon -F \"$dir\" \"$file\" "
 	"2>/dev/null; fi\n"
 	"echo \"did write $file\"\n";
 
+static void conversation_free(struct authorized_keys_conversation *c);
+
 void authorized_keys_state_clear(struct authorized_keys_state *st)
 {
+	conversation_free(st->conversation);
 	free(st->home);
 	free(st->path);
 	dynbuf_free(&st->content);
@@ -151,50 +162,57 @@ static int parse_ls(const char *line, size_t len, struct remote_node *n)
 	return 0;
 }
 
-static int scripted(struct remote_session *s, const char *body, const struct dynbuf *input,
-		    struct dynbuf *out, struct diag *d)
+/* The helper in one session: it answers with the state, then waits for "write" and what to
+ * write (or for the end of its input, and exits). One session instead of two halves the
+ * work the server does per edit. */
+struct authorized_keys_conversation {
+	struct remote_process *process;
+	struct dynbuf out, err;
+	size_t answer_len; /* where the write's output starts in out */
+};
+
+static void conversation_free(struct authorized_keys_conversation *c)
 {
-	struct dynbuf script, err;
-	int status = -1;
-	dynbuf_init(&script, 64 * 1024);
-	dynbuf_init(&err, 64 * 1024);
-	int r = dynbuf_append_str(&script, locate_sh);
-	if (r == 0)
-		r = dynbuf_append_str(&script, body);
-	/* the shell reads the script line by line, so the data after "exit" is left on stdin
-	 * for the commands; a final exit keeps sh from reading data as commands */
-	if (r == 0)
-		r = dynbuf_append_str(&script, "exit 0\n");
-	if (r == 0)
-		r = remote_run_script(s, (const char *)script.data, input->data, input->len, out,
-				      &err, &status, d);
-	if (r == 0 && status != 0) {
-		const char *msg = out->len ? (const char *)out->data : "";
-		const char *e = strstr(msg, "error ");
-		const char *why = err.len ? (const char *)err.data : msg;
-		if (!e && strncmp(msg, "uid ", 4) != 0 && strncmp(msg, "did ", 4) != 0) {
-			/* not our helper talking: no shell (nologin, ForceCommand internal-sftp) */
-			diag_set(d, "the account cannot run commands (status %d%s%.*s)", status,
-				 *why ? ": " : "", (int)strcspn(why, "\r\n"), why);
-			r = ERR_NO_SHELL;
-		} else if (e)
-			diag_set(d, "on the server: %.*s", (int)strcspn(e + 6, "\n"), e + 6);
-		else
-			diag_set(d, "helper failed on the server (status %d): %.*s", status,
-				 (int)strcspn(err.len ? (const char *)err.data : "", "\n"),
-				 err.len ? (const char *)err.data : "");
-		if (r != ERR_NO_SHELL)
-			r = e && strstr(e, "error changed") == e ? ERR_CHANGED_UNDER_US
-								 : ERR_REMOTE;
-	}
-	dynbuf_free(&script);
-	dynbuf_free(&err);
-	return r;
+	if (!c)
+		return;
+	remote_process_free(c->process);
+	dynbuf_free(&c->out);
+	dynbuf_free(&c->err);
+	free(c);
 }
 
-static int account_line(struct dynbuf *in, const char *for_user)
+/* The helper ended with a failure status: say why, from what it printed. */
+static int helper_failure(const struct authorized_keys_conversation *c, size_t from, int status,
+			  struct diag *d)
 {
-	return dynbuf_printf(in, "%s\n", for_user ? for_user : "");
+	const char *msg = c->out.len > from ? (const char *)c->out.data + from : "";
+	const char *all = c->out.len ? (const char *)c->out.data : "";
+	const char *e = strstr(msg, "error ");
+	const char *why = c->err.len ? (const char *)c->err.data : msg;
+	if (!e && strncmp(all, "uid ", 4) != 0) {
+		/* not our helper talking: no shell (nologin, ForceCommand internal-sftp) */
+		diag_set(d, "the account cannot run commands (status %d%s%.*s)", status,
+			 *why ? ": " : "", (int)strcspn(why, "\r\n"), why);
+		return ERR_NO_SHELL;
+	}
+	if (e) {
+		diag_set(d, "on the server: %.*s", (int)strcspn(e + 6, "\n"), e + 6);
+		return strncmp(e, "error changed", 13) == 0 ? ERR_CHANGED_UNDER_US : ERR_REMOTE;
+	}
+	diag_set(d, "helper failed on the server (status %d): %.*s", status,
+		 (int)strcspn(c->err.len ? (const char *)c->err.data : "", "\n"),
+		 c->err.len ? (const char *)c->err.data : "");
+	return ERR_REMOTE;
+}
+
+static int random_token(char *buf, size_t len)
+{
+	unsigned char bytes[16];
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
+		return -errno;
+	for (size_t i = 0; i < sizeof(bytes) && 2 * i + 2 < len; i++)
+		snprintf(buf + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
 }
 
 /* A decimal number filling text[len] exactly (no sign, no overflow). */
@@ -223,24 +241,120 @@ static int set_text(char **field, const char *text, size_t len)
 	return 0;
 }
 
+#define TOKEN_MAX 64
+
+/* The content runs from data up to a line holding the token alone ("\nTOKEN\n"). */
+static bool content_end(const char *token, size_t token_len, const char *data, size_t len,
+			size_t *ret_len)
+{
+	char pattern[TOKEN_MAX + 2];
+	if (token_len < 16 || token_len > TOKEN_MAX)
+		return false;
+	pattern[0] = '\n';
+	memcpy(pattern + 1, token, token_len);
+	pattern[token_len + 1] = '\n';
+	const char *at = memmem(data, len, pattern, token_len + 2);
+	if (!at)
+		return false;
+	*ret_len = (size_t)(at - data);
+	return true;
+}
+
+/* Has the read helper's whole answer arrived (the content included)? */
+static bool state_complete(const struct dynbuf *out, void *arg)
+{
+	(void)arg;
+	struct line_iter it;
+	const char *line;
+	size_t n;
+	line_iter_init(&it, out->len ? (const char *)out->data : "", out->len);
+	while (line_iter_next(&it, &line, &n, NULL)) {
+		if (n == 9 && !strncmp(line, "content -", 9))
+			return true;
+		if (n > 14 && !strncmp(line, "content-until ", 14)) {
+			const char *data = line + n + 1;
+			size_t content_len;
+			if (data > (const char *)out->data + out->len)
+				return false;
+			return content_end(line + 14, n - 14, data,
+					   (size_t)((const char *)out->data + out->len - data),
+					   &content_len);
+		}
+	}
+	return false;
+}
+
+/* Append a node for path; exists: an ls line will describe it. */
+static int add_node(struct authorized_keys_state *st, const char *path, size_t len, bool exists)
+{
+	if (st->n_nodes >= AUTHORIZED_KEYS_MAX_NODES)
+		return ERR_FORMAT;
+	void *grown = realloc(st->nodes, (st->n_nodes + 1) * sizeof(*st->nodes));
+	if (!grown)
+		return -ENOMEM;
+	st->nodes = grown;
+	struct remote_node *node = &st->nodes[st->n_nodes];
+	memset(node, 0, sizeof(*node));
+	if (!(node->path = strndup(path, len)))
+		return -ENOMEM;
+	node->exists = exists;
+	st->n_nodes++;
+	return 0;
+}
+
+/* The next existing node without its ls line, going from / down to the file (the order
+ * ls lists them in); NULL when none is left. */
+static struct remote_node *next_listed(struct authorized_keys_state *st, size_t *cursor)
+{
+	while (*cursor > 0) {
+		struct remote_node *node = &st->nodes[--*cursor];
+		if (node->exists)
+			return node;
+	}
+	return NULL;
+}
+
 int authorized_keys_state_parse(const char *text, size_t text_len, struct authorized_keys_state *st)
 {
-	int r;
+	int r = ERR_FORMAT;
 	const char *p = text, *end = text + text_len;
-	struct remote_node *node = NULL;
-	r = ERR_FORMAT;
+	bool listing = false;
+	size_t cursor = 0;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		const char *next = nl ? nl + 1 : end;
 		unsigned long v;
-		if (len > 4 && !strncmp(p, "uid ", 4) && parse_ulong(p + 4, len - 4, &v))
+		if (len == 9 && !strncmp(p, "content -", 9)) {
+			st->exists = false;
+			r = 0;
+			break;
+		} else if (len > 14 && !strncmp(p, "content-until ", 14)) {
+			size_t content_len;
+			if (!content_end(p + 14, len - 14, next, (size_t)(end - next),
+					 &content_len))
+				goto out;
+			st->exists = true;
+			r = dynbuf_append(&st->content, next, content_len);
+			break;
+		} else if (listing) {
+			/* each line must name the node it describes: a guard against any skew */
+			struct remote_node *node = next_listed(st, &cursor);
+			size_t path_len = node ? strlen(node->path) : 0;
+			if (!node || len < 11 + path_len ||
+			    !memmem(p + 10, len - 10, node->path, path_len) ||
+			    parse_ls(p, len, node) < 0)
+				goto out;
+		} else if (len == 7 && !strncmp(p, "listing", 7)) {
+			listing = true;
+			cursor = st->n_nodes;
+		} else if (len > 4 && !strncmp(p, "uid ", 4) && parse_ulong(p + 4, len - 4, &v)) {
 			st->uid = (uid_t)v;
-		else if (len > 4 && !strncmp(p, "gid ", 4) && parse_ulong(p + 4, len - 4, &v))
+		} else if (len > 4 && !strncmp(p, "gid ", 4) && parse_ulong(p + 4, len - 4, &v)) {
 			st->gid = (gid_t)v;
-		else if (len > 6 && !strncmp(p, "login ", 6) && parse_ulong(p + 6, len - 6, &v))
+		} else if (len > 6 && !strncmp(p, "login ", 6) && parse_ulong(p + 6, len - 6, &v)) {
 			st->login_uid = (uid_t)v;
-		else if (len > 5 && !strncmp(p, "home ", 5)) {
+		} else if (len > 5 && !strncmp(p, "home ", 5)) {
 			if ((r = set_text(&st->home, p + 5, len - 5)) < 0)
 				goto out;
 			r = ERR_FORMAT;
@@ -248,43 +362,19 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 			if ((r = set_text(&st->path, p + 5, len - 5)) < 0)
 				goto out;
 			r = ERR_FORMAT;
-		} else if (len > 5 && !strncmp(p, "node ", 5)) {
-			if (st->n_nodes >= AUTHORIZED_KEYS_MAX_NODES)
+		} else if ((len > 5 && !strncmp(p, "node ", 5)) ||
+			   (len > 7 && !strncmp(p, "absent ", 7))) {
+			bool exists = p[0] == 'n';
+			size_t skip = exists ? 5 : 7;
+			if (len <= skip || (r = add_node(st, p + skip, len - skip, exists)) < 0)
 				goto out;
-			void *grown = realloc(st->nodes, (st->n_nodes + 1) * sizeof(*st->nodes));
-			if (!grown) {
-				r = -ENOMEM;
-				goto out;
-			}
-			st->nodes = grown;
-			node = &st->nodes[st->n_nodes++];
-			memset(node, 0, sizeof(*node));
-			if (!(node->path = strndup(p + 5, len - 5))) {
-				r = -ENOMEM;
-				goto out;
-			}
-		} else if (node && len == 7 && !strncmp(p, "missing", 7)) {
-			node = NULL;
-		} else if (node) {
-			if (parse_ls(p, len, node) < 0)
-				goto out;
-			node = NULL;
-		} else if (len > 8 && !strncmp(p, "content ", 8)) {
-			if (p[8] == '-') {
-				st->exists = false;
-				r = 0;
-				break;
-			}
-			unsigned long n;
-			if (!parse_ulong(p + 8, len - 8, &n) || n > (unsigned long)(end - next))
-				goto out;
-			st->exists = true;
-			r = dynbuf_append(&st->content, next, n);
-			break;
+			r = ERR_FORMAT;
 		}
 		p = next;
 	}
-	if (r == 0 && (!st->home || !st->path || st->n_nodes == 0))
+	/* every existing node described, and the basics there */
+	if (r == 0 &&
+	    (!listing || next_listed(st, &cursor) || !st->home || !st->path || st->n_nodes == 0))
 		r = ERR_FORMAT;
 out:
 	return r;
@@ -293,27 +383,52 @@ out:
 int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 				struct authorized_keys_state *st, struct diag *d)
 {
-	struct dynbuf in, out;
+	struct authorized_keys_conversation *c = calloc(1, sizeof(*c));
+	struct dynbuf script, in;
+	char token[40];
+	int status = -1;
 	memset(st, 0, sizeof(*st));
 	dynbuf_init(&st->content, AUTHORIZED_KEYS_STATE_MAX);
+	dynbuf_init(&script, 64 * 1024);
 	dynbuf_init(&in, 4096);
-	dynbuf_init(&out, AUTHORIZED_KEYS_STATE_MAX);
-	int r = account_line(&in, for_user);
-	if (r == 0)
-		r = scripted(s, read_sh, &in, &out, d);
+	int r = c ? random_token(token, sizeof(token)) : -ENOMEM;
 	if (r < 0)
 		goto out;
-
-	r = authorized_keys_state_parse(out.len ? (const char *)out.data : "", out.len, st);
-	if (r == ERR_FORMAT)
-		diag_set(d, "unexpected answer from the server's helper");
+	dynbuf_init(&c->out, AUTHORIZED_KEYS_STATE_MAX + 1024 * 1024);
+	dynbuf_init(&c->err, 64 * 1024);
+	/* the shell reads the script line by line, so the data after "exit" is left on stdin
+	 * for the commands; a final exit keeps sh from reading data as commands */
+	if ((r = dynbuf_append_str(&script, locate_sh)) < 0 ||
+	    (r = dynbuf_append_str(&script, read_sh)) < 0 ||
+	    (r = dynbuf_append_str(&script, write_sh)) < 0 ||
+	    (r = dynbuf_append_str(&script, "exit 0\n")) < 0 ||
+	    (r = dynbuf_printf(&in, "%s\n%s\n", for_user ? for_user : "", token)) < 0)
+		goto out;
+	if ((r = remote_process_start_script(s, (const char *)script.data, &c->out, &c->err,
+					     &c->process, d)) < 0 ||
+	    (r = remote_process_write(c->process, in.data, in.len, d)) < 0 ||
+	    (r = remote_process_read_until(c->process, state_complete, NULL, d)) < 0)
+		goto out;
+	if (!state_complete(&c->out, NULL)) {
+		/* it ended before answering */
+		if ((r = remote_process_finish(c->process, &status, d)) == 0)
+			r = status ? helper_failure(c, 0, status, d) : ERR_FORMAT;
+		goto out;
+	}
+	c->answer_len = c->out.len;
+	r = authorized_keys_state_parse((const char *)c->out.data, c->out.len, st);
+	if (r == 0) {
+		st->conversation = c;
+		c = NULL;
+	}
 out:
 	if (r == ERR_FORMAT && !d->text[0])
 		diag_set(d, "unexpected answer from the server's helper");
 	if (r < 0)
 		authorized_keys_state_clear(st);
+	conversation_free(c);
+	dynbuf_free(&script);
 	dynbuf_free(&in);
-	dynbuf_free(&out);
 	return r;
 }
 
@@ -322,21 +437,36 @@ int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
 				 const struct mode_fix *fixes, size_t n_fixes, const void *content,
 				 size_t len, struct dynbuf *ret_log, struct diag *d)
 {
-	struct dynbuf in, out;
-	dynbuf_init(&in, AUTHORIZED_KEYS_STATE_MAX);
-	dynbuf_init(&out, 1024 * 1024);
-	int r = account_line(&in, for_user);
+	struct authorized_keys_conversation *c = st->conversation;
+	struct dynbuf in;
+	int status = -1;
+	(void)s;
+	(void)for_user; /* the conversation knows both */
+	if (!c || !c->process)
+		return -EINVAL; /* one write per read */
+	dynbuf_init(&in, AUTHORIZED_KEYS_STATE_MAX + 1024 * 1024);
+	int r = dynbuf_append_str(&in, "write\n");
 	if (r == 0 && st->exists)
 		r = dynbuf_printf(&in, "%u %zu\n", posix_cksum(st->content.data, st->content.len),
 				  st->content.len);
 	else if (r == 0)
 		r = dynbuf_append_str(&in, "absent\n");
-	/* new files belong to the account; only root can give them away */
-	if (r == 0 && st->login_uid == 0 && st->uid != 0)
-		r = dynbuf_printf(&in, "%lu %lu\n600\n", (unsigned long)st->uid,
+	/* new files belong to the account; only root can give them away; a replaced file
+	 * keeps its owner and mode */
+	bool give = st->login_uid == 0 && st->uid != 0;
+	const struct remote_node *old = st->exists ? &st->nodes[0] : NULL;
+	if (r == 0 && give)
+		r = dynbuf_printf(&in, "%lu %lu\n", (unsigned long)st->uid, (unsigned long)st->gid);
+	else if (r == 0)
+		r = dynbuf_append_str(&in, "- -\n");
+	if (r == 0 && old && st->login_uid == 0)
+		r = dynbuf_printf(&in, "%lu:%lu %o\n", (unsigned long)old->uid,
+				  (unsigned long)old->gid, (unsigned)(old->mode & 07777));
+	else if (r == 0 && give)
+		r = dynbuf_printf(&in, "%lu:%lu 600\n", (unsigned long)st->uid,
 				  (unsigned long)st->gid);
 	else if (r == 0)
-		r = dynbuf_append_str(&in, "- -\n600\n");
+		r = dynbuf_printf(&in, "-:- %o\n", old ? (unsigned)(old->mode & 07777) : 0600u);
 	for (size_t i = 0; r == 0 && i < n_fixes; i++) {
 		if (strchr(fixes[i].path, '\n')) {
 			r = -EINVAL;
@@ -349,18 +479,24 @@ int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
 	if (r == 0)
 		r = dynbuf_append(&in, content, len);
 	if (r == 0)
-		r = scripted(s, write_sh, &in, &out, d);
+		r = remote_process_write(c->process, in.data, in.len, d);
+	if (r == 0)
+		r = remote_process_finish(c->process, &status, d);
+	remote_process_free(c->process);
+	c->process = NULL;
+	if (r == 0 && status != 0)
+		r = helper_failure(c, c->answer_len, status, d);
 	if (r == 0 && ret_log) {
 		/* the "did ..." lines are the changes made */
 		struct line_iter it;
 		const char *line;
 		size_t n;
-		line_iter_init(&it, out.len ? (const char *)out.data : "", out.len);
+		line_iter_init(&it, (const char *)c->out.data + c->answer_len,
+			       c->out.len - c->answer_len);
 		while (r == 0 && line_iter_next(&it, &line, &n, NULL))
 			if (n > 4 && !strncmp(line, "did ", 4))
 				r = dynbuf_printf(ret_log, "%.*s\n", (int)(n - 4), line + 4);
 	}
 	dynbuf_free(&in);
-	dynbuf_free(&out);
 	return r;
 }

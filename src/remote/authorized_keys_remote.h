@@ -40,6 +40,8 @@ struct authorized_keys_state {
 	struct dynbuf content;     /* when exists */
 	struct remote_node *nodes; /* the file, .ssh, home, ... up to / */
 	size_t n_nodes;
+	/* the sh helper, still waiting for what to write (authorized_keys_remote_read) */
+	struct authorized_keys_conversation *conversation;
 };
 
 /* for_user: NULL for the login user, else an account name (we must be root). */
@@ -56,7 +58,8 @@ struct mode_fix {
 	mode_t mode;
 };
 
-/* Replace the file with content if it still holds st's content (else
+/* Replace the file with content if it still holds st's content (in the session the read
+ * left waiting: one write per read) (else
  * ERR_CHANGED_UNDER_US); create .ssh 0700 and the file 0600 owned by the account when
  * missing; apply fixes first. ret_log gets one line per change made on the server. */
 int authorized_keys_remote_write(struct remote_session *s, const char *for_user,

@@ -70,20 +70,15 @@ int remote_auth_agent_key(struct remote_session *s, const struct pubkey *key, st
 /* password, then keyboard-interactive answering every prompt with the password */
 int remote_auth_password(struct remote_session *s, const char *password, struct diag *d);
 
-/* Run script with sh (whatever the login shell), sending script then data on stdin: the
- * script reads its data from its own stdin, so no data ever travels in a command line. stdout and
- * stderr are collected (capped); ret_status gets the exit status. */
-int remote_run_script(struct remote_session *s, const char *script, const void *data,
-		      size_t data_len, struct dynbuf *out, struct dynbuf *err, int *ret_status,
-		      struct diag *d);
-
 /* A command in a conversation: input sent in parts, output read as it comes (for a helper
  * that answers, then waits for what to do). Output is appended to out and err, which the
  * caller owns and which must outlive the process. Every wait is bounded by the timeouts. */
 struct remote_process;
 int remote_process_start(struct remote_session *s, const char *command, struct dynbuf *out,
 			 struct dynbuf *err, struct remote_process **ret, struct diag *d);
-/* sh running script (sent first on stdin, as remote_run_script does) */
+/* sh running script, whatever the login shell: the script travels first on stdin, and
+ * what is written after it is the script's own stdin, so no data is ever in a command
+ * line. */
 int remote_process_start_script(struct remote_session *s, const char *script, struct dynbuf *out,
 				struct dynbuf *err, struct remote_process **ret, struct diag *d);
 /* Input; a command that has stopped reading takes no more (not an error: it ended, and
