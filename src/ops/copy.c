@@ -11,15 +11,10 @@
 #include "files/authorized_keys_edit.h"
 #include "keys/fingerprint.h"
 #include "ops/strict_modes.h"
-#include "remote/agent.h"
+#include "ops/login.h"
 #include "remote/authorized_keys_remote.h"
 #include "remote/sftp_client.h"
 
-/* OpenSSH's default MaxAuthTries is 6 and every refused key counts toward it: refuse no
- * more than this many keys on one connection, then go on on a new one */
-#define REFUSALS_PER_CONNECTION 4
-/* ssh-agent keys tried at most (ssh itself would offer them all and be cut off at six) */
-#define MAX_AGENT_KEYS 16
 /* concurrent writers to one file retry their compare-and-swap this often */
 #define MAX_WRITE_ATTEMPTS 40
 
@@ -42,140 +37,6 @@ static void random_pause(void)
 {
 	struct timespec ts = {0, (50 + rand() % 200) * 1000000L};
 	nanosleep(&ts, NULL);
-}
-
-/* The install connection, and what logging in has cost on it. */
-struct login {
-	const struct target *t;
-	const struct copy_request *req;
-	const struct timespec *deadline;
-	struct remote_session *s;
-	unsigned methods;
-	unsigned refused; /* keys refused on this connection */
-	unsigned budget;  /* refusals allowed on one connection */
-	unsigned refused_total;
-};
-
-static int login_connect(struct login *l, struct diag *d)
-{
-	remote_session_free(l->s);
-	l->s = NULL;
-	l->refused = 0;
-	int r = remote_connect(l->t, l->req->connect, &l->s, d);
-	if (r < 0)
-		return r;
-	remote_set_host_deadline(l->s, l->deadline);
-	return remote_auth_methods(l->s, &l->methods, d);
-}
-
-/* Would the server take key? A new connection when this one has no refusals left; a server
- * that hangs up early teaches us its lower MaxAuthTries. */
-static int login_probe(struct login *l, const struct pubkey *key, bool *accepted, struct diag *d)
-{
-	int r;
-	if (l->refused >= l->budget && (r = login_connect(l, d)) < 0)
-		return r;
-	r = remote_auth_probe_key(l->s, key, accepted, d);
-	if (r == ERR_CONNECT && l->refused > 0) {
-		l->budget = l->refused;
-		if ((r = login_connect(l, d)) < 0)
-			return r;
-		r = remote_auth_probe_key(l->s, key, accepted, d);
-	}
-	if (r == 0 && !*accepted) {
-		l->refused++;
-		l->refused_total++;
-	}
-	return r;
-}
-
-static bool is_one_of_ours(const struct copy_request *req, const struct pubkey *key)
-{
-	for (size_t i = 0; i < req->n_keys; i++)
-		if (pubkey_equal(req->keys[i].pub, key))
-			return true;
-	return false;
-}
-
-/* ssh-agent's keys, each probed first so that only an accepted one is used (ssh offers them
- * all, and a full agent ends the login at MaxAuthTries). */
-static int login_with_agent(struct login *l, unsigned *ret_skipped, struct diag *d)
-{
-	struct agent_identities ids = {0};
-	unsigned tried = 0;
-	int r = ERR_AUTH_DENIED;
-	*ret_skipped = 0;
-	if (agent_list_identities(NULL, &ids) < 0)
-		return ERR_AUTH_DENIED;
-	for (size_t i = 0; i < ids.n; i++) {
-		const struct pubkey *key = ids.items[i].key;
-		bool accepted = false;
-		if (!key || is_one_of_ours(l->req, key))
-			continue;
-		if (tried++ >= MAX_AGENT_KEYS) {
-			(*ret_skipped)++;
-			continue;
-		}
-		if ((r = login_probe(l, key, &accepted, d)) < 0)
-			break;
-		r = ERR_AUTH_DENIED;
-		if (accepted && remote_auth_agent_key(l->s, key, d) == 0) {
-			r = 0;
-			break;
-		}
-	}
-	agent_identities_clear(&ids);
-	return r;
-}
-
-/* Log in: a key the server already accepts, else an agent key it accepts, else the
- * password. accepted[i]: the server already takes the request's key i. */
-static int login(struct login *l, bool *accepted, struct diag *d)
-{
-	const struct copy_request *req = l->req;
-	unsigned skipped = 0;
-	l->budget = REFUSALS_PER_CONNECTION;
-	int r = login_connect(l, d);
-	if (r < 0 || l->methods == 0)
-		return r;
-	if (l->methods & AUTH_METHOD_PUBLICKEY) {
-		for (size_t i = 0; i < req->n_keys; i++)
-			if ((r = login_probe(l, req->keys[i].pub, &accepted[i], d)) < 0)
-				return r;
-		for (size_t i = 0; i < req->n_keys; i++)
-			if (accepted[i] && req->keys[i].priv &&
-			    remote_auth_key(l->s, req->keys[i].priv, d) == 0)
-				return 0;
-		r = login_with_agent(l, &skipped, d);
-		if (r != ERR_AUTH_DENIED)
-			return r;
-	}
-	char skipped_note[128] = "";
-	if (skipped)
-		snprintf(skipped_note, sizeof(skipped_note),
-			 "; ssh-agent holds %u more keys, not tried", skipped);
-	if (!(l->methods & (AUTH_METHOD_PASSWORD | AUTH_METHOD_KBDINT))) {
-		diag_set(d,
-			 "cannot log in: the server offers no password login, and it refused "
-			 "all %u keys offered (ours and ssh-agent's)%s",
-			 l->refused_total, skipped_note);
-		return ERR_AUTH_DENIED;
-	}
-	char *password = NULL;
-	if (!req->password || (r = req->password(remote_user(l->s), remote_label(l->s), &password,
-						 req->password_data)) < 0) {
-		diag_set(d, "cannot log in: a password is needed (--password-file FILE, "
-			    "--password-stdin, or a terminal)");
-		return ERR_AUTH_DENIED;
-	}
-	/* room for the password (and keyboard-interactive) under MaxAuthTries */
-	r = l->refused >= l->budget ? login_connect(l, d) : 0;
-	if (r == 0)
-		r = remote_auth_password(l->s, password, d);
-	secret_string_free(password);
-	if (r == ERR_AUTH_DENIED)
-		diag_set(d, "password refused for %s", remote_label(l->s));
-	return r;
 }
 
 /* Read the account's authorized_keys state with the sh helper, or over SFTP when asked or
@@ -205,6 +66,24 @@ static int read_state(struct remote_session *s, const struct copy_request *req,
 		return r;
 	}
 	return authorized_keys_sftp_read(*sftp, st, d);
+}
+
+/* StrictModes findings as the server's sshd sees them: Debian's group exception asked of
+ * the helper when a group-writable level needs it (over SFTP it cannot be: such a level
+ * just gets its g-w fix, which never hurts). */
+static int strict_modes_of(struct remote_session *s, struct authorized_keys_state *st,
+			   struct strict_modes_finding **ret, size_t *ret_n, struct diag *d)
+{
+	struct strict_modes_rules rules = {
+		.debian_groups = strict_modes_debian_sshd(remote_server_banner(s))};
+	gid_t *gids = NULL;
+	size_t n = 0;
+	int r = 0;
+	if (rules.debian_groups && st->conversation && st->n_groups == 0 &&
+	    (r = strict_modes_groups_needed(st, &gids, &n)) == 0 && n)
+		r = authorized_keys_remote_groups(st, gids, n, d);
+	free(gids);
+	return r < 0 ? r : strict_modes_check(st, &rules, ret, ret_n);
 }
 
 static int add_change(struct copy_result *res, const char *verb, const char *arg, const char *path)
@@ -323,10 +202,14 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += req->connect->host_timeout > 0 ? req->connect->host_timeout : 1L << 30;
-	struct login l = {.t = t, .req = req, .deadline = &deadline};
-	r = login(&l, accepted, &res->diag);
-	s = l.s;
-	if (r < 0)
+	struct login_request lr = {.target = t,
+				   .connect = req->connect,
+				   .deadline = &deadline,
+				   .keys = req->keys,
+				   .n_keys = req->n_keys,
+				   .password = req->password,
+				   .password_data = req->password_data};
+	if ((r = login_for_work(&lr, accepted, &s, &res->diag)) < 0)
 		goto out;
 
 	for (int attempt = 0;; attempt++) {
@@ -338,7 +221,7 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 			goto out;
 		free(res->path);
 		res->path = strdup(st.path);
-		if (st.nodes[0].exists && st.nodes[0].type == 'l') {
+		if (st.is_link) {
 			diag_set(&res->diag, "%s is a symbolic link; refusing to replace it",
 				 st.path);
 			r = -ELOOP;
@@ -351,7 +234,7 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 		if ((r = authorized_keys_add((const char *)st.content.data, st.content.len, adds,
 					     req->n_keys, &content, &changed)) < 0)
 			goto out;
-		if ((r = strict_modes_check(&st, &findings, &n_findings)) < 0)
+		if ((r = strict_modes_of(s, &st, &findings, &n_findings, &res->diag)) < 0)
 			goto out;
 		free(fixes);
 		fixes = calloc(n_findings ? n_findings : 1, sizeof(*fixes));
@@ -362,6 +245,13 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 		size_t n_fixes = 0;
 		for (size_t i = 0; i < n_findings; i++) {
 			const struct remote_node *node = findings[i].node;
+			if (findings[i].not_regular) {
+				diag_set(&res->diag,
+					 "%s is not a regular file; refusing to replace it",
+					 node->path);
+				r = ERR_REMOTE;
+				goto out;
+			}
 			if (findings[i].bad_owner) {
 				diag_set(&res->diag,
 					 "%s is owned by uid %lu, not by the account or root, so "

@@ -9,10 +9,8 @@
 #include "fleet/target.h"
 #include "keys/privkey.h"
 #include "ops/local_key.h"
+#include "ops/login.h"
 #include "remote/session.h"
-
-/* Password for user at label, asked at most once per user by the caller (it caches). */
-typedef int (*password_fn)(const char *user, const char *label, char **ret, void *data);
 
 struct copy_request {
 	struct local_key *keys;

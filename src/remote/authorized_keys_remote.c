@@ -55,15 +55,24 @@ static const char locate_sh[] =
 	"     case $f in /*) file=$f ;; *) file=\"$home/$f\" ;; esac ;;\n"
 	"  esac\n"
 	"fi\n"
-	"dir=${file%/*}; [ -n \"$dir\" ] || dir=/\n";
+	"dir=${file%/*}; [ -n \"$dir\" ] || dir=/\n"
+	/* sshd checks the canonical path (realpath) up to the canonical home directory */
+	"rdir=$(cd \"$dir\" 2>/dev/null && pwd -P) || rdir=$dir\n"
+	"real=\"${rdir%/}/${file##*/}\"; link=\n"
+	"if [ -L \"$file\" ]; then\n"
+	"  link=yes; r=$(realpath \"$file\" 2>/dev/null || readlink -f \"$file\" 2>/dev/null) &&\n"
+	"    [ -n \"$r\" ] && real=$r\n"
+	"fi\n"
+	"rhome=$(cd \"${home:-/}\" 2>/dev/null && pwd -P) || rhome=${home:-/}\n";
 
 /* The state: ids, the path and each level up to /, then one ls for the levels that exist:
  * POSIX ls lists its operands sorted, and a chain of prefixes sorts from / down to the
  * file, so the lines come in that order. */
 static const char read_sh[] =
 	"echo \"uid $uid\"; echo \"gid $gid\"; echo \"login $me\"; echo \"home ${home:-/}\"\n"
-	"echo \"path $file\"\n"
-	"p=$file; set --\n"
+	"echo \"path $file\"; echo \"real $real\"; echo \"realhome $rhome\"\n"
+	"[ -z \"$link\" ] || echo link\n"
+	"p=$real; set --\n"
 	"while :; do\n"
 	"  if [ -e \"$p\" ] || [ -L \"$p\" ]; then echo \"node $p\"; set -- \"$p\" \"$@\"\n"
 	"  else echo \"absent $p\"; fi\n"
@@ -78,9 +87,40 @@ static const char read_sh[] =
 	"else\n"
 	"  echo 'content -'\n"
 	"fi\n"
-	/* then wait: "write" and what to write, or nothing */
-	"IFS= read -r what || exit 0\n"
-	"[ \"$what\" = write ] || exit 0\n";
+	/* then wait: "groups GID..." (answered), then "write" or "fix" and what to do, or
+	 * nothing */
+	"while :; do\n"
+	"  IFS= read -r what || exit 0\n"
+	"  case $what in\n"
+	"  write|fix) break ;;\n"
+	"  'groups '*)\n"
+	"    for g in ${what#groups }; do\n"
+	"      case $g in *[!0-9]*) continue ;; esac\n"
+	"      ent=$(getent group \"$g\" 2>/dev/null) ||\n"
+	"        ent=$(awk -F: -v g=\"$g\" '$3 == g' /etc/group)\n"
+	"      prim=$({ getent passwd 2>/dev/null || cat /etc/passwd; } |\n"
+	"        awk -F: -v g=\"$g\" '$4 == g { printf \"%s,\", $3 }')\n"
+	"      uids=; IFS=,; set -- ${ent##*:}; unset IFS\n"
+	"      for m in \"$@\"; do u=$(id -u \"$m\" 2>/dev/null) || u=4294967295; "
+	"uids=\"$uids$u,\"; done\n"
+	"      echo \"group $g primary=$prim members=$uids\"\n"
+	"    done\n"
+	"    echo end-groups ;;\n"
+	"  *) exit 0 ;;\n"
+	"  esac\n"
+	"done\n"
+	/* fix: "chmod MODE PATH" and "chown UID:GID PATH" lines, then "end" */
+	"if [ \"$what\" = fix ]; then\n"
+	"  while IFS= read -r line; do\n"
+	"    [ \"$line\" = end ] && break\n"
+	"    c=${line%% *}; m=${line#* }; p=${m#* }; m=${m%% *}\n"
+	"    case $c in chmod|chown) ;; *) echo \"error bad request\"; exit 93 ;; esac\n"
+	"    [ ! -L \"$p\" ] || { echo \"error symlink $p\"; exit 94; }\n"
+	"    \"$c\" \"$m\" \"$p\" || { echo \"error $c $m $p\"; exit 93; }\n"
+	"    echo \"did $c $m $p\"\n"
+	"  done\n"
+	"  exit 0\n"
+	"fi\n";
 
 /* stdin after "write": expected "cksum length" or "absent"; "uid gid" for a new .ssh ("- -"
  * when not root); "UID:GID MODE" for the new file (owner "-:-" when not root); "chmod MODE
@@ -130,6 +170,13 @@ static void conversation_free(struct authorized_keys_conversation *c);
 void authorized_keys_state_clear(struct authorized_keys_state *st)
 {
 	conversation_free(st->conversation);
+	free(st->real_path);
+	free(st->real_home);
+	for (size_t i = 0; i < st->n_groups; i++) {
+		free(st->groups[i].primary);
+		free(st->groups[i].members);
+	}
+	free(st->groups);
 	free(st->home);
 	free(st->path);
 	dynbuf_free(&st->content);
@@ -203,6 +250,20 @@ static int helper_failure(const struct authorized_keys_conversation *c, size_t f
 		 (int)strcspn(c->err.len ? (const char *)c->err.data : "", "\n"),
 		 c->err.len ? (const char *)c->err.data : "");
 	return ERR_REMOTE;
+}
+
+/* The "did ..." lines the helper printed after its answer: the changes it made. */
+static int did_lines(const struct authorized_keys_conversation *c, struct dynbuf *log)
+{
+	struct line_iter it;
+	const char *line;
+	size_t n;
+	int r = 0;
+	line_iter_init(&it, (const char *)c->out.data + c->answer_len, c->out.len - c->answer_len);
+	while (r == 0 && line_iter_next(&it, &line, &n, NULL))
+		if (n > 4 && !strncmp(line, "did ", 4))
+			r = dynbuf_printf(log, "%.*s\n", (int)(n - 4), line + 4);
+	return r;
 }
 
 static int random_token(char *buf, size_t len)
@@ -362,6 +423,16 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 			if ((r = set_text(&st->path, p + 5, len - 5)) < 0)
 				goto out;
 			r = ERR_FORMAT;
+		} else if (len > 5 && !strncmp(p, "real ", 5)) {
+			if ((r = set_text(&st->real_path, p + 5, len - 5)) < 0)
+				goto out;
+			r = ERR_FORMAT;
+		} else if (len > 9 && !strncmp(p, "realhome ", 9)) {
+			if ((r = set_text(&st->real_home, p + 9, len - 9)) < 0)
+				goto out;
+			r = ERR_FORMAT;
+		} else if (len == 4 && !strncmp(p, "link", 4)) {
+			st->is_link = true;
 		} else if ((len > 5 && !strncmp(p, "node ", 5)) ||
 			   (len > 7 && !strncmp(p, "absent ", 7))) {
 			bool exists = p[0] == 'n';
@@ -373,8 +444,8 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 		p = next;
 	}
 	/* every existing node described, and the basics there */
-	if (r == 0 &&
-	    (!listing || next_listed(st, &cursor) || !st->home || !st->path || st->n_nodes == 0))
+	if (r == 0 && (!listing || next_listed(st, &cursor) || !st->home || !st->path ||
+		       !st->real_path || !st->real_home || st->n_nodes == 0))
 		r = ERR_FORMAT;
 out:
 	return r;
@@ -486,17 +557,167 @@ int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
 	c->process = NULL;
 	if (r == 0 && status != 0)
 		r = helper_failure(c, c->answer_len, status, d);
-	if (r == 0 && ret_log) {
-		/* the "did ..." lines are the changes made */
-		struct line_iter it;
-		const char *line;
-		size_t n;
-		line_iter_init(&it, (const char *)c->out.data + c->answer_len,
-			       c->out.len - c->answer_len);
-		while (r == 0 && line_iter_next(&it, &line, &n, NULL))
-			if (n > 4 && !strncmp(line, "did ", 4))
-				r = dynbuf_printf(ret_log, "%.*s\n", (int)(n - 4), line + 4);
+	if (r == 0 && ret_log)
+		r = did_lines(c, ret_log);
+
+	dynbuf_free(&in);
+	return r;
+}
+
+#define MAX_GROUP_IDS 65536 /* accounts sharing one primary group, or members listed */
+
+/* "1001,1002,": comma-separated items appended through add() */
+static int split_list(const char *text, size_t len, int (*add)(const char *, size_t, void *),
+		      void *arg)
+{
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+		int r = n ? add(p, n, arg) : 0;
+		if (r < 0)
+			return r;
+		p = comma ? comma + 1 : end;
 	}
+	return 0;
+}
+
+static int add_primary(const char *text, size_t len, void *arg)
+{
+	struct group_members *g = arg;
+	unsigned long v;
+	if (!parse_ulong(text, len, &v) || g->n_primary >= MAX_GROUP_IDS)
+		return ERR_FORMAT;
+	uid_t *grown = realloc(g->primary, (g->n_primary + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	g->primary = grown;
+	g->primary[g->n_primary++] = (uid_t)v;
+	return 0;
+}
+
+static int add_member(const char *text, size_t len, void *arg)
+{
+	struct group_members *g = arg;
+	unsigned long v;
+	if (!parse_ulong(text, len, &v) || g->n_members >= MAX_GROUP_IDS)
+		return ERR_FORMAT;
+	uid_t *grown = realloc(g->members, (g->n_members + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	g->members = grown;
+	g->members[g->n_members++] = (uid_t)v;
+	return 0;
+}
+
+int authorized_keys_groups_parse(const char *text, size_t len, struct authorized_keys_state *st)
+{
+	struct line_iter it;
+	const char *line;
+	size_t n;
+	line_iter_init(&it, text, len);
+	while (line_iter_next(&it, &line, &n, NULL)) {
+		if (n == 10 && !strncmp(line, "end-groups", 10))
+			return 0;
+		/* group GID primary=U,U, members=NAME,NAME */
+		const char *prim = n > 6 ? memmem(line, n, " primary=", 9) : NULL;
+		const char *mem =
+			prim ? memmem(prim, (size_t)(line + n - prim), " members=", 9) : NULL;
+		unsigned long gid;
+		if (n < 6 || strncmp(line, "group ", 6) || !prim || !mem || prim < line + 6 ||
+		    !parse_ulong(line + 6, (size_t)(prim - line - 6), &gid) ||
+		    st->n_groups >= AUTHORIZED_KEYS_MAX_NODES)
+			return ERR_FORMAT;
+		struct group_members *grown =
+			realloc(st->groups, (st->n_groups + 1) * sizeof(*st->groups));
+		if (!grown)
+			return -ENOMEM;
+		st->groups = grown;
+		struct group_members *g = &st->groups[st->n_groups++];
+		memset(g, 0, sizeof(*g));
+		g->gid = (gid_t)gid;
+		g->known = true;
+		int r = split_list(prim + 9, (size_t)(mem - prim - 9), add_primary, g);
+		if (r == 0)
+			r = split_list(mem + 9, (size_t)(line + n - mem - 9), add_member, g);
+		if (r < 0)
+			return r;
+	}
+	return ERR_FORMAT; /* no end line */
+}
+
+static bool groups_complete(const struct dynbuf *out, void *arg)
+{
+	size_t from = *(const size_t *)arg;
+	return out->len >= from + 11 &&
+	       memmem(out->data + from, out->len - from, "end-groups\n", 11) != NULL;
+}
+
+int authorized_keys_remote_groups(struct authorized_keys_state *st, const gid_t *gids, size_t n,
+				  struct diag *d)
+{
+	struct authorized_keys_conversation *c = st->conversation;
+	struct dynbuf in;
+	if (!c || !c->process)
+		return -EINVAL;
+	dynbuf_init(&in, 64 * 1024);
+	int r = dynbuf_append_str(&in, "groups");
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = dynbuf_printf(&in, " %lu", (unsigned long)gids[i]);
+	if (r == 0)
+		r = dynbuf_append_str(&in, "\n");
+	size_t from = c->out.len;
+	if (r == 0)
+		r = remote_process_write(c->process, in.data, in.len, d);
+	if (r == 0)
+		r = remote_process_read_until(c->process, groups_complete, &from, d);
+	if (r == 0 && !groups_complete(&c->out, &from)) {
+		diag_set(d, "the server's helper stopped answering");
+		r = ERR_REMOTE;
+	}
+	if (r == 0)
+		r = authorized_keys_groups_parse((const char *)c->out.data + from,
+						 c->out.len - from, st);
+	if (r == ERR_FORMAT && !d->text[0])
+		diag_set(d, "unexpected answer from the server's helper");
+	c->answer_len = c->out.len;
+	dynbuf_free(&in);
+	return r;
+}
+
+int authorized_keys_remote_fix(const struct authorized_keys_state *st, const struct mode_fix *modes,
+			       size_t n_modes, const struct owner_fix *owners, size_t n_owners,
+			       struct dynbuf *ret_log, struct diag *d)
+{
+	struct authorized_keys_conversation *c = st->conversation;
+	struct dynbuf in;
+	int status = -1;
+	if (!c || !c->process)
+		return -EINVAL;
+	dynbuf_init(&in, 1024 * 1024);
+	int r = dynbuf_append_str(&in, "fix\n");
+	for (size_t i = 0; r == 0 && i < n_modes; i++)
+		r = strchr(modes[i].path, '\n')
+			    ? -EINVAL
+			    : dynbuf_printf(&in, "chmod %o %s\n", (unsigned)modes[i].mode,
+					    modes[i].path);
+	for (size_t i = 0; r == 0 && i < n_owners; i++)
+		r = strchr(owners[i].path, '\n')
+			    ? -EINVAL
+			    : dynbuf_printf(&in, "chown %lu:%lu %s\n", (unsigned long)owners[i].uid,
+					    (unsigned long)owners[i].gid, owners[i].path);
+	if (r == 0)
+		r = dynbuf_append_str(&in, "end\n");
+	if (r == 0)
+		r = remote_process_write(c->process, in.data, in.len, d);
+	if (r == 0)
+		r = remote_process_finish(c->process, &status, d);
+	remote_process_free(c->process);
+	c->process = NULL;
+	if (r == 0 && status != 0)
+		r = helper_failure(c, c->answer_len, status, d);
+	if (r == 0 && ret_log)
+		r = did_lines(c, ret_log);
 	dynbuf_free(&in);
 	return r;
 }

@@ -30,16 +30,32 @@ struct remote_node {
 	gid_t gid;
 };
 
+/* Who belongs to a group: Debian's sshd lets a group-writable path pass StrictModes when
+ * its group has exactly one member, the owner (a user-private group). */
+struct group_members {
+	gid_t gid;
+	bool known;     /* the server answered for it */
+	uid_t *primary; /* accounts whose primary group it is */
+	size_t n_primary;
+	uid_t *members; /* supplementary members (uid_t -1: a name without account) */
+	size_t n_members;
+};
+
 struct authorized_keys_state {
 	uid_t uid; /* the account's */
 	gid_t gid;
 	uid_t login_uid; /* who we are logged in as */
 	char *home;
-	char *path; /* home/.ssh/authorized_keys */
+	char *path;      /* home/.ssh/authorized_keys, or sshd's AuthorizedKeysFile */
+	char *real_path; /* path with every symbolic link resolved (realpath), as sshd checks */
+	char *real_home;
+	bool is_link; /* path itself is a symbolic link */
 	bool exists;
 	struct dynbuf content;     /* when exists */
-	struct remote_node *nodes; /* the file, .ssh, home, ... up to / */
+	struct remote_node *nodes; /* real_path, its directory, ... up to / */
 	size_t n_nodes;
+	struct group_members *groups; /* asked with authorized_keys_remote_groups */
+	size_t n_groups;
 	/* the sh helper, still waiting for what to write (authorized_keys_remote_read) */
 	struct authorized_keys_conversation *conversation;
 };
@@ -66,6 +82,25 @@ int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
 				 const struct authorized_keys_state *st,
 				 const struct mode_fix *fixes, size_t n_fixes, const void *content,
 				 size_t len, struct dynbuf *ret_log, struct diag *d);
+
+/* Ask the helper the read left waiting who belongs to these groups (st->groups). */
+int authorized_keys_remote_groups(struct authorized_keys_state *st, const gid_t *gids, size_t n,
+				  struct diag *d);
+/* Parse the helper's answer to that (network data: bounded), up to "end-groups". */
+int authorized_keys_groups_parse(const char *text, size_t len, struct authorized_keys_state *st);
+
+/* chown, as root, for perms --fix */
+struct owner_fix {
+	const char *path;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Apply only chmod and chown fixes in the session the read left waiting (no content
+ * change; symbolic links refused); ret_log gets one line per change. */
+int authorized_keys_remote_fix(const struct authorized_keys_state *st, const struct mode_fix *modes,
+			       size_t n_modes, const struct owner_fix *owners, size_t n_owners,
+			       struct dynbuf *ret_log, struct diag *d);
 
 /* The same two over SFTP, for accounts without a shell (ForceCommand internal-sftp) and for
  * --sftp: the login user's ~/.ssh/authorized_keys (sshd -T cannot run there), the lock

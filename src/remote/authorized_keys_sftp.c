@@ -63,6 +63,35 @@ static int add_node(struct remote_sftp *sf, struct authorized_keys_state *st, co
 	return 0;
 }
 
+/* As sshd sees the path: every symbolic link resolved (the server's realpath). */
+static int canonical(struct remote_sftp *sf, struct authorized_keys_state *st, struct diag *d)
+{
+	struct sftp_attrs a;
+	char *dir = NULL, *real_dir = NULL;
+	int r = remote_sftp_lstat(sf, st->path, &a, d);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	st->is_link = r == 0 && node_type(a.perms) == 'l';
+	if (!(st->real_home = strdup(st->home)))
+		return -ENOMEM;
+	if (r == 0 && remote_sftp_realpath(sf, st->path, &st->real_path, d) == 0)
+		return 0;
+	/* missing (or a dangling link): the directory's canonical form and the name */
+	if (!(dir = parent_of(st->path)))
+		return -ENOMEM;
+	if (remote_sftp_realpath(sf, dir, &real_dir, d) < 0)
+		real_dir = NULL;
+	const char *base = real_dir ? real_dir : dir;
+	r = asprintf(&st->real_path, "%s/%s", strcmp(base, "/") ? base : "",
+		     strrchr(st->path, '/') + 1);
+	if (r < 0)
+		st->real_path = NULL;
+	free(dir);
+	free(real_dir);
+	memset(d, 0, sizeof(*d));
+	return r < 0 ? -ENOMEM : 0;
+}
+
 int authorized_keys_sftp_read(struct remote_sftp *sf, struct authorized_keys_state *st,
 			      struct diag *d)
 {
@@ -83,7 +112,9 @@ int authorized_keys_sftp_read(struct remote_sftp *sf, struct authorized_keys_sta
 		r = -ENOMEM;
 		goto out;
 	}
-	if (!(path = strdup(st->path))) {
+	if ((r = canonical(sf, st, d)) < 0)
+		goto out;
+	if (!(path = strdup(st->real_path))) {
 		r = -ENOMEM;
 		goto out;
 	}

@@ -14,9 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct authorized_keys_state st = {0};
 	dynbuf_init(&st.content, 1 << 24);
 	if (authorized_keys_state_parse((const char *)data, size, &st) == 0) {
+		struct strict_modes_rules rules = {.debian_groups = true};
 		struct strict_modes_finding *f;
 		size_t n;
-		if (strict_modes_check(&st, &f, &n) == 0)
+		/* the same bytes as an answer about groups, then the check that uses it */
+		authorized_keys_groups_parse((const char *)data, size, &st);
+		if (strict_modes_check(&st, &rules, &f, &n) == 0)
 			free(f);
 	}
 	authorized_keys_state_clear(&st);

@@ -1,0 +1,157 @@
+#include "ops/login.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/error.h"
+#include "remote/agent.h"
+
+/* OpenSSH's default MaxAuthTries is 6 and every refused key counts toward it: refuse no
+ * more than this many keys on one connection, then go on on a new one */
+#define REFUSALS_PER_CONNECTION 4
+/* ssh-agent keys tried at most (ssh itself would offer them all and be cut off at six) */
+#define MAX_AGENT_KEYS 16
+/* The connection, and what logging in has cost on it. */
+struct login {
+	const struct login_request *req;
+	struct remote_session *s;
+	unsigned methods;
+	unsigned refused; /* keys refused on this connection */
+	unsigned budget;  /* refusals allowed on one connection */
+	unsigned refused_total;
+};
+
+static int login_connect(struct login *l, struct diag *d)
+{
+	remote_session_free(l->s);
+	l->s = NULL;
+	l->refused = 0;
+	int r = remote_connect(l->req->target, l->req->connect, &l->s, d);
+	if (r < 0)
+		return r;
+	remote_set_host_deadline(l->s, l->req->deadline);
+	return remote_auth_methods(l->s, &l->methods, d);
+}
+
+/* Would the server take key? A new connection when this one has no refusals left; a server
+ * that hangs up early teaches us its lower MaxAuthTries. */
+static int login_probe(struct login *l, const struct pubkey *key, bool *accepted, struct diag *d)
+{
+	int r;
+	if (l->refused >= l->budget && (r = login_connect(l, d)) < 0)
+		return r;
+	r = remote_auth_probe_key(l->s, key, accepted, d);
+	if (r == ERR_CONNECT && l->refused > 0) {
+		l->budget = l->refused;
+		if ((r = login_connect(l, d)) < 0)
+			return r;
+		r = remote_auth_probe_key(l->s, key, accepted, d);
+	}
+	if (r == 0 && !*accepted) {
+		l->refused++;
+		l->refused_total++;
+	}
+	return r;
+}
+
+static bool is_one_of_ours(const struct login_request *req, const struct pubkey *key)
+{
+	for (size_t i = 0; i < req->n_keys; i++)
+		if (pubkey_equal(req->keys[i].pub, key))
+			return true;
+	return false;
+}
+
+/* ssh-agent's keys, each probed first so that only an accepted one is used (ssh offers them
+ * all, and a full agent ends the login at MaxAuthTries). */
+static int login_with_agent(struct login *l, unsigned *ret_skipped, struct diag *d)
+{
+	struct agent_identities ids = {0};
+	unsigned tried = 0;
+	int r = ERR_AUTH_DENIED;
+	*ret_skipped = 0;
+	if (agent_list_identities(NULL, &ids) < 0)
+		return ERR_AUTH_DENIED;
+	for (size_t i = 0; i < ids.n; i++) {
+		const struct pubkey *key = ids.items[i].key;
+		bool accepted = false;
+		if (!key || is_one_of_ours(l->req, key))
+			continue;
+		if (tried++ >= MAX_AGENT_KEYS) {
+			(*ret_skipped)++;
+			continue;
+		}
+		if ((r = login_probe(l, key, &accepted, d)) < 0)
+			break;
+		r = ERR_AUTH_DENIED;
+		if (accepted && remote_auth_agent_key(l->s, key, d) == 0) {
+			r = 0;
+			break;
+		}
+	}
+	agent_identities_clear(&ids);
+	return r;
+}
+
+/* Log in: a key the server already accepts, else an agent key it accepts, else the
+ * password. accepted[i]: the server already takes the request's key i. */
+static int login(struct login *l, bool *accepted, struct diag *d)
+{
+	const struct login_request *req = l->req;
+	unsigned skipped = 0;
+	l->budget = REFUSALS_PER_CONNECTION;
+	int r = login_connect(l, d);
+	if (r < 0 || l->methods == 0)
+		return r;
+	if (l->methods & AUTH_METHOD_PUBLICKEY) {
+		for (size_t i = 0; i < req->n_keys; i++)
+			if ((r = login_probe(l, req->keys[i].pub, &accepted[i], d)) < 0)
+				return r;
+		for (size_t i = 0; i < req->n_keys; i++)
+			if (accepted[i] && req->keys[i].priv &&
+			    remote_auth_key(l->s, req->keys[i].priv, d) == 0)
+				return 0;
+		r = login_with_agent(l, &skipped, d);
+		if (r != ERR_AUTH_DENIED)
+			return r;
+	}
+	char skipped_note[128] = "";
+	if (skipped)
+		snprintf(skipped_note, sizeof(skipped_note),
+			 "; ssh-agent holds %u more keys, not tried", skipped);
+	if (!(l->methods & (AUTH_METHOD_PASSWORD | AUTH_METHOD_KBDINT))) {
+		diag_set(d,
+			 "cannot log in: the server offers no password login, and it refused "
+			 "all %u keys offered (ours and ssh-agent's)%s",
+			 l->refused_total, skipped_note);
+		return ERR_AUTH_DENIED;
+	}
+	char *password = NULL;
+	if (!req->password || (r = req->password(remote_user(l->s), remote_label(l->s), &password,
+						 req->password_data)) < 0) {
+		diag_set(d, "cannot log in: a password is needed (--password-file FILE, "
+			    "--password-stdin, or a terminal)");
+		return ERR_AUTH_DENIED;
+	}
+	/* room for the password (and keyboard-interactive) under MaxAuthTries */
+	r = l->refused >= l->budget ? login_connect(l, d) : 0;
+	if (r == 0)
+		r = remote_auth_password(l->s, password, d);
+	secret_string_free(password);
+	if (r == ERR_AUTH_DENIED)
+		diag_set(d, "password refused for %s", remote_label(l->s));
+	return r;
+}
+
+int login_for_work(const struct login_request *req, bool *accepted,
+		   struct remote_session **ret_session, struct diag *d)
+{
+	struct login l = {.req = req};
+	int r = login(&l, accepted, d);
+	if (r < 0) {
+		remote_session_free(l.s);
+		return r;
+	}
+	*ret_session = l.s;
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* Logging in to do work on a host (copy, perms): a key the server already accepts, else an
+ * ssh-agent key it accepts (only that one is used), else the password or
+ * keyboard-interactive. Keys are probed before they are used, and no connection collects
+ * more refusals than the server's MaxAuthTries allows: the next ones go on a new
+ * connection. */
+#ifndef SSHKEYCTL_OPS_LOGIN_H
+#define SSHKEYCTL_OPS_LOGIN_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "fleet/target.h"
+#include "ops/local_key.h"
+#include "remote/session.h"
+
+/* Password for user at label, asked at most once per user by the caller (it caches). */
+typedef int (*password_fn)(const char *user, const char *label, char **ret, void *data);
+
+struct login_request {
+	const struct target *target;
+	const struct connect_options *connect;
+	const struct timespec *deadline; /* the host's, for every connection */
+	const struct local_key *keys;    /* tried first; may be none */
+	size_t n_keys;
+	password_fn password; /* NULL: no password login */
+	void *password_data;
+};
+
+/* ret_session: logged in. accepted[i] (one per key): the server already accepts key i. */
+int login_for_work(const struct login_request *req, bool *accepted,
+		   struct remote_session **ret_session, struct diag *d);
+
+#endif
