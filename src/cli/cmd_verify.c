@@ -265,41 +265,6 @@ static void show_progress(size_t done, size_t total, void *data)
 		fleet_progress_show(done, total);
 }
 
-static int load_keys(struct verify_options *o, struct local_key **ret_keys, size_t *ret_n)
-{
-	char *default_path = NULL;
-	const char *only_default[1];
-	const char **files = o->key_files;
-	size_t n_files = o->n_key_files;
-	if (n_files == 0 && user_default_identity(true, &default_path) == 0) {
-		only_default[0] = default_path;
-		files = only_default;
-		n_files = 1;
-	}
-	struct local_key *keys = calloc(n_files ? n_files : 1, sizeof(*keys));
-	size_t n = 0;
-	int status = keys ? EXIT_OK : EXIT_FAIL;
-	for (; status == EXIT_OK && n < n_files; n++) {
-		int r = local_key_load(files[n], NULL, &keys[n]);
-		if (r < 0) {
-			cli_error("%s: %s", files[n], error_to_string(r));
-			local_key_clear(&keys[n]);
-			status = EXIT_FAIL;
-			break;
-		}
-	}
-	free(default_path);
-	if (status != EXIT_OK) {
-		for (size_t i = 0; i < n; i++)
-			local_key_clear(&keys[i]);
-		free(keys);
-		return status;
-	}
-	*ret_keys = keys;
-	*ret_n = n;
-	return EXIT_OK;
-}
-
 static int run_verify(int argc, char **argv)
 {
 	struct verify_options o = {0};
@@ -309,7 +274,7 @@ static int run_verify(int argc, char **argv)
 
 	fleet_options_init(&o.fleet);
 	if ((status = parse_options(argc, argv, &o)) != EXIT_OK ||
-	    (status = load_keys(&o, &keys, &n_keys)) != EXIT_OK)
+	    (status = local_keys_load_all(o.key_files, o.n_key_files, &keys, &n_keys)) != EXIT_OK)
 		goto out;
 	struct verify_run run = {
 		.opt = &o,
@@ -353,9 +318,7 @@ static int run_verify(int argc, char **argv)
 		verify_result_clear(&run.results[i]);
 	free(run.results);
 out:
-	for (size_t i = 0; i < n_keys; i++)
-		local_key_clear(&keys[i]);
-	free(keys);
+	local_keys_free_all(keys, n_keys);
 	free(o.key_files);
 	free(o.users);
 	fleet_options_free(&o.fleet);

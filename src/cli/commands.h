@@ -32,6 +32,7 @@ extern const struct command command_copy;
 extern const struct command command_setup;
 extern const struct command command_known_hosts;
 extern const struct command command_verify;
+extern const struct command command_perms;
 
 /* NULL-terminated table in the order --help lists them */
 extern const struct command *const commands[];

@@ -11,6 +11,7 @@
 #include "files/authorized_keys_edit.h"
 #include "keys/fingerprint.h"
 #include "ops/strict_modes.h"
+#include "ops/account_keys.h"
 #include "ops/login.h"
 #include "remote/authorized_keys_remote.h"
 #include "remote/sftp_client.h"
@@ -37,53 +38,6 @@ static void random_pause(void)
 {
 	struct timespec ts = {0, (50 + rand() % 200) * 1000000L};
 	nanosleep(&ts, NULL);
-}
-
-/* Read the account's authorized_keys state with the sh helper, or over SFTP when asked or
- * when the account cannot run commands; *sftp is started on first use and kept for the
- * write. */
-static int read_state(struct remote_session *s, const struct copy_request *req,
-		      struct remote_sftp **sftp, struct authorized_keys_state *st, struct diag *d)
-{
-	struct diag no_shell = {{0}};
-	int r;
-	if (!req->sftp && !*sftp) {
-		r = authorized_keys_remote_read(s, req->for_user, st, d);
-		if (r != ERR_NO_SHELL)
-			return r;
-		no_shell = *d;
-	}
-	if (req->for_user) {
-		diag_set(d, "%s%s--for-user needs a shell on the server, not SFTP", no_shell.text,
-			 no_shell.text[0] ? "; " : "");
-		return no_shell.text[0] ? ERR_NO_SHELL : -EINVAL;
-	}
-	if (!*sftp && (r = remote_sftp_start(s, sftp, d)) < 0) {
-		if (no_shell.text[0]) {
-			struct diag sftp_failure = *d;
-			diag_set(d, "%s, and SFTP failed: %s", no_shell.text, sftp_failure.text);
-		}
-		return r;
-	}
-	return authorized_keys_sftp_read(*sftp, st, d);
-}
-
-/* StrictModes findings as the server's sshd sees them: Debian's group exception asked of
- * the helper when a group-writable level needs it (over SFTP it cannot be: such a level
- * just gets its g-w fix, which never hurts). */
-static int strict_modes_of(struct remote_session *s, struct authorized_keys_state *st,
-			   struct strict_modes_finding **ret, size_t *ret_n, struct diag *d)
-{
-	struct strict_modes_rules rules = {
-		.debian_groups = strict_modes_debian_sshd(remote_server_banner(s))};
-	gid_t *gids = NULL;
-	size_t n = 0;
-	int r = 0;
-	if (rules.debian_groups && st->conversation && st->n_groups == 0 &&
-	    (r = strict_modes_groups_needed(st, &gids, &n)) == 0 && n)
-		r = authorized_keys_remote_groups(st, gids, n, d);
-	free(gids);
-	return r < 0 ? r : strict_modes_check(st, &rules, ret, ret_n);
 }
 
 static int add_change(struct copy_result *res, const char *verb, const char *arg, const char *path)
@@ -142,21 +96,10 @@ static void prove(const struct target *t, const struct copy_request *req,
 		if (!req->keys[i].priv)
 			continue;
 		provable++;
-		struct remote_session *s = NULL;
 		struct diag d = {{0}};
-		unsigned methods;
 		/* the proof logs in as the account the key was installed for */
-		struct target as = *t;
-		if (req->for_user)
-			as.user = (char *)req->for_user;
-		int r = remote_connect(&as, req->connect, &s, &d);
-		if (r == 0) {
-			remote_set_host_deadline(s, deadline);
-			r = remote_auth_methods(s, &methods, &d);
-		}
-		if (r == 0)
-			r = remote_auth_key(s, req->keys[i].priv, &d);
-		remote_session_free(s);
+		int r = login_prove_key(t, req->for_user, req->connect, deadline, req->keys[i].priv,
+					&d);
 		if (r < 0) {
 			res->outcome = COPY_FAILED;
 			res->error = r;
@@ -217,7 +160,8 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 		free(findings);
 		findings = NULL;
 		dynbuf_reset(&content);
-		if ((r = read_state(s, req, &sftp, &st, &res->diag)) < 0)
+		if ((r = account_keys_read(s, req->for_user, req->sftp, &sftp, &st, &res->diag)) <
+		    0)
 			goto out;
 		free(res->path);
 		res->path = strdup(st.path);
@@ -234,7 +178,8 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 		if ((r = authorized_keys_add((const char *)st.content.data, st.content.len, adds,
 					     req->n_keys, &content, &changed)) < 0)
 			goto out;
-		if ((r = strict_modes_of(s, &st, &findings, &n_findings, &res->diag)) < 0)
+		if ((r = account_keys_strict_modes(s, &st, false, &findings, &n_findings,
+						   &res->diag)) < 0)
 			goto out;
 		free(fixes);
 		fixes = calloc(n_findings ? n_findings : 1, sizeof(*fixes));

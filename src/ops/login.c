@@ -155,3 +155,23 @@ int login_for_work(const struct login_request *req, bool *accepted,
 	*ret_session = l.s;
 	return 0;
 }
+
+int login_prove_key(const struct target *t, const char *as_user,
+		    const struct connect_options *connect, const struct timespec *deadline,
+		    const struct privkey *key, struct diag *d)
+{
+	struct remote_session *s = NULL;
+	struct target as = *t;
+	unsigned methods;
+	if (as_user)
+		as.user = (char *)as_user;
+	int r = remote_connect(&as, connect, &s, d);
+	if (r == 0) {
+		remote_set_host_deadline(s, deadline);
+		r = remote_auth_methods(s, &methods, d);
+	}
+	if (r == 0)
+		r = remote_auth_key(s, key, d);
+	remote_session_free(s);
+	return r;
+}

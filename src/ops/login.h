@@ -30,4 +30,9 @@ struct login_request {
 int login_for_work(const struct login_request *req, bool *accepted,
 		   struct remote_session **ret_session, struct diag *d);
 
+/* The proof: a new connection (as as_user, or the target's user) logs in with key alone. */
+int login_prove_key(const struct target *t, const char *as_user,
+		    const struct connect_options *connect, const struct timespec *deadline,
+		    const struct privkey *key, struct diag *d);
+
 #endif

@@ -50,7 +50,7 @@ static bool private_group(const struct authorized_keys_state *st, const struct r
 
 int strict_modes_groups_needed(const struct authorized_keys_state *st, gid_t **ret, size_t *ret_n)
 {
-	size_t walked = nodes_walked(st), n = 0;
+	size_t walked = st->n_nodes, n = 0; /* above home too, for rules.above_home */
 	gid_t *gids = calloc(walked ? walked : 1, sizeof(*gids));
 	if (!gids)
 		return -ENOMEM;
@@ -74,14 +74,20 @@ int strict_modes_check(const struct authorized_keys_state *st,
 		       size_t *ret_n)
 {
 	size_t walked = nodes_walked(st), n = 0;
-	struct strict_modes_finding *f = calloc(walked ? walked : 1, sizeof(*f));
+	size_t walk = rules && rules->above_home ? st->n_nodes : walked;
+	struct strict_modes_finding *f = calloc(walk ? walk : 1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	for (size_t i = 0; i < walked; i++) {
+	for (size_t i = 0; i < walk; i++) {
 		const struct remote_node *node = &st->nodes[i];
 		if (!node->exists)
 			continue;
-		struct strict_modes_finding x = {.node = node, .fixed_mode = node->mode};
+		struct strict_modes_finding x = {
+			.node = node, .fixed_mode = node->mode, .above_home = i >= walked};
+		/* above home only a writer who can replace the home directory matters, and the
+		 * sticky bit (/tmp) stops others from renaming what they do not own */
+		if (x.above_home && (node->mode & 01000))
+			continue;
 		x.not_regular = i == 0 && node->type != '-';
 		x.bad_owner = node->uid != st->uid && node->uid != 0;
 		x.other_writable = node->mode & 002;

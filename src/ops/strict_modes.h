@@ -11,6 +11,9 @@
 
 struct strict_modes_rules {
 	bool debian_groups; /* Debian's user-private-group exception (its sshd banner says so) */
+	/* also the directories above home, which sshd does not check when the file lies under
+	 * home, but whose writers could replace the home directory */
+	bool above_home;
 };
 
 struct strict_modes_finding {
@@ -20,6 +23,7 @@ struct strict_modes_finding {
 	bool group_writable; /* and the group is not the owner's alone */
 	bool other_writable;
 	mode_t fixed_mode; /* the smallest change that satisfies sshd (never looser) */
+	bool above_home;   /* not checked by sshd (rules.above_home) */
 };
 
 /* The sshd of this banner ("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3") carries Debian's

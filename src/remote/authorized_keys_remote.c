@@ -195,7 +195,14 @@ static int parse_ls(const char *line, size_t len, struct remote_node *n)
 	mode_t mode = 0;
 	for (int i = 1; i <= 9; i++)
 		mode = mode << 1 | (line[i] != '-' && line[i] != 'S' && line[i] != 'T');
-	/* setuid/setgid/sticky shown as s/t still mean execute */
+	/* setuid, setgid and sticky share the execute columns: s/t with execute, S/T without;
+	 * kept, so that no chmod of ours drops them */
+	if (line[3] == 's' || line[3] == 'S')
+		mode |= 04000;
+	if (line[6] == 's' || line[6] == 'S')
+		mode |= 02000;
+	if (line[9] == 't' || line[9] == 'T')
+		mode |= 01000;
 	n->mode = mode;
 	char copy[256];
 	snprintf(copy, sizeof(copy), "%.*s", (int)(len < 255 ? len : 255), line);

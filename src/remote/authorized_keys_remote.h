@@ -25,7 +25,7 @@ struct remote_node {
 	char *path;
 	bool exists;
 	char type;   /* '-' file, 'd' directory, 'l' symlink, ... */
-	mode_t mode; /* permission bits */
+	mode_t mode; /* permission bits, setuid, setgid and sticky included */
 	uid_t uid;
 	gid_t gid;
 };

@@ -57,7 +57,7 @@ static int add_node(struct remote_sftp *sf, struct authorized_keys_state *st, co
 		return r;
 	node->exists = true;
 	node->type = node_type(a.perms);
-	node->mode = a.perms & 0777;
+	node->mode = a.perms & 07777;
 	node->uid = a.uid;
 	node->gid = a.gid;
 	return 0;

@@ -1,0 +1,296 @@
+/* sshkeyctl perms: the permissions sshd and ssh care about, checked as they check them, and
+ * fixed with the smallest change on request. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "base/user_info.h"
+#include "cli/commands.h"
+#include "cli/fleet_options.h"
+#include "cli/local_keys.h"
+#include "fleet/pool.h"
+#include "ops/perms.h"
+#include "ops/perms_local.h"
+
+struct perms_options {
+	struct fleet_options fleet;
+	const char **key_files;
+	size_t n_key_files;
+	const char *for_user;
+	bool fix;
+	bool sftp;
+};
+
+static int parse_options(int argc, char **argv, struct perms_options *o)
+{
+	enum { OPT_FIX = 256, OPT_FOR_USER, OPT_SFTP };
+	static const struct option longopts[] = {
+		FLEET_LONG_OPTIONS,
+		{"fix", no_argument, NULL, OPT_FIX},
+		{"for-user", required_argument, NULL, OPT_FOR_USER},
+		{"sftp", no_argument, NULL, OPT_SFTP},
+		{"identity", required_argument, NULL, 'i'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct command *cmd = &command_perms;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
+		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
+		if (h < 0)
+			return -h;
+		if (h > 0)
+			continue;
+		switch (c) {
+		case 'i': {
+			const char **grown =
+				realloc(o->key_files, (o->n_key_files + 1) * sizeof(*grown));
+			if (!grown)
+				return EXIT_FAIL;
+			o->key_files = grown;
+			o->key_files[o->n_key_files++] = optarg;
+			break;
+		}
+		case OPT_FIX:
+			o->fix = true;
+			break;
+		case OPT_FOR_USER:
+			if (!account_name_valid(optarg))
+				return cli_usage_error(
+					cmd, "--for-user: '%s' is not an account name", optarg);
+			o->for_user = optarg;
+			break;
+		case OPT_SFTP:
+			o->sftp = true;
+			break;
+		case ':':
+			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc && !o->fleet.targets.n)
+		return EXIT_OK; /* the local machine */
+	return fleet_options_finish(&o->fleet, cmd, argc, argv);
+}
+
+struct perms_run {
+	struct perms_options *opt;
+	struct perms_request req;
+	struct perms_result *results;
+	size_t counts[6];
+	bool progress;
+};
+
+static void run_one(size_t i, void *data)
+{
+	struct perms_run *run = data;
+	perms_host(&run->opt->fleet.targets.items[i], &run->req, &run->results[i]);
+}
+
+static const char *const outcome_text[] = {
+	[PERMS_OK] = "OK",
+	[PERMS_FOUND] = "problems found",
+	[PERMS_WOULD_FIX] = "would fix",
+	[PERMS_FIXED] = "fixed and verified",
+	[PERMS_FIXED_UNVERIFIED] = "fixed, not verified",
+	[PERMS_FAILED] = "failed",
+};
+
+static const char *const outcome_json[] = {
+	[PERMS_OK] = "ok",
+	[PERMS_FOUND] = "found",
+	[PERMS_WOULD_FIX] = "would-fix",
+	[PERMS_FIXED] = "fixed",
+	[PERMS_FIXED_UNVERIFIED] = "fixed-unverified",
+	[PERMS_FAILED] = "failed",
+};
+
+static json_t *lines_json(const struct dynbuf *b)
+{
+	json_t *a = json_array();
+	const char *p = b->len ? (const char *)b->data : "";
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		json_array_append_new(a, json_stringn(p, n));
+		p += n + (p[n] == '\n');
+	}
+	return a;
+}
+
+static void print_lines(const struct dynbuf *b, const char *indent)
+{
+	const char *p = b->len ? (const char *)b->data : "";
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		printf("%s%.*s\n", indent, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
+static void report(const char *spec, const struct perms_result *res, bool json)
+{
+	if (json) {
+		json_t *o =
+			json_pack("{s:s, s:s, s:o, s:o}", "target", spec, "status",
+				  outcome_json[res->outcome], "findings",
+				  lines_json(&res->findings), "changes", lines_json(&res->changes));
+		if (o && res->path)
+			json_object_set_new(o, "path", json_string(res->path));
+		if (o && res->diag.text[0])
+			json_object_set_new(o, "reason", json_string(res->diag.text));
+		if (o) {
+			json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+			fputc('\n', stdout);
+		}
+		json_decref(o);
+		return;
+	}
+	printf("%s: %s", spec, outcome_text[res->outcome]);
+	if (res->path)
+		printf(" (%s)", res->path);
+	if (res->diag.text[0])
+		printf(": %s", res->diag.text);
+	printf("\n");
+	print_lines(&res->findings, "  ");
+	print_lines(&res->changes, "  ");
+	fflush(stdout);
+}
+
+static void report_one(size_t i, void *data)
+{
+	struct perms_run *run = data;
+	if (run->progress)
+		fleet_progress_clear();
+	run->counts[run->results[i].outcome]++;
+	report(run->opt->fleet.targets.items[i].spec, &run->results[i], run->opt->fleet.json);
+}
+
+static void show_progress(size_t done, size_t total, void *data)
+{
+	struct perms_run *run = data;
+	if (run->progress)
+		fleet_progress_show(done, total);
+}
+
+static int status_of(const size_t *counts, size_t total)
+{
+	size_t failed = counts[PERMS_FAILED];
+	size_t open =
+		counts[PERMS_FOUND] + counts[PERMS_WOULD_FIX] + counts[PERMS_FIXED_UNVERIFIED];
+	return failed == total ? EXIT_FAIL : failed ? EXIT_PARTIAL : open ? EXIT_WARN : EXIT_OK;
+}
+
+static int run_local(struct perms_options *o)
+{
+	struct perms_result res;
+	perms_result_init(&res);
+	perms_local(o->for_user, o->fix, o->fleet.dry_run, &res);
+	report("local", &res, o->fleet.json);
+	size_t counts[6] = {0};
+	counts[res.outcome]++;
+	perms_result_clear(&res);
+	return status_of(counts, 1);
+}
+
+static int run_perms(int argc, char **argv)
+{
+	struct perms_options o = {0};
+	struct local_key *keys = NULL;
+	size_t n_keys = 0;
+	int status;
+
+	fleet_options_init(&o.fleet);
+	if ((status = parse_options(argc, argv, &o)) != EXIT_OK)
+		goto out;
+	if (o.fleet.targets.n == 0) {
+		status = run_local(&o);
+		goto out;
+	}
+	if ((status = local_keys_load_all(o.key_files, o.n_key_files, &keys, &n_keys)) != EXIT_OK)
+		goto out;
+	struct perms_run run = {
+		.opt = &o,
+		.req = {.keys = keys,
+			.n_keys = n_keys,
+			.connect = &o.fleet.connect,
+			.for_user = o.for_user,
+			.fix = o.fix,
+			.dry_run = o.fleet.dry_run,
+			.sftp = o.sftp,
+			.password = fleet_password,
+			.password_data = &o.fleet},
+		.progress = isatty(STDERR_FILENO) && o.fleet.targets.n > 1,
+	};
+	size_t total = o.fleet.targets.n;
+	run.results = calloc(total, sizeof(*run.results));
+	if (!run.results) {
+		status = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < total; i++)
+		perms_result_init(&run.results[i]);
+	struct pool_callbacks cb = {run_one, report_one, show_progress, &run};
+	pool_run(total, o.fleet.jobs, &cb);
+	if (o.fleet.json) {
+		json_t *sum = json_pack(
+			"{s:{s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts", (json_int_t)total,
+			"ok", (json_int_t)run.counts[PERMS_OK], "problems",
+			(json_int_t)(run.counts[PERMS_FOUND] + run.counts[PERMS_WOULD_FIX]),
+			"fixed",
+			(json_int_t)(run.counts[PERMS_FIXED] + run.counts[PERMS_FIXED_UNVERIFIED]),
+			"failed", (json_int_t)run.counts[PERMS_FAILED]);
+		json_dumpf(sum, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(sum);
+	} else {
+		printf("%zu host%s: %zu OK, %zu with problems, %zu fixed, %zu failed\n", total,
+		       total == 1 ? "" : "s", run.counts[PERMS_OK],
+		       run.counts[PERMS_FOUND] + run.counts[PERMS_WOULD_FIX],
+		       run.counts[PERMS_FIXED] + run.counts[PERMS_FIXED_UNVERIFIED],
+		       run.counts[PERMS_FAILED]);
+	}
+	status = status_of(run.counts, total);
+	for (size_t i = 0; i < total; i++)
+		perms_result_clear(&run.results[i]);
+	free(run.results);
+out:
+	local_keys_free_all(keys, n_keys);
+	free(o.key_files);
+	fleet_options_free(&o.fleet);
+	return status;
+}
+
+const struct command command_perms = {
+	.name = "perms",
+	.summary = "Check (and fix) the permissions sshd and ssh insist on.",
+	.usage = "sshkeyctl perms [--fix] [--dry-run] [--for-user NAME] [-i KEY]... [--sftp]\n"
+		 "                       [copy's connection and fleet options] [TARGET...]",
+	.help = "  --fix                   apply the smallest change sshd needs (chmod of the "
+		"offending\n"
+		"                          write bits; chown as root), then prove a key login\n"
+		"  --dry-run               show the changes, make none\n"
+		"  --for-user NAME         as root, NAME's authorized_keys\n"
+		"  -i KEY                  the key that logs in and proves the fix (default "
+		"~/.ssh/id_*)\n"
+		"  --sftp                  over SFTP (automatic for accounts without a shell)\n"
+		"\nWithout TARGET, this machine: ~/.ssh, ~/.ssh/config and private keys as ssh "
+		"checks\n"
+		"them, and the path to ~/.ssh/authorized_keys as sshd does. With targets, the "
+		"account's\n"
+		"authorized_keys on each host: the file (links resolved as sshd resolves them), "
+		".ssh,\n"
+		"the home directory and every parent up to /: owned by the account or root, not\n"
+		"writable by group or others (Debian's user-private-group exception where the "
+		"server's\n"
+		"sshd is Debian's). Exit status 0 all well (or fixed and proven), 5 problems left, "
+		"3\n"
+		"some hosts failed, 1 all failed.\n",
+	.run = run_perms,
+};

@@ -1,0 +1,56 @@
+#include "ops/account_keys.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "base/error.h"
+#include "remote/sftp_client.h"
+
+/* Read the account's authorized_keys state with the sh helper, or over SFTP when asked or
+ * when the account cannot run commands; *sftp is started on first use and kept for the
+ * write. */
+int account_keys_read(struct remote_session *s, const char *for_user, bool use_sftp,
+		      struct remote_sftp **sftp, struct authorized_keys_state *st, struct diag *d)
+{
+	struct diag no_shell = {{0}};
+	int r;
+	if (!use_sftp && !*sftp) {
+		r = authorized_keys_remote_read(s, for_user, st, d);
+		if (r != ERR_NO_SHELL)
+			return r;
+		no_shell = *d;
+	}
+	if (for_user) {
+		diag_set(d, "%s%s--for-user needs a shell on the server, not SFTP", no_shell.text,
+			 no_shell.text[0] ? "; " : "");
+		return no_shell.text[0] ? ERR_NO_SHELL : -EINVAL;
+	}
+	if (!*sftp && (r = remote_sftp_start(s, sftp, d)) < 0) {
+		if (no_shell.text[0]) {
+			struct diag sftp_failure = *d;
+			diag_set(d, "%s, and SFTP failed: %s", no_shell.text, sftp_failure.text);
+		}
+		return r;
+	}
+	return authorized_keys_sftp_read(*sftp, st, d);
+}
+
+/* StrictModes findings as the server's sshd sees them: Debian's group exception asked of
+ * the helper when a group-writable level needs it (over SFTP it cannot be: such a level
+ * just gets its g-w fix, which never hurts). */
+int account_keys_strict_modes(struct remote_session *s, struct authorized_keys_state *st,
+			      bool above_home, struct strict_modes_finding **ret, size_t *ret_n,
+			      struct diag *d)
+{
+	struct strict_modes_rules rules = {
+		.debian_groups = strict_modes_debian_sshd(remote_server_banner(s)),
+		.above_home = above_home};
+	gid_t *gids = NULL;
+	size_t n = 0;
+	int r = 0;
+	if (rules.debian_groups && st->conversation && st->n_groups == 0 &&
+	    (r = strict_modes_groups_needed(st, &gids, &n)) == 0 && n)
+		r = authorized_keys_remote_groups(st, gids, n, d);
+	free(gids);
+	return r < 0 ? r : strict_modes_check(st, &rules, ret, ret_n);
+}

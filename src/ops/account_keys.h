@@ -1,0 +1,21 @@
+/* An account's authorized_keys on a host, for the use cases that read or change it (copy,
+ * perms): read with the sh helper, or over SFTP when asked or when the account cannot run
+ * commands; and the StrictModes findings as that server's sshd sees them. */
+#ifndef SSHKEYCTL_OPS_ACCOUNT_KEYS_H
+#define SSHKEYCTL_OPS_ACCOUNT_KEYS_H
+
+#include <stdbool.h>
+
+#include "ops/strict_modes.h"
+#include "remote/authorized_keys_remote.h"
+#include "remote/session.h"
+
+/* *sftp is started on first use and kept for the write (free it with remote_sftp_free). */
+int account_keys_read(struct remote_session *s, const char *for_user, bool use_sftp,
+		      struct remote_sftp **sftp, struct authorized_keys_state *st, struct diag *d);
+/* above_home: also the directories above home (strict_modes_rules) */
+int account_keys_strict_modes(struct remote_session *s, struct authorized_keys_state *st,
+			      bool above_home, struct strict_modes_finding **ret, size_t *ret_n,
+			      struct diag *d);
+
+#endif
