@@ -15,6 +15,7 @@
 #include "cli/local_keys.h"
 #include "cli/fleet_options.h"
 #include "cli/passphrase.h"
+#include "cli/report.h"
 #include "files/public_key_file.h"
 #include "fleet/pool.h"
 #include "keys/key_file.h"
@@ -39,14 +40,13 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 		{"for-user", required_argument, NULL, OPT_FOR_USER},
 		{"no-fix", no_argument, NULL, OPT_NO_FIX},
 		{"sftp", no_argument, NULL, OPT_SFTP},
-		{"identity", required_argument, NULL, 'i'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv,
-				o->setup ? ":i:t:" FLEET_SHORT_OPTIONS : ":i:" FLEET_SHORT_OPTIONS,
+				o->setup ? ":t:" FLEET_SHORT_OPTIONS : ":" FLEET_SHORT_OPTIONS,
 				longopts, NULL)) != -1) {
 		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
 		if (h < 0)
@@ -54,15 +54,6 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 		if (h > 0)
 			continue;
 		switch (c) {
-		case 'i': {
-			const char **grown =
-				realloc(o->key_files, (o->n_key_files + 1) * sizeof(*grown));
-			if (!grown)
-				return EXIT_FAIL;
-			o->key_files = grown;
-			o->key_files[o->n_key_files++] = optarg;
-			break;
-		}
 		case OPT_FOR_USER:
 			o->for_user = optarg;
 			if (!account_name_valid(optarg))
@@ -145,15 +136,7 @@ static const char *const outcome_json[] = {
 /* --json: one object per host, one line each (JSON Lines) */
 static void report_json(const char *spec, const struct copy_result *res)
 {
-	json_t *changes = json_array();
-	if (res->changes.len) {
-		const char *p = (const char *)res->changes.data;
-		while (*p) {
-			size_t n = strcspn(p, "\n");
-			json_array_append_new(changes, json_stringn(p, n));
-			p += n + (p[n] == '\n');
-		}
-	}
+	json_t *changes = report_lines_json(&res->changes);
 	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o}", "target", spec, "status",
 			      outcome_json[res->outcome], "keys_added", (json_int_t)res->keys_added,
 			      "keys_present", (json_int_t)res->keys_present, "changes", changes);
@@ -164,11 +147,7 @@ static void report_json(const char *spec, const struct copy_result *res)
 	if (o && res->diff.len)
 		json_object_set_new(o, "diff",
 				    json_stringn((const char *)res->diff.data, res->diff.len));
-	if (o) {
-		json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-		fputc('\n', stdout);
-	}
-	json_decref(o);
+	report_json_line(o);
 }
 
 static void report_one(size_t i, void *data)
@@ -191,14 +170,7 @@ static void report_one(size_t i, void *data)
 	if (res->outcome == COPY_FAILED || res->outcome == COPY_INSTALLED_UNVERIFIED)
 		printf(": %s", res->diag.text);
 	printf("\n");
-	if (res->changes.len) {
-		const char *p = (const char *)res->changes.data;
-		while (*p) {
-			size_t n = strcspn(p, "\n");
-			printf("  %.*s\n", (int)n, p);
-			p += n + (p[n] == '\n');
-		}
-	}
+	report_print_lines(&res->changes, "  ");
 	if (res->diff.len)
 		fwrite(res->diff.data, 1, res->diff.len, stdout);
 	fflush(stdout);
@@ -228,19 +200,19 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 			cli_usage_error(cmd, "--for-user needs a shell on the server; drop --sftp");
 		goto out;
 	}
-	if (setup && (o.n_key_files == 0 || access(o.key_files[0], F_OK) < 0) &&
-	    (o.n_key_files || user_default_identity(true, &default_path) < 0)) {
-		if (o.n_key_files)
-			default_path = strdup(o.key_files[0]);
+	if (setup && (o.fleet.n_key_files == 0 || access(o.fleet.key_files[0], F_OK) < 0) &&
+	    (o.fleet.n_key_files || user_default_identity(true, &default_path) < 0)) {
+		if (o.fleet.n_key_files)
+			default_path = strdup(o.fleet.key_files[0]);
 		int r = setup->create_key(&o, &default_path, &new_key_passphrase);
 		if (r < 0) {
 			status = exit_status_for_error(r);
 			goto out;
 		}
-		if (o.n_key_files)
-			o.key_files[0] = default_path;
+		if (o.fleet.n_key_files)
+			o.fleet.key_files[0] = default_path;
 	}
-	if (o.n_key_files == 0) {
+	if (o.fleet.n_key_files == 0) {
 		if (!default_path && user_default_identity(true, &default_path) < 0) {
 			cli_error("no key found in ~/.ssh (id_ed25519, id_ecdsa, id_rsa): create "
 				  "one with "
@@ -249,22 +221,23 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 			status = EXIT_FAIL;
 			goto out;
 		}
-		o.key_files = calloc(1, sizeof(*o.key_files));
-		if (!o.key_files) {
+		o.fleet.key_files = calloc(1, sizeof(*o.fleet.key_files));
+		if (!o.fleet.key_files) {
 			status = EXIT_FAIL;
 			goto out;
 		}
-		o.key_files[o.n_key_files++] = default_path;
+		o.fleet.key_files[o.fleet.n_key_files++] = default_path;
 	}
-	keys = calloc(o.n_key_files, sizeof(*keys));
+	keys = calloc(o.fleet.n_key_files, sizeof(*keys));
 	if (!keys) {
 		status = EXIT_FAIL;
 		goto out;
 	}
-	for (; n_keys < o.n_key_files; n_keys++) {
-		int r = local_key_load(o.key_files[n_keys], new_key_passphrase, &keys[n_keys]);
+	for (; n_keys < o.fleet.n_key_files; n_keys++) {
+		int r = local_key_load(o.fleet.key_files[n_keys], new_key_passphrase,
+				       &keys[n_keys]);
 		if (r < 0) {
-			cli_error("%s: %s", o.key_files[n_keys], error_to_string(r));
+			cli_error("%s: %s", o.fleet.key_files[n_keys], error_to_string(r));
 			local_key_clear(&keys[n_keys]);
 			status = EXIT_FAIL;
 			goto out;
@@ -301,9 +274,7 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 			(json_int_t)run.counts[COPY_INSTALLED_UNVERIFIED], "present",
 			(json_int_t)run.counts[COPY_PRESENT], "would_change",
 			(json_int_t)run.counts[COPY_WOULD_CHANGE], "failed", (json_int_t)failed);
-		json_dumpf(sum, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
-		json_decref(sum);
+		report_json_line(sum);
 	} else
 		printf("%zu host%s: %zu installed and verified, %zu installed not verified, %zu "
 		       "already "
@@ -326,7 +297,6 @@ out:
 	free(keys);
 	free(default_path);
 	secret_string_free(new_key_passphrase);
-	free(o.key_files);
 	fleet_options_free(&o.fleet);
 	return status;
 }

@@ -13,14 +13,13 @@
 #include "cli/commands.h"
 #include "cli/fleet_options.h"
 #include "cli/local_keys.h"
+#include "cli/report.h"
 #include "fleet/pool.h"
 #include "ops/perms.h"
 #include "ops/perms_local.h"
 
 struct perms_options {
 	struct fleet_options fleet;
-	const char **key_files;
-	size_t n_key_files;
 	const char *for_user;
 	bool fix;
 	bool sftp;
@@ -34,29 +33,19 @@ static int parse_options(int argc, char **argv, struct perms_options *o)
 		{"fix", no_argument, NULL, OPT_FIX},
 		{"for-user", required_argument, NULL, OPT_FOR_USER},
 		{"sftp", no_argument, NULL, OPT_SFTP},
-		{"identity", required_argument, NULL, 'i'},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_perms;
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
 		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
 		if (h < 0)
 			return -h;
 		if (h > 0)
 			continue;
 		switch (c) {
-		case 'i': {
-			const char **grown =
-				realloc(o->key_files, (o->n_key_files + 1) * sizeof(*grown));
-			if (!grown)
-				return EXIT_FAIL;
-			o->key_files = grown;
-			o->key_files[o->n_key_files++] = optarg;
-			break;
-		}
 		case OPT_FIX:
 			o->fix = true;
 			break;
@@ -112,44 +101,18 @@ static const char *const outcome_json[] = {
 	[PERMS_FAILED] = "failed",
 };
 
-static json_t *lines_json(const struct dynbuf *b)
-{
-	json_t *a = json_array();
-	const char *p = b->len ? (const char *)b->data : "";
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-		json_array_append_new(a, json_stringn(p, n));
-		p += n + (p[n] == '\n');
-	}
-	return a;
-}
-
-static void print_lines(const struct dynbuf *b, const char *indent)
-{
-	const char *p = b->len ? (const char *)b->data : "";
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-		printf("%s%.*s\n", indent, (int)n, p);
-		p += n + (p[n] == '\n');
-	}
-}
-
 static void report(const char *spec, const struct perms_result *res, bool json)
 {
 	if (json) {
-		json_t *o =
-			json_pack("{s:s, s:s, s:o, s:o}", "target", spec, "status",
-				  outcome_json[res->outcome], "findings",
-				  lines_json(&res->findings), "changes", lines_json(&res->changes));
+		json_t *o = json_pack("{s:s, s:s, s:o, s:o}", "target", spec, "status",
+				      outcome_json[res->outcome], "findings",
+				      report_lines_json(&res->findings), "changes",
+				      report_lines_json(&res->changes));
 		if (o && res->path)
 			json_object_set_new(o, "path", json_string(res->path));
 		if (o && res->diag.text[0])
 			json_object_set_new(o, "reason", json_string(res->diag.text));
-		if (o) {
-			json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-			fputc('\n', stdout);
-		}
-		json_decref(o);
+		report_json_line(o);
 		return;
 	}
 	printf("%s: %s", spec, outcome_text[res->outcome]);
@@ -158,8 +121,8 @@ static void report(const char *spec, const struct perms_result *res, bool json)
 	if (res->diag.text[0])
 		printf(": %s", res->diag.text);
 	printf("\n");
-	print_lines(&res->findings, "  ");
-	print_lines(&res->changes, "  ");
+	report_print_lines(&res->findings, "  ");
+	report_print_lines(&res->changes, "  ");
 	fflush(stdout);
 }
 
@@ -213,7 +176,8 @@ static int run_perms(int argc, char **argv)
 		status = run_local(&o);
 		goto out;
 	}
-	if ((status = local_keys_load_all(o.key_files, o.n_key_files, &keys, &n_keys)) != EXIT_OK)
+	if ((status = local_keys_load_all(o.fleet.key_files, o.fleet.n_key_files, &keys,
+					  &n_keys)) != EXIT_OK)
 		goto out;
 	struct perms_run run = {
 		.opt = &o,
@@ -246,9 +210,7 @@ static int run_perms(int argc, char **argv)
 			"fixed",
 			(json_int_t)(run.counts[PERMS_FIXED] + run.counts[PERMS_FIXED_UNVERIFIED]),
 			"failed", (json_int_t)run.counts[PERMS_FAILED]);
-		json_dumpf(sum, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
-		json_decref(sum);
+		report_json_line(sum);
 	} else {
 		printf("%zu host%s: %zu OK, %zu with problems, %zu fixed, %zu failed\n", total,
 		       total == 1 ? "" : "s", run.counts[PERMS_OK],
@@ -262,7 +224,6 @@ static int run_perms(int argc, char **argv)
 	free(run.results);
 out:
 	local_keys_free_all(keys, n_keys);
-	free(o.key_files);
 	fleet_options_free(&o.fleet);
 	return status;
 }

@@ -12,13 +12,12 @@
 #include "cli/commands.h"
 #include "cli/fleet_options.h"
 #include "cli/local_keys.h"
+#include "cli/report.h"
 #include "fleet/pool.h"
 #include "ops/verify.h"
 
 struct verify_options {
 	struct fleet_options fleet;
-	const char **key_files;
-	size_t n_key_files;
 	char **users;
 	size_t n_users;
 };
@@ -46,29 +45,19 @@ static int parse_options(int argc, char **argv, struct verify_options *o)
 	static const struct option longopts[] = {
 		FLEET_LONG_OPTIONS,
 		{"users", required_argument, NULL, OPT_USERS},
-		{"identity", required_argument, NULL, 'i'},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_verify;
 	int c, status;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
 		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
 		if (h < 0)
 			return -h;
 		if (h > 0)
 			continue;
 		switch (c) {
-		case 'i': {
-			const char **grown =
-				realloc(o->key_files, (o->n_key_files + 1) * sizeof(*grown));
-			if (!grown)
-				return EXIT_FAIL;
-			o->key_files = grown;
-			o->key_files[o->n_key_files++] = optarg;
-			break;
-		}
 		case OPT_USERS:
 			if ((status = add_users(o, optarg)) != EXIT_OK)
 				return status;
@@ -197,9 +186,7 @@ static void report_json(const char *spec, const struct verify_result *res)
 	}
 	if (res->diag.text[0])
 		json_object_set_new(o, "reason", json_string(res->diag.text));
-	json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-	fputc('\n', stdout);
-	json_decref(o);
+	report_json_line(o);
 }
 
 static void report_one(size_t i, void *data)
@@ -274,7 +261,8 @@ static int run_verify(int argc, char **argv)
 
 	fleet_options_init(&o.fleet);
 	if ((status = parse_options(argc, argv, &o)) != EXIT_OK ||
-	    (status = local_keys_load_all(o.key_files, o.n_key_files, &keys, &n_keys)) != EXIT_OK)
+	    (status = local_keys_load_all(o.fleet.key_files, o.fleet.n_key_files, &keys,
+					  &n_keys)) != EXIT_OK)
 		goto out;
 	struct verify_run run = {
 		.opt = &o,
@@ -302,9 +290,7 @@ static int run_verify(int argc, char **argv)
 					"warn", (json_int_t)run.counts[VERIFY_WARN], "fail",
 					(json_int_t)run.counts[VERIFY_FAIL], "unreachable",
 					(json_int_t)run.counts[VERIFY_UNREACHABLE]);
-		json_dumpf(sum, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
-		json_decref(sum);
+		report_json_line(sum);
 	} else {
 		printf("%zu host%s: %zu OK, %zu WARN, %zu FAIL, %zu UNREACHABLE\n", total,
 		       total == 1 ? "" : "s", run.counts[VERIFY_OK], run.counts[VERIFY_WARN],
@@ -319,7 +305,6 @@ static int run_verify(int argc, char **argv)
 	free(run.results);
 out:
 	local_keys_free_all(keys, n_keys);
-	free(o.key_files);
 	free(o.users);
 	fleet_options_free(&o.fleet);
 	return status;

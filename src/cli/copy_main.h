@@ -13,8 +13,6 @@
 
 struct copy_options {
 	struct fleet_options fleet;
-	const char **key_files;
-	size_t n_key_files;
 	const char *for_user;
 	bool no_fix;
 	bool sftp;

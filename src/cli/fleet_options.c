@@ -43,6 +43,7 @@ void fleet_options_init(struct fleet_options *o)
 void fleet_options_free(struct fleet_options *o)
 {
 	target_list_free(&o->targets);
+	free(o->key_files);
 	free(o->ssh_options);
 	free(o->password_user);
 	secret_string_free(o->password);
@@ -54,6 +55,14 @@ int fleet_options_handle(struct fleet_options *o, const struct command *cmd, int
 	unsigned v;
 	const char *reason;
 	switch (c) {
+	case 'i': {
+		const char **grown = realloc(o->key_files, (o->n_key_files + 1) * sizeof(*grown));
+		if (!grown)
+			return -EXIT_FAIL;
+		o->key_files = grown;
+		o->key_files[o->n_key_files++] = arg;
+		return 1;
+	}
 	case 'p':
 		if (parse_unsigned_option(arg, 1, 65535, &v) < 0)
 			return -cli_usage_error(cmd, "invalid port '%s'", arg);

@@ -1,5 +1,5 @@
 /* The connection and fleet options every command that talks to servers shares:
- * -p -l -o -F -H -j --connect-timeout --accept-new --password-file --password-stdin
+ * -i -p -l -o -F -H -j --connect-timeout --accept-new --password-file --password-stdin
  * --json --dry-run, the targets, and the password asked once per user. */
 #ifndef SSHKEYCTL_CLI_FLEET_OPTIONS_H
 #define SSHKEYCTL_CLI_FLEET_OPTIONS_H
@@ -14,6 +14,8 @@
 
 struct fleet_options {
 	struct connect_options connect;
+	const char **key_files; /* -i KEY, in order */
+	size_t n_key_files;
 	char **ssh_options;
 	size_t n_ssh_options;
 	struct target_list targets;
@@ -38,15 +40,16 @@ enum {
 	FLEET_OPT_DRY_RUN,
 };
 
-#define FLEET_SHORT_OPTIONS "p:l:o:F:H:j:"
-#define FLEET_LONG_OPTIONS                                                           \
-	{"connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT},     \
-		{"accept-new", no_argument, NULL, FLEET_OPT_ACCEPT_NEW},             \
-		{"password-file", required_argument, NULL, FLEET_OPT_PASSWORD_FILE}, \
-		{"password-stdin", no_argument, NULL, FLEET_OPT_PASSWORD_STDIN},     \
-		{"json", no_argument, NULL, FLEET_OPT_JSON},                         \
-	{                                                                            \
-		"dry-run", no_argument, NULL, FLEET_OPT_DRY_RUN                      \
+#define FLEET_SHORT_OPTIONS "i:p:l:o:F:H:j:"
+#define FLEET_LONG_OPTIONS                                                               \
+	{"identity", required_argument, NULL, 'i'},                                      \
+		{"connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT}, \
+		{"accept-new", no_argument, NULL, FLEET_OPT_ACCEPT_NEW},                 \
+		{"password-file", required_argument, NULL, FLEET_OPT_PASSWORD_FILE},     \
+		{"password-stdin", no_argument, NULL, FLEET_OPT_PASSWORD_STDIN},         \
+		{"json", no_argument, NULL, FLEET_OPT_JSON},                             \
+	{                                                                                \
+		"dry-run", no_argument, NULL, FLEET_OPT_DRY_RUN                          \
 	}
 
 void fleet_options_init(struct fleet_options *o);

@@ -26,18 +26,10 @@ static char node_type(mode_t mode)
 
 static int add_node(struct authorized_keys_state *st, const char *path)
 {
-	if (st->n_nodes >= AUTHORIZED_KEYS_MAX_NODES)
-		return -ELOOP;
-	struct remote_node *grown = realloc(st->nodes, (st->n_nodes + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	st->nodes = grown;
-	struct remote_node *node = &st->nodes[st->n_nodes];
+	struct remote_node *node = authorized_keys_state_add_node(st, path, strlen(path));
 	struct stat sb;
-	memset(node, 0, sizeof(*node));
-	if (!(node->path = strdup(path)))
+	if (!node)
 		return -ENOMEM;
-	st->n_nodes++;
 	if (lstat(path, &sb) == 0) {
 		node->exists = true;
 		node->type = node_type(sb.st_mode);

@@ -352,22 +352,21 @@ static bool state_complete(const struct dynbuf *out, void *arg)
 	return false;
 }
 
-/* Append a node for path; exists: an ls line will describe it. */
-static int add_node(struct authorized_keys_state *st, const char *path, size_t len, bool exists)
+struct remote_node *authorized_keys_state_add_node(struct authorized_keys_state *st,
+						   const char *path, size_t len)
 {
 	if (st->n_nodes >= AUTHORIZED_KEYS_MAX_NODES)
-		return ERR_FORMAT;
-	void *grown = realloc(st->nodes, (st->n_nodes + 1) * sizeof(*st->nodes));
+		return NULL;
+	struct remote_node *grown = realloc(st->nodes, (st->n_nodes + 1) * sizeof(*grown));
 	if (!grown)
-		return -ENOMEM;
+		return NULL;
 	st->nodes = grown;
 	struct remote_node *node = &st->nodes[st->n_nodes];
 	memset(node, 0, sizeof(*node));
 	if (!(node->path = strndup(path, len)))
-		return -ENOMEM;
-	node->exists = exists;
+		return NULL;
 	st->n_nodes++;
-	return 0;
+	return node;
 }
 
 /* The next existing node without its ls line, going from / down to the file (the order
@@ -444,9 +443,13 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 			   (len > 7 && !strncmp(p, "absent ", 7))) {
 			bool exists = p[0] == 'n';
 			size_t skip = exists ? 5 : 7;
-			if (len <= skip || (r = add_node(st, p + skip, len - skip, exists)) < 0)
+			struct remote_node *node =
+				len > skip
+					? authorized_keys_state_add_node(st, p + skip, len - skip)
+					: NULL;
+			if (!node)
 				goto out;
-			r = ERR_FORMAT;
+			node->exists = exists;
 		}
 		p = next;
 	}
@@ -589,31 +592,22 @@ static int split_list(const char *text, size_t len, int (*add)(const char *, siz
 	return 0;
 }
 
-static int add_primary(const char *text, size_t len, void *arg)
-{
-	struct group_members *g = arg;
-	unsigned long v;
-	if (!parse_ulong(text, len, &v) || g->n_primary >= MAX_GROUP_IDS)
-		return ERR_FORMAT;
-	uid_t *grown = realloc(g->primary, (g->n_primary + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	g->primary = grown;
-	g->primary[g->n_primary++] = (uid_t)v;
-	return 0;
-}
+struct id_list {
+	uid_t **ids;
+	size_t *n;
+};
 
-static int add_member(const char *text, size_t len, void *arg)
+static int add_id(const char *text, size_t len, void *arg)
 {
-	struct group_members *g = arg;
+	struct id_list *list = arg;
 	unsigned long v;
-	if (!parse_ulong(text, len, &v) || g->n_members >= MAX_GROUP_IDS)
+	if (!parse_ulong(text, len, &v) || *list->n >= MAX_GROUP_IDS)
 		return ERR_FORMAT;
-	uid_t *grown = realloc(g->members, (g->n_members + 1) * sizeof(*grown));
+	uid_t *grown = realloc(*list->ids, (*list->n + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
-	g->members = grown;
-	g->members[g->n_members++] = (uid_t)v;
+	*list->ids = grown;
+	grown[(*list->n)++] = (uid_t)v;
 	return 0;
 }
 
@@ -644,9 +638,11 @@ int authorized_keys_groups_parse(const char *text, size_t len, struct authorized
 		memset(g, 0, sizeof(*g));
 		g->gid = (gid_t)gid;
 		g->known = true;
-		int r = split_list(prim + 9, (size_t)(mem - prim - 9), add_primary, g);
+		struct id_list primary = {&g->primary, &g->n_primary};
+		struct id_list members = {&g->members, &g->n_members};
+		int r = split_list(prim + 9, (size_t)(mem - prim - 9), add_id, &primary);
 		if (r == 0)
-			r = split_list(mem + 9, (size_t)(line + n - mem - 9), add_member, g);
+			r = split_list(mem + 9, (size_t)(line + n - mem - 9), add_id, &members);
 		if (r < 0)
 			return r;
 	}

@@ -68,6 +68,11 @@ void authorized_keys_state_clear(struct authorized_keys_state *st);
  * must be zeroed with its content buffer initialised. ERR_FORMAT when malformed. */
 int authorized_keys_state_parse(const char *text, size_t len, struct authorized_keys_state *st);
 
+/* A new node for path (len bytes) at the end of st->nodes, zeroed but for its path; NULL
+ * when out of memory or past AUTHORIZED_KEYS_MAX_NODES. */
+struct remote_node *authorized_keys_state_add_node(struct authorized_keys_state *st,
+						   const char *path, size_t len);
+
 /* chmod before the write, for StrictModes */
 struct mode_fix {
 	const char *path;

@@ -38,17 +38,9 @@ static char *parent_of(const char *path)
 static int add_node(struct remote_sftp *sf, struct authorized_keys_state *st, const char *path,
 		    struct diag *d)
 {
-	if (st->n_nodes >= AUTHORIZED_KEYS_MAX_NODES)
-		return ERR_FORMAT;
-	struct remote_node *grown = realloc(st->nodes, (st->n_nodes + 1) * sizeof(*st->nodes));
-	if (!grown)
+	struct remote_node *node = authorized_keys_state_add_node(st, path, strlen(path));
+	if (!node)
 		return -ENOMEM;
-	st->nodes = grown;
-	struct remote_node *node = &st->nodes[st->n_nodes];
-	memset(node, 0, sizeof(*node));
-	if (!(node->path = strdup(path)))
-		return -ENOMEM;
-	st->n_nodes++;
 	struct sftp_attrs a;
 	int r = remote_sftp_lstat(sf, path, &a, d);
 	if (r == -ENOENT)
