@@ -14,10 +14,10 @@
 #include "cli/copy_main.h"
 #include "cli/local_keys.h"
 #include "cli/fleet_options.h"
+#include "cli/fleet_run.h"
 #include "cli/passphrase.h"
 #include "cli/report.h"
 #include "files/public_key_file.h"
-#include "fleet/pool.h"
 #include "keys/key_file.h"
 #include "keys/keygen.h"
 #include "ops/copy.h"
@@ -97,16 +97,22 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 
 struct copy_run {
 	struct copy_options *opt;
-	struct copy_request req;
-	struct copy_result *results;
 	size_t counts[5];
-	bool progress;
 };
 
-static void run_one(size_t i, void *data)
+static void work(const struct target *t, const void *request, void *result)
 {
-	struct copy_run *run = data;
-	copy_to_host(&run->opt->fleet.targets.items[i], &run->req, &run->results[i]);
+	copy_to_host(t, request, result);
+}
+
+static void result_init(void *result)
+{
+	copy_result_init(result);
+}
+
+static void result_clear(void *result)
+{
+	copy_result_clear(result);
 }
 
 static const char *outcome_text(const struct copy_result *res)
@@ -150,13 +156,11 @@ static void report_json(const char *spec, const struct copy_result *res)
 	report_json_line(o);
 }
 
-static void report_one(size_t i, void *data)
+static void report(const struct target *t, const void *result, void *data)
 {
 	struct copy_run *run = data;
-	struct copy_result *res = &run->results[i];
-	const char *spec = run->opt->fleet.targets.items[i].spec;
-	if (run->progress)
-		fleet_progress_clear();
+	const struct copy_result *res = result;
+	const char *spec = t->spec;
 	run->counts[res->outcome]++;
 	if (run->opt->fleet.json) {
 		report_json(spec, res);
@@ -174,13 +178,6 @@ static void report_one(size_t i, void *data)
 	if (res->diff.len)
 		fwrite(res->diff.data, 1, res->diff.len, stdout);
 	fflush(stdout);
-}
-
-static void show_progress(size_t done, size_t total, void *data)
-{
-	struct copy_run *run = data;
-	if (run->progress)
-		fleet_progress_show(done, total);
 }
 
 int copy_main(int argc, char **argv, const struct command *cmd, const struct copy_setup *setup)
@@ -244,28 +241,24 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		}
 	}
 
-	struct copy_run run = {
-		.opt = &o,
-		.req = {.keys = keys,
-			.n_keys = n_keys,
-			.connect = &o.fleet.connect,
-			.for_user = o.for_user,
-			.fix = !o.no_fix,
-			.dry_run = o.fleet.dry_run,
-			.sftp = o.sftp,
-			.password = fleet_password,
-			.password_data = &o.fleet},
-		.progress = isatty(STDERR_FILENO) && o.fleet.targets.n > 1,
-	};
-	run.results = calloc(o.fleet.targets.n, sizeof(*run.results));
-	if (!run.results) {
+	struct copy_request req = {.keys = keys,
+				   .n_keys = n_keys,
+				   .connect = &o.fleet.connect,
+				   .for_user = o.for_user,
+				   .fix = !o.no_fix,
+				   .dry_run = o.fleet.dry_run,
+				   .sftp = o.sftp,
+				   .password = fleet_password,
+				   .password_data = &o.fleet};
+	struct copy_run run = {.opt = &o};
+	struct fleet_job job = {
+		sizeof(struct copy_result), result_init, result_clear, work, report, &req, &run};
+	struct copy_result *results = NULL;
+	if (fleet_run(&o.fleet, &job, (void **)&results) < 0) {
+		fleet_results_free(&o.fleet, &job, results);
 		status = EXIT_FAIL;
 		goto out;
 	}
-	for (size_t i = 0; i < o.fleet.targets.n; i++)
-		copy_result_init(&run.results[i]);
-	struct pool_callbacks cb = {run_one, report_one, show_progress, &run};
-	pool_run(o.fleet.targets.n, o.fleet.jobs, &cb);
 	size_t failed = run.counts[COPY_FAILED], total = o.fleet.targets.n;
 	if (o.fleet.json) {
 		json_t *sum = json_pack(
@@ -287,10 +280,8 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		       run.counts[COPY_WOULD_CHANGE] == 1 ? "" : "s");
 	status = failed == 0 ? EXIT_OK : failed == total ? EXIT_FAIL : EXIT_PARTIAL;
 	if (setup && !o.fleet.dry_run && !o.fleet.json)
-		setup->next_steps(&o, &keys[0], run.results);
-	for (size_t i = 0; i < total; i++)
-		copy_result_clear(&run.results[i]);
-	free(run.results);
+		setup->next_steps(&o, &keys[0], results);
+	fleet_results_free(&o.fleet, &job, results);
 out:
 	for (size_t i = 0; i < n_keys; i++)
 		local_key_clear(&keys[i]);

@@ -12,9 +12,9 @@
 #include "base/user_info.h"
 #include "cli/commands.h"
 #include "cli/fleet_options.h"
+#include "cli/fleet_run.h"
 #include "cli/local_keys.h"
 #include "cli/report.h"
-#include "fleet/pool.h"
 #include "ops/perms.h"
 #include "ops/perms_local.h"
 
@@ -71,16 +71,22 @@ static int parse_options(int argc, char **argv, struct perms_options *o)
 
 struct perms_run {
 	struct perms_options *opt;
-	struct perms_request req;
-	struct perms_result *results;
 	size_t counts[6];
-	bool progress;
 };
 
-static void run_one(size_t i, void *data)
+static void work(const struct target *t, const void *request, void *result)
 {
-	struct perms_run *run = data;
-	perms_host(&run->opt->fleet.targets.items[i], &run->req, &run->results[i]);
+	perms_host(t, request, result);
+}
+
+static void result_init(void *result)
+{
+	perms_result_init(result);
+}
+
+static void result_clear(void *result)
+{
+	perms_result_clear(result);
 }
 
 static const char *const outcome_text[] = {
@@ -126,20 +132,12 @@ static void report(const char *spec, const struct perms_result *res, bool json)
 	fflush(stdout);
 }
 
-static void report_one(size_t i, void *data)
+static void report_one(const struct target *t, const void *result, void *data)
 {
 	struct perms_run *run = data;
-	if (run->progress)
-		fleet_progress_clear();
-	run->counts[run->results[i].outcome]++;
-	report(run->opt->fleet.targets.items[i].spec, &run->results[i], run->opt->fleet.json);
-}
-
-static void show_progress(size_t done, size_t total, void *data)
-{
-	struct perms_run *run = data;
-	if (run->progress)
-		fleet_progress_show(done, total);
+	const struct perms_result *res = result;
+	run->counts[res->outcome]++;
+	report(t->spec, res, run->opt->fleet.json);
 }
 
 static int status_of(const size_t *counts, size_t total)
@@ -179,29 +177,30 @@ static int run_perms(int argc, char **argv)
 	if ((status = local_keys_load_all(o.fleet.key_files, o.fleet.n_key_files, &keys,
 					  &n_keys)) != EXIT_OK)
 		goto out;
-	struct perms_run run = {
-		.opt = &o,
-		.req = {.keys = keys,
-			.n_keys = n_keys,
-			.connect = &o.fleet.connect,
-			.for_user = o.for_user,
-			.fix = o.fix,
-			.dry_run = o.fleet.dry_run,
-			.sftp = o.sftp,
-			.password = fleet_password,
-			.password_data = &o.fleet},
-		.progress = isatty(STDERR_FILENO) && o.fleet.targets.n > 1,
-	};
+	struct perms_request req = {.keys = keys,
+				    .n_keys = n_keys,
+				    .connect = &o.fleet.connect,
+				    .for_user = o.for_user,
+				    .fix = o.fix,
+				    .dry_run = o.fleet.dry_run,
+				    .sftp = o.sftp,
+				    .password = fleet_password,
+				    .password_data = &o.fleet};
+	struct perms_run run = {.opt = &o};
+	struct fleet_job job = {sizeof(struct perms_result),
+				result_init,
+				result_clear,
+				work,
+				report_one,
+				&req,
+				&run};
 	size_t total = o.fleet.targets.n;
-	run.results = calloc(total, sizeof(*run.results));
-	if (!run.results) {
+	void *results = NULL;
+	if (fleet_run(&o.fleet, &job, &results) < 0) {
+		fleet_results_free(&o.fleet, &job, results);
 		status = EXIT_FAIL;
 		goto out;
 	}
-	for (size_t i = 0; i < total; i++)
-		perms_result_init(&run.results[i]);
-	struct pool_callbacks cb = {run_one, report_one, show_progress, &run};
-	pool_run(total, o.fleet.jobs, &cb);
 	if (o.fleet.json) {
 		json_t *sum = json_pack(
 			"{s:{s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts", (json_int_t)total,
@@ -219,9 +218,7 @@ static int run_perms(int argc, char **argv)
 		       run.counts[PERMS_FAILED]);
 	}
 	status = status_of(run.counts, total);
-	for (size_t i = 0; i < total; i++)
-		perms_result_clear(&run.results[i]);
-	free(run.results);
+	fleet_results_free(&o.fleet, &job, results);
 out:
 	local_keys_free_all(keys, n_keys);
 	fleet_options_free(&o.fleet);

@@ -11,9 +11,9 @@
 #include "base/user_info.h"
 #include "cli/commands.h"
 #include "cli/fleet_options.h"
+#include "cli/fleet_run.h"
 #include "cli/local_keys.h"
 #include "cli/report.h"
-#include "fleet/pool.h"
 #include "ops/verify.h"
 
 struct verify_options {
@@ -78,16 +78,22 @@ static int parse_options(int argc, char **argv, struct verify_options *o)
 
 struct verify_run {
 	struct verify_options *opt;
-	struct verify_request req;
-	struct verify_result *results;
 	size_t counts[4];
-	bool progress;
 };
 
-static void run_one(size_t i, void *data)
+static void work(const struct target *t, const void *request, void *result)
 {
-	struct verify_run *run = data;
-	verify_host(&run->opt->fleet.targets.items[i], &run->req, &run->results[i]);
+	verify_host(t, request, result);
+}
+
+static void result_init(void *result)
+{
+	verify_result_init(result);
+}
+
+static void result_clear(void *result)
+{
+	verify_result_clear(result);
 }
 
 static const char *const verdict_text[] = {
@@ -189,13 +195,11 @@ static void report_json(const char *spec, const struct verify_result *res)
 	report_json_line(o);
 }
 
-static void report_one(size_t i, void *data)
+static void report(const struct target *t, const void *result, void *data)
 {
 	struct verify_run *run = data;
-	struct verify_result *res = &run->results[i];
-	const char *spec = run->opt->fleet.targets.items[i].spec;
-	if (run->progress)
-		fleet_progress_clear();
+	const struct verify_result *res = result;
+	const char *spec = t->spec;
 	run->counts[res->verdict]++;
 	if (run->opt->fleet.json) {
 		report_json(spec, res);
@@ -245,13 +249,6 @@ static void report_one(size_t i, void *data)
 	fflush(stdout);
 }
 
-static void show_progress(size_t done, size_t total, void *data)
-{
-	struct verify_run *run = data;
-	if (run->progress)
-		fleet_progress_show(done, total);
-}
-
 static int run_verify(int argc, char **argv)
 {
 	struct verify_options o = {0};
@@ -264,25 +261,21 @@ static int run_verify(int argc, char **argv)
 	    (status = local_keys_load_all(o.fleet.key_files, o.fleet.n_key_files, &keys,
 					  &n_keys)) != EXIT_OK)
 		goto out;
-	struct verify_run run = {
-		.opt = &o,
-		.req = {.keys = keys,
-			.n_keys = n_keys,
-			.connect = &o.fleet.connect,
-			.users = o.users,
-			.n_users = o.n_users},
-		.progress = isatty(STDERR_FILENO) && o.fleet.targets.n > 1,
-	};
+	struct verify_request req = {.keys = keys,
+				     .n_keys = n_keys,
+				     .connect = &o.fleet.connect,
+				     .users = o.users,
+				     .n_users = o.n_users};
+	struct verify_run run = {.opt = &o};
+	struct fleet_job job = {
+		sizeof(struct verify_result), result_init, result_clear, work, report, &req, &run};
 	size_t total = o.fleet.targets.n;
-	run.results = calloc(total, sizeof(*run.results));
-	if (!run.results) {
+	void *results = NULL;
+	if (fleet_run(&o.fleet, &job, &results) < 0) {
+		fleet_results_free(&o.fleet, &job, results);
 		status = EXIT_FAIL;
 		goto out;
 	}
-	for (size_t i = 0; i < total; i++)
-		verify_result_init(&run.results[i]);
-	struct pool_callbacks cb = {run_one, report_one, show_progress, &run};
-	pool_run(total, o.fleet.jobs, &cb);
 	size_t bad = run.counts[VERIFY_FAIL] + run.counts[VERIFY_UNREACHABLE];
 	if (o.fleet.json) {
 		json_t *sum = json_pack("{s:{s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts",
@@ -300,9 +293,7 @@ static int run_verify(int argc, char **argv)
 		 : bad                     ? EXIT_PARTIAL
 		 : run.counts[VERIFY_WARN] ? EXIT_WARN
 					   : EXIT_OK;
-	for (size_t i = 0; i < total; i++)
-		verify_result_clear(&run.results[i]);
-	free(run.results);
+	fleet_results_free(&o.fleet, &job, results);
 out:
 	local_keys_free_all(keys, n_keys);
 	free(o.users);

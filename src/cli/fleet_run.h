@@ -1,0 +1,28 @@
+/* The run every fleet command makes: work on each target, at most -j at once, and report
+ * each host in the order given as soon as it and those before it are done, with a progress
+ * line on a terminal. Results are typeless here (an array of result_size bytes each); the
+ * command's callbacks know their type. */
+#ifndef SSHKEYCTL_CLI_FLEET_RUN_H
+#define SSHKEYCTL_CLI_FLEET_RUN_H
+
+#include <stddef.h>
+
+#include "cli/fleet_options.h"
+
+struct fleet_job {
+	size_t result_size;
+	void (*init)(void *result);
+	void (*clear)(void *result);
+	/* on a worker thread */
+	void (*work)(const struct target *t, const void *request, void *result);
+	/* on the calling thread, in input order */
+	void (*report)(const struct target *t, const void *result, void *data);
+	const void *request;
+	void *data;
+};
+
+/* ret_results: o->targets.n results, to read and then release with fleet_results_free. */
+int fleet_run(const struct fleet_options *o, const struct fleet_job *job, void **ret_results);
+void fleet_results_free(const struct fleet_options *o, const struct fleet_job *job, void *results);
+
+#endif
