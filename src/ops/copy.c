@@ -142,9 +142,7 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 		goto out;
 	}
 	/* every host gets the same time, however its server behaves */
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += req->connect->host_timeout > 0 ? req->connect->host_timeout : 1L << 30;
+	struct timespec deadline = remote_host_deadline(req->connect);
 	struct login_request lr = {.target = t,
 				   .connect = req->connect,
 				   .deadline = &deadline,

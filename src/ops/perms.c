@@ -201,9 +201,7 @@ void perms_host(const struct target *t, const struct perms_request *req, struct 
 	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
 	bool *listed = calloc(req->n_keys ? req->n_keys : 1, sizeof(*listed));
 	size_t n = 0;
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += req->connect->host_timeout > 0 ? req->connect->host_timeout : 1L << 30;
+	struct timespec deadline = remote_host_deadline(req->connect);
 	struct login_request lr = {.target = t,
 				   .connect = req->connect,
 				   .deadline = &deadline,

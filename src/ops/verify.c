@@ -147,9 +147,7 @@ void verify_host(const struct target *t, const struct verify_request *req,
 		 struct verify_result *res)
 {
 	struct remote_session *s = NULL;
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += req->connect->host_timeout > 0 ? req->connect->host_timeout : 1L << 30;
+	struct timespec deadline = remote_host_deadline(req->connect);
 
 	res->verdict = VERIFY_UNREACHABLE;
 	int r = connect_as(t, NULL, req, &deadline, &s, &res->diag);

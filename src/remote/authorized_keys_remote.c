@@ -273,6 +273,24 @@ static int did_lines(const struct authorized_keys_conversation *c, struct dynbuf
 	return r;
 }
 
+/* The helper's last request ("write" or "fix"): sent, the helper's end awaited, its "did"
+ * lines logged; the conversation is over. */
+static int last_request(struct authorized_keys_conversation *c, const struct dynbuf *in,
+			struct dynbuf *log, struct diag *d)
+{
+	int status = -1;
+	int r = remote_process_write(c->process, in->data, in->len, d);
+	if (r == 0)
+		r = remote_process_finish(c->process, &status, d);
+	remote_process_free(c->process);
+	c->process = NULL;
+	if (r == 0 && status != 0)
+		r = helper_failure(c, c->answer_len, status, d);
+	if (r == 0 && log)
+		r = did_lines(c, log);
+	return r;
+}
+
 static int random_token(char *buf, size_t len)
 {
 	unsigned char bytes[16];
@@ -520,7 +538,6 @@ int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
 {
 	struct authorized_keys_conversation *c = st->conversation;
 	struct dynbuf in;
-	int status = -1;
 	(void)s;
 	(void)for_user; /* the conversation knows both */
 	if (!c || !c->process)
@@ -560,15 +577,7 @@ int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
 	if (r == 0)
 		r = dynbuf_append(&in, content, len);
 	if (r == 0)
-		r = remote_process_write(c->process, in.data, in.len, d);
-	if (r == 0)
-		r = remote_process_finish(c->process, &status, d);
-	remote_process_free(c->process);
-	c->process = NULL;
-	if (r == 0 && status != 0)
-		r = helper_failure(c, c->answer_len, status, d);
-	if (r == 0 && ret_log)
-		r = did_lines(c, ret_log);
+		r = last_request(c, &in, ret_log, d);
 
 	dynbuf_free(&in);
 	return r;
@@ -694,7 +703,6 @@ int authorized_keys_remote_fix(const struct authorized_keys_state *st, const str
 {
 	struct authorized_keys_conversation *c = st->conversation;
 	struct dynbuf in;
-	int status = -1;
 	if (!c || !c->process)
 		return -EINVAL;
 	dynbuf_init(&in, 1024 * 1024);
@@ -712,15 +720,7 @@ int authorized_keys_remote_fix(const struct authorized_keys_state *st, const str
 	if (r == 0)
 		r = dynbuf_append_str(&in, "end\n");
 	if (r == 0)
-		r = remote_process_write(c->process, in.data, in.len, d);
-	if (r == 0)
-		r = remote_process_finish(c->process, &status, d);
-	remote_process_free(c->process);
-	c->process = NULL;
-	if (r == 0 && status != 0)
-		r = helper_failure(c, c->answer_len, status, d);
-	if (r == 0 && ret_log)
-		r = did_lines(c, ret_log);
+		r = last_request(c, &in, ret_log, d);
 	dynbuf_free(&in);
 	return r;
 }

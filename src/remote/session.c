@@ -394,6 +394,14 @@ void remote_set_host_deadline(struct remote_session *s, const struct timespec *d
 	s->host_deadline = *deadline;
 }
 
+struct timespec remote_host_deadline(const struct connect_options *o)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += o->host_timeout > 0 ? o->host_timeout : 1L << 30;
+	return t;
+}
+
 /* The end of the next blocking step: the operation timeout from now, but never past the
  * host's deadline; libssh's own timeout is set to match. ERR_TIMEOUT once the host's time
  * is up. */

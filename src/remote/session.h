@@ -49,6 +49,8 @@ void remote_session_free(struct remote_session *s);
 /* No blocking step of s may end later than deadline (CLOCK_MONOTONIC): the whole work on
  * one host is bounded, whatever the server does. */
 void remote_set_host_deadline(struct remote_session *s, const struct timespec *deadline);
+/* The deadline for a host whose work starts now: o->host_timeout from now (none: far off). */
+struct timespec remote_host_deadline(const struct connect_options *o);
 /* The user we log in as and a label "user@host:port" for messages. */
 const char *remote_user(const struct remote_session *s);
 const char *remote_label(const struct remote_session *s);

@@ -470,16 +470,23 @@ int remote_sftp_read_file(struct remote_sftp *sf, const char *path, struct dynbu
 	return handle_request(sf, FXP_CLOSE, NULL, handle, handle_len, "close", path, d);
 }
 
-int remote_sftp_mkdir(struct remote_sftp *sf, const char *path, uint32_t mode, struct diag *d)
+/* MKDIR or SETSTAT: a path and a mode, answered by a STATUS. */
+static int path_mode_request(struct remote_sftp *sf, uint8_t type, const char *what,
+			     const char *path, uint32_t mode, struct diag *d)
 {
-	int e = request_begin(sf, FXP_MKDIR);
+	int e = request_begin(sf, type);
 	if (e == 0)
 		e = wire_put_cstring(&sf->request, path);
 	if (e == 0)
 		e = put_perms(&sf->request, mode);
 	if (e == 0)
 		e = request_send(sf, d);
-	return e < 0 ? e : status_result(sf, "mkdir", path, d);
+	return e < 0 ? e : status_result(sf, what, path, d);
+}
+
+int remote_sftp_mkdir(struct remote_sftp *sf, const char *path, uint32_t mode, struct diag *d)
+{
+	return path_mode_request(sf, FXP_MKDIR, "mkdir", path, mode, d);
 }
 
 int remote_sftp_rmdir(struct remote_sftp *sf, const char *path, struct diag *d)
@@ -494,14 +501,7 @@ int remote_sftp_remove(struct remote_sftp *sf, const char *path, struct diag *d)
 
 int remote_sftp_chmod(struct remote_sftp *sf, const char *path, uint32_t mode, struct diag *d)
 {
-	int e = request_begin(sf, FXP_SETSTAT);
-	if (e == 0)
-		e = wire_put_cstring(&sf->request, path);
-	if (e == 0)
-		e = put_perms(&sf->request, mode);
-	if (e == 0)
-		e = request_send(sf, d);
-	return e < 0 ? e : status_result(sf, "chmod", path, d);
+	return path_mode_request(sf, FXP_SETSTAT, "chmod", path, mode, d);
 }
 
 int remote_sftp_create(struct remote_sftp *sf, const char *path, uint32_t mode, const void *data,
