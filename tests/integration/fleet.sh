@@ -32,4 +32,17 @@ done
 ssh -F /dev/null -i id -o BatchMode=yes -o UserKnownHostsFile="$WORK/known_hosts" -p "$(testbed_port "h$N")" \
 	"$U@127.0.0.1" true || fail "no key login on the last host"
 pass
+
+# on a terminal, a live progress line on stderr, cleared before each report line; verify
+# runs the same way
+if command -v script >/dev/null; then
+	SHELL=/bin/sh script -qefc "'$K' verify -j 8 -i id -o 'UserKnownHostsFile=$WORK/known_hosts' -H hosts" \
+		typescript >/dev/null 2>&1
+	grep -q "hosts done" typescript || fail "no progress line: $(tail -c 300 typescript)"
+	[ "$(grep -c ": WARN: key login works" typescript)" = "$N" ] || fail "verify on a terminal: $(tail -3 typescript)"
+	# without a terminal, no progress line
+	"$K" verify -j 8 -i id -o "UserKnownHostsFile=$WORK/known_hosts" -H hosts >out.txt 2>err.txt
+	grep -q "hosts done" err.txt out.txt && fail "a progress line without a terminal"
+	pass
+fi
 done_checks

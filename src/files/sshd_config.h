@@ -1,0 +1,71 @@
+/* sshd_config as sshd reads it (servconf.c): keywords case-insensitive, the first value
+ * obtained wins, Include expands glob patterns in lexical order (relative paths under
+ * /etc/ssh, 16 levels at most, no match silently ignored), and a Match block lasts to the
+ * next Match or the end of its file; an Include after a Match is conditional on it.
+ *
+ * The model reads files through a callback (the local disk, or what a helper fetched from a
+ * server), flattens them into directives in the order sshd evaluates them, and answers the
+ * questions a careful edit needs: which line sets a keyword's global value, which Match
+ * blocks override it, and where a new line must go to take effect. Every byte of every file
+ * is kept, so edits touch only the lines they mean to.
+ */
+#ifndef SSHKEYCTL_FILES_SSHD_CONFIG_H
+#define SSHKEYCTL_FILES_SSHD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/dynbuf.h"
+
+#define SSHD_CONFIG_DIR       "/etc/ssh"
+#define SSHD_CONFIG_MAX_DEPTH 16
+#define SSHD_CONFIG_FILE_MAX  (4 * 1024 * 1024)
+
+/* Read path into out (-ENOENT when missing); list the paths matching a glob pattern, sorted
+ * (none: *ret_n 0). */
+struct sshd_config_source {
+	int (*read)(const char *path, struct dynbuf *out, void *arg);
+	int (*glob)(const char *pattern, char ***ret_paths, size_t *ret_n, void *arg);
+	void *arg;
+};
+
+struct sshd_config_file {
+	char *path;
+	struct dynbuf content; /* as read */
+};
+
+struct sshd_directive {
+	size_t file;        /* index into files */
+	unsigned long line; /* 1-based */
+	size_t offset, len; /* the line's bytes in the file (without its newline) */
+	char *keyword;      /* lower case */
+	char *args;         /* the rest, as written (trimmed) */
+	long match;         /* index of the Match directive it falls under; -1: global */
+};
+
+struct sshd_config {
+	struct sshd_config_file *files;
+	size_t n_files;
+	struct sshd_directive *directives; /* in evaluation order, Include lines included */
+	size_t n_directives;
+};
+
+/* Load main_path and everything it includes. Errors name the file and line in err. */
+int sshd_config_load(const struct sshd_config_source *src, const char *main_path,
+		     struct sshd_config **ret, char *err, size_t err_len);
+/* Parse one file's content on its own (no Include expansion): for tests and fuzzing. */
+int sshd_config_parse(const char *path, const void *content, size_t len, struct sshd_config **ret,
+		      char *err, size_t err_len);
+void sshd_config_free(struct sshd_config *cfg);
+
+/* The directive that gives keyword its global value (the first outside any Match), or
+ * NULL (sshd's default applies). keyword is matched case-insensitively; aliases such as
+ * ChallengeResponseAuthentication for KbdInteractiveAuthentication count as the same. */
+const struct sshd_directive *sshd_config_global(const struct sshd_config *cfg, const char *keyword);
+/* The directives inside Match blocks that set keyword, in order (ret: indexes). */
+int sshd_config_match_overrides(const struct sshd_config *cfg, const char *keyword, size_t **ret,
+				size_t *ret_n);
+/* The canonical name sshd -T prints for keyword (lower case; aliases resolved). */
+const char *sshd_config_canonical(const char *keyword);
+
+#endif

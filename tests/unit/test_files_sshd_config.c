@@ -1,0 +1,201 @@
+/* The sshd_config model against the rules verified with sshd -T (reference/openssh.md §4):
+ * first value wins, Include order and scope, Match blocks, aliases. */
+#include "test_support.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "files/sshd_config.h"
+
+struct memfile {
+	const char *path;
+	const char *content;
+};
+
+/* a file set in memory, as a helper would fetch it from a server */
+static const struct memfile *files;
+
+static int mem_read(const char *path, struct dynbuf *out, void *arg)
+{
+	(void)arg;
+	for (const struct memfile *f = files; f->path; f++)
+		if (!strcmp(f->path, path))
+			return dynbuf_append(out, f->content, strlen(f->content));
+	return -ENOENT;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int mem_glob(const char *pattern, char ***ret, size_t *ret_n, void *arg)
+{
+	(void)arg;
+	char **paths = calloc(64, sizeof(*paths));
+	size_t n = 0;
+	for (const struct memfile *f = files; f->path; f++)
+		if (fnmatch(pattern, f->path, FNM_PATHNAME | FNM_PERIOD) == 0)
+			paths[n++] = strdup(f->path);
+	qsort(paths, n, sizeof(*paths), cmp_str);
+	*ret = paths;
+	*ret_n = n;
+	return 0;
+}
+
+static const struct sshd_config_source source = {mem_read, mem_glob, NULL};
+
+static struct sshd_config *load(const struct memfile *set)
+{
+	struct sshd_config *cfg = NULL;
+	char err[256] = "";
+	files = set;
+	assert_int_equal(sshd_config_load(&source, "/etc/ssh/sshd_config", &cfg, err, sizeof(err)),
+			 0);
+	return cfg;
+}
+
+/* "file:line" of the directive giving keyword its global value, or "default" */
+static const char *where(const struct sshd_config *cfg, const char *keyword)
+{
+	static char buf[256];
+	const struct sshd_directive *d = sshd_config_global(cfg, keyword);
+	if (!d)
+		return "default";
+	snprintf(buf, sizeof(buf), "%s:%lu %s", cfg->files[d->file].path, d->line, d->args);
+	return buf;
+}
+
+static void test_debian_layout_dropin_wins(void **state)
+{
+	(void)state;
+	static const struct memfile set[] = {
+		{"/etc/ssh/sshd_config",
+		 "# Debian\nInclude /etc/ssh/sshd_config.d/*.conf\n\n"
+		 "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+		 "UsePAM yes\n"},
+		{"/etc/ssh/sshd_config.d/50-cloud-init.conf", "PasswordAuthentication yes\n"},
+		{"/etc/ssh/sshd_config.d/01-harden.conf", "passwordauthentication=no\n"},
+		{"/etc/ssh/sshd_config.d/README", "PasswordAuthentication yes\n"},
+		{NULL, NULL},
+	};
+	struct sshd_config *cfg = load(set);
+	/* the lexically first drop-in wins over the later one and the main file */
+	assert_string_equal(where(cfg, "PasswordAuthentication"),
+			    "/etc/ssh/sshd_config.d/01-harden.conf:1 no");
+	assert_string_equal(where(cfg, "usepam"), "/etc/ssh/sshd_config:6 yes");
+	assert_string_equal(where(cfg, "PermitRootLogin"), "default");
+	assert_int_equal(cfg->n_files, 3); /* README does not match *.conf */
+	sshd_config_free(cfg);
+
+	static const struct memfile cloud[] = {
+		{"/etc/ssh/sshd_config",
+		 "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\n"},
+		{"/etc/ssh/sshd_config.d/50-cloud-init.conf", "PasswordAuthentication yes\n"},
+		{NULL, NULL},
+	};
+	cfg = load(cloud);
+	assert_string_equal(where(cfg, "PasswordAuthentication"),
+			    "/etc/ssh/sshd_config.d/50-cloud-init.conf:1 yes");
+	sshd_config_free(cfg);
+}
+
+static void test_match_blocks(void **state)
+{
+	(void)state;
+	static const struct memfile set[] = {
+		{"/etc/ssh/sshd_config", "PasswordAuthentication no\n"
+					 "Match User alice\n"
+					 "\tPasswordAuthentication yes\n"
+					 "Match Address 10.0.0.0/8\n"
+					 "  ChallengeResponseAuthentication yes\n"
+					 "# after the last Match: still inside it\n"
+					 "PermitRootLogin yes\n"},
+		{NULL, NULL},
+	};
+	struct sshd_config *cfg = load(set);
+	assert_string_equal(where(cfg, "passwordauthentication"), "/etc/ssh/sshd_config:1 no");
+	/* a line added after a Match block belongs to the block: not global */
+	assert_string_equal(where(cfg, "PermitRootLogin"), "default");
+	size_t *list, n;
+	assert_int_equal(sshd_config_match_overrides(cfg, "PasswordAuthentication", &list, &n), 0);
+	assert_int_equal(n, 1);
+	const struct sshd_directive *d = &cfg->directives[list[0]];
+	assert_string_equal(cfg->directives[d->match].args, "User alice");
+	free(list);
+	/* the alias counts as the keyword */
+	assert_int_equal(
+		sshd_config_match_overrides(cfg, "KbdInteractiveAuthentication", &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(cfg->directives[list[0]].line, 5);
+	free(list);
+	assert_string_equal(sshd_config_canonical("ChallengeResponseAuthentication"),
+			    "kbdinteractiveauthentication");
+	sshd_config_free(cfg);
+}
+
+static void test_include_scope(void **state)
+{
+	(void)state;
+	/* a Match inside an included file ends with that file; an Include after a Match is
+	 * conditional on it; relative paths are under /etc/ssh */
+	static const struct memfile set[] = {
+		{"/etc/ssh/sshd_config", "Include a.conf\n"
+					 "X11Forwarding no\n"
+					 "Match User bob\n"
+					 "Include b.conf\n"},
+		{"/etc/ssh/a.conf", "Match User carol\nPubkeyAuthentication no\n"},
+		{"/etc/ssh/b.conf", "PasswordAuthentication yes\n"},
+		{NULL, NULL},
+	};
+	struct sshd_config *cfg = load(set);
+	assert_string_equal(where(cfg, "X11Forwarding"), "/etc/ssh/sshd_config:2 no");
+	assert_string_equal(where(cfg, "PubkeyAuthentication"), "default");
+	assert_string_equal(where(cfg, "PasswordAuthentication"), "default");
+	size_t *list, n;
+	assert_int_equal(sshd_config_match_overrides(cfg, "PasswordAuthentication", &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(cfg->directives[cfg->directives[list[0]].match].args, "User bob");
+	free(list);
+	sshd_config_free(cfg);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	static const struct memfile loop[] = {
+		{"/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config\n"},
+		{NULL, NULL},
+	};
+	struct sshd_config *cfg = NULL;
+	char err[256] = "";
+	files = loop;
+	assert_int_equal(sshd_config_load(&source, "/etc/ssh/sshd_config", &cfg, err, sizeof(err)),
+			 -ELOOP);
+	assert_non_null(strstr(err, "too many levels of Include"));
+	static const struct memfile missing[] = {{NULL, NULL}};
+	files = missing;
+	assert_int_equal(sshd_config_load(&source, "/etc/ssh/sshd_config", &cfg, err, sizeof(err)),
+			 -ENOENT);
+	/* CRLF and trailing blanks do not stick to the value; bytes are all kept */
+	static const char crlf[] = "PermitRootLogin  prohibit-password \r\n";
+	assert_int_equal(sshd_config_parse("x", crlf, sizeof(crlf) - 1, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg->directives[0].args, "prohibit-password");
+	assert_memory_equal(cfg->files[0].content.data, crlf, sizeof(crlf) - 1);
+	sshd_config_free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_debian_layout_dropin_wins),
+		cmocka_unit_test(test_match_blocks),
+		cmocka_unit_test(test_include_scope),
+		cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
