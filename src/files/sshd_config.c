@@ -334,3 +334,202 @@ int sshd_config_match_overrides(const struct sshd_config *cfg, const char *keywo
 	*ret_n = n;
 	return 0;
 }
+
+void sshd_config_plan_clear(struct sshd_config_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_edits; i++) {
+		free(plan->edits[i].path);
+		dynbuf_free(&plan->edits[i].content);
+	}
+	free(plan->edits);
+	memset(plan, 0, sizeof(*plan));
+}
+
+static struct sshd_file_edit *new_edit(struct sshd_config_plan *plan, const char *path)
+{
+	struct sshd_file_edit *grown = realloc(plan->edits, (plan->n_edits + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	plan->edits = grown;
+	struct sshd_file_edit *e = &plan->edits[plan->n_edits];
+	memset(e, 0, sizeof(*e));
+	dynbuf_init(&e->content, SSHD_CONFIG_FILE_MAX + 64 * 1024);
+	if (!(e->path = strdup(path)))
+		return NULL;
+	plan->n_edits++;
+	return e;
+}
+
+static bool sets_one_of(const struct sshd_directive *d, const struct sshd_setting *settings,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (same_keyword(d->keyword, settings[i].keyword))
+			return true;
+	return false;
+}
+
+/* The settings as lines, after a header comment, with the file's line ending. */
+static int setting_lines(struct dynbuf *out, const struct sshd_setting *settings, size_t n,
+			 const char *header, const char *eol)
+{
+	int r = dynbuf_printf(out, "# %s%s", header, eol);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = dynbuf_printf(out, "%s %s%s", settings[i].keyword, settings[i].value, eol);
+	return r;
+}
+
+static bool file_uses_crlf(const struct sshd_config_file *f)
+{
+	const char *text = f->content.len ? (const char *)f->content.data : "";
+	const char *nl = memchr(text, '\n', f->content.len);
+	return nl && nl > text && nl[-1] == '\r';
+}
+
+/* A name in dir that sorts before every file the pattern matched there, or NULL. */
+static const char *first_name(const struct sshd_config *cfg, const char *dir)
+{
+	static const char *const candidates[] = {"00-sshkeyctl.conf", "00-0-sshkeyctl.conf",
+						 "0-sshkeyctl.conf", "0-0-sshkeyctl.conf"};
+	size_t dir_len = strlen(dir);
+	for (size_t c = 0; c < sizeof(candidates) / sizeof(candidates[0]); c++) {
+		bool first = true;
+		for (size_t i = 0; first && i < cfg->n_files; i++) {
+			const char *p = cfg->files[i].path;
+			if (strncmp(p, dir, dir_len) == 0 && p[dir_len] == '/' &&
+			    !strchr(p + dir_len + 1, '/') &&
+			    strcmp(p + dir_len + 1, candidates[c]) <= 0)
+				first = false;
+		}
+		if (first)
+			return candidates[c];
+	}
+	return NULL;
+}
+
+/* The directory whose "*.conf" files an Include argument names (absolute, or under
+ * /etc/ssh), or NULL for any other argument. */
+static char *dropin_dir(const char *args)
+{
+	size_t len = strlen(args);
+	if (len < 8 || strcmp(args + len - 7, "/*.conf") != 0 ||
+	    strpbrk(args, " \t\"*?[") != args + len - 6)
+		return NULL;
+	char *dir = NULL;
+	if (args[0] == '/')
+		dir = strndup(args, len - 7);
+	else if (asprintf(&dir, "%s/%.*s", SSHD_CONFIG_DIR, (int)(len - 7), args) < 0)
+		dir = NULL;
+	return dir;
+}
+
+/* Copy file f into out, commenting out the lines of the directives listed. */
+static int rewrite_file(const struct sshd_config *cfg, size_t f, const bool *comment_out,
+			size_t insert_before, const struct sshd_setting *settings, size_t n,
+			const char *header, struct dynbuf *out)
+{
+	const struct sshd_config_file *file = &cfg->files[f];
+	const char *text = file->content.len ? (const char *)file->content.data : "";
+	const char *eol = file_uses_crlf(file) ? "\r\n" : "\n";
+	size_t pos = 0;
+	int r = 0;
+	bool inserted = n == 0; /* nothing to insert in this file */
+	for (size_t i = 0; r == 0 && i < cfg->n_directives; i++) {
+		const struct sshd_directive *d = &cfg->directives[i];
+		if (d->file != f)
+			continue;
+		if (!inserted && insert_before != (size_t)-1 && i == insert_before) {
+			r = dynbuf_append(out, text + pos, d->offset - pos);
+			pos = d->offset;
+			if (r == 0)
+				r = setting_lines(out, settings, n, header, eol);
+			inserted = true;
+		}
+		if (r == 0 && comment_out[i]) {
+			r = dynbuf_append(out, text + pos, d->offset - pos);
+			if (r == 0)
+				r = dynbuf_printf(out, "%s ", SSHD_CONFIG_MARKER);
+			pos = d->offset;
+		}
+	}
+	if (r == 0)
+		r = dynbuf_append(out, text + pos, file->content.len - pos);
+	if (r == 0 && !inserted) {
+		/* no Match: at the end, after a newline for a last line without one */
+		if (file->content.len && text[file->content.len - 1] != '\n')
+			r = dynbuf_append_str(out, eol);
+		if (r == 0)
+			r = setting_lines(out, settings, n, header, eol);
+	}
+	return r;
+}
+
+int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_setting *settings,
+			      size_t n, const char *header, struct sshd_config_plan *ret)
+{
+	struct sshd_config_plan plan = {0};
+	bool *comment_out = calloc(cfg->n_directives ? cfg->n_directives : 1, sizeof(*comment_out));
+	char *dir = NULL;
+	int r = comment_out ? 0 : -ENOMEM;
+	if (r < 0 || cfg->n_files == 0)
+		goto out;
+	/* 1. the main file includes a directory's "*.conf" before any competing global line */
+	for (size_t i = 0; i < cfg->n_directives && !dir; i++) {
+		const struct sshd_directive *d = &cfg->directives[i];
+		if (d->match >= 0)
+			continue;
+		if (sets_one_of(d, settings, n))
+			break;
+		if (d->file == 0 && !strcmp(d->keyword, "include"))
+			dir = dropin_dir(d->args);
+	}
+	const char *name = dir ? first_name(cfg, dir) : NULL;
+	if (name) {
+		char *path = NULL;
+		struct sshd_file_edit *e;
+		if (asprintf(&path, "%s/%s", dir, name) < 0 || !(e = new_edit(&plan, path))) {
+			free(path);
+			r = -ENOMEM;
+			goto out;
+		}
+		free(path);
+		e->create = true;
+		plan.dropin = true;
+		r = setting_lines(&e->content, settings, n, header, "\n");
+		goto out;
+	}
+	/* 2. the main file before its first Match, earlier competing lines commented out */
+	size_t insert = (size_t)-1;
+	for (size_t i = 0; i < cfg->n_directives; i++)
+		if (cfg->directives[i].file == 0 && !strcmp(cfg->directives[i].keyword, "match")) {
+			insert = i;
+			break;
+		}
+	for (size_t i = 0; i < cfg->n_directives && i < insert; i++) {
+		const struct sshd_directive *d = &cfg->directives[i];
+		comment_out[i] = d->match < 0 && sets_one_of(d, settings, n);
+	}
+	for (size_t f = 0; r == 0 && f < cfg->n_files; f++) {
+		bool touched = f == 0;
+		for (size_t i = 0; !touched && i < cfg->n_directives; i++)
+			touched = comment_out[i] && cfg->directives[i].file == f;
+		if (!touched)
+			continue;
+		struct sshd_file_edit *e = new_edit(&plan, cfg->files[f].path);
+		if (!e) {
+			r = -ENOMEM;
+			break;
+		}
+		r = rewrite_file(cfg, f, comment_out, f == 0 ? insert : (size_t)-1, settings,
+				 f == 0 ? n : 0, header, &e->content);
+	}
+out:
+	free(dir);
+	free(comment_out);
+	if (r < 0) {
+		sshd_config_plan_clear(&plan);
+		return r;
+	}
+	*ret = plan;
+	return 0;
+}

@@ -68,4 +68,36 @@ int sshd_config_match_overrides(const struct sshd_config *cfg, const char *keywo
 /* The canonical name sshd -T prints for keyword (lower case; aliases resolved). */
 const char *sshd_config_canonical(const char *keyword);
 
+/* Where settings must go to take effect, as a careful engineer would put them:
+ *  - when the main file includes every "*.conf" file of a directory (Debian's sshd_config.d)
+ *    before any global line that sets one of the keywords, a new drop-in in DIR whose name sorts
+ * before every file there (it is read first, so it wins);
+ *  - otherwise the main file, just before its first Match block (a line after a Match
+ *    belongs to the block), with every earlier global line that sets one of the keywords
+ *    commented out with a marker, wherever it is (it would win otherwise).
+ * Files are given whole; bytes of lines not meant are kept, CRLF files stay CRLF. */
+struct sshd_setting {
+	const char *keyword; /* as written in the file, e.g. "PasswordAuthentication" */
+	const char *value;
+};
+
+struct sshd_file_edit {
+	char *path;
+	bool create;           /* a new file (the drop-in) */
+	struct dynbuf content; /* the whole new content */
+};
+
+struct sshd_config_plan {
+	struct sshd_file_edit *edits;
+	size_t n_edits;
+	bool dropin; /* the first way */
+};
+
+#define SSHD_CONFIG_MARKER "# sshkeyctl:"
+
+/* header: a comment line for the new lines (without '#'), e.g. "set by sshkeyctl harden" */
+int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_setting *settings,
+			      size_t n, const char *header, struct sshd_config_plan *ret);
+void sshd_config_plan_clear(struct sshd_config_plan *plan);
+
 #endif

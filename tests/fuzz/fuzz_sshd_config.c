@@ -14,7 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 	if (sshd_config_parse("fuzz", data, size, &cfg, err, sizeof(err)) == 0) {
 		size_t *list, n;
+		static const struct sshd_setting settings[] = {{"PasswordAuthentication", "no"},
+							       {"PermitRootLogin", "no"}};
+		struct sshd_config_plan plan;
 		sshd_config_global(cfg, "PasswordAuthentication");
+		if (sshd_config_plan_settings(cfg, settings, 2, "fuzz", &plan) == 0)
+			sshd_config_plan_clear(&plan);
 		if (sshd_config_match_overrides(cfg, "ChallengeResponseAuthentication", &list,
 						&n) == 0)
 			free(list);

@@ -189,6 +189,91 @@ static void test_errors(void **state)
 	sshd_config_free(cfg);
 }
 
+static const struct sshd_setting harden[] = {
+	{"PasswordAuthentication", "no"},
+	{"KbdInteractiveAuthentication", "no"},
+};
+
+static const char *edit_text(const struct sshd_file_edit *e)
+{
+	return e->content.len ? (const char *)e->content.data : "";
+}
+
+static void test_plan_dropin(void **state)
+{
+	(void)state;
+	static const struct memfile set[] = {
+		{"/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\n"
+					 "PasswordAuthentication no\n"},
+		{"/etc/ssh/sshd_config.d/50-cloud-init.conf", "PasswordAuthentication yes\n"},
+		{"/etc/ssh/sshd_config.d/00-aaa.conf", "X11Forwarding no\n"},
+		{NULL, NULL},
+	};
+	struct sshd_config *cfg = load(set);
+	struct sshd_config_plan plan;
+	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "set by a test", &plan), 0);
+	assert_true(plan.dropin);
+	assert_int_equal(plan.n_edits, 1);
+	/* sorts before 00-aaa.conf, so it is read first */
+	assert_string_equal(plan.edits[0].path, "/etc/ssh/sshd_config.d/00-0-sshkeyctl.conf");
+	assert_true(strcmp("00-0-sshkeyctl.conf", "00-aaa.conf") < 0);
+	assert_true(plan.edits[0].create);
+	assert_string_equal(edit_text(&plan.edits[0]), "# set by a test\n"
+						       "PasswordAuthentication no\n"
+						       "KbdInteractiveAuthentication no\n");
+	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+}
+
+static void test_plan_main_file(void **state)
+{
+	(void)state;
+	/* no Include before the competing line; the last block is a Match; CRLF */
+	static const struct memfile set[] = {
+		{"/etc/ssh/sshd_config", "Port 22\r\n"
+					 "ChallengeResponseAuthentication yes\r\n"
+					 "Include /etc/ssh/extra.conf\r\n"
+					 "# keep me\r\n"
+					 "Match User alice\r\n"
+					 "\tPasswordAuthentication yes\r\n"},
+		{"/etc/ssh/extra.conf", "PasswordAuthentication yes\nUsePAM yes\n"},
+		{NULL, NULL},
+	};
+	struct sshd_config *cfg = load(set);
+	struct sshd_config_plan plan;
+	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "set by a test", &plan), 0);
+	assert_false(plan.dropin);
+	assert_int_equal(plan.n_edits, 2);
+	assert_string_equal(plan.edits[0].path, "/etc/ssh/sshd_config");
+	assert_string_equal(edit_text(&plan.edits[0]),
+			    "Port 22\r\n"
+			    "# sshkeyctl: ChallengeResponseAuthentication yes\r\n"
+			    "Include /etc/ssh/extra.conf\r\n"
+			    "# keep me\r\n"
+			    "# set by a test\r\n"
+			    "PasswordAuthentication no\r\n"
+			    "KbdInteractiveAuthentication no\r\n"
+			    "Match User alice\r\n"
+			    "\tPasswordAuthentication yes\r\n");
+	assert_string_equal(plan.edits[1].path, "/etc/ssh/extra.conf");
+	assert_string_equal(edit_text(&plan.edits[1]),
+			    "# sshkeyctl: PasswordAuthentication yes\nUsePAM yes\n");
+	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+
+	/* no Match and no final newline: appended after one */
+	static const struct memfile plain[] = {
+		{"/etc/ssh/sshd_config", "UsePAM yes"},
+		{NULL, NULL},
+	};
+	cfg = load(plain);
+	assert_int_equal(sshd_config_plan_settings(cfg, harden, 1, "h", &plan), 0);
+	assert_string_equal(edit_text(&plan.edits[0]),
+			    "UsePAM yes\n# h\nPasswordAuthentication no\n");
+	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +281,8 @@ int main(void)
 		cmocka_unit_test(test_match_blocks),
 		cmocka_unit_test(test_include_scope),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_plan_dropin),
+		cmocka_unit_test(test_plan_main_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
