@@ -107,9 +107,13 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 		for (size_t i = 0; i < req->n_keys; i++)
 			if ((r = login_probe(l, req->keys[i].pub, &accepted[i], d)) < 0)
 				return r;
+		/* an accepted key signs with its private half, or, when that could not be
+		 * opened here (a passphrase and no terminal), through ssh-agent */
 		for (size_t i = 0; i < req->n_keys; i++)
-			if (accepted[i] && req->keys[i].priv &&
-			    remote_auth_key(l->s, req->keys[i].priv, d) == 0)
+			if (accepted[i] &&
+			    (req->keys[i].priv
+				     ? remote_auth_key(l->s, req->keys[i].priv, d)
+				     : remote_auth_agent_key(l->s, req->keys[i].pub, d)) == 0)
 				return 0;
 		r = login_with_agent(l, &skipped, d);
 		if (r != ERR_AUTH_DENIED)

@@ -89,4 +89,23 @@ grep -q "installed and verified" out.txt || fail "MaxAuthTries 3: $(cat out.txt)
 key_login strict id || fail "MaxAuthTries 3: the new key does not log in"
 pass
 
+# 4. a key with a passphrase and no terminal: its private half cannot be opened here, but
+#    ssh-agent holds it, so the login goes through the agent with that key alone
+echo "agent passphrase" >passphrase
+"$K" keygen -q -f enc --passphrase-file passphrase -C enc || fail "keygen enc"
+printf '#!/bin/sh\ncat "%s"\n' "$WORK/passphrase" >askpass
+chmod 700 askpass
+DISPLAY=: SSH_ASKPASS="$WORK/askpass" SSH_ASKPASS_REQUIRE=force ssh-add -q enc </dev/null 2>/dev/null ||
+	fail "ssh-add enc"
+testbed_host_up encagent
+home=$(testbed_home encagent "$U")
+mkdir -m 700 "$home/.ssh"
+cp enc.pub "$home/.ssh/authorized_keys"
+chown -R "$U" "$home/.ssh"
+"$K" perms -i enc --accept-new -o "UserKnownHostsFile=$KH" "$U@127.0.0.1:$(testbed_port encagent)" </dev/null >out.txt 2>&1 ||
+	fail "encrypted key through the agent: $(cat out.txt)"
+grep -q ": OK" out.txt || fail "encrypted key through the agent: $(cat out.txt)"
+limit_reached encagent && fail "MaxAuthTries reached on encagent"
+pass
+
 done_checks
