@@ -224,20 +224,27 @@ static int load_file(struct loader *ld, const char *path, const void *data, size
 					path, it.lineno);
 				return ERR_FORMAT;
 			}
-			/* each whitespace-separated path (quotes kept out) */
-			char *copy = strdup(ld->cfg->directives[index].args), *save = NULL;
-			if (!copy)
+			/* each path, separated by blanks; double quotes keep blanks in one */
+			const char *a = ld->cfg->directives[index].args;
+			char *word = malloc(strlen(a) + 1);
+			if (!word)
 				return -ENOMEM;
-			for (char *p = strtok_r(copy, " \t", &save); p && r == 0;
-			     p = strtok_r(NULL, " \t", &save)) {
-				size_t pl = strlen(p);
-				if (pl >= 2 && p[0] == '"' && p[pl - 1] == '"') {
-					p[pl - 1] = 0;
-					p++;
+			while (r == 0 && *a) {
+				size_t w = 0;
+				bool quoted = false;
+				while (*a == ' ' || *a == '\t')
+					a++;
+				for (; *a && (quoted || (*a != ' ' && *a != '\t')); a++) {
+					if (*a == '"')
+						quoted = !quoted;
+					else
+						word[w++] = *a;
 				}
-				r = include_pattern(ld, p, match, depth);
+				word[w] = 0;
+				if (w)
+					r = include_pattern(ld, word, match, depth);
 			}
-			free(copy);
+			free(word);
 			if (r < 0)
 				return r;
 		}

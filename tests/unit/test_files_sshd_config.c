@@ -144,16 +144,18 @@ static void test_include_scope(void **state)
 	/* a Match inside an included file ends with that file; an Include after a Match is
 	 * conditional on it; relative paths are under /etc/ssh */
 	static const struct memfile set[] = {
-		{"/etc/ssh/sshd_config", "Include a.conf\n"
+		{"/etc/ssh/sshd_config", "Include a.conf \"/etc/ssh/with space.conf\"\n"
 					 "X11Forwarding no\n"
 					 "Match User bob\n"
 					 "Include b.conf\n"},
 		{"/etc/ssh/a.conf", "Match User carol\nPubkeyAuthentication no\n"},
+		{"/etc/ssh/with space.conf", "LogLevel QUIET\n"},
 		{"/etc/ssh/b.conf", "PasswordAuthentication yes\n"},
 		{NULL, NULL},
 	};
 	struct sshd_config *cfg = load(set);
 	assert_string_equal(where(cfg, "X11Forwarding"), "/etc/ssh/sshd_config:2 no");
+	assert_string_equal(where(cfg, "LogLevel"), "/etc/ssh/with space.conf:1 QUIET");
 	assert_string_equal(where(cfg, "PubkeyAuthentication"), "default");
 	assert_string_equal(where(cfg, "PasswordAuthentication"), "default");
 	size_t *list, n;
