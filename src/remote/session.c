@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libssh/libssh.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -24,6 +23,7 @@
 #include "base/user_info.h"
 #include "keys/openssh_key_v1.h"
 #include "remote/agent.h"
+#include "remote/libssh_api.h"
 
 #define OUTPUT_MAX (64 * 1024 * 1024)
 
@@ -290,6 +290,11 @@ out:
 int remote_connect(const struct target *t, const struct connect_options *o,
 		   struct remote_session **ret, struct diag *d)
 {
+	const char *why = NULL;
+	if (libssh_api_load(&why) < 0) {
+		diag_set(d, "cannot load %s: %s", LIBSSH_SONAME, why ? why : "?");
+		return ERR_CONNECT;
+	}
 	struct remote_session *s = calloc(1, sizeof(*s));
 	int r, off = 0, on = 1;
 	if (!s || !(s->ssh = ssh_new())) {
