@@ -249,9 +249,8 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 			r = authorized_keys_sftp_write(sftp, &st, fixes, n_fixes, content.data,
 						       content.len, &res->changes, &res->diag);
 		else
-			r = authorized_keys_remote_write(s, req->for_user, &st, fixes, n_fixes,
-							 content.data, content.len, &res->changes,
-							 &res->diag);
+			r = authorized_keys_remote_write(&st, fixes, n_fixes, content.data,
+							 content.len, &res->changes, &res->diag);
 		if (r != ERR_CHANGED_UNDER_US || attempt + 1 >= MAX_WRITE_ATTEMPTS)
 			break;
 		random_pause(); /* another writer got there first: read again and merge again */

@@ -104,16 +104,15 @@ static int note_link(const struct authorized_keys_state *st, struct perms_result
 }
 
 /* Apply the fixes (or, dry run, list them). */
-static int apply(struct remote_session *s, struct remote_sftp *sftp,
-		 const struct authorized_keys_state *st, const struct perms_request *req,
-		 const struct strict_modes_finding *f, size_t n, struct perms_result *res)
+static int apply(struct remote_sftp *sftp, const struct authorized_keys_state *st,
+		 const struct perms_request *req, const struct strict_modes_finding *f, size_t n,
+		 struct perms_result *res)
 {
 	struct mode_fix *modes = calloc(n ? n : 1, sizeof(*modes));
 	struct owner_fix *owners = calloc(n ? n : 1, sizeof(*owners));
 	size_t n_modes = 0, n_owners = 0;
 	bool as_root = st->login_uid == 0;
 	int r = modes && owners ? 0 : -ENOMEM;
-	(void)s;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const struct remote_node *node = f[i].node;
 		if (f[i].not_regular || (node->mode & 01000))
@@ -236,8 +235,7 @@ void perms_host(const struct target *t, const struct perms_request *req, struct 
 		res->outcome = PERMS_FOUND;
 		goto out;
 	}
-	if ((r = apply(s, sftp, &st, req, f, n, res)) < 0 ||
-	    (r = listed_keys(&st, req, listed)) < 0)
+	if ((r = apply(sftp, &st, req, f, n, res)) < 0 || (r = listed_keys(&st, req, listed)) < 0)
 		goto out;
 	if (req->dry_run) {
 		res->outcome = PERMS_WOULD_FIX;

@@ -531,15 +531,12 @@ out:
 	return r;
 }
 
-int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
-				 const struct authorized_keys_state *st,
+int authorized_keys_remote_write(const struct authorized_keys_state *st,
 				 const struct mode_fix *fixes, size_t n_fixes, const void *content,
 				 size_t len, struct dynbuf *ret_log, struct diag *d)
 {
 	struct authorized_keys_conversation *c = st->conversation;
 	struct dynbuf in;
-	(void)s;
-	(void)for_user; /* the conversation knows both */
 	if (!c || !c->process)
 		return -EINVAL; /* one write per read */
 	dynbuf_init(&in, AUTHORIZED_KEYS_STATE_MAX + 1024 * 1024);

@@ -83,8 +83,7 @@ struct mode_fix {
  * left waiting: one write per read) (else
  * ERR_CHANGED_UNDER_US); create .ssh 0700 and the file 0600 owned by the account when
  * missing; apply fixes first. ret_log gets one line per change made on the server. */
-int authorized_keys_remote_write(struct remote_session *s, const char *for_user,
-				 const struct authorized_keys_state *st,
+int authorized_keys_remote_write(const struct authorized_keys_state *st,
 				 const struct mode_fix *fixes, size_t n_fixes, const void *content,
 				 size_t len, struct dynbuf *ret_log, struct diag *d);
 
