@@ -37,6 +37,8 @@ static const char *const error_messages[] = {
 	[-ERR_REMOTE - ERR_FIRST] = "command on the server failed",
 	[-ERR_CHANGED_UNDER_US - ERR_FIRST] = "file changed on the server while we worked",
 	[-ERR_NO_SHELL - ERR_FIRST] = "the account cannot run commands",
+	[-ERR_NO_ROOT - ERR_FIRST] = "no way to become root on the server",
+	[-ERR_ROLLED_BACK - ERR_FIRST] = "the change failed and was rolled back",
 };
 
 const char *error_to_string(int err)

@@ -42,7 +42,9 @@ enum {
 	ERR_REMOTE = -10030,               /* a command on the server failed */
 	ERR_CHANGED_UNDER_US = -10031,     /* the file changed between read and write */
 	ERR_NO_SHELL = -10032,             /* the account cannot run commands (sftp only) */
-	ERR_LAST = -10033,
+	ERR_NO_ROOT = -10033,              /* no way to become root on the server */
+	ERR_ROLLED_BACK = -10034,          /* a change failed and was undone */
+	ERR_LAST = -10035,
 };
 
 /* A short description of err (negative), never NULL, never to be freed. */

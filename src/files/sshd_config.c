@@ -453,10 +453,14 @@ static int rewrite_file(const struct sshd_config *cfg, size_t f, const bool *com
 			inserted = true;
 		}
 		if (r == 0 && comment_out[i]) {
-			r = dynbuf_append(out, text + pos, d->offset - pos);
+			/* after the indentation, which stays as it was */
+			size_t at = d->offset;
+			while (at < d->offset + d->len && (text[at] == ' ' || text[at] == '\t'))
+				at++;
+			r = dynbuf_append(out, text + pos, at - pos);
 			if (r == 0)
 				r = dynbuf_printf(out, "%s ", SSHD_CONFIG_MARKER);
-			pos = d->offset;
+			pos = at;
 		}
 	}
 	if (r == 0)
@@ -472,7 +476,8 @@ static int rewrite_file(const struct sshd_config *cfg, size_t f, const bool *com
 }
 
 int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_setting *settings,
-			      size_t n, const char *header, struct sshd_config_plan *ret)
+			      size_t n, const char *header, const size_t *also_comment_out,
+			      size_t n_also, struct sshd_config_plan *ret)
 {
 	struct sshd_config_plan plan = {0};
 	bool *comment_out = calloc(cfg->n_directives ? cfg->n_directives : 1, sizeof(*comment_out));
@@ -480,6 +485,9 @@ int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_s
 	int r = comment_out ? 0 : -ENOMEM;
 	if (r < 0 || cfg->n_files == 0)
 		goto out;
+	for (size_t i = 0; i < n_also; i++)
+		if (also_comment_out[i] < cfg->n_directives)
+			comment_out[also_comment_out[i]] = true;
 	/* 1. the main file includes a directory's "*.conf" before any competing global line */
 	for (size_t i = 0; i < cfg->n_directives && !dir; i++) {
 		const struct sshd_directive *d = &cfg->directives[i];
@@ -491,6 +499,7 @@ int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_s
 			dir = dropin_dir(d->args);
 	}
 	const char *name = dir ? first_name(cfg, dir) : NULL;
+	size_t insert = (size_t)-1;
 	if (name) {
 		char *path = NULL;
 		struct sshd_file_edit *e;
@@ -502,22 +511,26 @@ int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_s
 		free(path);
 		e->create = true;
 		plan.dropin = true;
-		r = setting_lines(&e->content, settings, n, header, "\n");
-		goto out;
-	}
-	/* 2. the main file before its first Match, earlier competing lines commented out */
-	size_t insert = (size_t)-1;
-	for (size_t i = 0; i < cfg->n_directives; i++)
-		if (cfg->directives[i].file == 0 && !strcmp(cfg->directives[i].keyword, "match")) {
-			insert = i;
-			break;
+		if ((r = setting_lines(&e->content, settings, n, header, "\n")) < 0)
+			goto out;
+	} else {
+		/* 2. the main file before its first Match, earlier competing lines commented
+		 * out */
+		for (size_t i = 0; i < cfg->n_directives; i++)
+			if (cfg->directives[i].file == 0 &&
+			    !strcmp(cfg->directives[i].keyword, "match")) {
+				insert = i;
+				break;
+			}
+		for (size_t i = 0; i < cfg->n_directives && i < insert; i++) {
+			const struct sshd_directive *d = &cfg->directives[i];
+			if (d->match < 0 && sets_one_of(d, settings, n))
+				comment_out[i] = true;
 		}
-	for (size_t i = 0; i < cfg->n_directives && i < insert; i++) {
-		const struct sshd_directive *d = &cfg->directives[i];
-		comment_out[i] = d->match < 0 && sets_one_of(d, settings, n);
 	}
 	for (size_t f = 0; r == 0 && f < cfg->n_files; f++) {
-		bool touched = f == 0;
+		bool gets_settings = f == 0 && !plan.dropin;
+		bool touched = gets_settings;
 		for (size_t i = 0; !touched && i < cfg->n_directives; i++)
 			touched = comment_out[i] && cfg->directives[i].file == f;
 		if (!touched)
@@ -527,8 +540,8 @@ int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_s
 			r = -ENOMEM;
 			break;
 		}
-		r = rewrite_file(cfg, f, comment_out, f == 0 ? insert : (size_t)-1, settings,
-				 f == 0 ? n : 0, header, &e->content);
+		r = rewrite_file(cfg, f, comment_out, gets_settings ? insert : (size_t)-1, settings,
+				 gets_settings ? n : 0, header, &e->content);
 	}
 out:
 	free(dir);

@@ -95,9 +95,12 @@ struct sshd_config_plan {
 
 #define SSHD_CONFIG_MARKER "# sshkeyctl:"
 
-/* header: a comment line for the new lines (without '#'), e.g. "set by sshkeyctl harden" */
+/* header: a comment line for the new lines (without '#'), e.g. "set by sshkeyctl harden";
+ * also_comment_out: directives (indexes, e.g. from sshd_config_match_overrides) to comment
+ * out with the marker as well, wherever they are. */
 int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_setting *settings,
-			      size_t n, const char *header, struct sshd_config_plan *ret);
+			      size_t n, const char *header, const size_t *also_comment_out,
+			      size_t n_also, struct sshd_config_plan *ret);
 void sshd_config_plan_clear(struct sshd_config_plan *plan);
 
 #endif

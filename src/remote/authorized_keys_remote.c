@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "base/error.h"
 #include "base/posix_cksum.h"
@@ -291,16 +290,6 @@ static int last_request(struct authorized_keys_conversation *c, const struct dyn
 	return r;
 }
 
-static int random_token(char *buf, size_t len)
-{
-	unsigned char bytes[16];
-	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
-		return -errno;
-	for (size_t i = 0; i < sizeof(bytes) && 2 * i + 2 < len; i++)
-		snprintf(buf + 2 * i, 3, "%02x", bytes[i]);
-	return 0;
-}
-
 /* A decimal number filling text[len] exactly (no sign, no overflow). */
 static bool parse_ulong(const char *text, size_t len, unsigned long *ret)
 {
@@ -490,7 +479,7 @@ int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 	dynbuf_init(&st->content, AUTHORIZED_KEYS_STATE_MAX);
 	dynbuf_init(&script, 64 * 1024);
 	dynbuf_init(&in, 4096);
-	int r = c ? random_token(token, sizeof(token)) : -ENOMEM;
+	int r = c ? remote_random_token(token, sizeof(token)) : -ENOMEM;
 	if (r < 0)
 		goto out;
 	dynbuf_init(&c->out, AUTHORIZED_KEYS_STATE_MAX + 1024 * 1024);

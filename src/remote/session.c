@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -835,14 +836,27 @@ int remote_process_finish(struct remote_process *p, int *ret_status, struct diag
  * byte, a tenth of the server's work per host.) */
 #define SCRIPT_END "__sshkeyctl_end_of_script__"
 static const char script_command[] =
-	"exec sh -c 'n=$(printf \"\\nx\"); n=${n%x}; s=; while IFS= read -r l; do "
+	"exec %ssh -c 'n=$(printf \"\\nx\"); n=${n%%x}; s=; while IFS= read -r l; do "
 	"[ \"$l\" = " SCRIPT_END " ] && break; s=\"$s$l$n\"; done; eval \"$s\"'";
 
 int remote_process_start_script(struct remote_session *s, const char *script, struct dynbuf *out,
 				struct dynbuf *err, struct remote_process **ret, struct diag *d)
 {
+	return remote_process_start_script_as(s, "", NULL, 0, script, out, err, ret, d);
+}
+
+int remote_process_start_script_as(struct remote_session *s, const char *runner,
+				   const void *preamble, size_t preamble_len, const char *script,
+				   struct dynbuf *out, struct dynbuf *err, struct remote_process **ret,
+				   struct diag *d)
+{
 	struct remote_process *p;
-	int r = remote_process_start(s, script_command, out, err, &p, d);
+	char command[sizeof(script_command) + 64];
+	if (snprintf(command, sizeof(command), script_command, runner) >= (int)sizeof(command))
+		return -EINVAL;
+	int r = remote_process_start(s, command, out, err, &p, d);
+	if (r == 0 && preamble_len && (r = remote_process_write(p, preamble, preamble_len, d)) < 0)
+		remote_process_free(p);
 	if (r == 0 &&
 	    ((r = remote_process_write(p, script, strlen(script), d)) < 0 ||
 	     (r = remote_process_write(p, "\n" SCRIPT_END "\n", strlen(SCRIPT_END) + 2, d)) < 0))
@@ -850,6 +864,18 @@ int remote_process_start_script(struct remote_session *s, const char *script, st
 	if (r == 0)
 		*ret = p;
 	return r;
+}
+
+int remote_random_token(char *buf, size_t len)
+{
+	unsigned char bytes[16];
+	if (len < 2 * sizeof(bytes) + 1)
+		return -EINVAL;
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
+		return -errno;
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(buf + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
 }
 
 int remote_exec_status(struct remote_session *s, const char *command, int *ret_status,

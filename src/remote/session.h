@@ -83,6 +83,13 @@ int remote_process_start(struct remote_session *s, const char *command, struct d
  * line. */
 int remote_process_start_script(struct remote_session *s, const char *script, struct dynbuf *out,
 				struct dynbuf *err, struct remote_process **ret, struct diag *d);
+/* The same, run by runner (a command prefix such as "sudo -n ", "" for none; fixed text, never
+ * data), with preamble written before the script (what the runner itself reads from stdin,
+ * such as sudo -S's password line). */
+int remote_process_start_script_as(struct remote_session *s, const char *runner,
+				   const void *preamble, size_t preamble_len, const char *script,
+				   struct dynbuf *out, struct dynbuf *err, struct remote_process **ret,
+				   struct diag *d);
 /* Input; a command that has stopped reading takes no more (not an error: it ended, and
  * remote_process_finish gives its status). */
 int remote_process_write(struct remote_process *p, const void *data, size_t len, struct diag *d);
@@ -94,6 +101,9 @@ int remote_process_read_until(struct remote_process *p,
 int remote_process_finish(struct remote_process *p, int *ret_status, struct diag *d);
 void remote_process_free(struct remote_process *p);
 
+/* 32 random hex digits (buf: at least 33 bytes): the end marker a helper's answers carry,
+ * which no file content can forge. */
+int remote_random_token(char *buf, size_t len);
 /* Run a fixed command (no data: stdin is closed at once); its output is discarded. */
 int remote_exec_status(struct remote_session *s, const char *command, int *ret_status,
 		       struct diag *d);

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 							       {"PermitRootLogin", "no"}};
 		struct sshd_config_plan plan;
 		sshd_config_global(cfg, "PasswordAuthentication");
-		if (sshd_config_plan_settings(cfg, settings, 2, "fuzz", &plan) == 0)
+		if (sshd_config_plan_settings(cfg, settings, 2, "fuzz", NULL, 0, &plan) == 0)
 			sshd_config_plan_clear(&plan);
 		if (sshd_config_match_overrides(cfg, "ChallengeResponseAuthentication", &list,
 						&n) == 0)

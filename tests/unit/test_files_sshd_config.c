@@ -213,7 +213,7 @@ static void test_plan_dropin(void **state)
 	};
 	struct sshd_config *cfg = load(set);
 	struct sshd_config_plan plan;
-	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "set by a test", &plan), 0);
+	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "set by a test", NULL, 0, &plan), 0);
 	assert_true(plan.dropin);
 	assert_int_equal(plan.n_edits, 1);
 	/* sorts before 00-aaa.conf, so it is read first */
@@ -243,7 +243,7 @@ static void test_plan_main_file(void **state)
 	};
 	struct sshd_config *cfg = load(set);
 	struct sshd_config_plan plan;
-	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "set by a test", &plan), 0);
+	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "set by a test", NULL, 0, &plan), 0);
 	assert_false(plan.dropin);
 	assert_int_equal(plan.n_edits, 2);
 	assert_string_equal(plan.edits[0].path, "/etc/ssh/sshd_config");
@@ -269,9 +269,43 @@ static void test_plan_main_file(void **state)
 		{NULL, NULL},
 	};
 	cfg = load(plain);
-	assert_int_equal(sshd_config_plan_settings(cfg, harden, 1, "h", &plan), 0);
+	assert_int_equal(sshd_config_plan_settings(cfg, harden, 1, "h", NULL, 0, &plan), 0);
 	assert_string_equal(edit_text(&plan.edits[0]),
 			    "UsePAM yes\n# h\nPasswordAuthentication no\n");
+	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+}
+
+static void test_plan_fix_match(void **state)
+{
+	(void)state;
+	static const struct memfile set[] = {
+		{"/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\n"
+					 "UsePAM yes\n"
+					 "Match User alice\n"
+					 "  PasswordAuthentication yes\n"
+					 "  X11Forwarding yes\n"},
+		{NULL, NULL},
+	};
+	struct sshd_config *cfg = load(set);
+	size_t *over = NULL, n_over = 0;
+	assert_int_equal(sshd_config_match_overrides(cfg, "passwordauthentication", &over, &n_over),
+			 0);
+	assert_int_equal(n_over, 1);
+	struct sshd_config_plan plan;
+	assert_int_equal(
+		sshd_config_plan_settings(cfg, harden, 2, "set by a test", over, n_over, &plan), 0);
+	assert_true(plan.dropin);
+	assert_int_equal(plan.n_edits, 2);
+	assert_string_equal(plan.edits[0].path, "/etc/ssh/sshd_config.d/00-sshkeyctl.conf");
+	assert_string_equal(plan.edits[1].path, "/etc/ssh/sshd_config");
+	assert_false(plan.edits[1].create);
+	assert_string_equal(edit_text(&plan.edits[1]), "Include /etc/ssh/sshd_config.d/*.conf\n"
+						       "UsePAM yes\n"
+						       "Match User alice\n"
+						       "  # sshkeyctl: PasswordAuthentication yes\n"
+						       "  X11Forwarding yes\n");
+	free(over);
 	sshd_config_plan_clear(&plan);
 	sshd_config_free(cfg);
 }
@@ -285,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_plan_dropin),
 		cmocka_unit_test(test_plan_main_file),
+		cmocka_unit_test(test_plan_fix_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

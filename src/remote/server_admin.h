@@ -1,0 +1,109 @@
+/* A root shell on a server for changing sshd's configuration safely: one helper process,
+ * run as root (directly, or through sudo: `sudo -n` when it needs no password, else the
+ * login password fed to `sudo -S`, checked once before anything else is sent), that answers
+ * requests one at a time over its stdin and stdout. It finds the sshd that serves this very
+ * connection (the topmost sshd among our ancestors: its binary, its -f file, its pid, and
+ * the systemd unit that runs it, if one does), reads files and globs for the sshd_config
+ * model, runs `sshd -t` and `sshd -T -C`, and carries out a change as a transaction:
+ *
+ *   begin (a backup directory under /var/lib/sshkeyctl/harden) -> save each file ->
+ *   write (compare-and-swap, temp file, fsync, rename, owner and mode kept) -> test ->
+ *   arm (a dead-man that restores the backups and reloads after N seconds, detached from
+ *   this connection) -> reload -> ... proof from a new connection ... -> confirm;
+ *   or restore (the backups put back, byte for byte, and checked).
+ *
+ * Data (paths, contents) travels on stdin, never in a command line. Nothing here prints. */
+#ifndef SSHKEYCTL_REMOTE_SERVER_ADMIN_H
+#define SSHKEYCTL_REMOTE_SERVER_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/dynbuf.h"
+#include "remote/session.h"
+
+#define SERVER_ADMIN_BACKUP_ROOT "/var/lib/sshkeyctl/harden"
+
+/* The login password, for sudo (asked only when sudo needs one). */
+typedef int (*server_admin_password_fn)(const char *user, const char *label, char **ret,
+					void *data);
+
+struct server_admin_info {
+	bool via_sudo;
+	char sshd[256];        /* the binary */
+	char config[1024];     /* its -f file, or /etc/ssh/sshd_config */
+	long listener_pid;     /* 0: not found */
+	char unit[64];         /* the systemd unit running it, or "" */
+	char client_addr[64];  /* this connection as the server sees it (SSH_CONNECTION) */
+	char local_addr[64];
+	char local_port[16];
+};
+
+struct server_admin;
+
+/* Root on s's server, or ERR_NO_ROOT with the reason (sudo's own words) in d. */
+int server_admin_open(struct remote_session *s, server_admin_password_fn password, void *data,
+		      struct server_admin **ret, struct diag *d);
+void server_admin_close(struct server_admin *a);
+const struct server_admin_info *server_admin_info(const struct server_admin *a);
+
+/* A file's content (-ENOENT when missing). */
+int server_admin_read(struct server_admin *a, const char *path, struct dynbuf *out,
+		      struct diag *d);
+/* The paths matching pattern, sorted as sshd's glob(3) sorts them (ret: n strdup'd). */
+int server_admin_glob(struct server_admin *a, const char *pattern, char ***ret_paths,
+		      size_t *ret_n, struct diag *d);
+/* `sshd -t` on the listener's configuration: its status, and what it said in out. */
+int server_admin_sshd_test(struct server_admin *a, int *ret_status, struct dynbuf *out,
+			   struct diag *d);
+/* `sshd -T -C user=USER,host=ADDR,addr=ADDR,laddr=..,lport=..` for this connection's
+ * addresses: the effective configuration for that user, "keyword value" lines. */
+int server_admin_sshd_effective(struct server_admin *a, const char *user, struct dynbuf *out,
+				struct diag *d);
+/* Accounts that can log in with a password today (usable hash in the shadow file, a login
+ * shell): "NAME HOME" lines; and which of paths exist and are not empty. */
+int server_admin_password_accounts(struct server_admin *a, struct dynbuf *out, struct diag *d);
+int server_admin_nonempty(struct server_admin *a, const char *path, bool *ret, struct diag *d);
+
+/* The transaction. begin names the backup directory (kind: "harden" or "undo"). */
+int server_admin_begin(struct server_admin *a, const char *kind, struct diag *d);
+const char *server_admin_backup_dir(const struct server_admin *a);
+/* Back up path (or record that it does not exist, so a restore removes it). */
+int server_admin_save(struct server_admin *a, const char *path, struct diag *d);
+/* Replace path with content, only if it still has the bytes we read (expected NULL: it must
+ * not exist): temp file beside it, owner and mode of the old file (new: root, 0644), fsync,
+ * rename. ERR_CHANGED_UNDER_US when it changed. */
+int server_admin_write(struct server_admin *a, const char *path, const struct dynbuf *expected,
+		       const void *content, size_t len, struct diag *d);
+/* Remove path, only if it still has the bytes expected. */
+int server_admin_remove(struct server_admin *a, const char *path, const struct dynbuf *expected,
+			struct diag *d);
+/* The dead-man: restore and reload after seconds, unless confirmed. */
+int server_admin_arm(struct server_admin *a, unsigned seconds, struct diag *d);
+/* Reload the listener without dropping sessions; ret_how: what was done. */
+int server_admin_reload(struct server_admin *a, char *ret_how, size_t how_len, struct diag *d);
+/* The change stands: the dead-man is disarmed and the backup marked done. */
+int server_admin_confirm(struct server_admin *a, struct diag *d);
+/* Put the backups back (files that were created are removed) and check that every file is
+ * byte-identical to its backup; the dead-man is disarmed. */
+int server_admin_restore(struct server_admin *a, struct diag *d);
+
+/* For undo: the latest backup a completed harden left that was not undone yet. Each entry:
+ * the path, whether it existed before, and whether it still holds what harden wrote
+ * (false: changed since, so undo must not touch it). The backup becomes the current one
+ * for server_admin_backup_content and server_admin_mark_undone. */
+struct server_admin_backup_entry {
+	char *path;
+	bool existed;
+	bool unchanged;
+};
+int server_admin_latest_backup(struct server_admin *a, char **ret_dir,
+			       struct server_admin_backup_entry **ret, size_t *ret_n,
+			       struct diag *d);
+void server_admin_backup_entries_free(struct server_admin_backup_entry *e, size_t n);
+/* The saved copy of entry i of backup dir. */
+int server_admin_backup_content(struct server_admin *a, const char *dir, size_t i,
+				struct dynbuf *out, struct diag *d);
+int server_admin_mark_undone(struct server_admin *a, const char *dir, struct diag *d);
+
+#endif
