@@ -22,23 +22,6 @@ struct verify_options {
 	size_t n_users;
 };
 
-/* --users a,b,c: appended to o->users (the strings point into arg) */
-static int add_users(struct verify_options *o, char *arg)
-{
-	for (char *save = NULL, *name = strtok_r(arg, ",", &save); name;
-	     name = strtok_r(NULL, ",", &save)) {
-		if (!account_name_valid(name))
-			return cli_usage_error(&command_verify,
-					       "--users: '%s' is not an account name", name);
-		char **grown = realloc(o->users, (o->n_users + 1) * sizeof(*grown));
-		if (!grown)
-			return EXIT_FAIL;
-		o->users = grown;
-		o->users[o->n_users++] = name;
-	}
-	return EXIT_OK;
-}
-
 static int parse_options(int argc, char **argv, struct verify_options *o)
 {
 	enum { OPT_USERS = 256 };
@@ -59,7 +42,7 @@ static int parse_options(int argc, char **argv, struct verify_options *o)
 			continue;
 		switch (c) {
 		case OPT_USERS:
-			if ((status = add_users(o, optarg)) != EXIT_OK)
+			if ((status = fleet_add_users(cmd, &o->users, &o->n_users, optarg)) != EXIT_OK)
 				return status;
 			break;
 		case ':':

@@ -33,6 +33,7 @@ extern const struct command command_setup;
 extern const struct command command_known_hosts;
 extern const struct command command_verify;
 extern const struct command command_perms;
+extern const struct command command_harden;
 
 /* NULL-terminated table in the order --help lists them */
 extern const struct command *const commands[];

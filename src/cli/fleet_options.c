@@ -228,3 +228,18 @@ void fleet_progress_clear(void)
 {
 	fputs("\r\033[K", stderr);
 }
+
+int fleet_add_users(const struct command *cmd, char ***users, size_t *n_users, char *arg)
+{
+	for (char *save = NULL, *name = strtok_r(arg, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		if (!account_name_valid(name))
+			return cli_usage_error(cmd, "--users: '%s' is not an account name", name);
+		char **grown = realloc(*users, (*n_users + 1) * sizeof(*grown));
+		if (!grown)
+			return EXIT_FAIL;
+		*users = grown;
+		(*users)[(*n_users)++] = name;
+	}
+	return EXIT_OK;
+}

@@ -63,6 +63,10 @@ int fleet_options_finish(struct fleet_options *o, const struct command *cmd, int
 /* password_fn for ops: --password-file, --password-stdin, else the terminal, once. */
 int fleet_password(const char *user, const char *label, char **ret, void *data);
 
+/* --users a,b,c: appended to *users (the strings point into arg); a usage error for a name
+ * that is not an account name. */
+int fleet_add_users(const struct command *cmd, char ***users, size_t *n_users, char *arg);
+
 /* The live progress line on stderr, for runs that show one (stderr a terminal, several
  * hosts): shown after each host, cleared before each report line. */
 void fleet_progress_show(size_t done, size_t total);

@@ -19,7 +19,15 @@ struct login {
 	unsigned refused; /* keys refused on this connection */
 	unsigned budget;  /* refusals allowed on one connection */
 	unsigned refused_total;
+	struct pubkey *used; /* a copy of the key that logged in */
 };
+
+static int remember_key(struct login *l, const struct pubkey *key)
+{
+	pubkey_free(l->used);
+	l->used = NULL;
+	return pubkey_from_blob(key->blob, key->blob_len, &l->used);
+}
 
 static int login_connect(struct login *l, struct diag *d)
 {
@@ -85,7 +93,7 @@ static int login_with_agent(struct login *l, unsigned *ret_skipped, struct diag 
 			break;
 		r = ERR_AUTH_DENIED;
 		if (accepted && remote_auth_agent_key(l->s, key, d) == 0) {
-			r = 0;
+			r = remember_key(l, key);
 			break;
 		}
 	}
@@ -114,7 +122,7 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 			    (req->keys[i].priv
 				     ? remote_auth_key(l->s, req->keys[i].priv, d)
 				     : remote_auth_agent_key(l->s, req->keys[i].pub, d)) == 0)
-				return 0;
+				return remember_key(l, req->keys[i].pub);
 		r = login_with_agent(l, &skipped, d);
 		if (r != ERR_AUTH_DENIED)
 			return r;
@@ -147,26 +155,39 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 	return r;
 }
 
-int login_for_work(const struct login_request *req, bool *accepted,
-		   struct remote_session **ret_session, struct diag *d)
+int login_for_work_with(const struct login_request *req, bool *accepted,
+			struct remote_session **ret_session, struct pubkey **ret_used,
+			struct diag *d)
 {
 	struct login l = {.req = req};
 	int r = login(&l, accepted, d);
 	if (r < 0) {
 		remote_session_free(l.s);
+		pubkey_free(l.used);
 		return r;
 	}
 	*ret_session = l.s;
+	if (ret_used)
+		*ret_used = l.used;
+	else
+		pubkey_free(l.used);
 	return 0;
 }
 
-int login_prove_key(const struct target *t, const char *as_user,
-		    const struct connect_options *connect, const struct timespec *deadline,
-		    const struct privkey *key, struct diag *d)
+int login_for_work(const struct login_request *req, bool *accepted,
+		   struct remote_session **ret_session, struct diag *d)
+{
+	return login_for_work_with(req, accepted, ret_session, NULL, d);
+}
+
+int login_prove(const struct target *t, const char *as_user,
+		const struct connect_options *connect, const struct timespec *deadline,
+		const struct pubkey *pub, const struct privkey *priv, unsigned *ret_methods,
+		struct diag *d)
 {
 	struct remote_session *s = NULL;
 	struct target as = *t;
-	unsigned methods;
+	unsigned methods = 0;
 	if (as_user)
 		as.user = (char *)as_user;
 	int r = remote_connect(&as, connect, &s, d);
@@ -174,8 +195,17 @@ int login_prove_key(const struct target *t, const char *as_user,
 		remote_set_host_deadline(s, deadline);
 		r = remote_auth_methods(s, &methods, d);
 	}
-	if (r == 0)
-		r = remote_auth_key(s, key, d);
+	if (r == 0 && ret_methods)
+		*ret_methods = methods;
+	if (r == 0 && (priv || pub))
+		r = priv ? remote_auth_key(s, priv, d) : remote_auth_agent_key(s, pub, d);
 	remote_session_free(s);
 	return r;
+}
+
+int login_prove_key(const struct target *t, const char *as_user,
+		    const struct connect_options *connect, const struct timespec *deadline,
+		    const struct privkey *key, struct diag *d)
+{
+	return login_prove(t, as_user, connect, deadline, NULL, key, NULL, d);
 }

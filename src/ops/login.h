@@ -30,6 +30,20 @@ struct login_request {
 int login_for_work(const struct login_request *req, bool *accepted,
 		   struct remote_session **ret_session, struct diag *d);
 
+/* The same; ret_used (may be NULL): a copy of the key that logged in (the caller frees
+ * it), NULL when the password did. */
+int login_for_work_with(const struct login_request *req, bool *accepted,
+			struct remote_session **ret_session, struct pubkey **ret_used,
+			struct diag *d);
+
+/* A new connection as as_user (NULL: the target's user): the methods the server offers it
+ * (ret_methods, may be NULL), then, when a key is given, a login with it: with priv, or
+ * through ssh-agent with pub when priv is NULL. pub and priv both NULL: methods only. */
+int login_prove(const struct target *t, const char *as_user,
+		const struct connect_options *connect, const struct timespec *deadline,
+		const struct pubkey *pub, const struct privkey *priv, unsigned *ret_methods,
+		struct diag *d);
+
 /* The proof: a new connection (as as_user, or the target's user) logs in with key alone. */
 int login_prove_key(const struct target *t, const char *as_user,
 		    const struct connect_options *connect, const struct timespec *deadline,

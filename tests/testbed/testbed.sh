@@ -1,8 +1,9 @@
 # Sandbox SSH hosts for the integration tests, the benchmarks and the demo (bash; source it).
 #
 # Each host is a real OpenSSH sshd on 127.0.0.1 at a high port, running in a private mount
-# namespace where /etc/ssh and /home are the host's own directories: ten hosts on one machine
-# have ten sshd_configs and ten sets of home directories. Accounts are shared (one
+# namespace where /etc/ssh, /home and /var/lib/sshkeyctl (harden's backups) are the host's own
+# directories: ten hosts on one machine have ten sshd_configs and ten sets of home
+# directories. Accounts are shared (one
 # /etc/passwd), homes are not. A reload is a SIGHUP to the host's sshd pid; testbed_exec runs
 # a command inside a host, as a test that breaks the host needs.
 #
@@ -51,7 +52,7 @@ testbed_free_port() {
 testbed_host_up() {
 	local host=$1 extra=${2:-}
 	local root=$TB_ROOT/$host
-	mkdir -p "$root/etc/ssh/sshd_config.d" "$root/home"
+	mkdir -p "$root/etc/ssh/sshd_config.d" "$root/home" "$root/var/lib/sshkeyctl" /var/lib/sshkeyctl
 	chmod 755 "$root" "$root/etc" "$root/etc/ssh" "$root/home"
 	local port
 	port=$(testbed_free_port)
@@ -78,6 +79,7 @@ CFG
 	echo "$port" >"$root/port"
 	unshare --mount --propagation private -- /bin/sh -c '
 		mount --bind "$1/etc/ssh" /etc/ssh && mount --bind "$1/home" /home &&
+		mount --bind "$1/var/lib/sshkeyctl" /var/lib/sshkeyctl &&
 		exec "$2" -D -e -f /etc/ssh/sshd_config' sh "$root" "$TB_SSHD" 2>"$root/log" &
 	local pid=$!
 	echo "$pid" >"$root/pid"

@@ -1,0 +1,322 @@
+/* sshkeyctl harden: password login off, proven from new connections, rolled back on any
+ * failure. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "cli/commands.h"
+#include "cli/fleet_options.h"
+#include "cli/fleet_run.h"
+#include "cli/harden_main.h"
+#include "cli/local_keys.h"
+#include "cli/report.h"
+
+#define DEFAULT_CONFIRM_TIMEOUT 120
+
+struct harden_options {
+	struct fleet_options fleet;
+	char **users;
+	size_t n_users;
+	enum harden_root_login root_login;
+	bool fix_match;
+	bool undo;
+	unsigned confirm_timeout;
+};
+
+static int parse_options(int argc, char **argv, struct harden_options *o)
+{
+	enum {
+		OPT_USERS = 256,
+		OPT_ROOT_LOGIN,
+		OPT_FIX_MATCH,
+		OPT_UNDO,
+		OPT_CONFIRM_TIMEOUT,
+		OPT_SUDO_PASSWORD_FILE,
+	};
+	static const struct option longopts[] = {
+		FLEET_LONG_OPTIONS,
+		{"users", required_argument, NULL, OPT_USERS},
+		{"root-login", required_argument, NULL, OPT_ROOT_LOGIN},
+		{"fix-match", no_argument, NULL, OPT_FIX_MATCH},
+		{"undo", no_argument, NULL, OPT_UNDO},
+		{"confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT},
+		{"sudo-password-file", required_argument, NULL, OPT_SUDO_PASSWORD_FILE},
+		{NULL, 0, NULL, 0},
+	};
+	const struct command *cmd = &command_harden;
+	int c, status;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
+		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
+		if (h < 0)
+			return -h;
+		if (h > 0)
+			continue;
+		switch (c) {
+		case OPT_USERS:
+			if ((status = fleet_add_users(cmd, &o->users, &o->n_users, optarg)) !=
+			    EXIT_OK)
+				return status;
+			break;
+		case OPT_ROOT_LOGIN:
+			if (strcmp(optarg, "no") == 0)
+				o->root_login = HARDEN_ROOT_NO;
+			else if (strcmp(optarg, "prohibit-password") == 0)
+				o->root_login = HARDEN_ROOT_PROHIBIT_PASSWORD;
+			else if (strcmp(optarg, "keep") == 0)
+				o->root_login = HARDEN_ROOT_KEEP;
+			else
+				return cli_usage_error(
+					cmd, "--root-login: no, prohibit-password or keep, not '%s'",
+					optarg);
+			break;
+		case OPT_FIX_MATCH:
+			o->fix_match = true;
+			break;
+		case OPT_UNDO:
+			o->undo = true;
+			break;
+		case OPT_CONFIRM_TIMEOUT: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || v < 10 || v > 86400)
+				return cli_usage_error(
+					cmd, "--confirm-timeout: seconds from 10 to 86400, not '%s'",
+					optarg);
+			o->confirm_timeout = (unsigned)v;
+			break;
+		}
+		case OPT_SUDO_PASSWORD_FILE:
+			/* sudo asks for the login password: the same source serves both */
+			o->fleet.password_file = optarg;
+			break;
+		case ':':
+			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (o->undo && o->fix_match)
+		return cli_usage_error(cmd, "--undo restores a backup; --fix-match does not apply");
+	return fleet_options_finish(&o->fleet, cmd, argc, argv);
+}
+
+static const char *const outcome_text[] = {
+	[HARDEN_DONE] = "password login off, proven",
+	[HARDEN_ALREADY] = "already hardened, proven",
+	[HARDEN_WARN] = "hardened with warnings",
+	[HARDEN_WOULD] = "would change",
+	[HARDEN_UNDONE] = "undone, proven",
+	[HARDEN_REFUSED] = "refused",
+	[HARDEN_ROLLED_BACK] = "rolled back",
+	[HARDEN_FAILED] = "failed",
+};
+
+static const char *const outcome_json[] = {
+	[HARDEN_DONE] = "done",
+	[HARDEN_ALREADY] = "already",
+	[HARDEN_WARN] = "warn",
+	[HARDEN_WOULD] = "would-change",
+	[HARDEN_UNDONE] = "undone",
+	[HARDEN_REFUSED] = "refused",
+	[HARDEN_ROLLED_BACK] = "rolled-back",
+	[HARDEN_FAILED] = "failed",
+};
+
+void harden_report(const char *spec, const struct harden_result *res, bool json)
+{
+	if (json) {
+		json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o}", "target", spec, "status",
+				      outcome_json[res->outcome], "changes",
+				      report_lines_json(&res->plan), "warnings",
+				      report_lines_json(&res->warnings), "proof",
+				      report_lines_json(&res->proof));
+		if (o && res->diag.text[0])
+			json_object_set_new(o, "reason", json_string(res->diag.text));
+		if (o && res->backup_dir[0])
+			json_object_set_new(o, "backup", json_string(res->backup_dir));
+		if (o && res->reload_how[0])
+			json_object_set_new(o, "reload", json_string(res->reload_how));
+		if (o && res->diff.len)
+			json_object_set_new(o, "diff",
+					    json_stringn((const char *)res->diff.data,
+							 res->diff.len));
+		report_json_line(o);
+		return;
+	}
+	printf("%s: %s", spec, outcome_text[res->outcome]);
+	if (res->diag.text[0])
+		printf(": %s", res->diag.text);
+	printf("\n");
+	report_print_lines(&res->plan, "  ");
+	if (res->reload_how[0])
+		printf("  reloaded: %s\n", res->reload_how);
+	if (res->backup_dir[0] && res->outcome != HARDEN_ROLLED_BACK)
+		printf("  backup: %s\n", res->backup_dir);
+	report_print_lines(&res->proof, "  proven: ");
+	report_print_lines(&res->warnings, "  warning: ");
+	if (res->diff.len)
+		fwrite(res->diff.data, 1, res->diff.len, stdout);
+	fflush(stdout);
+}
+
+int harden_status(const size_t *counts, size_t total)
+{
+	size_t bad = counts[HARDEN_REFUSED] + counts[HARDEN_ROLLED_BACK] + counts[HARDEN_FAILED];
+	if (bad == total)
+		return EXIT_FAIL;
+	if (bad)
+		return EXIT_PARTIAL;
+	return counts[HARDEN_WARN] ? EXIT_WARN : EXIT_OK;
+}
+
+struct harden_run {
+	bool json;
+	size_t counts[HARDEN_N_OUTCOMES];
+};
+
+static void work(const struct target *t, const void *request, void *result)
+{
+	harden_host(t, request, result);
+}
+
+static void result_init(void *result)
+{
+	harden_result_init(result);
+}
+
+static void result_clear(void *result)
+{
+	harden_result_clear(result);
+}
+
+static void report_one(const struct target *t, const void *result, void *data)
+{
+	struct harden_run *run = data;
+	const struct harden_result *res = result;
+	run->counts[res->outcome]++;
+	harden_report(t->spec, res, run->json);
+}
+
+static int run_harden(int argc, char **argv)
+{
+	struct harden_options o = {.confirm_timeout = DEFAULT_CONFIRM_TIMEOUT};
+	struct local_key *keys = NULL;
+	size_t n_keys = 0;
+	int status;
+
+	fleet_options_init(&o.fleet);
+	if ((status = parse_options(argc, argv, &o)) != EXIT_OK)
+		goto out;
+	if ((status = local_keys_load_all(o.fleet.key_files, o.fleet.n_key_files, &keys,
+					  &n_keys)) != EXIT_OK)
+		goto out;
+	struct harden_request req = {.keys = keys,
+				     .n_keys = n_keys,
+				     .connect = &o.fleet.connect,
+				     .users = o.users,
+				     .n_users = o.n_users,
+				     .root_login = o.root_login,
+				     .fix_match = o.fix_match,
+				     .dry_run = o.fleet.dry_run,
+				     .undo = o.undo,
+				     .confirm_timeout = o.confirm_timeout,
+				     .password = fleet_password,
+				     .password_data = &o.fleet,
+				     /* for the tests' injected failures only */
+				     .fault = getenv("SSHKEYCTL_TEST_FAULT")};
+	struct harden_run run = {.json = o.fleet.json};
+	struct fleet_job job = {sizeof(struct harden_result),
+				result_init,
+				result_clear,
+				work,
+				report_one,
+				&req,
+				&run};
+	size_t total = o.fleet.targets.n;
+	void *results = NULL;
+	if (fleet_run(&o.fleet, &job, &results) < 0) {
+		fleet_results_free(&o.fleet, &job, results);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	size_t good = run.counts[HARDEN_DONE] + run.counts[HARDEN_ALREADY] +
+		      run.counts[HARDEN_UNDONE] + run.counts[HARDEN_WOULD];
+	if (o.fleet.json) {
+		json_t *sum = json_pack(
+			"{s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts",
+			(json_int_t)total, "ok", (json_int_t)good, "warnings",
+			(json_int_t)run.counts[HARDEN_WARN], "refused",
+			(json_int_t)run.counts[HARDEN_REFUSED], "rolled_back",
+			(json_int_t)run.counts[HARDEN_ROLLED_BACK], "failed",
+			(json_int_t)run.counts[HARDEN_FAILED]);
+		report_json_line(sum);
+	} else {
+		printf("%zu host%s: %zu OK, %zu with warnings, %zu refused, %zu rolled back, %zu "
+		       "failed\n",
+		       total, total == 1 ? "" : "s", good, run.counts[HARDEN_WARN],
+		       run.counts[HARDEN_REFUSED], run.counts[HARDEN_ROLLED_BACK],
+		       run.counts[HARDEN_FAILED]);
+	}
+	status = harden_status(run.counts, total);
+	fleet_results_free(&o.fleet, &job, results);
+out:
+	local_keys_free_all(keys, n_keys);
+	free(o.users);
+	fleet_options_free(&o.fleet);
+	return status;
+}
+
+const struct command command_harden = {
+	.name = "harden",
+	.summary = "Turn password login off without locking anyone out.",
+	.usage = "sshkeyctl harden [-i KEY] [--users U1,U2] [--root-login "
+		 "no|prohibit-password|keep]\n"
+		 "                        [--fix-match] [--dry-run] [--undo] [--confirm-timeout "
+		 "SECONDS]\n"
+		 "                        [--sudo-password-file FILE] [copy's connection and "
+		 "fleet options]\n"
+		 "                        TARGET...",
+	.help = "  -i KEY                  the key that must log in (default ~/.ssh/id_*, then "
+		"ssh-agent)\n"
+		"  --users U1,U2           also prove these accounts lose password login\n"
+		"  --root-login VALUE      PermitRootLogin: no, prohibit-password (default, unless "
+		"it\n"
+		"                          is already no) or keep\n"
+		"  --fix-match             comment out Match-block lines that turn passwords back "
+		"on\n"
+		"                          (default: report them; the host ends with a warning)\n"
+		"  --dry-run               print the plan and a diff per file, change nothing\n"
+		"  --undo                  put back the latest harden's backup, with the same "
+		"proof\n"
+		"  --confirm-timeout SECS  the dead-man on the server restores the backup after "
+		"this\n"
+		"                          long unless the proof succeeds (default 120)\n"
+		"  --sudo-password-file F  the login password for sudo (asked on the terminal "
+		"otherwise,\n"
+		"                          only when `sudo -n true` fails)\n"
+		"\nSets PasswordAuthentication no, KbdInteractiveAuthentication no "
+		"(ChallengeResponse-\n"
+		"Authentication before OpenSSH 8.7), PubkeyAuthentication yes, PermitEmptyPasswords "
+		"no\n"
+		"and PermitRootLogin, where sshd really reads them first (a drop-in that sorts "
+		"before\n"
+		"the others when sshd_config includes sshd_config.d/*.conf first, otherwise "
+		"sshd_config\n"
+		"before its first Match block). Refuses, changing nothing, unless the key logs in, "
+		"root\n"
+		"is at hand (root, or sudo) and sshd -t passes. Backs up every file under\n"
+		"/var/lib/sshkeyctl/harden, writes atomically, runs sshd -t, arms the dead-man, "
+		"reloads\n"
+		"sshd and proves from new connections that the key logs in and no password is "
+		"offered;\n"
+		"any failure restores the backup and proves the old state. Exit status 0 done, 5 "
+		"done\n"
+		"with warnings, 3 some hosts not done, 1 none done.\n",
+	.run = run_harden,
+};

@@ -1,0 +1,14 @@
+/* harden's report and exit status, shared with setup --harden. */
+#ifndef SSHKEYCTL_CLI_HARDEN_MAIN_H
+#define SSHKEYCTL_CLI_HARDEN_MAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ops/harden.h"
+
+void harden_report(const char *spec, const struct harden_result *res, bool json);
+/* counts: one per enum harden_outcome */
+int harden_status(const size_t *counts, size_t total);
+
+#endif

@@ -1,0 +1,825 @@
+#include "ops/harden.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "base/error.h"
+#include "base/line_diff.h"
+#include "files/sshd_config.h"
+#include "remote/server_admin.h"
+
+/* After a reload, sshd re-executes itself: new connections may be refused, or meet the old
+ * configuration, for a moment. The proof tries this often before it concludes. */
+#define PROOF_ATTEMPTS 20
+#define PROOF_PAUSE_MS 250
+
+void harden_result_init(struct harden_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	dynbuf_init(&res->plan, 1024 * 1024);
+	dynbuf_init(&res->diff, 16 * 1024 * 1024);
+	dynbuf_init(&res->warnings, 1024 * 1024);
+	dynbuf_init(&res->proof, 1024 * 1024);
+}
+
+void harden_result_clear(struct harden_result *res)
+{
+	dynbuf_free(&res->plan);
+	dynbuf_free(&res->diff);
+	dynbuf_free(&res->warnings);
+	dynbuf_free(&res->proof);
+	memset(res, 0, sizeof(*res));
+}
+
+/* One account whose methods are proven, and what sshd -T says it may use. */
+struct account_check {
+	const char *user;
+	struct dynbuf effective;
+	bool password_expected; /* after the change, per sshd -T */
+};
+
+struct harden {
+	const struct target *t;
+	const struct harden_request *req;
+	struct harden_result *res;
+	struct timespec deadline;
+	struct remote_session *s; /* the lifeline: open until the end */
+	struct server_admin *admin;
+	struct pubkey *used;            /* the key that logs in */
+	const struct privkey *used_priv; /* its private half, if we have it */
+	struct account_check *accounts;  /* the login user first, then --users */
+	size_t n_accounts;
+	bool lifeline_lost;
+	char login_user[256];
+};
+
+static void outcome(struct harden *h, enum harden_outcome o, int error, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void outcome(struct harden *h, enum harden_outcome o, int error, const char *fmt, ...)
+{
+	h->res->outcome = o;
+	h->res->error = error;
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(h->res->diag.text, sizeof(h->res->diag.text), fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* A remote failure that means the connection itself is gone. */
+static bool connection_lost(int r)
+{
+	return r == ERR_CONNECT || r == ERR_TIMEOUT;
+}
+
+/* "keyword value" in sshd -T output (lower-case keyword), copied to buf; "" when absent. */
+static void effective_value(const struct dynbuf *eff, const char *keyword, char *buf, size_t len)
+{
+	const char *text = eff->len ? (const char *)eff->data : "";
+	size_t klen = strlen(keyword);
+	buf[0] = 0;
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, keyword, klen) == 0 && p[klen] == ' ') {
+			snprintf(buf, len, "%.*s", (int)strcspn(p + klen + 1, "\n"), p + klen + 1);
+			return;
+		}
+}
+
+static bool effective_is(const struct dynbuf *eff, const char *keyword, const char *value)
+{
+	char v[256];
+	effective_value(eff, keyword, v, sizeof(v));
+	return strcmp(v, value) == 0;
+}
+
+/* A password can log in: password, or keyboard-interactive (PAM asks for it). */
+static bool password_possible(const struct dynbuf *eff)
+{
+	return effective_is(eff, "passwordauthentication", "yes") ||
+	       effective_is(eff, "kbdinteractiveauthentication", "yes") ||
+	       effective_is(eff, "challengeresponseauthentication", "yes");
+}
+
+static bool root_login_is(const struct dynbuf *eff, const char *want)
+{
+	char v[64];
+	effective_value(eff, "permitrootlogin", v, sizeof(v));
+	/* sshd -T prints the old alias */
+	if (strcmp(v, "without-password") == 0)
+		snprintf(v, sizeof(v), "prohibit-password");
+	return strcmp(v, want) == 0;
+}
+
+static int read_effective(struct harden *h, struct diag *d)
+{
+	for (size_t i = 0; i < h->n_accounts; i++) {
+		int r = server_admin_sshd_effective(h->admin, h->accounts[i].user,
+						    &h->accounts[i].effective, d);
+		if (r < 0)
+			return r;
+		h->accounts[i].password_expected = password_possible(&h->accounts[i].effective);
+	}
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* From new connections: the key logs in as the login user, and every account is offered
+ * password login exactly when sshd -T says it may be (a reload that did not take effect
+ * shows here). */
+static int prove(struct harden *h, struct diag *d)
+{
+	int r = 0;
+	for (int attempt = 0; attempt < PROOF_ATTEMPTS; attempt++) {
+		if (attempt)
+			sleep_ms(PROOF_PAUSE_MS);
+		r = 0;
+		for (size_t i = 0; r == 0 && i < h->n_accounts; i++) {
+			const struct account_check *a = &h->accounts[i];
+			unsigned methods = 0;
+			bool login_user = i == 0;
+			r = login_prove(h->t, login_user ? NULL : a->user, h->req->connect,
+					&h->deadline, login_user ? h->used : NULL,
+					login_user ? h->used_priv : NULL, &methods, d);
+			bool offered = (methods & (AUTH_METHOD_PASSWORD | AUTH_METHOD_KBDINT)) != 0;
+			if (r == 0 && offered != a->password_expected) {
+				diag_set(d,
+					 "sshd %s password login to %s although its configuration "
+					 "%s it: the reload did not take effect",
+					 offered ? "still offers" : "no longer offers", a->user,
+					 offered ? "forbids" : "allows");
+				r = ERR_REMOTE;
+			}
+		}
+		if (r == 0 || r == ERR_HOST_KEY_CHANGED || r == ERR_HOST_KEY_UNKNOWN)
+			break;
+	}
+	return r;
+}
+
+static void note_proof(struct harden *h)
+{
+	for (size_t i = 0; i < h->n_accounts; i++) {
+		const struct account_check *a = &h->accounts[i];
+		dynbuf_printf(&h->res->proof, "%s: %s%s\n", a->user,
+			      i == 0 ? "key login works from a new connection; " : "",
+			      a->password_expected ? "password login still offered"
+						   : "no password or keyboard-interactive offered");
+	}
+}
+
+/* Put the backups back and prove the old state: files byte-identical (checked on the
+ * server), sshd -t, reload, key login from a new connection. */
+static void roll_back(struct harden *h, const char *reason)
+{
+	struct diag d = {{0}};
+	int status = 0;
+	char how[128];
+	struct dynbuf msg;
+	dynbuf_init(&msg, 64 * 1024);
+	int r = h->lifeline_lost ? ERR_CONNECT : server_admin_restore(h->admin, &d);
+	if (r == 0 && (r = server_admin_sshd_test(h->admin, &status, &msg, &d)) == 0 && status) {
+		diag_set(&d, "the restored configuration fails sshd -t");
+		r = ERR_REMOTE;
+	}
+	if (r == 0)
+		r = server_admin_reload(h->admin, how, sizeof(how), &d);
+	if (r == 0)
+		r = read_effective(h, &d);
+	if (r == 0)
+		r = prove(h, &d);
+	dynbuf_free(&msg);
+	if (r == 0) {
+		outcome(h, HARDEN_ROLLED_BACK, ERR_ROLLED_BACK,
+			"rolled back: %s (files restored byte for byte, key login proven)", reason);
+		return;
+	}
+	if (connection_lost(r) || h->lifeline_lost)
+		outcome(h, HARDEN_FAILED, r,
+			"%s; the connection is lost, so the dead-man on the server restores the "
+			"backup (%s) within %u s",
+			reason, h->res->backup_dir, h->req->confirm_timeout);
+	else
+		outcome(h, HARDEN_FAILED, r,
+			"%s; and the rollback failed: %s (backup in %s; the dead-man restores it "
+			"within %u s)",
+			reason, d.text, h->res->backup_dir, h->req->confirm_timeout);
+}
+
+/* One file of the change: new content, or removal. expected: the bytes it has now (NULL:
+ * it must not exist). */
+struct file_change {
+	const char *path;
+	const struct dynbuf *expected;
+	const struct dynbuf *content; /* NULL: remove */
+};
+
+/* The transaction, from the backup to the confirmation; check (may be NULL) looks at
+ * sshd -T after the write and returns a reason to roll back, or NULL. */
+static void transaction(struct harden *h, const char *kind, const struct file_change *changes,
+			size_t n, const char *(*check)(struct harden *h, char *buf, size_t len),
+			enum harden_outcome success)
+{
+	struct diag d = {{0}};
+	struct dynbuf msg;
+	dynbuf_init(&msg, 64 * 1024);
+	char reason[1200];
+	int status = 0;
+	int r = server_admin_begin(h->admin, kind, &d);
+	if (r == 0)
+		snprintf(h->res->backup_dir, sizeof(h->res->backup_dir), "%s",
+			 server_admin_backup_dir(h->admin));
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = server_admin_save(h->admin, changes[i].path, &d);
+	if (r < 0) {
+		outcome(h, HARDEN_FAILED, r, "nothing changed: %s", d.text);
+		goto out;
+	}
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const struct file_change *c = &changes[i];
+		r = c->content ? server_admin_write(h->admin, c->path, c->expected, c->content->data,
+						    c->content->len, &d)
+			       : server_admin_remove(h->admin, c->path, c->expected, &d);
+		if (r == 0)
+			dynbuf_printf(&h->res->plan, "%s %s\n", c->content ? "wrote" : "removed",
+				      c->path);
+	}
+	if (r < 0) {
+		h->lifeline_lost = connection_lost(r);
+		snprintf(reason, sizeof(reason), "writing failed: %s", d.text);
+		roll_back(h, reason);
+		goto out;
+	}
+	if ((r = server_admin_sshd_test(h->admin, &status, &msg, &d)) == 0 && status != 0) {
+		const char *m = msg.len ? (const char *)msg.data : "";
+		snprintf(reason, sizeof(reason), "the new configuration fails sshd -t: %.*s",
+			 (int)strcspn(m, "\n"), m);
+		roll_back(h, reason);
+		goto out;
+	}
+	if (r == 0)
+		r = read_effective(h, &d);
+	if (r < 0) {
+		h->lifeline_lost = connection_lost(r);
+		snprintf(reason, sizeof(reason), "%s", d.text);
+		roll_back(h, reason);
+		goto out;
+	}
+	const char *why = check ? check(h, reason, sizeof(reason)) : NULL;
+	if (why) {
+		roll_back(h, why);
+		goto out;
+	}
+	r = server_admin_arm(h->admin, h->req->confirm_timeout, &d);
+	if (r == 0)
+		r = server_admin_reload(h->admin, h->res->reload_how, sizeof(h->res->reload_how),
+					&d);
+	if (r < 0) {
+		h->lifeline_lost = connection_lost(r);
+		snprintf(reason, sizeof(reason), "%s", d.text);
+		roll_back(h, reason);
+		goto out;
+	}
+	if (h->req->fault && strcmp(h->req->fault, "cut-after-reload") == 0) {
+		/* as if the network went away: the server is left to its dead-man */
+		server_admin_close(h->admin);
+		h->admin = NULL;
+		remote_session_free(h->s);
+		h->s = NULL;
+		outcome(h, HARDEN_FAILED, ERR_CONNECT,
+			"connection cut after the reload (injected); the dead-man on the server "
+			"restores the backup (%s) within %u s",
+			h->res->backup_dir, h->req->confirm_timeout);
+		goto out;
+	}
+	if (h->req->fault && strcmp(h->req->fault, "fail-after-reload") == 0) {
+		roll_back(h, "failure injected after the reload");
+		goto out;
+	}
+	if ((r = prove(h, &d)) < 0) {
+		snprintf(reason, sizeof(reason), "the proof failed: %s", d.text);
+		roll_back(h, reason);
+		goto out;
+	}
+	if ((r = server_admin_confirm(h->admin, &d)) < 0) {
+		/* proven, but the dead-man would undo it: say so */
+		outcome(h, HARDEN_FAILED, r,
+			"the change is proven, but the dead-man could not be disarmed (%s): it "
+			"restores the backup within %u s",
+			d.text, h->req->confirm_timeout);
+		goto out;
+	}
+	note_proof(h);
+	outcome(h, success, 0, NULL);
+out:
+	dynbuf_free(&msg);
+}
+
+/* The login: our key, no password (harden's first precondition). */
+static int log_in(struct harden *h)
+{
+	const struct harden_request *req = h->req;
+	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(bool));
+	struct diag d = {{0}};
+	struct login_request lr = {.target = h->t,
+				   .connect = req->connect,
+				   .deadline = &h->deadline,
+				   .keys = req->keys,
+				   .n_keys = req->n_keys};
+	int r = accepted ? login_for_work_with(&lr, accepted, &h->s, &h->used, &d) : -ENOMEM;
+	free(accepted);
+	if (r == ERR_AUTH_DENIED) {
+		outcome(h, HARDEN_REFUSED, r,
+			"key login does not work, so password login stays on (nothing changed): "
+			"%s; install a key first (sshkeyctl copy)",
+			d.text);
+		return r;
+	}
+	if (r < 0) {
+		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		return r;
+	}
+	for (size_t i = 0; i < req->n_keys; i++)
+		if (req->keys[i].priv && pubkey_equal(req->keys[i].pub, h->used))
+			h->used_priv = req->keys[i].priv;
+	return 0;
+}
+
+static int source_read(const char *path, struct dynbuf *out, void *arg)
+{
+	struct diag d;
+	return server_admin_read(arg, path, out, &d);
+}
+
+static int source_glob(const char *pattern, char ***ret_paths, size_t *ret_n, void *arg)
+{
+	struct diag d;
+	return server_admin_glob(arg, pattern, ret_paths, ret_n, &d);
+}
+
+static int add_account(struct harden *h, const char *user)
+{
+	for (size_t i = 0; i < h->n_accounts; i++)
+		if (strcmp(h->accounts[i].user, user) == 0)
+			return 0;
+	struct account_check *g = realloc(h->accounts, (h->n_accounts + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	h->accounts = g;
+	memset(&g[h->n_accounts], 0, sizeof(*g));
+	g[h->n_accounts].user = user;
+	dynbuf_init(&g[h->n_accounts].effective, 1024 * 1024);
+	h->n_accounts++;
+	return 0;
+}
+
+/* The connection's root, the sshd_config model and the current configuration's test. */
+static int open_server(struct harden *h, struct sshd_config **ret_cfg)
+{
+	struct diag d = {{0}};
+	int r = server_admin_open(h->s, h->req->password, h->req->password_data, &h->admin, &d);
+	if (r == ERR_NO_ROOT) {
+		outcome(h, HARDEN_REFUSED, r, "no way to root (nothing changed): %s", d.text);
+		return r;
+	}
+	if (r < 0) {
+		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		return r;
+	}
+	const struct server_admin_info *info = server_admin_info(h->admin);
+	struct dynbuf msg;
+	dynbuf_init(&msg, 64 * 1024);
+	int status = 0;
+	if ((r = server_admin_sshd_test(h->admin, &status, &msg, &d)) == 0 && status != 0) {
+		const char *m = msg.len ? (const char *)msg.data : "";
+		outcome(h, HARDEN_REFUSED, ERR_REMOTE,
+			"the current configuration already fails sshd -t, so nothing is changed: "
+			"%.*s",
+			(int)strcspn(m, "\n"), m);
+		r = ERR_REMOTE;
+	}
+	dynbuf_free(&msg);
+	if (r < 0) {
+		if (h->res->outcome != HARDEN_REFUSED)
+			outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		return r;
+	}
+	struct sshd_config_source src = {source_read, source_glob, h->admin};
+	char err[1024] = "";
+	if ((r = sshd_config_load(&src, info->config, ret_cfg, err, sizeof(err))) < 0) {
+		outcome(h, HARDEN_REFUSED, r, "cannot read sshd's configuration: %s", err);
+		return r;
+	}
+	return 0;
+}
+
+/* sshd's version from the banner ("SSH-2.0-OpenSSH_8.4p1 ..."): major * 100 + minor; 0 when
+ * it is not OpenSSH. */
+static int openssh_version(const char *banner)
+{
+	const char *v = strstr(banner, "OpenSSH_");
+	int major = 0, minor = 0;
+	if (!v || sscanf(v + 8, "%d.%d", &major, &minor) < 1)
+		return 0;
+	return major * 100 + minor;
+}
+
+/* Match blocks that turn password login back on: warned about, or (--fix-match) commented
+ * out; ret: the directives to comment out. */
+static int match_overrides(struct harden *h, const struct sshd_config *cfg, size_t **ret,
+			   size_t *ret_n)
+{
+	static const char *const keywords[] = {"passwordauthentication",
+					       "kbdinteractiveauthentication",
+					       "permitemptypasswords"};
+	size_t *fix = NULL, n_fix = 0;
+	int r = 0;
+	for (size_t k = 0; r == 0 && k < sizeof(keywords) / sizeof(*keywords); k++) {
+		size_t *idx = NULL, n = 0;
+		if ((r = sshd_config_match_overrides(cfg, keywords[k], &idx, &n)) < 0)
+			break;
+		for (size_t i = 0; r == 0 && i < n; i++) {
+			const struct sshd_directive *dv = &cfg->directives[idx[i]];
+			if (strncasecmp(dv->args, "yes", 3) != 0)
+				continue;
+			const struct sshd_directive *m = &cfg->directives[dv->match];
+			const char *file = cfg->files[dv->file].path;
+			if (h->req->fix_match) {
+				size_t *g = realloc(fix, (n_fix + 1) * sizeof(*g));
+				if (!g) {
+					r = -ENOMEM;
+					break;
+				}
+				fix = g;
+				fix[n_fix++] = idx[i];
+				dynbuf_printf(&h->res->plan,
+					      "comment out %s:%lu (%s %s, in \"Match %s\")\n", file,
+					      dv->line, dv->keyword, dv->args, m->args);
+			} else {
+				dynbuf_printf(&h->res->warnings,
+					      "\"Match %s\" (%s:%lu) turns %s back on (%s:%lu); "
+					      "--fix-match comments it out\n",
+					      m->args, cfg->files[m->file].path, m->line, dv->keyword,
+					      file, dv->line);
+			}
+		}
+		free(idx);
+	}
+	if (r < 0) {
+		free(fix);
+		return r;
+	}
+	*ret = fix;
+	*ret_n = n_fix;
+	return 0;
+}
+
+/* Accounts that log in with a password today and have no authorized key: after the change
+ * they cannot log in over SSH at all. */
+static void warn_accounts(struct harden *h)
+{
+	struct diag d;
+	struct dynbuf list;
+	dynbuf_init(&list, 1024 * 1024);
+	char akf[1024];
+	effective_value(&h->accounts[0].effective, "authorizedkeysfile", akf, sizeof(akf));
+	if (server_admin_password_accounts(h->admin, &list, &d) < 0 || !list.len) {
+		dynbuf_free(&list);
+		return;
+	}
+	dynbuf_append(&list, "", 1);
+	for (char *line = (char *)list.data; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		char name[256], home[1024];
+		bool has_key = false;
+		if (sscanf(line, "%255s %1023s", name, home) == 2) {
+			char copy[1024];
+			snprintf(copy, sizeof(copy), "%s", akf);
+			char *save = NULL;
+			for (char *pat = strtok_r(copy, " ", &save); pat && !has_key;
+			     pat = strtok_r(NULL, " ", &save)) {
+				char path[2048] = "";
+				size_t o = 0;
+				if (pat[0] != '/' && pat[0] != '%')
+					o = (size_t)snprintf(path, sizeof(path), "%s/", home);
+				for (const char *c = pat; *c && o + 1 < sizeof(path); c++) {
+					const char *sub = NULL;
+					if (c[0] == '%' && c[1] == 'h')
+						sub = home;
+					else if (c[0] == '%' && c[1] == 'u')
+						sub = name;
+					else if (c[0] == '%' && c[1] == '%')
+						sub = "%";
+					if (sub) {
+						o += (size_t)snprintf(path + o, sizeof(path) - o,
+								      "%s", sub);
+						c++;
+					} else {
+						path[o++] = *c;
+						path[o] = 0;
+					}
+					if (o >= sizeof(path))
+						break;
+				}
+				bool nonempty = false;
+				if (strcmp(pat, "none") != 0 && !strstr(pat, "%U") &&
+				    server_admin_nonempty(h->admin, path, &nonempty, &d) == 0)
+					has_key = nonempty;
+			}
+			if (!has_key)
+				dynbuf_printf(&h->res->warnings,
+					      "account %s has a password and no authorized key: it "
+					      "can no longer log in over SSH\n",
+					      name);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	dynbuf_free(&list);
+}
+
+/* After the write, before the reload: sshd -T must show what we set, except where a Match
+ * block we only warned about keeps passwords on. */
+static const char *check_hardened(struct harden *h, char *buf, size_t len)
+{
+	const struct account_check *login = &h->accounts[0];
+	if (!effective_is(&login->effective, "pubkeyauthentication", "yes")) {
+		snprintf(buf, len, "sshd -T shows pubkeyauthentication off for %s", login->user);
+		return buf;
+	}
+	bool match_warned = h->res->warnings.len &&
+			    strstr((const char *)h->res->warnings.data, "\"Match ") != NULL;
+	for (size_t i = 0; i < h->n_accounts; i++) {
+		const struct account_check *a = &h->accounts[i];
+		if (!a->password_expected)
+			continue;
+		if (!match_warned) {
+			snprintf(buf, len,
+				 "the settings did not take effect: sshd -T still allows %s a "
+				 "password",
+				 a->user);
+			return buf;
+		}
+		dynbuf_printf(&h->res->warnings, "%s can still log in with a password\n", a->user);
+	}
+	return NULL;
+}
+
+static bool any_password(const struct harden *h)
+{
+	for (size_t i = 0; i < h->n_accounts; i++)
+		if (h->accounts[i].password_expected)
+			return true;
+	return false;
+}
+
+static void harden_change(struct harden *h)
+{
+	const struct harden_request *req = h->req;
+	struct sshd_config *cfg = NULL;
+	struct sshd_config_plan plan = {0};
+	size_t *fix = NULL, n_fix = 0;
+	struct file_change *changes = NULL;
+	struct dynbuf root_eff;
+	dynbuf_init(&root_eff, 1024 * 1024);
+	struct diag d = {{0}};
+	if (open_server(h, &cfg) < 0)
+		goto out;
+	int r = read_effective(h, &d);
+	if (r == 0 && req->root_login == HARDEN_ROOT_DEFAULT)
+		r = server_admin_sshd_effective(h->admin, "root", &root_eff, &d);
+	if (r < 0) {
+		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		goto out;
+	}
+	/* the settings */
+	int version = openssh_version(remote_server_banner(h->s));
+	struct sshd_setting settings[5] = {
+		{"PasswordAuthentication", "no"},
+		{version && version < 807 ? "ChallengeResponseAuthentication"
+					  : "KbdInteractiveAuthentication",
+		 "no"},
+		{"PubkeyAuthentication", "yes"},
+		{"PermitEmptyPasswords", "no"},
+	};
+	size_t n_settings = 4;
+	const char *root_value = NULL;
+	bool root_involved = strcmp(h->accounts[0].user, "root") == 0;
+	for (size_t i = 1; i < h->n_accounts; i++)
+		root_involved = root_involved || strcmp(h->accounts[i].user, "root") == 0;
+	switch (req->root_login) {
+	case HARDEN_ROOT_DEFAULT:
+		root_value = root_login_is(&root_eff, "no") ? NULL : "prohibit-password";
+		break;
+	case HARDEN_ROOT_NO:
+		if (strcmp(h->accounts[0].user, "root") == 0) {
+			outcome(h, HARDEN_REFUSED, -EINVAL,
+				"--root-login no would lock out root, the account this connection "
+				"logs in as (nothing changed)");
+			goto out;
+		}
+		root_value = "no";
+		break;
+	case HARDEN_ROOT_PROHIBIT_PASSWORD:
+		root_value = "prohibit-password";
+		break;
+	case HARDEN_ROOT_KEEP:
+		break;
+	}
+	(void)root_involved;
+	if (root_value)
+		settings[n_settings++] = (struct sshd_setting){"PermitRootLogin", root_value};
+	if ((r = match_overrides(h, cfg, &fix, &n_fix)) < 0) {
+		outcome(h, HARDEN_FAILED, r, "out of memory");
+		goto out;
+	}
+	/* anything to do? */
+	bool needed = n_fix > 0 || any_password(h);
+	for (size_t i = 0; !needed && i < h->n_accounts; i++) {
+		const struct dynbuf *e = &h->accounts[i].effective;
+		needed = !effective_is(e, "pubkeyauthentication", "yes") ||
+			 !effective_is(e, "permitemptypasswords", "no");
+	}
+	if (!needed && root_value) {
+		const struct dynbuf *e = root_eff.len ? &root_eff : &h->accounts[0].effective;
+		needed = !root_login_is(e, root_value);
+	}
+	warn_accounts(h);
+	if (!needed) {
+		if ((r = prove(h, &d)) < 0) {
+			outcome(h, HARDEN_FAILED, r, "nothing needed changing, but %s", d.text);
+			goto out;
+		}
+		note_proof(h);
+		outcome(h, h->res->warnings.len && strstr((char *)h->res->warnings.data, "\"Match ")
+				   ? HARDEN_WARN
+				   : HARDEN_ALREADY,
+			0, NULL);
+		goto out;
+	}
+	if ((r = sshd_config_plan_settings(cfg, settings, n_settings, "set by sshkeyctl harden", fix,
+					   n_fix, &plan)) < 0) {
+		outcome(h, HARDEN_FAILED, r, "cannot plan the change");
+		goto out;
+	}
+	changes = calloc(plan.n_edits ? plan.n_edits : 1, sizeof(*changes));
+	if (!changes) {
+		outcome(h, HARDEN_FAILED, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < plan.n_edits; i++) {
+		const struct sshd_file_edit *e = &plan.edits[i];
+		const struct dynbuf *old = NULL;
+		for (size_t f = 0; f < cfg->n_files && !e->create; f++)
+			if (strcmp(cfg->files[f].path, e->path) == 0)
+				old = &cfg->files[f].content;
+		changes[i] = (struct file_change){e->path, old, &e->content};
+		if (req->dry_run) {
+			dynbuf_printf(&h->res->plan, "%s %s\n", e->create ? "create" : "edit",
+				      e->path);
+			line_diff_unified(old && old->len ? (const char *)old->data : "",
+					  old ? old->len : 0, (const char *)e->content.data,
+					  e->content.len, e->create ? "/dev/null" : e->path, e->path,
+					  &h->res->diff);
+		}
+	}
+	if (req->dry_run) {
+		outcome(h, HARDEN_WOULD, 0, NULL);
+		goto out;
+	}
+	transaction(h, "harden", changes, plan.n_edits, check_hardened, HARDEN_DONE);
+	if (h->res->outcome == HARDEN_DONE && any_password(h))
+		h->res->outcome = HARDEN_WARN;
+out:
+	free(changes);
+	free(fix);
+	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+	dynbuf_free(&root_eff);
+}
+
+/* --undo: the latest completed harden's backup goes back, as a transaction of its own. */
+static void harden_undo(struct harden *h)
+{
+	struct diag d = {{0}};
+	char *dir = NULL;
+	struct server_admin_backup_entry *entries = NULL;
+	size_t n = 0;
+	struct dynbuf *now = NULL, *saved = NULL;
+	struct file_change *changes = NULL;
+	int r = server_admin_open(h->s, h->req->password, h->req->password_data, &h->admin, &d);
+	if (r < 0) {
+		outcome(h, r == ERR_NO_ROOT ? HARDEN_REFUSED : HARDEN_FAILED, r, "%s", d.text);
+		goto out;
+	}
+	if ((r = server_admin_latest_backup(h->admin, &dir, &entries, &n, &d)) < 0) {
+		outcome(h, HARDEN_REFUSED, r, "%s", d.text);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!entries[i].unchanged) {
+			outcome(h, HARDEN_REFUSED, ERR_CHANGED_UNDER_US,
+				"%s changed since harden wrote it; undo would lose that change "
+				"(backup in %s)",
+				entries[i].path, dir);
+			goto out;
+		}
+	now = calloc(n ? n : 1, sizeof(*now));
+	saved = calloc(n ? n : 1, sizeof(*saved));
+	changes = calloc(n ? n : 1, sizeof(*changes));
+	if (!now || !saved || !changes) {
+		outcome(h, HARDEN_FAILED, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		dynbuf_init(&now[i], SSHD_CONFIG_FILE_MAX);
+		dynbuf_init(&saved[i], SSHD_CONFIG_FILE_MAX);
+	}
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		bool exists = true;
+		r = server_admin_read(h->admin, entries[i].path, &now[i], &d);
+		if (r == -ENOENT)
+			exists = false, r = 0;
+		if (r == 0 && entries[i].existed)
+			r = server_admin_backup_content(h->admin, dir, i, &saved[i], &d);
+		changes[i] = (struct file_change){entries[i].path, exists ? &now[i] : NULL,
+						  entries[i].existed ? &saved[i] : NULL};
+		if (!exists && !entries[i].existed)
+			changes[i].content = NULL; /* nothing there: removing it is a no-op */
+	}
+	if (r < 0) {
+		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		goto out;
+	}
+	if (h->req->dry_run) {
+		for (size_t i = 0; i < n; i++) {
+			const struct file_change *c = &changes[i];
+			dynbuf_printf(&h->res->plan, "%s %s (from %s)\n",
+				      c->content ? "restore" : "remove", c->path, dir);
+			line_diff_unified(c->expected ? (const char *)c->expected->data : "",
+					  c->expected ? c->expected->len : 0,
+					  c->content ? (const char *)c->content->data : "",
+					  c->content ? c->content->len : 0, c->path,
+					  c->content ? c->path : "/dev/null", &h->res->diff);
+		}
+		outcome(h, HARDEN_WOULD, 0, NULL);
+		goto out;
+	}
+	transaction(h, "undo", changes, n, NULL, HARDEN_UNDONE);
+	if (h->res->outcome == HARDEN_UNDONE &&
+	    (r = server_admin_mark_undone(h->admin, dir, &d)) < 0)
+		dynbuf_printf(&h->res->warnings, "restored, but the backup is not marked undone: %s\n",
+			      d.text);
+	if (h->res->outcome == HARDEN_UNDONE)
+		dynbuf_printf(&h->res->plan, "restored the backup %s\n", dir);
+out:
+	for (size_t i = 0; now && saved && i < n; i++) {
+		dynbuf_free(&now[i]);
+		dynbuf_free(&saved[i]);
+	}
+	free(now);
+	free(saved);
+	free(changes);
+	free(dir);
+	server_admin_backup_entries_free(entries, n);
+}
+
+void harden_host(const struct target *t, const struct harden_request *req,
+		 struct harden_result *res)
+{
+	struct harden h = {.t = t, .req = req, .res = res};
+	h.deadline = remote_host_deadline(req->connect);
+	if (log_in(&h) < 0)
+		goto out;
+	snprintf(h.login_user, sizeof(h.login_user), "%s", remote_user(h.s));
+	if (add_account(&h, h.login_user) < 0)
+		goto oom;
+	for (size_t i = 0; i < req->n_users; i++)
+		if (add_account(&h, req->users[i]) < 0)
+			goto oom;
+	if (req->undo)
+		harden_undo(&h);
+	else
+		harden_change(&h);
+	goto out;
+oom:
+	outcome(&h, HARDEN_FAILED, -ENOMEM, "out of memory");
+out:
+	for (size_t i = 0; i < h.n_accounts; i++)
+		dynbuf_free(&h.accounts[i].effective);
+	free(h.accounts);
+	server_admin_close(h.admin);
+	remote_session_free(h.s);
+	pubkey_free(h.used);
+}

@@ -1,0 +1,73 @@
+/* The harden use case: password login off on one host, the way a careful engineer does it.
+ *
+ * Preconditions (else nothing changes): our key logs in (the connection that does the work
+ * is itself that proof), root is at hand (root, or sudo), and the configuration passes
+ * `sshd -t`. The sshd_config model decides where the settings take effect (an early drop-in,
+ * or the main file before its first Match); `sshd -T -C` is the ground truth before and
+ * after. The change is a transaction on the server (backup, atomic writes, `sshd -t`, a
+ * dead-man, reload) proven from new connections: the key logs in, and neither password nor
+ * keyboard-interactive is offered to the login user or any --users name. Any failure puts
+ * the backups back, reloads, and proves the old state is back. */
+#ifndef SSHKEYCTL_OPS_HARDEN_H
+#define SSHKEYCTL_OPS_HARDEN_H
+
+#include <stdbool.h>
+
+#include "base/dynbuf.h"
+#include "ops/local_key.h"
+#include "ops/login.h"
+
+enum harden_root_login {
+	HARDEN_ROOT_DEFAULT, /* prohibit-password, unless it is already no */
+	HARDEN_ROOT_NO,
+	HARDEN_ROOT_PROHIBIT_PASSWORD,
+	HARDEN_ROOT_KEEP,
+};
+
+struct harden_request {
+	struct local_key *keys; /* the keys that log in (none: ssh-agent's) */
+	size_t n_keys;
+	const struct connect_options *connect;
+	char *const *users; /* --users: more accounts that must lose password login */
+	size_t n_users;
+	enum harden_root_login root_login;
+	bool fix_match;
+	bool dry_run;
+	bool undo;
+	unsigned confirm_timeout; /* seconds before the dead-man restores */
+	password_fn password;     /* for sudo */
+	void *password_data;
+	const char *fault; /* tests only: "fail-after-reload" or "cut-after-reload" */
+};
+
+enum harden_outcome {
+	HARDEN_DONE,        /* changed and proven */
+	HARDEN_ALREADY,     /* nothing needed changing; proven */
+	HARDEN_WARN,        /* done, but some account can still use a password (named) */
+	HARDEN_WOULD,       /* dry run: the plan and the diffs */
+	HARDEN_UNDONE,      /* --undo: the backup is back, key login proven */
+	HARDEN_REFUSED,     /* a precondition failed; nothing changed */
+	HARDEN_ROLLED_BACK, /* failed after the change; the old state is back, proven */
+	HARDEN_FAILED,      /* failed; diag says what state the host is in */
+	HARDEN_N_OUTCOMES,
+};
+
+struct harden_result {
+	enum harden_outcome outcome;
+	int error;
+	struct diag diag;
+	struct dynbuf plan;     /* one line per change (made, or to be made) */
+	struct dynbuf diff;     /* --dry-run: a unified diff per file */
+	struct dynbuf warnings; /* Match blocks, accounts that lose SSH access */
+	struct dynbuf proof;    /* what was proven, one line each */
+	char backup_dir[512];
+	char reload_how[128];
+};
+
+void harden_result_init(struct harden_result *res);
+void harden_result_clear(struct harden_result *res);
+/* Never fails as a function: everything is in res. */
+void harden_host(const struct target *t, const struct harden_request *req,
+		 struct harden_result *res);
+
+#endif
