@@ -45,7 +45,8 @@ static int split(const char *data, size_t len, struct line **ret, size_t *ret_n)
 
 static bool same(const struct line *a, const struct line *b)
 {
-	return a->len == b->len && a->newline == b->newline && memcmp(a->text, b->text, a->len) == 0;
+	return a->len == b->len && a->newline == b->newline &&
+	       memcmp(a->text, b->text, a->len) == 0;
 }
 
 enum op { KEEP, DEL, ADD };
@@ -75,7 +76,7 @@ static int edit_script(const struct line *a, size_t na, const struct line *b, si
 #define T(i, j) t[(i) * (nb + 1) + (j)]
 	for (size_t i = na; i-- > 0;)
 		for (size_t j = nb; j-- > 0;)
-			T(i, j) = same(&a[i], &b[j]) ? T(i + 1, j + 1) + 1
+			T(i, j) = same(&a[i], &b[j])           ? T(i + 1, j + 1) + 1
 				  : T(i + 1, j) >= T(i, j + 1) ? T(i + 1, j)
 							       : T(i, j + 1);
 	size_t i = 0, j = 0;

@@ -72,7 +72,8 @@ static int parse_options(int argc, char **argv, struct harden_options *o)
 				o->root_login = HARDEN_ROOT_KEEP;
 			else
 				return cli_usage_error(
-					cmd, "--root-login: no, prohibit-password or keep, not '%s'",
+					cmd,
+					"--root-login: no, prohibit-password or keep, not '%s'",
 					optarg);
 			break;
 		case OPT_FIX_MATCH:
@@ -86,7 +87,8 @@ static int parse_options(int argc, char **argv, struct harden_options *o)
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*optarg < '0' || *optarg > '9' || *end || v < 10 || v > 86400)
 				return cli_usage_error(
-					cmd, "--confirm-timeout: seconds from 10 to 86400, not '%s'",
+					cmd,
+					"--confirm-timeout: seconds from 10 to 86400, not '%s'",
 					optarg);
 			o->confirm_timeout = (unsigned)v;
 			break;
@@ -107,14 +109,10 @@ static int parse_options(int argc, char **argv, struct harden_options *o)
 }
 
 static const char *const outcome_text[] = {
-	[HARDEN_DONE] = "password login off, proven",
-	[HARDEN_ALREADY] = "already hardened, proven",
-	[HARDEN_WARN] = "hardened with warnings",
-	[HARDEN_WOULD] = "would change",
-	[HARDEN_UNDONE] = "undone, proven",
-	[HARDEN_REFUSED] = "refused",
-	[HARDEN_ROLLED_BACK] = "rolled back",
-	[HARDEN_FAILED] = "failed",
+	[HARDEN_DONE] = "password login off, proven", [HARDEN_ALREADY] = "already hardened, proven",
+	[HARDEN_WARN] = "hardened with warnings",     [HARDEN_WOULD] = "would change",
+	[HARDEN_UNDONE] = "undone, proven",           [HARDEN_REFUSED] = "refused",
+	[HARDEN_ROLLED_BACK] = "rolled back",         [HARDEN_FAILED] = "failed",
 };
 
 static const char *const outcome_json[] = {
@@ -143,9 +141,9 @@ void harden_report(const char *spec, const struct harden_result *res, bool json)
 		if (o && res->reload_how[0])
 			json_object_set_new(o, "reload", json_string(res->reload_how));
 		if (o && res->diff.len)
-			json_object_set_new(o, "diff",
-					    json_stringn((const char *)res->diff.data,
-							 res->diff.len));
+			json_object_set_new(
+				o, "diff",
+				json_stringn((const char *)res->diff.data, res->diff.len));
 		report_json_line(o);
 		return;
 	}
@@ -248,13 +246,12 @@ static int run_harden(int argc, char **argv)
 	size_t good = run.counts[HARDEN_DONE] + run.counts[HARDEN_ALREADY] +
 		      run.counts[HARDEN_UNDONE] + run.counts[HARDEN_WOULD];
 	if (o.fleet.json) {
-		json_t *sum = json_pack(
-			"{s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts",
-			(json_int_t)total, "ok", (json_int_t)good, "warnings",
-			(json_int_t)run.counts[HARDEN_WARN], "refused",
-			(json_int_t)run.counts[HARDEN_REFUSED], "rolled_back",
-			(json_int_t)run.counts[HARDEN_ROLLED_BACK], "failed",
-			(json_int_t)run.counts[HARDEN_FAILED]);
+		json_t *sum = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts",
+					(json_int_t)total, "ok", (json_int_t)good, "warnings",
+					(json_int_t)run.counts[HARDEN_WARN], "refused",
+					(json_int_t)run.counts[HARDEN_REFUSED], "rolled_back",
+					(json_int_t)run.counts[HARDEN_ROLLED_BACK], "failed",
+					(json_int_t)run.counts[HARDEN_FAILED]);
 		report_json_line(sum);
 	} else {
 		printf("%zu host%s: %zu OK, %zu with warnings, %zu refused, %zu rolled back, %zu "
@@ -302,7 +299,8 @@ const struct command command_harden = {
 		"                          only when `sudo -n true` fails)\n"
 		"\nSets PasswordAuthentication no, KbdInteractiveAuthentication no "
 		"(ChallengeResponse-\n"
-		"Authentication before OpenSSH 8.7), PubkeyAuthentication yes, PermitEmptyPasswords "
+		"Authentication before OpenSSH 8.7), PubkeyAuthentication yes, "
+		"PermitEmptyPasswords "
 		"no\n"
 		"and PermitRootLogin, where sshd really reads them first (a drop-in that sorts "
 		"before\n"

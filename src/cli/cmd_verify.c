@@ -42,7 +42,8 @@ static int parse_options(int argc, char **argv, struct verify_options *o)
 			continue;
 		switch (c) {
 		case OPT_USERS:
-			if ((status = fleet_add_users(cmd, &o->users, &o->n_users, optarg)) != EXIT_OK)
+			if ((status = fleet_add_users(cmd, &o->users, &o->n_users, optarg)) !=
+			    EXIT_OK)
 				return status;
 			break;
 		case ':':

@@ -394,21 +394,29 @@ static bool file_uses_crlf(const struct sshd_config_file *f)
 }
 
 /* A name in dir that sorts before every file the pattern matched there, or NULL. */
-static const char *first_name(const struct sshd_config *cfg, const char *dir)
+/* The drop-in name for dir: one that sorts before every file there, or the file already
+ * first there when it is ours (a second run rewrites it instead of adding another).
+ * *ret_exists tells which. */
+static const char *first_name(const struct sshd_config *cfg, const char *dir, bool *ret_exists)
 {
 	static const char *const candidates[] = {"00-sshkeyctl.conf", "00-0-sshkeyctl.conf",
 						 "0-sshkeyctl.conf", "0-0-sshkeyctl.conf"};
 	size_t dir_len = strlen(dir);
+	const char *lowest = NULL;
+	for (size_t i = 0; i < cfg->n_files; i++) {
+		const char *p = cfg->files[i].path;
+		if (strncmp(p, dir, dir_len) == 0 && p[dir_len] == '/' &&
+		    !strchr(p + dir_len + 1, '/') &&
+		    (!lowest || strcmp(p + dir_len + 1, lowest) < 0))
+			lowest = p + dir_len + 1;
+	}
+	*ret_exists = false;
 	for (size_t c = 0; c < sizeof(candidates) / sizeof(candidates[0]); c++) {
-		bool first = true;
-		for (size_t i = 0; first && i < cfg->n_files; i++) {
-			const char *p = cfg->files[i].path;
-			if (strncmp(p, dir, dir_len) == 0 && p[dir_len] == '/' &&
-			    !strchr(p + dir_len + 1, '/') &&
-			    strcmp(p + dir_len + 1, candidates[c]) <= 0)
-				first = false;
+		if (lowest && strcmp(lowest, candidates[c]) == 0) {
+			*ret_exists = true;
+			return candidates[c];
 		}
-		if (first)
+		if (!lowest || strcmp(candidates[c], lowest) < 0)
 			return candidates[c];
 	}
 	return NULL;
@@ -498,7 +506,8 @@ int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_s
 		if (d->file == 0 && !strcmp(d->keyword, "include"))
 			dir = dropin_dir(d->args);
 	}
-	const char *name = dir ? first_name(cfg, dir) : NULL;
+	bool exists = false;
+	const char *name = dir ? first_name(cfg, dir, &exists) : NULL;
 	size_t insert = (size_t)-1;
 	if (name) {
 		char *path = NULL;
@@ -509,7 +518,7 @@ int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_s
 			goto out;
 		}
 		free(path);
-		e->create = true;
+		e->create = !exists;
 		plan.dropin = true;
 		if ((r = setting_lines(&e->content, settings, n, header, "\n")) < 0)
 			goto out;

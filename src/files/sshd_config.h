@@ -70,8 +70,9 @@ const char *sshd_config_canonical(const char *keyword);
 
 /* Where settings must go to take effect, as a careful engineer would put them:
  *  - when the main file includes every "*.conf" file of a directory (Debian's sshd_config.d)
- *    before any global line that sets one of the keywords, a new drop-in in DIR whose name sorts
- * before every file there (it is read first, so it wins);
+ *    before any global line that sets one of the keywords, a new drop-in in DIR whose name
+ *    sorts before every file there (it is read first, so it wins), or ours again when it is
+ *    already the first there (rewritten whole: a second run adds no second file);
  *  - otherwise the main file, just before its first Match block (a line after a Match
  *    belongs to the block), with every earlier global line that sets one of the keywords
  *    commented out with a marker, wherever it is (it would win otherwise).

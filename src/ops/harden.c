@@ -50,7 +50,7 @@ struct harden {
 	struct timespec deadline;
 	struct remote_session *s; /* the lifeline: open until the end */
 	struct server_admin *admin;
-	struct pubkey *used;            /* the key that logs in */
+	struct pubkey *used;             /* the key that logs in */
 	const struct privkey *used_priv; /* its private half, if we have it */
 	struct account_check *accounts;  /* the login user first, then --users */
 	size_t n_accounts;
@@ -201,7 +201,7 @@ static void roll_back(struct harden *h, const char *reason)
 	dynbuf_free(&msg);
 	if (r == 0) {
 		outcome(h, HARDEN_ROLLED_BACK, ERR_ROLLED_BACK,
-			"rolled back: %s (files restored byte for byte, key login proven)", reason);
+			"%s (files restored byte for byte, key login proven)", reason);
 		return;
 	}
 	if (connection_lost(r) || h->lifeline_lost)
@@ -247,8 +247,8 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const struct file_change *c = &changes[i];
-		r = c->content ? server_admin_write(h->admin, c->path, c->expected, c->content->data,
-						    c->content->len, &d)
+		r = c->content ? server_admin_write(h->admin, c->path, c->expected,
+						    c->content->data, c->content->len, &d)
 			       : server_admin_remove(h->admin, c->path, c->expected, &d);
 		if (r == 0)
 			dynbuf_printf(&h->res->plan, "%s %s\n", c->content ? "wrote" : "removed",
@@ -339,10 +339,12 @@ static int log_in(struct harden *h)
 	int r = accepted ? login_for_work_with(&lr, accepted, &h->s, &h->used, &d) : -ENOMEM;
 	free(accepted);
 	if (r == ERR_AUTH_DENIED) {
+		/* login's message speaks of a password, which harden never uses to log in */
 		outcome(h, HARDEN_REFUSED, r,
 			"key login does not work, so password login stays on (nothing changed): "
-			"%s; install a key first (sshkeyctl copy)",
-			d.text);
+			"the server accepted none of the keys offered (%s); install a key first "
+			"(sshkeyctl copy)",
+			req->n_keys ? "-i and the default identities" : "ssh-agent's");
 		return r;
 	}
 	if (r < 0) {
@@ -439,9 +441,8 @@ static int openssh_version(const char *banner)
 static int match_overrides(struct harden *h, const struct sshd_config *cfg, size_t **ret,
 			   size_t *ret_n)
 {
-	static const char *const keywords[] = {"passwordauthentication",
-					       "kbdinteractiveauthentication",
-					       "permitemptypasswords"};
+	static const char *const keywords[] = {
+		"passwordauthentication", "kbdinteractiveauthentication", "permitemptypasswords"};
 	size_t *fix = NULL, n_fix = 0;
 	int r = 0;
 	for (size_t k = 0; r == 0 && k < sizeof(keywords) / sizeof(*keywords); k++) {
@@ -469,8 +470,8 @@ static int match_overrides(struct harden *h, const struct sshd_config *cfg, size
 				dynbuf_printf(&h->res->warnings,
 					      "\"Match %s\" (%s:%lu) turns %s back on (%s:%lu); "
 					      "--fix-match comments it out\n",
-					      m->args, cfg->files[m->file].path, m->line, dv->keyword,
-					      file, dv->line);
+					      m->args, cfg->files[m->file].path, m->line,
+					      dv->keyword, file, dv->line);
 			}
 		}
 		free(idx);
@@ -662,14 +663,15 @@ static void harden_change(struct harden *h)
 			goto out;
 		}
 		note_proof(h);
-		outcome(h, h->res->warnings.len && strstr((char *)h->res->warnings.data, "\"Match ")
-				   ? HARDEN_WARN
-				   : HARDEN_ALREADY,
+		outcome(h,
+			h->res->warnings.len && strstr((char *)h->res->warnings.data, "\"Match ")
+				? HARDEN_WARN
+				: HARDEN_ALREADY,
 			0, NULL);
 		goto out;
 	}
-	if ((r = sshd_config_plan_settings(cfg, settings, n_settings, "set by sshkeyctl harden", fix,
-					   n_fix, &plan)) < 0) {
+	if ((r = sshd_config_plan_settings(cfg, settings, n_settings, "set by sshkeyctl harden",
+					   fix, n_fix, &plan)) < 0) {
 		outcome(h, HARDEN_FAILED, r, "cannot plan the change");
 		goto out;
 	}
@@ -690,8 +692,8 @@ static void harden_change(struct harden *h)
 				      e->path);
 			line_diff_unified(old && old->len ? (const char *)old->data : "",
 					  old ? old->len : 0, (const char *)e->content.data,
-					  e->content.len, e->create ? "/dev/null" : e->path, e->path,
-					  &h->res->diff);
+					  e->content.len, e->create ? "/dev/null" : e->path,
+					  e->path, &h->res->diff);
 		}
 	}
 	if (req->dry_run) {
@@ -779,8 +781,8 @@ static void harden_undo(struct harden *h)
 	transaction(h, "undo", changes, n, NULL, HARDEN_UNDONE);
 	if (h->res->outcome == HARDEN_UNDONE &&
 	    (r = server_admin_mark_undone(h->admin, dir, &d)) < 0)
-		dynbuf_printf(&h->res->warnings, "restored, but the backup is not marked undone: %s\n",
-			      d.text);
+		dynbuf_printf(&h->res->warnings,
+			      "restored, but the backup is not marked undone: %s\n", d.text);
 	if (h->res->outcome == HARDEN_UNDONE)
 		dynbuf_printf(&h->res->plan, "restored the backup %s\n", dir);
 out:

@@ -180,10 +180,9 @@ int login_for_work(const struct login_request *req, bool *accepted,
 	return login_for_work_with(req, accepted, ret_session, NULL, d);
 }
 
-int login_prove(const struct target *t, const char *as_user,
-		const struct connect_options *connect, const struct timespec *deadline,
-		const struct pubkey *pub, const struct privkey *priv, unsigned *ret_methods,
-		struct diag *d)
+int login_prove(const struct target *t, const char *as_user, const struct connect_options *connect,
+		const struct timespec *deadline, const struct pubkey *pub,
+		const struct privkey *priv, unsigned *ret_methods, struct diag *d)
 {
 	struct remote_session *s = NULL;
 	struct target as = *t;

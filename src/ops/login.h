@@ -39,10 +39,9 @@ int login_for_work_with(const struct login_request *req, bool *accepted,
 /* A new connection as as_user (NULL: the target's user): the methods the server offers it
  * (ret_methods, may be NULL), then, when a key is given, a login with it: with priv, or
  * through ssh-agent with pub when priv is NULL. pub and priv both NULL: methods only. */
-int login_prove(const struct target *t, const char *as_user,
-		const struct connect_options *connect, const struct timespec *deadline,
-		const struct pubkey *pub, const struct privkey *priv, unsigned *ret_methods,
-		struct diag *d);
+int login_prove(const struct target *t, const char *as_user, const struct connect_options *connect,
+		const struct timespec *deadline, const struct pubkey *pub,
+		const struct privkey *priv, unsigned *ret_methods, struct diag *d);
 
 /* The proof: a new connection (as as_user, or the target's user) logs in with key alone. */
 int login_prove_key(const struct target *t, const char *as_user,

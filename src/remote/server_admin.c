@@ -267,10 +267,9 @@ static int request(struct server_admin *a, const char *line, const void *data, s
 	if (strchr(line, '\n'))
 		return -EINVAL;
 	a->answer_start = a->out.len;
-	if (line[0] &&
-	    ((r = remote_process_write(a->process, line, strlen(line), d)) < 0 ||
-	     (r = remote_process_write(a->process, "\n", 1, d)) < 0 ||
-	     (len && (r = remote_process_write(a->process, data, len, d)) < 0)))
+	if (line[0] && ((r = remote_process_write(a->process, line, strlen(line), d)) < 0 ||
+			(r = remote_process_write(a->process, "\n", 1, d)) < 0 ||
+			(len && (r = remote_process_write(a->process, data, len, d)) < 0)))
 		return r;
 	if ((r = remote_process_read_until(a->process, answer_complete, a, d)) < 0)
 		return r;
@@ -348,13 +347,14 @@ static int probe(struct remote_session *s, struct dynbuf *out, struct diag *d)
 }
 
 /* The password, checked with sudo alone before the helper starts. */
-static int sudo_password(struct remote_session *s, server_admin_password_fn password,
-			 void *data, char **ret, struct diag *d)
+static int sudo_password(struct remote_session *s, server_admin_password_fn password, void *data,
+			 char **ret, struct diag *d)
 {
 	char *pw = NULL;
 	if (!password || password(remote_user(s), remote_label(s), &pw, data) < 0) {
-		diag_set(d, "%s: sudo needs the login password (--sudo-password-file FILE, "
-			    "--password-file FILE, or a terminal)",
+		diag_set(d,
+			 "%s: sudo needs the login password (--sudo-password-file FILE, "
+			 "--password-file FILE, or a terminal)",
 			 remote_user(s));
 		return ERR_NO_ROOT;
 	}
@@ -487,8 +487,7 @@ static int verb_line(char *buf, size_t len, const char *verb, const char *arg)
 	return 0;
 }
 
-int server_admin_read(struct server_admin *a, const char *path, struct dynbuf *out,
-		      struct diag *d)
+int server_admin_read(struct server_admin *a, const char *path, struct dynbuf *out, struct diag *d)
 {
 	char line[4200];
 	int status = 0;
@@ -509,8 +508,8 @@ static int compare_paths(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-int server_admin_glob(struct server_admin *a, const char *pattern, char ***ret_paths,
-		      size_t *ret_n, struct diag *d)
+int server_admin_glob(struct server_admin *a, const char *pattern, char ***ret_paths, size_t *ret_n,
+		      struct diag *d)
 {
 	char line[4200];
 	struct dynbuf body;

@@ -30,11 +30,11 @@ typedef int (*server_admin_password_fn)(const char *user, const char *label, cha
 
 struct server_admin_info {
 	bool via_sudo;
-	char sshd[256];        /* the binary */
-	char config[1024];     /* its -f file, or /etc/ssh/sshd_config */
-	long listener_pid;     /* 0: not found */
-	char unit[64];         /* the systemd unit running it, or "" */
-	char client_addr[64];  /* this connection as the server sees it (SSH_CONNECTION) */
+	char sshd[256];       /* the binary */
+	char config[1024];    /* its -f file, or /etc/ssh/sshd_config */
+	long listener_pid;    /* 0: not found */
+	char unit[64];        /* the systemd unit running it, or "" */
+	char client_addr[64]; /* this connection as the server sees it (SSH_CONNECTION) */
 	char local_addr[64];
 	char local_port[16];
 };
@@ -48,11 +48,10 @@ void server_admin_close(struct server_admin *a);
 const struct server_admin_info *server_admin_info(const struct server_admin *a);
 
 /* A file's content (-ENOENT when missing). */
-int server_admin_read(struct server_admin *a, const char *path, struct dynbuf *out,
-		      struct diag *d);
+int server_admin_read(struct server_admin *a, const char *path, struct dynbuf *out, struct diag *d);
 /* The paths matching pattern, sorted as sshd's glob(3) sorts them (ret: n strdup'd). */
-int server_admin_glob(struct server_admin *a, const char *pattern, char ***ret_paths,
-		      size_t *ret_n, struct diag *d);
+int server_admin_glob(struct server_admin *a, const char *pattern, char ***ret_paths, size_t *ret_n,
+		      struct diag *d);
 /* `sshd -t` on the listener's configuration: its status, and what it said in out. */
 int server_admin_sshd_test(struct server_admin *a, int *ret_status, struct dynbuf *out,
 			   struct diag *d);

@@ -847,8 +847,8 @@ int remote_process_start_script(struct remote_session *s, const char *script, st
 
 int remote_process_start_script_as(struct remote_session *s, const char *runner,
 				   const void *preamble, size_t preamble_len, const char *script,
-				   struct dynbuf *out, struct dynbuf *err, struct remote_process **ret,
-				   struct diag *d)
+				   struct dynbuf *out, struct dynbuf *err,
+				   struct remote_process **ret, struct diag *d)
 {
 	struct remote_process *p;
 	char command[sizeof(script_command) + 64];

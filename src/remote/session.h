@@ -88,8 +88,8 @@ int remote_process_start_script(struct remote_session *s, const char *script, st
  * such as sudo -S's password line). */
 int remote_process_start_script_as(struct remote_session *s, const char *runner,
 				   const void *preamble, size_t preamble_len, const char *script,
-				   struct dynbuf *out, struct dynbuf *err, struct remote_process **ret,
-				   struct diag *d);
+				   struct dynbuf *out, struct dynbuf *err,
+				   struct remote_process **ret, struct diag *d);
 /* Input; a command that has stopped reading takes no more (not an error: it ended, and
  * remote_process_finish gives its status). */
 int remote_process_write(struct remote_process *p, const void *data, size_t len, struct diag *d);

@@ -55,7 +55,7 @@ key_login() { # HOST [USER]
 }
 # snapshot HOST: every file under the host's /etc/ssh, hashed (to compare before and after)
 snapshot() { (cd "$TB_ROOT/$1/etc/ssh" && find . -type f ! -name sshd.pid -print0 | sort -z |
-	xargs -0 sha256sum); }
+	xargs -0 sha256sum 2>/dev/null); }
 eff() { testbed_exec "$1" sshd -T -C "user=${3:-$A},host=127.0.0.1,addr=127.0.0.1" | awk -v k="$2" '$1 == k { print $2 }'; }
 
 # 1. Debian's layout with cloud-init's drop-in saying yes; through sudo with a password
@@ -88,6 +88,100 @@ pass
 grep -q "undone, proven" out.txt || fail "undo result: $(cat out.txt)"
 [ "$(snapshot cloud)" = "$before" ] || fail "undo: files differ from before"
 password_login cloud || fail "undo: password login should work again"
+pass
+
+
+# 2. no Include, a main file whose last block is a Match, PasswordAuthentication yes early
+host nomatch
+sed -i '/^Include /d; s/^KbdInteractiveAuthentication no/PasswordAuthentication yes/' \
+	"$TB_ROOT/nomatch/etc/ssh/sshd_config"
+testbed_reload nomatch
+sleep 0.5
+password_login nomatch || fail "setup: password login should work before"
+expect_status 0 "harden as root" -- "$K" harden "${COMMON[@]}" "$(target nomatch root)" >out.txt
+cfg=$TB_ROOT/nomatch/etc/ssh/sshd_config
+grep -qx "# sshkeyctl: PasswordAuthentication yes" "$cfg" || fail "competing line not commented: $(cat "$cfg")"
+# the settings sit before the Match block, not inside it
+awk '/^Match/ { exit } /^PasswordAuthentication no$/ { found = 1 } END { exit !found }' "$cfg" ||
+	fail "settings not before the first Match: $(cat "$cfg")"
+[ "$(eff nomatch permitrootlogin root)" = without-password ] || fail "PermitRootLogin not prohibit-password"
+password_login nomatch && fail "nomatch: password login still works"
+key_login nomatch root || fail "nomatch: root key login broken"
+pass
+
+# 3. KbdInteractiveAuthentication yes with UsePAM yes: PAM would still take the password
+host kbd "KbdInteractiveAuthentication yes
+PasswordAuthentication no"
+password_login kbd "$A" keyboard-interactive || fail "setup: keyboard-interactive should work before"
+expect_status 0 "harden kbd" -- "$K" harden "${COMMON[@]}" --password-file pw "$(target kbd)" >out.txt
+password_login kbd "$A" keyboard-interactive && fail "keyboard-interactive still takes the password"
+key_login kbd || fail "kbd: key login broken"
+pass
+
+# 4. a Match User block enabling passwords: reported (warning status), fixed with --fix-match
+host matchuser "" "Match User $C
+	PasswordAuthentication yes"
+expect_status 5 "Match reported" -- "$K" harden "${COMMON[@]}" --password-file pw --users "$C" \
+	"$(target matchuser)" >out.txt
+grep -q "Match User $C" out.txt || fail "Match block not named: $(cat out.txt)"
+password_login matchuser && fail "matchuser: $A still has password login"
+password_login matchuser "$C" || fail "the Match block was changed without --fix-match"
+expect_status 0 "--fix-match" -- "$K" harden "${COMMON[@]}" --password-file pw --users "$C" \
+	--fix-match "$(target matchuser)" >out.txt
+grep -q "# sshkeyctl: PasswordAuthentication yes" "$TB_ROOT/matchuser/etc/ssh/sshd_config" ||
+	fail "Match line not commented out"
+[ "$(ls "$TB_ROOT/matchuser/etc/ssh/sshd_config.d")" = 00-sshkeyctl.conf ] ||
+	fail "a second run must rewrite its drop-in: $(ls "$TB_ROOT/matchuser/etc/ssh/sshd_config.d")"
+password_login matchuser "$C" && fail "--fix-match: $C still has password login"
+key_login matchuser "$C" || fail "matchuser: key login broken"
+pass
+
+# 5. refusals change nothing: no sudo, no key login, a configuration that fails sshd -t
+host refuse
+before=$(snapshot refuse)
+expect_status 1 "no sudo" -- "$K" harden "${COMMON[@]}" --password-file pw "$(target refuse "$B")" >out.txt
+grep -q "refused: no way to root" out.txt || fail "no sudo message: $(cat out.txt)"
+"$K" keygen -q -f other --no-passphrase -C other || fail "keygen"
+expect_status 1 "no key login" -- "$K" harden -i other --accept-new -o "UserKnownHostsFile=$KH" \
+	--password-file pw "$(target refuse)" >out.txt
+grep -q "key login does not work" out.txt || fail "no key message: $(cat out.txt)"
+echo "NoSuchOption yes" >"$TB_ROOT/refuse/etc/ssh/sshd_config.d/90-broken.conf"
+before_broken=$(snapshot refuse)
+expect_status 1 "sshd -t fails" -- "$K" harden "${COMMON[@]}" --password-file pw "$(target refuse)" >out.txt
+grep -q "already fails sshd -t" out.txt || fail "sshd -t message: $(cat out.txt)"
+[ "$(snapshot refuse)" = "$before_broken" ] || fail "a refusal changed files"
+rm "$TB_ROOT/refuse/etc/ssh/sshd_config.d/90-broken.conf"
+[ "$(snapshot refuse)" = "$before" ] || fail "a refusal changed files"
+password_login refuse || fail "refusals: password login should still work"
+pass
+
+# 6. a failure after the reload: rolled back, files byte-identical, password login back
+host inject "PasswordAuthentication yes"
+before=$(snapshot inject)
+expect_status 1 "injected failure" -- env SSHKEYCTL_TEST_FAULT=fail-after-reload \
+	"$K" harden "${COMMON[@]}" --password-file pw "$(target inject)" >out.txt
+grep -q "rolled back: failure injected after the reload" out.txt || fail "rollback: $(cat out.txt)"
+[ "$(snapshot inject)" = "$before" ] || fail "rollback: files differ"
+password_login inject || fail "rollback: password login should work again"
+key_login inject || fail "rollback: key login broken"
+pass
+
+# 7. the connection cut after the reload: the dead-man restores within its timeout
+host cut "PasswordAuthentication yes"
+before=$(snapshot cut)
+expect_status 1 "connection cut" -- env SSHKEYCTL_TEST_FAULT=cut-after-reload \
+	"$K" harden -i id --accept-new -o "UserKnownHostsFile=$KH" --confirm-timeout 10 \
+	--password-file pw "$(target cut)" >out.txt
+grep -q "dead-man" out.txt || fail "cut message: $(cat out.txt)"
+password_login cut && fail "cut: the change should be live until the dead-man acts"
+for i in $(seq 40); do
+	[ "$(snapshot cut)" = "$before" ] && break
+	sleep 0.5
+done
+[ "$(snapshot cut)" = "$before" ] || fail "the dead-man did not restore the files"
+sleep 1
+password_login cut || fail "dead-man: password login should work again"
+key_login cut || fail "dead-man: key login broken"
 pass
 
 done_checks

@@ -213,7 +213,8 @@ static void test_plan_dropin(void **state)
 	};
 	struct sshd_config *cfg = load(set);
 	struct sshd_config_plan plan;
-	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "set by a test", NULL, 0, &plan), 0);
+	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "set by a test", NULL, 0, &plan),
+			 0);
 	assert_true(plan.dropin);
 	assert_int_equal(plan.n_edits, 1);
 	/* sorts before 00-aaa.conf, so it is read first */
@@ -223,6 +224,29 @@ static void test_plan_dropin(void **state)
 	assert_string_equal(edit_text(&plan.edits[0]), "# set by a test\n"
 						       "PasswordAuthentication no\n"
 						       "KbdInteractiveAuthentication no\n");
+	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+}
+
+static void test_plan_dropin_again(void **state)
+{
+	(void)state;
+	static const struct memfile set[] = {
+		{"/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\n"},
+		{"/etc/ssh/sshd_config.d/00-sshkeyctl.conf", "PasswordAuthentication no\n"},
+		{"/etc/ssh/sshd_config.d/50-cloud-init.conf", "PasswordAuthentication yes\n"},
+		{NULL, NULL},
+	};
+	struct sshd_config *cfg = load(set);
+	struct sshd_config_plan plan;
+	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "again", NULL, 0, &plan), 0);
+	assert_true(plan.dropin);
+	assert_int_equal(plan.n_edits, 1);
+	assert_string_equal(plan.edits[0].path, "/etc/ssh/sshd_config.d/00-sshkeyctl.conf");
+	assert_false(plan.edits[0].create);
+	assert_string_equal(
+		edit_text(&plan.edits[0]),
+		"# again\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n");
 	sshd_config_plan_clear(&plan);
 	sshd_config_free(cfg);
 }
@@ -243,7 +267,8 @@ static void test_plan_main_file(void **state)
 	};
 	struct sshd_config *cfg = load(set);
 	struct sshd_config_plan plan;
-	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "set by a test", NULL, 0, &plan), 0);
+	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "set by a test", NULL, 0, &plan),
+			 0);
 	assert_false(plan.dropin);
 	assert_int_equal(plan.n_edits, 2);
 	assert_string_equal(plan.edits[0].path, "/etc/ssh/sshd_config");
@@ -318,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_include_scope),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_plan_dropin),
+		cmocka_unit_test(test_plan_dropin_again),
 		cmocka_unit_test(test_plan_main_file),
 		cmocka_unit_test(test_plan_fix_match),
 	};
