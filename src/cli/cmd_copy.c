@@ -80,8 +80,8 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 				return cli_usage_error(cmd, "unknown option '%s'",
 						       argv[optind - 1]);
 			if (c == OPT_HARDEN)
-				return cli_usage_error(cmd, "--harden is not available yet");
-			if (c == OPT_PASSPHRASE_FILE)
+				o->harden = true;
+			else if (c == OPT_PASSPHRASE_FILE)
 				o->passphrase.file = optarg;
 			else
 				o->passphrase.none = true;
@@ -279,6 +279,11 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		       run.counts[COPY_WOULD_CHANGE],
 		       run.counts[COPY_WOULD_CHANGE] == 1 ? "" : "s");
 	status = failed == 0 ? EXIT_OK : failed == total ? EXIT_FAIL : EXIT_PARTIAL;
+	if (setup && o.harden && !o.fleet.dry_run && failed < total) {
+		int hs = setup->harden(&o, keys, n_keys, results);
+		if (status == EXIT_OK || hs == EXIT_PARTIAL)
+			status = hs;
+	}
 	if (setup && !o.fleet.dry_run && !o.fleet.json)
 		setup->next_steps(&o, &keys[0], results);
 	fleet_results_free(&o.fleet, &job, results);

@@ -15,8 +15,6 @@
 #include "cli/local_keys.h"
 #include "cli/report.h"
 
-#define DEFAULT_CONFIRM_TIMEOUT 120
-
 struct harden_options {
 	struct fleet_options fleet;
 	char **users;
@@ -173,14 +171,29 @@ int harden_status(const size_t *counts, size_t total)
 	return counts[HARDEN_WARN] ? EXIT_WARN : EXIT_OK;
 }
 
+struct harden_fleet_request {
+	const struct harden_request *req;
+	const struct target *first;
+	const bool *only;
+};
+
 struct harden_run {
+	const struct harden_fleet_request *fleet;
 	bool json;
 	size_t counts[HARDEN_N_OUTCOMES];
+	size_t ran;
 };
+
+static bool selected(const struct harden_fleet_request *f, const struct target *t)
+{
+	return !f->only || f->only[t - f->first];
+}
 
 static void work(const struct target *t, const void *request, void *result)
 {
-	harden_host(t, request, result);
+	const struct harden_fleet_request *f = request;
+	if (selected(f, t))
+		harden_host(t, f->req, result);
 }
 
 static void result_init(void *result)
@@ -197,13 +210,54 @@ static void report_one(const struct target *t, const void *result, void *data)
 {
 	struct harden_run *run = data;
 	const struct harden_result *res = result;
+	if (!selected(run->fleet, t))
+		return;
 	run->counts[res->outcome]++;
+	run->ran++;
 	harden_report(t->spec, res, run->json);
+}
+
+int harden_fleet(const struct fleet_options *o, const struct harden_request *req, const bool *only)
+{
+	struct harden_fleet_request f = {req, o->targets.items, only};
+	struct harden_run run = {.fleet = &f, .json = o->json};
+	struct fleet_job job = {sizeof(struct harden_result),
+				result_init,
+				result_clear,
+				work,
+				report_one,
+				&f,
+				&run};
+	void *results = NULL;
+	if (fleet_run(o, &job, &results) < 0) {
+		fleet_results_free(o, &job, results);
+		return EXIT_FAIL;
+	}
+	size_t total = run.ran;
+	size_t good = run.counts[HARDEN_DONE] + run.counts[HARDEN_ALREADY] +
+		      run.counts[HARDEN_UNDONE] + run.counts[HARDEN_WOULD];
+	if (o->json) {
+		json_t *sum = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts",
+					(json_int_t)total, "ok", (json_int_t)good, "warnings",
+					(json_int_t)run.counts[HARDEN_WARN], "refused",
+					(json_int_t)run.counts[HARDEN_REFUSED], "rolled_back",
+					(json_int_t)run.counts[HARDEN_ROLLED_BACK], "failed",
+					(json_int_t)run.counts[HARDEN_FAILED]);
+		report_json_line(sum);
+	} else {
+		printf("%zu host%s: %zu OK, %zu with warnings, %zu refused, %zu rolled back, %zu "
+		       "failed\n",
+		       total, total == 1 ? "" : "s", good, run.counts[HARDEN_WARN],
+		       run.counts[HARDEN_REFUSED], run.counts[HARDEN_ROLLED_BACK],
+		       run.counts[HARDEN_FAILED]);
+	}
+	fleet_results_free(o, &job, results);
+	return total ? harden_status(run.counts, total) : EXIT_OK;
 }
 
 static int run_harden(int argc, char **argv)
 {
-	struct harden_options o = {.confirm_timeout = DEFAULT_CONFIRM_TIMEOUT};
+	struct harden_options o = {.confirm_timeout = HARDEN_DEFAULT_CONFIRM_TIMEOUT};
 	struct local_key *keys = NULL;
 	size_t n_keys = 0;
 	int status;
@@ -228,40 +282,7 @@ static int run_harden(int argc, char **argv)
 				     .password_data = &o.fleet,
 				     /* for the tests' injected failures only */
 				     .fault = getenv("SSHKEYCTL_TEST_FAULT")};
-	struct harden_run run = {.json = o.fleet.json};
-	struct fleet_job job = {sizeof(struct harden_result),
-				result_init,
-				result_clear,
-				work,
-				report_one,
-				&req,
-				&run};
-	size_t total = o.fleet.targets.n;
-	void *results = NULL;
-	if (fleet_run(&o.fleet, &job, &results) < 0) {
-		fleet_results_free(&o.fleet, &job, results);
-		status = EXIT_FAIL;
-		goto out;
-	}
-	size_t good = run.counts[HARDEN_DONE] + run.counts[HARDEN_ALREADY] +
-		      run.counts[HARDEN_UNDONE] + run.counts[HARDEN_WOULD];
-	if (o.fleet.json) {
-		json_t *sum = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts",
-					(json_int_t)total, "ok", (json_int_t)good, "warnings",
-					(json_int_t)run.counts[HARDEN_WARN], "refused",
-					(json_int_t)run.counts[HARDEN_REFUSED], "rolled_back",
-					(json_int_t)run.counts[HARDEN_ROLLED_BACK], "failed",
-					(json_int_t)run.counts[HARDEN_FAILED]);
-		report_json_line(sum);
-	} else {
-		printf("%zu host%s: %zu OK, %zu with warnings, %zu refused, %zu rolled back, %zu "
-		       "failed\n",
-		       total, total == 1 ? "" : "s", good, run.counts[HARDEN_WARN],
-		       run.counts[HARDEN_REFUSED], run.counts[HARDEN_ROLLED_BACK],
-		       run.counts[HARDEN_FAILED]);
-	}
-	status = harden_status(run.counts, total);
-	fleet_results_free(&o.fleet, &job, results);
+	status = harden_fleet(&o.fleet, &req, NULL);
 out:
 	local_keys_free_all(keys, n_keys);
 	free(o.users);

@@ -10,6 +10,7 @@
 #include "base/user_info.h"
 #include "cli/commands.h"
 #include "cli/copy_main.h"
+#include "cli/harden_main.h"
 #include "keys/keygen.h"
 #include "keys/openssh_key_v1.h"
 #include "keys/key_file.h"
@@ -34,11 +35,13 @@ static int create_key(struct copy_options *o, char **path, char **ret_passphrase
 		ensure_directory(dir, 0700, NULL);
 	}
 	free(dir);
-	printf("No key yet: creating %s (%s).\n", *path, type);
+	/* with --json, stdout carries only JSON */
+	FILE *say = o->fleet.json ? stderr : stdout;
+	fprintf(say, "No key yet: creating %s (%s).\n", *path, type);
 	if (!o->passphrase.file && !o->passphrase.none)
-		printf("A passphrase protects the key if the file is ever copied; you can type one "
-		       "now.\n");
-	fflush(stdout);
+		fprintf(say, "A passphrase protects the key if the file is ever copied; you can "
+			     "type one now.\n");
+	fflush(say);
 	r = passphrase_for_new_key(&o->passphrase,
 				   "Enter passphrase (empty for no passphrase): ", &passphrase);
 	if (r == -ENXIO) {
@@ -53,9 +56,10 @@ static int create_key(struct copy_options *o, char **path, char **ret_passphrase
 	if (r == 0)
 		r = key_pair_save(*path, key, passphrase, OPENSSH_KEY_V1_DEFAULT_ROUNDS, 0);
 	if (r == 0)
-		printf("Your identification has been saved in %s\nYour public key has been saved "
-		       "in %s.pub\n",
-		       *path, *path);
+		fprintf(say,
+			"Your identification has been saved in %s\nYour public key has been saved "
+			"in %s.pub\n",
+			*path, *path);
 	else
 		cli_error("cannot create %s: %s", *path, error_to_string(r));
 	privkey_free(key);
@@ -91,14 +95,40 @@ static void print_next_steps(const struct copy_options *o, const struct local_ke
 			printf(" -p %u", port);
 		printf(" %s%s%s\n", user ? user : "", user ? "@" : "", t->host);
 	}
-	if (any)
+	if (any && !o->harden)
 		printf("Password login is still on; 'sshkeyctl harden' will turn it off once you "
 		       "are sure.\n");
 }
 
+/* --harden: password login off where the key is proven, as 'sshkeyctl harden' does with
+ * its defaults (sudo's password is the login password, asked once). */
+static int harden_after_setup(const struct copy_options *o, struct local_key *keys, size_t n_keys,
+			      const struct copy_result *results)
+{
+	size_t n = o->fleet.targets.n;
+	bool *proven = calloc(n ? n : 1, sizeof(*proven));
+	if (!proven)
+		return EXIT_FAIL;
+	for (size_t i = 0; i < n; i++)
+		proven[i] =
+			results[i].outcome == COPY_INSTALLED || results[i].outcome == COPY_PRESENT;
+	struct harden_request req = {.keys = keys,
+				     .n_keys = n_keys,
+				     .connect = &o->fleet.connect,
+				     .confirm_timeout = HARDEN_DEFAULT_CONFIRM_TIMEOUT,
+				     .password = fleet_password,
+				     .password_data = (void *)&o->fleet};
+	if (!o->fleet.json)
+		printf("\nTurning password login off where the key is proven:\n");
+	fflush(stdout);
+	int status = harden_fleet(&o->fleet, &req, proven);
+	free(proven);
+	return status;
+}
+
 static int run_setup(int argc, char **argv)
 {
-	static const struct copy_setup steps = {create_key, print_next_steps};
+	static const struct copy_setup steps = {create_key, print_next_steps, harden_after_setup};
 	return copy_main(argc, argv, &command_setup, &steps);
 }
 
@@ -106,12 +136,15 @@ const struct command command_setup = {
 	.name = "setup",
 	.summary = "The whole tutorial: create a key if needed, install it, prove key login.",
 	.usage = "sshkeyctl setup [-t TYPE] [-i KEY] [--passphrase-file FILE | --no-passphrase]\n"
-		 "                       [copy's connection and fleet options] TARGET...",
+		 "                       [--harden] [copy's connection and fleet options] "
+		 "TARGET...",
 	.help = "  -t TYPE                 type of the key to create when there is none (default "
 		"ed25519)\n"
 		"  -i KEY                  the key to use, created there when missing\n"
 		"  --passphrase-file FILE  passphrase for a new key (first line of FILE)\n"
 		"  --no-passphrase         a new key without passphrase\n"
+		"  --harden                then turn password login off where the key is proven,\n"
+		"                          as 'sshkeyctl harden' does\n"
 		"  and every option of 'sshkeyctl copy'.\n"
 		"\nWithout a key (~/.ssh/id_ed25519, id_ecdsa, id_rsa, or -i KEY), one is created "
 		"with\n"

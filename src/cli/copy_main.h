@@ -20,6 +20,7 @@ struct copy_options {
 	bool setup;
 	const char *key_type;
 	struct passphrase_source passphrase;
+	bool harden; /* setup --harden */
 };
 
 struct copy_setup {
@@ -27,6 +28,9 @@ struct copy_setup {
 	int (*create_key)(struct copy_options *o, char **path, char **ret_passphrase);
 	void (*next_steps)(const struct copy_options *o, const struct local_key *key,
 			   const struct copy_result *results);
+	/* --harden: on the hosts where the key is proven; the exit status */
+	int (*harden)(const struct copy_options *o, struct local_key *keys, size_t n_keys,
+		      const struct copy_result *results);
 };
 
 /* Parse the options, load the keys, work on every target, report; the exit status.

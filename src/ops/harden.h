@@ -24,6 +24,8 @@ enum harden_root_login {
 	HARDEN_ROOT_KEEP,
 };
 
+#define HARDEN_DEFAULT_CONFIRM_TIMEOUT 120
+
 struct harden_request {
 	struct local_key *keys; /* the keys that log in (none: ssh-agent's) */
 	size_t n_keys;

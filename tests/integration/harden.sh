@@ -184,4 +184,20 @@ password_login cut || fail "dead-man: password login should work again"
 key_login cut || fail "dead-man: key login broken"
 pass
 
+# 8. setup --harden: a fresh host with a password only, a new key, the whole procedure; --json
+testbed_host_up fresh "Match User root
+	AuthorizedKeysFile /etc/ssh/root_authorized_keys" || fail "host fresh"
+testbed_home fresh "$A" >/dev/null
+expect_status 0 "setup --harden" -- "$K" setup -i newkey --no-passphrase --harden --json \
+	--accept-new -o "UserKnownHostsFile=$KH" --password-file pw "$(target fresh)" >out.txt
+grep -q '"status":"installed"' out.txt || fail "setup: key not installed: $(cat out.txt)"
+grep -q '"status":"done"' out.txt || fail "setup: not hardened: $(cat out.txt)"
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' out.txt ||
+	fail "setup --json: not JSON Lines"
+password_login fresh && fail "setup --harden: password login still works"
+ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes \
+	-o IdentitiesOnly=yes -i newkey -p "$(testbed_port fresh)" "$A@127.0.0.1" true 2>/dev/null ||
+	fail "setup --harden: key login broken"
+pass
+
 done_checks
