@@ -84,12 +84,12 @@ static int edit_script(const struct line *a, size_t na, const struct line *b, si
 		if (i < na && j < nb && same(&a[i], &b[j])) {
 			ops[n++] = KEEP;
 			i++, j++;
-		} else if (j < nb && (i == na || T(i, j + 1) >= T(i + 1, j))) {
+		} else if (i < na && (j == nb || T(i + 1, j) >= T(i, j + 1))) {
+			ops[n++] = DEL; /* removals before additions, as diff prints them */
+			i++;
+		} else {
 			ops[n++] = ADD;
 			j++;
-		} else {
-			ops[n++] = DEL;
-			i++;
 		}
 	}
 #undef T

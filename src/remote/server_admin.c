@@ -687,27 +687,15 @@ void server_admin_backup_entries_free(struct server_admin_backup_entry *e, size_
 	free(e);
 }
 
-int server_admin_latest_backup(struct server_admin *a, char **ret_dir,
-			       struct server_admin_backup_entry **ret, size_t *ret_n,
-			       struct diag *d)
+int server_admin_backup_parse(const char *text, size_t len, char **ret_dir,
+			      struct server_admin_backup_entry **ret, size_t *ret_n)
 {
-	struct dynbuf body;
-	dynbuf_init(&body, 1024 * 1024);
 	struct server_admin_backup_entry *entries = NULL;
 	size_t n = 0;
 	char *dir = NULL;
-	int status = 0;
-	int r = request(a, "latest", NULL, 0, &body, &status, d);
-	if (r == 0 && status == 2) {
-		r = -ENOENT;
-		diag_set(d, "no harden backup to undo under %s", SERVER_ADMIN_BACKUP_ROOT);
-	} else if (r == 0 && status != 0) {
-		r = ERR_REMOTE;
-		diag_set(d, "cannot read the backups under %s", SERVER_ADMIN_BACKUP_ROOT);
-	}
-	if (r == 0)
-		r = dynbuf_append(&body, "", 1);
-	for (char *p = r == 0 ? (char *)body.data : NULL; p && *p;) {
+	char *copy = strndup(text, len); /* stops at a NUL: nothing after one is ours */
+	int r = copy ? 0 : -ENOMEM;
+	for (char *p = copy; r == 0 && p && *p;) {
 		char *nl = strchr(p, '\n');
 		if (nl)
 			*nl = 0;
@@ -718,7 +706,8 @@ int server_admin_latest_backup(struct server_admin *a, char **ret_dir,
 		} else if (strncmp(p, "entry ", 6) == 0) {
 			char kind[16], state[16];
 			int off = 0;
-			if (sscanf(p + 6, "%15s %15s %n", kind, state, &off) == 2 && off > 0) {
+			if (sscanf(p + 6, "%15s %15s %n", kind, state, &off) == 2 && off > 0 &&
+			    p[6 + off]) {
 				struct server_admin_backup_entry *g =
 					realloc(entries, (n + 1) * sizeof(*entries));
 				if (!g) {
@@ -735,15 +724,11 @@ int server_admin_latest_backup(struct server_admin *a, char **ret_dir,
 				n++;
 			}
 		}
-		if (r < 0)
-			break;
 		p = nl ? nl + 1 : NULL;
 	}
-	dynbuf_free(&body);
-	if (r == 0 && !dir) {
-		diag_set(d, "the server's answer about backups was not understood");
-		r = ERR_REMOTE;
-	}
+	free(copy);
+	if (r == 0 && !dir)
+		r = ERR_FORMAT;
 	if (r < 0) {
 		free(dir);
 		server_admin_backup_entries_free(entries, n);
@@ -753,6 +738,28 @@ int server_admin_latest_backup(struct server_admin *a, char **ret_dir,
 	*ret = entries;
 	*ret_n = n;
 	return 0;
+}
+
+int server_admin_latest_backup(struct server_admin *a, char **ret_dir,
+			       struct server_admin_backup_entry **ret, size_t *ret_n,
+			       struct diag *d)
+{
+	struct dynbuf body;
+	dynbuf_init(&body, 1024 * 1024);
+	int status = 0;
+	int r = request(a, "latest", NULL, 0, &body, &status, d);
+	if (r == 0 && status == 2) {
+		r = -ENOENT;
+		diag_set(d, "no harden backup to undo under %s", SERVER_ADMIN_BACKUP_ROOT);
+	} else if (r == 0 && status != 0) {
+		r = ERR_REMOTE;
+		diag_set(d, "cannot read the backups under %s", SERVER_ADMIN_BACKUP_ROOT);
+	}
+	if (r == 0 && (r = server_admin_backup_parse(body.len ? (const char *)body.data : "",
+						     body.len, ret_dir, ret, ret_n)) == ERR_FORMAT)
+		diag_set(d, "the server's answer about backups was not understood");
+	dynbuf_free(&body);
+	return r;
 }
 
 int server_admin_backup_content(struct server_admin *a, const char *dir, size_t i,

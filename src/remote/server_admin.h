@@ -100,6 +100,10 @@ int server_admin_latest_backup(struct server_admin *a, char **ret_dir,
 			       struct server_admin_backup_entry **ret, size_t *ret_n,
 			       struct diag *d);
 void server_admin_backup_entries_free(struct server_admin_backup_entry *e, size_t n);
+/* The helper's answer about the latest backup ("dir PATH", then "entry saved|created
+ * unchanged|changed PATH" lines), as read from the server: for tests and fuzzing. */
+int server_admin_backup_parse(const char *text, size_t len, char **ret_dir,
+			      struct server_admin_backup_entry **ret, size_t *ret_n);
 /* The saved copy of entry i of backup dir. */
 int server_admin_backup_content(struct server_admin *a, const char *dir, size_t i,
 				struct dynbuf *out, struct diag *d);
