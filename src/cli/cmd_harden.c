@@ -234,22 +234,29 @@ int harden_fleet(const struct fleet_options *o, const struct harden_request *req
 		return EXIT_FAIL;
 	}
 	size_t total = run.ran;
-	size_t good = run.counts[HARDEN_DONE] + run.counts[HARDEN_ALREADY] +
-		      run.counts[HARDEN_UNDONE] + run.counts[HARDEN_WOULD];
+	size_t good =
+		run.counts[HARDEN_DONE] + run.counts[HARDEN_ALREADY] + run.counts[HARDEN_UNDONE];
 	if (o->json) {
-		json_t *sum = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts",
-					(json_int_t)total, "ok", (json_int_t)good, "warnings",
-					(json_int_t)run.counts[HARDEN_WARN], "refused",
+		json_t *sum = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "summary",
+					"hosts", (json_int_t)total, "ok", (json_int_t)good,
+					"would_change", (json_int_t)run.counts[HARDEN_WOULD],
+					"warnings", (json_int_t)run.counts[HARDEN_WARN], "refused",
 					(json_int_t)run.counts[HARDEN_REFUSED], "rolled_back",
 					(json_int_t)run.counts[HARDEN_ROLLED_BACK], "failed",
 					(json_int_t)run.counts[HARDEN_FAILED]);
 		report_json_line(sum);
 	} else {
-		printf("%zu host%s: %zu OK, %zu with warnings, %zu refused, %zu rolled back, %zu "
+		char would[64] = "";
+		if (run.counts[HARDEN_WOULD])
+			snprintf(would, sizeof(would), "%zu would change, ",
+				 run.counts[HARDEN_WOULD]);
+		printf("%zu host%s: %zu OK, %s%zu with warnings, %zu refused, %zu rolled back, %zu "
 		       "failed\n",
-		       total, total == 1 ? "" : "s", good, run.counts[HARDEN_WARN],
+		       total, total == 1 ? "" : "s", good, would, run.counts[HARDEN_WARN],
 		       run.counts[HARDEN_REFUSED], run.counts[HARDEN_ROLLED_BACK],
 		       run.counts[HARDEN_FAILED]);
+		if (run.counts[HARDEN_WOULD])
+			printf("dry run: nothing was changed\n");
 	}
 	fleet_results_free(o, &job, results);
 	return total ? harden_status(run.counts, total) : EXIT_OK;

@@ -577,6 +577,40 @@ static const char *check_hardened(struct harden *h, char *buf, size_t len)
 	return NULL;
 }
 
+/* sshd's defaults for the keywords harden sets (sshd_config(5)) */
+static const char *default_value(const char *keyword)
+{
+	if (strcasecmp(keyword, "PermitEmptyPasswords") == 0)
+		return "no";
+	if (strcasecmp(keyword, "PermitRootLogin") == 0)
+		return "prohibit-password";
+	return "yes";
+}
+
+/* What each setting is today and where that comes from, for the plan: an administrator
+ * sees why a drop-in is needed (cloud-init's file wins today). */
+static void explain_settings(struct harden *h, const struct sshd_config *cfg,
+			     const struct sshd_setting *settings, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sshd_directive *g = sshd_config_global(cfg, settings[i].keyword);
+		char now[64];
+		snprintf(now, sizeof(now), "%.*s", g ? (int)strcspn(g->args, " \t") : 63,
+			 g ? g->args : default_value(settings[i].keyword));
+		if (strcasecmp(now, settings[i].value) == 0 ||
+		    (strcasecmp(now, "without-password") == 0 &&
+		     strcmp(settings[i].value, "prohibit-password") == 0))
+			continue;
+		if (g)
+			dynbuf_printf(&h->res->plan, "%s %s -> %s (today from %s:%lu)\n",
+				      settings[i].keyword, now, settings[i].value,
+				      cfg->files[g->file].path, g->line);
+		else
+			dynbuf_printf(&h->res->plan, "%s %s -> %s (today sshd's default)\n",
+				      settings[i].keyword, now, settings[i].value);
+	}
+}
+
 static bool any_password(const struct harden *h)
 {
 	for (size_t i = 0; i < h->n_accounts; i++)
@@ -670,6 +704,7 @@ static void harden_change(struct harden *h)
 			0, NULL);
 		goto out;
 	}
+	explain_settings(h, cfg, settings, n_settings);
 	if ((r = sshd_config_plan_settings(cfg, settings, n_settings, "set by sshkeyctl harden",
 					   fix, n_fix, &plan)) < 0) {
 		outcome(h, HARDEN_FAILED, r, "cannot plan the change");
