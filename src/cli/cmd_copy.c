@@ -22,18 +22,64 @@
 #include "keys/keygen.h"
 #include "ops/copy.h"
 
+enum {
+	OPT_FOR_USER = 256,
+	OPT_NO_FIX,
+	OPT_SFTP,
+	OPT_PASSPHRASE_FILE,
+	OPT_NO_PASSPHRASE,
+	OPT_HARDEN,
+};
+
+struct option_context {
+	struct copy_options *o;
+	const struct command *cmd;
+};
+
+static int handle_option(int c, char *arg, void *data)
+{
+	const struct option_context *ctx = data;
+	struct copy_options *o = ctx->o;
+	switch (c) {
+	case OPT_FOR_USER:
+		if (!account_name_valid(arg))
+			return cli_usage_error(ctx->cmd, "--for-user: '%s' is not an account name",
+					       arg);
+		o->for_user = arg;
+		return EXIT_OK;
+	case OPT_NO_FIX:
+		o->no_fix = true;
+		return EXIT_OK;
+	case OPT_SFTP:
+		o->sftp = true;
+		return EXIT_OK;
+	case 't':
+		o->key_type = keygen_canonical_type(arg);
+		if (!o->key_type)
+			return cli_usage_error(
+				ctx->cmd, "unknown key type '%s' (ed25519, rsa or ecdsa)", arg);
+		return EXIT_OK;
+	case OPT_PASSPHRASE_FILE:
+	case OPT_NO_PASSPHRASE:
+	case OPT_HARDEN:
+		/* setup's own */
+		if (!o->setup)
+			return FLEET_OPTION_UNKNOWN;
+		if (c == OPT_HARDEN)
+			o->harden = true;
+		else if (c == OPT_PASSPHRASE_FILE)
+			o->passphrase.file = arg;
+		else
+			o->passphrase.none = true;
+		return EXIT_OK;
+	default:
+		return FLEET_OPTION_UNKNOWN;
+	}
+}
+
 static int parse_options(int argc, char **argv, struct copy_options *o, const struct command *cmd)
 {
-	enum {
-		OPT_FOR_USER = 256,
-		OPT_NO_FIX,
-		OPT_SFTP,
-		OPT_PASSPHRASE_FILE,
-		OPT_NO_PASSPHRASE,
-		OPT_HARDEN
-	};
 	static const struct option longopts[] = {
-		FLEET_LONG_OPTIONS,
 		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 		{"no-passphrase", no_argument, NULL, OPT_NO_PASSPHRASE},
 		{"harden", no_argument, NULL, OPT_HARDEN},
@@ -42,56 +88,12 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 		{"sftp", no_argument, NULL, OPT_SFTP},
 		{NULL, 0, NULL, 0},
 	};
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv,
-				o->setup ? ":t:" FLEET_SHORT_OPTIONS : ":" FLEET_SHORT_OPTIONS,
-				longopts, NULL)) != -1) {
-		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
-		if (h < 0)
-			return -h;
-		if (h > 0)
-			continue;
-		switch (c) {
-		case OPT_FOR_USER:
-			o->for_user = optarg;
-			if (!account_name_valid(optarg))
-				return cli_usage_error(
-					cmd, "--for-user: '%s' is not an account name", optarg);
-			break;
-		case OPT_NO_FIX:
-			o->no_fix = true;
-			break;
-		case OPT_SFTP:
-			o->sftp = true;
-			break;
-		case 't':
-			o->key_type = keygen_canonical_type(optarg);
-			if (!o->key_type)
-				return cli_usage_error(
-					cmd, "unknown key type '%s' (ed25519, rsa or ecdsa)",
-					optarg);
-			break;
-		case OPT_PASSPHRASE_FILE:
-		case OPT_NO_PASSPHRASE:
-		case OPT_HARDEN:
-			if (!o->setup)
-				return cli_usage_error(cmd, "unknown option '%s'",
-						       argv[optind - 1]);
-			if (c == OPT_HARDEN)
-				o->harden = true;
-			else if (c == OPT_PASSPHRASE_FILE)
-				o->passphrase.file = optarg;
-			else
-				o->passphrase.none = true;
-			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	struct option_context ctx = {o, cmd};
+	const struct fleet_extra_options extra = {o->setup ? "t:" : "", longopts, handle_option,
+						  &ctx};
+	int status = fleet_options_parse(&o->fleet, cmd, argc, argv, &extra);
+	if (status != EXIT_OK)
+		return status;
 	return fleet_options_finish(&o->fleet, cmd, argc, argv);
 }
 

@@ -25,18 +25,60 @@ struct harden_options {
 	unsigned confirm_timeout;
 };
 
+enum {
+	OPT_USERS = 256,
+	OPT_ROOT_LOGIN,
+	OPT_FIX_MATCH,
+	OPT_UNDO,
+	OPT_CONFIRM_TIMEOUT,
+	OPT_SUDO_PASSWORD_FILE,
+};
+
+static int handle_option(int c, char *arg, void *data)
+{
+	struct harden_options *o = data;
+	const struct command *cmd = &command_harden;
+	switch (c) {
+	case OPT_USERS:
+		return fleet_add_users(cmd, &o->users, &o->n_users, arg);
+	case OPT_ROOT_LOGIN:
+		if (strcmp(arg, "no") == 0)
+			o->root_login = HARDEN_ROOT_NO;
+		else if (strcmp(arg, "prohibit-password") == 0)
+			o->root_login = HARDEN_ROOT_PROHIBIT_PASSWORD;
+		else if (strcmp(arg, "keep") == 0)
+			o->root_login = HARDEN_ROOT_KEEP;
+		else
+			return cli_usage_error(
+				cmd, "--root-login: no, prohibit-password or keep, not '%s'", arg);
+		return EXIT_OK;
+	case OPT_FIX_MATCH:
+		o->fix_match = true;
+		return EXIT_OK;
+	case OPT_UNDO:
+		o->undo = true;
+		return EXIT_OK;
+	case OPT_CONFIRM_TIMEOUT: {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+		if (*arg < '0' || *arg > '9' || *end || v < 10 || v > 86400)
+			return cli_usage_error(
+				cmd, "--confirm-timeout: seconds from 10 to 86400, not '%s'", arg);
+		o->confirm_timeout = (unsigned)v;
+		return EXIT_OK;
+	}
+	case OPT_SUDO_PASSWORD_FILE:
+		/* sudo asks for the login password: the same source serves both */
+		o->fleet.password_file = arg;
+		return EXIT_OK;
+	default:
+		return FLEET_OPTION_UNKNOWN;
+	}
+}
+
 static int parse_options(int argc, char **argv, struct harden_options *o)
 {
-	enum {
-		OPT_USERS = 256,
-		OPT_ROOT_LOGIN,
-		OPT_FIX_MATCH,
-		OPT_UNDO,
-		OPT_CONFIRM_TIMEOUT,
-		OPT_SUDO_PASSWORD_FILE,
-	};
 	static const struct option longopts[] = {
-		FLEET_LONG_OPTIONS,
 		{"users", required_argument, NULL, OPT_USERS},
 		{"root-login", required_argument, NULL, OPT_ROOT_LOGIN},
 		{"fix-match", no_argument, NULL, OPT_FIX_MATCH},
@@ -46,61 +88,10 @@ static int parse_options(int argc, char **argv, struct harden_options *o)
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_harden;
-	int c, status;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
-		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
-		if (h < 0)
-			return -h;
-		if (h > 0)
-			continue;
-		switch (c) {
-		case OPT_USERS:
-			if ((status = fleet_add_users(cmd, &o->users, &o->n_users, optarg)) !=
-			    EXIT_OK)
-				return status;
-			break;
-		case OPT_ROOT_LOGIN:
-			if (strcmp(optarg, "no") == 0)
-				o->root_login = HARDEN_ROOT_NO;
-			else if (strcmp(optarg, "prohibit-password") == 0)
-				o->root_login = HARDEN_ROOT_PROHIBIT_PASSWORD;
-			else if (strcmp(optarg, "keep") == 0)
-				o->root_login = HARDEN_ROOT_KEEP;
-			else
-				return cli_usage_error(
-					cmd,
-					"--root-login: no, prohibit-password or keep, not '%s'",
-					optarg);
-			break;
-		case OPT_FIX_MATCH:
-			o->fix_match = true;
-			break;
-		case OPT_UNDO:
-			o->undo = true;
-			break;
-		case OPT_CONFIRM_TIMEOUT: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end || v < 10 || v > 86400)
-				return cli_usage_error(
-					cmd,
-					"--confirm-timeout: seconds from 10 to 86400, not '%s'",
-					optarg);
-			o->confirm_timeout = (unsigned)v;
-			break;
-		}
-		case OPT_SUDO_PASSWORD_FILE:
-			/* sudo asks for the login password: the same source serves both */
-			o->fleet.password_file = optarg;
-			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	const struct fleet_extra_options extra = {"", longopts, handle_option, o};
+	int status = fleet_options_parse(&o->fleet, cmd, argc, argv, &extra);
+	if (status != EXIT_OK)
+		return status;
 	if (o->undo && o->fix_match)
 		return cli_usage_error(cmd, "--undo restores a backup; --fix-match does not apply");
 	return fleet_options_finish(&o->fleet, cmd, argc, argv);

@@ -25,45 +25,42 @@ struct perms_options {
 	bool sftp;
 };
 
+enum { OPT_FIX = 256, OPT_FOR_USER, OPT_SFTP };
+
+static int handle_option(int c, char *arg, void *data)
+{
+	struct perms_options *o = data;
+	switch (c) {
+	case OPT_FIX:
+		o->fix = true;
+		return EXIT_OK;
+	case OPT_FOR_USER:
+		if (!account_name_valid(arg))
+			return cli_usage_error(&command_perms,
+					       "--for-user: '%s' is not an account name", arg);
+		o->for_user = arg;
+		return EXIT_OK;
+	case OPT_SFTP:
+		o->sftp = true;
+		return EXIT_OK;
+	default:
+		return FLEET_OPTION_UNKNOWN;
+	}
+}
+
 static int parse_options(int argc, char **argv, struct perms_options *o)
 {
-	enum { OPT_FIX = 256, OPT_FOR_USER, OPT_SFTP };
 	static const struct option longopts[] = {
-		FLEET_LONG_OPTIONS,
 		{"fix", no_argument, NULL, OPT_FIX},
 		{"for-user", required_argument, NULL, OPT_FOR_USER},
 		{"sftp", no_argument, NULL, OPT_SFTP},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_perms;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
-		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
-		if (h < 0)
-			return -h;
-		if (h > 0)
-			continue;
-		switch (c) {
-		case OPT_FIX:
-			o->fix = true;
-			break;
-		case OPT_FOR_USER:
-			if (!account_name_valid(optarg))
-				return cli_usage_error(
-					cmd, "--for-user: '%s' is not an account name", optarg);
-			o->for_user = optarg;
-			break;
-		case OPT_SFTP:
-			o->sftp = true;
-			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	const struct fleet_extra_options extra = {"", longopts, handle_option, o};
+	int status = fleet_options_parse(&o->fleet, cmd, argc, argv, &extra);
+	if (status != EXIT_OK)
+		return status;
 	if (optind >= argc && !o->fleet.targets.n)
 		return EXIT_OK; /* the local machine */
 	return fleet_options_finish(&o->fleet, cmd, argc, argv);

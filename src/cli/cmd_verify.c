@@ -22,36 +22,27 @@ struct verify_options {
 	size_t n_users;
 };
 
+enum { OPT_USERS = 256 };
+
+static int handle_option(int c, char *arg, void *data)
+{
+	struct verify_options *o = data;
+	if (c != OPT_USERS)
+		return FLEET_OPTION_UNKNOWN;
+	return fleet_add_users(&command_verify, &o->users, &o->n_users, arg);
+}
+
 static int parse_options(int argc, char **argv, struct verify_options *o)
 {
-	enum { OPT_USERS = 256 };
 	static const struct option longopts[] = {
-		FLEET_LONG_OPTIONS,
 		{"users", required_argument, NULL, OPT_USERS},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_verify;
-	int c, status;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" FLEET_SHORT_OPTIONS, longopts, NULL)) != -1) {
-		int h = fleet_options_handle(&o->fleet, cmd, c, optarg);
-		if (h < 0)
-			return -h;
-		if (h > 0)
-			continue;
-		switch (c) {
-		case OPT_USERS:
-			if ((status = fleet_add_users(cmd, &o->users, &o->n_users, optarg)) !=
-			    EXIT_OK)
-				return status;
-			break;
-		case ':':
-			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	const struct fleet_extra_options extra = {"", longopts, handle_option, o};
+	int status = fleet_options_parse(&o->fleet, cmd, argc, argv, &extra);
+	if (status != EXIT_OK)
+		return status;
 	if (o->fleet.password_file || o->fleet.password_stdin)
 		return cli_usage_error(cmd,
 				       "verify never uses a password; it checks with keys only");

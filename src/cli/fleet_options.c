@@ -50,7 +50,9 @@ void fleet_options_free(struct fleet_options *o)
 	pthread_mutex_destroy(&o->password_lock);
 }
 
-int fleet_options_handle(struct fleet_options *o, const struct command *cmd, int c, const char *arg)
+/* Option c if it is one of ours: 1 handled, 0 not ours, or an exit status < 0 negated
+ * (usage error printed). */
+static int handle_shared(struct fleet_options *o, const struct command *cmd, int c, const char *arg)
 {
 	unsigned v;
 	const char *reason;
@@ -126,6 +128,57 @@ int fleet_options_handle(struct fleet_options *o, const struct command *cmd, int
 		return 1;
 	}
 	return 0;
+}
+
+static const char shared_short[] = "i:p:l:o:F:H:j:";
+static const struct option shared_long[] = {
+	{"identity", required_argument, NULL, 'i'},
+	{"connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT},
+	{"accept-new", no_argument, NULL, FLEET_OPT_ACCEPT_NEW},
+	{"password-file", required_argument, NULL, FLEET_OPT_PASSWORD_FILE},
+	{"password-stdin", no_argument, NULL, FLEET_OPT_PASSWORD_STDIN},
+	{"json", no_argument, NULL, FLEET_OPT_JSON},
+	{"dry-run", no_argument, NULL, FLEET_OPT_DRY_RUN},
+};
+
+int fleet_options_parse(struct fleet_options *o, const struct command *cmd, int argc, char **argv,
+			const struct fleet_extra_options *extra)
+{
+	size_t n_shared = sizeof(shared_long) / sizeof(*shared_long), n_extra = 0;
+	while (extra && extra->long_options && extra->long_options[n_extra].name)
+		n_extra++;
+	struct option *longopts = calloc(n_shared + n_extra + 1, sizeof(*longopts));
+	char shortopts[64];
+	if (!longopts || snprintf(shortopts, sizeof(shortopts), ":%s%s", shared_short,
+				  extra ? extra->short_options : "") >= (int)sizeof(shortopts)) {
+		free(longopts);
+		return EXIT_FAIL;
+	}
+	memcpy(longopts, shared_long, sizeof(shared_long));
+	if (n_extra)
+		memcpy(longopts + n_shared, extra->long_options, n_extra * sizeof(*longopts));
+	int c, status = EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while (status == EXIT_OK &&
+	       (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		int h = handle_shared(o, cmd, c, optarg);
+		if (h < 0) {
+			status = -h;
+		} else if (h == 0 && c == ':') {
+			status =
+				cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		} else if (h == 0) {
+			int r = extra && c != '?' ? extra->handle(c, optarg, extra->data)
+						  : FLEET_OPTION_UNKNOWN;
+			status = r == FLEET_OPTION_UNKNOWN
+					 ? cli_usage_error(cmd, "unknown option '%s'",
+							   argv[optind - 1])
+					 : r;
+		}
+	}
+	free(longopts);
+	return status;
 }
 
 int fleet_options_finish(struct fleet_options *o, const struct command *cmd, int argc, char **argv)

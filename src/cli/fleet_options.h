@@ -40,24 +40,24 @@ enum {
 	FLEET_OPT_DRY_RUN,
 };
 
-#define FLEET_SHORT_OPTIONS "i:p:l:o:F:H:j:"
-#define FLEET_LONG_OPTIONS                                                               \
-	{"identity", required_argument, NULL, 'i'},                                      \
-		{"connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT}, \
-		{"accept-new", no_argument, NULL, FLEET_OPT_ACCEPT_NEW},                 \
-		{"password-file", required_argument, NULL, FLEET_OPT_PASSWORD_FILE},     \
-		{"password-stdin", no_argument, NULL, FLEET_OPT_PASSWORD_STDIN},         \
-		{"json", no_argument, NULL, FLEET_OPT_JSON},                             \
-	{                                                                                \
-		"dry-run", no_argument, NULL, FLEET_OPT_DRY_RUN                          \
-	}
+/* A command's own options beside the shared ones. handle returns EXIT_OK when it took
+ * option c, FLEET_OPTION_UNKNOWN when c is not one of its options, or an exit status (a usage
+ * error it printed). */
+#define FLEET_OPTION_UNKNOWN (-1)
+struct fleet_extra_options {
+	const char *short_options;         /* getopt letters, e.g. "t:"; "" for none */
+	const struct option *long_options; /* ends with a zero entry; NULL for none */
+	int (*handle)(int c, char *arg, void *data);
+	void *data;
+};
 
 void fleet_options_init(struct fleet_options *o);
 void fleet_options_free(struct fleet_options *o);
-/* Handle option c if it is one of ours: 1 handled, 0 not ours, or an exit status < 0
- * negated (usage error printed). */
-int fleet_options_handle(struct fleet_options *o, const struct command *cmd, int c,
-			 const char *arg);
+/* getopt over argv: the shared options into o, the command's through extra (may be NULL),
+ * usage errors printed; EXIT_OK or an exit status. The targets come after, from
+ * fleet_options_finish. */
+int fleet_options_parse(struct fleet_options *o, const struct command *cmd, int argc, char **argv,
+			const struct fleet_extra_options *extra);
 /* After getopt: targets from the arguments; EXIT_OK or a usage error status. */
 int fleet_options_finish(struct fleet_options *o, const struct command *cmd, int argc, char **argv);
 /* password_fn for ops: --password-file, --password-stdin, else the terminal, once. */
