@@ -98,12 +98,33 @@ static bool effective_is(const struct dynbuf *eff, const char *keyword, const ch
 	return strcmp(v, value) == 0;
 }
 
-/* A password can log in: password, or keyboard-interactive (PAM asks for it). */
+/* Is method the first of one of AuthenticationMethods' lists (what a "none" request is
+ * offered)? "any": every enabled method is. */
+static bool offered_first(const char *methods, const char *method)
+{
+	if (strcmp(methods, "any") == 0 || !*methods)
+		return true;
+	size_t len = strlen(method);
+	for (const char *list = methods; *list;) {
+		if (strncmp(list, method, len) == 0 && strchr(",: ", list[len] ? list[len] : ' '))
+			return true;
+		list += strcspn(list, " ");
+		list += strspn(list, " ");
+	}
+	return false;
+}
+
+/* A password is offered at the start (password, or keyboard-interactive, which PAM turns
+ * into a password prompt), as sshd -T describes the account's configuration. */
 static bool password_possible(const struct dynbuf *eff)
 {
-	return effective_is(eff, "passwordauthentication", "yes") ||
-	       effective_is(eff, "kbdinteractiveauthentication", "yes") ||
-	       effective_is(eff, "challengeresponseauthentication", "yes");
+	char methods[1024];
+	effective_value(eff, "authenticationmethods", methods, sizeof(methods));
+	return (effective_is(eff, "passwordauthentication", "yes") &&
+		offered_first(methods, "password")) ||
+	       ((effective_is(eff, "kbdinteractiveauthentication", "yes") ||
+		 effective_is(eff, "challengeresponseauthentication", "yes")) &&
+		offered_first(methods, "keyboard-interactive"));
 }
 
 static bool root_login_is(const struct dynbuf *eff, const char *want)
@@ -281,7 +302,11 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		goto out;
 	}
 	r = server_admin_arm(h->admin, h->req->confirm_timeout, &d);
-	if (r == 0)
+	if (r == 0 && h->req->fault && strcmp(h->req->fault, "reload-no-effect") == 0)
+		/* a reload that says it worked and did nothing: the proof must catch it */
+		snprintf(h->res->reload_how, sizeof(h->res->reload_how),
+			 "none (injected: reported success, did nothing)");
+	else if (r == 0)
 		r = server_admin_reload(h->admin, h->res->reload_how, sizeof(h->res->reload_how),
 					&d);
 	if (r < 0) {
@@ -589,9 +614,10 @@ static const char *default_value(const char *keyword)
 
 /* What each setting is today and where that comes from, for the plan: an administrator
  * sees why a drop-in is needed (cloud-init's file wins today). */
-static void explain_settings(struct harden *h, const struct sshd_config *cfg,
-			     const struct sshd_setting *settings, size_t n)
+static size_t explain_settings(struct harden *h, const struct sshd_config *cfg,
+			       const struct sshd_setting *settings, size_t n)
 {
+	size_t differ = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct sshd_directive *g = sshd_config_global(cfg, settings[i].keyword);
 		char now[64];
@@ -601,6 +627,7 @@ static void explain_settings(struct harden *h, const struct sshd_config *cfg,
 		    (strcasecmp(now, "without-password") == 0 &&
 		     strcmp(settings[i].value, "prohibit-password") == 0))
 			continue;
+		differ++;
 		if (g)
 			dynbuf_printf(&h->res->plan, "%s %s -> %s (today from %s:%lu)\n",
 				      settings[i].keyword, now, settings[i].value,
@@ -609,6 +636,7 @@ static void explain_settings(struct harden *h, const struct sshd_config *cfg,
 			dynbuf_printf(&h->res->plan, "%s %s -> %s (today sshd's default)\n",
 				      settings[i].keyword, now, settings[i].value);
 	}
+	return differ;
 }
 
 static bool any_password(const struct harden *h)
@@ -680,7 +708,10 @@ static void harden_change(struct harden *h)
 		goto out;
 	}
 	/* anything to do? */
-	bool needed = n_fix > 0 || any_password(h);
+	/* the global values (which every account without a Match block gets), then each
+	 * account's own */
+	bool needed =
+		explain_settings(h, cfg, settings, n_settings) > 0 || n_fix > 0 || any_password(h);
 	for (size_t i = 0; !needed && i < h->n_accounts; i++) {
 		const struct dynbuf *e = &h->accounts[i].effective;
 		needed = !effective_is(e, "pubkeyauthentication", "yes") ||
@@ -704,7 +735,6 @@ static void harden_change(struct harden *h)
 			0, NULL);
 		goto out;
 	}
-	explain_settings(h, cfg, settings, n_settings);
 	if ((r = sshd_config_plan_settings(cfg, settings, n_settings, "set by sshkeyctl harden",
 					   fix, n_fix, &plan)) < 0) {
 		outcome(h, HARDEN_FAILED, r, "cannot plan the change");

@@ -39,7 +39,8 @@ struct harden_request {
 	unsigned confirm_timeout; /* seconds before the dead-man restores */
 	password_fn password;     /* for sudo */
 	void *password_data;
-	const char *fault; /* tests only: "fail-after-reload" or "cut-after-reload" */
+	/* tests only: "fail-after-reload", "cut-after-reload", "reload-no-effect" */
+	const char *fault;
 };
 
 enum harden_outcome {

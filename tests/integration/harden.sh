@@ -166,6 +166,28 @@ password_login inject || fail "rollback: password login should work again"
 key_login inject || fail "rollback: key login broken"
 pass
 
+# 6b. a reload that reports success and does nothing: caught by the proof, rolled back
+expect_status 1 "reload without effect" -- env SSHKEYCTL_TEST_FAULT=reload-no-effect \
+	"$K" harden "${COMMON[@]}" --password-file pw "$(target inject)" >out.txt
+grep -q "rolled back: the proof failed: .*the reload did not take effect" out.txt ||
+	fail "reload without effect: $(cat out.txt)"
+[ "$(snapshot inject)" = "$before" ] || fail "reload without effect: files differ"
+password_login inject || fail "reload without effect: password login should work again"
+pass
+
+# 6c. settings that make the new configuration fail sshd -t (2FA for all but the admin):
+# restored before any reload, files byte-identical
+host twofa "" "AuthenticationMethods publickey,password
+Match User $A
+	AuthenticationMethods publickey"
+before=$(snapshot twofa)
+expect_status 1 "sshd -t after the write" -- "$K" harden "${COMMON[@]}" --password-file pw \
+	"$(target twofa)" >out.txt
+grep -q "rolled back: the new configuration fails sshd -t" out.txt || fail "sshd -t rollback: $(cat out.txt)"
+[ "$(snapshot twofa)" = "$before" ] || fail "sshd -t rollback: files differ"
+key_login twofa || fail "sshd -t rollback: key login broken"
+pass
+
 # 7. the connection cut after the reload: the dead-man restores within its timeout
 host cut "PasswordAuthentication yes"
 before=$(snapshot cut)
