@@ -13,11 +13,11 @@ unset SSH_AUTH_SOCK
 
 A=sktest-h$$ # a sudo user with a password
 B=sktest-n$$ # no sudo
-C=sktest-c$$ # a third account, for --users and Match User
+C=sktest-c$$ # a third account, for --users and Match User; sudo without a password
 PW="pw of $A"
 for u in "$A" "$B" "$C"; do testbed_add_user "$u" "$PW" || fail "useradd"; done
 SUDOERS=/etc/sudoers.d/sshkeyctl-test-$$
-echo "$A ALL=(ALL:ALL) ALL" >"$SUDOERS"
+printf '%s ALL=(ALL:ALL) ALL\n%s ALL=(ALL:ALL) NOPASSWD: ALL\n' "$A" "$C" >"$SUDOERS"
 chmod 440 "$SUDOERS"
 cleanup_hooks+=("rm -f $SUDOERS")
 echo "$PW" >pw
@@ -153,6 +153,10 @@ grep -q "already fails sshd -t" out.txt || fail "sshd -t message: $(cat out.txt)
 rm "$TB_ROOT/refuse/etc/ssh/sshd_config.d/90-broken.conf"
 [ "$(snapshot refuse)" = "$before" ] || fail "a refusal changed files"
 password_login refuse || fail "refusals: password login should still work"
+pass
+# sudo without a password: no password asked or needed
+expect_status 0 "sudo NOPASSWD" -- "$K" harden "${COMMON[@]}" "$(target refuse "$C")" </dev/null >out.txt
+password_login refuse && fail "NOPASSWD: password login still works"
 pass
 
 # 6. a failure after the reload: rolled back, files byte-identical, password login back
