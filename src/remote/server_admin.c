@@ -235,6 +235,8 @@ void server_admin_close(struct server_admin *a)
 static const char *answer_end(const struct server_admin *a, const struct dynbuf *out,
 			      int *ret_status, size_t *ret_body_len)
 {
+	if (!out->data)
+		return NULL; /* nothing yet */
 	char pattern[64];
 	int n = snprintf(pattern, sizeof(pattern), "\n%s ", a->token);
 	const char *data = (const char *)out->data + a->answer_start;
