@@ -17,6 +17,7 @@ const struct command *const commands[] = {
 	&command_verify,
 	&command_perms,
 	&command_harden,
+	&command_doctor,
 	&command_known_hosts,
 	&command_help,
 	NULL,

@@ -34,6 +34,7 @@ extern const struct command command_known_hosts;
 extern const struct command command_verify;
 extern const struct command command_perms;
 extern const struct command command_harden;
+extern const struct command command_doctor;
 
 /* NULL-terminated table in the order --help lists them */
 extern const struct command *const commands[];

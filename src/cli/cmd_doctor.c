@@ -1,0 +1,209 @@
+/* sshkeyctl doctor: why is my key refused, and how do I fix it. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "cli/commands.h"
+#include "cli/fleet_options.h"
+#include "cli/fleet_run.h"
+#include "cli/local_keys.h"
+#include "cli/report.h"
+#include "ops/doctor.h"
+
+struct doctor_options {
+	struct fleet_options fleet;
+	bool fix;
+};
+
+enum { OPT_FIX = 256 };
+
+static int handle_option(int c, char *arg, void *data)
+{
+	(void)arg;
+	struct doctor_options *o = data;
+	if (c != OPT_FIX)
+		return FLEET_OPTION_UNKNOWN;
+	o->fix = true;
+	return EXIT_OK;
+}
+
+static int parse_options(int argc, char **argv, struct doctor_options *o)
+{
+	static const struct option longopts[] = {
+		{"fix", no_argument, NULL, OPT_FIX},
+		{NULL, 0, NULL, 0},
+	};
+	const struct command *cmd = &command_doctor;
+	const struct fleet_extra_options extra = {"", longopts, handle_option, o};
+	int status = fleet_options_parse(&o->fleet, cmd, argc, argv, &extra);
+	if (status != EXIT_OK)
+		return status;
+	if (o->fleet.n_key_files > 1)
+		return cli_usage_error(cmd, "one key at a time: -i KEY once");
+	return fleet_options_finish(&o->fleet, cmd, argc, argv);
+}
+
+static const char *const status_text[] = {
+	[DOCTOR_PASS] = "PASS",
+	[DOCTOR_WARN] = "WARN",
+	[DOCTOR_FAIL] = "FAIL",
+	[DOCTOR_SKIP] = "SKIP",
+};
+
+struct doctor_run {
+	bool json;
+	size_t failed, warned, total;
+};
+
+static void work(const struct target *t, const void *request, void *result)
+{
+	doctor_host(t, request, result);
+}
+
+static void result_init(void *result)
+{
+	doctor_result_init(result);
+}
+
+static void result_clear(void *result)
+{
+	doctor_result_clear(result);
+}
+
+static void report_one(const struct target *t, const void *result, void *data)
+{
+	struct doctor_run *run = data;
+	const struct doctor_result *res = result;
+	bool failed = false, warned = false;
+	for (size_t i = 0; i < res->n_checks; i++) {
+		failed = failed || res->checks[i].status == DOCTOR_FAIL;
+		warned = warned || res->checks[i].status == DOCTOR_WARN;
+	}
+	run->total++;
+	run->failed += failed;
+	run->warned += !failed && warned;
+	if (run->json) {
+		json_t *checks = json_array();
+		for (size_t i = 0; checks && i < res->n_checks; i++) {
+			const struct doctor_check *c = &res->checks[i];
+			json_t *o = json_pack("{s:s, s:s, s:s}", "check", c->name, "status",
+					      status_text[c->status], "evidence", c->evidence);
+			if (o && c->fix[0])
+				json_object_set_new(o, "fix", json_string(c->fix));
+			json_array_append_new(checks, o);
+		}
+		report_json_line(json_pack("{s:s, s:s, s:b, s:o}", "target", t->spec, "cause",
+					   res->cause, "key_login", res->key_login, "checks",
+					   checks));
+		return;
+	}
+	printf("%s: %s\n", t->spec, res->cause);
+	for (size_t i = 0; i < res->n_checks; i++) {
+		const struct doctor_check *c = &res->checks[i];
+		printf("  %s %s: %s\n", status_text[c->status], c->name, c->evidence);
+		if (c->fix[0])
+			printf("       fix: %s\n", c->fix);
+	}
+	fflush(stdout);
+}
+
+/* The private half's file, for the checks ssh makes on it: the named file when it is
+ * not a .pub, else the file beside it. */
+static char *private_path_of(const struct local_key *k)
+{
+	if (!k->path)
+		return NULL;
+	size_t n = strlen(k->path);
+	if (n > 4 && strcmp(k->path + n - 4, ".pub") == 0) {
+		char *p = strndup(k->path, n - 4);
+		if (p && access(p, F_OK) < 0) {
+			free(p);
+			p = NULL;
+		}
+		return p;
+	}
+	return strdup(k->path);
+}
+
+static int run_doctor(int argc, char **argv)
+{
+	struct doctor_options o = {0};
+	struct local_key *keys = NULL;
+	size_t n_keys = 0;
+	char *private_path = NULL;
+	int status;
+
+	fleet_options_init(&o.fleet);
+	if ((status = parse_options(argc, argv, &o)) != EXIT_OK)
+		goto out;
+	if ((status = local_keys_load_all(o.fleet.key_files, o.fleet.n_key_files, &keys,
+					  &n_keys)) != EXIT_OK)
+		goto out;
+	if (n_keys == 0) {
+		cli_error("no key to diagnose: name one with -i KEY (none in ~/.ssh: create one "
+			  "with 'sshkeyctl keygen' or 'sshkeyctl setup')");
+		status = EXIT_FAIL;
+		goto out;
+	}
+	private_path = private_path_of(&keys[0]);
+	struct doctor_request req = {.key = &keys[0],
+				     .private_path = private_path,
+				     .connect = &o.fleet.connect,
+				     .fix = o.fix,
+				     .dry_run = o.fleet.dry_run,
+				     .password = (o.fleet.password_file || o.fleet.password_stdin)
+							 ? fleet_password
+							 : NULL,
+				     .password_data = &o.fleet};
+	struct doctor_run run = {.json = o.fleet.json};
+	struct fleet_job job = {sizeof(struct doctor_result),
+				result_init,
+				result_clear,
+				work,
+				report_one,
+				&req,
+				&run};
+	void *results = NULL;
+	if (fleet_run(&o.fleet, &job, &results) < 0) {
+		fleet_results_free(&o.fleet, &job, results);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	fleet_results_free(&o.fleet, &job, results);
+	status = run.failed == run.total ? EXIT_FAIL
+		 : run.failed            ? EXIT_PARTIAL
+		 : run.warned            ? EXIT_WARN
+					 : EXIT_OK;
+out:
+	free(private_path);
+	local_keys_free_all(keys, n_keys);
+	fleet_options_free(&o.fleet);
+	return status;
+}
+
+const struct command command_doctor = {
+	.name = "doctor",
+	.summary = "Why is my key refused, and how do I fix it.",
+	.usage = "sshkeyctl doctor [-i KEY] [--fix] [--dry-run] [copy's connection and fleet "
+		 "options]\n"
+		 "                        TARGET...",
+	.help = "  -i KEY                  the key to diagnose (default ~/.ssh/id_*)\n"
+		"  --password-file FILE    log in with the password to look on the server too\n"
+		"\nThe checklist, from both ends, in order: the client (the private key's mode, "
+		"ssh's\n"
+		"configuration for the host as ssh -G shows it, ssh-agent), the network (the "
+		"name, TCP,\n"
+		"the SSH banner, the host key), the server (the methods it offers, whether it "
+		"takes the\n"
+		"key, a real login). Each check PASS, WARN, FAIL or SKIP, with what was seen and "
+		"the fix.\n"
+		"The first line for each host names the most likely cause. Exit status 0 key "
+		"login\n"
+		"works, 5 warnings only, 3 some hosts with a failure, 1 all of them.\n",
+	.run = run_doctor,
+};

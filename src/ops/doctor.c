@@ -1,0 +1,486 @@
+#include "ops/doctor.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "base/user_info.h"
+#include "keys/key_type.h"
+#include "remote/agent.h"
+#include "remote/openssh_client.h"
+#include "remote/tcp_probe.h"
+
+/* How specific a cause is; the first line names the heaviest FAIL. A blocker before the
+ * server (the network, the client) outweighs what the server would do next. */
+enum {
+	WEIGHT_GENERIC = 10, /* the server refuses the key, reason not seen */
+	WEIGHT_SERVER = 50,  /* a reason seen on the server */
+	WEIGHT_CLIENT = 60,  /* ssh itself never offers the key */
+	WEIGHT_NETWORK = 70, /* no SSH conversation at all */
+};
+
+/* OpenSSH's default MaxAuthTries: ssh is cut off after this many refused keys */
+#define DEFAULT_MAX_AUTH_TRIES 6
+
+void doctor_result_init(struct doctor_result *res)
+{
+	memset(res, 0, sizeof(*res));
+}
+
+void doctor_result_clear(struct doctor_result *res)
+{
+	free(res->checks);
+	memset(res, 0, sizeof(*res));
+}
+
+struct doctor {
+	const struct target *t;
+	const struct doctor_request *req;
+	struct doctor_result *res;
+	struct timespec deadline;
+	const char *user;                 /* who we log in as */
+	struct openssh_client_config ssh; /* what ssh would do */
+	bool have_ssh_config;
+	const char *host; /* where we connect */
+	unsigned port;
+};
+
+static struct doctor_check *add(struct doctor *dr, const char *name, enum doctor_status status,
+				const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static struct doctor_check *add(struct doctor *dr, const char *name, enum doctor_status status,
+				const char *fmt, ...)
+{
+	static struct doctor_check scratch; /* out of memory: the check is lost, not the run */
+	struct doctor_result *res = dr->res;
+	struct doctor_check *g = realloc(res->checks, (res->n_checks + 1) * sizeof(*g));
+	if (!g)
+		return memset(&scratch, 0, sizeof(scratch));
+	res->checks = g;
+	struct doctor_check *c = &g[res->n_checks++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->status = status;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->evidence, sizeof(c->evidence), fmt, ap);
+	va_end(ap);
+	return c;
+}
+
+static void set_cause(struct doctor_check *c, int weight, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_cause(struct doctor_check *c, int weight, const char *fmt, ...)
+{
+	c->weight = weight;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->cause, sizeof(c->cause), fmt, ap);
+	va_end(ap);
+}
+
+static void set_fix(struct doctor_check *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_fix(struct doctor_check *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->fix, sizeof(c->fix), fmt, ap);
+	va_end(ap);
+}
+
+/* Does a PubkeyAcceptedAlgorithms list take keys of this type? RSA keys sign with
+ * rsa-sha2-512 or rsa-sha2-256 (ssh-rsa, SHA-1, is off by default since OpenSSH 8.8). */
+static bool type_accepted(const char *list, const char *type)
+{
+	if (strcmp(type, "ssh-rsa") == 0)
+		return openssh_algorithm_listed(list, "rsa-sha2-512") ||
+		       openssh_algorithm_listed(list, "rsa-sha2-256") ||
+		       openssh_algorithm_listed(list, "ssh-rsa");
+	return openssh_algorithm_listed(list, type);
+}
+
+/* Do two names (ssh -G's may start with ~/) name the same existing file? */
+static bool same_file(const char *ssh_name, const char *path)
+{
+	char expanded[4096];
+	const char *home = getenv("HOME");
+	if (strncmp(ssh_name, "~/", 2) == 0 && home)
+		snprintf(expanded, sizeof(expanded), "%s/%s", home, ssh_name + 2);
+	else
+		snprintf(expanded, sizeof(expanded), "%s", ssh_name);
+	struct stat a, b;
+	return stat(expanded, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* The private key file: ssh refuses one that group or others can read. */
+static void check_private_key(struct doctor *dr)
+{
+	const char *path = dr->req->private_path;
+	struct stat st;
+	if (!path) {
+		add(dr, "client: private key", DOCTOR_SKIP, "only the public key is at hand (%s)",
+		    dr->req->key->path ? dr->req->key->path : "?");
+		return;
+	}
+	if (stat(path, &st) < 0) {
+		struct doctor_check *c = add(dr, "client: private key", DOCTOR_FAIL, "%s: %s", path,
+					     strerror(errno));
+		set_cause(c, WEIGHT_CLIENT, "the private key %s cannot be read here", path);
+		return;
+	}
+	if (st.st_mode & 077) {
+		struct doctor_check *c =
+			add(dr, "client: private key", DOCTOR_FAIL,
+			    "%s is mode %04o: ssh says \"UNPROTECTED PRIVATE KEY FILE!\" and "
+			    "ignores it",
+			    path, (unsigned)(st.st_mode & 07777));
+		set_cause(c, WEIGHT_CLIENT,
+			  "ssh refuses to use the private key %s because others can read it "
+			  "(mode %04o)",
+			  path, (unsigned)(st.st_mode & 07777));
+		set_fix(c, "chmod 600 %s", path);
+		return;
+	}
+	add(dr, "client: private key", DOCTOR_PASS, "%s, mode %04o, owner uid %lu", path,
+	    (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
+}
+
+/* ~/.ssh/config: ssh stops with "Bad owner or permissions" when others can write it. */
+static void check_client_config(struct doctor *dr)
+{
+	char *path = NULL;
+	struct stat st;
+	if (dr->req->connect->config_file || user_ssh_path("config", &path) < 0)
+		return;
+	if (stat(path, &st) == 0) {
+		if ((st.st_mode & 022) || (st.st_uid != 0 && st.st_uid != getuid())) {
+			struct doctor_check *c =
+				add(dr, "client: ~/.ssh/config", DOCTOR_FAIL,
+				    "%s is mode %04o, owner uid %lu: ssh says \"Bad owner or "
+				    "permissions\" and stops",
+				    path, (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
+			set_cause(c, WEIGHT_CLIENT,
+				  "ssh refuses to run because others can write %s", path);
+			set_fix(c, "chmod go-w %s", path);
+		} else {
+			add(dr, "client: ~/.ssh/config", DOCTOR_PASS, "%s, mode %04o", path,
+			    (unsigned)(st.st_mode & 07777));
+		}
+	}
+	free(path);
+}
+
+/* What ssh itself would do for this host (ssh -G). */
+static void check_ssh_config(struct doctor *dr)
+{
+	const struct connect_options *o = dr->req->connect;
+	const char *user = dr->t->user ? dr->t->user : o->login_user;
+	unsigned port = dr->t->port ? dr->t->port : o->port;
+	int r = openssh_client_config_query(dr->t->host, port, user, o->config_file, o->ssh_options,
+					    o->n_ssh_options, &dr->ssh);
+	if (r < 0) {
+		add(dr, "client: ssh -G", DOCTOR_SKIP,
+		    r == -ENOENT ? "OpenSSH's ssh is not installed"
+				 : "ssh -G could not tell what ssh would use");
+		return;
+	}
+	dr->have_ssh_config = true;
+	const char *type = dr->req->key->pub->type->name;
+	struct doctor_check *c;
+	if (!dr->ssh.pubkey_authentication) {
+		c = add(dr, "client: ssh -G", DOCTOR_FAIL,
+			"ssh would use PubkeyAuthentication no for %s", dr->t->host);
+		set_cause(c, WEIGHT_CLIENT,
+			  "ssh never offers keys to %s: PubkeyAuthentication is off in its "
+			  "configuration",
+			  dr->t->host);
+		set_fix(c, "remove \"PubkeyAuthentication no\" for this host from ~/.ssh/config");
+		return;
+	}
+	if (dr->ssh.pubkey_accepted_algorithms[0] &&
+	    !type_accepted(dr->ssh.pubkey_accepted_algorithms, type)) {
+		c = add(dr, "client: ssh -G", DOCTOR_FAIL,
+			"ssh's PubkeyAcceptedAlgorithms for %s leaves out %s keys: %s", dr->t->host,
+			type, dr->ssh.pubkey_accepted_algorithms);
+		set_cause(c, WEIGHT_CLIENT,
+			  "ssh never offers this %s key: its PubkeyAcceptedAlgorithms leaves the "
+			  "type out",
+			  type);
+		return;
+	}
+	bool listed = false;
+	for (size_t i = 0; i < dr->ssh.n_identity_files && dr->req->private_path; i++)
+		listed = listed || same_file(dr->ssh.identity_files[i], dr->req->private_path);
+	c = add(dr, "client: ssh -G", DOCTOR_PASS,
+		"ssh would log in as %s to %s port %u, IdentitiesOnly %s, %s", dr->ssh.user,
+		dr->ssh.hostname, dr->ssh.port, dr->ssh.identities_only ? "yes" : "no",
+		listed ? "this key among its identity files"
+		       : "this key not among its default identity files (use -i)");
+	if (!listed && dr->ssh.identities_only) {
+		c->status = DOCTOR_WARN;
+		set_fix(c, "ssh -i %s ...", dr->req->private_path ? dr->req->private_path : "KEY");
+	}
+}
+
+/* ssh-agent: ssh offers its keys first (unless IdentitiesOnly), and the server counts
+ * every refused one toward MaxAuthTries. */
+static void check_agent(struct doctor *dr)
+{
+	struct agent_identities ids = {0};
+	if (!getenv("SSH_AUTH_SOCK")) {
+		add(dr, "client: ssh-agent", DOCTOR_PASS, "no agent (SSH_AUTH_SOCK not set)");
+		return;
+	}
+	int r = agent_list_identities(NULL, &ids);
+	if (r < 0) {
+		struct doctor_check *c =
+			add(dr, "client: ssh-agent", DOCTOR_WARN,
+			    "SSH_AUTH_SOCK is set but the agent does not answer: %s",
+			    error_to_string(r));
+		set_fix(c, "eval \"$(ssh-agent -s)\" && ssh-add");
+		return;
+	}
+	size_t ours = ids.n;
+	for (size_t i = 0; i < ids.n && ours == ids.n; i++)
+		if (ids.items[i].key && pubkey_equal(ids.items[i].key, dr->req->key->pub))
+			ours = i;
+	size_t before = ours; /* agent keys ssh offers before ours */
+	bool identities_only = dr->have_ssh_config && dr->ssh.identities_only;
+	if (!identities_only && before >= DEFAULT_MAX_AUTH_TRIES) {
+		struct doctor_check *c = add(
+			dr, "client: ssh-agent", DOCTOR_FAIL,
+			"the agent holds %zu keys%s; ssh offers %zu of them before this key, and "
+			"sshd stops at MaxAuthTries (%d by default): \"Too many authentication "
+			"failures\"",
+			ids.n, ours < ids.n ? ", this one among them" : ", not this one", before,
+			DEFAULT_MAX_AUTH_TRIES);
+		set_cause(c, WEIGHT_CLIENT,
+			  "ssh-agent offers %zu other keys first, and the server ends the login at "
+			  "MaxAuthTries before ssh reaches this key",
+			  before);
+		set_fix(c,
+			"ssh -o IdentitiesOnly=yes -i %s ... (or IdentitiesOnly yes in "
+			"~/.ssh/config)",
+			dr->req->private_path ? dr->req->private_path : "KEY");
+	} else {
+		add(dr, "client: ssh-agent", DOCTOR_PASS, "the agent holds %zu keys%s", ids.n,
+		    ours < ids.n ? ", this one among them" : "");
+	}
+	agent_identities_clear(&ids);
+}
+
+/* Name, TCP, banner: is there an SSH server to talk to? false: stop here. */
+static bool check_network(struct doctor *dr)
+{
+	struct tcp_probe_result p;
+	long timeout = dr->req->connect->connect_timeout > 0
+			       ? dr->req->connect->connect_timeout * 1000
+			       : 10000;
+	tcp_probe(dr->host, dr->port, timeout, &p);
+	struct doctor_check *c;
+	switch (p.stage) {
+	case TCP_PROBE_RESOLVE:
+		c = add(dr, "network: name", DOCTOR_FAIL, "%s does not resolve: %s", dr->host,
+			gai_strerror(p.error));
+		set_cause(c, WEIGHT_NETWORK, "the name %s does not resolve", dr->host);
+		set_fix(c, "check the name (and HostName in ~/.ssh/config), or use the address");
+		return false;
+	case TCP_PROBE_CONNECT:
+		add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
+		c = add(dr, "network: TCP", DOCTOR_FAIL, "%s port %u: %s", p.address, dr->port,
+			p.timed_out ? "no answer (timed out)" : strerror(p.error));
+		if (p.error == ECONNREFUSED)
+			set_cause(c, WEIGHT_NETWORK,
+				  "nothing listens on %s port %u (connection refused): sshd is not "
+				  "running there, or listens on another port",
+				  dr->host, dr->port);
+		else
+			set_cause(c, WEIGHT_NETWORK,
+				  "%s port %u does not answer (%s): the host is down or a firewall "
+				  "drops the connection",
+				  dr->host, dr->port,
+				  p.timed_out ? "timed out" : strerror(p.error));
+		return false;
+	case TCP_PROBE_BANNER:
+		add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
+		add(dr, "network: TCP", DOCTOR_PASS, "%s port %u accepts connections", p.address,
+		    dr->port);
+		if (p.first_len)
+			c = add(dr, "network: SSH banner", DOCTOR_FAIL,
+				"%s port %u answered \"%s\", not an SSH identification line",
+				dr->host, dr->port, p.first_line);
+		else
+			c = add(dr, "network: SSH banner", DOCTOR_FAIL,
+				"%s port %u accepted the connection and %s", dr->host, dr->port,
+				p.timed_out ? "said nothing" : "closed it without a word");
+		set_cause(c, WEIGHT_NETWORK,
+			  "%s port %u does not speak SSH%s%s%s: wrong port, or another service "
+			  "there",
+			  dr->host, dr->port, p.first_len ? " (it said \"" : "",
+			  p.first_len ? p.first_line : "", p.first_len ? "\")" : "");
+		return false;
+	case TCP_PROBE_OK:
+		add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
+		add(dr, "network: TCP", DOCTOR_PASS, "%s port %u accepts connections", p.address,
+		    dr->port);
+		add(dr, "network: SSH banner", DOCTOR_PASS, "%s", p.first_line);
+		return true;
+	}
+	return false;
+}
+
+/* The SSH conversation up to authentication: key exchange and the host key. */
+static int check_connect(struct doctor *dr, struct remote_session **ret)
+{
+	struct diag d = {{0}};
+	int r = remote_connect(dr->t, dr->req->connect, ret, &d);
+	struct doctor_check *c;
+	if (r == 0) {
+		remote_set_host_deadline(*ret, &dr->deadline);
+		add(dr, "ssh: host key", DOCTOR_PASS, "%s",
+		    remote_host_key_was_new(*ret) ? "new, accepted and recorded (--accept-new)"
+						  : "matches known_hosts");
+		return 0;
+	}
+	if (r == ERR_HOST_KEY_CHANGED) {
+		c = add(dr, "ssh: host key", DOCTOR_FAIL, "%s", d.text);
+		set_cause(c, WEIGHT_NETWORK,
+			  "the server's host key is not the one known_hosts has for it (changed "
+			  "or someone in between): ssh refuses to connect");
+		if (dr->port != 22)
+			set_fix(c,
+				"if the change is expected: sshkeyctl known-hosts remove '[%s]:%u' "
+				"(or ssh-keygen -R '[%s]:%u')",
+				dr->host, dr->port, dr->host, dr->port);
+		else
+			set_fix(c,
+				"if the change is expected: sshkeyctl known-hosts remove %s (or "
+				"ssh-keygen -R %s)",
+				dr->host, dr->host);
+	} else if (r == ERR_HOST_KEY_UNKNOWN) {
+		c = add(dr, "ssh: host key", DOCTOR_WARN,
+			"not in known_hosts: ssh asks to confirm it (%s)", d.text);
+		set_fix(c, "compare the fingerprint with the server's, then connect once with ssh, "
+			   "or run again with --accept-new");
+	} else {
+		c = add(dr, "ssh: key exchange", DOCTOR_FAIL, "%s", d.text);
+		set_cause(c, WEIGHT_NETWORK, "the SSH connection fails before any login: %s",
+			  d.text);
+	}
+	return r;
+}
+
+/* Before logging in: the methods offered, whether the key would be accepted, and a real
+ * login with it. */
+static void check_key_login(struct doctor *dr, struct remote_session *s)
+{
+	struct diag d = {{0}};
+	unsigned methods = 0;
+	struct doctor_check *c;
+	int r = remote_auth_methods(s, &methods, &d);
+	if (r < 0) {
+		c = add(dr, "server: methods", DOCTOR_FAIL, "%s", d.text);
+		set_cause(c, WEIGHT_NETWORK, "the server ends the connection: %s", d.text);
+		return;
+	}
+	char list[128];
+	snprintf(list, sizeof(list), "%s%s%s", methods & AUTH_METHOD_PUBLICKEY ? "publickey " : "",
+		 methods & AUTH_METHOD_PASSWORD ? "password " : "",
+		 methods & AUTH_METHOD_KBDINT ? "keyboard-interactive " : "");
+	if (!(methods & AUTH_METHOD_PUBLICKEY)) {
+		c = add(dr, "server: methods", DOCTOR_FAIL, "offered to %s: %s", dr->user,
+			methods ? list : "none");
+		set_cause(c, WEIGHT_SERVER,
+			  "the server does not take public keys from %s at all: publickey is not "
+			  "among the methods it offers (%s)",
+			  dr->user, methods ? list : "none");
+		set_fix(c,
+			"on the server: PubkeyAuthentication yes in sshd_config (sshd -T "
+			"-C user=%s shows what applies), then reload sshd",
+			dr->user);
+		return;
+	}
+	add(dr, "server: methods", DOCTOR_PASS, "offered to %s: %s", dr->user, list);
+	bool accepted = false;
+	r = remote_auth_probe_key(s, dr->req->key->pub, &accepted, &d);
+	if (r < 0) {
+		c = add(dr, "server: key", DOCTOR_FAIL, "%s", d.text);
+		set_cause(c, WEIGHT_GENERIC,
+			  "the server ends the connection when offered the key: %s", d.text);
+		return;
+	}
+	if (!accepted) {
+		c = add(dr, "server: key", DOCTOR_FAIL, "the server refuses the key for %s",
+			dr->user);
+		set_cause(c, WEIGHT_GENERIC,
+			  "the server refuses the key for %s; the reason is on the server (log in "
+			  "another way to see it: --password-file, or another key)",
+			  dr->user);
+		return;
+	}
+	const struct local_key *k = dr->req->key;
+	r = k->priv ? remote_auth_key(s, k->priv, &d) : remote_auth_agent_key(s, k->pub, &d);
+	if (r < 0) {
+		c = add(dr, "server: key", DOCTOR_FAIL,
+			"the server would take the key, but the login with it failed: %s", d.text);
+		set_cause(c, WEIGHT_SERVER,
+			  "the server accepts the key but the login does not complete: %s", d.text);
+		return;
+	}
+	dr->res->key_login = true;
+	add(dr, "server: key", DOCTOR_PASS, "the key logs in as %s", dr->user);
+}
+
+/* The first line: the heaviest FAIL's cause, the first of equals. */
+static void name_cause(struct doctor *dr)
+{
+	const struct doctor_check *best = NULL;
+	for (size_t i = 0; i < dr->res->n_checks; i++) {
+		const struct doctor_check *c = &dr->res->checks[i];
+		if (c->status == DOCTOR_FAIL && c->cause[0] && (!best || c->weight > best->weight))
+			best = c;
+	}
+	if (best)
+		snprintf(dr->res->cause, sizeof(dr->res->cause), "%s", best->cause);
+	else if (dr->res->key_login)
+		snprintf(dr->res->cause, sizeof(dr->res->cause),
+			 "no problem found: the key logs in as %s", dr->user);
+	else
+		snprintf(dr->res->cause, sizeof(dr->res->cause),
+			 "no cause found: see the checks below");
+}
+
+void doctor_host(const struct target *t, const struct doctor_request *req,
+		 struct doctor_result *res)
+{
+	struct doctor dr = {.t = t, .req = req, .res = res};
+	struct remote_session *s = NULL;
+	dr.deadline = remote_host_deadline(req->connect);
+	check_private_key(&dr);
+	check_client_config(&dr);
+	check_ssh_config(&dr);
+	check_agent(&dr);
+	/* where ssh would connect: its view of the host, else ours */
+	dr.host = dr.have_ssh_config && dr.ssh.hostname[0] ? dr.ssh.hostname : t->host;
+	dr.port = t->port ? t->port : req->connect->port;
+	if (!dr.port)
+		dr.port = dr.have_ssh_config ? dr.ssh.port : 22;
+	const char *user = t->user ? t->user : req->connect->login_user;
+	if (!user && dr.have_ssh_config && dr.ssh.user[0])
+		user = dr.ssh.user;
+	dr.user = user ? user : "the login user";
+	if (check_network(&dr) && check_connect(&dr, &s) == 0) {
+		dr.user = remote_user(s);
+		check_key_login(&dr, s);
+	}
+	name_cause(&dr);
+	remote_session_free(s);
+	openssh_client_config_clear(&dr.ssh);
+}

@@ -1,0 +1,109 @@
+#!/bin/bash
+# doctor against real sshd hosts, each broken one way: the first line must name that cause,
+# and every claim must come from something observed.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../testbed/testbed.sh"
+need_cmd ssh
+need_cmd ssh-agent
+testbed_init "$WORK/tb"
+cleanup_hooks+=("testbed_cleanup")
+unset SSH_AUTH_SOCK
+
+U=sktest-d$$
+PW="pw of $U"
+testbed_add_user "$U" "$PW" || fail "useradd"
+echo "$PW" >pw
+"$K" keygen -q -f id --no-passphrase -C doctor || fail "keygen"
+KH=$WORK/known_hosts
+COMMON=(-i id --accept-new -o "UserKnownHostsFile=$KH")
+
+# host NAME [EXTRA sshd_config LINES]: our key installed for U
+host() {
+	testbed_host_up "$1" "${2:-}" || fail "host $1"
+	local home
+	home=$(testbed_home "$1" "$U")
+	mkdir -m 700 "$home/.ssh"
+	cp id.pub "$home/.ssh/authorized_keys"
+	chown -R "$U" "$home/.ssh"
+}
+target() { echo "$U@127.0.0.1:${2:-$(testbed_port "$1")}"; }
+# first_line_says WHAT PATTERN: doctor's first line (stdout) matches
+first_line_says() {
+	head -1 out.txt | grep -q -- "$2" || fail "$1: first line: $(head -1 out.txt); all: $(cat out.txt)"
+	pass
+}
+
+# nothing wrong
+host fine
+expect_status 0 "fine" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
+first_line_says "fine" "no problem found: the key logs in as $U"
+
+# a local private key others can read: ssh refuses it
+chmod 644 id
+expect_status 1 "private key 0644" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
+first_line_says "private key 0644" "ssh refuses to use the private key .*id because others can read it (mode 0644)"
+grep -q "fix: chmod 600 .*id" out.txt || fail "0644: no fix given"
+chmod 600 id
+
+# ssh-agent holding seven other keys: ssh is cut off before it offers ours
+eval "$(ssh-agent -s)" >/dev/null
+cleanup_hooks+=("kill $SSH_AGENT_PID 2>/dev/null")
+for i in 1 2 3 4 5 6 7; do
+	ssh-keygen -q -t ed25519 -N '' -C "other$i" -f "other$i"
+	ssh-add -q "other$i" 2>/dev/null
+done
+expect_status 1 "agent" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
+first_line_says "agent" "ssh-agent offers 7 other keys first"
+# and it is so: ssh itself fails, while IdentitiesOnly logs in
+ssh -F /dev/null -o UserKnownHostsFile="$KH" -o BatchMode=yes -i id -p "$(testbed_port fine)" \
+	"$U@127.0.0.1" true 2>/dev/null && fail "agent: ssh should be cut off"
+kill "$SSH_AGENT_PID"
+unset SSH_AUTH_SOCK SSH_AGENT_PID
+pass
+
+# a closed port
+closed=$(testbed_free_port)
+expect_status 1 "closed port" -- "$K" doctor "${COMMON[@]}" "$(target x "$closed")" >out.txt
+first_line_says "closed port" "nothing listens on 127.0.0.1 port $closed (connection refused)"
+
+# a port that speaks something else
+other=$(testbed_free_port)
+python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+while True:
+    c, _ = s.accept(); c.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n"); c.close()
+' "$other" &
+web=$!
+cleanup_hooks+=("kill $web 2>/dev/null")
+sleep 0.3
+expect_status 1 "not SSH" -- "$K" doctor "${COMMON[@]}" "$(target x "$other")" >out.txt
+first_line_says "not SSH" "127.0.0.1 port $other does not speak SSH (it said \"HTTP/1.0 400 Bad Request\")"
+kill "$web"
+
+# a changed host key
+host rekeyed
+"$K" doctor "${COMMON[@]}" "$(target rekeyed)" >/dev/null || fail "rekeyed: first contact"
+rm "$TB_ROOT/rekeyed/etc/ssh/ssh_host_"*
+ssh-keygen -q -t ed25519 -N '' -f "$TB_ROOT/rekeyed/etc/ssh/ssh_host_ed25519_key"
+ssh-keygen -q -t ecdsa -N '' -f "$TB_ROOT/rekeyed/etc/ssh/ssh_host_ecdsa_key"
+testbed_reload rekeyed
+sleep 0.5
+expect_status 1 "host key changed" -- "$K" doctor "${COMMON[@]}" "$(target rekeyed)" >out.txt
+first_line_says "host key changed" "host key is not the one known_hosts has"
+grep -q "fix: .*known-hosts remove '\[127.0.0.1\]:$(testbed_port rekeyed)'" out.txt ||
+	fail "host key: no fix: $(cat out.txt)"
+
+# PubkeyAuthentication no
+host nopubkey "PubkeyAuthentication no"
+expect_status 1 "PubkeyAuthentication no" -- "$K" doctor "${COMMON[@]}" "$(target nopubkey)" >out.txt
+first_line_says "PubkeyAuthentication no" "does not take public keys from $U at all"
+
+# --json: one object per host, the cause and the checks
+expect_status 0 "json" -- "$K" doctor --json "${COMMON[@]}" "$(target fine)" >out.txt
+python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); assert o["key_login"] and o["checks"]' out.txt ||
+	fail "json: $(cat out.txt)"
+pass
+
+done_checks
