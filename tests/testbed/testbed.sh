@@ -1,9 +1,9 @@
 # Sandbox SSH hosts for the integration tests, the benchmarks and the demo (bash; source it).
 #
 # Each host is a real OpenSSH sshd on 127.0.0.1 at a high port, running in a private mount
-# namespace where /etc/ssh, /home and /var/lib/sshkeyctl (harden's backups) are the host's own
-# directories: ten hosts on one machine have ten sshd_configs and ten sets of home
-# directories. Accounts are shared (one
+# namespace where /etc/ssh, /home, /var/log (sshd logs to its auth.log) and
+# /var/lib/sshkeyctl (harden's backups) are the host's own directories: ten hosts on one
+# machine have ten sshd_configs and ten sets of home directories. Accounts are shared (one
 # /etc/passwd), homes are not. A reload is a SIGHUP to the host's sshd pid; testbed_exec runs
 # a command inside a host, as a test that breaks the host needs.
 #
@@ -52,7 +52,12 @@ testbed_free_port() {
 testbed_host_up() {
 	local host=$1 extra=${2:-}
 	local root=$TB_ROOT/$host
-	mkdir -p "$root/etc/ssh/sshd_config.d" "$root/home" "$root/var/lib/sshkeyctl" /var/lib/sshkeyctl
+	mkdir -p "$root/etc/ssh/sshd_config.d" "$root/home" "$root/var/lib/sshkeyctl" /var/lib/sshkeyctl \
+		"$root/var/log"
+	# sshd logs where Debian's rsyslog puts it, the host's own /var/log/auth.log; $root/log
+	# names it from outside
+	: >"$root/var/log/auth.log"
+	ln -sfn var/log/auth.log "$root/log"
 	chmod 755 "$root" "$root/etc" "$root/etc/ssh" "$root/home"
 	local port
 	port=$(testbed_free_port)
@@ -80,7 +85,9 @@ CFG
 	unshare --mount --propagation private -- /bin/sh -c '
 		mount --bind "$1/etc/ssh" /etc/ssh && mount --bind "$1/home" /home &&
 		mount --bind "$1/var/lib/sshkeyctl" /var/lib/sshkeyctl &&
-		exec "$2" -D -e -f /etc/ssh/sshd_config' sh "$root" "$TB_SSHD" 2>"$root/log" &
+		mount --bind "$1/var/log" /var/log &&
+		exec "$2" -D -E /var/log/auth.log -f /etc/ssh/sshd_config' sh "$root" "$TB_SSHD" \
+		2>"$root/stderr" &
 	local pid=$!
 	echo "$pid" >"$root/pid"
 	TB_HOSTS+=("$host")
@@ -94,7 +101,7 @@ CFG
 		sleep 0.05
 	done
 	echo "testbed: host $host did not start:" >&2
-	cat "$root/log" >&2
+	cat "$root/stderr" "$root/log" >&2
 	return 1
 }
 
