@@ -15,18 +15,7 @@
 #include "remote/agent.h"
 #include "remote/openssh_client.h"
 #include "remote/tcp_probe.h"
-
-/* How specific a cause is; the first line names the heaviest FAIL. A blocker before the
- * server (the network, the client) outweighs what the server would do next. */
-enum {
-	WEIGHT_GENERIC = 10, /* the server refuses the key, reason not seen */
-	WEIGHT_SERVER = 50,  /* a reason seen on the server */
-	WEIGHT_CLIENT = 60,  /* ssh itself never offers the key */
-	WEIGHT_NETWORK = 70, /* no SSH conversation at all */
-};
-
-/* OpenSSH's default MaxAuthTries: ssh is cut off after this many refused keys */
-#define DEFAULT_MAX_AUTH_TRIES 6
+#include "ops/doctor_checks.h"
 
 void doctor_result_init(struct doctor_result *res)
 {
@@ -37,61 +26,6 @@ void doctor_result_clear(struct doctor_result *res)
 {
 	free(res->checks);
 	memset(res, 0, sizeof(*res));
-}
-
-struct doctor {
-	const struct target *t;
-	const struct doctor_request *req;
-	struct doctor_result *res;
-	struct timespec deadline;
-	const char *user;                 /* who we log in as */
-	struct openssh_client_config ssh; /* what ssh would do */
-	bool have_ssh_config;
-	const char *host; /* where we connect */
-	unsigned port;
-};
-
-static struct doctor_check *add(struct doctor *dr, const char *name, enum doctor_status status,
-				const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static struct doctor_check *add(struct doctor *dr, const char *name, enum doctor_status status,
-				const char *fmt, ...)
-{
-	static struct doctor_check scratch; /* out of memory: the check is lost, not the run */
-	struct doctor_result *res = dr->res;
-	struct doctor_check *g = realloc(res->checks, (res->n_checks + 1) * sizeof(*g));
-	if (!g)
-		return memset(&scratch, 0, sizeof(scratch));
-	res->checks = g;
-	struct doctor_check *c = &g[res->n_checks++];
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->status = status;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->evidence, sizeof(c->evidence), fmt, ap);
-	va_end(ap);
-	return c;
-}
-
-static void set_cause(struct doctor_check *c, int weight, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_cause(struct doctor_check *c, int weight, const char *fmt, ...)
-{
-	c->weight = weight;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->cause, sizeof(c->cause), fmt, ap);
-	va_end(ap);
-}
-
-static void set_fix(struct doctor_check *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void set_fix(struct doctor_check *c, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->fix, sizeof(c->fix), fmt, ap);
-	va_end(ap);
 }
 
 /* Does a PubkeyAcceptedAlgorithms list take keys of this type? RSA keys sign with
@@ -125,31 +59,32 @@ static void check_private_key(struct doctor *dr)
 	const char *path = dr->req->private_path;
 	struct stat st;
 	if (!path) {
-		add(dr, "client: private key", DOCTOR_SKIP, "only the public key is at hand (%s)",
-		    dr->req->key->path ? dr->req->key->path : "?");
+		doctor_add(dr, "client: private key", DOCTOR_SKIP,
+			   "only the public key is at hand (%s)",
+			   dr->req->key->path ? dr->req->key->path : "?");
 		return;
 	}
 	if (stat(path, &st) < 0) {
-		struct doctor_check *c = add(dr, "client: private key", DOCTOR_FAIL, "%s: %s", path,
-					     strerror(errno));
-		set_cause(c, WEIGHT_CLIENT, "the private key %s cannot be read here", path);
+		struct doctor_check *c = doctor_add(dr, "client: private key", DOCTOR_FAIL,
+						    "%s: %s", path, strerror(errno));
+		doctor_set_cause(c, WEIGHT_CLIENT, "the private key %s cannot be read here", path);
 		return;
 	}
 	if (st.st_mode & 077) {
-		struct doctor_check *c =
-			add(dr, "client: private key", DOCTOR_FAIL,
-			    "%s is mode %04o: ssh says \"UNPROTECTED PRIVATE KEY FILE!\" and "
-			    "ignores it",
-			    path, (unsigned)(st.st_mode & 07777));
-		set_cause(c, WEIGHT_CLIENT,
-			  "ssh refuses to use the private key %s because others can read it "
-			  "(mode %04o)",
-			  path, (unsigned)(st.st_mode & 07777));
-		set_fix(c, "chmod 600 %s", path);
+		struct doctor_check *c = doctor_add(
+			dr, "client: private key", DOCTOR_FAIL,
+			"%s is mode %04o: ssh says \"UNPROTECTED PRIVATE KEY FILE!\" and "
+			"ignores it",
+			path, (unsigned)(st.st_mode & 07777));
+		doctor_set_cause(c, WEIGHT_CLIENT,
+				 "ssh refuses to use the private key %s because others can read it "
+				 "(mode %04o)",
+				 path, (unsigned)(st.st_mode & 07777));
+		doctor_set_fix(c, "chmod 600 %s", path);
 		return;
 	}
-	add(dr, "client: private key", DOCTOR_PASS, "%s, mode %04o, owner uid %lu", path,
-	    (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
+	doctor_add(dr, "client: private key", DOCTOR_PASS, "%s, mode %04o, owner uid %lu", path,
+		   (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
 }
 
 /* ~/.ssh/config: ssh stops with "Bad owner or permissions" when others can write it. */
@@ -161,17 +96,17 @@ static void check_client_config(struct doctor *dr)
 		return;
 	if (stat(path, &st) == 0) {
 		if ((st.st_mode & 022) || (st.st_uid != 0 && st.st_uid != getuid())) {
-			struct doctor_check *c =
-				add(dr, "client: ~/.ssh/config", DOCTOR_FAIL,
-				    "%s is mode %04o, owner uid %lu: ssh says \"Bad owner or "
-				    "permissions\" and stops",
-				    path, (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
-			set_cause(c, WEIGHT_CLIENT,
-				  "ssh refuses to run because others can write %s", path);
-			set_fix(c, "chmod go-w %s", path);
+			struct doctor_check *c = doctor_add(
+				dr, "client: ~/.ssh/config", DOCTOR_FAIL,
+				"%s is mode %04o, owner uid %lu: ssh says \"Bad owner or "
+				"permissions\" and stops",
+				path, (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
+			doctor_set_cause(c, WEIGHT_CLIENT,
+					 "ssh refuses to run because others can write %s", path);
+			doctor_set_fix(c, "chmod go-w %s", path);
 		} else {
-			add(dr, "client: ~/.ssh/config", DOCTOR_PASS, "%s, mode %04o", path,
-			    (unsigned)(st.st_mode & 07777));
+			doctor_add(dr, "client: ~/.ssh/config", DOCTOR_PASS, "%s, mode %04o", path,
+				   (unsigned)(st.st_mode & 07777));
 		}
 	}
 	free(path);
@@ -186,46 +121,49 @@ static void check_ssh_config(struct doctor *dr)
 	int r = openssh_client_config_query(dr->t->host, port, user, o->config_file, o->ssh_options,
 					    o->n_ssh_options, &dr->ssh);
 	if (r < 0) {
-		add(dr, "client: ssh -G", DOCTOR_SKIP,
-		    r == -ENOENT ? "OpenSSH's ssh is not installed"
-				 : "ssh -G could not tell what ssh would use");
+		doctor_add(dr, "client: ssh -G", DOCTOR_SKIP,
+			   r == -ENOENT ? "OpenSSH's ssh is not installed"
+					: "ssh -G could not tell what ssh would use");
 		return;
 	}
 	dr->have_ssh_config = true;
 	const char *type = dr->req->key->pub->type->name;
 	struct doctor_check *c;
 	if (!dr->ssh.pubkey_authentication) {
-		c = add(dr, "client: ssh -G", DOCTOR_FAIL,
-			"ssh would use PubkeyAuthentication no for %s", dr->t->host);
-		set_cause(c, WEIGHT_CLIENT,
-			  "ssh never offers keys to %s: PubkeyAuthentication is off in its "
-			  "configuration",
-			  dr->t->host);
-		set_fix(c, "remove \"PubkeyAuthentication no\" for this host from ~/.ssh/config");
+		c = doctor_add(dr, "client: ssh -G", DOCTOR_FAIL,
+			       "ssh would use PubkeyAuthentication no for %s", dr->t->host);
+		doctor_set_cause(c, WEIGHT_CLIENT,
+				 "ssh never offers keys to %s: PubkeyAuthentication is off in its "
+				 "configuration",
+				 dr->t->host);
+		doctor_set_fix(
+			c, "remove \"PubkeyAuthentication no\" for this host from ~/.ssh/config");
 		return;
 	}
 	if (dr->ssh.pubkey_accepted_algorithms[0] &&
 	    !type_accepted(dr->ssh.pubkey_accepted_algorithms, type)) {
-		c = add(dr, "client: ssh -G", DOCTOR_FAIL,
-			"ssh's PubkeyAcceptedAlgorithms for %s leaves out %s keys: %s", dr->t->host,
-			type, dr->ssh.pubkey_accepted_algorithms);
-		set_cause(c, WEIGHT_CLIENT,
-			  "ssh never offers this %s key: its PubkeyAcceptedAlgorithms leaves the "
-			  "type out",
-			  type);
+		c = doctor_add(dr, "client: ssh -G", DOCTOR_FAIL,
+			       "ssh's PubkeyAcceptedAlgorithms for %s leaves out %s keys: %s",
+			       dr->t->host, type, dr->ssh.pubkey_accepted_algorithms);
+		doctor_set_cause(
+			c, WEIGHT_CLIENT,
+			"ssh never offers this %s key: its PubkeyAcceptedAlgorithms leaves the "
+			"type out",
+			type);
 		return;
 	}
 	bool listed = false;
 	for (size_t i = 0; i < dr->ssh.n_identity_files && dr->req->private_path; i++)
 		listed = listed || same_file(dr->ssh.identity_files[i], dr->req->private_path);
-	c = add(dr, "client: ssh -G", DOCTOR_PASS,
-		"ssh would log in as %s to %s port %u, IdentitiesOnly %s, %s", dr->ssh.user,
-		dr->ssh.hostname, dr->ssh.port, dr->ssh.identities_only ? "yes" : "no",
-		listed ? "this key among its identity files"
-		       : "this key not among its default identity files (use -i)");
+	c = doctor_add(dr, "client: ssh -G", DOCTOR_PASS,
+		       "ssh would log in as %s to %s port %u, IdentitiesOnly %s, %s", dr->ssh.user,
+		       dr->ssh.hostname, dr->ssh.port, dr->ssh.identities_only ? "yes" : "no",
+		       listed ? "this key among its identity files"
+			      : "this key not among its default identity files (use -i)");
 	if (!listed && dr->ssh.identities_only) {
 		c->status = DOCTOR_WARN;
-		set_fix(c, "ssh -i %s ...", dr->req->private_path ? dr->req->private_path : "KEY");
+		doctor_set_fix(c, "ssh -i %s ...",
+			       dr->req->private_path ? dr->req->private_path : "KEY");
 	}
 }
 
@@ -235,16 +173,17 @@ static void check_agent(struct doctor *dr)
 {
 	struct agent_identities ids = {0};
 	if (!getenv("SSH_AUTH_SOCK")) {
-		add(dr, "client: ssh-agent", DOCTOR_PASS, "no agent (SSH_AUTH_SOCK not set)");
+		doctor_add(dr, "client: ssh-agent", DOCTOR_PASS,
+			   "no agent (SSH_AUTH_SOCK not set)");
 		return;
 	}
 	int r = agent_list_identities(NULL, &ids);
 	if (r < 0) {
 		struct doctor_check *c =
-			add(dr, "client: ssh-agent", DOCTOR_WARN,
-			    "SSH_AUTH_SOCK is set but the agent does not answer: %s",
-			    error_to_string(r));
-		set_fix(c, "eval \"$(ssh-agent -s)\" && ssh-add");
+			doctor_add(dr, "client: ssh-agent", DOCTOR_WARN,
+				   "SSH_AUTH_SOCK is set but the agent does not answer: %s",
+				   error_to_string(r));
+		doctor_set_fix(c, "eval \"$(ssh-agent -s)\" && ssh-add");
 		return;
 	}
 	size_t ours = ids.n;
@@ -254,24 +193,25 @@ static void check_agent(struct doctor *dr)
 	size_t before = ours; /* agent keys ssh offers before ours */
 	bool identities_only = dr->have_ssh_config && dr->ssh.identities_only;
 	if (!identities_only && before >= DEFAULT_MAX_AUTH_TRIES) {
-		struct doctor_check *c = add(
+		struct doctor_check *c = doctor_add(
 			dr, "client: ssh-agent", DOCTOR_FAIL,
 			"the agent holds %zu keys%s; ssh offers %zu of them before this key, and "
 			"sshd stops at MaxAuthTries (%d by default): \"Too many authentication "
 			"failures\"",
 			ids.n, ours < ids.n ? ", this one among them" : ", not this one", before,
 			DEFAULT_MAX_AUTH_TRIES);
-		set_cause(c, WEIGHT_CLIENT,
-			  "ssh-agent offers %zu other keys first, and the server ends the login at "
-			  "MaxAuthTries before ssh reaches this key",
-			  before);
-		set_fix(c,
-			"ssh -o IdentitiesOnly=yes -i %s ... (or IdentitiesOnly yes in "
-			"~/.ssh/config)",
-			dr->req->private_path ? dr->req->private_path : "KEY");
+		doctor_set_cause(
+			c, WEIGHT_CLIENT,
+			"ssh-agent offers %zu other keys first, and the server ends the login at "
+			"MaxAuthTries before ssh reaches this key",
+			before);
+		doctor_set_fix(c,
+			       "ssh -o IdentitiesOnly=yes -i %s ... (or IdentitiesOnly yes in "
+			       "~/.ssh/config)",
+			       dr->req->private_path ? dr->req->private_path : "KEY");
 	} else {
-		add(dr, "client: ssh-agent", DOCTOR_PASS, "the agent holds %zu keys%s", ids.n,
-		    ours < ids.n ? ", this one among them" : "");
+		doctor_add(dr, "client: ssh-agent", DOCTOR_PASS, "the agent holds %zu keys%s",
+			   ids.n, ours < ids.n ? ", this one among them" : "");
 	}
 	agent_identities_clear(&ids);
 }
@@ -287,50 +227,54 @@ static bool check_network(struct doctor *dr)
 	struct doctor_check *c;
 	switch (p.stage) {
 	case TCP_PROBE_RESOLVE:
-		c = add(dr, "network: name", DOCTOR_FAIL, "%s does not resolve: %s", dr->host,
-			gai_strerror(p.error));
-		set_cause(c, WEIGHT_NETWORK, "the name %s does not resolve", dr->host);
-		set_fix(c, "check the name (and HostName in ~/.ssh/config), or use the address");
+		c = doctor_add(dr, "network: name", DOCTOR_FAIL, "%s does not resolve: %s",
+			       dr->host, gai_strerror(p.error));
+		doctor_set_cause(c, WEIGHT_NETWORK, "the name %s does not resolve", dr->host);
+		doctor_set_fix(
+			c, "check the name (and HostName in ~/.ssh/config), or use the address");
 		return false;
 	case TCP_PROBE_CONNECT:
-		add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
-		c = add(dr, "network: TCP", DOCTOR_FAIL, "%s port %u: %s", p.address, dr->port,
-			p.timed_out ? "no answer (timed out)" : strerror(p.error));
+		doctor_add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
+		c = doctor_add(dr, "network: TCP", DOCTOR_FAIL, "%s port %u: %s", p.address,
+			       dr->port, p.timed_out ? "no answer (timed out)" : strerror(p.error));
 		if (p.error == ECONNREFUSED)
-			set_cause(c, WEIGHT_NETWORK,
-				  "nothing listens on %s port %u (connection refused): sshd is not "
-				  "running there, or listens on another port",
-				  dr->host, dr->port);
+			doctor_set_cause(
+				c, WEIGHT_NETWORK,
+				"nothing listens on %s port %u (connection refused): sshd is not "
+				"running there, or listens on another port",
+				dr->host, dr->port);
 		else
-			set_cause(c, WEIGHT_NETWORK,
-				  "%s port %u does not answer (%s): the host is down or a firewall "
-				  "drops the connection",
-				  dr->host, dr->port,
-				  p.timed_out ? "timed out" : strerror(p.error));
+			doctor_set_cause(
+				c, WEIGHT_NETWORK,
+				"%s port %u does not answer (%s): the host is down or a firewall "
+				"drops the connection",
+				dr->host, dr->port, p.timed_out ? "timed out" : strerror(p.error));
 		return false;
 	case TCP_PROBE_BANNER:
-		add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
-		add(dr, "network: TCP", DOCTOR_PASS, "%s port %u accepts connections", p.address,
-		    dr->port);
+		doctor_add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
+		doctor_add(dr, "network: TCP", DOCTOR_PASS, "%s port %u accepts connections",
+			   p.address, dr->port);
 		if (p.first_len)
-			c = add(dr, "network: SSH banner", DOCTOR_FAIL,
-				"%s port %u answered \"%s\", not an SSH identification line",
-				dr->host, dr->port, p.first_line);
+			c = doctor_add(dr, "network: SSH banner", DOCTOR_FAIL,
+				       "%s port %u answered \"%s\", not an SSH identification line",
+				       dr->host, dr->port, p.first_line);
 		else
-			c = add(dr, "network: SSH banner", DOCTOR_FAIL,
-				"%s port %u accepted the connection and %s", dr->host, dr->port,
-				p.timed_out ? "said nothing" : "closed it without a word");
-		set_cause(c, WEIGHT_NETWORK,
-			  "%s port %u does not speak SSH%s%s%s: wrong port, or another service "
-			  "there",
-			  dr->host, dr->port, p.first_len ? " (it said \"" : "",
-			  p.first_len ? p.first_line : "", p.first_len ? "\")" : "");
+			c = doctor_add(dr, "network: SSH banner", DOCTOR_FAIL,
+				       "%s port %u accepted the connection and %s", dr->host,
+				       dr->port,
+				       p.timed_out ? "said nothing" : "closed it without a word");
+		doctor_set_cause(
+			c, WEIGHT_NETWORK,
+			"%s port %u does not speak SSH%s%s%s: wrong port, or another service "
+			"there",
+			dr->host, dr->port, p.first_len ? " (it said \"" : "",
+			p.first_len ? p.first_line : "", p.first_len ? "\")" : "");
 		return false;
 	case TCP_PROBE_OK:
-		add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
-		add(dr, "network: TCP", DOCTOR_PASS, "%s port %u accepts connections", p.address,
-		    dr->port);
-		add(dr, "network: SSH banner", DOCTOR_PASS, "%s", p.first_line);
+		doctor_add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
+		doctor_add(dr, "network: TCP", DOCTOR_PASS, "%s port %u accepts connections",
+			   p.address, dr->port);
+		doctor_add(dr, "network: SSH banner", DOCTOR_PASS, "%s", p.first_line);
 		return true;
 	}
 	return false;
@@ -344,35 +288,40 @@ static int check_connect(struct doctor *dr, struct remote_session **ret)
 	struct doctor_check *c;
 	if (r == 0) {
 		remote_set_host_deadline(*ret, &dr->deadline);
-		add(dr, "ssh: host key", DOCTOR_PASS, "%s",
-		    remote_host_key_was_new(*ret) ? "new, accepted and recorded (--accept-new)"
-						  : "matches known_hosts");
+		doctor_add(dr, "ssh: host key", DOCTOR_PASS, "%s",
+			   remote_host_key_was_new(*ret)
+				   ? "new, accepted and recorded (--accept-new)"
+				   : "matches known_hosts");
 		return 0;
 	}
 	if (r == ERR_HOST_KEY_CHANGED) {
-		c = add(dr, "ssh: host key", DOCTOR_FAIL, "%s", d.text);
-		set_cause(c, WEIGHT_NETWORK,
-			  "the server's host key is not the one known_hosts has for it (changed "
-			  "or someone in between): ssh refuses to connect");
+		c = doctor_add(dr, "ssh: host key", DOCTOR_FAIL, "%s", d.text);
+		doctor_set_cause(
+			c, WEIGHT_NETWORK,
+			"the server's host key is not the one known_hosts has for it (changed "
+			"or someone in between): ssh refuses to connect");
 		if (dr->port != 22)
-			set_fix(c,
+			doctor_set_fix(
+				c,
 				"if the change is expected: sshkeyctl known-hosts remove '[%s]:%u' "
 				"(or ssh-keygen -R '[%s]:%u')",
 				dr->host, dr->port, dr->host, dr->port);
 		else
-			set_fix(c,
+			doctor_set_fix(
+				c,
 				"if the change is expected: sshkeyctl known-hosts remove %s (or "
 				"ssh-keygen -R %s)",
 				dr->host, dr->host);
 	} else if (r == ERR_HOST_KEY_UNKNOWN) {
-		c = add(dr, "ssh: host key", DOCTOR_WARN,
-			"not in known_hosts: ssh asks to confirm it (%s)", d.text);
-		set_fix(c, "compare the fingerprint with the server's, then connect once with ssh, "
+		c = doctor_add(dr, "ssh: host key", DOCTOR_WARN,
+			       "not in known_hosts: ssh asks to confirm it (%s)", d.text);
+		doctor_set_fix(
+			c, "compare the fingerprint with the server's, then connect once with ssh, "
 			   "or run again with --accept-new");
 	} else {
-		c = add(dr, "ssh: key exchange", DOCTOR_FAIL, "%s", d.text);
-		set_cause(c, WEIGHT_NETWORK, "the SSH connection fails before any login: %s",
-			  d.text);
+		c = doctor_add(dr, "ssh: key exchange", DOCTOR_FAIL, "%s", d.text);
+		doctor_set_cause(c, WEIGHT_NETWORK, "the SSH connection fails before any login: %s",
+				 d.text);
 	}
 	return r;
 }
@@ -386,8 +335,8 @@ static void check_key_login(struct doctor *dr, struct remote_session *s)
 	struct doctor_check *c;
 	int r = remote_auth_methods(s, &methods, &d);
 	if (r < 0) {
-		c = add(dr, "server: methods", DOCTOR_FAIL, "%s", d.text);
-		set_cause(c, WEIGHT_NETWORK, "the server ends the connection: %s", d.text);
+		c = doctor_add(dr, "server: methods", DOCTOR_FAIL, "%s", d.text);
+		doctor_set_cause(c, WEIGHT_NETWORK, "the server ends the connection: %s", d.text);
 		return;
 	}
 	char list[128];
@@ -395,47 +344,79 @@ static void check_key_login(struct doctor *dr, struct remote_session *s)
 		 methods & AUTH_METHOD_PASSWORD ? "password " : "",
 		 methods & AUTH_METHOD_KBDINT ? "keyboard-interactive " : "");
 	if (!(methods & AUTH_METHOD_PUBLICKEY)) {
-		c = add(dr, "server: methods", DOCTOR_FAIL, "offered to %s: %s", dr->user,
-			methods ? list : "none");
-		set_cause(c, WEIGHT_SERVER,
-			  "the server does not take public keys from %s at all: publickey is not "
-			  "among the methods it offers (%s)",
-			  dr->user, methods ? list : "none");
-		set_fix(c,
-			"on the server: PubkeyAuthentication yes in sshd_config (sshd -T "
-			"-C user=%s shows what applies), then reload sshd",
-			dr->user);
+		c = doctor_add(dr, "server: methods", DOCTOR_FAIL, "offered to %s: %s", dr->user,
+			       methods ? list : "none");
+		doctor_set_cause(
+			c, WEIGHT_SERVER,
+			"the server does not take public keys from %s at all: publickey is not "
+			"among the methods it offers (%s)",
+			dr->user, methods ? list : "none");
+		doctor_set_fix(c,
+			       "on the server: PubkeyAuthentication yes in sshd_config (sshd -T "
+			       "-C user=%s shows what applies), then reload sshd",
+			       dr->user);
 		return;
 	}
-	add(dr, "server: methods", DOCTOR_PASS, "offered to %s: %s", dr->user, list);
+	doctor_add(dr, "server: methods", DOCTOR_PASS, "offered to %s: %s", dr->user, list);
 	bool accepted = false;
 	r = remote_auth_probe_key(s, dr->req->key->pub, &accepted, &d);
 	if (r < 0) {
-		c = add(dr, "server: key", DOCTOR_FAIL, "%s", d.text);
-		set_cause(c, WEIGHT_GENERIC,
-			  "the server ends the connection when offered the key: %s", d.text);
+		c = doctor_add(dr, "server: key", DOCTOR_FAIL, "%s", d.text);
+		doctor_set_cause(c, WEIGHT_GENERIC,
+				 "the server ends the connection when offered the key: %s", d.text);
 		return;
 	}
 	if (!accepted) {
-		c = add(dr, "server: key", DOCTOR_FAIL, "the server refuses the key for %s",
+		c = doctor_add(dr, "server: key", DOCTOR_FAIL, "the server refuses the key for %s",
+			       dr->user);
+		doctor_set_cause(
+			c, WEIGHT_GENERIC,
+			"the server refuses the key for %s; the reason is on the server (log in "
+			"another way to see it: --password-file, or another key)",
 			dr->user);
-		set_cause(c, WEIGHT_GENERIC,
-			  "the server refuses the key for %s; the reason is on the server (log in "
-			  "another way to see it: --password-file, or another key)",
-			  dr->user);
 		return;
 	}
 	const struct local_key *k = dr->req->key;
 	r = k->priv ? remote_auth_key(s, k->priv, &d) : remote_auth_agent_key(s, k->pub, &d);
 	if (r < 0) {
-		c = add(dr, "server: key", DOCTOR_FAIL,
-			"the server would take the key, but the login with it failed: %s", d.text);
-		set_cause(c, WEIGHT_SERVER,
-			  "the server accepts the key but the login does not complete: %s", d.text);
+		c = doctor_add(dr, "server: key", DOCTOR_FAIL,
+			       "the server would take the key, but the login with it failed: %s",
+			       d.text);
+		doctor_set_cause(c, WEIGHT_SERVER,
+				 "the server accepts the key but the login does not complete: %s",
+				 d.text);
 		return;
 	}
 	dr->res->key_login = true;
-	add(dr, "server: key", DOCTOR_PASS, "the key logs in as %s", dr->user);
+	doctor_add(dr, "server: key", DOCTOR_PASS, "the key logs in as %s", dr->user);
+}
+
+/* Logged in (with the key, else the password or another key), look at the server's side. */
+static void look_inside(struct doctor *dr, struct remote_session **s)
+{
+	if (!dr->res->key_login) {
+		bool accepted = false;
+		struct diag d = {{0}};
+		struct remote_session *other = NULL;
+		struct login_request lr = {.target = dr->t,
+					   .connect = dr->req->connect,
+					   .deadline = &dr->deadline,
+					   .password = dr->req->password,
+					   .password_data = dr->req->password_data};
+		if (login_for_work(&lr, &accepted, &other, &d) < 0) {
+			doctor_add(
+				dr, "server: logged in", DOCTOR_SKIP,
+				"no other way in to look at the server's side (%s); give the "
+				"password with --password-file, or load a working key in ssh-agent",
+				d.text);
+			return;
+		}
+		remote_session_free(*s);
+		*s = other;
+		doctor_add(dr, "server: logged in", DOCTOR_PASS,
+			   "logged in as %s another way, to look (read-only)", dr->user);
+	}
+	doctor_server_checks(dr, *s);
 }
 
 /* The first line: the heaviest FAIL's cause, the first of equals. */
@@ -477,8 +458,10 @@ void doctor_host(const struct target *t, const struct doctor_request *req,
 		user = dr.ssh.user;
 	dr.user = user ? user : "the login user";
 	if (check_network(&dr) && check_connect(&dr, &s) == 0) {
-		dr.user = remote_user(s);
+		snprintf(dr.user_name, sizeof(dr.user_name), "%s", remote_user(s));
+		dr.user = dr.user_name;
 		check_key_login(&dr, s);
+		look_inside(&dr, &s);
 	}
 	name_cause(&dr);
 	remote_session_free(s);

@@ -191,6 +191,30 @@ static const char helper_sh[] =
 	"        printf 'entry %s %s %s\\n' \"$kind\" \"$state\" \"$path\"\n"
 	"      done < \"$found/manifest\"\n"
 	"    fi ;;\n"
+	"  account)\n"
+	"    ent=$(getent passwd \"$arg\" 2>/dev/null || awk -F: -v u=\"$arg\" '$1 == u' "
+	"/etc/passwd)\n"
+	"    if [ -z \"$ent\" ]; then st=2; else\n"
+	"      IFS=: read -r n x uid gid gecos home shell <<EOF\n"
+	"$ent\n"
+	"EOF\n"
+	"      s1=missing; [ -x \"$shell\" ] && s1=executable; h1=missing; [ -d \"$home\" ] && "
+	"h1=present\n"
+	"      printf 'home %s %s\\nshell %s %s\\n' \"$h1\" \"$home\" \"$s1\" \"$shell\"\n"
+	"      awk -F: -v u=\"$arg\" '$1 == u { p = $2 == \"\" ? \"empty\" : $2 ~ /^!/ ? "
+	"\"locked\" : $2 ~ /^[*]/ ? \"none\" : \"set\"; print \"password \" p; print "
+	"\"expire \" $8 }' /etc/shadow\n"
+	"      printf 'groups %s\\nday %s\\n' \"$(id -Gn -- \"$arg\" 2>/dev/null)\" "
+	"\"$(($(date +%s) / 86400))\"\n"
+	"    fi ;;\n"
+	"  log)\n"
+	"    case $arg in ''|*[!0-9]*) arg=600 ;; esac\n"
+	"    if command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then\n"
+	"      journalctl -q --no-pager --since \"-${arg}s\" _COMM=sshd 2>/dev/null | tail -n 400\n"
+	"    fi\n"
+	"    for f in /var/log/auth.log /var/log/secure; do\n"
+	"      [ -r \"$f\" ] && tail -n 3000 \"$f\" | grep -i sshd | tail -n 400\n"
+	"    done ;;\n"
 	"  content) set -- $arg; case $1 in \"$root\"/*) ;; *) st=1 ;; esac\n"
 	"    [ $st = 0 ] && { cat -- \"$1/$2\" || st=1; } ;;\n"
 	"  undone) case $arg in \"$root\"/*) echo undone > \"$arg/state\" || st=1 ;; *) st=1 "
@@ -680,6 +704,32 @@ int server_admin_confirm(struct server_admin *a, struct diag *d)
 int server_admin_restore(struct server_admin *a, struct diag *d)
 {
 	return request_ok(a, "restore", NULL, 0, NULL, "restoring the backup", d);
+}
+
+int server_admin_account(struct server_admin *a, const char *user, struct dynbuf *out,
+			 struct diag *d)
+{
+	char line[512];
+	int status = 0;
+	int r = verb_line(line, sizeof(line), "account", user);
+	if (r == 0)
+		r = request(a, line, NULL, 0, out, &status, d);
+	if (r == 0 && status == 2)
+		return -ENOENT;
+	if (r == 0 && status != 0) {
+		diag_set(d, "cannot read the account %s", user);
+		return ERR_REMOTE;
+	}
+	return r;
+}
+
+int server_admin_auth_log(struct server_admin *a, unsigned seconds, struct dynbuf *out,
+			  struct diag *d)
+{
+	char line[64];
+	snprintf(line, sizeof(line), "log %u", seconds);
+	int status = 0;
+	return request(a, line, NULL, 0, out, &status, d);
 }
 
 void server_admin_backup_entries_free(struct server_admin_backup_entry *e, size_t n)

@@ -64,6 +64,17 @@ int server_admin_sshd_effective(struct server_admin *a, const char *user, struct
 int server_admin_password_accounts(struct server_admin *a, struct dynbuf *out, struct diag *d);
 int server_admin_nonempty(struct server_admin *a, const char *path, bool *ret, struct diag *d);
 
+/* An account as sshd's checks see it: "home present|missing PATH", "shell executable|missing
+ * PATH", "password set|locked|none|empty", "expire DAYS" (shadow's field 8, days since
+ * 1970, empty: never), "groups G...", "day TODAY" (days since 1970 on the server);
+ * -ENOENT when there is no such account. */
+int server_admin_account(struct server_admin *a, const char *user, struct dynbuf *out,
+			 struct diag *d);
+/* sshd's recent log lines (journald's, /var/log/auth.log, /var/log/secure): the last few
+ * hundred, for the caller to pick its own from. */
+int server_admin_auth_log(struct server_admin *a, unsigned seconds, struct dynbuf *out,
+			  struct diag *d);
+
 /* The transaction. begin names the backup directory (kind: "harden" or "undo"). */
 int server_admin_begin(struct server_admin *a, const char *kind, struct diag *d);
 const char *server_admin_backup_dir(const struct server_admin *a);

@@ -100,10 +100,64 @@ host nopubkey "PubkeyAuthentication no"
 expect_status 1 "PubkeyAuthentication no" -- "$K" doctor "${COMMON[@]}" "$(target nopubkey)" >out.txt
 first_line_says "PubkeyAuthentication no" "does not take public keys from $U at all"
 
+# Causes only a look inside shows: doctor logs in with the password (read-only)
+"$K" keygen -q -f other --no-passphrase -C other || fail "keygen"
+inside() { # inside NAME WHAT PATTERN: a host broken by the commands on stdin (run with $h =
+	# its home), then doctor's first line
+	host "$1"
+	h=$(testbed_root "$1")/home/$U
+	. /dev/stdin
+	expect_status 1 "$2" -- "$K" doctor "${COMMON[@]}" --password-file pw "$(target "$1")" >out.txt
+	first_line_says "$2" "$3"
+}
+inside noinst "key not installed" "the key is not installed for $U: /home/$U/.ssh/authorized_keys lists 1 other key, not this one" <<'EOS'
+cp other.pub "$h/.ssh/authorized_keys"
+EOS
+inside nofile "no authorized_keys" "the key is not installed for $U: /home/$U/.ssh/authorized_keys does not exist" <<'EOS'
+rm "$h/.ssh/authorized_keys"
+EOS
+inside home777 "home 0777" "sshd ignores /home/$U/.ssh/authorized_keys because of the permissions .* /home/$U is writable" <<'EOS'
+chmod 777 "$h"
+EOS
+inside ssh777 ".ssh 0777" "StrictModes.*/home/$U/.ssh is writable" <<'EOS'
+chmod 777 "$h/.ssh"
+EOS
+inside ak666 "authorized_keys 0666" "StrictModes.*/home/$U/.ssh/authorized_keys is writable" <<'EOS'
+chmod 666 "$h/.ssh/authorized_keys"
+EOS
+inside rootak "owned by root, unreadable" "sshd reads /home/$U/.ssh/authorized_keys as $U, who cannot read it (owner uid 0, mode 0600)" <<'EOS'
+chown root "$h/.ssh/authorized_keys"
+chmod 600 "$h/.ssh/authorized_keys"
+EOS
+inside broken "line broken in two" "broken in two (lines 1 and 2)" <<'EOS'
+line=$(cat id.pub)
+printf '%s
+%s
+' "${line:0:40}" "${line:40}" >"$h/.ssh/authorized_keys"
+EOS
+inside fromx "from= excludes us" "allows it only from=\"10.1.2.3\", and this connection comes from 127.0.0.1" <<'EOS'
+printf 'from="10.1.2.3" %s
+' "$(cat id.pub)" >"$h/.ssh/authorized_keys"
+EOS
+inside expired "expiry-time passed" "the key expired: .*expiry-time=\"20200101\"" <<'EOS'
+printf 'expiry-time="20200101" %s
+' "$(cat id.pub)" >"$h/.ssh/authorized_keys"
+EOS
+inside bom "byte-order mark" "starts with a byte-order mark" <<'EOS'
+{ printf '\xef\xbb\xbf'; cat id.pub; } >"$h/.ssh/authorized_keys"
+EOS
+# a CRLF file: this sshd reads it, so it is a warning and never the cause
+host crlf
+sed 's/$/\r/' id.pub >"$(testbed_root crlf)/home/$U/.ssh/authorized_keys"
+expect_status 5 "CRLF" -- "$K" doctor "${COMMON[@]}" --password-file pw "$(target crlf)" >out.txt
+first_line_says "CRLF" "no problem found: the key logs in"
+grep -q "WARN server: line endings: .*CRLF" out.txt || fail "CRLF not noticed: $(cat out.txt)"
+
 # --json: one object per host, the cause and the checks
 expect_status 0 "json" -- "$K" doctor --json "${COMMON[@]}" "$(target fine)" >out.txt
 python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); assert o["key_login"] and o["checks"]' out.txt ||
 	fail "json: $(cat out.txt)"
 pass
 
+[ -n "${DOCTOR_SHOW:-}" ] && cat out.txt
 done_checks

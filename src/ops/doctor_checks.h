@@ -1,0 +1,49 @@
+/* The check list doctor builds for one host, shared by its two halves: doctor.c (the client,
+ * the network, the key offered) and doctor_server.c (what a login shows on the server). */
+#ifndef SSHKEYCTL_OPS_DOCTOR_CHECKS_H
+#define SSHKEYCTL_OPS_DOCTOR_CHECKS_H
+
+#include <time.h>
+
+#include "ops/doctor.h"
+#include "remote/openssh_client.h"
+#include "remote/session.h"
+
+/* How specific a cause is; the first line names the heaviest FAIL. A blocker before the
+ * server (the network, the client) outweighs what the server would do next; among the
+ * server's reasons, sshd's own refusal of the file outweighs the file's content. */
+enum {
+	WEIGHT_GENERIC = 10,  /* the server refuses the key, reason not seen */
+	WEIGHT_SERVER = 100,  /* a reason seen on the server (+ up to 50: more specific) */
+	WEIGHT_CLIENT = 200,  /* ssh itself never offers the key */
+	WEIGHT_NETWORK = 300, /* no SSH conversation at all */
+};
+
+/* OpenSSH's default MaxAuthTries: ssh is cut off after this many refused keys */
+#define DEFAULT_MAX_AUTH_TRIES 6
+
+struct doctor {
+	const struct target *t;
+	const struct doctor_request *req;
+	struct doctor_result *res;
+	struct timespec deadline;
+	const char *user; /* who we log in as (points to user_name once known) */
+	char user_name[256];
+	struct openssh_client_config ssh; /* what ssh would do */
+	bool have_ssh_config;
+	const char *host; /* where we connect */
+	unsigned port;
+};
+
+/* A new check at the end of the list (never NULL: out of memory, a scratch one). */
+struct doctor_check *doctor_add(struct doctor *dr, const char *name, enum doctor_status status,
+				const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void doctor_set_cause(struct doctor_check *c, int weight, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void doctor_set_fix(struct doctor_check *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* After a login as the account (s): its authorized_keys and, with root, sshd's view. */
+void doctor_server_checks(struct doctor *dr, struct remote_session *s);
+
+#endif

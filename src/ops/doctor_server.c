@@ -1,0 +1,347 @@
+/* doctor, logged in on the server (read-only): the account's authorized_keys as sshd reads
+ * it, and with root (or sudo) sshd's effective configuration for us, the account, and
+ * sshd's own log lines. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "base/error.h"
+#include "files/authorized_keys.h"
+#include "keys/key_type.h"
+#include "ops/account_keys.h"
+#include "ops/doctor_checks.h"
+#include "ops/perms.h"
+#include "remote/openssh_client.h"
+#include "remote/server_admin.h"
+#include "remote/sftp_client.h"
+
+/* Our address as the server sees it (SSH_CONNECTION's first word). */
+static void client_address(struct remote_session *s, char *buf, size_t len)
+{
+	struct dynbuf out, err;
+	dynbuf_init(&out, 4096);
+	dynbuf_init(&err, 4096);
+	struct remote_process *p = NULL;
+	struct diag d;
+	int status = 0;
+	buf[0] = 0;
+	if (remote_process_start(s, "echo \"${SSH_CONNECTION%% *}\"", &out, &err, &p, &d) == 0 &&
+	    remote_process_finish(p, &status, &d) == 0 && status == 0 && out.len)
+		snprintf(buf, len, "%.*s", (int)strcspn((const char *)out.data, "\r\n"),
+			 (const char *)out.data);
+	remote_process_free(p);
+	dynbuf_free(&out);
+	dynbuf_free(&err);
+}
+
+/* An address against one from= pattern: wildcards, or CIDR (addr/bits). */
+static bool address_matches(const char *addr, const char *pattern)
+{
+	const char *slash = strchr(pattern, '/');
+	if (!slash)
+		return fnmatch(pattern, addr, 0) == 0;
+	char net[64];
+	snprintf(net, sizeof(net), "%.*s", (int)(slash - pattern), pattern);
+	int bits = atoi(slash + 1);
+	unsigned char a[16], n[16];
+	int family = strchr(net, ':') ? AF_INET6 : AF_INET;
+	int size = family == AF_INET6 ? 16 : 4;
+	if (bits < 0 || bits > size * 8 || inet_pton(family, addr, a) != 1 ||
+	    inet_pton(family, net, n) != 1)
+		return false;
+	for (int i = 0; i < size; i++) {
+		int take = bits >= 8 ? 8 : bits > 0 ? bits : 0;
+		unsigned char mask = (unsigned char)(take ? 0xff << (8 - take) : 0);
+		if ((a[i] & mask) != (n[i] & mask))
+			return false;
+		bits -= take;
+	}
+	return true;
+}
+
+/* sshd's from="pattern-list" (by address: host names need UseDNS, off by default): a
+ * negated match denies, else one match allows. */
+static bool from_allows(const char *list, const char *addr)
+{
+	bool allowed = false;
+	char copy[1024];
+	snprintf(copy, sizeof(copy), "%s", list);
+	char *save = NULL;
+	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		bool negated = *p == '!';
+		if (address_matches(addr, p + negated)) {
+			if (negated)
+				return false;
+			allowed = true;
+		}
+	}
+	return allowed;
+}
+
+/* The value of option name="..." in an options string (unquoted, \" kept simple). */
+static bool option_value(const char *opts, size_t len, const char *name, char *buf, size_t blen)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i + n + 2 <= len; i++) {
+		if ((i == 0 || opts[i - 1] == ',') && strncasecmp(opts + i, name, n) == 0 &&
+		    opts[i + n] == '=' && opts[i + n + 1] == '"') {
+			const char *v = opts + i + n + 2;
+			const char *end = memchr(v, '"', len - (size_t)(v - opts));
+			if (!end)
+				return false;
+			snprintf(buf, blen, "%.*s", (int)(end - v), v);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* expiry-time="YYYYMMDD[HHMM[SS]][Z]": passed? (local time of this machine unless Z) */
+static bool expiry_passed(const char *value)
+{
+	struct tm tm = {0};
+	size_t n = strspn(value, "0123456789");
+	bool utc = value[n] == 'Z';
+	if (n != 8 && n != 12 && n != 14)
+		return false;
+	char d[16] = {0};
+	memcpy(d, value, n);
+	tm.tm_sec = n == 14 ? atoi(d + 12) : 0;
+	d[n >= 12 ? 12 : 8] = 0;
+	tm.tm_min = n >= 12 ? atoi(d + 10) : 0;
+	d[10] = 0;
+	tm.tm_hour = n >= 12 ? atoi(d + 8) : 0;
+	d[8] = 0;
+	tm.tm_mday = atoi(d + 6);
+	d[6] = 0;
+	tm.tm_mon = atoi(d + 4) - 1;
+	d[4] = 0;
+	tm.tm_year = atoi(d) - 1900;
+	time_t t = utc ? timegm(&tm) : mktime(&tm);
+	return t != (time_t)-1 && t < time(NULL);
+}
+
+/* The key's line, or what became of it: missing, split in two, after a byte-order mark. */
+static void check_file_content(struct doctor *dr, const struct authorized_keys_state *st,
+			       const char *addr)
+{
+	const struct pubkey *ours = dr->req->key->pub;
+	const char *text = st->content.len ? (const char *)st->content.data : "";
+	struct authorized_keys *ak = NULL;
+	struct doctor_check *c;
+	if (authorized_keys_parse(text, st->content.len, &ak) < 0) {
+		doctor_add(dr, "server: authorized_keys", DOCTOR_SKIP, "%s could not be parsed",
+			   st->path);
+		return;
+	}
+	const struct authorized_keys_entry *found = NULL;
+	size_t keys = 0;
+	bool crlf = false;
+	for (size_t i = 0; i < ak->n_entries; i++) {
+		const struct authorized_keys_entry *e = &ak->entries[i];
+		crlf = crlf || e->crlf;
+		if (e->kind == KEY_LINE_KEY) {
+			keys++;
+			if (!found && pubkey_equal(e->key, ours))
+				found = e;
+		}
+	}
+	if (crlf)
+		doctor_add(dr, "server: line endings", DOCTOR_WARN,
+			   "%s has CRLF (Windows) line endings; this sshd reads them, others may "
+			   "not",
+			   st->path);
+	if (found) {
+		char value[1024];
+		const char *opts = found->raw + found->options.off;
+		size_t olen = found->options.len;
+		if (olen && option_value(opts, olen, "from", value, sizeof(value)) && addr[0] &&
+		    !from_allows(value, addr)) {
+			c = doctor_add(dr, "server: key options", DOCTOR_FAIL,
+				       "%s:%lu: from=\"%s\", and we come from %s", st->path,
+				       found->lineno, value, addr);
+			doctor_set_cause(
+				c, WEIGHT_SERVER + 30,
+				"the key's line in %s allows it only from=\"%s\", and this "
+				"connection comes from %s",
+				st->path, value, addr);
+			doctor_set_fix(c,
+				       "add %s to from=\"...\" on line %lu (or remove the option)",
+				       addr, found->lineno);
+		} else if (olen && option_value(opts, olen, "expiry-time", value, sizeof(value)) &&
+			   expiry_passed(value)) {
+			c = doctor_add(dr, "server: key options", DOCTOR_FAIL,
+				       "%s:%lu: expiry-time=\"%s\" has passed", st->path,
+				       found->lineno, value);
+			doctor_set_cause(c, WEIGHT_SERVER + 30,
+					 "the key expired: its line in %s says expiry-time=\"%s\"",
+					 st->path, value);
+			doctor_set_fix(c, "a new expiry-time on line %lu, or a new key",
+				       found->lineno);
+		} else {
+			doctor_add(dr, "server: authorized_keys", DOCTOR_PASS,
+				   "%s:%lu lists the key%s", st->path, found->lineno,
+				   olen ? " (with options)" : "");
+		}
+		authorized_keys_free(ak);
+		return;
+	}
+	/* not there as a line of its own: pasted across two lines, or after a BOM? */
+	for (size_t i = 0; i < ak->n_entries; i++) {
+		const struct authorized_keys_entry *e = &ak->entries[i];
+		struct authorized_keys_entry joined = {0};
+		char buf[AUTHORIZED_KEYS_LINE_MAX];
+		size_t len = 0;
+		if (e->lineno == 1 && e->raw_len >= 3 && memcmp(e->raw, "\xef\xbb\xbf", 3) == 0) {
+			len = e->raw_len - 3;
+			memcpy(buf, e->raw + 3, len);
+			if (authorized_keys_parse_line(buf, len, &joined) == 0 &&
+			    joined.kind == KEY_LINE_KEY && pubkey_equal(joined.key, ours)) {
+				c = doctor_add(
+					dr, "server: authorized_keys", DOCTOR_FAIL,
+					"%s starts with a UTF-8 byte-order mark (EF BB BF), so "
+					"sshd cannot read line 1, which holds the key",
+					st->path);
+				doctor_set_cause(
+					c, WEIGHT_SERVER + 30,
+					"%s starts with a byte-order mark (an editor's), which "
+					"breaks its first line, the key's",
+					st->path);
+				doctor_set_fix(c, "remove the first three bytes of %s (--fix does)",
+					       st->path);
+				authorized_keys_entry_clear(&joined);
+				authorized_keys_free(ak);
+				return;
+			}
+			authorized_keys_entry_clear(&joined);
+		}
+		if (i + 1 < ak->n_entries && e->kind == KEY_LINE_INVALID &&
+		    e->raw_len + ak->entries[i + 1].raw_len < sizeof(buf)) {
+			const struct authorized_keys_entry *n = &ak->entries[i + 1];
+			len = e->raw_len;
+			while (len && (e->raw[len - 1] == '\r' || e->raw[len - 1] == ' '))
+				len--;
+			memcpy(buf, e->raw, len);
+			size_t skip = 0;
+			while (skip < n->raw_len && n->raw[skip] == ' ')
+				skip++;
+			memcpy(buf + len, n->raw + skip, n->raw_len - skip);
+			len += n->raw_len - skip;
+			if (authorized_keys_parse_line(buf, len, &joined) == 0 &&
+			    joined.kind == KEY_LINE_KEY && pubkey_equal(joined.key, ours)) {
+				c = doctor_add(dr, "server: authorized_keys", DOCTOR_FAIL,
+					       "%s:%lu-%lu: the key, broken across two lines",
+					       st->path, e->lineno, n->lineno);
+				doctor_set_cause(
+					c, WEIGHT_SERVER + 30,
+					"the key's line in %s is broken in two (lines %lu and "
+					"%lu), as a paste that wrapped",
+					st->path, e->lineno, n->lineno);
+				doctor_set_fix(c, "join lines %lu and %lu (--fix does)", e->lineno,
+					       n->lineno);
+				authorized_keys_entry_clear(&joined);
+				authorized_keys_free(ak);
+				return;
+			}
+			authorized_keys_entry_clear(&joined);
+		}
+	}
+	c = doctor_add(dr, "server: authorized_keys", DOCTOR_FAIL,
+		       "%s lists %zu key%s, not this one", st->path, keys, keys == 1 ? "" : "s");
+	doctor_set_cause(c, WEIGHT_SERVER + 10,
+			 "the key is not installed for %s: %s lists %zu other key%s, not this one",
+			 dr->user, st->path, keys, keys == 1 ? "" : "s");
+	doctor_set_fix(c, "sshkeyctl copy -i %s %s (--fix does)",
+		       dr->req->key->path ? dr->req->key->path : "KEY", dr->t->spec);
+	authorized_keys_free(ak);
+}
+
+/* Can the account (uid, gid) read the file node, as sshd does with the account's rights? */
+static bool readable_by(const struct remote_node *n, uid_t uid, gid_t gid)
+{
+	if (uid == 0)
+		return true;
+	if (n->uid == uid)
+		return n->mode & 0400;
+	if (n->gid == gid)
+		return n->mode & 0040;
+	return n->mode & 0004;
+}
+
+static void check_authorized_keys(struct doctor *dr, struct remote_session *s, const char *addr)
+{
+	struct authorized_keys_state st = {0};
+	struct remote_sftp *sftp = NULL;
+	struct strict_modes_finding *findings = NULL;
+	size_t n_findings = 0;
+	struct diag d = {{0}};
+	struct doctor_check *c;
+	int r = account_keys_read(s, NULL, false, &sftp, &st, &d);
+	if (r < 0) {
+		doctor_add(dr, "server: authorized_keys", DOCTOR_SKIP, "cannot read it: %s",
+			   d.text);
+		goto out;
+	}
+	if (!st.exists) {
+		c = doctor_add(dr, "server: authorized_keys", DOCTOR_FAIL, "%s does not exist",
+			       st.path);
+		doctor_set_cause(c, WEIGHT_SERVER + 10,
+				 "the key is not installed for %s: %s does not exist", dr->user,
+				 st.path);
+		doctor_set_fix(c, "sshkeyctl copy -i %s %s (--fix does)",
+			       dr->req->key->path ? dr->req->key->path : "KEY", dr->t->spec);
+		goto out;
+	}
+	const struct remote_node *file = st.n_nodes ? &st.nodes[0] : NULL; /* the file first */
+	if (file && file->exists && !readable_by(file, st.uid, st.gid)) {
+		c = doctor_add(dr, "server: authorized_keys", DOCTOR_FAIL,
+			       "%s is owned by uid %lu, mode %04o: %s (uid %lu) cannot read it",
+			       st.real_path ? st.real_path : st.path, (unsigned long)file->uid,
+			       (unsigned)(file->mode & 07777), dr->user, (unsigned long)st.uid);
+		doctor_set_cause(c, WEIGHT_SERVER + 40,
+				 "sshd reads %s as %s, who cannot read it (owner uid %lu, mode "
+				 "%04o)",
+				 st.path, dr->user, (unsigned long)file->uid,
+				 (unsigned)(file->mode & 07777));
+		doctor_set_fix(c, "chown %s %s (as root; --fix does with sudo)", dr->user, st.path);
+		goto out;
+	}
+	if (account_keys_strict_modes(s, &st, false, &findings, &n_findings, &d) == 0 &&
+	    n_findings) {
+		struct dynbuf text;
+		dynbuf_init(&text, 64 * 1024);
+		bool fixable = false;
+		perms_describe(&st, &findings[0], st.login_uid == 0, &text, &fixable);
+		const char *t = text.len ? (const char *)text.data : "";
+		c = doctor_add(dr, "server: StrictModes", DOCTOR_FAIL, "%.*s%s",
+			       (int)strcspn(t, "\n"), t,
+			       n_findings > 1 ? " (and more: sshkeyctl perms)" : "");
+		doctor_set_cause(c, WEIGHT_SERVER + 40,
+				 "sshd ignores %s because of the permissions on the way to it "
+				 "(StrictModes): %s is %s by others than %s",
+				 st.path, findings[0].node->path,
+				 findings[0].bad_owner ? "owned" : "writable", dr->user);
+		doctor_set_fix(c, "sshkeyctl perms --fix %s (--fix does)", dr->t->spec);
+		dynbuf_free(&text);
+	} else {
+		doctor_add(dr, "server: StrictModes", DOCTOR_PASS,
+			   "the path to %s passes sshd's checks", st.path);
+	}
+	check_file_content(dr, &st, addr);
+out:
+	free(findings);
+	remote_sftp_free(sftp);
+	authorized_keys_state_clear(&st);
+}
+
+void doctor_server_checks(struct doctor *dr, struct remote_session *s)
+{
+	char addr[64];
+	client_address(s, addr, sizeof(addr));
+	check_authorized_keys(dr, s, addr);
+}
