@@ -18,24 +18,34 @@
 struct doctor_options {
 	struct fleet_options fleet;
 	bool fix;
+	const char *for_user;
 };
 
-enum { OPT_FIX = 256 };
+enum { OPT_FIX = 256, OPT_FOR_USER };
 
 static int handle_option(int c, char *arg, void *data)
 {
-	(void)arg;
 	struct doctor_options *o = data;
-	if (c != OPT_FIX)
+	switch (c) {
+	case OPT_FIX:
+		o->fix = true;
+		return EXIT_OK;
+	case OPT_FOR_USER:
+		if (!account_name_valid(arg))
+			return cli_usage_error(&command_doctor,
+					       "--for-user: '%s' is not an account name", arg);
+		o->for_user = arg;
+		return EXIT_OK;
+	default:
 		return FLEET_OPTION_UNKNOWN;
-	o->fix = true;
-	return EXIT_OK;
+	}
 }
 
 static int parse_options(int argc, char **argv, struct doctor_options *o)
 {
 	static const struct option longopts[] = {
 		{"fix", no_argument, NULL, OPT_FIX},
+		{"for-user", required_argument, NULL, OPT_FOR_USER},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_doctor;
@@ -154,6 +164,7 @@ static int run_doctor(int argc, char **argv)
 	struct doctor_request req = {.key = &keys[0],
 				     .private_path = private_path,
 				     .connect = &o.fleet.connect,
+				     .for_user = o.for_user,
 				     .fix = o.fix,
 				     .dry_run = o.fleet.dry_run,
 				     .password = (o.fleet.password_file || o.fleet.password_stdin)
@@ -189,11 +200,14 @@ out:
 const struct command command_doctor = {
 	.name = "doctor",
 	.summary = "Why is my key refused, and how do I fix it.",
-	.usage = "sshkeyctl doctor [-i KEY] [--fix] [--dry-run] [copy's connection and fleet "
-		 "options]\n"
-		 "                        TARGET...",
+	.usage = "sshkeyctl doctor [-i KEY] [--for-user NAME] [--fix] [--dry-run]\n"
+		 "                        [copy's connection and fleet options] TARGET...",
 	.help = "  -i KEY                  the key to diagnose (default ~/.ssh/id_*)\n"
 		"  --password-file FILE    log in with the password to look on the server too\n"
+		"  --for-user NAME         diagnose NAME's key login, looking in as the target's "
+		"user\n"
+		"                          (root: the accounts sshd refuses outright can be "
+		"seen too)\n"
 		"\nThe checklist, from both ends, in order: the client (the private key's mode, "
 		"ssh's\n"
 		"configuration for the host as ssh -G shows it, ssh-agent), the network (the "

@@ -28,17 +28,6 @@ void doctor_result_clear(struct doctor_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* Does a PubkeyAcceptedAlgorithms list take keys of this type? RSA keys sign with
- * rsa-sha2-512 or rsa-sha2-256 (ssh-rsa, SHA-1, is off by default since OpenSSH 8.8). */
-static bool type_accepted(const char *list, const char *type)
-{
-	if (strcmp(type, "ssh-rsa") == 0)
-		return openssh_algorithm_listed(list, "rsa-sha2-512") ||
-		       openssh_algorithm_listed(list, "rsa-sha2-256") ||
-		       openssh_algorithm_listed(list, "ssh-rsa");
-	return openssh_algorithm_listed(list, type);
-}
-
 /* Do two names (ssh -G's may start with ~/) name the same existing file? */
 static bool same_file(const char *ssh_name, const char *path)
 {
@@ -141,7 +130,7 @@ static void check_ssh_config(struct doctor *dr)
 		return;
 	}
 	if (dr->ssh.pubkey_accepted_algorithms[0] &&
-	    !type_accepted(dr->ssh.pubkey_accepted_algorithms, type)) {
+	    !doctor_type_accepted(dr->ssh.pubkey_accepted_algorithms, type)) {
 		c = doctor_add(dr, "client: ssh -G", DOCTOR_FAIL,
 			       "ssh's PubkeyAcceptedAlgorithms for %s leaves out %s keys: %s",
 			       dr->t->host, type, dr->ssh.pubkey_accepted_algorithms);
@@ -284,7 +273,11 @@ static bool check_network(struct doctor *dr)
 static int check_connect(struct doctor *dr, struct remote_session **ret)
 {
 	struct diag d = {{0}};
-	int r = remote_connect(dr->t, dr->req->connect, ret, &d);
+	/* the key is offered as the account diagnosed */
+	struct target as = *dr->t;
+	if (dr->req->for_user)
+		as.user = (char *)dr->req->for_user;
+	int r = remote_connect(&as, dr->req->connect, ret, &d);
 	struct doctor_check *c;
 	if (r == 0) {
 		remote_set_host_deadline(*ret, &dr->deadline);
@@ -394,13 +387,16 @@ static void check_key_login(struct doctor *dr, struct remote_session *s)
 /* Logged in (with the key, else the password or another key), look at the server's side. */
 static void look_inside(struct doctor *dr, struct remote_session **s)
 {
-	if (!dr->res->key_login) {
+	if (!dr->res->key_login || dr->req->for_user) {
 		bool accepted = false;
 		struct diag d = {{0}};
 		struct remote_session *other = NULL;
+		/* with --for-user, the target's own login (root): our key may be one it takes */
 		struct login_request lr = {.target = dr->t,
 					   .connect = dr->req->connect,
 					   .deadline = &dr->deadline,
+					   .keys = dr->req->for_user ? dr->req->key : NULL,
+					   .n_keys = dr->req->for_user ? 1 : 0,
 					   .password = dr->req->password,
 					   .password_data = dr->req->password_data};
 		if (login_for_work(&lr, &accepted, &other, &d) < 0) {
@@ -414,7 +410,8 @@ static void look_inside(struct doctor *dr, struct remote_session **s)
 		remote_session_free(*s);
 		*s = other;
 		doctor_add(dr, "server: logged in", DOCTOR_PASS,
-			   "logged in as %s another way, to look (read-only)", dr->user);
+			   "logged in as %s %s, to look (read-only)", remote_user(other),
+			   dr->req->for_user ? "(--for-user)" : "another way");
 	}
 	doctor_server_checks(dr, *s);
 }

@@ -15,6 +15,7 @@ struct doctor_request {
 	const struct local_key *key; /* the key being diagnosed */
 	const char *private_path;    /* its private half's file, when there is one */
 	const struct connect_options *connect;
+	const char *for_user; /* diagnose this account, looking in as the target's (root) */
 	bool fix;
 	bool dry_run;
 	password_fn password; /* to log in another way and look inside; NULL: no password */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "remote/openssh_client.h"
+
 struct doctor_check *doctor_add(struct doctor *dr, const char *name, enum doctor_status status,
 				const char *fmt, ...)
 {
@@ -41,4 +43,15 @@ void doctor_set_fix(struct doctor_check *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->fix, sizeof(c->fix), fmt, ap);
 	va_end(ap);
+}
+
+/* Does a PubkeyAcceptedAlgorithms list take keys of this type? RSA keys sign with
+ * rsa-sha2-512 or rsa-sha2-256 (ssh-rsa, SHA-1, is off by default since OpenSSH 8.8). */
+bool doctor_type_accepted(const char *list, const char *type)
+{
+	if (strcmp(type, "ssh-rsa") == 0)
+		return openssh_algorithm_listed(list, "rsa-sha2-512") ||
+		       openssh_algorithm_listed(list, "rsa-sha2-256") ||
+		       openssh_algorithm_listed(list, "ssh-rsa");
+	return openssh_algorithm_listed(list, type);
 }

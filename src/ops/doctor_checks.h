@@ -31,6 +31,7 @@ struct doctor {
 	char user_name[256];
 	struct openssh_client_config ssh; /* what ssh would do */
 	bool have_ssh_config;
+	char groups[512]; /* the account's groups, when root could ask */
 	const char *host; /* where we connect */
 	unsigned port;
 };
@@ -42,6 +43,9 @@ void doctor_set_cause(struct doctor_check *c, int weight, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void doctor_set_fix(struct doctor_check *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Does a PubkeyAcceptedAlgorithms list take keys of this type (RSA: rsa-sha2-*)? */
+bool doctor_type_accepted(const char *list, const char *type);
 
 /* After a login as the account (s): its authorized_keys and, with root, sshd's view. */
 void doctor_server_checks(struct doctor *dr, struct remote_session *s);

@@ -273,7 +273,9 @@ static bool readable_by(const struct remote_node *n, uid_t uid, gid_t gid)
 	return n->mode & 0004;
 }
 
-static void check_authorized_keys(struct doctor *dr, struct remote_session *s, const char *addr)
+/* The account's authorized_keys: read into *stp (the caller clears it), then checked. */
+static void check_authorized_keys(struct doctor *dr, struct remote_session *s, const char *addr,
+				  struct authorized_keys_state *stp)
 {
 	struct authorized_keys_state st = {0};
 	struct remote_sftp *sftp = NULL;
@@ -281,7 +283,7 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s, c
 	size_t n_findings = 0;
 	struct diag d = {{0}};
 	struct doctor_check *c;
-	int r = account_keys_read(s, NULL, false, &sftp, &st, &d);
+	int r = account_keys_read(s, dr->req->for_user, false, &sftp, &st, &d);
 	if (r < 0) {
 		doctor_add(dr, "server: authorized_keys", DOCTOR_SKIP, "cannot read it: %s",
 			   d.text);
@@ -336,12 +338,374 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s, c
 out:
 	free(findings);
 	remote_sftp_free(sftp);
-	authorized_keys_state_clear(&st);
+	*stp = st;
+}
+
+/* Every value sshd -T prints for keyword (one line each), space-separated into buf. */
+static void effective_values(const struct dynbuf *eff, const char *keyword, char *buf, size_t len)
+{
+	const char *text = eff->len ? (const char *)eff->data : "";
+	size_t klen = strlen(keyword), o = 0;
+	buf[0] = 0;
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, keyword, klen) != 0 || p[klen] != ' ')
+			continue;
+		int n = snprintf(buf + o, len - o, "%s%.*s", o ? " " : "",
+				 (int)strcspn(p + klen + 1, "\n"), p + klen + 1);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+}
+
+/* Is word one of the blank-separated patterns (sshd's wildcards; "user@host" entries
+ * match the host part against our address)? ret: the matching pattern. */
+static bool pattern_listed(const char *patterns, const char *word, const char *addr, char *ret,
+			   size_t ret_len)
+{
+	char copy[2048];
+	snprintf(copy, sizeof(copy), "%s", patterns);
+	char *save = NULL;
+	for (char *p = strtok_r(copy, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+		char *at = strchr(p, '@');
+		if (at)
+			*at = 0;
+		if (fnmatch(p, word, 0) == 0 && (!at || address_matches(addr, at + 1))) {
+			if (at)
+				*at = '@';
+			snprintf(ret, ret_len, "%s", p);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* AllowUsers, DenyUsers, AllowGroups, DenyGroups, as sshd's allowed_user() applies them. */
+static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, const char *groups,
+			       const char *addr)
+{
+	char list[2048], hit[256];
+	struct doctor_check *c = NULL;
+	effective_values(eff, "denyusers", list, sizeof(list));
+	if (list[0] && pattern_listed(list, dr->user, addr, hit, sizeof(hit))) {
+		c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "DenyUsers %s", list);
+		doctor_set_cause(c, WEIGHT_SERVER + 45, "sshd refuses %s: DenyUsers lists it (%s)",
+				 dr->user, hit);
+	}
+	effective_values(eff, "allowusers", list, sizeof(list));
+	if (!c && list[0] && !pattern_listed(list, dr->user, addr, hit, sizeof(hit))) {
+		c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "AllowUsers %s", list);
+		doctor_set_cause(c, WEIGHT_SERVER + 45,
+				 "sshd refuses %s: it is not in AllowUsers (%s)", dr->user, list);
+	}
+	char g[512];
+	snprintf(g, sizeof(g), "%s", groups);
+	effective_values(eff, "denygroups", list, sizeof(list));
+	for (char *save = NULL, *grp = strtok_r(g, " ", &save); !c && grp && list[0];
+	     grp = strtok_r(NULL, " ", &save))
+		if (pattern_listed(list, grp, addr, hit, sizeof(hit))) {
+			c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "DenyGroups %s",
+				       list);
+			doctor_set_cause(c, WEIGHT_SERVER + 45,
+					 "sshd refuses %s: its group %s is in DenyGroups", dr->user,
+					 grp);
+		}
+	effective_values(eff, "allowgroups", list, sizeof(list));
+	if (!c && list[0]) {
+		bool in = false;
+		snprintf(g, sizeof(g), "%s", groups);
+		for (char *save = NULL, *grp = strtok_r(g, " ", &save); grp && !in;
+		     grp = strtok_r(NULL, " ", &save))
+			in = pattern_listed(list, grp, addr, hit, sizeof(hit));
+		if (!in) {
+			c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "AllowGroups %s",
+				       list);
+			doctor_set_cause(c, WEIGHT_SERVER + 45,
+					 "sshd refuses %s: none of its groups (%s) is in "
+					 "AllowGroups (%s)",
+					 dr->user, groups, list);
+		}
+	}
+	if (c)
+		doctor_set_fix(c,
+			       "on the server: add %s to the list in sshd_config (sshd -T -C "
+			       "user=%s shows what applies), then reload sshd",
+			       dr->user, dr->user);
+	else
+		doctor_add(dr, "server: access lists", DOCTOR_PASS,
+			   "AllowUsers, DenyUsers, AllowGroups, DenyGroups let %s in", dr->user);
+}
+
+/* The account as sshd and PAM see it: expired, no shell, no home. */
+static void check_account(struct doctor *dr, struct server_admin *a)
+{
+	struct dynbuf info;
+	dynbuf_init(&info, 64 * 1024);
+	struct diag d;
+	char value[512], groups[512] = "";
+	if (server_admin_account(a, dr->user, &info, &d) < 0 || dynbuf_append(&info, "", 1) < 0) {
+		doctor_add(dr, "server: account", DOCTOR_SKIP, "cannot read the account %s",
+			   dr->user);
+		dynbuf_free(&info);
+		return;
+	}
+	const char *text = (const char *)info.data;
+	long expire = -1, today = -1;
+	struct doctor_check *c = NULL;
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		snprintf(value, sizeof(value), "%.*s", (int)strcspn(p, "\n"), p);
+		if (strncmp(value, "expire ", 7) == 0 && value[7])
+			expire = atol(value + 7);
+		else if (strncmp(value, "day ", 4) == 0)
+			today = atol(value + 4);
+		else if (strncmp(value, "groups ", 7) == 0)
+			snprintf(groups, sizeof(groups), "%s", value + 7);
+		else if (strncmp(value, "shell missing ", 14) == 0 && !c) {
+			c = doctor_add(dr, "server: account", DOCTOR_FAIL,
+				       "the login shell %s is not executable", value + 14);
+			doctor_set_cause(c, WEIGHT_SERVER + 45,
+					 "sshd refuses %s: its login shell %s is not executable",
+					 dr->user, value + 14);
+		}
+	}
+	if (!c && expire >= 0 && today >= 0 && expire <= today) {
+		time_t when = (time_t)expire * 86400;
+		char date[32];
+		strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&when));
+		c = doctor_add(dr, "server: account", DOCTOR_FAIL,
+			       "the account expired on %s (shadow expire day %ld, today %ld)", date,
+			       expire, today);
+		doctor_set_cause(c, WEIGHT_SERVER + 45,
+				 "the account %s expired on %s, so PAM refuses every login",
+				 dr->user, date);
+		doctor_set_fix(c, "on the server: chage -E -1 %s (or a new date)", dr->user);
+	}
+	if (!c)
+		doctor_add(dr, "server: account", DOCTOR_PASS, "%s: not expired, shell executable",
+			   dr->user);
+	dr->groups[0] = 0;
+	snprintf(dr->groups, sizeof(dr->groups), "%s", groups);
+	dynbuf_free(&info);
+}
+
+/* Expand sshd's %h %u %U %% in an AuthorizedKeysFile entry; relative to home. */
+static void expand_keys_file(const char *pattern, const struct authorized_keys_state *st,
+			     const char *user, char *out, size_t len)
+{
+	size_t o = 0;
+	if (pattern[0] != '/' && pattern[0] != '%')
+		o = (size_t)snprintf(out, len, "%s/", st->home ? st->home : "");
+	for (const char *c = pattern; *c && o + 1 < len; c++) {
+		char sub[32];
+		const char *v = NULL;
+		if (c[0] == '%' && c[1]) {
+			if (c[1] == 'h')
+				v = st->home ? st->home : "";
+			else if (c[1] == 'u')
+				v = user;
+			else if (c[1] == 'U')
+				snprintf(sub, sizeof(sub), "%lu", (unsigned long)st->uid), v = sub;
+			else if (c[1] == '%')
+				v = "%";
+		}
+		if (v) {
+			int n = snprintf(out + o, len - o, "%s", v);
+			o += n > 0 ? (size_t)n : 0;
+			c++;
+		} else {
+			out[o++] = *c;
+			out[o] = 0;
+		}
+	}
+	if (o >= len)
+		out[len - 1] = 0;
+}
+
+/* Does file (read as root) list our key? */
+static bool file_lists_key(struct server_admin *a, const char *path, const struct pubkey *key)
+{
+	struct dynbuf content;
+	dynbuf_init(&content, AUTHORIZED_KEYS_STATE_MAX);
+	struct diag d;
+	struct authorized_keys *ak = NULL;
+	bool found = false;
+	if (server_admin_read(a, path, &content, &d) == 0 &&
+	    authorized_keys_parse(content.len ? (const char *)content.data : "", content.len,
+				  &ak) == 0) {
+		for (size_t i = 0; i < ak->n_entries && !found; i++)
+			found = ak->entries[i].kind == KEY_LINE_KEY &&
+				pubkey_equal(ak->entries[i].key, key);
+		authorized_keys_free(ak);
+	}
+	dynbuf_free(&content);
+	return found;
+}
+
+/* sshd's own words about our attempts: its recent lines naming the account or our address,
+ * quoted; a refusal it explains is a cause (weaker than what we saw ourselves). */
+static void check_log(struct doctor *dr, struct server_admin *a)
+{
+	static const char *const refusals[] = {"Authentication refused:",
+					       "not allowed because",
+					       "Could not open",
+					       "by PAM account configuration",
+					       "not in PubkeyAcceptedAlgorithms",
+					       "but not from a permitted host",
+					       "expired"};
+	struct dynbuf log;
+	dynbuf_init(&log, 4 * 1024 * 1024);
+	struct diag d;
+	if (server_admin_auth_log(a, 600, &log, &d) < 0 || dynbuf_append(&log, "", 1) < 0) {
+		doctor_add(dr, "server: sshd's log", DOCTOR_SKIP, "cannot read it");
+		dynbuf_free(&log);
+		return;
+	}
+	char quoted[1024] = "", refusal[512] = "";
+	const char *lines[8];
+	size_t lens[8], n = 0;
+	for (const char *p = (const char *)log.data; p && *p;
+	     p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		size_t len = strcspn(p, "\n");
+		char line[1024];
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		/* the account's lines (our address is shared by every session from here) */
+		if (!strstr(line, dr->user))
+			continue;
+		/* sshd's lines: syslog's "sshd[PID]:", or no program prefix (sshd -E) */
+		const char *colon = strstr(line, ": ");
+		const char *bracket = strchr(line, '[');
+		if (!strstr(line, "sshd") && bracket && colon && bracket < colon)
+			continue;
+		if (n == 8) {
+			memmove(lines, lines + 1, 7 * sizeof(*lines));
+			memmove(lens, lens + 1, 7 * sizeof(*lens));
+			n--;
+		}
+		lines[n] = p;
+		lens[n++] = len;
+		for (size_t i = 0; i < sizeof(refusals) / sizeof(*refusals); i++) {
+			const char *at = strstr(line, refusals[i]);
+			if (at) {
+				/* from the message on, without syslog's prefix */
+				const char *msg = strstr(line, "]: ");
+				snprintf(refusal, sizeof(refusal), "%.500s", msg ? msg + 3 : line);
+			}
+		}
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 4 < sizeof(quoted); i++) {
+		int w = snprintf(quoted + o, sizeof(quoted) - o, "%s\"%.*s\"", i ? " | " : "",
+				 (int)lens[i], lines[i]);
+		o += w > 0 ? (size_t)w : 0;
+	}
+	if (o >= sizeof(quoted))
+		quoted[sizeof(quoted) - 1] = 0;
+	if (!n) {
+		doctor_add(dr, "server: sshd's log", DOCTOR_SKIP,
+			   "no recent line about %s in journald, /var/log/auth.log or "
+			   "/var/log/secure",
+			   dr->user);
+	} else if (refusal[0]) {
+		struct doctor_check *c =
+			doctor_add(dr, "server: sshd's log", DOCTOR_FAIL, "%s", quoted);
+		doctor_set_cause(c, WEIGHT_SERVER + 5, "sshd says: \"%s\"", refusal);
+	} else {
+		doctor_add(dr, "server: sshd's log", DOCTOR_PASS, "%s", quoted);
+	}
+	dynbuf_free(&log);
+}
+
+/* With root: sshd -T for this account and address, the account, sshd's log. */
+static void check_sshd_view(struct doctor *dr, struct remote_session *s,
+			    const struct authorized_keys_state *st, const char *addr)
+{
+	struct server_admin *a = NULL;
+	struct diag d = {{0}};
+	struct dynbuf eff;
+	dynbuf_init(&eff, 1024 * 1024);
+	struct doctor_check *c;
+	if (server_admin_open(s, dr->req->password, dr->req->password_data, &a, &d) < 0) {
+		doctor_add(dr, "server: sshd's view", DOCTOR_SKIP,
+			   "sshd's configuration and log need root: %s", d.text);
+		goto out;
+	}
+	if (server_admin_sshd_effective(a, dr->user, &eff, &d) < 0) {
+		doctor_add(dr, "server: sshd's view", DOCTOR_SKIP, "sshd -T: %s", d.text);
+		goto out;
+	}
+	char value[4096];
+	const char *type = dr->req->key->pub->type->name;
+	effective_values(&eff, "pubkeyacceptedalgorithms", value, sizeof(value));
+	if (value[0] && !doctor_type_accepted(value, type)) {
+		c = doctor_add(dr, "server: key type", DOCTOR_FAIL,
+			       "PubkeyAcceptedAlgorithms for %s: %s", dr->user, value);
+		doctor_set_cause(c, WEIGHT_SERVER + 45,
+				 "the server does not accept %s keys: its PubkeyAcceptedAlgorithms "
+				 "leaves the type out",
+				 type);
+		doctor_set_fix(c,
+			       "use a key of a type it accepts (sshkeyctl keygen -t ed25519), or "
+			       "add %s to PubkeyAcceptedAlgorithms on the server",
+			       type);
+	} else {
+		doctor_add(dr, "server: key type", DOCTOR_PASS, "%s keys are accepted", type);
+	}
+	effective_values(&eff, "authorizedkeysfile", value, sizeof(value));
+	if (value[0] && st && st->path) {
+		bool checked = false, elsewhere = false;
+		char copy[4096], files[2048] = "", path[2048];
+		snprintf(copy, sizeof(copy), "%s", value);
+		for (char *save = NULL, *p = strtok_r(copy, " ", &save); p;
+		     p = strtok_r(NULL, " ", &save)) {
+			if (strcmp(p, "none") == 0)
+				continue;
+			expand_keys_file(p, st, dr->user, path, sizeof(path));
+			checked = checked || strcmp(path, st->path) == 0;
+			elsewhere = elsewhere || file_lists_key(a, path, dr->req->key->pub);
+			size_t fl = strlen(files);
+			snprintf(files + fl, sizeof(files) - fl, "%s%.1000s", fl ? " " : "", path);
+		}
+		/* the key where tutorials put it, while sshd looks elsewhere */
+		char usual[2048];
+		snprintf(usual, sizeof(usual), "%s/.ssh/authorized_keys", st->home ? st->home : "");
+		const char *where = !checked ? st->path : usual;
+		if (!elsewhere && (!checked || (strcmp(usual, st->path) != 0 &&
+						file_lists_key(a, usual, dr->req->key->pub)))) {
+			c = doctor_add(dr, "server: AuthorizedKeysFile", DOCTOR_FAIL,
+				       "sshd reads keys for %s from %s; the key is in %s", dr->user,
+				       files, where);
+			doctor_set_cause(
+				c, WEIGHT_SERVER + 45,
+				"sshd reads %s's keys from %s (AuthorizedKeysFile), not from "
+				"%s",
+				dr->user, files, where);
+			doctor_set_fix(c,
+				       "install the key there: sshkeyctl copy as root with "
+				       "--for-user %s honours AuthorizedKeysFile",
+				       dr->user);
+		} else {
+			doctor_add(dr, "server: AuthorizedKeysFile", DOCTOR_PASS, "%s", files);
+		}
+	}
+	check_account(dr, a);
+	check_access_lists(dr, &eff, dr->groups, addr);
+	check_log(dr, a);
+out:
+	dynbuf_free(&eff);
+	server_admin_close(a);
 }
 
 void doctor_server_checks(struct doctor *dr, struct remote_session *s)
 {
 	char addr[64];
+	struct authorized_keys_state st = {0};
 	client_address(s, addr, sizeof(addr));
-	check_authorized_keys(dr, s, addr);
+	check_authorized_keys(dr, s, addr, &st);
+	if (dr->res->key_login && !dr->req->for_user) {
+		/* nothing refused: sshd's view is only needed to explain a refusal */
+		authorized_keys_state_clear(&st);
+		return;
+	}
+	check_sshd_view(dr, s, st.path ? &st : NULL, addr);
+	authorized_keys_state_clear(&st);
 }

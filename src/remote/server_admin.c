@@ -213,7 +213,7 @@ static const char helper_sh[] =
 	"      journalctl -q --no-pager --since \"-${arg}s\" _COMM=sshd 2>/dev/null | tail -n 400\n"
 	"    fi\n"
 	"    for f in /var/log/auth.log /var/log/secure; do\n"
-	"      [ -r \"$f\" ] && tail -n 3000 \"$f\" | grep -i sshd | tail -n 400\n"
+	"      [ -r \"$f\" ] && tail -n 1000 \"$f\"\n"
 	"    done ;;\n"
 	"  content) set -- $arg; case $1 in \"$root\"/*) ;; *) st=1 ;; esac\n"
 	"    [ $st = 0 ] && { cat -- \"$1/$2\" || st=1; } ;;\n"

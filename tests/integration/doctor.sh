@@ -153,6 +153,34 @@ expect_status 5 "CRLF" -- "$K" doctor "${COMMON[@]}" --password-file pw "$(targe
 first_line_says "CRLF" "no problem found: the key logs in"
 grep -q "WARN server: line endings: .*CRLF" out.txt || fail "CRLF not noticed: $(cat out.txt)"
 
+# Causes only sshd's configuration or the account show: doctor looks in as root (our key
+# also logs in as root here) and diagnoses U's key login with --for-user
+rooted() { # rooted NAME WHAT PATTERN [EXTRA sshd_config LINES]: then commands on stdin
+	host "$1" "${4:-}
+Match User root
+	AuthorizedKeysFile /etc/ssh/root_authorized_keys
+	AllowUsers root"
+	cp id.pub "$(testbed_root "$1")/etc/ssh/root_authorized_keys"
+	h=$(testbed_root "$1")/home/$U
+	. /dev/stdin
+	expect_status 1 "$2" -- "$K" doctor "${COMMON[@]}" --for-user "$U" "root@127.0.0.1:$(testbed_port "$1")" >out.txt
+	first_line_says "$2" "$3"
+}
+rooted akf "non-default AuthorizedKeysFile" "sshd reads $U's keys from /etc/ssh/keys/$U (AuthorizedKeysFile), not from /home/$U/.ssh/authorized_keys" \
+	"AuthorizedKeysFile /etc/ssh/keys/%u" </dev/null
+rooted allow "not in AllowUsers" "sshd refuses $U: it is not in AllowUsers (root other)" \
+	"AllowUsers root other" </dev/null
+rooted rsaonly "key type not accepted" "the server does not accept ssh-ed25519 keys" \
+	"Match User $U
+	PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256" </dev/null
+rooted acctexp "account expired" "the account $U expired on 1970-01-02, so PAM refuses every login" <<'EOS'
+usermod -e 1 "$U"
+cleanup_hooks+=("usermod -e '' $U 2>/dev/null")
+EOS
+usermod -e '' "$U"
+grep -q "sshd's log: .*$U" out.txt || fail "sshd's log not quoted: $(cat out.txt)"
+pass
+
 # --json: one object per host, the cause and the checks
 expect_status 0 "json" -- "$K" doctor --json "${COMMON[@]}" "$(target fine)" >out.txt
 python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); assert o["key_login"] and o["checks"]' out.txt ||
