@@ -107,9 +107,13 @@ static void report_one(const struct target *t, const void *result, void *data)
 				json_object_set_new(o, "fix", json_string(c->fix));
 			json_array_append_new(checks, o);
 		}
-		report_json_line(json_pack("{s:s, s:s, s:b, s:o}", "target", t->spec, "cause",
-					   res->cause, "key_login", res->key_login, "checks",
-					   checks));
+		json_t *o = json_pack("{s:s, s:s, s:b, s:o}", "target", t->spec, "cause",
+				      res->cause, "key_login", res->key_login, "checks", checks);
+		if (o && res->fix_outcome[0]) {
+			json_object_set_new(o, "fixes", report_lines_json(&res->fixes));
+			json_object_set_new(o, "fix_outcome", json_string(res->fix_outcome));
+		}
+		report_json_line(o);
 		return;
 	}
 	printf("%s: %s\n", t->spec, res->cause);
@@ -118,6 +122,10 @@ static void report_one(const struct target *t, const void *result, void *data)
 		printf("  %s %s: %s\n", status_text[c->status], c->name, c->evidence);
 		if (c->fix[0])
 			printf("       fix: %s\n", c->fix);
+	}
+	if (res->fix_outcome[0]) {
+		printf("  --fix: %s\n", res->fix_outcome);
+		report_print_lines(&res->fixes, "    ");
 	}
 	fflush(stdout);
 }

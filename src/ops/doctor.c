@@ -20,11 +20,13 @@
 void doctor_result_init(struct doctor_result *res)
 {
 	memset(res, 0, sizeof(*res));
+	dynbuf_init(&res->fixes, 1024 * 1024);
 }
 
 void doctor_result_clear(struct doctor_result *res)
 {
 	free(res->checks);
+	dynbuf_free(&res->fixes);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -69,7 +71,8 @@ static void check_private_key(struct doctor *dr)
 				 "ssh refuses to use the private key %s because others can read it "
 				 "(mode %04o)",
 				 path, (unsigned)(st.st_mode & 07777));
-		doctor_set_fix(c, "chmod 600 %s", path);
+		doctor_set_fix(c, "chmod 600 %s (--fix does)", path);
+		dr->res->private_key_mode = true;
 		return;
 	}
 	doctor_add(dr, "client: private key", DOCTOR_PASS, "%s, mode %04o, owner uid %lu", path,
@@ -435,8 +438,9 @@ static void name_cause(struct doctor *dr)
 			 "no cause found: see the checks below");
 }
 
-void doctor_host(const struct target *t, const struct doctor_request *req,
-		 struct doctor_result *res)
+/* The checklist, once. */
+static void diagnose(const struct target *t, const struct doctor_request *req,
+		     struct doctor_result *res)
 {
 	struct doctor dr = {.t = t, .req = req, .res = res};
 	struct remote_session *s = NULL;
@@ -463,4 +467,33 @@ void doctor_host(const struct target *t, const struct doctor_request *req,
 	name_cause(&dr);
 	remote_session_free(s);
 	openssh_client_config_clear(&dr.ssh);
+}
+
+void doctor_host(const struct target *t, const struct doctor_request *req,
+		 struct doctor_result *res)
+{
+	diagnose(t, req, res);
+	bool failed = false;
+	for (size_t i = 0; i < res->n_checks; i++)
+		failed = failed || res->checks[i].status == DOCTOR_FAIL;
+	if (!req->fix || !failed)
+		return;
+	if (doctor_fix(t, req, res) == 0 && !req->dry_run) {
+		/* the checks again, on what the fixes left */
+		char before[512];
+		snprintf(before, sizeof(before), "%s", res->cause);
+		free(res->checks);
+		res->checks = NULL;
+		res->n_checks = 0;
+		res->key_login = false;
+		res->fixable_key_file = res->private_key_mode = false;
+		res->repair = DOCTOR_REPAIR_NONE;
+		diagnose(t, req, res);
+		if (res->key_login && strncmp(res->cause, "no problem found", 16) == 0)
+			snprintf(res->fix_outcome, sizeof(res->fix_outcome),
+				 "fixed (was: %.400s); the key logs in", before);
+		else
+			snprintf(res->fix_outcome, sizeof(res->fix_outcome),
+				 "not fixed by the safe fixes: %.400s", res->cause);
+	}
 }

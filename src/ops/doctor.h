@@ -38,11 +38,24 @@ struct doctor_check {
 	int weight;          /* how specific the cause is: the first line names the heaviest */
 };
 
+/* A broken key line that --fix can mend in place. */
+enum doctor_repair {
+	DOCTOR_REPAIR_NONE,
+	DOCTOR_REPAIR_JOIN, /* the key split over lines repair_line and repair_line + 1 */
+	DOCTOR_REPAIR_BOM,  /* a byte-order mark before line 1 */
+};
+
 struct doctor_result {
 	struct doctor_check *checks;
 	size_t n_checks;
-	char cause[512]; /* the first line: the most likely cause, or that key login works */
-	bool key_login;  /* our key logged in (with the server's view; ssh may still fail) */
+	char cause[512];       /* the first line: the most likely cause, or that key login works */
+	bool key_login;        /* our key logged in (with the server's view; ssh may still fail) */
+	bool fixable_key_file; /* the key is missing, or the path's modes: copy's work */
+	enum doctor_repair repair;
+	unsigned long repair_line;
+	bool private_key_mode; /* the local private key is readable by others */
+	struct dynbuf fixes;   /* --fix: one line per change made (or, dry run, to make) */
+	char fix_outcome[512]; /* --fix: how it ended ("" when nothing was tried) */
 };
 
 void doctor_result_init(struct doctor_result *res);

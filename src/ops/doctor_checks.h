@@ -47,6 +47,11 @@ void doctor_set_fix(struct doctor_check *c, const char *fmt, ...)
 /* Does a PubkeyAcceptedAlgorithms list take keys of this type (RSA: rsa-sha2-*)? */
 bool doctor_type_accepted(const char *list, const char *type);
 
+/* --fix: the local private key's mode, a split or BOM'd key line mended in place, then
+ * copy's install and permission fixes; each change logged in res->fixes. 0 when something
+ * could be tried. */
+int doctor_fix(const struct target *t, const struct doctor_request *req, struct doctor_result *res);
+
 /* After a login as the account (s): its authorized_keys and, with root, sshd's view. */
 void doctor_server_checks(struct doctor *dr, struct remote_session *s);
 

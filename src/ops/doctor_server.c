@@ -214,6 +214,7 @@ static void check_file_content(struct doctor *dr, const struct authorized_keys_s
 					st->path);
 				doctor_set_fix(c, "remove the first three bytes of %s (--fix does)",
 					       st->path);
+				dr->res->repair = DOCTOR_REPAIR_BOM;
 				authorized_keys_entry_clear(&joined);
 				authorized_keys_free(ak);
 				return;
@@ -244,6 +245,8 @@ static void check_file_content(struct doctor *dr, const struct authorized_keys_s
 					st->path, e->lineno, n->lineno);
 				doctor_set_fix(c, "join lines %lu and %lu (--fix does)", e->lineno,
 					       n->lineno);
+				dr->res->repair = DOCTOR_REPAIR_JOIN;
+				dr->res->repair_line = e->lineno;
 				authorized_keys_entry_clear(&joined);
 				authorized_keys_free(ak);
 				return;
@@ -258,6 +261,7 @@ static void check_file_content(struct doctor *dr, const struct authorized_keys_s
 			 dr->user, st->path, keys, keys == 1 ? "" : "s");
 	doctor_set_fix(c, "sshkeyctl copy -i %s %s (--fix does)",
 		       dr->req->key->path ? dr->req->key->path : "KEY", dr->t->spec);
+	dr->res->fixable_key_file = true;
 	authorized_keys_free(ak);
 }
 
@@ -297,6 +301,7 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s, c
 				 st.path);
 		doctor_set_fix(c, "sshkeyctl copy -i %s %s (--fix does)",
 			       dr->req->key->path ? dr->req->key->path : "KEY", dr->t->spec);
+		dr->res->fixable_key_file = true;
 		goto out;
 	}
 	const struct remote_node *file = st.n_nodes ? &st.nodes[0] : NULL; /* the file first */
@@ -329,6 +334,7 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s, c
 				 st.path, findings[0].node->path,
 				 findings[0].bad_owner ? "owned" : "writable", dr->user);
 		doctor_set_fix(c, "sshkeyctl perms --fix %s (--fix does)", dr->t->spec);
+		dr->res->fixable_key_file = true;
 		dynbuf_free(&text);
 	} else {
 		doctor_add(dr, "server: StrictModes", DOCTOR_PASS,
@@ -683,6 +689,8 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 				       "install the key there: sshkeyctl copy as root with "
 				       "--for-user %s honours AuthorizedKeysFile",
 				       dr->user);
+			/* copy as root honours AuthorizedKeysFile */
+			dr->res->fixable_key_file = dr->req->for_user != NULL;
 		} else {
 			doctor_add(dr, "server: AuthorizedKeysFile", DOCTOR_PASS, "%s", files);
 		}

@@ -539,18 +539,24 @@ int authorized_keys_remote_write(const struct authorized_keys_state *st,
 	 * keeps its owner and mode */
 	bool give = st->login_uid == 0 && st->uid != 0;
 	const struct remote_node *old = st->exists ? &st->nodes[0] : NULL;
+	/* the file's mode: as it was, unless this very write fixes it (the replacement must
+	 * not bring back the write bits the chmod just took away) */
+	unsigned file_mode = old ? (unsigned)(old->mode & 07777) : 0600u;
+	for (size_t i = 0; old && i < n_fixes; i++)
+		if (strcmp(fixes[i].path, old->path) == 0)
+			file_mode = (unsigned)fixes[i].mode;
 	if (r == 0 && give)
 		r = dynbuf_printf(&in, "%lu %lu\n", (unsigned long)st->uid, (unsigned long)st->gid);
 	else if (r == 0)
 		r = dynbuf_append_str(&in, "- -\n");
 	if (r == 0 && old && st->login_uid == 0)
 		r = dynbuf_printf(&in, "%lu:%lu %o\n", (unsigned long)old->uid,
-				  (unsigned long)old->gid, (unsigned)(old->mode & 07777));
+				  (unsigned long)old->gid, file_mode);
 	else if (r == 0 && give)
 		r = dynbuf_printf(&in, "%lu:%lu 600\n", (unsigned long)st->uid,
 				  (unsigned long)st->gid);
 	else if (r == 0)
-		r = dynbuf_printf(&in, "-:- %o\n", old ? (unsigned)(old->mode & 07777) : 0600u);
+		r = dynbuf_printf(&in, "-:- %o\n", file_mode);
 	for (size_t i = 0; r == 0 && i < n_fixes; i++) {
 		if (strchr(fixes[i].path, '\n')) {
 			r = -EINVAL;

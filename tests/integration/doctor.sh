@@ -77,7 +77,7 @@ while True:
 ' "$other" &
 web=$!
 cleanup_hooks+=("kill $web 2>/dev/null")
-sleep 0.3
+for i in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$other") 2>/dev/null && break; sleep 0.1; done
 expect_status 1 "not SSH" -- "$K" doctor "${COMMON[@]}" "$(target x "$other")" >out.txt
 first_line_says "not SSH" "127.0.0.1 port $other does not speak SSH (it said \"HTTP/1.0 400 Bad Request\")"
 kill "$web"
@@ -179,6 +179,36 @@ cleanup_hooks+=("usermod -e '' $U 2>/dev/null")
 EOS
 usermod -e '' "$U"
 grep -q "sshd's log: .*$U" out.txt || fail "sshd's log not quoted: $(cat out.txt)"
+pass
+
+# --fix: the safe fixes, then the checks again, proven by a real login with OpenSSH
+key_login() {
+	ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes \
+		-o IdentitiesOnly=yes -i id -p "$(testbed_port "$1")" "$U@127.0.0.1" true 2>/dev/null
+}
+host_state() { (cd "$(testbed_root "$1")/home" && find . -printf '%p %m %u\n' | sort && cat "$U/.ssh/authorized_keys" 2>/dev/null); }
+fixed() { # fixed NAME: doctor --fix turns host NAME into a working key login
+	local before
+	before=$(host_state "$1")
+	expect_status 1 "$1 (dry run)" -- "$K" doctor "${COMMON[@]}" --password-file pw --fix --dry-run \
+		"$(target "$1")" >out.txt
+	[ "$(host_state "$1")" = "$before" ] || fail "$1: --dry-run changed the host"
+	"$K" doctor "${COMMON[@]}" --password-file pw --fix "$(target "$1")" >out.txt ||
+		fail "$1 --fix: status $?: $(cat out.txt)"
+	grep -q -- "--fix: fixed" out.txt || fail "$1: --fix: $(cat out.txt)"
+	key_login "$1" || fail "$1: ssh still cannot log in after --fix"
+	pass
+}
+for h in noinst nofile home777 ssh777 ak666 broken bom; do fixed "$h"; done
+grep -qxF "$(cat id.pub)" "$(testbed_root broken)/home/$U/.ssh/authorized_keys" || fail "broken: line not joined"
+[ "$(grep -c . "$(testbed_root broken)/home/$U/.ssh/authorized_keys")" = 1 ] || fail "broken: key added instead of mended"
+chmod 644 id
+expect_status 0 "private key --fix" -- "$K" doctor "${COMMON[@]}" --fix "$(target fine)" >out.txt
+[ "$(stat -c %a id)" = 600 ] || fail "private key --fix: mode $(stat -c %a id)"
+pass
+# what needs a decision is left alone, and said so
+expect_status 1 "from= --fix" -- "$K" doctor "${COMMON[@]}" --password-file pw --fix "$(target fromx)" >out.txt
+grep -q -- "--fix: no safe fix applies" out.txt || fail "from= --fix: $(cat out.txt)"
 pass
 
 # --json: one object per host, the cause and the checks

@@ -1,0 +1,183 @@
+/* doctor --fix: the safe fixes only, with copy's discipline (compare-and-swap writes under
+ * the lock, proof by a key login), each reported; what needs a decision (AllowUsers, an
+ * expired account, from=, a host key) is left to the administrator. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/error.h"
+#include "base/line_diff.h"
+#include "files/authorized_keys.h"
+#include "ops/copy.h"
+#include "ops/doctor_checks.h"
+#include "remote/authorized_keys_remote.h"
+
+static int fix_private_key(const struct doctor_request *req, struct doctor_result *res)
+{
+	struct stat st;
+	if (!req->private_path || stat(req->private_path, &st) < 0)
+		return -ENOENT;
+	mode_t mode = st.st_mode & 0700;
+	if (req->dry_run)
+		return dynbuf_printf(&res->fixes, "would chmod %o %s\n", (unsigned)mode,
+				     req->private_path);
+	if (chmod(req->private_path, mode) < 0) {
+		dynbuf_printf(&res->fixes, "chmod %o %s failed: %s\n", (unsigned)mode,
+			      req->private_path, strerror(errno));
+		return -errno;
+	}
+	return dynbuf_printf(&res->fixes, "chmod %o %s\n", (unsigned)mode, req->private_path);
+}
+
+/* The file's new content: the split line joined, or the byte-order mark dropped; only when
+ * the result holds our key where it was broken. */
+static int mended_content(const struct doctor_result *res, const struct pubkey *key,
+			  const struct dynbuf *old, struct dynbuf *out)
+{
+	const char *text = old->len ? (const char *)old->data : "";
+	size_t len = old->len;
+	if (res->repair == DOCTOR_REPAIR_BOM) {
+		if (len < 3 || memcmp(text, "\xef\xbb\xbf", 3) != 0)
+			return ERR_CHANGED_UNDER_US;
+		return dynbuf_append(out, text + 3, len - 3);
+	}
+	/* join line N and N+1: the first line's trailing blanks and the second's leading
+	 * blanks go, as the paste that split it added them */
+	size_t start = 0;
+	for (unsigned long line = 1; line < res->repair_line && start < len; line++) {
+		const char *nl = memchr(text + start, '\n', len - start);
+		if (!nl)
+			return ERR_CHANGED_UNDER_US;
+		start = (size_t)(nl - text) + 1;
+	}
+	const char *nl = memchr(text + start, '\n', len - start);
+	if (!nl)
+		return ERR_CHANGED_UNDER_US;
+	size_t first_end = (size_t)(nl - text);
+	size_t cut = first_end;
+	while (cut > start && (text[cut - 1] == ' ' || text[cut - 1] == '\r'))
+		cut--;
+	size_t second = first_end + 1;
+	while (second < len && text[second] == ' ')
+		second++;
+	const char *nl2 = memchr(text + second, '\n', len - second);
+	size_t second_end = nl2 ? (size_t)(nl2 - text) : len;
+	/* check the joined line is our key before writing anything */
+	struct dynbuf line;
+	dynbuf_init(&line, AUTHORIZED_KEYS_LINE_MAX);
+	struct authorized_keys_entry e = {0};
+	int r = dynbuf_append(&line, text + start, cut - start);
+	if (r == 0)
+		r = dynbuf_append(&line, text + second, second_end - second);
+	if (r == 0)
+		r = authorized_keys_parse_line((const char *)line.data, line.len, &e);
+	if (r == 0 && (e.kind != KEY_LINE_KEY || !pubkey_equal(e.key, key)))
+		r = ERR_CHANGED_UNDER_US;
+	authorized_keys_entry_clear(&e);
+	dynbuf_free(&line);
+	if (r == 0)
+		r = dynbuf_append(out, text, cut);
+	if (r == 0)
+		r = dynbuf_append(out, text + second, len - second);
+	return r;
+}
+
+static int repair_key_line(const struct target *t, const struct doctor_request *req,
+			   struct doctor_result *res)
+{
+	struct timespec deadline = remote_host_deadline(req->connect);
+	bool accepted = false;
+	struct diag d = {{0}};
+	struct remote_session *s = NULL;
+	struct authorized_keys_state st = {0};
+	struct dynbuf content;
+	dynbuf_init(&content, AUTHORIZED_KEYS_STATE_MAX);
+	struct login_request lr = {.target = t,
+				   .connect = req->connect,
+				   .deadline = &deadline,
+				   .keys = req->for_user ? req->key : NULL,
+				   .n_keys = req->for_user ? 1 : 0,
+				   .password = req->password,
+				   .password_data = req->password_data};
+	int r = login_for_work(&lr, &accepted, &s, &d);
+	if (r == 0)
+		r = authorized_keys_remote_read(s, req->for_user, &st, &d);
+	if (r == 0)
+		r = mended_content(res, req->key->pub, &st.content, &content);
+	if (r == 0 && req->dry_run) {
+		r = dynbuf_printf(&res->fixes, "would mend %s:\n", st.path);
+		if (r == 0)
+			r = line_diff_unified((const char *)st.content.data, st.content.len,
+					      (const char *)content.data, content.len, st.path,
+					      st.path, &res->fixes);
+	} else if (r == 0) {
+		r = authorized_keys_remote_write(&st, NULL, 0, content.data, content.len, NULL, &d);
+		if (r == 0)
+			r = dynbuf_printf(&res->fixes, "%s %s\n",
+					  res->repair == DOCTOR_REPAIR_BOM
+						  ? "removed the byte-order mark from"
+						  : "joined the split key line in",
+					  st.path);
+	}
+	if (r < 0)
+		dynbuf_printf(&res->fixes, "mending the key line failed: %s\n",
+			      d.text[0] ? d.text : error_to_string(r));
+	authorized_keys_state_clear(&st);
+	dynbuf_free(&content);
+	remote_session_free(s);
+	return r;
+}
+
+/* copy's work: the key installed where sshd reads it, the path's modes fixed, proven. */
+static int install_key(const struct target *t, const struct doctor_request *req,
+		       struct doctor_result *res)
+{
+	struct copy_result cr;
+	copy_result_init(&cr);
+	struct copy_request creq = {.keys = (struct local_key *)req->key,
+				    .n_keys = 1,
+				    .connect = req->connect,
+				    .for_user = req->for_user,
+				    .fix = true,
+				    .dry_run = req->dry_run,
+				    .password = req->password,
+				    .password_data = req->password_data};
+	copy_to_host(t, &creq, &cr);
+	int r = cr.outcome == COPY_FAILED ? cr.error : 0;
+	const char *lines = cr.changes.len ? (const char *)cr.changes.data : "";
+	dynbuf_printf(&res->fixes, "%s%s", lines,
+		      cr.changes.len && lines[cr.changes.len - 1] != '\n' ? "\n" : "");
+	if (cr.diff.len)
+		dynbuf_append(&res->fixes, cr.diff.data, cr.diff.len);
+	if (r < 0)
+		dynbuf_printf(&res->fixes, "installing the key failed: %s\n", cr.diag.text);
+	copy_result_clear(&cr);
+	return r;
+}
+
+int doctor_fix(const struct target *t, const struct doctor_request *req, struct doctor_result *res)
+{
+	bool tried = false;
+	if (res->private_key_mode) {
+		fix_private_key(req, res);
+		tried = true;
+	}
+	if (res->repair != DOCTOR_REPAIR_NONE) {
+		repair_key_line(t, req, res);
+		tried = true;
+	} else if (res->fixable_key_file) {
+		install_key(t, req, res);
+		tried = true;
+	}
+	if (!tried) {
+		snprintf(res->fix_outcome, sizeof(res->fix_outcome),
+			 "no safe fix applies: the cause needs an administrator's decision");
+		return -ENOENT;
+	}
+	if (req->dry_run)
+		snprintf(res->fix_outcome, sizeof(res->fix_outcome),
+			 "dry run: nothing was changed");
+	return 0;
+}
