@@ -75,6 +75,13 @@ grep -q "chmod 775 /home/$U" out.txt || fail "fix not reported: $(cat out.txt)"
 [ "$(stat -c %a "$TB_ROOT/modes/home/$U")" = 775 ] || fail "home not fixed"
 key_login modes || fail "no key login after the fix"
 pass
+# an authorized_keys that others can write, and our key not in it: the write that adds the
+# key keeps the fixed mode (not the old 0666): o-w, as for the home directory above
+chmod 666 "$(ak modes)"
+"$K" copy -i id2 "${COMMON[@]}" "$(target modes)" >out.txt || fail "0666: $(cat out.txt)"
+[ "$(stat -c %a "$(ak modes)")" = 664 ] || fail "authorized_keys mode $(stat -c %a "$(ak modes)") after the fix"
+key_login modes id2 || fail "no key login after the 0666 fix"
+pass
 
 # 9. a server that accepts TCP and never speaks: times out, the other hosts finish
 silent_port=$(testbed_free_port)
