@@ -102,20 +102,8 @@ struct copy_run {
 	size_t counts[5];
 };
 
-static void work(const struct target *t, const void *request, void *result)
-{
-	copy_to_host(t, request, result);
-}
-
-static void result_init(void *result)
-{
-	copy_result_init(result);
-}
-
-static void result_clear(void *result)
-{
-	copy_result_clear(result);
-}
+FLEET_WORK(copy_to_host)
+FLEET_RESULT_CALLBACKS(copy_result_init, copy_result_clear)
 
 static const char *outcome_text(const struct copy_result *res)
 {

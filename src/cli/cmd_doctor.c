@@ -70,20 +70,8 @@ struct doctor_run {
 	size_t failed, warned, total;
 };
 
-static void work(const struct target *t, const void *request, void *result)
-{
-	doctor_host(t, request, result);
-}
-
-static void result_init(void *result)
-{
-	doctor_result_init(result);
-}
-
-static void result_clear(void *result)
-{
-	doctor_result_clear(result);
-}
+FLEET_WORK(doctor_host)
+FLEET_RESULT_CALLBACKS(doctor_result_init, doctor_result_clear)
 
 static void report_one(const struct target *t, const void *result, void *data)
 {

@@ -187,15 +187,7 @@ static void work(const struct target *t, const void *request, void *result)
 		harden_host(t, f->req, result);
 }
 
-static void result_init(void *result)
-{
-	harden_result_init(result);
-}
-
-static void result_clear(void *result)
-{
-	harden_result_clear(result);
-}
+FLEET_RESULT_CALLBACKS(harden_result_init, harden_result_clear)
 
 static void report_one(const struct target *t, const void *result, void *data)
 {

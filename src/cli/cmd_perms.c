@@ -71,20 +71,8 @@ struct perms_run {
 	size_t counts[6];
 };
 
-static void work(const struct target *t, const void *request, void *result)
-{
-	perms_host(t, request, result);
-}
-
-static void result_init(void *result)
-{
-	perms_result_init(result);
-}
-
-static void result_clear(void *result)
-{
-	perms_result_clear(result);
-}
+FLEET_WORK(perms_host)
+FLEET_RESULT_CALLBACKS(perms_result_init, perms_result_clear)
 
 static const char *const outcome_text[] = {
 	[PERMS_OK] = "OK",

@@ -56,20 +56,8 @@ struct verify_run {
 	size_t counts[4];
 };
 
-static void work(const struct target *t, const void *request, void *result)
-{
-	verify_host(t, request, result);
-}
-
-static void result_init(void *result)
-{
-	verify_result_init(result);
-}
-
-static void result_clear(void *result)
-{
-	verify_result_clear(result);
-}
+FLEET_WORK(verify_host)
+FLEET_RESULT_CALLBACKS(verify_result_init, verify_result_clear)
 
 static const char *const verdict_text[] = {
 	[VERIFY_OK] = "OK",

@@ -21,6 +21,23 @@ struct fleet_job {
 	void *data;
 };
 
+/* The untyped callbacks over a use case's typed functions: result_init and result_clear
+ * from its X_result_init / X_result_clear, and (FLEET_WORK) work from its host function. */
+#define FLEET_RESULT_CALLBACKS(init_fn, clear_fn) \
+	static void result_init(void *result)     \
+	{                                         \
+		init_fn(result);                  \
+	}                                         \
+	static void result_clear(void *result)    \
+	{                                         \
+		clear_fn(result);                 \
+	}
+#define FLEET_WORK(host_fn)                                                         \
+	static void work(const struct target *t, const void *request, void *result) \
+	{                                                                           \
+		host_fn(t, request, result);                                        \
+	}
+
 /* ret_results: o->targets.n results, to read and then release with fleet_results_free. */
 int fleet_run(const struct fleet_options *o, const struct fleet_job *job, void **ret_results);
 void fleet_results_free(const struct fleet_options *o, const struct fleet_job *job, void *results);
