@@ -42,11 +42,7 @@ static int handle_option(int c, char *arg, void *data)
 	struct copy_options *o = ctx->o;
 	switch (c) {
 	case OPT_FOR_USER:
-		if (!account_name_valid(arg))
-			return cli_usage_error(ctx->cmd, "--for-user: '%s' is not an account name",
-					       arg);
-		o->for_user = arg;
-		return EXIT_OK;
+		return fleet_for_user(ctx->cmd, arg, &o->for_user);
 	case OPT_NO_FIX:
 		o->no_fix = true;
 		return EXIT_OK;

@@ -31,11 +31,7 @@ static int handle_option(int c, char *arg, void *data)
 		o->fix = true;
 		return EXIT_OK;
 	case OPT_FOR_USER:
-		if (!account_name_valid(arg))
-			return cli_usage_error(&command_doctor,
-					       "--for-user: '%s' is not an account name", arg);
-		o->for_user = arg;
-		return EXIT_OK;
+		return fleet_for_user(&command_doctor, arg, &o->for_user);
 	default:
 		return FLEET_OPTION_UNKNOWN;
 	}

@@ -35,11 +35,7 @@ static int handle_option(int c, char *arg, void *data)
 		o->fix = true;
 		return EXIT_OK;
 	case OPT_FOR_USER:
-		if (!account_name_valid(arg))
-			return cli_usage_error(&command_perms,
-					       "--for-user: '%s' is not an account name", arg);
-		o->for_user = arg;
-		return EXIT_OK;
+		return fleet_for_user(&command_perms, arg, &o->for_user);
 	case OPT_SFTP:
 		o->sftp = true;
 		return EXIT_OK;

@@ -296,3 +296,11 @@ int fleet_add_users(const struct command *cmd, char ***users, size_t *n_users, c
 	}
 	return EXIT_OK;
 }
+
+int fleet_for_user(const struct command *cmd, const char *arg, const char **ret)
+{
+	if (!account_name_valid(arg))
+		return cli_usage_error(cmd, "--for-user: '%s' is not an account name", arg);
+	*ret = arg;
+	return EXIT_OK;
+}

@@ -67,6 +67,9 @@ int fleet_password(const char *user, const char *label, char **ret, void *data);
  * that is not an account name. */
 int fleet_add_users(const struct command *cmd, char ***users, size_t *n_users, char *arg);
 
+/* --for-user NAME: *ret set, or a usage error for a name that is not an account name. */
+int fleet_for_user(const struct command *cmd, const char *arg, const char **ret);
+
 /* The live progress line on stderr, for runs that show one (stderr a terminal, several
  * hosts): shown after each host, cleared before each report line. */
 void fleet_progress_show(size_t done, size_t total);
