@@ -84,7 +84,8 @@ int local_key_load(const char *path, const char *passphrase, struct local_key *k
 				k->pub = file_pub;
 				file_pub = NULL;
 			}
-		}
+		} else
+			k->pub_mismatch = true;
 		pubkey_free(file_pub);
 		free(file_comment);
 	}

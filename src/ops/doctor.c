@@ -75,6 +75,16 @@ static void check_private_key(struct doctor *dr)
 		dr->res->private_key_mode = true;
 		return;
 	}
+	if (dr->req->key->pub_mismatch) {
+		struct doctor_check *c = doctor_add(
+			dr, "client: key pair", DOCTOR_FAIL,
+			"%s.pub holds another key than %s: ssh offers the .pub's key, then cannot "
+			"sign for it",
+			path, path);
+		doctor_set_cause(c, WEIGHT_CLIENT, "%s.pub does not belong to the private key %s",
+				 path, path);
+		doctor_set_fix(c, "sshkeyctl show -y %s > %s.pub", path, path);
+	}
 	doctor_add(dr, "client: private key", DOCTOR_PASS, "%s, mode %04o, owner uid %lu", path,
 		   (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
 }

@@ -12,6 +12,7 @@ struct local_key {
 	struct privkey *priv; /* decrypted; NULL when only the .pub is at hand */
 	char *path;           /* the file the user named */
 	const char *no_proof; /* why there is no private key, when priv is NULL */
+	bool pub_mismatch;    /* the .pub beside the private key holds another key */
 };
 
 #endif

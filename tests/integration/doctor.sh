@@ -38,6 +38,17 @@ host fine
 expect_status 0 "fine" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
 first_line_says "fine" "no problem found: the key logs in as $U"
 
+# a .pub that is not the private key's other half: ssh offers one key and signs with another
+cp id.pub id.pub.saved
+ssh-keygen -q -t ed25519 -N '' -C stray -f stray
+cp stray.pub id.pub
+expect_status 1 "key pair mismatch" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
+first_line_says "key pair mismatch" "id.pub does not belong to the private key id"
+ssh -F /dev/null -o UserKnownHostsFile="$KH" -o BatchMode=yes -o IdentitiesOnly=yes -i id \
+	-p "$(testbed_port fine)" "$U@127.0.0.1" true 2>/dev/null && fail "ssh should fail with a stray .pub"
+mv id.pub.saved id.pub
+pass
+
 # a local private key others can read: ssh refuses it
 chmod 644 id
 expect_status 1 "private key 0644" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
