@@ -496,7 +496,7 @@ void doctor_host(const struct target *t, const struct doctor_request *req,
 		res->checks = NULL;
 		res->n_checks = 0;
 		res->key_login = false;
-		res->fixable_key_file = res->private_key_mode = false;
+		res->fixable_key_file = res->private_key_mode = res->owner_fix = false;
 		res->repair = DOCTOR_REPAIR_NONE;
 		diagnose(t, req, res);
 		if (res->key_login && strncmp(res->cause, "no problem found", 16) == 0)

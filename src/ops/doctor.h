@@ -54,6 +54,7 @@ struct doctor_result {
 	enum doctor_repair repair;
 	unsigned long repair_line;
 	bool private_key_mode; /* the local private key is readable by others */
+	bool owner_fix;        /* as root: authorized_keys back to the account, so it can read it */
 	struct dynbuf fixes;   /* --fix: one line per change made (or, dry run, to make) */
 	char fix_outcome[512]; /* --fix: how it ended ("" when nothing was tried) */
 };

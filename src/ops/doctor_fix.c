@@ -130,6 +130,43 @@ static int repair_key_line(const struct target *t, const struct doctor_request *
 	return r;
 }
 
+/* As root: the account's authorized_keys given back to it (sshd reads it as the account). */
+static int give_back(const struct target *t, const struct doctor_request *req,
+		     struct doctor_result *res)
+{
+	struct timespec deadline = remote_host_deadline(req->connect);
+	bool accepted = false;
+	struct diag d = {{0}};
+	struct remote_session *s = NULL;
+	struct authorized_keys_state st = {0};
+	struct login_request lr = {.target = t,
+				   .connect = req->connect,
+				   .deadline = &deadline,
+				   .keys = req->key,
+				   .n_keys = 1,
+				   .password = req->password,
+				   .password_data = req->password_data};
+	int r = login_for_work(&lr, &accepted, &s, &d);
+	if (r == 0)
+		r = authorized_keys_remote_read(s, req->for_user, &st, &d);
+	if (r == 0 && (st.login_uid != 0 || !st.exists))
+		r = -EPERM;
+	const char *path = st.real_path ? st.real_path : st.path;
+	if (r == 0 && req->dry_run) {
+		r = dynbuf_printf(&res->fixes, "would chown %lu:%lu %s\n", (unsigned long)st.uid,
+				  (unsigned long)st.gid, path);
+	} else if (r == 0) {
+		struct owner_fix own = {path, st.uid, st.gid};
+		r = authorized_keys_remote_fix(&st, NULL, 0, &own, 1, &res->fixes, &d);
+	}
+	if (r < 0)
+		dynbuf_printf(&res->fixes, "giving the file back to the account failed: %s\n",
+			      d.text[0] ? d.text : error_to_string(r));
+	authorized_keys_state_clear(&st);
+	remote_session_free(s);
+	return r;
+}
+
 /* copy's work: the key installed where sshd reads it, the path's modes fixed, proven. */
 static int install_key(const struct target *t, const struct doctor_request *req,
 		       struct doctor_result *res)
@@ -164,7 +201,10 @@ int doctor_fix(const struct target *t, const struct doctor_request *req, struct 
 		fix_private_key(req, res);
 		tried = true;
 	}
-	if (res->repair != DOCTOR_REPAIR_NONE) {
+	if (res->owner_fix) {
+		give_back(t, req, res);
+		tried = true;
+	} else if (res->repair != DOCTOR_REPAIR_NONE) {
 		repair_key_line(t, req, res);
 		tried = true;
 	} else if (res->fixable_key_file) {

@@ -315,7 +315,9 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s, c
 				 "%04o)",
 				 st.path, dr->user, (unsigned long)file->uid,
 				 (unsigned)(file->mode & 07777));
-		doctor_set_fix(c, "chown %s %s (as root; --fix does with sudo)", dr->user, st.path);
+		doctor_set_fix(c, "chown %s %s (as root; --fix does when logged in as root)",
+			       dr->user, st.path);
+		dr->res->owner_fix = st.login_uid == 0;
 		goto out;
 	}
 	if (account_keys_strict_modes(s, &st, false, &findings, &n_findings, &d) == 0 &&
@@ -611,7 +613,8 @@ static void check_log(struct doctor *dr, struct server_admin *a)
 			   "no recent line about %s in journald, /var/log/auth.log or "
 			   "/var/log/secure",
 			   dr->user);
-	} else if (refusal[0]) {
+	} else if (refusal[0] && !dr->res->key_login) {
+		/* (once the key logs in, an earlier refusal in the log is history, not a cause) */
 		struct doctor_check *c =
 			doctor_add(dr, "server: sshd's log", DOCTOR_FAIL, "%s", quoted);
 		doctor_set_cause(c, WEIGHT_SERVER + 5, "sshd says: \"%s\"", refusal);

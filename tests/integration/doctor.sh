@@ -217,6 +217,16 @@ chmod 644 id
 expect_status 0 "private key --fix" -- "$K" doctor "${COMMON[@]}" --fix "$(target fine)" >out.txt
 [ "$(stat -c %a id)" = 600 ] || fail "private key --fix: mode $(stat -c %a id)"
 pass
+# as root, a root-owned 0600 authorized_keys is given back to the account
+rooted rootown "owned by root, as root" "sshd reads /home/$U/.ssh/authorized_keys as $U, who cannot read it" <<'EOS'
+chown root "$h/.ssh/authorized_keys"
+chmod 600 "$h/.ssh/authorized_keys"
+EOS
+"$K" doctor "${COMMON[@]}" --fix --for-user "$U" "root@127.0.0.1:$(testbed_port rootown)" >out.txt ||
+	fail "root-owned --fix: $(cat out.txt)"
+[ "$(stat -c %U "$(testbed_root rootown)/home/$U/.ssh/authorized_keys")" = "$U" ] || fail "root-owned: not given back"
+key_login rootown || fail "root-owned: ssh still cannot log in"
+pass
 # what needs a decision is left alone, and said so
 expect_status 1 "from= --fix" -- "$K" doctor "${COMMON[@]}" --password-file pw --fix "$(target fromx)" >out.txt
 grep -q -- "--fix: no safe fix applies" out.txt || fail "from= --fix: $(cat out.txt)"
