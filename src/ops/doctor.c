@@ -212,8 +212,9 @@ static void check_agent(struct doctor *dr)
 			       "~/.ssh/config)",
 			       dr->req->private_path ? dr->req->private_path : "KEY");
 	} else {
-		doctor_add(dr, "client: ssh-agent", DOCTOR_PASS, "the agent holds %zu keys%s",
-			   ids.n, ours < ids.n ? ", this one among them" : "");
+		doctor_add(dr, "client: ssh-agent", DOCTOR_PASS, "the agent holds %zu key%s%s",
+			   ids.n, ids.n == 1 ? "" : "s",
+			   ours < ids.n ? ", this one among them" : "");
 	}
 	agent_identities_clear(&ids);
 }
@@ -499,11 +500,15 @@ void doctor_host(const struct target *t, const struct doctor_request *req,
 		res->fixable_key_file = res->private_key_mode = res->owner_fix = false;
 		res->repair = DOCTOR_REPAIR_NONE;
 		diagnose(t, req, res);
-		if (res->key_login && strncmp(res->cause, "no problem found", 16) == 0)
+		if (res->key_login && strncmp(res->cause, "no problem found", 16) == 0) {
 			snprintf(res->fix_outcome, sizeof(res->fix_outcome),
 				 "fixed (was: %.400s); the key logs in", before);
-		else
+			/* the first line still names what was wrong */
+			snprintf(res->cause, sizeof(res->cause),
+				 "fixed: %.400s; the key logs in now", before);
+		} else {
 			snprintf(res->fix_outcome, sizeof(res->fix_outcome),
 				 "not fixed by the safe fixes: %.400s", res->cause);
+		}
 	}
 }
