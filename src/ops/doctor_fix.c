@@ -84,16 +84,14 @@ static int mended_content(const struct doctor_result *res, const struct pubkey *
 	return r;
 }
 
-static int repair_key_line(const struct target *t, const struct doctor_request *req,
-			   struct doctor_result *res)
+/* Logged in to change the file (as the account with the password or another key, or as
+ * root with --for-user, where our key may be root's), the file read and its helper waiting. */
+static int open_for_change(const struct target *t, const struct doctor_request *req,
+			   struct remote_session **ret_s, struct authorized_keys_state *st,
+			   struct diag *d)
 {
 	struct timespec deadline = remote_host_deadline(req->connect);
 	bool accepted = false;
-	struct diag d = {{0}};
-	struct remote_session *s = NULL;
-	struct authorized_keys_state st = {0};
-	struct dynbuf content;
-	dynbuf_init(&content, AUTHORIZED_KEYS_STATE_MAX);
 	struct login_request lr = {.target = t,
 				   .connect = req->connect,
 				   .deadline = &deadline,
@@ -101,9 +99,21 @@ static int repair_key_line(const struct target *t, const struct doctor_request *
 				   .n_keys = req->for_user ? 1 : 0,
 				   .password = req->password,
 				   .password_data = req->password_data};
-	int r = login_for_work(&lr, &accepted, &s, &d);
+	int r = login_for_work(&lr, &accepted, ret_s, d);
 	if (r == 0)
-		r = authorized_keys_remote_read(s, req->for_user, &st, &d);
+		r = authorized_keys_remote_read(*ret_s, req->for_user, st, d);
+	return r;
+}
+
+static int repair_key_line(const struct target *t, const struct doctor_request *req,
+			   struct doctor_result *res)
+{
+	struct diag d = {{0}};
+	struct remote_session *s = NULL;
+	struct authorized_keys_state st = {0};
+	struct dynbuf content;
+	dynbuf_init(&content, AUTHORIZED_KEYS_STATE_MAX);
+	int r = open_for_change(t, req, &s, &st, &d);
 	if (r == 0)
 		r = mended_content(res, req->key->pub, &st.content, &content);
 	if (r == 0 && req->dry_run) {
@@ -134,21 +144,10 @@ static int repair_key_line(const struct target *t, const struct doctor_request *
 static int give_back(const struct target *t, const struct doctor_request *req,
 		     struct doctor_result *res)
 {
-	struct timespec deadline = remote_host_deadline(req->connect);
-	bool accepted = false;
 	struct diag d = {{0}};
 	struct remote_session *s = NULL;
 	struct authorized_keys_state st = {0};
-	struct login_request lr = {.target = t,
-				   .connect = req->connect,
-				   .deadline = &deadline,
-				   .keys = req->key,
-				   .n_keys = 1,
-				   .password = req->password,
-				   .password_data = req->password_data};
-	int r = login_for_work(&lr, &accepted, &s, &d);
-	if (r == 0)
-		r = authorized_keys_remote_read(s, req->for_user, &st, &d);
+	int r = open_for_change(t, req, &s, &st, &d);
 	if (r == 0 && (st.login_uid != 0 || !st.exists))
 		r = -EPERM;
 	const char *path = st.real_path ? st.real_path : st.path;
