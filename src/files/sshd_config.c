@@ -562,3 +562,50 @@ out:
 	*ret = plan;
 	return 0;
 }
+
+void sshd_effective_values(const struct dynbuf *out, const char *keyword, char *buf, size_t len)
+{
+	const char *text = out->len ? (const char *)out->data : "";
+	size_t klen = strlen(keyword), o = 0;
+	buf[0] = 0;
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, keyword, klen) != 0 || p[klen] != ' ')
+			continue;
+		int n = snprintf(buf + o, len - o, "%s%.*s", o ? " " : "",
+				 (int)strcspn(p + klen + 1, "\n"), p + klen + 1);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+}
+
+void sshd_authorized_keys_path(const char *entry, const char *home, const char *user, long uid,
+			       char *out, size_t len)
+{
+	size_t o = 0;
+	out[0] = 0;
+	if (entry[0] != '/' && entry[0] != '%')
+		o = (size_t)snprintf(out, len, "%s/", home);
+	for (const char *c = entry; *c && o + 1 < len; c++) {
+		char number[32];
+		const char *v = NULL;
+		if (c[0] == '%' && c[1] == 'h')
+			v = home;
+		else if (c[0] == '%' && c[1] == 'u')
+			v = user;
+		else if (c[0] == '%' && c[1] == 'U' && uid >= 0)
+			snprintf(number, sizeof(number), "%ld", uid), v = number;
+		else if (c[0] == '%' && c[1] == '%')
+			v = "%";
+		if (v) {
+			int n = snprintf(out + o, len - o, "%s", v);
+			o += n > 0 ? (size_t)n : 0;
+			c++;
+		} else {
+			out[o++] = *c;
+			out[o] = 0;
+		}
+	}
+	if (o >= len)
+		out[len - 1] = 0;
+}

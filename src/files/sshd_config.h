@@ -104,4 +104,14 @@ int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_s
 			      size_t n_also, struct sshd_config_plan *ret);
 void sshd_config_plan_clear(struct sshd_config_plan *plan);
 
+/* sshd -T output ("keyword value" lines, keywords lower case): every value printed for
+ * keyword, blank-separated (lists such as AllowUsers come one line each), into buf; ""
+ * when there is none. */
+void sshd_effective_values(const struct dynbuf *out, const char *keyword, char *buf, size_t len);
+
+/* An AuthorizedKeysFile entry as sshd expands it for one account: %h home, %u user, %U uid
+ * (uid < 0: left as it is), %% a percent sign; a relative entry is under home. */
+void sshd_authorized_keys_path(const char *entry, const char *home, const char *user, long uid,
+			       char *out, size_t len);
+
 #endif

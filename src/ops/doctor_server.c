@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "files/authorized_keys.h"
+#include "files/sshd_config.h"
 #include "keys/key_type.h"
 #include "ops/account_keys.h"
 #include "ops/doctor_checks.h"
@@ -349,23 +350,6 @@ out:
 	*stp = st;
 }
 
-/* Every value sshd -T prints for keyword (one line each), space-separated into buf. */
-static void effective_values(const struct dynbuf *eff, const char *keyword, char *buf, size_t len)
-{
-	const char *text = eff->len ? (const char *)eff->data : "";
-	size_t klen = strlen(keyword), o = 0;
-	buf[0] = 0;
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		if (strncmp(p, keyword, klen) != 0 || p[klen] != ' ')
-			continue;
-		int n = snprintf(buf + o, len - o, "%s%.*s", o ? " " : "",
-				 (int)strcspn(p + klen + 1, "\n"), p + klen + 1);
-		if (n < 0 || (size_t)n >= len - o)
-			break;
-		o += (size_t)n;
-	}
-}
-
 /* Is word one of the blank-separated patterns (sshd's wildcards; "user@host" entries
  * match the host part against our address)? ret: the matching pattern. */
 static bool pattern_listed(const char *patterns, const char *word, const char *addr, char *ret,
@@ -394,13 +378,13 @@ static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, cons
 {
 	char list[2048], hit[256];
 	struct doctor_check *c = NULL;
-	effective_values(eff, "denyusers", list, sizeof(list));
+	sshd_effective_values(eff, "denyusers", list, sizeof(list));
 	if (list[0] && pattern_listed(list, dr->user, addr, hit, sizeof(hit))) {
 		c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "DenyUsers %s", list);
 		doctor_set_cause(c, WEIGHT_SERVER + 45, "sshd refuses %s: DenyUsers lists it (%s)",
 				 dr->user, hit);
 	}
-	effective_values(eff, "allowusers", list, sizeof(list));
+	sshd_effective_values(eff, "allowusers", list, sizeof(list));
 	if (!c && list[0] && !pattern_listed(list, dr->user, addr, hit, sizeof(hit))) {
 		c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "AllowUsers %s", list);
 		doctor_set_cause(c, WEIGHT_SERVER + 45,
@@ -408,7 +392,7 @@ static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, cons
 	}
 	char g[512];
 	snprintf(g, sizeof(g), "%s", groups);
-	effective_values(eff, "denygroups", list, sizeof(list));
+	sshd_effective_values(eff, "denygroups", list, sizeof(list));
 	for (char *save = NULL, *grp = strtok_r(g, " ", &save); !c && grp && list[0];
 	     grp = strtok_r(NULL, " ", &save))
 		if (pattern_listed(list, grp, addr, hit, sizeof(hit))) {
@@ -418,7 +402,7 @@ static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, cons
 					 "sshd refuses %s: its group %s is in DenyGroups", dr->user,
 					 grp);
 		}
-	effective_values(eff, "allowgroups", list, sizeof(list));
+	sshd_effective_values(eff, "allowgroups", list, sizeof(list));
 	if (!c && list[0]) {
 		bool in = false;
 		snprintf(g, sizeof(g), "%s", groups);
@@ -494,39 +478,6 @@ static void check_account(struct doctor *dr, struct server_admin *a)
 	dr->groups[0] = 0;
 	snprintf(dr->groups, sizeof(dr->groups), "%s", groups);
 	dynbuf_free(&info);
-}
-
-/* Expand sshd's %h %u %U %% in an AuthorizedKeysFile entry; relative to home. */
-static void expand_keys_file(const char *pattern, const struct authorized_keys_state *st,
-			     const char *user, char *out, size_t len)
-{
-	size_t o = 0;
-	if (pattern[0] != '/' && pattern[0] != '%')
-		o = (size_t)snprintf(out, len, "%s/", st->home ? st->home : "");
-	for (const char *c = pattern; *c && o + 1 < len; c++) {
-		char sub[32];
-		const char *v = NULL;
-		if (c[0] == '%' && c[1]) {
-			if (c[1] == 'h')
-				v = st->home ? st->home : "";
-			else if (c[1] == 'u')
-				v = user;
-			else if (c[1] == 'U')
-				snprintf(sub, sizeof(sub), "%lu", (unsigned long)st->uid), v = sub;
-			else if (c[1] == '%')
-				v = "%";
-		}
-		if (v) {
-			int n = snprintf(out + o, len - o, "%s", v);
-			o += n > 0 ? (size_t)n : 0;
-			c++;
-		} else {
-			out[o++] = *c;
-			out[o] = 0;
-		}
-	}
-	if (o >= len)
-		out[len - 1] = 0;
 }
 
 /* Does file (read as root) list our key? */
@@ -644,7 +595,7 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 	}
 	char value[4096];
 	const char *type = dr->req->key->pub->type->name;
-	effective_values(&eff, "pubkeyacceptedalgorithms", value, sizeof(value));
+	sshd_effective_values(&eff, "pubkeyacceptedalgorithms", value, sizeof(value));
 	if (value[0] && !doctor_type_accepted(value, type)) {
 		c = doctor_add(dr, "server: key type", DOCTOR_FAIL,
 			       "PubkeyAcceptedAlgorithms for %s: %s", dr->user, value);
@@ -659,7 +610,7 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 	} else {
 		doctor_add(dr, "server: key type", DOCTOR_PASS, "%s keys are accepted", type);
 	}
-	effective_values(&eff, "authorizedkeysfile", value, sizeof(value));
+	sshd_effective_values(&eff, "authorizedkeysfile", value, sizeof(value));
 	if (value[0] && st && st->path) {
 		bool checked = false, elsewhere = false;
 		char copy[4096], files[2048] = "", path[2048];
@@ -668,7 +619,8 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 		     p = strtok_r(NULL, " ", &save)) {
 			if (strcmp(p, "none") == 0)
 				continue;
-			expand_keys_file(p, st, dr->user, path, sizeof(path));
+			sshd_authorized_keys_path(p, st->home ? st->home : "", dr->user,
+						  (long)st->uid, path, sizeof(path));
 			checked = checked || strcmp(path, st->path) == 0;
 			elsewhere = elsewhere || file_lists_key(a, path, dr->req->key->pub);
 			size_t fl = strlen(files);

@@ -55,6 +55,7 @@ struct harden {
 	struct account_check *accounts;  /* the login user first, then --users */
 	size_t n_accounts;
 	bool lifeline_lost;
+	bool match_allows_passwords; /* a Match block turning passwords on was only reported */
 	char login_user[256];
 };
 
@@ -78,23 +79,10 @@ static bool connection_lost(int r)
 	return r == ERR_CONNECT || r == ERR_TIMEOUT;
 }
 
-/* "keyword value" in sshd -T output (lower-case keyword), copied to buf; "" when absent. */
-static void effective_value(const struct dynbuf *eff, const char *keyword, char *buf, size_t len)
-{
-	const char *text = eff->len ? (const char *)eff->data : "";
-	size_t klen = strlen(keyword);
-	buf[0] = 0;
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (strncmp(p, keyword, klen) == 0 && p[klen] == ' ') {
-			snprintf(buf, len, "%.*s", (int)strcspn(p + klen + 1, "\n"), p + klen + 1);
-			return;
-		}
-}
-
 static bool effective_is(const struct dynbuf *eff, const char *keyword, const char *value)
 {
 	char v[256];
-	effective_value(eff, keyword, v, sizeof(v));
+	sshd_effective_values(eff, keyword, v, sizeof(v));
 	return strcmp(v, value) == 0;
 }
 
@@ -119,7 +107,7 @@ static bool offered_first(const char *methods, const char *method)
 static bool password_possible(const struct dynbuf *eff)
 {
 	char methods[1024];
-	effective_value(eff, "authenticationmethods", methods, sizeof(methods));
+	sshd_effective_values(eff, "authenticationmethods", methods, sizeof(methods));
 	return (effective_is(eff, "passwordauthentication", "yes") &&
 		offered_first(methods, "password")) ||
 	       ((effective_is(eff, "kbdinteractiveauthentication", "yes") ||
@@ -130,7 +118,7 @@ static bool password_possible(const struct dynbuf *eff)
 static bool root_login_is(const struct dynbuf *eff, const char *want)
 {
 	char v[64];
-	effective_value(eff, "permitrootlogin", v, sizeof(v));
+	sshd_effective_values(eff, "permitrootlogin", v, sizeof(v));
 	/* sshd -T prints the old alias */
 	if (strcmp(v, "without-password") == 0)
 		snprintf(v, sizeof(v), "prohibit-password");
@@ -492,6 +480,7 @@ static int match_overrides(struct harden *h, const struct sshd_config *cfg, size
 					      "comment out %s:%lu (%s %s, in \"Match %s\")\n", file,
 					      dv->line, dv->keyword, dv->args, m->args);
 			} else {
+				h->match_allows_passwords = true;
 				dynbuf_printf(&h->res->warnings,
 					      "\"Match %s\" (%s:%lu) turns %s back on (%s:%lu); "
 					      "--fix-match comments it out\n",
@@ -518,7 +507,7 @@ static void warn_accounts(struct harden *h)
 	struct dynbuf list;
 	dynbuf_init(&list, 1024 * 1024);
 	char akf[1024];
-	effective_value(&h->accounts[0].effective, "authorizedkeysfile", akf, sizeof(akf));
+	sshd_effective_values(&h->accounts[0].effective, "authorizedkeysfile", akf, sizeof(akf));
 	if (server_admin_password_accounts(h->admin, &list, &d) < 0 || !list.len) {
 		dynbuf_free(&list);
 		return;
@@ -536,29 +525,8 @@ static void warn_accounts(struct harden *h)
 			char *save = NULL;
 			for (char *pat = strtok_r(copy, " ", &save); pat && !has_key;
 			     pat = strtok_r(NULL, " ", &save)) {
-				char path[2048] = "";
-				size_t o = 0;
-				if (pat[0] != '/' && pat[0] != '%')
-					o = (size_t)snprintf(path, sizeof(path), "%s/", home);
-				for (const char *c = pat; *c && o + 1 < sizeof(path); c++) {
-					const char *sub = NULL;
-					if (c[0] == '%' && c[1] == 'h')
-						sub = home;
-					else if (c[0] == '%' && c[1] == 'u')
-						sub = name;
-					else if (c[0] == '%' && c[1] == '%')
-						sub = "%";
-					if (sub) {
-						o += (size_t)snprintf(path + o, sizeof(path) - o,
-								      "%s", sub);
-						c++;
-					} else {
-						path[o++] = *c;
-						path[o] = 0;
-					}
-					if (o >= sizeof(path))
-						break;
-				}
+				char path[2048];
+				sshd_authorized_keys_path(pat, home, name, -1, path, sizeof(path));
 				bool nonempty = false;
 				if (strcmp(pat, "none") != 0 && !strstr(pat, "%U") &&
 				    server_admin_nonempty(h->admin, path, &nonempty, &d) == 0)
@@ -584,13 +552,11 @@ static const char *check_hardened(struct harden *h, char *buf, size_t len)
 		snprintf(buf, len, "sshd -T shows pubkeyauthentication off for %s", login->user);
 		return buf;
 	}
-	bool match_warned = h->res->warnings.len &&
-			    strstr((const char *)h->res->warnings.data, "\"Match ") != NULL;
 	for (size_t i = 0; i < h->n_accounts; i++) {
 		const struct account_check *a = &h->accounts[i];
 		if (!a->password_expected)
 			continue;
-		if (!match_warned) {
+		if (!h->match_allows_passwords) {
 			snprintf(buf, len,
 				 "the settings did not take effect: sshd -T still allows %s a "
 				 "password",
@@ -678,9 +644,6 @@ static void harden_change(struct harden *h)
 	};
 	size_t n_settings = 4;
 	const char *root_value = NULL;
-	bool root_involved = strcmp(h->accounts[0].user, "root") == 0;
-	for (size_t i = 1; i < h->n_accounts; i++)
-		root_involved = root_involved || strcmp(h->accounts[i].user, "root") == 0;
 	switch (req->root_login) {
 	case HARDEN_ROOT_DEFAULT:
 		root_value = root_login_is(&root_eff, "no") ? NULL : "prohibit-password";
@@ -700,7 +663,6 @@ static void harden_change(struct harden *h)
 	case HARDEN_ROOT_KEEP:
 		break;
 	}
-	(void)root_involved;
 	if (root_value)
 		settings[n_settings++] = (struct sshd_setting){"PermitRootLogin", root_value};
 	if ((r = match_overrides(h, cfg, &fix, &n_fix)) < 0) {
@@ -728,11 +690,7 @@ static void harden_change(struct harden *h)
 			goto out;
 		}
 		note_proof(h);
-		outcome(h,
-			h->res->warnings.len && strstr((char *)h->res->warnings.data, "\"Match ")
-				? HARDEN_WARN
-				: HARDEN_ALREADY,
-			0, NULL);
+		outcome(h, h->match_allows_passwords ? HARDEN_WARN : HARDEN_ALREADY, 0, NULL);
 		goto out;
 	}
 	if ((r = sshd_config_plan_settings(cfg, settings, n_settings, "set by sshkeyctl harden",

@@ -14,8 +14,9 @@ unset SSH_AUTH_SOCK
 A=sktest-h$$ # a sudo user with a password
 B=sktest-n$$ # no sudo
 C=sktest-c$$ # a third account, for --users and Match User; sudo without a password
+D=sktest-p$$ # a password and no key: warned about, it loses SSH login
 PW="pw of $A"
-for u in "$A" "$B" "$C"; do testbed_add_user "$u" "$PW" || fail "useradd"; done
+for u in "$A" "$B" "$C" "$D"; do testbed_add_user "$u" "$PW" || fail "useradd"; done
 SUDOERS=/etc/sudoers.d/sshkeyctl-test-$$
 printf '%s ALL=(ALL:ALL) ALL\n%s ALL=(ALL:ALL) NOPASSWD: ALL\n' "$A" "$C" >"$SUDOERS"
 chmod 440 "$SUDOERS"
@@ -72,6 +73,9 @@ pass
 	fail "harden cloud: $(cat out.txt)"
 grep -q "password login off, proven" out.txt || fail "cloud result: $(cat out.txt)"
 grep -q "SIGHUP" out.txt || fail "reload way: $(cat out.txt)"
+grep -q "warning: account $D has a password and no authorized key" out.txt ||
+	fail "no warning for $D: $(cat out.txt)"
+grep -q "warning: account $A " out.txt && fail "$A has a key: no warning expected"
 dropin=$TB_ROOT/cloud/etc/ssh/sshd_config.d/00-sshkeyctl.conf
 grep -qx "PasswordAuthentication no" "$dropin" || fail "drop-in: $(cat "$dropin")"
 [ "$(eff cloud passwordauthentication)" = no ] || fail "sshd -T still yes"

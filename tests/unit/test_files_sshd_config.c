@@ -335,6 +335,33 @@ static void test_plan_fix_match(void **state)
 	sshd_config_free(cfg);
 }
 
+static void test_effective_output(void **state)
+{
+	(void)state;
+	struct dynbuf out;
+	dynbuf_init(&out, 4096);
+	assert_int_equal(dynbuf_append_str(&out, "port 22\nallowusers a\nallowusers b@10.0.0.1\n"
+						 "authorizedkeysfile .ssh/authorized_keys /k/%u\n"),
+			 0);
+	char buf[256];
+	sshd_effective_values(&out, "allowusers", buf, sizeof(buf));
+	assert_string_equal(buf, "a b@10.0.0.1");
+	sshd_effective_values(&out, "authorizedkeysfile", buf, sizeof(buf));
+	assert_string_equal(buf, ".ssh/authorized_keys /k/%u");
+	sshd_effective_values(&out, "allow", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	dynbuf_free(&out);
+	sshd_authorized_keys_path(".ssh/authorized_keys", "/home/al", "al", 1001, buf, sizeof(buf));
+	assert_string_equal(buf, "/home/al/.ssh/authorized_keys");
+	sshd_authorized_keys_path("/etc/keys/%u.%U.100%%", "/home/al", "al", 1001, buf,
+				  sizeof(buf));
+	assert_string_equal(buf, "/etc/keys/al.1001.100%");
+	sshd_authorized_keys_path("%h/k", "/home/al", "al", -1, buf, sizeof(buf));
+	assert_string_equal(buf, "/home/al/k");
+	sshd_authorized_keys_path("/k/%U", "/h", "al", -1, buf, sizeof(buf));
+	assert_string_equal(buf, "/k/%U");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_plan_dropin_again),
 		cmocka_unit_test(test_plan_main_file),
 		cmocka_unit_test(test_plan_fix_match),
+		cmocka_unit_test(test_effective_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
