@@ -13,6 +13,7 @@
 #include "base/user_info.h"
 #include "keys/key_type.h"
 #include "remote/agent.h"
+#include "remote/negotiation.h"
 #include "remote/openssh_client.h"
 #include "remote/tcp_probe.h"
 #include "ops/doctor_checks.h"
@@ -283,6 +284,69 @@ static bool check_network(struct doctor *dr)
 	return false;
 }
 
+static const char *ssh_algorithms(const struct openssh_client_config *c, enum negotiation_kind kind)
+{
+	switch (kind) {
+	case NEGOTIATION_KEX:
+		return c->kex_algorithms;
+	case NEGOTIATION_HOST_KEY:
+		return c->host_key_algorithms;
+	case NEGOTIATION_CIPHER:
+		return c->ciphers;
+	case NEGOTIATION_MAC:
+		return c->macs;
+	case NEGOTIATION_OTHER:
+		break;
+	}
+	return "";
+}
+
+/* No common algorithm with libssh. The user's client is OpenSSH's ssh, whose lists differ
+ * (sntrup761x25519 key exchange, for one): blame the connection only when ssh's own lists,
+ * as ssh -G prints them, share nothing with the server's offer either. */
+static void check_negotiation(struct doctor *dr, const struct negotiation_failure *f,
+			      const char *libssh_text)
+{
+	const char *what = negotiation_kind_prose(f->kind);
+	const char *keyword = negotiation_kind_keyword(f->kind);
+	const char *ssh_list = dr->have_ssh_config ? ssh_algorithms(&dr->ssh, f->kind) : "";
+	char common[256];
+	struct doctor_check *c;
+	if (!ssh_list[0]) {
+		c = doctor_add(dr, "ssh: negotiation", DOCTOR_FAIL, "%s", libssh_text);
+		doctor_set_cause(c, WEIGHT_NETWORK,
+				 "sshkeyctl's SSH library (libssh) shares no %s with the server, "
+				 "which offers only %s; what ssh would do is unknown (no ssh -G)",
+				 what, f->server);
+		return;
+	}
+	if (negotiation_common(f->server, ssh_list, common, sizeof(common))) {
+		c = doctor_add(dr, "ssh: negotiation", DOCTOR_WARN,
+			       "sshkeyctl's SSH library (libssh) shares no %s with the server, "
+			       "which offers only %s; ssh does (%s), so the server-side checks "
+			       "could not be made from here",
+			       what, f->server, common);
+		doctor_set_fix(c, "ssh -v to %s shows what happens after the key exchange",
+			       dr->host);
+		snprintf(dr->stopped_short, sizeof(dr->stopped_short),
+			 "no cause found: sshkeyctl cannot talk to this server (no common %s: "
+			 "it offers only %.200s), while ssh can; ssh -v shows the rest",
+			 what, f->server);
+		return;
+	}
+	c = doctor_add(dr, "ssh: negotiation", DOCTOR_FAIL,
+		       "the server offers only %s; ssh offers %s (%s, from ssh -G)", f->server,
+		       ssh_list, keyword);
+	doctor_set_cause(c, WEIGHT_NETWORK,
+			 "ssh and the server share no %s: the server offers only %s, which "
+			 "ssh's %s leaves out",
+			 what, f->server, keyword);
+	doctor_set_fix(c,
+		       "if ssh -Q %s lists one of them: \"%s +%s\" for this host in "
+		       "~/.ssh/config; else enable one that ssh has in the server's sshd_config",
+		       negotiation_kind_query(f->kind), keyword, f->server);
+}
+
 /* The SSH conversation up to authentication: key exchange and the host key. */
 static int check_connect(struct doctor *dr, struct remote_session **ret)
 {
@@ -326,6 +390,11 @@ static int check_connect(struct doctor *dr, struct remote_session **ret)
 			c, "compare the fingerprint with the server's, then connect once with ssh, "
 			   "or run again with --accept-new");
 	} else {
+		struct negotiation_failure f;
+		if (negotiation_failure_parse(d.text, strlen(d.text), &f) == 0) {
+			check_negotiation(dr, &f, d.text);
+			return r;
+		}
 		c = doctor_add(dr, "ssh: key exchange", DOCTOR_FAIL, "%s", d.text);
 		doctor_set_cause(c, WEIGHT_NETWORK, "the SSH connection fails before any login: %s",
 				 d.text);
@@ -444,6 +513,8 @@ static void name_cause(struct doctor *dr)
 	else if (dr->res->key_login)
 		snprintf(dr->res->cause, sizeof(dr->res->cause),
 			 "no problem found: the key logs in as %s", dr->user);
+	else if (dr->stopped_short[0])
+		snprintf(dr->res->cause, sizeof(dr->res->cause), "%s", dr->stopped_short);
 	else
 		snprintf(dr->res->cause, sizeof(dr->res->cause),
 			 "no cause found: see the checks below");

@@ -34,6 +34,8 @@ struct doctor {
 	char groups[512]; /* the account's groups, when root could ask */
 	const char *host; /* where we connect */
 	unsigned port;
+	/* the first line when no cause was seen but the checks stopped short of the server */
+	char stopped_short[512];
 };
 
 /* A new check at the end of the list (never NULL: out of memory, a scratch one). */

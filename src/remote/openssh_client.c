@@ -62,6 +62,14 @@ int openssh_client_config_parse(const char *text, size_t len, struct openssh_cli
 				   sizeof(c.pubkey_accepted_algorithms), v, vlen);
 		} else if (KEY("identityagent")) {
 			copy_value(c.identity_agent, sizeof(c.identity_agent), v, vlen);
+		} else if (KEY("kexalgorithms")) {
+			copy_value(c.kex_algorithms, sizeof(c.kex_algorithms), v, vlen);
+		} else if (KEY("hostkeyalgorithms")) {
+			copy_value(c.host_key_algorithms, sizeof(c.host_key_algorithms), v, vlen);
+		} else if (KEY("ciphers")) {
+			copy_value(c.ciphers, sizeof(c.ciphers), v, vlen);
+		} else if (KEY("macs")) {
+			copy_value(c.macs, sizeof(c.macs), v, vlen);
 		} else if (KEY("identityfile") && c.n_identity_files < 64) {
 			char **g = realloc(c.identity_files, (c.n_identity_files + 1) * sizeof(*g));
 			if (!g || !(g[c.n_identity_files] = strndup(v, vlen))) {

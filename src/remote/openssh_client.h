@@ -18,6 +18,11 @@ struct openssh_client_config {
 	bool pubkey_authentication;
 	char pubkey_accepted_algorithms[2048];
 	char identity_agent[1024];
+	/* the algorithm lists ssh would offer, resolved (+, -, ^ applied) */
+	char kex_algorithms[2048];
+	char host_key_algorithms[2048];
+	char ciphers[1024];
+	char macs[1024];
 	char **identity_files; /* as ssh -G prints them (~ expanded by ssh) */
 	size_t n_identity_files;
 };

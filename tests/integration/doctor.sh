@@ -93,6 +93,51 @@ expect_status 1 "not SSH" -- "$K" doctor "${COMMON[@]}" "$(target x "$other")" >
 first_line_says "not SSH" "127.0.0.1 port $other does not speak SSH (it said \"HTTP/1.0 400 Bad Request\")"
 kill "$web"
 
+# a server whose only key exchange method libssh lacks (sntrup761x25519): ssh still gets in,
+# so doctor must not blame the connection; with ssh's own list narrowed, ssh cannot either
+host sntrup "KexAlgorithms sntrup761x25519-sha512@openssh.com"
+ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes \
+	-o IdentitiesOnly=yes -i id -p "$(testbed_port sntrup)" "$U@127.0.0.1" true 2>/dev/null ||
+	fail "sntrup: ssh should log in"
+expect_status 5 "kex: ssh can" -- "$K" doctor "${COMMON[@]}" "$(target sntrup)" >out.txt
+first_line_says "kex: ssh can" "no cause found: sshkeyctl cannot talk to this server (no common key exchange method: it offers only sntrup761x25519-sha512@openssh.com), while ssh can"
+grep -q "WARN ssh: negotiation: .*ssh does (sntrup761x25519-sha512@openssh.com)" out.txt ||
+	fail "kex: ssh can: $(cat out.txt)"
+ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes \
+	-o KexAlgorithms=curve25519-sha256 -i id -p "$(testbed_port sntrup)" "$U@127.0.0.1" true \
+	2>ssh.err && fail "sntrup: ssh with curve25519 only should fail"
+grep -q "no matching key exchange method" ssh.err || fail "sntrup: ssh said $(cat ssh.err)"
+expect_status 1 "kex: nobody can" -- "$K" doctor "${COMMON[@]}" -o KexAlgorithms=curve25519-sha256 \
+	"$(target sntrup)" >out.txt
+first_line_says "kex: nobody can" "ssh and the server share no key exchange method: the server offers only sntrup761x25519-sha512@openssh.com, which ssh's KexAlgorithms leaves out"
+grep -q 'fix: if ssh -Q kex lists one of them: "KexAlgorithms +sntrup761x25519-sha512@openssh.com"' out.txt ||
+	fail "kex: no fix: $(cat out.txt)"
+
+# the client's ~/.ssh/config writable by others: ssh stops before connecting (a local account
+# with its own home, since ssh reads the passwd entry's home, not $HOME)
+C=sktest-dc$$
+testbed_add_user "$C" "$PW" || fail "useradd $C"
+chmod 711 "$WORK"
+mkdir -p "$WORK/client/.ssh"
+usermod -d "$WORK/client" "$C" || fail "usermod"
+cp id "$WORK/client/.ssh/id_ed25519"
+cp id.pub "$WORK/client/.ssh/id_ed25519.pub"
+printf 'Host *\n\tServerAliveInterval 30\n' >"$WORK/client/.ssh/config"
+chown -R "$C" "$WORK/client"
+chmod 700 "$WORK/client/.ssh"
+chmod 666 "$WORK/client/.ssh/config"
+as_client() { runuser -u "$C" -- "$@"; }
+as_client ssh -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes \
+	-p "$(testbed_port fine)" "$U@127.0.0.1" true 2>ssh.err && fail "config 0666: ssh should stop"
+grep -q "Bad owner or permissions" ssh.err || fail "config 0666: ssh said $(cat ssh.err)"
+expect_status 1 "config 0666" -- as_client "$K" doctor --accept-new -o "UserKnownHostsFile=$WORK/client/.ssh/known_hosts" \
+	"$(target fine)" >out.txt
+first_line_says "config 0666" "ssh refuses to run because others can write $WORK/client/.ssh/config"
+chmod 644 "$WORK/client/.ssh/config"
+expect_status 0 "config 0644" -- as_client "$K" doctor -o "UserKnownHostsFile=$WORK/client/.ssh/known_hosts" \
+	"$(target fine)" >out.txt
+first_line_says "config 0644" "no problem found"
+
 # a changed host key
 host rekeyed
 "$K" doctor "${COMMON[@]}" "$(target rekeyed)" >/dev/null || fail "rekeyed: first contact"

@@ -1,0 +1,109 @@
+/* What doctor reads from others: ssh -G output, an SSH identification line, libssh's
+ * negotiation failure */
+#include "test_support.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "remote/negotiation.h"
+#include "remote/openssh_client.h"
+#include "remote/tcp_probe.h"
+
+/* libssh 0.10.6 against a server with only sntrup761x25519 (measured) */
+static const char kex_failure[] =
+	"kex error : no match for method kex algos: server "
+	"[sntrup761x25519-sha512@openssh.com,kex-strict-s-v00@openssh.com], client "
+	"[curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
+	"diffie-hellman-group14-sha256]";
+
+static void test_negotiation(void **state)
+{
+	struct negotiation_failure f;
+	assert_int_equal(negotiation_failure_parse(kex_failure, strlen(kex_failure), &f), 0);
+	assert_int_equal(f.kind, NEGOTIATION_KEX);
+	/* the strict-kex marker is a signal, not an algorithm anyone could pick */
+	assert_string_equal(f.server, "sntrup761x25519-sha512@openssh.com");
+	assert_string_equal(negotiation_kind_keyword(f.kind), "KexAlgorithms");
+
+	const char *mac = "no match for method mac algo server->client: server "
+			  "[hmac-md5,ext-info-s,hmac-sha1], client [hmac-sha2-256]";
+	assert_int_equal(negotiation_failure_parse(mac, strlen(mac), &f), 0);
+	assert_int_equal(f.kind, NEGOTIATION_MAC);
+	assert_string_equal(f.server, "hmac-md5,hmac-sha1");
+
+	const char *hostkey = "kex error : no match for method server host key algo: server "
+			      "[ssh-rsa], client [ssh-ed25519]";
+	assert_int_equal(negotiation_failure_parse(hostkey, strlen(hostkey), &f), 0);
+	assert_int_equal(f.kind, NEGOTIATION_HOST_KEY);
+	assert_string_equal(f.server, "ssh-rsa");
+
+	const char *other[] = {
+		"Connection refused",
+		"kex error : no match for method kex algos",
+		"no match for method kex algos: server [unterminated",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		assert_int_equal(negotiation_failure_parse(other[i], strlen(other[i]), &f),
+				 -ENOENT);
+	/* bounded: the text ends before the closing bracket in memory */
+	assert_int_equal(negotiation_failure_parse(mac, strlen(mac) - 30, &f), -ENOENT);
+
+	char common[64];
+	assert_true(negotiation_common("a,b,c", "x,c,b", common, sizeof(common)));
+	assert_string_equal(common, "b");
+	assert_false(negotiation_common("a,b", "ab,bb,", common, sizeof(common)));
+	assert_false(negotiation_common("", "a", common, sizeof(common)));
+}
+
+static void test_ssh_g(void **state)
+{
+	const char *text = "user alice\nhostname 10.0.0.5\nport 2222\nidentitiesonly yes\n"
+			   "pubkeyauthentication no\n"
+			   "kexalgorithms curve25519-sha256,sntrup761x25519-sha512@openssh.com\n"
+			   "ciphers aes128-ctr\nmacs hmac-sha2-256\n"
+			   "hostkeyalgorithms ssh-ed25519\n"
+			   "identityfile ~/.ssh/id_rsa\nidentityfile ~/.ssh/id_ed25519\n"
+			   "port 99999";
+	struct openssh_client_config c;
+	assert_int_equal(openssh_client_config_parse(text, strlen(text), &c), 0);
+	assert_string_equal(c.user, "alice");
+	assert_string_equal(c.hostname, "10.0.0.5");
+	assert_int_equal(c.port, 22); /* the last port line is out of range */
+	assert_true(c.identities_only);
+	assert_false(c.pubkey_authentication);
+	assert_string_equal(c.kex_algorithms,
+			    "curve25519-sha256,sntrup761x25519-sha512@openssh.com");
+	assert_string_equal(c.ciphers, "aes128-ctr");
+	assert_string_equal(c.macs, "hmac-sha2-256");
+	assert_string_equal(c.host_key_algorithms, "ssh-ed25519");
+	assert_int_equal(c.n_identity_files, 2);
+	assert_string_equal(c.identity_files[1], "~/.ssh/id_ed25519");
+	assert_true(openssh_algorithm_listed(c.kex_algorithms, "curve25519-sha256"));
+	assert_false(openssh_algorithm_listed(c.kex_algorithms, "curve25519"));
+	openssh_client_config_clear(&c);
+}
+
+static void test_banner(void **state)
+{
+	struct tcp_probe_result res = {0};
+	const char *ssh = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n";
+	assert_true(tcp_probe_banner_parse(ssh, strlen(ssh), &res));
+	assert_int_equal(res.stage, TCP_PROBE_OK);
+	assert_string_equal(res.first_line, "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3");
+
+	struct tcp_probe_result web = {0};
+	const char *http = "HTTP/1.0 400 Bad Request\r\n\r\n";
+	assert_false(tcp_probe_banner_parse(http, strlen(http), &web));
+	assert_string_equal(web.first_line, "HTTP/1.0 400 Bad Request");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_negotiation),
+		cmocka_unit_test(test_ssh_g),
+		cmocka_unit_test(test_banner),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
