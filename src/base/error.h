@@ -44,7 +44,8 @@ enum {
 	ERR_NO_SHELL = -10032,             /* the account cannot run commands (sftp only) */
 	ERR_NO_ROOT = -10033,              /* no way to become root on the server */
 	ERR_ROLLED_BACK = -10034,          /* a change failed and was undone */
-	ERR_LAST = -10035,
+	ERR_NO_HOME = -10035,              /* the account's home directory does not exist */
+	ERR_LAST = -10036,
 };
 
 /* A short description of err (negative), never NULL, never to be freed. */

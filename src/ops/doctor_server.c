@@ -278,6 +278,28 @@ static bool readable_by(const struct remote_node *n, uid_t uid, gid_t gid)
 	return n->mode & 0004;
 }
 
+/* sshd lets the account in with a password ("Could not chdir to home directory"), but finds
+ * no authorized_keys: what is missing is the home itself. */
+static void no_home(struct doctor *dr, const char *what)
+{
+	struct doctor_check *c = doctor_add(dr, "server: home directory", DOCTOR_FAIL, "%s", what);
+	doctor_set_cause(c, WEIGHT_SERVER + 40, "sshd finds no authorized_keys for %s: %s",
+			 dr->user, what);
+	doctor_set_fix(c,
+		       "on the server, as root: mkhomedir_helper %s (a home from /etc/skel), "
+		       "then sshkeyctl copy -i %s %s",
+		       dr->user, dr->req->key->path ? dr->req->key->path : "KEY", dr->t->spec);
+}
+
+/* Is the account's home among the levels the read found absent? */
+static bool home_absent(const struct authorized_keys_state *st)
+{
+	for (size_t i = 0; st->home && i < st->n_nodes; i++)
+		if (!st->nodes[i].exists && strcmp(st->nodes[i].path, st->home) == 0)
+			return true;
+	return false;
+}
+
 /* The account's authorized_keys: read into *stp (the caller clears it), then checked. */
 static void check_authorized_keys(struct doctor *dr, struct remote_session *s, const char *addr,
 				  struct authorized_keys_state *stp)
@@ -289,9 +311,19 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s, c
 	struct diag d = {{0}};
 	struct doctor_check *c;
 	int r = account_keys_read(s, dr->req->for_user, false, &sftp, &st, &d);
+	if (r == ERR_NO_HOME) {
+		no_home(dr, d.text);
+		goto out;
+	}
 	if (r < 0) {
 		doctor_add(dr, "server: authorized_keys", DOCTOR_SKIP, "cannot read it: %s",
 			   d.text);
+		goto out;
+	}
+	if (!st.exists && home_absent(&st)) {
+		char what[512];
+		snprintf(what, sizeof(what), "the home directory %s does not exist", st.home);
+		no_home(dr, what);
 		goto out;
 	}
 	if (!st.exists) {

@@ -27,7 +27,12 @@ static const char locate_sh[] =
 	"$ent\n"
 	"EOF\n"
 	"else\n"
-	"  home=$(cd && pwd -P) || exit 92\n"
+	"  home=$(cd 2>/dev/null && pwd -P) || {\n"
+	"    if [ -d \"${HOME:-/nonexistent}\" ]; then\n"
+	"      echo \"error cannot enter the home directory $HOME\"\n"
+	"    else echo \"error no-home ${HOME:-}\"; fi\n"
+	"    exit 92\n"
+	"  }\n"
 	"  uid=$me; gid=${i#* gid=}; gid=${gid%%[!0-9]*}; name=\n"
 	"fi\n"
 	"[ \"$home\" = / ] && home=\n"
@@ -247,6 +252,11 @@ static int helper_failure(const struct authorized_keys_conversation *c, size_t f
 		diag_set(d, "the account cannot run commands (status %d%s%.*s)", status,
 			 *why ? ": " : "", (int)strcspn(why, "\r\n"), why);
 		return ERR_NO_SHELL;
+	}
+	if (e && strncmp(e, "error no-home ", 14) == 0) {
+		diag_set(d, "the home directory %.*s does not exist", (int)strcspn(e + 14, "\n"),
+			 e + 14);
+		return ERR_NO_HOME;
 	}
 	if (e) {
 		diag_set(d, "on the server: %.*s", (int)strcspn(e + 6, "\n"), e + 6);

@@ -202,6 +202,11 @@ EOS
 inside bom "byte-order mark" "starts with a byte-order mark" <<'EOS'
 { printf '\xef\xbb\xbf'; cat id.pub; } >"$h/.ssh/authorized_keys"
 EOS
+inside nohome "home directory missing" "sshd finds no authorized_keys for $U: the home directory /home/$U does not exist" <<'EOS'
+rm -rf "$h"
+EOS
+grep -q "fix: on the server, as root: mkhomedir_helper $U" out.txt || fail "no home: fix: $(cat out.txt)"
+pass
 # a CRLF file: this sshd reads it, so it is a warning and never the cause
 host crlf
 sed 's/$/\r/' id.pub >"$(testbed_root crlf)/home/$U/.ssh/authorized_keys"
@@ -229,6 +234,9 @@ rooted allow "not in AllowUsers" "sshd refuses $U: it is not in AllowUsers (root
 rooted rsaonly "key type not accepted" "the server does not accept ssh-ed25519 keys" \
 	"Match User $U
 	PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256" </dev/null
+rooted nohome2 "home directory missing (root's view)" "sshd finds no authorized_keys for $U: the home directory /home/$U does not exist" <<'EOS'
+rm -rf "$h"
+EOS
 rooted acctexp "account expired" "the account $U expired on 1970-01-02, so PAM refuses every login" <<'EOS'
 usermod -e 1 "$U"
 cleanup_hooks+=("usermod -e '' $U 2>/dev/null")
