@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ops/doctor.h"
+#include "remote/authorized_keys_remote.h"
 #include "remote/openssh_client.h"
 #include "remote/session.h"
 
@@ -53,6 +54,26 @@ bool doctor_type_accepted(const char *list, const char *type);
  * copy's install and permission fixes; each change logged in res->fixes. 0 when something
  * could be tried. */
 int doctor_fix(const struct target *t, const struct doctor_request *req, struct doctor_result *res);
+
+/* SELinux labels as the account sees them (the answer of doctor_selinux.c's helper). */
+#define SELINUX_LABELS_MAX 4
+struct selinux_label {
+	char path[1024];
+	char type[128];        /* the type of its context now */
+	char wanted_type[128]; /* the type the policy gives the path (matchpathcon) */
+};
+struct selinux_labels {
+	bool enabled;
+	bool enforcing;
+	bool no_matchpathcon;
+	struct selinux_label items[SELINUX_LABELS_MAX];
+	size_t n;
+};
+/* Parse the helper's answer (network data, bounded); ERR_FORMAT when malformed. */
+int selinux_labels_parse(const char *text, size_t len, struct selinux_labels *ret);
+/* The labels of st's file and directory: FAIL when enforcing and not the policy's. */
+void doctor_check_selinux(struct doctor *dr, struct remote_session *s,
+			  const struct authorized_keys_state *st);
 
 /* After a login as the account (s): its authorized_keys and, with root, sshd's view. */
 void doctor_server_checks(struct doctor *dr, struct remote_session *s);

@@ -696,6 +696,8 @@ void doctor_server_checks(struct doctor *dr, struct remote_session *s)
 	struct authorized_keys_state st = {0};
 	client_address(s, addr, sizeof(addr));
 	check_authorized_keys(dr, s, addr, &st);
+	if (st.exists && st.path)
+		doctor_check_selinux(dr, s, &st);
 	if (dr->res->key_login && !dr->req->for_user) {
 		/* nothing refused: sshd's view is only needed to explain a refusal */
 		authorized_keys_state_clear(&st);

@@ -37,6 +37,13 @@ first_line_says() {
 host fine
 expect_status 0 "fine" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
 first_line_says "fine" "no problem found: the key logs in as $U"
+# SELinux: the hosts share this machine's kernel
+if [ -e /sys/fs/selinux/enforce ]; then
+	grep -q "server: SELinux: " out.txt || fail "SELinux not looked at: $(cat out.txt)"
+else
+	grep -q "PASS server: SELinux: not enabled on the server" out.txt || fail "SELinux: $(cat out.txt)"
+fi
+pass
 
 # a .pub that is not the private key's other half: ssh offers one key and signs with another
 cp id.pub id.pub.saved

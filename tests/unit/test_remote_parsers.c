@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/error.h"
+#include "ops/doctor_checks.h"
 #include "remote/negotiation.h"
 #include "remote/openssh_client.h"
 #include "remote/tcp_probe.h"
@@ -98,12 +100,42 @@ static void test_banner(void **state)
 	assert_string_equal(web.first_line, "HTTP/1.0 400 Bad Request");
 }
 
+/* doctor's SELinux helper answer: stat -c %C and matchpathcon -n on a RHEL host */
+static void test_selinux_labels(void **state)
+{
+	const char *text =
+		"enforce 1\n"
+		"label unconfined_u:object_r:user_tmp_t:s0 "
+		"unconfined_u:object_r:ssh_home_t:s0 /home/a b/.ssh/authorized_keys\n"
+		"label unconfined_u:object_r:ssh_home_t:s0 system_u:object_r:ssh_home_t:s0 "
+		"/home/a b/.ssh\n";
+	struct selinux_labels l;
+	assert_int_equal(selinux_labels_parse(text, strlen(text), &l), 0);
+	assert_true(l.enabled);
+	assert_true(l.enforcing);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.items[0].path, "/home/a b/.ssh/authorized_keys");
+	assert_string_equal(l.items[0].type, "user_tmp_t");
+	assert_string_equal(l.items[0].wanted_type, "ssh_home_t");
+	/* another user or level is not a mismatch restorecon would fix */
+	assert_string_equal(l.items[1].type, l.items[1].wanted_type);
+
+	assert_int_equal(selinux_labels_parse("disabled\n", 9, &l), 0);
+	assert_false(l.enabled);
+	assert_int_equal(selinux_labels_parse("enforce 0\nno-matchpathcon\n", 26, &l), 0);
+	assert_true(l.enabled && !l.enforcing && l.no_matchpathcon);
+	const char *bad[] = {"label x y\n", "enforce 1\nsomething else\n", "label a b \n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(selinux_labels_parse(bad[i], strlen(bad[i]), &l), ERR_FORMAT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_negotiation),
 		cmocka_unit_test(test_ssh_g),
 		cmocka_unit_test(test_banner),
+		cmocka_unit_test(test_selinux_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
