@@ -278,6 +278,31 @@ static bool readable_by(const struct remote_node *n, uid_t uid, gid_t gid)
 	return n->mode & 0004;
 }
 
+/* readable_by, with the account's supplementary groups asked of the waiting helper when
+ * only the group bits could let it read (over SFTP, unknown: assumed readable, so no cause is
+ * claimed that was not seen). */
+static bool readable_by_account(struct authorized_keys_state *st, const struct remote_node *n)
+{
+	if (readable_by(n, st->uid, st->gid))
+		return true;
+	if (n->uid == st->uid || !(n->mode & 0040))
+		return false;
+	struct diag d;
+	if (!st->conversation || authorized_keys_remote_groups(st, &n->gid, 1, &d) < 0)
+		return true;
+	for (size_t i = 0; i < st->n_groups; i++) {
+		const struct group_members *g = &st->groups[i];
+		if (g->gid != n->gid)
+			continue;
+		if (!g->known)
+			return true;
+		for (size_t j = 0; j < g->n_members; j++)
+			if (g->members[j] == st->uid)
+				return true;
+	}
+	return false;
+}
+
 /* sshd lets the account in with a password ("Could not chdir to home directory"), but finds
  * no authorized_keys: what is missing is the home itself. */
 static void no_home(struct doctor *dr, const char *what)
@@ -338,7 +363,7 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s, c
 		goto out;
 	}
 	const struct remote_node *file = st.n_nodes ? &st.nodes[0] : NULL; /* the file first */
-	if (file && file->exists && !readable_by(file, st.uid, st.gid)) {
+	if (file && file->exists && !readable_by_account(&st, file)) {
 		c = doctor_add(dr, "server: authorized_keys", DOCTOR_FAIL,
 			       "%s is owned by uid %lu, mode %04o: %s (uid %lu) cannot read it",
 			       st.real_path ? st.real_path : st.path, (unsigned long)file->uid,

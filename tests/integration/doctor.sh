@@ -192,6 +192,20 @@ inside rootak "owned by root, unreadable" "sshd reads /home/$U/.ssh/authorized_k
 chown root "$h/.ssh/authorized_keys"
 chmod 600 "$h/.ssh/authorized_keys"
 EOS
+# owned by root but readable through a supplementary group of the account: nothing wrong
+host groupread
+G=sktest-dg$$
+groupadd "$G" && cleanup_hooks+=("groupdel $G 2>/dev/null") || fail "groupadd"
+usermod -a -G "$G" "$U" || fail "usermod -G"
+chown "root:$G" "$(testbed_root groupread)/home/$U/.ssh/authorized_keys"
+chmod 640 "$(testbed_root groupread)/home/$U/.ssh/authorized_keys"
+expect_status 0 "group-readable" -- "$K" doctor "${COMMON[@]}" --password-file pw "$(target groupread)" >out.txt
+first_line_says "group-readable" "no problem found: the key logs in"
+chmod 600 "$(testbed_root groupread)/home/$U/.ssh/authorized_keys"
+expect_status 1 "group bits off" -- "$K" doctor "${COMMON[@]}" --password-file pw "$(target groupread)" >out.txt
+first_line_says "group bits off" "sshd reads /home/$U/.ssh/authorized_keys as $U, who cannot read it"
+gpasswd -d "$U" "$G" >/dev/null || fail "gpasswd -d"
+groupdel "$G"
 inside broken "line broken in two" "broken in two (lines 1 and 2)" <<'EOS'
 line=$(cat id.pub)
 printf '%s
