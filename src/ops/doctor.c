@@ -502,6 +502,19 @@ static void look_inside(struct doctor *dr, struct remote_session **s)
 /* The first line: the heaviest FAIL's cause, the first of equals. */
 static void name_cause(struct doctor *dr)
 {
+	/* the key logged in: what the server's files seemed to forbid did not stop it (sshd
+	 * with StrictModes no, say), so it is a warning, not a cause; the client's failures
+	 * stand, since ssh may still not get as far as we did */
+	for (size_t i = 0; dr->res->key_login && i < dr->res->n_checks; i++) {
+		struct doctor_check *c = &dr->res->checks[i];
+		if (c->status == DOCTOR_FAIL && c->weight < WEIGHT_CLIENT) {
+			c->status = DOCTOR_WARN;
+			c->cause[0] = '\0';
+			size_t len = strlen(c->evidence);
+			snprintf(c->evidence + len, sizeof(c->evidence) - len,
+				 " (yet the key logs in)");
+		}
+	}
 	const struct doctor_check *best = NULL;
 	for (size_t i = 0; i < dr->res->n_checks; i++) {
 		const struct doctor_check *c = &dr->res->checks[i];

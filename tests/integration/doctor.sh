@@ -228,6 +228,12 @@ rm -rf "$h"
 EOS
 grep -q "fix: on the server, as root: mkhomedir_helper $U" out.txt || fail "no home: fix: $(cat out.txt)"
 pass
+# StrictModes no: a home others can write is a warning, since the key logs in anyway
+host nostrict "StrictModes no"
+chmod 777 "$(testbed_root nostrict)/home/$U"
+expect_status 5 "StrictModes no" -- "$K" doctor "${COMMON[@]}" "$(target nostrict)" >out.txt
+first_line_says "StrictModes no" "no problem found: the key logs in as $U"
+grep -q "WARN server: StrictModes: .*(yet the key logs in)" out.txt || fail "StrictModes no: $(cat out.txt)"
 # a CRLF file: this sshd reads it, so it is a warning and never the cause
 host crlf
 sed 's/$/\r/' id.pub >"$(testbed_root crlf)/home/$U/.ssh/authorized_keys"
