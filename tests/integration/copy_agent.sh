@@ -39,13 +39,7 @@ key_login() { # HOST KEY
 	ssh -F /dev/null -i "$2" -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes \
 		-o UserKnownHostsFile="$KH" -p "$(testbed_port "$1")" "$U@127.0.0.1" true 2>/dev/null
 }
-trust_agent_key() { # HOST
-	local home
-	home=$(testbed_home "$1" "$U")
-	mkdir -m 700 "$home/.ssh"
-	cp agentkey.pub "$home/.ssh/authorized_keys"
-	chown -R "$U" "$home/.ssh"
-}
+trust_agent_key() { testbed_authorize "$1" "$U" agentkey.pub; } # HOST
 
 # what users see today: ssh offers the agent's keys in order and is cut off
 testbed_host_up plain
@@ -108,10 +102,7 @@ chmod 700 askpass
 DISPLAY=: SSH_ASKPASS="$WORK/askpass" SSH_ASKPASS_REQUIRE=force ssh-add -q enc </dev/null 2>/dev/null ||
 	fail "ssh-add enc"
 testbed_host_up encagent
-home=$(testbed_home encagent "$U")
-mkdir -m 700 "$home/.ssh"
-cp enc.pub "$home/.ssh/authorized_keys"
-chown -R "$U" "$home/.ssh"
+testbed_authorize encagent "$U" enc.pub
 "$K" perms -i enc --accept-new -o "UserKnownHostsFile=$KH" "$U@127.0.0.1:$(testbed_port encagent)" </dev/null >out.txt 2>&1 ||
 	fail "encrypted key through the agent: $(cat out.txt)"
 grep -q ": OK" out.txt || fail "encrypted key through the agent: $(cat out.txt)"

@@ -20,11 +20,7 @@ COMMON=(-i id --accept-new -o "UserKnownHostsFile=$KH")
 # host NAME [EXTRA sshd_config LINES]: our key installed for U
 host() {
 	testbed_host_up "$1" "${2:-}" || fail "host $1"
-	local home
-	home=$(testbed_home "$1" "$U")
-	mkdir -m 700 "$home/.ssh"
-	cp id.pub "$home/.ssh/authorized_keys"
-	chown -R "$U" "$home/.ssh"
+	testbed_authorize "$1" "$U" id.pub || fail "authorize on $1"
 }
 target() { echo "$U@127.0.0.1:${2:-$(testbed_port "$1")}"; }
 # first_line_says WHAT PATTERN: doctor's first line (stdout) matches

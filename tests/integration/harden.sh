@@ -35,13 +35,8 @@ host() {
 Match User root
 	AuthorizedKeysFile /etc/ssh/root_authorized_keys" || fail "host $1"
 	cp id.pub "$TB_ROOT/$1/etc/ssh/root_authorized_keys"
-	local u home
-	for u in "$A" "$B" "$C"; do
-		home=$(testbed_home "$1" "$u")
-		mkdir -m 700 "$home/.ssh"
-		cp id.pub "$home/.ssh/authorized_keys"
-		chown -R "$u" "$home/.ssh"
-	done
+	local u
+	for u in "$A" "$B" "$C"; do testbed_authorize "$1" "$u" id.pub; done
 }
 target() { echo "${2:-$A}@127.0.0.1:$(testbed_port "$1")"; }
 password_login() { # HOST [USER] [METHODS]

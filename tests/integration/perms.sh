@@ -24,12 +24,8 @@ host() {
 	testbed_host_up "$1" "Match User root
 	AuthorizedKeysFile /etc/ssh/root_keys" || fail "host $1"
 	cp rootkey.pub "$TB_ROOT/$1/etc/ssh/root_keys"
-	local home
-	home=$(testbed_home "$1" "$U")
-	mkdir -m 700 "$home/.ssh"
-	cp id.pub "$home/.ssh/authorized_keys"
-	chmod 600 "$home/.ssh/authorized_keys"
-	chown -R "$U:$(id -gn "$U")" "$home/.ssh"
+	testbed_authorize "$1" "$U" id.pub
+	chmod 600 "$(testbed_root "$1")/home/$U/.ssh/authorized_keys"
 }
 h() { echo "$TB_ROOT/$1/home"; }
 target() { echo "$U@127.0.0.1:$(testbed_port "$1")"; }

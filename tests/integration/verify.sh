@@ -24,13 +24,8 @@ host() {
 	mkdir -p "$TB_ROOT/$1/etc/ssh/sshd_config.d"
 	[ -n "${2:-}" ] && printf '%s\n' "$2" >"$TB_ROOT/$1/etc/ssh/sshd_config.d/50-cloud-init.conf"
 	testbed_host_up "$1" "${3:-}" || fail "host $1"
-	local u home
-	for u in "$V" "$V2"; do
-		home=$(testbed_home "$1" "$u")
-		mkdir -m 700 "$home/.ssh"
-		cp id.pub "$home/.ssh/authorized_keys"
-		chown -R "$u" "$home/.ssh"
-	done
+	local u
+	for u in "$V" "$V2"; do testbed_authorize "$1" "$u" id.pub; done
 }
 target() { echo "${2:-$V}@127.0.0.1:$(testbed_port "$1")"; }
 # a real password login with OpenSSH: password, or keyboard-interactive

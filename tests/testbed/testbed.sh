@@ -130,6 +130,15 @@ testbed_home() {
 	echo "$dir"
 }
 
+# testbed_authorize HOST USER PUBFILE: USER's home on HOST with ~/.ssh (0700) and an
+# authorized_keys holding PUBFILE's lines, all owned by USER
+testbed_authorize() {
+	local home
+	home=$(testbed_home "$1" "$2") || return 1
+	mkdir -p -m 700 "$home/.ssh" && cp "$3" "$home/.ssh/authorized_keys" &&
+		chown -R "$2:$(id -gn "$2")" "$home/.ssh"
+}
+
 testbed_reload() { kill -HUP "$(testbed_pid "$1")"; }
 
 testbed_host_down() {
