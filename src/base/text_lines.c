@@ -1,5 +1,6 @@
 #include "base/text_lines.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void line_iter_init(struct line_iter *it, const char *data, size_t len)
@@ -38,4 +39,27 @@ size_t line_strip_cr(const char *line, size_t len)
 bool is_blank_char(char c)
 {
 	return c == ' ' || c == '\t';
+}
+
+void keyword_values(const char *text, size_t text_len, const char *keyword, bool all, char *buf,
+		    size_t len)
+{
+	struct line_iter it;
+	const char *line;
+	size_t n, klen = strlen(keyword), o = 0;
+	buf[0] = '\0';
+	line_iter_init(&it, text, text_len);
+	while (line_iter_next(&it, &line, &n, NULL)) {
+		if (n <= klen || memcmp(line, keyword, klen) != 0 || line[klen] != ' ')
+			continue;
+		int w = snprintf(buf + o, len - o, "%s%.*s", o ? " " : "", (int)(n - klen - 1),
+				 line + klen + 1);
+		if (w < 0 || (size_t)w >= len - o) {
+			buf[o] = '\0';
+			break;
+		}
+		o += (size_t)w;
+		if (!all)
+			break;
+	}
 }

@@ -22,6 +22,12 @@ void line_iter_init(struct line_iter *it, const char *data, size_t len);
 bool line_iter_next(struct line_iter *it, const char **ret_line, size_t *ret_len,
 		    bool *ret_has_newline);
 
+/* "keyword value" lines (sshd -T, our helpers' answers) in text[len]: the value of the first
+ * line starting with keyword and a space, or with all, every such value joined by spaces;
+ * "" when none. Truncated at len - 1 bytes, between values. */
+void keyword_values(const char *text, size_t text_len, const char *keyword, bool all, char *buf,
+		    size_t len);
+
 /* Length of line without trailing '\r' characters. */
 size_t line_strip_cr(const char *line, size_t len);
 bool is_blank_char(char c);

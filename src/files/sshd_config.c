@@ -565,18 +565,7 @@ out:
 
 void sshd_effective_values(const struct dynbuf *out, const char *keyword, char *buf, size_t len)
 {
-	const char *text = out->len ? (const char *)out->data : "";
-	size_t klen = strlen(keyword), o = 0;
-	buf[0] = 0;
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		if (strncmp(p, keyword, klen) != 0 || p[klen] != ' ')
-			continue;
-		int n = snprintf(buf + o, len - o, "%s%.*s", o ? " " : "",
-				 (int)strcspn(p + klen + 1, "\n"), p + klen + 1);
-		if (n < 0 || (size_t)n >= len - o)
-			break;
-		o += (size_t)n;
-	}
+	keyword_values(out->len ? (const char *)out->data : "", out->len, keyword, true, buf, len);
 }
 
 void sshd_authorized_keys_path(const char *entry, const char *home, const char *user, long uid,

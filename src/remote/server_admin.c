@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/text_lines.h"
 #include "base/posix_cksum.h"
 
 /* Run as the login user: who we are, the connection as the server sees it, and whether
@@ -338,17 +339,10 @@ static int request_ok(struct server_admin *a, const char *line, const void *data
 }
 
 /* "key value" line of text (the value up to the end of the line), copied into buf. */
+/* The first "key value" line's value in a NUL-terminated answer. */
 static void line_value(const char *text, const char *key, char *buf, size_t len)
 {
-	size_t klen = strlen(key);
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		if (strncmp(p, key, klen) == 0 && p[klen] == ' ') {
-			const char *v = p + klen + 1;
-			snprintf(buf, len, "%.*s", (int)strcspn(v, "\n"), v);
-			return;
-		}
-	}
-	buf[0] = 0;
+	keyword_values(text, strlen(text), key, false, buf, len);
 }
 
 /* Run probe_sh as the login user: uid, connection, and sudo's state. */

@@ -5,6 +5,7 @@
 
 #include "base/base64.h"
 #include "base/posix_cksum.h"
+#include "base/text_lines.h"
 #include "base/error.h"
 #include "base/wire.h"
 
@@ -176,6 +177,29 @@ static void test_posix_cksum(void **state)
 	assert_int_equal(posix_cksum("hello world\n", 12), 3733384285u);
 }
 
+static void test_keyword_values(void **state)
+{
+	const char *text = "authorizedkeysfile .ssh/authorized_keys .ssh/keys2\n"
+			   "authorizedkeysfilex no\nallowusers a\nallowusers b c\r\nport ";
+	char buf[64];
+	keyword_values(text, strlen(text), "authorizedkeysfile", false, buf, sizeof(buf));
+	assert_string_equal(buf, ".ssh/authorized_keys .ssh/keys2");
+	keyword_values(text, strlen(text), "allowusers", true, buf, sizeof(buf));
+	assert_string_equal(buf, "a b c\r");
+	keyword_values(text, strlen(text), "allowusers", false, buf, sizeof(buf));
+	assert_string_equal(buf, "a");
+	keyword_values(text, strlen(text), "port", false, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	keyword_values(text, strlen(text), "denyusers", true, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	/* bounded by the length, not a NUL; a value that does not fit stops between values */
+	keyword_values(text, 20, "authorizedkeysfile", false, buf, sizeof(buf));
+	assert_string_equal(buf, ".");
+	char small[4];
+	keyword_values(text, strlen(text), "allowusers", true, small, sizeof(small));
+	assert_string_equal(small, "a");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_base64_rejects),
 		cmocka_unit_test(test_base64_wrap_and_armor),
 		cmocka_unit_test(test_posix_cksum),
+		cmocka_unit_test(test_keyword_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
