@@ -486,7 +486,7 @@ static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, cons
 }
 
 /* The account as sshd and PAM see it: expired, no shell, no home. */
-static void check_account(struct doctor *dr, struct server_admin *a)
+static void check_account(struct doctor *dr, struct server_admin *a, const struct dynbuf *eff)
 {
 	struct dynbuf info;
 	dynbuf_init(&info, 64 * 1024);
@@ -500,6 +500,7 @@ static void check_account(struct doctor *dr, struct server_admin *a)
 	}
 	const char *text = (const char *)info.data;
 	long expire = -1, today = -1;
+	bool locked = false;
 	struct doctor_check *c = NULL;
 	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		snprintf(value, sizeof(value), "%.*s", (int)strcspn(p, "\n"), p);
@@ -509,6 +510,8 @@ static void check_account(struct doctor *dr, struct server_admin *a)
 			today = atol(value + 4);
 		else if (strncmp(value, "groups ", 7) == 0)
 			snprintf(groups, sizeof(groups), "%s", value + 7);
+		else if (strcmp(value, "password locked") == 0)
+			locked = true;
 		else if (strncmp(value, "shell missing ", 14) == 0 && !c) {
 			c = doctor_add(dr, "server: account", DOCTOR_FAIL,
 				       "the login shell %s is not executable", value + 14);
@@ -529,9 +532,28 @@ static void check_account(struct doctor *dr, struct server_admin *a)
 				 dr->user, date);
 		doctor_set_fix(c, "on the server: chage -E -1 %s (or a new date)", dr->user);
 	}
+	/* sshd itself refuses a locked password ('!' in shadow) for every method, keys
+	 * included, but only without PAM: with UsePAM, PAM's account stack decides */
+	char use_pam[16];
+	sshd_effective_values(eff, "usepam", use_pam, sizeof(use_pam));
+	if (!c && locked && strcmp(use_pam, "no") == 0) {
+		c = doctor_add(dr, "server: account", DOCTOR_FAIL,
+			       "%s's password is locked (\"!\" in /etc/shadow) and sshd runs with "
+			       "UsePAM no",
+			       dr->user);
+		doctor_set_cause(c, WEIGHT_SERVER + 45,
+				 "sshd refuses %s: the account is locked (passwd -l) and, without "
+				 "PAM, sshd refuses locked accounts even for keys",
+				 dr->user);
+		doctor_set_fix(c,
+			       "on the server: usermod -p '*' %s (no password, not locked), or "
+			       "passwd -u %s if the old password should work again",
+			       dr->user, dr->user);
+	}
 	if (!c)
-		doctor_add(dr, "server: account", DOCTOR_PASS, "%s: not expired, shell executable",
-			   dr->user);
+		doctor_add(dr, "server: account", DOCTOR_PASS,
+			   "%s: not expired, shell executable%s", dr->user,
+			   locked ? ", password locked (keys still work: UsePAM yes)" : "");
 	dr->groups[0] = 0;
 	snprintf(dr->groups, sizeof(dr->groups), "%s", groups);
 	dynbuf_free(&info);
@@ -707,7 +729,7 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 			doctor_add(dr, "server: AuthorizedKeysFile", DOCTOR_PASS, "%s", files);
 		}
 	}
-	check_account(dr, a);
+	check_account(dr, a, &eff);
 	check_access_lists(dr, &eff, dr->groups, addr);
 	check_log(dr, a);
 out:

@@ -260,6 +260,21 @@ rooted rsaonly "key type not accepted" "the server does not accept ssh-ed25519 k
 rooted nohome2 "home directory missing (root's view)" "sshd finds no authorized_keys for $U: the home directory /home/$U does not exist" <<'EOS'
 rm -rf "$h"
 EOS
+# (UsePAM no in a drop-in: the first value wins, and Debian's UsePAM yes comes after)
+mkdir -p "$TB_ROOT/locked/etc/ssh/sshd_config.d"
+echo "UsePAM no" >"$TB_ROOT/locked/etc/ssh/sshd_config.d/10-nopam.conf"
+rooted locked "account locked, UsePAM no" "sshd refuses $U: the account is locked (passwd -l)" <<'EOS'
+usermod -L "$U"
+cleanup_hooks+=("usermod -U $U 2>/dev/null")
+EOS
+ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes \
+	-o IdentitiesOnly=yes -i id -p "$(testbed_port locked)" "$U@127.0.0.1" true 2>/dev/null &&
+	fail "locked: ssh should be refused"
+# with PAM (Debian's default) a locked password does not stop keys: not a cause
+host lockedpam
+expect_status 0 "account locked, UsePAM yes" -- "$K" doctor "${COMMON[@]}" "$(target lockedpam)" >out.txt
+first_line_says "account locked, UsePAM yes" "no problem found: the key logs in"
+usermod -U "$U"
 rooted acctexp "account expired" "the account $U expired on 1970-01-02, so PAM refuses every login" <<'EOS'
 usermod -e 1 "$U"
 cleanup_hooks+=("usermod -e '' $U 2>/dev/null")
