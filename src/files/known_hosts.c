@@ -11,6 +11,7 @@
 
 #include "base/base64.h"
 #include "base/error.h"
+#include "base/random.h"
 #include "base/text_lines.h"
 #include "files/key_text.h"
 
@@ -257,7 +258,7 @@ int known_hosts_hash_name(const char *name, struct dynbuf *out)
 {
 	uint8_t salt[HASH_LEN], mac[EVP_MAX_MD_SIZE];
 	unsigned mac_len = 0;
-	if (RAND_bytes(salt, sizeof(salt)) != 1 ||
+	if (random_bytes(salt, sizeof(salt)) < 0 ||
 	    !HMAC(EVP_sha1(), salt, sizeof(salt), (const uint8_t *)name, strlen(name), mac,
 		  &mac_len))
 		return ERR_CRYPTO;

@@ -8,6 +8,7 @@
 
 #include "base/base64.h"
 #include "base/error.h"
+#include "base/random.h"
 #include "base/wire.h"
 #include "keys/bcrypt_pbkdf.h"
 #include "keys/key_cipher.h"
@@ -266,11 +267,9 @@ int openssh_key_v1_write(const struct privkey *key, const char *passphrase, unsi
 		r = -EINVAL;
 		goto out;
 	}
-	if (RAND_bytes((uint8_t *)&check, sizeof(check)) != 1 ||
-	    (encrypt && RAND_bytes(salt, sizeof(salt)) != 1)) {
-		r = ERR_CRYPTO;
+	if ((r = random_bytes(&check, sizeof(check))) < 0 ||
+	    (encrypt && (r = random_bytes(salt, sizeof(salt))) < 0))
 		goto out;
-	}
 	if (encrypt && ((r = wire_put_string(&kdfopts, salt, sizeof(salt))) < 0 ||
 			(r = wire_put_u32(&kdfopts, rounds)) < 0))
 		goto out;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -18,6 +17,7 @@
 #include "base/base64.h"
 #include "base/wire.h"
 #include "base/error.h"
+#include "base/random.h"
 #include "base/file_io.h"
 #include "base/text_lines.h"
 #include "files/known_hosts.h"
@@ -871,8 +871,9 @@ int remote_random_token(char *buf, size_t len)
 	unsigned char bytes[16];
 	if (len < 2 * sizeof(bytes) + 1)
 		return -EINVAL;
-	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
-		return -errno;
+	int r = random_bytes(bytes, sizeof(bytes));
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < sizeof(bytes); i++)
 		snprintf(buf + 2 * i, 3, "%02x", bytes[i]);
 	return 0;
