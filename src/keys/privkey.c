@@ -278,17 +278,29 @@ int privkey_from_evp(EVP_PKEY *pkey, const char *comment, struct privkey **ret)
 	if (r < 0)
 		goto out;
 
-	struct wire_reader rd;
-	struct privkey *key;
-	wire_reader_init(&rd, fields.data, fields.len);
-	if ((r = privkey_read_fields(&rd, &key)) < 0)
-		goto out;
-	if ((r = privkey_set_comment(key, comment)) < 0) {
-		privkey_free(key);
-		goto out;
-	}
-	*ret = key;
+	r = privkey_from_fields(fields.data, fields.len, comment, ret);
 out:
 	dynbuf_free(&fields);
 	return r;
+}
+
+int privkey_from_fields(const uint8_t *fields, size_t len, const char *comment,
+			struct privkey **ret)
+{
+	struct wire_reader rd;
+	struct privkey *key;
+	wire_reader_init(&rd, fields, len);
+	int r = privkey_read_fields(&rd, &key);
+	if (r < 0)
+		return r;
+	if (rd.off != len)
+		r = ERR_TRAILING;
+	if (r == 0)
+		r = privkey_set_comment(key, comment);
+	if (r < 0) {
+		privkey_free(key);
+		return r;
+	}
+	*ret = key;
+	return 0;
 }

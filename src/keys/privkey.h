@@ -27,6 +27,10 @@ struct privkey {
  * ERR_KEY_TYPE_UNSUPPORTED (certificates inside a private key), ERR_FORMAT, ERR_TRUNCATED,
  * ERR_KEY_MISMATCH, -ENOMEM. */
 int privkey_read_fields(struct wire_reader *rd, struct privkey **ret);
+/* Build a private key from its openssh-key-v1 private fields (fields[len], one key exactly),
+ * checked as privkey_read_fields checks them. */
+int privkey_from_fields(const uint8_t *fields, size_t len, const char *comment,
+			struct privkey **ret);
 /* Build a private key from an OpenSSL key (RSA, ECDSA P-256/384/521, Ed25519, DSA). */
 int privkey_from_evp(EVP_PKEY *pkey, const char *comment, struct privkey **ret);
 int privkey_set_comment(struct privkey *key, const char *comment);
