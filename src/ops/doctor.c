@@ -499,12 +499,11 @@ static void look_inside(struct doctor *dr, struct remote_session **s)
 	doctor_server_checks(dr, *s);
 }
 
-/* The first line: the heaviest FAIL's cause, the first of equals. */
-static void name_cause(struct doctor *dr)
+/* The key logged in: what the server's files seemed to forbid did not stop it (sshd with
+ * StrictModes no, say), so it is a warning, not a cause; the client's failures stand, since
+ * ssh may still not get as far as we did. */
+static void demote_refuted_failures(struct doctor *dr)
 {
-	/* the key logged in: what the server's files seemed to forbid did not stop it (sshd
-	 * with StrictModes no, say), so it is a warning, not a cause; the client's failures
-	 * stand, since ssh may still not get as far as we did */
 	for (size_t i = 0; dr->res->key_login && i < dr->res->n_checks; i++) {
 		struct doctor_check *c = &dr->res->checks[i];
 		if (c->status == DOCTOR_FAIL && c->weight < WEIGHT_CLIENT) {
@@ -515,6 +514,11 @@ static void name_cause(struct doctor *dr)
 				 " (yet the key logs in)");
 		}
 	}
+}
+
+/* The first line: the heaviest FAIL's cause, the first of equals. */
+static void name_cause(struct doctor *dr)
+{
 	const struct doctor_check *best = NULL;
 	for (size_t i = 0; i < dr->res->n_checks; i++) {
 		const struct doctor_check *c = &dr->res->checks[i];
@@ -559,6 +563,7 @@ static void diagnose(const struct target *t, const struct doctor_request *req,
 		check_key_login(&dr, s);
 		look_inside(&dr, &s);
 	}
+	demote_refuted_failures(&dr);
 	name_cause(&dr);
 	remote_session_free(s);
 	openssh_client_config_clear(&dr.ssh);

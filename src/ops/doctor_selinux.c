@@ -86,10 +86,10 @@ void doctor_check_selinux(struct doctor *dr, struct remote_session *s,
 	struct diag d = {{0}};
 	struct selinux_labels l;
 	int status = 0;
-	const char *dir_end = strrchr(st->path, '/');
-	int r = dynbuf_printf(&paths, "file %s\ndir %.*s\n", st->path,
-			      (int)(dir_end && dir_end != st->path ? dir_end - st->path : 1),
-			      st->path);
+	/* the file's directory ("/" for a file at the top) */
+	const char *slash = strrchr(st->path, '/');
+	int dir_len = slash && slash != st->path ? (int)(slash - st->path) : 1;
+	int r = dynbuf_printf(&paths, "file %s\ndir %.*s\n", st->path, dir_len, st->path);
 	if (r == 0)
 		r = remote_process_start_script(s, selinux_sh, &out, &err, &p, &d);
 	if (r == 0)
@@ -137,7 +137,7 @@ void doctor_check_selinux(struct doctor *dr, struct remote_session *s,
 				 "SELinux labels %s %s, not %s as its policy wants, and enforces: "
 				 "sshd may be denied reading it",
 				 bad->path, bad->type, bad->wanted_type);
-	doctor_set_fix(c, "restorecon -Rv %.*s", (int)(dir_end ? dir_end - st->path : 0), st->path);
+	doctor_set_fix(c, "restorecon -Rv %.*s", dir_len, st->path);
 out:
 	remote_process_free(p);
 	dynbuf_free(&out);

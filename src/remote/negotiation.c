@@ -19,15 +19,6 @@ static const struct {
 	{"mac algo server->client", NEGOTIATION_MAC},
 };
 
-static const char *find_bounded(const char *text, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (size_t i = 0; i + n <= len; i++)
-		if (memcmp(text + i, needle, n) == 0)
-			return text + i;
-	return NULL;
-}
-
 static bool is_signal_only(const char *name, size_t len)
 {
 	return (len >= 9 && memcmp(name, "ext-info-", 9) == 0) ||
@@ -37,7 +28,7 @@ static bool is_signal_only(const char *name, size_t len)
 int negotiation_failure_parse(const char *text, size_t len, struct negotiation_failure *ret)
 {
 	static const char marker[] = "no match for method ";
-	const char *p = find_bounded(text, len, marker);
+	const char *p = memmem(text, len, marker, sizeof(marker) - 1);
 	if (!p)
 		return -ENOENT;
 	p += sizeof(marker) - 1;
@@ -51,7 +42,7 @@ int negotiation_failure_parse(const char *text, size_t len, struct negotiation_f
 		if (strlen(negotiation_names[i].libssh_name) == name_len &&
 		    memcmp(p, negotiation_names[i].libssh_name, name_len) == 0)
 			f.kind = negotiation_names[i].kind;
-	const char *list = find_bounded(colon, (size_t)(end - colon), "server [");
+	const char *list = memmem(colon, (size_t)(end - colon), "server [", 8);
 	if (!list)
 		return -ENOENT;
 	list += 8;
