@@ -4,6 +4,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
+#include <openssl/rsa.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -87,6 +91,81 @@ out:
 	return r;
 }
 
+/* RSA prime search: the same OpenSSL generator as ssh-keygen's (FIPS 186-4 probable primes
+ * for e = 65537), but its run time is a lottery (one 4096-bit key takes 0.4 s, the next
+ * 5 s). With more than one CPU, several searches run at once and the first key found is
+ * kept; the others stop at their next progress callback. Each search is an independent
+ * draw from OpenSSL's distribution, so keeping the fastest of N at most multiplies a key's
+ * probability by N: at most log2(N) bits of a space of thousands. */
+#define RSA_MAX_SEARCHES 4
+
+struct rsa_race {
+	unsigned bits;
+	atomic_bool found;
+	pthread_mutex_t lock;
+	EVP_PKEY *winner;
+};
+
+static int rsa_race_progress(EVP_PKEY_CTX *ctx)
+{
+	struct rsa_race *race = EVP_PKEY_CTX_get_app_data(ctx);
+	return !atomic_load(&race->found); /* 0 makes OpenSSL give up this search */
+}
+
+static void *rsa_search(void *arg)
+{
+	struct rsa_race *race = arg;
+	EVP_PKEY *pkey = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	if (!ctx || EVP_PKEY_keygen_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)race->bits) <= 0)
+		goto out;
+	EVP_PKEY_CTX_set_app_data(ctx, race);
+	EVP_PKEY_CTX_set_cb(ctx, rsa_race_progress);
+	if (EVP_PKEY_generate(ctx, &pkey) <= 0)
+		goto out;
+	pthread_mutex_lock(&race->lock);
+	if (!race->winner) {
+		race->winner = pkey;
+		pkey = NULL;
+	}
+	atomic_store(&race->found, true);
+	pthread_mutex_unlock(&race->lock);
+out:
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error(); /* the losers' "generation cancelled", or this thread's failure */
+	return NULL;
+}
+
+static unsigned usable_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1;
+	int n = CPU_COUNT(&set);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static EVP_PKEY *rsa_generate(unsigned bits)
+{
+	struct rsa_race race = {.bits = bits};
+	pthread_t helpers[RSA_MAX_SEARCHES - 1];
+	unsigned searches = usable_cpus(), started = 0;
+	if (searches > RSA_MAX_SEARCHES)
+		searches = RSA_MAX_SEARCHES;
+	atomic_init(&race.found, false);
+	pthread_mutex_init(&race.lock, NULL);
+	for (unsigned i = 1; i < searches; i++)
+		if (pthread_create(&helpers[started], NULL, rsa_search, &race) == 0)
+			started++;
+	rsa_search(&race); /* this thread searches too; fewer helpers only means slower */
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(helpers[i], NULL);
+	pthread_mutex_destroy(&race.lock);
+	return race.winner;
+}
+
 int keygen_generate(const char *type, unsigned bits, const char *comment, struct privkey **ret)
 {
 	EVP_PKEY *pkey = NULL;
@@ -102,7 +181,7 @@ int keygen_generate(const char *type, unsigned bits, const char *comment, struct
 	} else if (!strcmp(type, "rsa")) {
 		if (bits < KEYGEN_RSA_MIN_BITS || bits > KEYGEN_RSA_MAX_BITS)
 			return ERR_KEY_SIZE;
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+		pkey = rsa_generate(bits);
 	} else if (!strcmp(type, "ecdsa")) {
 		if (bits == 256)
 			return ecdsa_generate(NID_X9_62_prime256v1, "nistp256", comment, ret);

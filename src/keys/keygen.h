@@ -1,4 +1,5 @@
-/* New key pairs, from OpenSSL's generators, with OpenSSH's size rules. */
+/* New key pairs, from OpenSSL's generators (RSA: raced on the usable CPUs), with OpenSSH's
+ * size rules. */
 #ifndef SSHKEYCTL_KEYS_KEYGEN_H
 #define SSHKEYCTL_KEYS_KEYGEN_H
 

@@ -44,6 +44,19 @@ for spec in "ed25519:" "rsa:2048" "rsa:3072" "rsa:4096" "ecdsa:256" "ecdsa:384" 
 	done
 done
 
+# RSA's prime search runs on every usable CPU and keeps the first key found (keys/keygen.c):
+# the key is whole either way, from one search (pinned to one CPU) or from a race; OpenSSL
+# checks it (p*q = n, d*e = 1 mod lcm(p-1, q-1), p and q prime)
+for pin in "taskset -c 0" ""; do
+	[ -n "$pin" ] && ! command -v taskset >/dev/null && continue
+	rm -f race race.pub
+	$pin "$K" keygen -q -t rsa -b 2048 -f race -N '' || fail "rsa keygen ($pin)"
+	ssh-keygen -y -f race | cmp -s - race.pub || fail "rsa key from $pin: .pub is not its half"
+	ssh-keygen -q -p -m PEM -N '' -P '' -f race >/dev/null || fail "rsa key from $pin: ssh-keygen -p"
+	openssl pkey -in race -check -noout >check.txt 2>&1 || fail "rsa key from $pin: $(cat check.txt)"
+	pass
+done
+
 # openssh-key-v1 details as ssh-keygen writes them: aes256-ctr + bcrypt, 24 rounds, -a
 "$K" keygen -q -f rounds -N secret -a 7 || fail "keygen -a 7"
 python3 - rounds <<'PY' || fail "header of an encrypted key"
