@@ -88,6 +88,9 @@ out:
 	BN_CTX_free(bn_ctx);
 	EC_POINT_free(q);
 	EC_GROUP_free(group);
+	if (r == ERR_CRYPTO)
+		ERR_clear_error(); /* as keygen_generate: no stale OpenSSL errors for later callers
+				    */
 	return r;
 }
 

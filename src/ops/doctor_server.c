@@ -21,25 +21,6 @@
 #include "remote/server_admin.h"
 #include "remote/sftp_client.h"
 
-/* Our address as the server sees it (SSH_CONNECTION's first word). */
-static void client_address(struct remote_session *s, char *buf, size_t len)
-{
-	struct dynbuf out, err;
-	dynbuf_init(&out, 4096);
-	dynbuf_init(&err, 4096);
-	struct remote_process *p = NULL;
-	struct diag d;
-	int status = 0;
-	buf[0] = 0;
-	if (remote_process_start(s, "echo \"${SSH_CONNECTION%% *}\"", &out, &err, &p, &d) == 0 &&
-	    remote_process_finish(p, &status, &d) == 0 && status == 0 && out.len)
-		snprintf(buf, len, "%.*s", (int)strcspn((const char *)out.data, "\r\n"),
-			 (const char *)out.data);
-	remote_process_free(p);
-	dynbuf_free(&out);
-	dynbuf_free(&err);
-}
-
 /* An address against one from= pattern: wildcards, or CIDR (addr/bits). */
 static bool address_matches(const char *addr, const char *pattern)
 {
@@ -326,7 +307,7 @@ static bool home_absent(const struct authorized_keys_state *st)
 }
 
 /* The account's authorized_keys: read into *stp (the caller clears it), then checked. */
-static void check_authorized_keys(struct doctor *dr, struct remote_session *s, const char *addr,
+static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 				  struct authorized_keys_state *stp)
 {
 	struct authorized_keys_state st = {0};
@@ -400,7 +381,7 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s, c
 		doctor_add(dr, "server: StrictModes", DOCTOR_PASS,
 			   "the path to %s passes sshd's checks", st.path);
 	}
-	check_file_content(dr, &st, addr);
+	check_file_content(dr, &st, st.client_addr);
 out:
 	free(findings);
 	remote_sftp_free(sftp);
@@ -656,7 +637,7 @@ static void check_log(struct doctor *dr, struct server_admin *a)
 
 /* With root: sshd -T for this account and address, the account, sshd's log. */
 static void check_sshd_view(struct doctor *dr, struct remote_session *s,
-			    const struct authorized_keys_state *st, const char *addr)
+			    const struct authorized_keys_state *st)
 {
 	struct server_admin *a = NULL;
 	struct diag d = {{0}};
@@ -730,7 +711,8 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 		}
 	}
 	check_account(dr, a, &eff);
-	check_access_lists(dr, &eff, dr->groups, addr);
+	/* our address as the root helper's probe saw it (the read helper may have failed) */
+	check_access_lists(dr, &eff, dr->groups, server_admin_info(a)->client_addr);
 	check_log(dr, a);
 out:
 	dynbuf_free(&eff);
@@ -739,10 +721,8 @@ out:
 
 void doctor_server_checks(struct doctor *dr, struct remote_session *s)
 {
-	char addr[64];
 	struct authorized_keys_state st = {0};
-	client_address(s, addr, sizeof(addr));
-	check_authorized_keys(dr, s, addr, &st);
+	check_authorized_keys(dr, s, &st);
 	if (st.exists && st.path)
 		doctor_check_selinux(dr, s, &st);
 	if (dr->res->key_login && !dr->req->for_user) {
@@ -750,6 +730,6 @@ void doctor_server_checks(struct doctor *dr, struct remote_session *s)
 		authorized_keys_state_clear(&st);
 		return;
 	}
-	check_sshd_view(dr, s, st.path ? &st : NULL, addr);
+	check_sshd_view(dr, s, st.path ? &st : NULL);
 	authorized_keys_state_clear(&st);
 }

@@ -75,6 +75,7 @@ static const char locate_sh[] =
 static const char read_sh[] =
 	"echo \"uid $uid\"; echo \"gid $gid\"; echo \"login $me\"; echo \"home ${home:-/}\"\n"
 	"echo \"path $file\"; echo \"real $real\"; echo \"realhome $rhome\"\n"
+	"echo \"client ${SSH_CONNECTION%% *}\"\n"
 	"[ -z \"$link\" ] || echo link\n"
 	"p=$real; set --\n"
 	"while :; do\n"
@@ -454,6 +455,10 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 			if ((r = set_text(&st->real_home, p + 9, len - 9)) < 0)
 				goto out;
 			r = ERR_FORMAT;
+		} else if (len > 7 && len - 7 < sizeof(st->client_addr) &&
+			   !strncmp(p, "client ", 7)) {
+			memcpy(st->client_addr, p + 7, len - 7);
+			st->client_addr[len - 7] = 0;
 		} else if (len == 4 && !strncmp(p, "link", 4)) {
 			st->is_link = true;
 		} else if ((len > 5 && !strncmp(p, "node ", 5)) ||

@@ -49,7 +49,8 @@ struct authorized_keys_state {
 	char *path;      /* home/.ssh/authorized_keys, or sshd's AuthorizedKeysFile */
 	char *real_path; /* path with every symbolic link resolved (realpath), as sshd checks */
 	char *real_home;
-	bool is_link; /* path itself is a symbolic link */
+	bool is_link;         /* path itself is a symbolic link */
+	char client_addr[64]; /* our address as the server sees it (SSH_CONNECTION); "" unknown */
 	bool exists;
 	struct dynbuf content;     /* when exists */
 	struct remote_node *nodes; /* real_path, its directory, ... up to / */
