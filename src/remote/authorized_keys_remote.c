@@ -75,7 +75,7 @@ static const char locate_sh[] =
 static const char read_sh[] =
 	"echo \"uid $uid\"; echo \"gid $gid\"; echo \"login $me\"; echo \"home ${home:-/}\"\n"
 	"echo \"path $file\"; echo \"real $real\"; echo \"realhome $rhome\"\n"
-	"echo \"client ${SSH_CONNECTION%% *}\"\n"
+	"conn=${SSH_CONNECTION:-}; echo \"client ${conn%% *}\"\n" /* set -u: it may be unset */
 	"[ -z \"$link\" ] || echo link\n"
 	"p=$real; set --\n"
 	"while :; do\n"

@@ -1,12 +1,14 @@
 /* What doctor reads from others: ssh -G output, an SSH identification line, libssh's
- * negotiation failure */
+ * negotiation failure, SELinux labels, the authorized_keys read helper's answer */
 #include "test_support.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/error.h"
 #include "ops/doctor_checks.h"
+#include "remote/authorized_keys_remote.h"
 #include "remote/negotiation.h"
 #include "remote/openssh_client.h"
 #include "remote/tcp_probe.h"
@@ -129,6 +131,49 @@ static void test_selinux_labels(void **state)
 		assert_int_equal(selinux_labels_parse(bad[i], strlen(bad[i]), &l), ERR_FORMAT);
 }
 
+/* the authorized_keys read helper's answer (tests/fuzz/corpus/remote_state/typical's shape):
+ * the file, each level up to /, and our address as the server sees it */
+static void read_answer(const char *client_line, struct authorized_keys_state *st)
+{
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "uid 1001\ngid 1001\nlogin 1001\nhome /home/u\n"
+		 "path /home/u/.ssh/authorized_keys\nreal /home/u/.ssh/authorized_keys\n"
+		 "realhome /home/u\n%s"
+		 "node /home/u/.ssh/authorized_keys\nnode /home/u/.ssh\nnode /home/u\n"
+		 "node /home\nnode /\nlisting\n"
+		 "drwxr-xr-x 18 0 0 4096 Nov 21 22:42 /\n"
+		 "drwxr-xr-x 3 0 0 4096 Nov 21 22:42 /home\n"
+		 "drwx------ 3 1001 1001 4096 Nov 21 22:42 /home/u\n"
+		 "drwx------ 2 1001 1001 4096 Nov 21 22:42 /home/u/.ssh\n"
+		 "-rw------- 1 1001 1001 14 Nov 21 22:42 /home/u/.ssh/authorized_keys\n"
+		 "content-until 0123456789abcdef\nssh-ed25519 x\n\n0123456789abcdef\n",
+		 client_line);
+	*st = (struct authorized_keys_state){0};
+	dynbuf_init(&st->content, 4096);
+	assert_int_equal(authorized_keys_state_parse(text, strlen(text), st), 0);
+}
+
+static void test_authorized_keys_state(void **state)
+{
+	struct authorized_keys_state st;
+	read_answer("client 192.0.2.7\n", &st);
+	assert_string_equal(st.client_addr, "192.0.2.7");
+	assert_int_equal(st.n_nodes, 5);
+	assert_true(st.exists);
+	assert_int_equal(st.content.len, 14);
+	authorized_keys_state_clear(&st);
+	/* SSH_CONNECTION unset, or longer than any address: unknown, not an error */
+	read_answer("client \n", &st);
+	assert_string_equal(st.client_addr, "");
+	authorized_keys_state_clear(&st);
+	char long_line[128];
+	snprintf(long_line, sizeof(long_line), "client %0100d\n", 7);
+	read_answer(long_line, &st);
+	assert_string_equal(st.client_addr, "");
+	authorized_keys_state_clear(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_ssh_g),
 		cmocka_unit_test(test_banner),
 		cmocka_unit_test(test_selinux_labels),
+		cmocka_unit_test(test_authorized_keys_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
