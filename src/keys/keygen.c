@@ -88,9 +88,9 @@ out:
 	BN_CTX_free(bn_ctx);
 	EC_POINT_free(q);
 	EC_GROUP_free(group);
+	/* as keygen_generate: no stale OpenSSL errors for later callers */
 	if (r == ERR_CRYPTO)
-		ERR_clear_error(); /* as keygen_generate: no stale OpenSSL errors for later callers
-				    */
+		ERR_clear_error();
 	return r;
 }
 

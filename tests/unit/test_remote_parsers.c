@@ -131,45 +131,56 @@ static void test_selinux_labels(void **state)
 		assert_int_equal(selinux_labels_parse(bad[i], strlen(bad[i]), &l), ERR_FORMAT);
 }
 
-/* the authorized_keys read helper's answer (tests/fuzz/corpus/remote_state/typical's shape):
- * the file, each level up to /, and our address as the server sees it */
-static void read_answer(const char *client_line, struct authorized_keys_state *st)
+/* The authorized_keys read helper's answer, from the fuzz seeds (which must all parse, or
+ * the fuzzer starts from nothing), with its client line replaced when client_line is set. */
+static void read_answer(const char *seed, const char *client_line, struct authorized_keys_state *st)
 {
-	char text[2048];
-	snprintf(text, sizeof(text),
-		 "uid 1001\ngid 1001\nlogin 1001\nhome /home/u\n"
-		 "path /home/u/.ssh/authorized_keys\nreal /home/u/.ssh/authorized_keys\n"
-		 "realhome /home/u\n%s"
-		 "node /home/u/.ssh/authorized_keys\nnode /home/u/.ssh\nnode /home/u\n"
-		 "node /home\nnode /\nlisting\n"
-		 "drwxr-xr-x 18 0 0 4096 Nov 21 22:42 /\n"
-		 "drwxr-xr-x 3 0 0 4096 Nov 21 22:42 /home\n"
-		 "drwx------ 3 1001 1001 4096 Nov 21 22:42 /home/u\n"
-		 "drwx------ 2 1001 1001 4096 Nov 21 22:42 /home/u/.ssh\n"
-		 "-rw------- 1 1001 1001 14 Nov 21 22:42 /home/u/.ssh/authorized_keys\n"
-		 "content-until 0123456789abcdef\nssh-ed25519 x\n\n0123456789abcdef\n",
-		 client_line);
+	char relpath[256];
+	struct dynbuf text, edited;
+	dynbuf_init(&text, 64 * 1024);
+	dynbuf_init(&edited, 64 * 1024);
+	snprintf(relpath, sizeof(relpath), "../fuzz/corpus/remote_state/%s", seed);
+	read_test_file(relpath, &text);
+	assert_int_equal(dynbuf_append(&text, "", 1), 0); /* for strstr */
+	const char *t = (const char *)text.data, *line = strstr(t, "client ");
+	assert_non_null(line);
+	if (client_line) {
+		const char *after = strchr(line, '\n') + 1;
+		assert_int_equal(dynbuf_append(&edited, t, (size_t)(line - t)), 0);
+		assert_int_equal(dynbuf_append(&edited, client_line, strlen(client_line)), 0);
+		assert_int_equal(dynbuf_append(&edited, after, strlen(after)), 0);
+		t = (const char *)edited.data;
+	}
 	*st = (struct authorized_keys_state){0};
 	dynbuf_init(&st->content, 4096);
-	assert_int_equal(authorized_keys_state_parse(text, strlen(text), st), 0);
+	assert_int_equal(
+		authorized_keys_state_parse(t, client_line ? edited.len : text.len - 1, st), 0);
+	dynbuf_free(&text);
+	dynbuf_free(&edited);
 }
 
 static void test_authorized_keys_state(void **state)
 {
 	struct authorized_keys_state st;
-	read_answer("client 192.0.2.7\n", &st);
-	assert_string_equal(st.client_addr, "192.0.2.7");
+	read_answer("typical", NULL, &st);
+	assert_string_equal(st.client_addr, "127.0.0.1");
 	assert_int_equal(st.n_nodes, 5);
 	assert_true(st.exists);
-	assert_int_equal(st.content.len, 14);
+	assert_memory_equal(st.content.data, "ssh-ed25519 ", 12);
+	authorized_keys_state_clear(&st);
+	read_answer("symlink", NULL, &st);
+	assert_true(st.is_link && !st.exists);
+	authorized_keys_state_clear(&st);
+	read_answer("root_missing", NULL, &st);
+	assert_false(st.exists);
 	authorized_keys_state_clear(&st);
 	/* SSH_CONNECTION unset, or longer than any address: unknown, not an error */
-	read_answer("client \n", &st);
+	read_answer("typical", "client \n", &st);
 	assert_string_equal(st.client_addr, "");
 	authorized_keys_state_clear(&st);
 	char long_line[128];
 	snprintf(long_line, sizeof(long_line), "client %0100d\n", 7);
-	read_answer(long_line, &st);
+	read_answer("typical", long_line, &st);
 	assert_string_equal(st.client_addr, "");
 	authorized_keys_state_clear(&st);
 }
