@@ -155,8 +155,7 @@ static int give_back(const struct target *t, const struct doctor_request *req,
 		r = dynbuf_printf(&res->fixes, "would chown %lu:%lu %s\n", (unsigned long)st.uid,
 				  (unsigned long)st.gid, path);
 	} else if (r == 0) {
-		struct owner_fix own = {path, st.uid, st.gid};
-		r = authorized_keys_remote_fix(&st, NULL, 0, &own, 1, &res->fixes, &d);
+		r = authorized_keys_remote_fix(&st, NULL, 0, true, &res->fixes, &d);
 	}
 	if (r < 0)
 		dynbuf_printf(&res->fixes, "giving the file back to the account failed: %s\n",

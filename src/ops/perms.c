@@ -51,16 +51,17 @@ int perms_describe(const struct authorized_keys_state *st, const struct strict_m
 				     "make it a regular file\n",
 				     node->path);
 	if (f->bad_owner) {
-		/* the account's own levels go to the account; the levels above, to root */
+		/* a third account's node: whoever owns it could have put it there on purpose,
+		 * and root changing it by a path others control is how accounts get root
+		 * (SECURITY.md); an administrator decides */
 		bool own = own_level(st, node);
-		r = dynbuf_printf(
-			out,
-			"%s: %s owned by uid %lu, neither the account (uid %lu) nor root; "
-			"fix: chown %lu %s%s\n",
-			node->path, what, (unsigned long)node->uid, (unsigned long)st->uid,
-			own ? (unsigned long)st->uid : 0UL, node->path,
-			as_root ? "" : " (as root)");
-		*ret_fixable = *ret_fixable && as_root;
+		r = dynbuf_printf(out,
+				  "%s: %s owned by uid %lu, neither the account (uid %lu) nor root; "
+				  "sshkeyctl changes no third account's files: find out why, then "
+				  "(as root) chown %lu %s\n",
+				  node->path, what, (unsigned long)node->uid, (unsigned long)st->uid,
+				  own ? (unsigned long)st->uid : 0UL, node->path);
+		*ret_fixable = false;
 	}
 	if (r == 0 && (f->group_writable || f->other_writable)) {
 		const char *who = f->group_writable && f->other_writable ? "group and others"
@@ -109,27 +110,16 @@ static int apply(struct remote_sftp *sftp, const struct authorized_keys_state *s
 		 struct perms_result *res)
 {
 	struct mode_fix *modes = calloc(n ? n : 1, sizeof(*modes));
-	struct owner_fix *owners = calloc(n ? n : 1, sizeof(*owners));
-	size_t n_modes = 0, n_owners = 0;
-	bool as_root = st->login_uid == 0;
-	int r = modes && owners ? 0 : -ENOMEM;
+	size_t n_modes = 0;
+	int r = modes ? 0 : -ENOMEM;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const struct remote_node *node = f[i].node;
-		if (f[i].not_regular || (node->mode & 01000))
+		if (f[i].not_regular || f[i].bad_owner || (node->mode & 01000))
 			continue;
-		if (f[i].bad_owner && as_root) {
-			bool own = own_level(st, node);
-			owners[n_owners++] = (struct owner_fix){node->path, own ? st->uid : 0,
-								own ? st->gid : 0};
-		}
 		if (f[i].fixed_mode != node->mode)
 			modes[n_modes++] = (struct mode_fix){node->path, f[i].fixed_mode};
 	}
 	if (r == 0 && req->dry_run) {
-		for (size_t i = 0; r == 0 && i < n_owners; i++)
-			r = dynbuf_printf(&res->changes, "would chown %lu:%lu %s\n",
-					  (unsigned long)owners[i].uid,
-					  (unsigned long)owners[i].gid, owners[i].path);
 		for (size_t i = 0; r == 0 && i < n_modes; i++)
 			r = dynbuf_printf(&res->changes, "would chmod %o %s\n",
 					  (unsigned)modes[i].mode, modes[i].path);
@@ -140,11 +130,10 @@ static int apply(struct remote_sftp *sftp, const struct authorized_keys_state *s
 				r = dynbuf_printf(&res->changes, "chmod %o %s\n",
 						  (unsigned)modes[i].mode, modes[i].path);
 	} else if (r == 0) {
-		r = authorized_keys_remote_fix(st, modes, n_modes, owners, n_owners, &res->changes,
+		r = authorized_keys_remote_fix(st, modes, n_modes, false, &res->changes,
 					       &res->diag);
 	}
 	free(modes);
-	free(owners);
 	return r;
 }
 

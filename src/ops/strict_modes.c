@@ -97,6 +97,9 @@ int strict_modes_check(const struct authorized_keys_state *st,
 			x.fixed_mode &= ~(mode_t)002;
 		if (x.group_writable)
 			x.fixed_mode &= ~(mode_t)020;
+		/* a fix only takes bits away, setuid, setgid and sticky with them */
+		if (x.fixed_mode != node->mode)
+			x.fixed_mode &= ~(mode_t)07000;
 		if (x.not_regular || x.bad_owner || x.other_writable || x.group_writable)
 			f[n++] = x;
 	}

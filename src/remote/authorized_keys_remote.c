@@ -8,167 +8,7 @@
 #include "base/error.h"
 #include "base/posix_cksum.h"
 #include "base/text_lines.h"
-
-/* Every process these helpers start costs the server about a millisecond, for every host:
- * builtins and parameter expansion do the rest. */
-
-/* Finds the account from the first stdin line (empty: ourselves), and reads the token that
- * will end the file's content. Sets me home uid gid name file dir. */
-static const char locate_sh[] =
-	"set -u\n"
-	"IFS= read -r for_user || exit 90\n"
-	"IFS= read -r token || exit 90\n"
-	"i=$(LC_ALL=C id); me=${i#uid=}; me=${me%%[!0-9]*}\n"
-	"if [ -n \"$for_user\" ]; then\n"
-	"  ent=$(getent passwd \"$for_user\" 2>/dev/null) ||\n"
-	"    ent=$(awk -F: -v u=\"$for_user\" '$1 == u' /etc/passwd)\n"
-	"  [ -n \"$ent\" ] || { echo \"error no such user: $for_user\"; exit 91; }\n"
-	"  IFS=: read -r name x uid gid x home x <<EOF\n"
-	"$ent\n"
-	"EOF\n"
-	"else\n"
-	"  home=$(cd 2>/dev/null && pwd -P) || {\n"
-	"    if [ -d \"${HOME:-/nonexistent}\" ]; then\n"
-	"      echo \"error cannot enter the home directory $HOME\"\n"
-	"    else echo \"error no-home ${HOME:-}\"; fi\n"
-	"    exit 92\n"
-	"  }\n"
-	"  uid=$me; gid=${i#* gid=}; gid=${gid%%[!0-9]*}; name=\n"
-	"fi\n"
-	"[ \"$home\" = / ] && home=\n"
-	"file=\"$home/.ssh/authorized_keys\"\n"
-	/* as root, the AuthorizedKeysFile sshd really uses for this account and address */
-	"sshd_bin=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)\n"
-	"if [ \"$me\" = 0 ] && [ -x \"$sshd_bin\" ]; then\n"
-	"  [ -n \"$name\" ] || name=$(id -un)\n"
-	"  set -- ${SSH_CONNECTION:-127.0.0.1}\n"
-	"  akf=$(\"$sshd_bin\" -T -C \"user=$name,host=$1,addr=$1\" 2>/dev/null |\n"
-	"    awk '$1 == \"authorizedkeysfile\" { print $2; exit }')\n"
-	"  case $akf in\n"
-	"  ''|none) ;;\n"
-	"  *) s=$akf; f=\n"
-	"     while [ -n \"$s\" ]; do\n"
-	"       case $s in\n"
-	"       %%*) f=\"$f%\"; s=${s#??} ;;\n"
-	"       %h*) f=\"$f$home\"; s=${s#??} ;;\n"
-	"       %u*) f=\"$f$name\"; s=${s#??} ;;\n"
-	"       %U*) f=\"$f$uid\"; s=${s#??} ;;\n"
-	"       *) c=${s%%\"${s#?}\"}; f=\"$f$c\"; s=${s#?} ;;\n"
-	"       esac\n"
-	"     done\n"
-	"     case $f in /*) file=$f ;; *) file=\"$home/$f\" ;; esac ;;\n"
-	"  esac\n"
-	"fi\n"
-	"dir=${file%/*}; [ -n \"$dir\" ] || dir=/\n"
-	/* sshd checks the canonical path (realpath) up to the canonical home directory */
-	"rdir=$(cd \"$dir\" 2>/dev/null && pwd -P) || rdir=$dir\n"
-	"real=\"${rdir%/}/${file##*/}\"; link=\n"
-	"if [ -L \"$file\" ]; then\n"
-	"  link=yes; r=$(realpath \"$file\" 2>/dev/null || readlink -f \"$file\" 2>/dev/null) &&\n"
-	"    [ -n \"$r\" ] && real=$r\n"
-	"fi\n"
-	"rhome=$(cd \"${home:-/}\" 2>/dev/null && pwd -P) || rhome=${home:-/}\n";
-
-/* The state: ids, the path and each level up to /, then one ls for the levels that exist:
- * POSIX ls lists its operands sorted, and a chain of prefixes sorts from / down to the
- * file, so the lines come in that order. */
-static const char read_sh[] =
-	"echo \"uid $uid\"; echo \"gid $gid\"; echo \"login $me\"; echo \"home ${home:-/}\"\n"
-	"echo \"path $file\"; echo \"real $real\"; echo \"realhome $rhome\"\n"
-	"conn=${SSH_CONNECTION:-}; echo \"client ${conn%% *}\"\n" /* set -u: it may be unset */
-	"[ -z \"$link\" ] || echo link\n"
-	"p=$real; set --\n"
-	"while :; do\n"
-	"  if [ -e \"$p\" ] || [ -L \"$p\" ]; then echo \"node $p\"; set -- \"$p\" \"$@\"\n"
-	"  else echo \"absent $p\"; fi\n"
-	"  [ \"$p\" = / ] && break\n"
-	"  p=${p%/*}; [ -n \"$p\" ] || p=/\n"
-	"done\n"
-	"echo listing; [ $# = 0 ] || LC_ALL=C ls -ldn -- \"$@\"\n"
-	/* one cat reads one version of the file, however writers replace it; the end is marked
-	 * by a random token we sent, so no length is needed */
-	"if [ -f \"$file\" ] && [ ! -L \"$file\" ]; then\n"
-	"  echo \"content-until $token\"; cat \"$file\"; printf '\\n%s\\n' \"$token\"\n"
-	"else\n"
-	"  echo 'content -'\n"
-	"fi\n"
-	/* then wait: "groups GID..." (answered), then "write" or "fix" and what to do, or
-	 * nothing */
-	"while :; do\n"
-	"  IFS= read -r what || exit 0\n"
-	"  case $what in\n"
-	"  write|fix) break ;;\n"
-	"  'groups '*)\n"
-	"    for g in ${what#groups }; do\n"
-	"      case $g in *[!0-9]*) continue ;; esac\n"
-	"      ent=$(getent group \"$g\" 2>/dev/null) ||\n"
-	"        ent=$(awk -F: -v g=\"$g\" '$3 == g' /etc/group)\n"
-	"      prim=$({ getent passwd 2>/dev/null || cat /etc/passwd; } |\n"
-	"        awk -F: -v g=\"$g\" '$4 == g { printf \"%s,\", $3 }')\n"
-	"      uids=; IFS=,; set -- ${ent##*:}; unset IFS\n"
-	"      for m in \"$@\"; do u=$(id -u \"$m\" 2>/dev/null) || u=4294967295; "
-	"uids=\"$uids$u,\"; done\n"
-	"      echo \"group $g primary=$prim members=$uids\"\n"
-	"    done\n"
-	"    echo end-groups ;;\n"
-	"  *) exit 0 ;;\n"
-	"  esac\n"
-	"done\n"
-	/* fix: "chmod MODE PATH" and "chown UID:GID PATH" lines, then "end" */
-	"if [ \"$what\" = fix ]; then\n"
-	"  while IFS= read -r line; do\n"
-	"    [ \"$line\" = end ] && break\n"
-	"    c=${line%% *}; m=${line#* }; p=${m#* }; m=${m%% *}\n"
-	"    case $c in chmod|chown) ;; *) echo \"error bad request\"; exit 93 ;; esac\n"
-	"    [ ! -L \"$p\" ] || { echo \"error symlink $p\"; exit 94; }\n"
-	"    \"$c\" \"$m\" \"$p\" || { echo \"error $c $m $p\"; exit 93; }\n"
-	"    echo \"did $c $m $p\"\n"
-	"  done\n"
-	"  exit 0\n"
-	"fi\n";
-
-/* stdin after "write": expected "cksum length" or "absent"; "uid gid" for a new .ssh ("- -"
- * when not root); "UID:GID MODE" for the new file (owner "-:-" when not root); "chmod MODE
- * PATH" lines and "end"; content length; content. */
-static const char write_sh[] =
-	"IFS= read -r expect; read -r new_uid new_gid; read -r own mode\n"
-	"while IFS= read -r line; do\n"
-	"  [ \"$line\" = end ] && break\n"
-	"  m=${line#chmod }; p=${m#* }; m=${m%% *}\n"
-	"  chmod \"$m\" \"$p\" || { echo \"error chmod $m $p\"; exit 93; }\n"
-	"  echo \"did chmod $m $p\"\n"
-	"done\n"
-	"IFS= read -r length\n"
-	"if [ -n \"$for_user\" ] && [ -L \"$dir\" ]; then echo \"error symlink $dir\"; exit 94; "
-	"fi\n"
-	"if [ ! -d \"$dir\" ]; then\n"
-	"  [ \"$dir\" = \"$home/.ssh\" ] || { echo \"error missing directory $dir\"; exit 95; }\n"
-	"  mkdir -m 700 \"$dir\" || { echo \"error mkdir $dir\"; exit 95; }\n"
-	"  [ \"$new_uid\" = - ] || chown \"$new_uid:$new_gid\" \"$dir\"\n"
-	"  echo \"did mkdir 700 $dir\"\n"
-	"fi\n"
-	"lock=\"$dir/" AUTHORIZED_KEYS_LOCK_NAME "\"; tries=0\n"
-	"until mkdir \"$lock\" 2>/dev/null; do\n"
-	"  tries=$((tries + 1)); [ $tries -gt 300 ] && { echo \"error lock $lock\"; exit 96; }\n"
-	"  sleep 0.1 2>/dev/null || sleep 1\n"
-	"done\n"
-	"tmp=\"$dir/" AUTHORIZED_KEYS_TEMP_PREFIX "$$\"\n"
-	"trap '[ ! -e \"$tmp\" ] || rm -f \"$tmp\"; rmdir \"$lock\" 2>/dev/null' EXIT\n"
-	"trap 'exit 97' INT TERM HUP\n"
-	"if [ -L \"$file\" ]; then echo \"error symlink $file\"; exit 94; fi\n"
-	"if [ -f \"$file\" ]; then set -- $(cksum < \"$file\"); now=\"$1 $2\"; else now=absent; "
-	"fi\n"
-	"[ \"$now\" = \"$expect\" ] || { echo \"error changed\"; exit 98; }\n"
-	"umask 077; cat > \"$tmp\" || { echo \"error write $tmp\"; exit 99; }\n"
-	"set -- $(wc -c < \"$tmp\")\n"
-	"[ \"$1\" = \"$length\" ] || { echo \"error write $tmp\"; exit 99; }\n"
-	"[ \"$mode\" = 600 ] || chmod \"$mode\" \"$tmp\" || exit 99\n"
-	"[ \"$own\" = -:- ] || [ \"$me\" != 0 ] || chown \"$own\" \"$tmp\" || exit 99\n"
-	"sync \"$tmp\" 2>/dev/null || sync\n"
-	"mv -f \"$tmp\" \"$file\" || { echo \"error rename $file\"; exit 99; }\n"
-	"if command -v restorecon >/dev/null 2>&1; then restorecon -F \"$dir\" \"$file\" "
-	"2>/dev/null; fi\n"
-	"echo \"did write $file\"\n";
+#include "remote/helper_scripts.h"
 
 static void conversation_free(struct authorized_keys_conversation *c);
 
@@ -355,7 +195,8 @@ static bool state_complete(const struct dynbuf *out, void *arg)
 	size_t n;
 	line_iter_init(&it, out->len ? (const char *)out->data : "", out->len);
 	while (line_iter_next(&it, &line, &n, NULL)) {
-		if (n == 9 && !strncmp(line, "content -", 9))
+		if ((n == 9 && !strncmp(line, "content -", 9)) ||
+		    (n == 18 && !strncmp(line, "content unreadable", 18)))
 			return true;
 		if (n > 14 && !strncmp(line, "content-until ", 14)) {
 			const char *data = line + n + 1;
@@ -412,6 +253,10 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 		unsigned long v;
 		if (len == 9 && !strncmp(p, "content -", 9)) {
 			st->exists = false;
+			r = 0;
+			break;
+		} else if (len == 18 && !strncmp(p, "content unreadable", 18)) {
+			st->exists = st->unreadable = true;
 			r = 0;
 			break;
 		} else if (len > 14 && !strncmp(p, "content-until ", 14)) {
@@ -487,27 +332,20 @@ int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 				struct authorized_keys_state *st, struct diag *d)
 {
 	struct authorized_keys_conversation *c = calloc(1, sizeof(*c));
-	struct dynbuf script, in;
+	struct dynbuf in;
 	char token[40];
 	int status = -1;
 	memset(st, 0, sizeof(*st));
 	dynbuf_init(&st->content, AUTHORIZED_KEYS_STATE_MAX);
-	dynbuf_init(&script, 64 * 1024);
 	dynbuf_init(&in, 4096);
 	int r = c ? remote_random_token(token, sizeof(token)) : -ENOMEM;
 	if (r < 0)
 		goto out;
 	dynbuf_init(&c->out, AUTHORIZED_KEYS_STATE_MAX + 1024 * 1024);
 	dynbuf_init(&c->err, 64 * 1024);
-	/* the shell reads the script line by line, so the data after "exit" is left on stdin
-	 * for the commands; a final exit keeps sh from reading data as commands */
-	if ((r = dynbuf_append_str(&script, locate_sh)) < 0 ||
-	    (r = dynbuf_append_str(&script, read_sh)) < 0 ||
-	    (r = dynbuf_append_str(&script, write_sh)) < 0 ||
-	    (r = dynbuf_append_str(&script, "exit 0\n")) < 0 ||
-	    (r = dynbuf_printf(&in, "%s\n%s\n", for_user ? for_user : "", token)) < 0)
+	if ((r = dynbuf_printf(&in, "%s\n%s\n", for_user ? for_user : "", token)) < 0)
 		goto out;
-	if ((r = remote_process_start_script(s, (const char *)script.data, &c->out, &c->err,
+	if ((r = remote_process_start_script(s, helper_authorized_keys_sh, &c->out, &c->err,
 					     &c->process, d)) < 0 ||
 	    (r = remote_process_write(c->process, in.data, in.len, d)) < 0 ||
 	    (r = remote_process_read_until(c->process, state_complete, NULL, d)) < 0)
@@ -530,9 +368,19 @@ out:
 	if (r < 0)
 		authorized_keys_state_clear(st);
 	conversation_free(c);
-	dynbuf_free(&script);
 	dynbuf_free(&in);
 	return r;
+}
+
+/* "chmod MODE PATH" lines and "end": the mode changes of a write or fix request */
+static int mode_lines(const struct mode_fix *fixes, size_t n_fixes, struct dynbuf *in)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n_fixes; i++)
+		r = strchr(fixes[i].path, '\n') ? -EINVAL
+						: dynbuf_printf(in, "chmod %o %s\n",
+								(unsigned)fixes[i].mode, fixes[i].path);
+	return r < 0 ? r : dynbuf_append_str(in, "end\n");
 }
 
 int authorized_keys_remote_write(const struct authorized_keys_state *st,
@@ -543,20 +391,28 @@ int authorized_keys_remote_write(const struct authorized_keys_state *st,
 	struct dynbuf in;
 	if (!c || !c->process)
 		return -EINVAL; /* one write per read */
+	if (st->unreadable) {
+		/* what is in it would be lost */
+		diag_set(d, "%s cannot be read by the account, so it is not changed", st->path);
+		return -EACCES;
+	}
 	dynbuf_init(&in, AUTHORIZED_KEYS_STATE_MAX + 1024 * 1024);
 	int r = dynbuf_append_str(&in, "write\n");
+	if (r == 0)
+		r = mode_lines(fixes, n_fixes, &in);
 	if (r == 0 && st->exists)
 		r = dynbuf_printf(&in, "%u %zu\n", posix_cksum(st->content.data, st->content.len),
 				  st->content.len);
 	else if (r == 0)
 		r = dynbuf_append_str(&in, "absent\n");
 	/* new files belong to the account; only root can give them away; a replaced file
-	 * keeps its owner and mode */
+	 * keeps its owner and mode (where the helper writes as root: where the account
+	 * writes, the new file is the account's) */
 	bool give = st->login_uid == 0 && st->uid != 0;
 	const struct remote_node *old = st->exists ? &st->nodes[0] : NULL;
 	/* the file's mode: as it was, unless this very write fixes it (the replacement must
 	 * not bring back the write bits the chmod just took away) */
-	unsigned file_mode = old ? (unsigned)(old->mode & 07777) : 0600u;
+	unsigned file_mode = old ? (unsigned)(old->mode & 0777) : 0600u;
 	for (size_t i = 0; old && i < n_fixes; i++)
 		if (strcmp(fixes[i].path, old->path) == 0)
 			file_mode = (unsigned)fixes[i].mode;
@@ -572,15 +428,8 @@ int authorized_keys_remote_write(const struct authorized_keys_state *st,
 				  (unsigned long)st->gid);
 	else if (r == 0)
 		r = dynbuf_printf(&in, "-:- %o\n", file_mode);
-	for (size_t i = 0; r == 0 && i < n_fixes; i++) {
-		if (strchr(fixes[i].path, '\n')) {
-			r = -EINVAL;
-			break;
-		}
-		r = dynbuf_printf(&in, "chmod %o %s\n", (unsigned)fixes[i].mode, fixes[i].path);
-	}
 	if (r == 0)
-		r = dynbuf_printf(&in, "end\n%zu\n", len);
+		r = dynbuf_printf(&in, "%zu\n", len);
 	if (r == 0)
 		r = dynbuf_append(&in, content, len);
 	if (r == 0)
@@ -705,8 +554,7 @@ int authorized_keys_remote_groups(struct authorized_keys_state *st, const gid_t 
 }
 
 int authorized_keys_remote_fix(const struct authorized_keys_state *st, const struct mode_fix *modes,
-			       size_t n_modes, const struct owner_fix *owners, size_t n_owners,
-			       struct dynbuf *ret_log, struct diag *d)
+			       size_t n_modes, bool adopt, struct dynbuf *ret_log, struct diag *d)
 {
 	struct authorized_keys_conversation *c = st->conversation;
 	struct dynbuf in;
@@ -714,18 +562,10 @@ int authorized_keys_remote_fix(const struct authorized_keys_state *st, const str
 		return -EINVAL;
 	dynbuf_init(&in, 1024 * 1024);
 	int r = dynbuf_append_str(&in, "fix\n");
-	for (size_t i = 0; r == 0 && i < n_modes; i++)
-		r = strchr(modes[i].path, '\n')
-			    ? -EINVAL
-			    : dynbuf_printf(&in, "chmod %o %s\n", (unsigned)modes[i].mode,
-					    modes[i].path);
-	for (size_t i = 0; r == 0 && i < n_owners; i++)
-		r = strchr(owners[i].path, '\n')
-			    ? -EINVAL
-			    : dynbuf_printf(&in, "chown %lu:%lu %s\n", (unsigned long)owners[i].uid,
-					    (unsigned long)owners[i].gid, owners[i].path);
+	if (r == 0 && adopt)
+		r = strchr(st->path, '\n') ? -EINVAL : dynbuf_printf(&in, "adopt %s\n", st->path);
 	if (r == 0)
-		r = dynbuf_append_str(&in, "end\n");
+		r = mode_lines(modes, n_modes, &in);
 	if (r == 0)
 		r = last_request(c, &in, ret_log, d);
 	dynbuf_free(&in);

@@ -18,7 +18,7 @@
 /* Writers (sh helper or SFTP) take this lock, a directory beside the file, and write their
  * temporary file under this prefix. */
 #define AUTHORIZED_KEYS_LOCK_NAME   ".sshkeyctl.lock"
-#define AUTHORIZED_KEYS_TEMP_PREFIX ".authorized_keys.sshkeyctl."
+#define AUTHORIZED_KEYS_TEMP_PREFIX ".authorized_keys.sshkeyctl." /* then a random token */
 
 /* One path that sshd's StrictModes checks, as ls -ldn showed it. */
 struct remote_node {
@@ -52,7 +52,8 @@ struct authorized_keys_state {
 	bool is_link;         /* path itself is a symbolic link */
 	char client_addr[64]; /* our address as the server sees it (SSH_CONNECTION); "" unknown */
 	bool exists;
-	struct dynbuf content;     /* when exists */
+	bool unreadable;           /* exists, but the account cannot read it (root's view) */
+	struct dynbuf content;     /* when exists and readable */
 	struct remote_node *nodes; /* real_path, its directory, ... up to / */
 	size_t n_nodes;
 	struct group_members *groups; /* asked with authorized_keys_remote_groups */
@@ -94,18 +95,12 @@ int authorized_keys_remote_groups(struct authorized_keys_state *st, const gid_t 
 /* Parse the helper's answer to that (network data: bounded), up to "end-groups". */
 int authorized_keys_groups_parse(const char *text, size_t len, struct authorized_keys_state *st);
 
-/* chown, as root, for perms --fix */
-struct owner_fix {
-	const char *path;
-	uid_t uid;
-	gid_t gid;
-};
-
-/* Apply only chmod and chown fixes in the session the read left waiting (no content
- * change; symbolic links refused); ret_log gets one line per change. */
+/* Apply only mode fixes (each only takes bits away: the helper refuses more) in the
+ * session the read left waiting; with adopt, as root, first give the account its
+ * authorized_keys, a root-owned regular file at st->path (no link on the way), checked
+ * through a descriptor. No other owner is ever changed. ret_log gets one line per change. */
 int authorized_keys_remote_fix(const struct authorized_keys_state *st, const struct mode_fix *modes,
-			       size_t n_modes, const struct owner_fix *owners, size_t n_owners,
-			       struct dynbuf *ret_log, struct diag *d);
+			       size_t n_modes, bool adopt, struct dynbuf *ret_log, struct diag *d);
 
 /* The same two over SFTP, for accounts without a shell (ForceCommand internal-sftp) and for
  * --sftp: the login user's ~/.ssh/authorized_keys (sshd -T cannot run there), the lock

@@ -1,0 +1,11 @@
+/* The POSIX sh helpers sshkeyctl runs on servers, embedded at build time from
+ * src/remote/helpers/NAME.sh (embed.py). Each is a whole script, run with
+ * remote_process_start_script(); its header comment is its manual. */
+#ifndef SSHKEYCTL_REMOTE_HELPER_SCRIPTS_H
+#define SSHKEYCTL_REMOTE_HELPER_SCRIPTS_H
+
+/* one account's authorized_keys: state, groups, write (compare-and-swap), mode fixes;
+ * as root for another account, it acts as that account (SECURITY.md) */
+extern const char helper_authorized_keys_sh[];
+
+#endif

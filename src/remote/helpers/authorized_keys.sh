@@ -1,0 +1,402 @@
+# sshkeyctl's helper for one account's authorized_keys on a server: it finds the file sshd
+# reads, answers with its state, then serves one request: "groups ...", then "write" (new
+# content, compare-and-swap) or "fix" (modes, and a root-owned file given to the account).
+# POSIX sh (dash, busybox ash, bash); embedded in sshkeyctl at build time
+# (src/remote/authorized_keys_remote.c speaks to it; DESIGN.md, "Remote edits").
+#
+# Who acts (SECURITY.md, "Root on a server"). Run as root for another account, this helper
+# never changes a node by a path that account (or anyone but root) could alter:
+#   - a node every directory above which, and itself, is root's alone (owned by root,
+#     writable by nobody else, no symbolic link on the way) is changed by root by path;
+#   - anything else is changed by the account itself: this script runs again with the
+#     account's uid, gids and nothing more (as_account), so a link the account planted
+#     leads only to what the account could change anyway;
+#   - the one exception, a root-owned authorized_keys the account cannot read, is given to
+#     the account through a descriptor checked to be that very file (adopt);
+#   - no other owner is ever changed: a node of a third account is refused.
+# Temporary files get unpredictable names (the run's random token) and are created
+# exclusively; renames stay in one directory, entered once (cd -P) and checked.
+# Mode changes only remove bits: never more than the current mode, never setuid, setgid or
+# sticky; only on the expected type (a directory, or the regular file itself); checked after.
+#
+# Answers: "did ..." lines for each change, "error ..." and a status from 90 up on failure.
+
+set -u
+set -f
+umask 077
+
+# The mode (decimal) an ls -l permission string shows, setuid, setgid and sticky included.
+mode_from_ls() {
+	m=0
+	case $1 in ?r*) m=$((m + 256)) ;; esac
+	case $1 in ??w*) m=$((m + 128)) ;; esac
+	case $1 in ???[xs]*) m=$((m + 64)) ;; esac
+	case $1 in ???[sS]*) m=$((m + 2048)) ;; esac
+	case $1 in ????r*) m=$((m + 32)) ;; esac
+	case $1 in ?????w*) m=$((m + 16)) ;; esac
+	case $1 in ??????[xs]*) m=$((m + 8)) ;; esac
+	case $1 in ??????[sS]*) m=$((m + 1024)) ;; esac
+	case $1 in ???????r*) m=$((m + 4)) ;; esac
+	case $1 in ????????w*) m=$((m + 2)) ;; esac
+	case $1 in ?????????[xt]*) m=$((m + 1)) ;; esac
+	case $1 in ?????????[tT]*) m=$((m + 512)) ;; esac
+	echo "$m"
+}
+
+# root_only PATH: PATH and every directory above it are root's alone (see above).
+root_only() {
+	p=$1
+	while :; do
+		[ ! -L "$p" ] || return 1
+		# shellcheck disable=SC2046 # the fields of ls's line
+		set -- $(LC_ALL=C ls -ldn -- "$p" 2>/dev/null)
+		[ "${3:-}" = 0 ] || return 1
+		case $1 in ?????w* | ????????w*) return 1 ;; esac
+		[ "$p" != / ] || return 0
+		p=${p%/*}
+		[ -n "$p" ] || p=/
+	done
+}
+
+# strip_mode "MODE TYPE PATH": chmod MODE (octal) PATH when PATH is of TYPE (d: a directory,
+# f: a regular file), not a link, and MODE only takes bits away; checked after.
+strip_mode() {
+	want=${1%% *} rest=${1#* }
+	type=${rest%% *} p=${rest#* }
+	case $want in '' | *[!0-7]*) echo "error bad request"; exit 93 ;; esac
+	if [ -L "$p" ] || { [ "$type" = d ] && [ ! -d "$p" ]; } ||
+		{ [ "$type" != d ] && [ ! -f "$p" ]; }; then
+		echo "error not-$type $p"
+		exit 94
+	fi
+	cur=$(mode_of "$p")
+	if [ $((0$want & ~cur)) != 0 ] || [ $((0$want & 07000)) != 0 ]; then
+		echo "error would add bits: chmod $want $p"
+		exit 93
+	fi
+	chmod "$want" "$p" || { echo "error chmod $want $p"; exit 93; }
+	[ "$(mode_of "$p")" = $((0$want)) ] || { echo "error chmod $want $p did not hold"; exit 93; }
+	echo "did chmod $want $p"
+}
+mode_of() {
+	# shellcheck disable=SC2046 # the fields of ls's line
+	set -- $(LC_ALL=C ls -ldn -- "$1")
+	mode_from_ls "$1"
+}
+
+# write_file DIR NAME TOKEN EXPECT MODE OWNER MKDIR_OWNER: the content on stdin replaces
+# DIR/NAME if it still holds what was read (EXPECT: "cksum length" or "absent"); MODE for the
+# new file; OWNER (uid:gid) and MKDIR_OWNER only when root writes, else "-".
+write_file() {
+	dir=$1 name=$2 token=$3 expect=$4 mode=$5 owner=$6 mkdir_owner=$7 length=$8
+	[ ! -L "$dir" ] || { echo "error symlink $dir"; exit 94; }
+	if [ ! -d "$dir" ]; then
+		mkdir -m 700 "$dir" || { echo "error mkdir $dir"; exit 95; }
+		[ "$mkdir_owner" = - ] || chown "$mkdir_owner" "$dir" || exit 95
+		echo "did mkdir 700 $dir"
+	fi
+	# from here on every name is relative to the directory, entered once
+	cd -P -- "$dir" || { echo "error cd $dir"; exit 98; }
+	lock=.sshkeyctl.lock tries=0
+	until mkdir "$lock" 2>/dev/null; do
+		tries=$((tries + 1))
+		[ $tries -le 300 ] || { echo "error lock $dir/$lock"; exit 96; }
+		sleep 0.1 2>/dev/null || sleep 1
+	done
+	tmp=.authorized_keys.sshkeyctl.$token
+	trap '[ ! -e "$tmp" ] || rm -f -- "$tmp"; rmdir "$lock" 2>/dev/null' EXIT
+	trap 'exit 97' INT TERM HUP
+	[ ! -L "$name" ] || { echo "error symlink $dir/$name"; exit 94; }
+	now=absent
+	if [ -f "$name" ]; then
+		# shellcheck disable=SC2046
+		set -- $(cksum <"$name")
+		now="$1 $2"
+	fi
+	[ "$now" = "$expect" ] || { echo "error changed"; exit 98; }
+	(set -C && : >"$tmp") || { echo "error write $dir/$tmp"; exit 99; }
+	cat >>"$tmp" || { echo "error write $dir/$tmp"; exit 99; }
+	# shellcheck disable=SC2046
+	set -- $(wc -c <"$tmp")
+	[ "$1" = "$length" ] || { echo "error write $dir/$tmp"; exit 99; }
+	[ "$mode" = 600 ] || chmod "$mode" "$tmp" || exit 99
+	[ "$owner" = - ] || chown "$owner" "$tmp" || exit 99
+	sync "$tmp" 2>/dev/null || sync
+	mv -f -- "$tmp" "$name" || { echo "error rename $dir/$name"; exit 99; }
+	if [ "$owner" != - ] && command -v restorecon >/dev/null 2>&1; then
+		restorecon -F "$dir" "$dir/$name" 2>/dev/null
+	fi
+	echo "did write $dir/$name"
+}
+
+# The steps that run again as the account (account_step): they print and exit.
+if [ "${1:-}" = --account ]; then
+	case $2 in
+	read) # read TOKEN FILE
+		if [ -r "$4" ]; then
+			echo "content-until $3"
+			cat -- "$4"
+			printf '\n%s\n' "$3"
+		else
+			echo "content unreadable"
+		fi
+		;;
+	modes) # modes "MODE TYPE PATH"...
+		shift 2
+		for w in "$@"; do strip_mode "$w"; done
+		;;
+	write) # write (write_file's eight arguments) "MODE TYPE PATH"...
+		shift 2
+		a1=$1 a2=$2 a3=$3 a4=$4 a5=$5 a6=$6 a7=$7 a8=$8
+		shift 8
+		for w in "$@"; do strip_mode "$w"; done
+		write_file "$a1" "$a2" "$a3" "$a4" "$a5" "$a6" "$a7" "$a8"
+		;;
+	*) exit 93 ;;
+	esac
+	exit 0
+fi
+
+# as_account COMMAND...: COMMAND with the account's uid, gid and groups, nothing more
+as_account() {
+	if command -v setpriv >/dev/null 2>&1; then
+		setpriv --reuid="$uid" --regid="$gid" --init-groups -- "$@"
+	elif command -v runuser >/dev/null 2>&1; then
+		runuser -u "$name" -- "$@"
+	else
+		# shellcheck disable=SC2016 # expanded by the account's sh
+		su -s /bin/sh "$name" -c 'exec "$0" "$@"' "$@"
+	fi
+}
+# account_step STEP ARGS...: this script's STEP as the account, the account's mode changes
+# (see below) after ARGS; $s holds this script's text (the runner's, remote/session.c)
+# shellcheck disable=SC2154
+account_step() {
+	IFS='
+'
+	# shellcheck disable=SC2086 # one "MODE TYPE PATH" a line
+	set -- "$@" $account_modes
+	unset IFS
+	as_account /bin/sh -c "$s" sh --account "$@"
+}
+account_modes=
+
+IFS= read -r for_user || exit 90
+IFS= read -r token || exit 90
+i=$(LC_ALL=C id)
+me=${i#uid=}
+me=${me%%[!0-9]*}
+if [ -n "$for_user" ]; then
+	ent=$(getent passwd "$for_user" 2>/dev/null) ||
+		ent=$(awk -F: -v u="$for_user" '$1 == u' /etc/passwd)
+	[ -n "$ent" ] || { echo "error no such user: $for_user"; exit 91; }
+	IFS=: read -r name _ uid gid _ home _ <<EOF
+$ent
+EOF
+else
+	home=$(cd 2>/dev/null && pwd -P) || {
+		if [ -d "${HOME:-/nonexistent}" ]; then
+			echo "error cannot enter the home directory $HOME"
+		else echo "error no-home ${HOME:-}"; fi
+		exit 92
+	}
+	uid=$me
+	gid=${i#* gid=}
+	gid=${gid%%[!0-9]*}
+	name=
+fi
+[ "$home" = / ] && home=
+file="$home/.ssh/authorized_keys"
+# as root, the AuthorizedKeysFile sshd really uses for this account and address
+sshd_bin=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
+if [ "$me" = 0 ] && [ -x "$sshd_bin" ]; then
+	[ -n "$name" ] || name=$(id -un)
+	# shellcheck disable=SC2086 # the address is SSH_CONNECTION's first field
+	set -- ${SSH_CONNECTION:-127.0.0.1}
+	akf=$("$sshd_bin" -T -C "user=$name,host=$1,addr=$1" 2>/dev/null |
+		awk '$1 == "authorizedkeysfile" { print $2; exit }')
+	case $akf in
+	'' | none) ;;
+	*)
+		s2=$akf f=
+		while [ -n "$s2" ]; do
+			case $s2 in
+			%%*) f="$f%" s2=${s2#??} ;;
+			%h*) f="$f$home" s2=${s2#??} ;;
+			%u*) f="$f$name" s2=${s2#??} ;;
+			%U*) f="$f$uid" s2=${s2#??} ;;
+			*) c=${s2%"${s2#?}"} f="$f$c" s2=${s2#?} ;;
+			esac
+		done
+		case $f in /*) file=$f ;; *) file="$home/$f" ;; esac
+		;;
+	esac
+fi
+dir=${file%/*}
+[ -n "$dir" ] || dir=/
+# sshd checks the canonical path (realpath) up to the canonical home directory
+rdir=$(cd "$dir" 2>/dev/null && pwd -P) || rdir=$dir
+real="${rdir%/}/${file##*/}" link=
+if [ -L "$file" ]; then
+	link=yes
+	r=$(realpath "$file" 2>/dev/null || readlink -f "$file" 2>/dev/null) &&
+		[ -n "$r" ] && real=$r
+fi
+rhome=$(cd "${home:-/}" 2>/dev/null && pwd -P) || rhome=${home:-/}
+# who writes the file: ourselves; or, as root for another account, root where the
+# directory is root's alone, else the account
+writer=self
+if [ "$me" = 0 ] && [ "$uid" != 0 ]; then
+	p=$dir
+	while [ ! -e "$p" ] && [ ! -L "$p" ]; do
+		p=${p%/*}
+		[ -n "$p" ] || p=/
+	done
+	if root_only "$p"; then writer=root; else writer=account; fi
+fi
+
+# The state: ids, the path and each level up to /, then one ls for the levels that exist:
+# POSIX ls lists its operands sorted, and a chain of prefixes sorts from / down to the
+# file, so the lines come in that order.
+echo "uid $uid"
+echo "gid $gid"
+echo "login $me"
+echo "home ${home:-/}"
+echo "path $file"
+echo "real $real"
+echo "realhome $rhome"
+conn=${SSH_CONNECTION:-}
+echo "client ${conn%% *}"
+[ -z "$link" ] || echo link
+p=$real
+set --
+while :; do
+	if [ -e "$p" ] || [ -L "$p" ]; then
+		echo "node $p"
+		set -- "$p" "$@"
+	else echo "absent $p"; fi
+	[ "$p" != / ] || break
+	p=${p%/*}
+	[ -n "$p" ] || p=/
+done
+echo listing
+[ $# = 0 ] || LC_ALL=C ls -ldn -- "$@"
+# one cat reads one version of the file, however writers replace it; the end is marked by
+# the random token we were sent, so no length is needed
+if [ -f "$file" ] && [ ! -L "$file" ]; then
+	if [ "$writer" = account ]; then
+		account_step read "$token" "$file" || echo "content unreadable"
+	else
+		echo "content-until $token"
+		cat -- "$file"
+		printf '\n%s\n' "$token"
+	fi
+else
+	echo 'content -'
+fi
+
+# then wait: "groups GID..." (answered), then "write" or "fix" and what to do, or nothing
+while :; do
+	IFS= read -r what || exit 0
+	case $what in
+	write | fix) break ;;
+	'groups '*)
+		for g in ${what#groups }; do
+			case $g in *[!0-9]*) continue ;; esac
+			ent=$(getent group "$g" 2>/dev/null) ||
+				ent=$(awk -F: -v g="$g" '$3 == g' /etc/group)
+			prim=$({ getent passwd 2>/dev/null || cat /etc/passwd; } |
+				awk -F: -v g="$g" '$4 == g { printf "%s,", $3 }')
+			uids=
+			IFS=,
+			# shellcheck disable=SC2086 # the member list, split at commas
+			set -- ${ent##*:}
+			unset IFS
+			for m in "$@"; do
+				u=$(id -u "$m" 2>/dev/null) || u=4294967295
+				uids="$uids$u,"
+			done
+			echo "group $g primary=$prim members=$uids"
+		done
+		echo end-groups
+		;;
+	*) exit 0 ;;
+	esac
+done
+
+# The mode changes of a request ("chmod MODE PATH" lines, then "end"): root's own nodes
+# done here, the rest left in $account_modes (MODE TYPE PATH, newline-separated) for the
+# account. TYPE: the file itself must be a regular file, every other level a directory.
+while IFS= read -r line; do
+	[ "$line" != end ] || break
+	c=${line%% *} m=${line#* }
+	p=${m#* } m=${m%% *}
+	type=d
+	[ "$p" != "$real" ] && [ "$p" != "$file" ] || type=f
+	case $c in
+	chmod)
+		if [ "$me" != 0 ] || [ "$uid" = 0 ] || root_only "$p"; then
+			strip_mode "$m $type $p"
+		else
+			account_modes="$account_modes$m $type $p
+"
+		fi
+		;;
+	adopt)
+		# a root-owned file the account cannot read, given to it: opened, then checked to
+		# be that regular file, root's, with one name; changed through the descriptor.
+		# Only the file at its own name: a link on the way could lead anywhere.
+		if [ "$me" != 0 ] || [ "$p" != "$file" ] || [ "$file" != "$real" ] || [ -n "$link" ]; then
+			echo "error bad request"
+			exit 93
+		fi
+		[ -d /proc/$$/fd ] || { echo "error no /proc here to change $p safely"; exit 93; }
+		[ -f "$p" ] || { echo "error not-f $p"; exit 94; }
+		exec 3<"$p"
+		[ "$(readlink /proc/$$/fd/3)" = "$p" ] || { echo "error changed $p"; exit 98; }
+		# shellcheck disable=SC2046
+		set -- $(LC_ALL=C ls -lnL /proc/$$/fd/3)
+		case $1 in -*) ;; *) echo "error not-f $p"; exit 94 ;; esac
+		if [ "$2" != 1 ] || [ "$3" != 0 ]; then
+			echo "error not root's alone: $p"
+			exit 94
+		fi
+		chown "$uid:$gid" /proc/$$/fd/3 || { echo "error chown $p"; exit 93; }
+		exec 3<&-
+		echo "did chown $uid:$gid $p"
+		;;
+	*)
+		echo "error bad request"
+		exit 93
+		;;
+	esac
+done
+if [ "$what" = fix ]; then
+	[ -z "$account_modes" ] || account_step modes || exit $?
+	exit 0
+fi
+
+# write: expected "cksum length" or "absent"; "uid gid" for a new .ssh ("- -" when not
+# root); "UID:GID MODE" for the new file (owner "-:-" when not root); the "chmod" lines and
+# "end" (read above); content length; content.
+IFS= read -r expect
+read -r new_uid new_gid
+read -r own mode
+IFS= read -r length
+[ "$dir" = "$home/.ssh" ] || [ -d "$dir" ] || { echo "error missing directory $dir"; exit 95; }
+case $writer in
+root)
+	mkdir_owner=-
+	[ "$new_uid" = - ] || mkdir_owner="$new_uid:$new_gid"
+	[ "$own" != -:- ] || own=-
+	write_file "$dir" "${file##*/}" "$token" "$expect" "$mode" "$own" "$mkdir_owner" "$length"
+	;;
+account)
+	account_step write "$dir" "${file##*/}" "$token" "$expect" "$mode" - - "$length" ||
+		exit $?
+	;;
+*)
+	write_file "$dir" "${file##*/}" "$token" "$expect" "$mode" - - "$length"
+	;;
+esac
+exit 0

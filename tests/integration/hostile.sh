@@ -1,0 +1,156 @@
+#!/bin/bash
+# An account owner attacks root's work on its files (SECURITY.md): each attack reproduces a
+# way that once handed the account root, run against real sshd hosts of the test bed as
+# the account itself would run it; the check is on the root-owned victims, not on our words.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../testbed/testbed.sh"
+need_cmd ssh
+need_cmd python3
+need_cmd runuser
+testbed_init "$WORK/tb"
+cleanup_hooks+=("testbed_cleanup")
+unset SSH_AUTH_SOCK
+ATTACKS=$(cd "$(dirname "$0")/attacks" && pwd)
+ROUNDS=${HOSTILE_ROUNDS:-20}
+
+U=sktest-h$$
+testbed_add_user "$U" "pw of $U" || fail "useradd"
+"$K" keygen -q -f id --no-passphrase -C "root's and $U's" || fail "keygen"
+"$K" keygen -q -f id2 --no-passphrase -C "new key" || fail "keygen"
+KH=$WORK/known_hosts
+# the account reaches its own files from outside the hosts' namespaces too
+chmod 755 "$WORK"
+as_account() { runuser -u "$U" -- "$@"; }
+
+# host NAME: root logs in with id (its own AuthorizedKeysFile); U has id installed
+host() {
+	testbed_host_up "$1" "Match User root
+	AuthorizedKeysFile /etc/ssh/root_authorized_keys" || fail "host $1"
+	cp id.pub "$(testbed_root "$1")/etc/ssh/root_authorized_keys"
+	testbed_authorize "$1" "$U" id.pub || fail "authorize on $1"
+}
+home_of() { echo "$(testbed_root "$1")/home/$U"; }
+as_root() { # as_root COMMAND HOST [OPTIONS]: sshkeyctl COMMAND as root --for-user U
+	local command=$1 host=$2
+	shift 2
+	"$K" "$command" -i id --accept-new -o "UserKnownHostsFile=$KH" --for-user "$U" "$@" \
+		"root@127.0.0.1:$(testbed_port "$host")" >out.txt 2>&1
+}
+# a root-owned file the account must never get: a shell that would become setuid root
+victim_binary() {
+	cp /bin/sh "$WORK/victim-bin"
+	chown root:root "$WORK/victim-bin"
+	chmod 755 "$WORK/victim-bin"
+}
+victim_intact() { # victim_intact WHAT
+	[ "$(stat -c '%a %U' "$WORK/victim-bin")" = "755 root" ] ||
+		fail "$1: the root-owned binary became $(stat -c '%a %U' "$WORK/victim-bin")"
+	cmp -s /bin/sh "$WORK/victim-bin" || fail "$1: the root-owned binary was overwritten"
+}
+
+# 1. Planted temporary files: a symbolic link at every name a pid could give the helper's
+#    temporary file, pointing at a root-owned secret. copy --for-user and doctor --fix as root
+#    must neither write nor chown the secret, and still do their work.
+host farm
+echo "root's secret" >"$WORK/secret"
+chmod 600 "$WORK/secret"
+plant_farm() { # plant_farm DIR: links for the next 50,000 pids, and every pid below
+	local last
+	last=$(cat /proc/sys/kernel/ns_last_pid)
+	as_account python3 - "$1" "$WORK/secret" "$last" <<'PY'
+import os, sys
+d, target, last = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for pid in list(range(1, 32768)) + list(range(max(32768, last - 100), last + 50000)):
+    for name in (".authorized_keys.sshkeyctl.%d" % pid, ".sshkeyctl-restore.%d" % pid):
+        try:
+            os.symlink(target, os.path.join(d, name))
+        except FileExistsError:
+            pass
+PY
+}
+secret_intact() {
+	[ "$(cat "$WORK/secret")" = "root's secret" ] || fail "$1: the root-owned secret was overwritten"
+	[ "$(stat -c '%a %U' "$WORK/secret")" = "600 root" ] ||
+		fail "$1: the root-owned secret became $(stat -c '%a %U' "$WORK/secret")"
+}
+plant_farm "$(home_of farm)/.ssh"
+as_root copy farm -i id2
+status=$?
+secret_intact "copy --for-user"
+[ $status = 0 ] || fail "copy --for-user among planted links: $(cat out.txt)"
+ak=$(home_of farm)/.ssh/authorized_keys
+[ -f "$ak" ] && [ ! -L "$ak" ] || fail "copy --for-user: authorized_keys is no longer a regular file"
+grep -qF "$(cut -d' ' -f2 id2.pub)" "$ak" || fail "copy --for-user: the key was not installed"
+[ "$(stat -c %U "$ak")" = "$U" ] || fail "copy --for-user: authorized_keys owner $(stat -c %U "$ak")"
+pass
+# doctor --fix installs the key through the same helper
+host farm2
+rm "$(home_of farm2)/.ssh/authorized_keys"
+plant_farm "$(home_of farm2)/.ssh"
+as_root doctor farm2 --fix
+secret_intact "doctor --fix"
+grep -qF "$(cut -d' ' -f2 id.pub)" "$(home_of farm2)/.ssh/authorized_keys" ||
+	fail "doctor --fix among planted links: the key was not installed: $(cat out.txt)"
+pass
+
+# 2. A swapped ~/.ssh: the moment root's helper has read authorized_keys, the account
+#    replaces ~/.ssh with a link to a root-owned binary; root's StrictModes fix (the mode
+#    minus write bits) must not reach the binary. Raced ROUNDS times for each command.
+victim_binary
+race() { # race WHAT HOST COMMAND...: one command per round with the watcher armed
+	local what=$1 host=$2 round home
+	shift 2
+	home=$(home_of "$host")
+	for round in $(seq "$ROUNDS"); do
+		rm -f "$home/.ssh" 2>/dev/null
+		[ -d "$home/.ssh.aside" ] && mv "$home/.ssh.aside" "$home/.ssh"
+		chmod 4777 "$home/.ssh"
+		as_account python3 "$ATTACKS/swap_on_access.py" "$home/.ssh/authorized_keys" \
+			"$home/.ssh" "$WORK/victim-bin" >watcher.out &
+		local watcher=$!
+		for _ in $(seq 100); do grep -q ready watcher.out && break; sleep 0.02; done
+		"$@"
+		kill "$watcher" 2>/dev/null
+		wait "$watcher" 2>/dev/null
+		victim_intact "$what (round $round)"
+	done
+	rm -f "$home/.ssh" 2>/dev/null
+	[ -d "$home/.ssh.aside" ] && mv "$home/.ssh.aside" "$home/.ssh"
+	pass
+}
+host swap
+race "copy --for-user" swap as_root copy swap -i id2
+race "perms --fix --for-user" swap as_root perms swap --fix
+race "doctor --fix --for-user" swap as_root doctor swap --fix
+
+# the same on this machine: perms --fix --for-user on a local account's files, the swap
+# when perms has read the private key; the victim is a root-owned binary named config
+L=sktest-hl$$
+testbed_add_user "$L" "pw" || fail "useradd"
+lhome=$WORK/lhome
+mkdir -p "$lhome/.ssh" "$WORK/rootdir"
+usermod -d "$lhome" "$L"
+cp id "$lhome/.ssh/id_ed25519"
+echo "Host *" >"$lhome/.ssh/config"
+chown -R "$L" "$lhome"
+chmod 700 "$lhome/.ssh"
+cp /bin/sh "$WORK/rootdir/config"
+chmod 755 "$WORK/rootdir" "$WORK/rootdir/config"
+for round in $(seq "$ROUNDS"); do
+	rm -f "$lhome/.ssh" 2>/dev/null
+	[ -d "$lhome/.ssh.aside" ] && mv "$lhome/.ssh.aside" "$lhome/.ssh"
+	chmod 644 "$lhome/.ssh/id_ed25519"
+	chmod 4777 "$lhome/.ssh/config"
+	runuser -u "$L" -- python3 "$ATTACKS/swap_on_access.py" "$lhome/.ssh/id_ed25519" \
+		"$lhome/.ssh" "$WORK/rootdir" >watcher.out &
+	watcher=$!
+	for _ in $(seq 100); do grep -q ready watcher.out && break; sleep 0.02; done
+	"$K" perms --for-user "$L" --fix >out.txt 2>&1
+	kill "$watcher" 2>/dev/null
+	wait "$watcher" 2>/dev/null
+	[ "$(stat -c '%a %U' "$WORK/rootdir/config")" = "755 root" ] ||
+		fail "local perms --fix (round $round): the root-owned binary became $(stat -c '%a %U' "$WORK/rootdir/config")"
+done
+pass
+
+done_checks
