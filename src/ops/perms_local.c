@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -126,24 +127,79 @@ static int local_state(const struct passwd *pw, struct authorized_keys_state *st
 	return r;
 }
 
-/* chmod or chown path without following a link, through a descriptor of it */
-static int change(const char *path, bool chown_it, mode_t mode, uid_t uid, gid_t gid)
+/* The mode change itself, through a descriptor of path (no link followed at its end): only
+ * on the expected type, only taking bits away (setuid, setgid and sticky never kept by a
+ * fix), checked after. */
+static int strip_mode(const char *path, mode_t mode, bool want_dir)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat sb;
+	int r = 0, fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	int r = chown_it ? fchown(fd, uid, gid) : fchmod(fd, mode);
-	r = r < 0 ? -errno : 0;
+	if (fstat(fd, &sb) < 0)
+		r = -errno;
+	else if (want_dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode))
+		r = -ENOTDIR;
+	else if ((mode & ~(sb.st_mode & 07777)) || (mode & 07000))
+		r = -EPERM;
+	else if (fchmod(fd, mode) < 0 || fstat(fd, &sb) < 0)
+		r = -errno;
+	else if ((sb.st_mode & 07777) != mode)
+		r = -EIO;
 	close(fd);
 	return r;
 }
 
+/* path and every directory above it: no link, root's, writable by root alone */
+static bool root_only(const char *path)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+		return false;
+	for (;;) {
+		if (lstat(p, &sb) < 0 || S_ISLNK(sb.st_mode) || sb.st_uid != 0 || (sb.st_mode & 022))
+			return false;
+		char *slash = strrchr(p, '/');
+		if (!slash || !strcmp(p, "/"))
+			return slash != NULL;
+		if (slash == p)
+			slash[1] = 0;
+		else
+			*slash = 0;
+	}
+}
+
+/* As root for another account, a node anyone but root could swap is changed by a child
+ * with the account's ids only (SECURITY.md), so a planted link leads it only where the
+ * account could go itself. */
+static int strip_mode_as(const struct passwd *pw, const char *path, mode_t mode, bool want_dir)
+{
+	if (getuid() != 0 || pw->pw_uid == 0 || root_only(path))
+		return strip_mode(path, mode, want_dir);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+		    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+			_exit(EPERM);
+		_exit(-strip_mode(path, mode, want_dir));
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status))
+		return -EIO;
+	return -WEXITSTATUS(status);
+}
+
 struct local_fix {
 	char *path;
-	bool chown_it;
 	mode_t mode;
-	uid_t uid;
-	gid_t gid;
+	bool is_dir;
 };
 
 struct local_run {
@@ -153,14 +209,14 @@ struct local_run {
 	bool fix, dry_run;
 };
 
-static int want_fix(struct local_run *run, const char *path, bool chown_it, mode_t mode, uid_t uid,
-		    gid_t gid)
+static int want_fix(struct local_run *run, const char *path, mode_t mode, bool is_dir)
 {
 	struct local_fix *grown = realloc(run->fixes, (run->n_fixes + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	run->fixes = grown;
-	run->fixes[run->n_fixes] = (struct local_fix){strdup(path), chown_it, mode, uid, gid};
+	/* a fix only takes bits away, setuid, setgid and sticky with them */
+	run->fixes[run->n_fixes] = (struct local_fix){strdup(path), mode & 0777, is_dir};
 	if (!run->fixes[run->n_fixes].path)
 		return -ENOMEM;
 	run->n_fixes++;
@@ -183,7 +239,7 @@ static int client_checks(const struct passwd *pw, struct local_run *run)
 				  dir, (unsigned)(sb.st_mode & 07777), dir);
 		run->res->n_findings++;
 		if (r == 0)
-			r = want_fix(run, dir, false, (sb.st_mode & 07777) & ~(mode_t)077, 0, 0);
+			r = want_fix(run, dir, (sb.st_mode & 07777) & ~(mode_t)077, true);
 	}
 	DIR *d = opendir(dir);
 	if (!d)
@@ -211,7 +267,7 @@ static int client_checks(const struct passwd *pw, struct local_run *run)
 						  (mode & 022) ? "chmod go-w" : "chown", path);
 				run->res->n_findings++;
 				if (r == 0 && (mode & 022))
-					r = want_fix(run, path, false, mode & ~(mode_t)022, 0, 0);
+					r = want_fix(run, path, mode & ~(mode_t)022, false);
 			}
 			continue;
 		}
@@ -232,7 +288,7 @@ static int client_checks(const struct passwd *pw, struct local_run *run)
 			path, (unsigned)mode, path);
 		run->res->n_findings++;
 		if (r == 0)
-			r = want_fix(run, path, false, mode & ~(mode_t)077, 0, 0);
+			r = want_fix(run, path, mode & ~(mode_t)077, false);
 	}
 	closedir(d);
 	return r;
@@ -245,6 +301,8 @@ void perms_local(const char *for_user, bool fix, bool dry_run, struct perms_resu
 	struct local_run run = {.res = res, .fix = fix, .dry_run = dry_run};
 	size_t n = 0;
 	int r = 0;
+	char *name = NULL, *dir = NULL;
+	struct passwd account;
 	res->outcome = PERMS_FAILED;
 	struct passwd *pw = for_user ? getpwnam(for_user) : getpwuid(getuid());
 	if (!pw) {
@@ -257,13 +315,12 @@ void perms_local(const char *for_user, bool fix, bool dry_run, struct perms_resu
 		r = -EPERM;
 		goto out;
 	}
-	struct passwd account = *pw; /* getpwent below reuses the static buffer */
-	char *name = strdup(pw->pw_name), *dir = strdup(pw->pw_dir);
+	account = *pw; /* getpwent below reuses the static buffer */
+	name = strdup(pw->pw_name);
+	dir = strdup(pw->pw_dir);
 	account.pw_name = name;
 	account.pw_dir = dir;
 	if (!name || !dir) {
-		free(name);
-		free(dir);
 		r = -ENOMEM;
 		goto out;
 	}
@@ -284,8 +341,6 @@ void perms_local(const char *for_user, bool fix, bool dry_run, struct perms_resu
 		if (r == 0)
 			r = strict_modes_check(&st, &rules, &f, &n);
 	}
-	free(name);
-	free(dir);
 	if (r < 0)
 		goto out;
 	res->path = strdup(st.path);
@@ -303,10 +358,8 @@ void perms_local(const char *for_user, bool fix, bool dry_run, struct perms_resu
 		res->n_unfixable += !fixable;
 		if (!fixable)
 			continue;
-		if (f[i].bad_owner)
-			r = want_fix(&run, node->path, true, 0, st.uid, st.gid);
-		if (r == 0 && f[i].fixed_mode != node->mode)
-			r = want_fix(&run, node->path, false, f[i].fixed_mode, 0, 0);
+		if (f[i].fixed_mode != node->mode)
+			r = want_fix(&run, node->path, f[i].fixed_mode, node->type == 'd');
 	}
 	if (r < 0)
 		goto out;
@@ -318,12 +371,8 @@ void perms_local(const char *for_user, bool fix, bool dry_run, struct perms_resu
 	for (size_t i = 0; (fix || dry_run) && r == 0 && i < run.n_fixes; i++) {
 		const struct local_fix *x = &run.fixes[i];
 		char what[64];
-		if (x->chown_it)
-			snprintf(what, sizeof(what), "chown %lu:%lu", (unsigned long)x->uid,
-				 (unsigned long)x->gid);
-		else
-			snprintf(what, sizeof(what), "chmod %o", (unsigned)x->mode);
-		if (!dry_run && (r = change(x->path, x->chown_it, x->mode, x->uid, x->gid)) < 0) {
+		snprintf(what, sizeof(what), "chmod %o", (unsigned)x->mode);
+		if (!dry_run && (r = strip_mode_as(&account, x->path, x->mode, x->is_dir)) < 0) {
 			diag_set(&res->diag, "%s %s: %s", what, x->path, error_to_string(r));
 			break;
 		}
@@ -346,4 +395,6 @@ out:
 	free(run.fixes);
 	authorized_keys_state_clear(&st);
 	free(f);
+	free(name);
+	free(dir);
 }

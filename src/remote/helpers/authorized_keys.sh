@@ -6,16 +6,19 @@
 #
 # Who acts (SECURITY.md, "Root on a server"). Run as root for another account, this helper
 # never changes a node by a path that account (or anyone but root) could alter:
-#   - a node every directory above which, and itself, is root's alone (owned by root,
-#     writable by nobody else, no symbolic link on the way) is changed by root by path;
-#   - anything else is changed by the account itself: this script runs again with the
+#   - root changes a node by path only where every directory above it is root's alone
+#     (owned by root, writable by nobody else, no symbolic link on the way);
+#   - root works inside a root-owned directory (a root-owned ~/.ssh, /home) only after
+#     entering it (cd -P) and checking that it is that very directory, root's: names
+#     relative to it cannot be swapped by anyone who could swap the path above;
+#   - anything else is done by the account itself: this script runs again with the
 #     account's uid, gids and nothing more (as_account), so a link the account planted
 #     leads only to what the account could change anyway;
 #   - the one exception, a root-owned authorized_keys the account cannot read, is given to
 #     the account through a descriptor checked to be that very file (adopt);
 #   - no other owner is ever changed: a node of a third account is refused.
 # Temporary files get unpredictable names (the run's random token) and are created
-# exclusively; renames stay in one directory, entered once (cd -P) and checked.
+# exclusively; renames stay in the one directory entered.
 # Mode changes only remove bits: never more than the current mode, never setuid, setgid or
 # sticky; only on the expected type (a directory, or the regular file itself); checked after.
 #
@@ -27,56 +30,66 @@ umask 077
 
 # The mode (decimal) an ls -l permission string shows, setuid, setgid and sticky included.
 mode_from_ls() {
-	m=0
-	case $1 in ?r*) m=$((m + 256)) ;; esac
-	case $1 in ??w*) m=$((m + 128)) ;; esac
-	case $1 in ???[xs]*) m=$((m + 64)) ;; esac
-	case $1 in ???[sS]*) m=$((m + 2048)) ;; esac
-	case $1 in ????r*) m=$((m + 32)) ;; esac
-	case $1 in ?????w*) m=$((m + 16)) ;; esac
-	case $1 in ??????[xs]*) m=$((m + 8)) ;; esac
-	case $1 in ??????[sS]*) m=$((m + 1024)) ;; esac
-	case $1 in ???????r*) m=$((m + 4)) ;; esac
-	case $1 in ????????w*) m=$((m + 2)) ;; esac
-	case $1 in ?????????[xt]*) m=$((m + 1)) ;; esac
-	case $1 in ?????????[tT]*) m=$((m + 512)) ;; esac
-	echo "$m"
+	mfl=0
+	case $1 in ?r*) mfl=$((mfl + 256)) ;; esac
+	case $1 in ??w*) mfl=$((mfl + 128)) ;; esac
+	case $1 in ???[xs]*) mfl=$((mfl + 64)) ;; esac
+	case $1 in ???[sS]*) mfl=$((mfl + 2048)) ;; esac
+	case $1 in ????r*) mfl=$((mfl + 32)) ;; esac
+	case $1 in ?????w*) mfl=$((mfl + 16)) ;; esac
+	case $1 in ??????[xs]*) mfl=$((mfl + 8)) ;; esac
+	case $1 in ??????[sS]*) mfl=$((mfl + 1024)) ;; esac
+	case $1 in ???????r*) mfl=$((mfl + 4)) ;; esac
+	case $1 in ????????w*) mfl=$((mfl + 2)) ;; esac
+	case $1 in ?????????[xt]*) mfl=$((mfl + 1)) ;; esac
+	case $1 in ?????????[tT]*) mfl=$((mfl + 512)) ;; esac
+	echo "$mfl"
 }
 
 # root_only PATH: PATH and every directory above it are root's alone (see above).
 root_only() {
-	p=$1
+	ro_p=$1
 	while :; do
-		[ ! -L "$p" ] || return 1
+		[ ! -L "$ro_p" ] || return 1
 		# shellcheck disable=SC2046 # the fields of ls's line
-		set -- $(LC_ALL=C ls -ldn -- "$p" 2>/dev/null)
+		set -- $(LC_ALL=C ls -ldn -- "$ro_p" 2>/dev/null)
 		[ "${3:-}" = 0 ] || return 1
 		case $1 in ?????w* | ????????w*) return 1 ;; esac
-		[ "$p" != / ] || return 0
-		p=${p%/*}
-		[ -n "$p" ] || p=/
+		[ "$ro_p" != / ] || return 0
+		ro_p=${ro_p%/*}
+		[ -n "$ro_p" ] || ro_p=/
 	done
 }
 
 # strip_mode "MODE TYPE PATH": chmod MODE (octal) PATH when PATH is of TYPE (d: a directory,
 # f: a regular file), not a link, and MODE only takes bits away; checked after.
 strip_mode() {
-	want=${1%% *} rest=${1#* }
-	type=${rest%% *} p=${rest#* }
-	case $want in '' | *[!0-7]*) echo "error bad request"; exit 93 ;; esac
-	if [ -L "$p" ] || { [ "$type" = d ] && [ ! -d "$p" ]; } ||
-		{ [ "$type" != d ] && [ ! -f "$p" ]; }; then
-		echo "error not-$type $p"
+	sm_want=${1%% *} sm_rest=${1#* }
+	sm_type=${sm_rest%% *} sm_p=${sm_rest#* }
+	case $sm_want in '' | *[!0-7]*) echo "error bad request"; exit 93 ;; esac
+	if [ -L "$sm_p" ] || { [ "$sm_type" = d ] && [ ! -d "$sm_p" ]; } ||
+		{ [ "$sm_type" != d ] && [ ! -f "$sm_p" ]; }; then
+		echo "error not-$sm_type ${shown:-$sm_p}"
 		exit 94
 	fi
-	cur=$(mode_of "$p")
-	if [ $((0$want & ~cur)) != 0 ] || [ $((0$want & 07000)) != 0 ]; then
-		echo "error would add bits: chmod $want $p"
+	sm_cur=$(mode_of "$sm_p")
+	if [ $((0$sm_want & ~sm_cur)) != 0 ] || [ $((0$sm_want & 07000)) != 0 ]; then
+		echo "error would add bits: chmod $sm_want ${shown:-$sm_p}"
 		exit 93
 	fi
-	chmod "$want" "$p" || { echo "error chmod $want $p"; exit 93; }
-	[ "$(mode_of "$p")" = $((0$want)) ] || { echo "error chmod $want $p did not hold"; exit 93; }
-	echo "did chmod $want $p"
+	chmod "$sm_want" "$sm_p" || { echo "error chmod $sm_want ${shown:-$sm_p}"; exit 93; }
+	[ "$(mode_of "$sm_p")" = $((0$sm_want)) ] ||
+		{ echo "error chmod $sm_want ${shown:-$sm_p} did not hold"; exit 93; }
+	echo "did chmod $sm_want ${shown:-$sm_p}"
+}
+# enter_root_dir DIR: cd into DIR, checked to be DIR itself (no link: pwd -P) and root's;
+# with "private", also writable by root alone
+enter_root_dir() {
+	cd -P -- "$1" 2>/dev/null && [ "$(pwd -P)" = "$1" ] || return 1
+	# shellcheck disable=SC2046
+	set -- "${2:-}" $(LC_ALL=C ls -ldn .)
+	[ "$4" = 0 ] || return 1
+	case $1$2 in private?????w* | private????????w*) return 1 ;; esac
 }
 mode_of() {
 	# shellcheck disable=SC2046 # the fields of ls's line
@@ -88,45 +101,52 @@ mode_of() {
 # DIR/NAME if it still holds what was read (EXPECT: "cksum length" or "absent"); MODE for the
 # new file; OWNER (uid:gid) and MKDIR_OWNER only when root writes, else "-".
 write_file() {
-	dir=$1 name=$2 token=$3 expect=$4 mode=$5 owner=$6 mkdir_owner=$7 length=$8
-	[ ! -L "$dir" ] || { echo "error symlink $dir"; exit 94; }
-	if [ ! -d "$dir" ]; then
-		mkdir -m 700 "$dir" || { echo "error mkdir $dir"; exit 95; }
-		[ "$mkdir_owner" = - ] || chown "$mkdir_owner" "$dir" || exit 95
-		echo "did mkdir 700 $dir"
+	wf_dir=$1 wf_name=$2 wf_token=$3 wf_expect=$4 wf_mode=$5 wf_owner=$6
+	wf_mkdir_owner=$7 wf_length=$8
+	[ ! -L "$wf_dir" ] || { echo "error symlink $wf_dir"; exit 94; }
+	if [ ! -d "$wf_dir" ]; then
+		mkdir -m 700 "$wf_dir" || { echo "error mkdir $wf_dir"; exit 95; }
+		[ "$wf_mkdir_owner" = - ] || chown "$wf_mkdir_owner" "$wf_dir" || exit 95
+		echo "did mkdir 700 $wf_dir"
 	fi
-	# from here on every name is relative to the directory, entered once
-	cd -P -- "$dir" || { echo "error cd $dir"; exit 98; }
-	lock=.sshkeyctl.lock tries=0
-	until mkdir "$lock" 2>/dev/null; do
-		tries=$((tries + 1))
-		[ $tries -le 300 ] || { echo "error lock $dir/$lock"; exit 96; }
+	# from here on every name is relative to the directory, entered once; root writes only
+	# in a directory of its own
+	if [ "$wf_owner" = - ]; then
+		cd -P -- "$wf_dir" || { echo "error cd $wf_dir"; exit 98; }
+	else
+		enter_root_dir "$wf_dir" private || { echo "error not root's alone: $wf_dir"; exit 94; }
+	fi
+	[ -w . ] || { echo "error cannot write in $wf_dir"; exit 95; }
+	wf_lock=.sshkeyctl.lock wf_tries=0
+	until mkdir "$wf_lock" 2>/dev/null; do
+		wf_tries=$((wf_tries + 1))
+		[ $wf_tries -le 300 ] || { echo "error lock $wf_dir/$wf_lock"; exit 96; }
 		sleep 0.1 2>/dev/null || sleep 1
 	done
-	tmp=.authorized_keys.sshkeyctl.$token
-	trap '[ ! -e "$tmp" ] || rm -f -- "$tmp"; rmdir "$lock" 2>/dev/null' EXIT
+	wf_tmp=.authorized_keys.sshkeyctl.$wf_token
+	trap '[ ! -e "$wf_tmp" ] || rm -f -- "$wf_tmp"; rmdir "$wf_lock" 2>/dev/null' EXIT
 	trap 'exit 97' INT TERM HUP
-	[ ! -L "$name" ] || { echo "error symlink $dir/$name"; exit 94; }
-	now=absent
-	if [ -f "$name" ]; then
+	[ ! -L "$wf_name" ] || { echo "error symlink $wf_dir/$wf_name"; exit 94; }
+	wf_now=absent
+	if [ -f "$wf_name" ]; then
 		# shellcheck disable=SC2046
-		set -- $(cksum <"$name")
-		now="$1 $2"
+		set -- $(cksum <"$wf_name")
+		wf_now="$1 $2"
 	fi
-	[ "$now" = "$expect" ] || { echo "error changed"; exit 98; }
-	(set -C && : >"$tmp") || { echo "error write $dir/$tmp"; exit 99; }
-	cat >>"$tmp" || { echo "error write $dir/$tmp"; exit 99; }
+	[ "$wf_now" = "$wf_expect" ] || { echo "error changed"; exit 98; }
+	(set -C && : >"$wf_tmp") || { echo "error write $wf_dir/$wf_tmp"; exit 99; }
+	cat >>"$wf_tmp" || { echo "error write $wf_dir/$wf_tmp"; exit 99; }
 	# shellcheck disable=SC2046
-	set -- $(wc -c <"$tmp")
-	[ "$1" = "$length" ] || { echo "error write $dir/$tmp"; exit 99; }
-	[ "$mode" = 600 ] || chmod "$mode" "$tmp" || exit 99
-	[ "$owner" = - ] || chown "$owner" "$tmp" || exit 99
-	sync "$tmp" 2>/dev/null || sync
-	mv -f -- "$tmp" "$name" || { echo "error rename $dir/$name"; exit 99; }
-	if [ "$owner" != - ] && command -v restorecon >/dev/null 2>&1; then
-		restorecon -F "$dir" "$dir/$name" 2>/dev/null
+	set -- $(wc -c <"$wf_tmp")
+	[ "$1" = "$wf_length" ] || { echo "error write $wf_dir/$wf_tmp"; exit 99; }
+	[ "$wf_mode" = 600 ] || chmod "$wf_mode" "$wf_tmp" || exit 99
+	[ "$wf_owner" = - ] || chown "$wf_owner" "$wf_tmp" || exit 99
+	sync "$wf_tmp" 2>/dev/null || sync
+	mv -f -- "$wf_tmp" "$wf_name" || { echo "error rename $wf_dir/$wf_name"; exit 99; }
+	if [ "$wf_owner" != - ] && command -v restorecon >/dev/null 2>&1; then
+		restorecon -F . "$wf_name" 2>/dev/null
 	fi
-	echo "did write $dir/$name"
+	echo "did write $wf_dir/$wf_name"
 }
 
 # The steps that run again as the account (account_step): they print and exit.
@@ -243,16 +263,21 @@ if [ -L "$file" ]; then
 		[ -n "$r" ] && real=$r
 fi
 rhome=$(cd "${home:-/}" 2>/dev/null && pwd -P) || rhome=${home:-/}
-# who writes the file: ourselves; or, as root for another account, root where the
-# directory is root's alone, else the account
+# who writes the file: ourselves; or, as root for another account, root in a directory of
+# its own (or under root's alone, for a new one), else the account
 writer=self
 if [ "$me" = 0 ] && [ "$uid" != 0 ]; then
-	p=$dir
-	while [ ! -e "$p" ] && [ ! -L "$p" ]; do
-		p=${p%/*}
-		[ -n "$p" ] || p=/
-	done
-	if root_only "$p"; then writer=root; else writer=account; fi
+	writer=account
+	if [ -d "$dir" ]; then
+		(enter_root_dir "$dir" private) && writer=root
+	else
+		p=$dir
+		while [ ! -e "$p" ] && [ ! -L "$p" ]; do
+			p=${p%/*}
+			[ -n "$p" ] || p=/
+		done
+		! root_only "$p" || writer=root
+	fi
 fi
 
 # The state: ids, the path and each level up to /, then one ls for the levels that exist:
@@ -286,6 +311,12 @@ echo listing
 if [ -f "$file" ] && [ ! -L "$file" ]; then
 	if [ "$writer" = account ]; then
 		account_step read "$token" "$file" || echo "content unreadable"
+	elif [ "$writer" = root ]; then
+		# in the directory checked, as root will write it
+		(enter_root_dir "$dir" private || exit 1
+		echo "content-until $token"
+		cat -- "${file##*/}"
+		printf '\n%s\n' "$token") || { echo "error changed $dir"; exit 98; }
 	else
 		echo "content-until $token"
 		cat -- "$file"
@@ -333,10 +364,14 @@ while IFS= read -r line; do
 	p=${m#* } m=${m%% *}
 	type=d
 	[ "$p" != "$real" ] && [ "$p" != "$file" ] || type=f
+	parent=${p%/*}
+	[ -n "$parent" ] || parent=/
 	case $c in
 	chmod)
-		if [ "$me" != 0 ] || [ "$uid" = 0 ] || root_only "$p"; then
+		if [ "$me" != 0 ] || [ "$uid" = 0 ] || { [ ! -L "$p" ] && root_only "$parent"; }; then
 			strip_mode "$m $type $p"
+		elif [ "$type" = d ] && (enter_root_dir "$p"); then
+			(enter_root_dir "$p" && shown=$p && strip_mode "$m d .") || exit $?
 		else
 			account_modes="$account_modes$m $type $p
 "
@@ -386,6 +421,7 @@ IFS= read -r length
 [ "$dir" = "$home/.ssh" ] || [ -d "$dir" ] || { echo "error missing directory $dir"; exit 95; }
 case $writer in
 root)
+	[ -z "$account_modes" ] || account_step modes || exit $?
 	mkdir_owner=-
 	[ "$new_uid" = - ] || mkdir_owner="$new_uid:$new_gid"
 	[ "$own" != -:- ] || own=-
