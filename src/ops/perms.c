@@ -55,12 +55,13 @@ int perms_describe(const struct authorized_keys_state *st, const struct strict_m
 		 * and root changing it by a path others control is how accounts get root
 		 * (SECURITY.md); an administrator decides */
 		bool own = own_level(st, node);
-		r = dynbuf_printf(out,
-				  "%s: %s owned by uid %lu, neither the account (uid %lu) nor root; "
-				  "sshkeyctl changes no third account's files: find out why, then "
-				  "(as root) chown %lu %s\n",
-				  node->path, what, (unsigned long)node->uid, (unsigned long)st->uid,
-				  own ? (unsigned long)st->uid : 0UL, node->path);
+		r = dynbuf_printf(
+			out,
+			"%s: %s owned by uid %lu, neither the account (uid %lu) nor root; "
+			"sshkeyctl changes no third account's files: find out why, then "
+			"(as root) chown %lu %s\n",
+			node->path, what, (unsigned long)node->uid, (unsigned long)st->uid,
+			own ? (unsigned long)st->uid : 0UL, node->path);
 		*ret_fixable = false;
 	}
 	if (r == 0 && (f->group_writable || f->other_writable)) {

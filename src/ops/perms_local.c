@@ -158,7 +158,8 @@ static bool root_only(const char *path)
 	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
 		return false;
 	for (;;) {
-		if (lstat(p, &sb) < 0 || S_ISLNK(sb.st_mode) || sb.st_uid != 0 || (sb.st_mode & 022))
+		if (lstat(p, &sb) < 0 || S_ISLNK(sb.st_mode) || sb.st_uid != 0 ||
+		    (sb.st_mode & 022))
 			return false;
 		char *slash = strrchr(p, '/');
 		if (!slash || !strcmp(p, "/"))

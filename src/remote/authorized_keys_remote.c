@@ -377,9 +377,10 @@ static int mode_lines(const struct mode_fix *fixes, size_t n_fixes, struct dynbu
 {
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < n_fixes; i++)
-		r = strchr(fixes[i].path, '\n') ? -EINVAL
-						: dynbuf_printf(in, "chmod %o %s\n",
-								(unsigned)fixes[i].mode, fixes[i].path);
+		r = strchr(fixes[i].path, '\n')
+			    ? -EINVAL
+			    : dynbuf_printf(in, "chmod %o %s\n", (unsigned)fixes[i].mode,
+					    fixes[i].path);
 	return r < 0 ? r : dynbuf_append_str(in, "end\n");
 }
 
