@@ -409,6 +409,39 @@ static int sudo_password(struct remote_session *s, server_admin_password_fn pass
 	return 0;
 }
 
+/* The root helper started by runner. preamble: the password line for sudo (pw_len bytes,
+ * written only when the runner reads one), then the helper's own lines. A one-time marker
+ * sits between them: sh runs nothing unless the line after sudo's is the marker. */
+static int start_helper(struct server_admin *a, const char *runner, const struct dynbuf *preamble,
+			size_t pw_len, struct diag *d)
+{
+	char marker[40];
+	bool sudo_reads = strstr(runner, "-S") != NULL;
+	remote_process_free(a->process);
+	a->process = NULL;
+	dynbuf_reset(&a->out);
+	dynbuf_reset(&a->err);
+	int r = remote_random_token(marker, sizeof(marker));
+	if (r == 0)
+		r = remote_process_start_script_as(a->session, runner, preamble->data,
+						   sudo_reads ? pw_len : 0, marker, helper_sh,
+						   &a->out, &a->err, &a->process, d);
+	if (r == 0)
+		r = remote_process_write(a->process, (const char *)preamble->data + pw_len,
+					 preamble->len - pw_len, d);
+	return r;
+}
+
+/* Did the helper end at once, because its first line was not the marker? */
+static bool helper_ended_unmarked(struct server_admin *a)
+{
+	struct diag ignored = {{0}};
+	int status = -1;
+	return a->process && a->out.len == 0 &&
+	       remote_process_finish(a->process, &status, &ignored) == 0 &&
+	       status == REMOTE_SCRIPT_MARKER_MISSING;
+}
+
 int server_admin_open(struct remote_session *s, server_admin_password_fn password, void *data,
 		      struct server_admin **ret, struct diag *d)
 {
@@ -464,15 +497,19 @@ int server_admin_open(struct remote_session *s, server_admin_password_fn passwor
 		goto out;
 	/* the password goes first, for sudo; then the helper's own lines */
 	size_t pw_len = pw ? strlen(pw) + 1 : 0;
-	r = remote_process_start_script_as(s, runner, preamble.data, pw_len, helper_sh, &a->out,
-					   &a->err, &a->process, d);
-	if (r == 0)
-		r = remote_process_write(a->process, (const char *)preamble.data + pw_len,
-					 preamble.len - pw_len, d);
 	struct dynbuf info;
 	dynbuf_init(&info, 64 * 1024);
 	int status = 0;
-	if (r == 0 && (r = request(a, "", NULL, 0, &info, &status, d)) == 0 && status != 0) {
+	if ((r = start_helper(a, runner, &preamble, pw_len, d)) == 0)
+		r = request(a, "", NULL, 0, &info, &status, d);
+	if (r < 0 && pw && helper_ended_unmarked(a)) {
+		/* sudo read no password for sh (sudoers lets sh run without one): sh read the
+		 * password line as data, found no marker and ran nothing. Again, without it. */
+		d->text[0] = 0;
+		if ((r = start_helper(a, "sudo -n ", &preamble, pw_len, d)) == 0)
+			r = request(a, "", NULL, 0, &info, &status, d);
+	}
+	if (r == 0 && status != 0) {
 		diag_set(d, "the root helper failed on the server");
 		r = ERR_REMOTE;
 	}

@@ -836,26 +836,37 @@ int remote_process_finish(struct remote_process *p, int *ret_status, struct diag
  * byte, a tenth of the server's work per host.) */
 #define SCRIPT_END "__sshkeyctl_end_of_script__"
 static const char script_command[] =
-	"exec %ssh -c 'n=$(printf \"\\nx\"); n=${n%%x}; s=; while IFS= read -r l; do "
+	"exec %ssh -c '%sn=$(printf \"\\nx\"); n=${n%%x}; s=; while IFS= read -r l; do "
 	"[ \"$l\" = " SCRIPT_END " ] && break; s=\"$s$l$n\"; done; eval \"$s\"'";
+/* the first line must be the marker: read as data, compared, never evaluated */
+static const char marker_check[] = "IFS= read -r m; [ \"$m\" = %s ] || exit %d; ";
 
 int remote_process_start_script(struct remote_session *s, const char *script, struct dynbuf *out,
 				struct dynbuf *err, struct remote_process **ret, struct diag *d)
 {
-	return remote_process_start_script_as(s, "", NULL, 0, script, out, err, ret, d);
+	return remote_process_start_script_as(s, "", NULL, 0, NULL, script, out, err, ret, d);
 }
 
 int remote_process_start_script_as(struct remote_session *s, const char *runner,
-				   const void *preamble, size_t preamble_len, const char *script,
-				   struct dynbuf *out, struct dynbuf *err,
+				   const void *preamble, size_t preamble_len, const char *marker,
+				   const char *script, struct dynbuf *out, struct dynbuf *err,
 				   struct remote_process **ret, struct diag *d)
 {
 	struct remote_process *p;
-	char command[sizeof(script_command) + 64];
-	if (snprintf(command, sizeof(command), script_command, runner) >= (int)sizeof(command))
+	char command[sizeof(script_command) + sizeof(marker_check) + 128], check[128] = "";
+	if (marker && (strspn(marker, "0123456789abcdef") != strlen(marker) ||
+		       snprintf(check, sizeof(check), marker_check, marker,
+				REMOTE_SCRIPT_MARKER_MISSING) >= (int)sizeof(check)))
+		return -EINVAL;
+	if (snprintf(command, sizeof(command), script_command, runner, check) >=
+	    (int)sizeof(command))
 		return -EINVAL;
 	int r = remote_process_start(s, command, out, err, &p, d);
 	if (r == 0 && preamble_len && (r = remote_process_write(p, preamble, preamble_len, d)) < 0)
+		remote_process_free(p);
+	if (r == 0 && marker &&
+	    ((r = remote_process_write(p, marker, strlen(marker), d)) < 0 ||
+	     (r = remote_process_write(p, "\n", 1, d)) < 0))
 		remote_process_free(p);
 	if (r == 0 &&
 	    ((r = remote_process_write(p, script, strlen(script), d)) < 0 ||

@@ -84,11 +84,15 @@ int remote_process_start(struct remote_session *s, const char *command, struct d
 int remote_process_start_script(struct remote_session *s, const char *script, struct dynbuf *out,
 				struct dynbuf *err, struct remote_process **ret, struct diag *d);
 /* The same, run by runner (a command prefix such as "sudo -n ", "" for none; fixed text, never
- * data), with preamble written before the script (what the runner itself reads from stdin,
- * such as sudo -S's password line). */
+ * data), with preamble written before the script: what the runner itself reads from stdin,
+ * such as sudo -S's password line. When the runner may leave the preamble unread (sudo
+ * asks no password for some commands), pass a random marker (hex): sh must read it first,
+ * and ends with status REMOTE_SCRIPT_MARKER_MISSING, having run nothing, when it reads
+ * anything else; no preamble line is ever evaluated. */
+#define REMOTE_SCRIPT_MARKER_MISSING 70
 int remote_process_start_script_as(struct remote_session *s, const char *runner,
-				   const void *preamble, size_t preamble_len, const char *script,
-				   struct dynbuf *out, struct dynbuf *err,
+				   const void *preamble, size_t preamble_len, const char *marker,
+				   const char *script, struct dynbuf *out, struct dynbuf *err,
 				   struct remote_process **ret, struct diag *d);
 /* Input; a command that has stopped reading takes no more (not an error: it ended, and
  * remote_process_finish gives its status). */

@@ -153,4 +153,24 @@ for round in $(seq "$ROUNDS"); do
 done
 pass
 
+# 3. sudo: the password line must reach sudo alone. With sudoers letting the account run sh
+#    without a password (and anything else with it), sudo reads no password for our sh, and
+#    a password that is a shell command must never run as root.
+need_cmd sudo
+S=sktest-hs$$
+SPW='touch${IFS}'"$WORK/pwned"
+testbed_add_user "$S" "$SPW" || fail "useradd"
+printf '%s\n' "$SPW" >spw
+SUDOERS=/etc/sudoers.d/sshkeyctl-hostile-$$
+printf '%s ALL=(ALL:ALL) ALL\n%s ALL=(ALL:ALL) NOPASSWD: /bin/sh, /usr/bin/sh\n' "$S" "$S" >"$SUDOERS"
+chmod 440 "$SUDOERS"
+cleanup_hooks+=("rm -f $SUDOERS")
+host sudo
+testbed_authorize sudo "$S" id.pub || fail "authorize $S"
+"$K" harden --dry-run -i id --accept-new -o "UserKnownHostsFile=$KH" --password-file spw \
+	"$S@127.0.0.1:$(testbed_port sudo)" >out.txt 2>&1
+[ ! -e "$WORK/pwned" ] || fail "the sudo password line ran as a root shell command"
+grep -q "would change" out.txt || fail "harden --dry-run through sudo: $(cat out.txt)"
+pass
+
 done_checks
