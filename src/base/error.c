@@ -40,6 +40,7 @@ static const char *const error_messages[] = {
 	[-ERR_NO_ROOT - ERR_FIRST] = "no way to become root on the server",
 	[-ERR_ROLLED_BACK - ERR_FIRST] = "the change failed and was rolled back",
 	[-ERR_NO_HOME - ERR_FIRST] = "the account's home directory does not exist",
+	[-ERR_NOT_REGULAR - ERR_FIRST] = "not a regular file (a FIFO, device or socket)",
 };
 
 const char *error_to_string(int err)

@@ -45,7 +45,8 @@ enum {
 	ERR_NO_ROOT = -10033,              /* no way to become root on the server */
 	ERR_ROLLED_BACK = -10034,          /* a change failed and was undone */
 	ERR_NO_HOME = -10035,              /* the account's home directory does not exist */
-	ERR_LAST = -10036,
+	ERR_NOT_REGULAR = -10036,          /* a FIFO, device or socket where a file was expected */
+	ERR_LAST = -10037,
 };
 
 /* A short description of err (negative), never NULL, never to be freed. */

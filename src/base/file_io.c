@@ -64,10 +64,27 @@ int read_file(const char *path, unsigned flags, struct dynbuf *out)
 	int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
 	if (flags & READ_FILE_NOFOLLOW)
 		oflags |= O_NOFOLLOW;
+	/* opening a FIFO blocks until a writer comes: non-blocking, then looked at */
+	if (flags & READ_FILE_REGULAR)
+		oflags |= O_NONBLOCK;
 	int fd = open(path, oflags);
 	if (fd < 0)
 		return -errno;
-	int r = read_fd(fd, out);
+	struct stat st;
+	int r = 0;
+	if (flags & READ_FILE_REGULAR) {
+		if (fstat(fd, &st) < 0)
+			r = -errno;
+		else if (!S_ISREG(st.st_mode))
+			r = S_ISDIR(st.st_mode) ? -EISDIR : ERR_NOT_REGULAR;
+		else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	r = read_fd(fd, out);
 	close(fd);
 	return r;
 }

@@ -19,6 +19,8 @@
 
 enum read_file_flags {
 	READ_FILE_NOFOLLOW = 1 << 0, /* refuse a symbolic link as the last component */
+	/* a regular file only (ERR_NOT_REGULAR): a FIFO or a device could block for ever */
+	READ_FILE_REGULAR = 1 << 1,
 };
 
 /* Append the whole content of path (a regular file, a FIFO or a character device such as

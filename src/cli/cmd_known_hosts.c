@@ -35,7 +35,7 @@ static int remove_host(const char *file, const char *spec)
 	dynbuf_init(&name, 4096);
 	if ((r = known_hosts_name(t.host, t.port, &name)) < 0)
 		goto fail;
-	if ((r = read_file(file, READ_FILE_NOFOLLOW, &old)) < 0 ||
+	if ((r = read_file(file, READ_FILE_NOFOLLOW | READ_FILE_REGULAR, &old)) < 0 ||
 	    (r = stat(file, &st) < 0 ? -errno : 0) < 0)
 		goto fail;
 	if ((r = known_hosts_remove(old.len ? (const char *)old.data : "", old.len,

@@ -109,7 +109,7 @@ static int run_passwd(int argc, char **argv)
 	}
 	if (!path)
 		goto out;
-	if ((r = read_file(path, READ_FILE_NOFOLLOW, &data)) < 0) {
+	if ((r = read_file(path, READ_FILE_NOFOLLOW | READ_FILE_REGULAR, &data)) < 0) {
 		cli_error("%s: %s", path,
 			  r == -ELOOP ? "is a symbolic link; refusing to rewrite it"
 				      : error_to_string(r));

@@ -284,7 +284,9 @@ static int run_show(int argc, char **argv)
 		const char *path = o.files[i];
 		struct dynbuf data;
 		dynbuf_init(&data, SHOW_FILE_MAX);
-		int r = read_file(strcmp(path, "-") ? path : "/dev/stdin", 0, &data);
+		/* stdin is what the user gives us; a named file must be a regular one */
+		int r = strcmp(path, "-") ? read_file(path, READ_FILE_REGULAR, &data)
+					  : read_file("/dev/stdin", 0, &data);
 		if (r < 0) {
 			cli_error("%s: %s", path,
 				  r == ERR_TOO_LARGE ? "file too large" : error_to_string(r));

@@ -56,6 +56,21 @@ grep -q "unknown key type" err.txt || fail "unknown type message"
 mkdir adir
 run_bad adir show adir
 run_bad missing show missing
+# a FIFO with no writer, a device, a directory: refused at once, never waited on
+mkfifo afifo
+for cmd in "show afifo" "show -l afifo" "show -y afifo" "passwd -f afifo --no-passphrase"; do
+	# shellcheck disable=SC2086
+	timeout 10 "$K" $cmd >out.txt 2>err.txt
+	rc=$?
+	[ $rc = 1 ] || fail "$cmd: exit status $rc (124: it waited on the FIFO)"
+	grep -q "afifo: not a regular file" err.txt || fail "$cmd: $(cat err.txt)"
+	pass
+done
+timeout 10 "$K" show -l /dev/zero >out.txt 2>err.txt
+[ $? = 1 ] && grep -q "/dev/zero: not a regular file" err.txt || fail "device: $(cat err.txt)"
+timeout 10 "$K" passwd -f adir --no-passphrase >out.txt 2>err.txt
+[ $? = 1 ] && grep -qi "adir: is a directory" err.txt || fail "passwd directory: $(cat err.txt)"
+pass
 # the key files above stay as they were: show writes nothing
 [ "$(ls | wc -l)" -lt 30 ] || fail "unexpected files"
 # passwd on garbage changes nothing
