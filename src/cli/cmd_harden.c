@@ -245,6 +245,17 @@ int harden_fleet(const struct fleet_options *o, const struct harden_request *req
 	return total ? harden_status(run.counts, total) : EXIT_OK;
 }
 
+/* The tests' injected failures (tests/integration/harden.sh), only in the sshkeyctl-faults
+ * build: the installed program has no such hook. */
+static const char *test_fault(void)
+{
+#ifdef SSHKEYCTL_TEST_HOOKS
+	return getenv("SSHKEYCTL_TEST_FAULT");
+#else
+	return NULL;
+#endif
+}
+
 static int run_harden(int argc, char **argv)
 {
 	struct harden_options o = {.confirm_timeout = HARDEN_DEFAULT_CONFIRM_TIMEOUT};
@@ -270,8 +281,7 @@ static int run_harden(int argc, char **argv)
 				     .confirm_timeout = o.confirm_timeout,
 				     .password = fleet_password,
 				     .password_data = &o.fleet,
-				     /* for the tests' injected failures only */
-				     .fault = getenv("SSHKEYCTL_TEST_FAULT")};
+				     .fault = test_fault()};
 	status = harden_fleet(&o.fleet, &req, NULL);
 out:
 	local_keys_free_all(keys, n_keys);

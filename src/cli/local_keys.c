@@ -43,7 +43,8 @@ int local_key_load(const char *path, const char *passphrase, struct local_key *k
 	}
 	struct dynbuf b;
 	dynbuf_init(&b, KEY_FILE_MAX);
-	if (read_file(priv_path, READ_FILE_REGULAR, &b) == 0 && key_file_kind(b.data, b.len) != KEY_FILE_TEXT) {
+	if (read_file(priv_path, READ_FILE_REGULAR, &b) == 0 &&
+	    key_file_kind(b.data, b.len) != KEY_FILE_TEXT) {
 		r = private_key_read(b.data, b.len, NULL, &k->priv);
 		if (r == ERR_PASSPHRASE_NEEDED && passphrase)
 			r = private_key_read(b.data, b.len, passphrase, &k->priv);

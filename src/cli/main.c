@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cli/commands.h"
 #include "config.h"
@@ -19,8 +21,19 @@ static void print_main_help(void)
 	       "4 wrong or missing passphrase. See sshkeyctl(1).\n");
 }
 
+/* Passwords and passphrases pass through memory in most commands: no core file may hold
+ * them, and no other process of the same user may read our memory (ptrace, /proc/PID/mem).
+ * For the whole run, as a secret's lifetime is not known in advance. */
+static void protect_secrets(void)
+{
+	struct rlimit none = {0, 0};
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
+	protect_secrets();
 	/* the system's OpenSSL configuration applies as usual; the cleanup OpenSSL registers
 	 * with atexit only frees memory the process is about to give back anyway, and costs a
 	 * short command such as keygen a tenth of its CPU time */

@@ -158,11 +158,16 @@ expect_status 0 "sudo NOPASSWD" -- "$K" harden "${COMMON[@]}" "$(target refuse "
 password_login refuse && fail "NOPASSWD: password login still works"
 pass
 
+# the installed program has no fault hook: only the test build (sshkeyctl-faults) reads it
+grep -q SSHKEYCTL_TEST_FAULT "$SSHKEYCTL_FAULTS" || fail "the test build lost its fault hook"
+grep -q SSHKEYCTL_TEST_FAULT "$K" && fail "the installed program reads SSHKEYCTL_TEST_FAULT"
+pass
+
 # 6. a failure after the reload: rolled back, files byte-identical, password login back
 host inject "PasswordAuthentication yes"
 before=$(snapshot inject)
 expect_status 1 "injected failure" -- env SSHKEYCTL_TEST_FAULT=fail-after-reload \
-	"$K" harden "${COMMON[@]}" --password-file pw "$(target inject)" >out.txt
+	"$SSHKEYCTL_FAULTS" harden "${COMMON[@]}" --password-file pw "$(target inject)" >out.txt
 grep -q "rolled back: failure injected after the reload" out.txt || fail "rollback: $(cat out.txt)"
 [ "$(snapshot inject)" = "$before" ] || fail "rollback: files differ"
 password_login inject || fail "rollback: password login should work again"
@@ -171,7 +176,7 @@ pass
 
 # 6b. a reload that reports success and does nothing: caught by the proof, rolled back
 expect_status 1 "reload without effect" -- env SSHKEYCTL_TEST_FAULT=reload-no-effect \
-	"$K" harden "${COMMON[@]}" --password-file pw "$(target inject)" >out.txt
+	"$SSHKEYCTL_FAULTS" harden "${COMMON[@]}" --password-file pw "$(target inject)" >out.txt
 grep -q "rolled back: the proof failed: .*the reload did not take effect" out.txt ||
 	fail "reload without effect: $(cat out.txt)"
 [ "$(snapshot inject)" = "$before" ] || fail "reload without effect: files differ"
@@ -195,7 +200,7 @@ pass
 host cut "PasswordAuthentication yes"
 before=$(snapshot cut)
 expect_status 1 "connection cut" -- env SSHKEYCTL_TEST_FAULT=cut-after-reload \
-	"$K" harden -i id --accept-new -o "UserKnownHostsFile=$KH" --confirm-timeout 10 \
+	"$SSHKEYCTL_FAULTS" harden -i id --accept-new -o "UserKnownHostsFile=$KH" --confirm-timeout 10 \
 	--password-file pw "$(target cut)" >out.txt
 grep -q "dead-man" out.txt || fail "cut message: $(cat out.txt)"
 password_login cut && fail "cut: the change should be live until the dead-man acts"

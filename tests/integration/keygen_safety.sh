@@ -67,5 +67,20 @@ if [ "$(id -u)" = 0 ]; then
 	[ "$(stat -c %U home/.ssh/id_ecdsa)" = "$user" ] || fail "owner"
 	grep -q " $user@$(hostname)\$" home/.ssh/id_ecdsa.pub || fail "default comment"
 	pass
+	# while a passphrase may be in memory: no core file, and the user's other processes
+	# cannot read our memory (not dumpable: /proc/PID is root's)
+	mkfifo home/pp
+	chown "$user" home/pp
+	HOME=/nonexistent setpriv --reuid "$user" --regid "$user" --clear-groups \
+		"$K" keygen -t ed25519 -f home/k --passphrase-file home/pp >out.txt 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do [ -e "/proc/$pid/limits" ] && grep -q . "/proc/$pid/cmdline" && break; sleep 0.02; done
+	sleep 0.2
+	grep -q "^Max core file size *0 *0 " "/proc/$pid/limits" || fail "core files allowed: $(grep core "/proc/$pid/limits")"
+	[ "$(stat -c %u "/proc/$pid/mem")" = 0 ] || fail "memory readable by the user's other processes"
+	echo "a passphrase" >home/pp
+	wait "$pid" || fail "keygen with a passphrase from a FIFO: $(cat out.txt)"
+	[ -f home/k ] || fail "no key"
+	pass
 fi
 done_checks
