@@ -129,16 +129,17 @@ static const char *const outcome_json[] = {
 static void report_json(const char *spec, const struct copy_result *res)
 {
 	json_t *changes = report_lines_json(&res->changes);
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o}", "target", spec, "status",
-			      outcome_json[res->outcome], "keys_added", (json_int_t)res->keys_added,
-			      "keys_present", (json_int_t)res->keys_present, "changes", changes);
+	json_t *o =
+		json_pack("{s:o, s:s, s:I, s:I, s:o}", "target", report_json_text(spec), "status",
+			  outcome_json[res->outcome], "keys_added", (json_int_t)res->keys_added,
+			  "keys_present", (json_int_t)res->keys_present, "changes", changes);
 	if (o && res->path)
-		json_object_set_new(o, "path", json_string(res->path));
+		json_object_set_new(o, "path", report_json_text(res->path));
 	if (o && (res->outcome == COPY_FAILED || res->outcome == COPY_INSTALLED_UNVERIFIED))
-		json_object_set_new(o, "reason", json_string(res->diag.text));
+		json_object_set_new(o, "reason", report_json_text(res->diag.text));
 	if (o && res->diff.len)
 		json_object_set_new(o, "diff",
-				    json_stringn((const char *)res->diff.data, res->diff.len));
+				    report_json_textn((const char *)res->diff.data, res->diff.len));
 	report_json_line(o);
 }
 

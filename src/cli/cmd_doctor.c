@@ -85,17 +85,19 @@ static void report_one(const struct target *t, const void *result, void *data)
 		json_t *checks = json_array();
 		for (size_t i = 0; checks && i < res->n_checks; i++) {
 			const struct doctor_check *c = &res->checks[i];
-			json_t *o = json_pack("{s:s, s:s, s:s}", "check", c->name, "status",
-					      status_text[c->status], "evidence", c->evidence);
+			json_t *o = json_pack("{s:s, s:s, s:o}", "check", c->name, "status",
+					      status_text[c->status], "evidence",
+					      report_json_text(c->evidence));
 			if (o && c->fix[0])
-				json_object_set_new(o, "fix", json_string(c->fix));
+				json_object_set_new(o, "fix", report_json_text(c->fix));
 			json_array_append_new(checks, o);
 		}
-		json_t *o = json_pack("{s:s, s:s, s:b, s:o}", "target", t->spec, "cause",
-				      res->cause, "key_login", res->key_login, "checks", checks);
+		json_t *o = json_pack("{s:o, s:o, s:b, s:o}", "target", report_json_text(t->spec),
+				      "cause", report_json_text(res->cause), "key_login",
+				      res->key_login, "checks", checks);
 		if (o && res->fix_outcome[0]) {
 			json_object_set_new(o, "fixes", report_lines_json(&res->fixes));
-			json_object_set_new(o, "fix_outcome", json_string(res->fix_outcome));
+			json_object_set_new(o, "fix_outcome", report_json_text(res->fix_outcome));
 		}
 		report_json_line(o);
 		return;

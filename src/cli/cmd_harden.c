@@ -118,21 +118,21 @@ static const char *const outcome_json[] = {
 void harden_report(const char *spec, const struct harden_result *res, bool json)
 {
 	if (json) {
-		json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o}", "target", spec, "status",
-				      outcome_json[res->outcome], "changes",
+		json_t *o = json_pack("{s:o, s:s, s:o, s:o, s:o}", "target", report_json_text(spec),
+				      "status", outcome_json[res->outcome], "changes",
 				      report_lines_json(&res->plan), "warnings",
 				      report_lines_json(&res->warnings), "proof",
 				      report_lines_json(&res->proof));
 		if (o && res->diag.text[0])
-			json_object_set_new(o, "reason", json_string(res->diag.text));
+			json_object_set_new(o, "reason", report_json_text(res->diag.text));
 		if (o && res->backup_dir[0])
-			json_object_set_new(o, "backup", json_string(res->backup_dir));
+			json_object_set_new(o, "backup", report_json_text(res->backup_dir));
 		if (o && res->reload_how[0])
-			json_object_set_new(o, "reload", json_string(res->reload_how));
+			json_object_set_new(o, "reload", report_json_text(res->reload_how));
 		if (o && res->diff.len)
 			json_object_set_new(
 				o, "diff",
-				json_stringn((const char *)res->diff.data, res->diff.len));
+				report_json_textn((const char *)res->diff.data, res->diff.len));
 		report_json_line(o);
 		return;
 	}

@@ -91,14 +91,14 @@ static const char *const outcome_json[] = {
 static void report(const char *spec, const struct perms_result *res, bool json)
 {
 	if (json) {
-		json_t *o = json_pack("{s:s, s:s, s:o, s:o}", "target", spec, "status",
-				      outcome_json[res->outcome], "findings",
+		json_t *o = json_pack("{s:o, s:s, s:o, s:o}", "target", report_json_text(spec),
+				      "status", outcome_json[res->outcome], "findings",
 				      report_lines_json(&res->findings), "changes",
 				      report_lines_json(&res->changes));
 		if (o && res->path)
-			json_object_set_new(o, "path", json_string(res->path));
+			json_object_set_new(o, "path", report_json_text(res->path));
 		if (o && res->diag.text[0])
-			json_object_set_new(o, "reason", json_string(res->diag.text));
+			json_object_set_new(o, "reason", report_json_text(res->diag.text));
 		report_json_line(o);
 		return;
 	}

@@ -91,7 +91,7 @@ static json_t *methods_json(unsigned methods)
 	json_t *a = json_array();
 	for (size_t i = 0; i < 3; i++)
 		if (methods & (1u << i))
-			json_array_append_new(a, json_string(method_names[i]));
+			json_array_append_new(a, report_json_text(method_names[i]));
 	return a;
 }
 
@@ -117,36 +117,37 @@ static void password_users_text(const struct verify_result *res, char *buf, size
 static void report_json(const char *spec, const struct verify_result *res)
 {
 	json_t *o =
-		json_pack("{s:s, s:s, s:I, s:I}", "target", spec, "verdict",
+		json_pack("{s:o, s:s, s:I, s:I}", "target", report_json_text(spec), "verdict",
 			  verdict_json[res->verdict], "auth_requests",
 			  (json_int_t)res->auth_requests, "refusals", (json_int_t)res->refusals);
 	if (!o)
 		return;
 	if (res->banner[0]) {
-		json_object_set_new(o, "banner", json_string(res->banner));
-		json_object_set_new(o, "host_key",
-				    json_string(res->host_key_new ? "new, accepted" : "known"));
+		json_object_set_new(o, "banner", report_json_text(res->banner));
+		json_object_set_new(
+			o, "host_key",
+			report_json_text(res->host_key_new ? "new, accepted" : "known"));
 	}
 	if (res->login.answered) {
-		json_object_set_new(o, "user", json_string(res->login.user));
+		json_object_set_new(o, "user", report_json_text(res->login.user));
 		json_object_set_new(o, "methods", methods_json(res->login.methods));
 		json_object_set_new(o, "key_login", json_boolean(res->key_login));
 		if (res->key_login) {
-			json_object_set_new(o, "key", json_string(res->key_used));
+			json_object_set_new(o, "key", report_json_text(res->key_used));
 			json_object_set_new(o, "true_status", json_integer(res->true_status));
 		}
 		bool password = verify_password_offered(res->login.methods);
 		json_t *users = json_object();
 		json_t *password_users = json_array();
 		if (password)
-			json_array_append_new(password_users, json_string(res->login.user));
+			json_array_append_new(password_users, report_json_text(res->login.user));
 		for (size_t i = 0; i < res->n_others; i++) {
 			const struct verify_account *a = &res->others[i];
 			json_object_set_new(users, a->user,
 					    a->answered ? methods_json(a->methods) : json_null());
 			if (a->answered && verify_password_offered(a->methods)) {
 				password = true;
-				json_array_append_new(password_users, json_string(a->user));
+				json_array_append_new(password_users, report_json_text(a->user));
 			}
 		}
 		json_object_set_new(o, "users", users);
@@ -154,7 +155,7 @@ static void report_json(const char *spec, const struct verify_result *res)
 		json_object_set_new(o, "password_users", password_users);
 	}
 	if (res->diag.text[0])
-		json_object_set_new(o, "reason", json_string(res->diag.text));
+		json_object_set_new(o, "reason", report_json_text(res->diag.text));
 	report_json_line(o);
 }
 

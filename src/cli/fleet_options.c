@@ -1,4 +1,5 @@
 #include "cli/fleet_options.h"
+#include "cli/terminal_safe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -273,13 +274,15 @@ int fleet_password(const char *user, const char *label, char **ret, void *data)
 
 void fleet_progress_show(size_t done, size_t total)
 {
-	if (done < total)
-		fprintf(stderr, "\r\033[K%zu/%zu hosts done", done, total);
+	if (done < total) {
+		terminal_control("\r\033[K");
+		fprintf(stderr, "%zu/%zu hosts done", done, total);
+	}
 }
 
 void fleet_progress_clear(void)
 {
-	fputs("\r\033[K", stderr);
+	terminal_control("\r\033[K");
 }
 
 int fleet_add_users(const struct command *cmd, char ***users, size_t *n_users, char *arg)

@@ -7,6 +7,8 @@
 #include <sys/resource.h>
 
 #include "cli/commands.h"
+#include "cli/report.h"
+#include "cli/terminal_safe.h"
 #include "config.h"
 
 static void print_main_help(void)
@@ -34,6 +36,7 @@ static void protect_secrets(void)
 int main(int argc, char **argv)
 {
 	protect_secrets();
+	terminal_safe_install();
 	/* the system's OpenSSL configuration applies as usual; the cleanup OpenSSL registers
 	 * with atexit only frees memory the process is about to give back anyway, and costs a
 	 * short command such as keygen a tenth of its CPU time */
@@ -65,9 +68,11 @@ int main(int argc, char **argv)
 		}
 	}
 	int status = cmd->run(argc - 1, argv + 1);
-	if (fflush(stdout) != 0 && status == EXIT_OK) {
+	if (terminal_safe_finish() != 0 && status == EXIT_OK) {
 		perror("sshkeyctl: standard output");
 		status = EXIT_FAIL;
 	}
+	if (report_json_failed() && status == EXIT_OK)
+		status = EXIT_FAIL;
 	return status;
 }

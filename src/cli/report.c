@@ -1,15 +1,87 @@
 #include "cli/report.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "base/terminal_text.h"
+
+static bool json_failed;
+
+/* A byte that is not UTF-8 travels through jansson as a code point of plane 16's private
+ * use area (U+10FF80..U+10FFFF, never in our data otherwise), which JSON_ENSURE_ASCII writes
+ * as the pair \udbff\udf80..\udbff\udfff; the output gets \udc80..\udcff instead. */
+#define BYTE_CODE_POINT 0x10ff00u
 
 void report_json_line(json_t *o)
 {
-	if (!o)
-		return;
-	json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-	fputc('\n', stdout);
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	json_decref(o);
+	if (!text) {
+		/* never a silent gap: the line says so, and the status too */
+		json_failed = true;
+		puts("{\"error\":\"this result could not be encoded\"}");
+		return;
+	}
+	for (char *p = text; *p; p++) {
+		if (p[0] == '\\' && strncasecmp(p, "\\udbff\\udf", 10) == 0 && p[10] &&
+		    strchr("89abcdefABCDEF", p[10]) && isxdigit((unsigned char)p[11])) {
+			printf("\\udc%c%c", tolower((unsigned char)p[10]),
+			       tolower((unsigned char)p[11]));
+			p += 11;
+		} else if (p[0] == '\\' && p[1]) {
+			/* an escape of its own (\\, \uXXXX...): copied whole */
+			putchar(*p++);
+			putchar(*p);
+		} else {
+			putchar(*p);
+		}
+	}
+	putchar('\n');
+	free(text);
+}
+
+bool report_json_failed(void)
+{
+	return json_failed;
+}
+
+json_t *report_json_textn(const char *text, size_t len)
+{
+	json_t *valid = json_stringn(text, len);
+	if (valid)
+		return valid;
+	/* not UTF-8: every byte that is not part of a well-formed character is kept as a
+	 * code point of its own (PEP 383's surrogateescape on output: see report.h) */
+	char *copy = malloc(len * 4 + 1);
+	size_t o = 0;
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_well_formed(text + i, len - i);
+		if (n) {
+			memcpy(copy + o, text + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		unsigned cp = BYTE_CODE_POINT | (unsigned char)text[i++];
+		copy[o++] = (char)(0xf0 | cp >> 18);
+		copy[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		copy[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		copy[o++] = (char)(0x80 | (cp & 0x3f));
+	}
+	json_t *s = json_stringn(copy, o);
+	free(copy);
+	return s;
+}
+
+json_t *report_json_text(const char *text)
+{
+	return report_json_textn(text ? text : "", text ? strlen(text) : 0);
 }
 
 /* Call each(line, len, arg) for every line of b. */
@@ -25,7 +97,7 @@ static void each_line(const struct dynbuf *b, void (*each)(const char *, size_t,
 
 static void append_json(const char *line, size_t n, void *arg)
 {
-	json_array_append_new(arg, json_stringn(line, n));
+	json_array_append_new(arg, report_json_textn(line, n));
 }
 
 json_t *report_lines_json(const struct dynbuf *b)

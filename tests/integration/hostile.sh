@@ -22,9 +22,11 @@ KH=$WORK/known_hosts
 chmod 755 "$WORK"
 as_account() { runuser -u "$U" -- "$@"; }
 
-# host NAME: root logs in with id (its own AuthorizedKeysFile); U has id installed
+# host NAME [EXTRA sshd_config LINES]: root logs in with id (its own AuthorizedKeysFile);
+# U has id installed
 host() {
-	testbed_host_up "$1" "Match User root
+	testbed_host_up "$1" "${2:-}
+Match User root
 	AuthorizedKeysFile /etc/ssh/root_authorized_keys" || fail "host $1"
 	cp id.pub "$(testbed_root "$1")/etc/ssh/root_authorized_keys"
 	testbed_authorize "$1" "$U" id.pub || fail "authorize on $1"
@@ -171,6 +173,68 @@ testbed_authorize sudo "$S" id.pub || fail "authorize $S"
 	"$S@127.0.0.1:$(testbed_port sudo)" >out.txt 2>&1
 [ ! -e "$WORK/pwned" ] || fail "the sudo password line ran as a root shell command"
 grep -q "would change" out.txt || fail "harden --dry-run through sudo: $(cat out.txt)"
+pass
+
+# 4. Text from servers, files and logs never reaches the terminal raw: ESC, BEL and a byte
+#    that is not UTF-8 in sshd's banner (VersionAddendum), in a key comment and in a log
+#    line doctor quotes. Checked on the raw bytes of stdout and stderr; in --json every line
+#    parses, every field is there, and the bytes come back exactly (surrogateescape).
+EVIL=$(printf 'x\033]0;pwned\007\033[31mred\377y')
+no_raw() { # no_raw WHAT FILE...: no ESC, BEL or 0xff byte
+	local f
+	for f in "${@:2}"; do
+		LC_ALL=C grep -q $'[\x1b\x07\xff]' "$f" && fail "$1: raw control bytes in $f: $(od -c "$f" | head -5)"
+	done
+	pass
+}
+host evil "VersionAddendum $EVIL"
+"$K" verify -i id --accept-new -o "UserKnownHostsFile=$KH" "root@127.0.0.1:$(testbed_port evil)" >out.txt 2>err.txt
+grep -qF 'x\033]0;pwned\007\033[31mred\377y' out.txt || fail "banner not shown escaped: $(cat out.txt)"
+no_raw "verify" out.txt err.txt
+"$K" verify --json -i id --accept-new -o "UserKnownHostsFile=$KH" "root@127.0.0.1:$(testbed_port evil)" >out.txt 2>err.txt
+no_raw "verify --json" out.txt err.txt
+python3 - out.txt "$EVIL" <<'PY' || fail "verify --json: $(cat out.txt)"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+host, summary = lines[0], lines[-1]
+assert "banner" in host and "target" in host, host
+raw = host["banner"].encode("utf-8", "surrogateescape")
+evil = sys.argv[2].encode("utf-8", "surrogateescape")
+assert raw.endswith(evil), (raw, evil)
+assert summary["summary"]["hosts"] == 1, summary
+PY
+pass
+# a key comment: show -l is ssh-keygen -l, byte for byte, in a UTF-8 locale and in C
+"$K" keygen -q -f evilkey --no-passphrase -C "$EVIL é" || fail "keygen with such a comment"
+for loc in C.UTF-8 C; do
+	LC_ALL=$loc ssh-keygen -l -f evilkey.pub >want.txt
+	LC_ALL=$loc "$K" show -l evilkey.pub >out.txt 2>err.txt
+	same out.txt want.txt "show -l on a hostile comment ($loc)"
+	no_raw "show -l ($loc)" out.txt err.txt
+done
+# a log line doctor quotes (among the last few about the account)
+evil_log() {
+	printf 'Nov 30 12:00:00 evil sshd[4242]: Invalid user %s%s from 127.0.0.1 port 4242\n' "$U" "$EVIL" \
+		>>"$(testbed_root evil)/var/log/auth.log"
+}
+evil_log
+"$K" doctor -i id --accept-new -o "UserKnownHostsFile=$KH" --for-user "$U" \
+	"root@127.0.0.1:$(testbed_port evil)" >out.txt 2>err.txt
+grep -qF 'pwned\007' out.txt || fail "doctor: the log line is not quoted: $(cat out.txt)"
+no_raw "doctor" out.txt err.txt
+evil_log
+"$K" doctor --json -i id --accept-new -o "UserKnownHostsFile=$KH" --for-user "$U" \
+	"root@127.0.0.1:$(testbed_port evil)" >out.txt 2>err.txt
+no_raw "doctor --json" out.txt err.txt
+python3 - out.txt "$EVIL" <<'PY' || fail "doctor --json: $(cat out.txt)"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+evil = sys.argv[2].encode("utf-8", "surrogateescape")
+host = lines[0]
+assert "target" in host and "cause" in host and "checks" in host, host
+logs = [c for c in host["checks"] if c["check"] == "server: sshd's log"]
+assert logs and evil in logs[0]["evidence"].encode("utf-8", "surrogateescape"), logs
+PY
 pass
 
 done_checks
