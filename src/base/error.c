@@ -41,6 +41,7 @@ static const char *const error_messages[] = {
 	[-ERR_ROLLED_BACK - ERR_FIRST] = "the change failed and was rolled back",
 	[-ERR_NO_HOME - ERR_FIRST] = "the account's home directory does not exist",
 	[-ERR_NOT_REGULAR - ERR_FIRST] = "not a regular file (a FIFO, device or socket)",
+	[-ERR_HOST_KEY_REVOKED - ERR_FIRST] = "the server's host key is marked as revoked",
 };
 
 const char *error_to_string(int err)

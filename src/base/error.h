@@ -46,7 +46,8 @@ enum {
 	ERR_ROLLED_BACK = -10034,          /* a change failed and was undone */
 	ERR_NO_HOME = -10035,              /* the account's home directory does not exist */
 	ERR_NOT_REGULAR = -10036,          /* a FIFO, device or socket where a file was expected */
-	ERR_LAST = -10037,
+	ERR_HOST_KEY_REVOKED = -10037,     /* the server's host key is @revoked in known_hosts */
+	ERR_LAST = -10038,
 };
 
 /* A short description of err (negative), never NULL, never to be freed. */

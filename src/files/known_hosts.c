@@ -195,15 +195,13 @@ static bool glob_matches(const char *pat, size_t plen, const char *s)
 	return glob_matches(pat + 1, plen - 1, s + 1);
 }
 
-bool known_hosts_entry_names(const struct known_hosts_entry *e, const char *name)
+/* Do the entry's host patterns name this host (a matching negated pattern vetoes the line,
+ * as match_pattern_list), or its hashed name? */
+static bool patterns_name(const struct known_hosts_entry *e, const char *name)
 {
-	/* @cert-authority and @revoked lines are not a host's keys: ssh-keygen -R keeps them */
-	if (e->kind != KEY_LINE_KEY || e->marker != KNOWN_HOSTS_MARKER_NONE)
-		return false;
 	const char *p = e->raw + e->hosts.off, *end = p + e->hosts.len;
 	if (e->hashed)
 		return hashed_name_matches(p, e->hosts.len, name);
-	/* a comma list: a matching negated pattern vetoes the line (match_pattern_list) */
 	bool matched = false;
 	while (p < end) {
 		const char *comma = memchr(p, ',', (size_t)(end - p));
@@ -217,6 +215,33 @@ bool known_hosts_entry_names(const struct known_hosts_entry *e, const char *name
 		p = comma ? comma + 1 : end;
 	}
 	return matched;
+}
+
+bool known_hosts_entry_names(const struct known_hosts_entry *e, const char *name)
+{
+	/* @cert-authority and @revoked lines are not a host's keys: ssh-keygen -R keeps them */
+	if (e->kind != KEY_LINE_KEY || e->marker != KNOWN_HOSTS_MARKER_NONE)
+		return false;
+	return patterns_name(e, name);
+}
+
+int known_hosts_find_marked(const char *data, size_t len, enum known_hosts_marker marker,
+			    const char *name, const struct pubkey *key, unsigned long *ret_line)
+{
+	struct known_hosts *kh;
+	int r = known_hosts_parse(data, len, &kh);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < kh->n_entries; i++) {
+		const struct known_hosts_entry *e = &kh->entries[i];
+		if (e->kind == KEY_LINE_KEY && e->marker == marker && e->key &&
+		    (!key || pubkey_same_key(e->key, key)) && patterns_name(e, name)) {
+			*ret_line = e->lineno;
+			r = 1;
+		}
+	}
+	known_hosts_free(kh);
+	return r;
 }
 
 int known_hosts_remove(const char *data, size_t len, const char *name, struct dynbuf *out,

@@ -383,6 +383,13 @@ static int check_connect(struct doctor *dr, struct remote_session **ret)
 				"if the change is expected: sshkeyctl known-hosts remove %s (or "
 				"ssh-keygen -R %s)",
 				dr->host, dr->host);
+	} else if (r == ERR_HOST_KEY_REVOKED) {
+		c = doctor_add(dr, "ssh: host key", DOCTOR_FAIL, "%s", d.text);
+		doctor_set_cause(c, WEIGHT_NETWORK,
+				 "the server's host key is marked @revoked in known_hosts: ssh "
+				 "refuses to connect");
+		doctor_set_fix(c, "find out why the key was revoked; a server with a revoked "
+				  "key must get a new one, never be trusted again");
 	} else if (r == ERR_HOST_KEY_UNKNOWN) {
 		c = doctor_add(dr, "ssh: host key", DOCTOR_WARN,
 			       "not in known_hosts: ssh asks to confirm it (%s)", d.text);

@@ -170,7 +170,8 @@ static int prove(struct harden *h, struct diag *d)
 				r = ERR_REMOTE;
 			}
 		}
-		if (r == 0 || r == ERR_HOST_KEY_CHANGED || r == ERR_HOST_KEY_UNKNOWN)
+		if (r == 0 || r == ERR_HOST_KEY_CHANGED || r == ERR_HOST_KEY_UNKNOWN ||
+		    r == ERR_HOST_KEY_REVOKED)
 			break;
 	}
 	return r;
