@@ -194,7 +194,7 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 	struct line_iter it;
 	const char *line;
 	size_t len;
-	unsigned long keys = 0, bad = 0;
+	unsigned long keys = 0, bad = 0, marked = 0;
 
 	line_iter_init(&it, (const char *)data->data, data->len);
 	while (line_iter_next(&it, &line, &len, NULL)) {
@@ -222,10 +222,26 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 				as_known_hosts = true;
 			}
 		}
+		char *renamed = NULL;
 		if (as_known_hosts) {
 			r = known_hosts_parse_line(line, len, &kh);
+			if (r == 0 && kh.kind == KEY_LINE_INVALID &&
+			    kh.error == ERR_MARKER_UNKNOWN && (renamed = strndup(line, len))) {
+				/* as ssh-keygen -l: a word after '@' that is no marker is a host
+				 * name; the line is read again with it as one */
+				renamed[lead] = 'x';
+				known_hosts_entry_clear(&kh);
+				r = known_hosts_parse_line(renamed, len, &kh);
+			}
 			kind = kh.kind, error = kh.error, key = kh.key, before = kh.hosts,
 			after = kh.comment;
+			/* @revoked and @cert-authority keys are no host's keys: ssh-keygen -l
+			 * skips them */
+			if (r == 0 && kind == KEY_LINE_KEY &&
+			    kh.marker != KNOWN_HOSTS_MARKER_NONE) {
+				kind = KEY_LINE_COMMENT;
+				marked++;
+			}
 		}
 		if (r < 0) {
 			cli_error("%s: %s", path, error_to_string(r));
@@ -258,11 +274,12 @@ static int show_text(const char *path, const struct dynbuf *data, const struct s
 			known_hosts_entry_clear(&kh);
 		else
 			authorized_keys_entry_clear(&ak);
+		free(renamed);
 	}
 	if (bad > SHOW_BAD_LINES_NAMED)
 		fprintf(stderr, "%s: %lu more bad lines not shown\n", path,
 			bad - SHOW_BAD_LINES_NAMED);
-	if (keys == 0 && bad == 0) {
+	if (keys == 0 && bad == 0 && marked == 0) {
 		cli_error("%s is not a public key file.", path);
 		return ERR_NOT_A_KEY;
 	}
