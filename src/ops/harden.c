@@ -1,6 +1,7 @@
 #include "ops/harden.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ struct harden {
 	struct account_check *accounts;  /* the login user first, then --users */
 	size_t n_accounts;
 	bool lifeline_lost;
+	bool deadman_armed;          /* the server restores the backup by itself unless confirmed */
 	bool match_allows_passwords; /* a Match block turning passwords on was only reported */
 	char login_user[256];
 };
@@ -214,16 +216,47 @@ static void roll_back(struct harden *h, const char *reason)
 			"%s (files restored byte for byte, key login proven)", reason);
 		return;
 	}
+	char deadman[256] = "the next harden run (or --undo) restores it";
+	if (h->deadman_armed)
+		snprintf(deadman, sizeof(deadman),
+			 "the dead-man on the server restores it within %u s of the start",
+			 h->req->confirm_timeout);
 	if (connection_lost(r) || h->lifeline_lost)
-		outcome(h, HARDEN_FAILED, r,
-			"%s; the connection is lost, so the dead-man on the server restores the "
-			"backup (%s) within %u s",
-			reason, h->res->backup_dir, h->req->confirm_timeout);
+		outcome(h, HARDEN_FAILED, r, "%s; the connection is lost: backup in %s, %s", reason,
+			h->res->backup_dir, deadman);
 	else
-		outcome(h, HARDEN_FAILED, r,
-			"%s; and the rollback failed: %s (backup in %s; the dead-man restores it "
-			"within %u s)",
-			reason, d.text, h->res->backup_dir, h->req->confirm_timeout);
+		outcome(h, HARDEN_FAILED, r, "%s; and the rollback failed: %s (backup in %s; %s)",
+			reason, d.text, h->res->backup_dir, deadman);
+}
+
+/* The tests' kill -9 at a step of the transaction (sshkeyctl-faults only: req->fault is
+ * never set in the installed program). */
+static void fault_kill(const struct harden *h, const char *step)
+{
+	if (h->req->fault && strcmp(h->req->fault, step) == 0)
+		raise(SIGKILL);
+}
+
+/* The server's harden lock (one run at a time); what an interrupted run left open is
+ * restored first, and said so. */
+static int lock_server(struct harden *h, struct diag *d)
+{
+	struct dynbuf recovered;
+	dynbuf_init(&recovered, 64 * 1024);
+	int r = server_admin_lock(h->admin, &recovered, d);
+	const char *p = recovered.len ? (const char *)recovered.data : "";
+	for (; r == 0 && *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		bool done = !strncmp(p, "recovered ", 10);
+		const char *dir = p + (done ? 10 : 12);
+		dynbuf_printf(&h->res->warnings,
+			      done ? "an interrupted harden run had left %.*s open: its backup is "
+				     "restored and sshd reloaded\n"
+				   : "an interrupted harden run left %.*s open, and restoring it "
+				     "failed: check the files it lists\n",
+			      (int)strcspn(dir, "\n"), dir);
+	}
+	dynbuf_free(&recovered);
+	return r;
 }
 
 /* One file of the change: new content, or removal. expected: the bytes it has now (NULL:
@@ -245,14 +278,22 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 	dynbuf_init(&msg, 64 * 1024);
 	char reason[1200];
 	int status = 0;
-	int r = server_admin_begin(h->admin, kind, &d);
+	int r = lock_server(h, &d);
+	fault_kill(h, "kill-before-backup");
+	if (r == 0)
+		r = server_admin_begin(h->admin, kind, &d);
 	if (r == 0)
 		snprintf(h->res->backup_dir, sizeof(h->res->backup_dir), "%s",
 			 server_admin_backup_dir(h->admin));
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = server_admin_save(h->admin, changes[i].path, &d);
+	/* the restore that needs no client runs before the first file is touched; its time
+	 * covers the whole transaction */
+	if (r == 0 && (r = server_admin_arm(h->admin, h->req->confirm_timeout, &d)) == 0)
+		h->deadman_armed = true;
 	if (r < 0) {
-		outcome(h, HARDEN_FAILED, r, "nothing changed: %s", d.text);
+		outcome(h, r == -EBUSY ? HARDEN_REFUSED : HARDEN_FAILED, r, "nothing changed: %s",
+			d.text);
 		goto out;
 	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -263,6 +304,8 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		if (r == 0)
 			dynbuf_printf(&h->res->plan, "%s %s\n", c->content ? "wrote" : "removed",
 				      c->path);
+		if (r == 0 && i == 0)
+			fault_kill(h, "kill-after-first-write");
 	}
 	if (r < 0) {
 		h->lifeline_lost = connection_lost(r);
@@ -270,7 +313,9 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		roll_back(h, reason);
 		goto out;
 	}
-	if ((r = server_admin_sshd_test(h->admin, &status, &msg, &d)) == 0 && status != 0) {
+	r = server_admin_sshd_test(h->admin, &status, &msg, &d);
+	fault_kill(h, "kill-after-test");
+	if (r == 0 && status != 0) {
 		const char *m = msg.len ? (const char *)msg.data : "";
 		snprintf(reason, sizeof(reason), "the new configuration fails sshd -t: %.*s",
 			 (int)strcspn(m, "\n"), m);
@@ -290,14 +335,15 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		roll_back(h, why);
 		goto out;
 	}
-	r = server_admin_arm(h->admin, h->req->confirm_timeout, &d);
-	if (r == 0 && h->req->fault && strcmp(h->req->fault, "reload-no-effect") == 0)
+	if (h->req->fault && strcmp(h->req->fault, "reload-no-effect") == 0)
 		/* a reload that says it worked and did nothing: the proof must catch it */
 		snprintf(h->res->reload_how, sizeof(h->res->reload_how),
 			 "none (injected: reported success, did nothing)");
-	else if (r == 0)
+	else
 		r = server_admin_reload(h->admin, h->res->reload_how, sizeof(h->res->reload_how),
 					&d);
+	if (r == 0)
+		fault_kill(h, "kill-after-reload");
 	if (r < 0) {
 		h->lifeline_lost = connection_lost(r);
 		snprintf(reason, sizeof(reason), "%s", d.text);
@@ -312,7 +358,7 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		h->s = NULL;
 		outcome(h, HARDEN_FAILED, ERR_CONNECT,
 			"connection cut after the reload (injected); the dead-man on the server "
-			"restores the backup (%s) within %u s",
+			"restores the backup (%s) within %u s of the start",
 			h->res->backup_dir, h->req->confirm_timeout);
 		goto out;
 	}
@@ -329,7 +375,7 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		/* proven, but the dead-man would undo it: say so */
 		outcome(h, HARDEN_FAILED, r,
 			"the change is proven, but the dead-man could not be disarmed (%s): it "
-			"restores the backup within %u s",
+			"restores the backup within %u s of the start",
 			d.text, h->req->confirm_timeout);
 		goto out;
 	}
@@ -749,7 +795,8 @@ static void harden_undo(struct harden *h)
 		outcome(h, r == ERR_NO_ROOT ? HARDEN_REFUSED : HARDEN_FAILED, r, "%s", d.text);
 		goto out;
 	}
-	if ((r = server_admin_latest_backup(h->admin, &dir, &entries, &n, &d)) < 0) {
+	if ((r = lock_server(h, &d)) < 0 ||
+	    (r = server_admin_latest_backup(h->admin, &dir, &entries, &n, &d)) < 0) {
 		outcome(h, HARDEN_REFUSED, r, "%s", d.text);
 		goto out;
 	}

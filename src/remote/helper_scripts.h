@@ -8,4 +8,9 @@
  * as root for another account, it acts as that account (SECURITY.md) */
 extern const char helper_authorized_keys_sh[];
 
+/* as the login user: uid, SSH_CONNECTION, and whether sudo needs a password */
+extern const char helper_probe_sh[];
+/* the root helper: sshd's configuration and harden's transactions (server_admin.h) */
+extern const char helper_server_admin_sh[];
+
 #endif

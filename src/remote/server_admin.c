@@ -8,222 +8,7 @@
 #include "base/error.h"
 #include "base/text_lines.h"
 #include "base/posix_cksum.h"
-
-/* Run as the login user: who we are, the connection as the server sees it, and whether
- * sudo works without a password. */
-static const char probe_sh[] = "i=$(LC_ALL=C id -u); echo \"uid $i\"\n"
-			       "echo \"connection ${SSH_CONNECTION:-}\"\n"
-			       "if [ \"$i\" != 0 ]; then\n"
-			       "  if ! command -v sudo >/dev/null 2>&1; then echo 'sudo none'\n"
-			       "  elif sudo -n true 2>/dev/null; then echo 'sudo nopasswd'\n"
-			       "  else echo 'sudo password'; fi\n"
-			       "fi\n";
-
-/* The root helper. stdin: the token, "client laddr lport" (SSH_CONNECTION as the login
- * shell saw it: sudo clears the environment), then requests, one line each. Every answer is
- * the output, "\n", the token, a blank and a status, "\n". */
-static const char helper_sh[] =
-	"set -u\n"
-	"IFS= read -r T || exit 90\n"
-	"read -r caddr laddr lport || exit 90\n"
-	"export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
-	"umask 022\n"
-	"root=" SERVER_ADMIN_BACKUP_ROOT "\n"
-	"sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)\n"
-	"cfg=/etc/ssh/sshd_config; lpid=0; p=$$\n"
-	/* the topmost sshd among our ancestors is the listener that accepted us (below it:
-	 * the per-connection processes, the same binary before OpenSSH 9.8) */
-	"while :; do\n"
-	"  st=$(cat /proc/$p/stat 2>/dev/null) || break\n"
-	"  st=${st##*) }; set -- $st; pp=$2\n"
-	"  exe=$(readlink /proc/$p/exe 2>/dev/null) || exe=\n"
-	"  exe=${exe% (deleted)}\n"
-	"  case $exe in */sshd) lpid=$p; sshd=$exe ;; esac\n"
-	"  [ \"$pp\" -gt 1 ] 2>/dev/null || break\n"
-	"  p=$pp\n"
-	"done\n"
-	"if [ \"$lpid\" != 0 ]; then\n"
-	"  want=\n"
-	"  while IFS= read -r a; do\n"
-	"    if [ -n \"$want\" ]; then cfg=$a; want=; continue; fi\n"
-	"    case $a in -f) want=1 ;; -f?*) cfg=${a#-f} ;; esac\n"
-	"  done <<EOF\n"
-	"$(tr '\\000' '\\n' < /proc/$lpid/cmdline 2>/dev/null)\n"
-	"EOF\n"
-	"fi\n"
-	"unit=\n"
-	"if [ \"$lpid\" != 0 ] && [ -d /run/systemd/system ] && command -v systemctl "
-	">/dev/null 2>&1; then\n"
-	"  for u in ssh.service sshd.service; do\n"
-	"    m=$(systemctl show -p MainPID --value \"$u\" 2>/dev/null) || continue\n"
-	"    [ \"$m\" = \"$lpid\" ] && { unit=$u; break; }\n"
-	"  done\n"
-	"fi\n"
-	"if [ \"$lpid\" = 0 ]; then\n"
-	"  pf=$(\"$sshd\" -T -f \"$cfg\" 2>/dev/null | awk '$1 == \"pidfile\" { print $2 }')\n"
-	"  [ -n \"$pf\" ] && [ -r \"$pf\" ] && read -r lpid < \"$pf\"\n"
-	"  case $lpid in ''|*[!0-9]*) lpid=0 ;; esac\n"
-	"fi\n"
-	"printf 'sshd %s\\nconfig %s\\npid %s\\nunit %s\\n' \"$sshd\" \"$cfg\" \"$lpid\" "
-	"\"$unit\"\n"
-	"dir=\n"
-	"answer() { printf '\\n%s %s\\n' \"$T\" \"$1\"; }\n"
-	"resolve() { p=$1; [ -L \"$p\" ] && p=$(readlink -f -- \"$1\"); printf '%s' \"$p\"; }\n"
-	"sum() { if [ -e \"$1\" ]; then set -- $(cksum < \"$1\"); echo \"$1_$2\"; "
-	"else echo absent; fi; }\n"
-	"kill_deadman() {\n"
-	"  : > \"$dir/confirmed\"\n"
-	"  if [ -s \"$dir/deadman.pid\" ]; then read -r dm < \"$dir/deadman.pid\"\n"
-	"    kill -- -\"$dm\" 2>/dev/null || kill \"$dm\" 2>/dev/null; fi\n"
-	"  rm -f \"$dir/deadman.pid\"\n"
-	"}\n"
-	"answer 0\n"
-	"while IFS= read -r req; do\n"
-	"  verb=${req%% *}; arg=${req#* }; st=0\n"
-	"  case $verb in save|write|remove|arm|reload|confirm|restore)\n"
-	"    [ -n \"$dir\" ] || { echo 'no transaction'; answer 1; continue; } ;; esac\n"
-	"  case $verb in\n"
-	"  read) if [ -f \"$arg\" ]; then cat -- \"$arg\" || st=1; "
-	"elif [ -e \"$arg\" ]; then echo 'not a regular file'; st=1; else st=2; fi ;;\n"
-	"  glob) IFS=; for f in $arg; do [ -e \"$f\" ] && printf '%s\\n' \"$f\"; done; "
-	"unset IFS ;;\n"
-	"  test) \"$sshd\" -t -f \"$cfg\" 2>&1; st=$? ;;\n"
-	"  effective) \"$sshd\" -T -f \"$cfg\" -C "
-	"\"user=$arg,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport\" 2>&1; st=$? ;;\n"
-	"  accounts) awk -F: 'NR == FNR { if ($2 != \"\" && $2 !~ /^[!*]/) pw[$1] = 1; next }\n"
-	"      ($1 in pw) && $7 !~ /(nologin|false)$/ { print $1, $6 }' /etc/shadow "
-	"/etc/passwd || st=1 ;;\n"
-	"  nonempty) [ -s \"$arg\" ] || st=1 ;;\n"
-	"  begin)\n"
-	"    mkdir -p \"$root\" && chmod 700 \"${root%/*}\" \"$root\" &&\n"
-	"    dir=\"$root/$(date -u +%Y%m%dT%H%M%SZ)-$$-$arg\" && mkdir -m 700 \"$dir\" &&\n"
-	"    : > \"$dir/manifest\" && : > \"$dir/written\" && echo open > \"$dir/state\" &&\n"
-	"    printf '%s\\n' \"$sshd\" > \"$dir/sshd\" && printf '%s\\n' \"$cfg\" > "
-	"\"$dir/config\" &&\n"
-	"    printf '%s\\n' \"$lpid\" > \"$dir/pid\" && printf '%s\\n' \"$unit\" > \"$dir/unit\" "
-	"&&\n"
-	"    cat > \"$dir/restore.sh\" <<'EOF' &&\n"
-	"# restore.sh DIR [reload]: put back what sshkeyctl changed (written by sshkeyctl)\n"
-	"export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
-	"dir=$1; st=0\n"
-	"while read -r kind n path; do\n"
-	"  case $kind in\n"
-	"  saved) tmp=\"${path%/*}/.${path##*/}.sshkeyctl-restore.$$\"\n"
-	"    cp -p -- \"$dir/$n\" \"$tmp\" && { sync \"$tmp\" 2>/dev/null || sync; } &&\n"
-	"      mv -f -- \"$tmp\" \"$path\" || st=1\n"
-	"    if command -v restorecon >/dev/null 2>&1; then restorecon -F \"$path\" "
-	"2>/dev/null; fi ;;\n"
-	"  created) rm -f -- \"$path\" || st=1 ;;\n"
-	"  esac\n"
-	"done < \"$dir/manifest\"\n"
-	"if [ \"${2:-}\" = reload ]; then\n"
-	"  sh \"$dir/reload.sh\" \"$dir\" && echo restored-by-deadman > \"$dir/state\"\n"
-	"fi\n"
-	"exit $st\n"
-	"EOF\n"
-	"    cat > \"$dir/reload.sh\" <<'EOF' &&\n"
-	"# reload.sh DIR: sshd -t, then reload the listener as it is run\n"
-	"export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
-	"dir=$1; read -r sshd < \"$dir/sshd\"; read -r cfg < \"$dir/config\"\n"
-	"read -r pid < \"$dir/pid\"; unit=$(cat \"$dir/unit\")\n"
-	"\"$sshd\" -t -f \"$cfg\" || exit 1\n"
-	"if [ -n \"$unit\" ]; then systemctl reload \"$unit\" && echo \"systemctl reload $unit\"\n"
-	"elif [ \"$pid\" != 0 ]; then kill -HUP \"$pid\" && echo \"SIGHUP to sshd pid $pid\"\n"
-	"else echo 'no sshd listener found'; exit 1; fi\n"
-	"EOF\n"
-	"    printf '%s' \"$dir\" || st=1 ;;\n"
-	"  save)\n"
-	"    p=$(resolve \"$arg\"); n=$(($(wc -l < \"$dir/manifest\") + 1))\n"
-	"    if [ -e \"$p\" ]; then cp -p -- \"$p\" \"$dir/$n\" && { sync \"$dir/$n\" 2>/dev/null "
-	"|| sync; } &&\n"
-	"      printf 'saved %s %s\\n' \"$n\" \"$p\" >> \"$dir/manifest\" || st=1\n"
-	"    else printf 'created - %s\\n' \"$p\" >> \"$dir/manifest\" || st=1; fi ;;\n"
-	"  write|remove)\n"
-	"    set -- $arg; expect=$1; len=$2; p=${arg#* }; p=$(resolve \"${p#* }\")\n"
-	"    [ \"$verb\" = remove ] || dd bs=1 count=\"$len\" of=\"$dir/incoming\" 2>/dev/null\n"
-	"    if [ \"$(sum \"$p\")\" != \"$expect\" ]; then echo changed; st=3\n"
-	"    elif [ \"$verb\" = remove ]; then rm -f -- \"$p\" &&\n"
-	"      printf 'removed - %s\\n' \"$p\" >> \"$dir/written\" || st=1\n"
-	"    else\n"
-	"      tmp=\"${p%/*}/.${p##*/}.sshkeyctl.$$\"; rm -f -- \"$tmp\"\n"
-	"      if [ -e \"$p\" ]; then cp -p -- \"$p\" \"$tmp\"; else : > \"$tmp\" && chmod 644 "
-	"\"$tmp\"; fi &&\n"
-	"      cat \"$dir/incoming\" > \"$tmp\" && { sync \"$tmp\" 2>/dev/null || sync; } &&\n"
-	"      mv -f -- \"$tmp\" \"$p\" && printf 'wrote %s %s\\n' \"$(sum \"$p\")\" \"$p\" >> "
-	"\"$dir/written\" || { rm -f -- \"$tmp\"; st=1; }\n"
-	"      if command -v restorecon >/dev/null 2>&1; then restorecon -F \"$p\" "
-	"2>/dev/null; fi\n"
-	"    fi\n"
-	"    rm -f \"$dir/incoming\" ;;\n"
-	"  arm)\n"
-	"    case $arg in ''|*[!0-9]*) st=1 ;; *)\n"
-	"      c=\"sleep $arg; [ -e \\\"\\$0/confirmed\\\" ] || sh \\\"\\$0/restore.sh\\\" "
-	"\\\"\\$0\\\" reload\"\n"
-	"      if command -v setsid >/dev/null 2>&1; then\n"
-	"        setsid sh -c \"$c\" \"$dir\" </dev/null >/dev/null 2>&1 &\n"
-	"      else nohup sh -c \"$c\" \"$dir\" </dev/null >/dev/null 2>&1 & fi\n"
-	"      echo $! > \"$dir/deadman.pid\" ;;\n"
-	"    esac ;;\n"
-	"  reload) sh \"$dir/reload.sh\" \"$dir\" 2>&1 || st=1 ;;\n"
-	"  confirm) kill_deadman; echo done > \"$dir/state\" || st=1 ;;\n"
-	"  restore)\n"
-	"    kill_deadman; sh \"$dir/restore.sh\" \"$dir\" || st=1\n"
-	"    while read -r kind n path; do\n"
-	"      case $kind in\n"
-	"      saved) cmp -s -- \"$dir/$n\" \"$path\" || { echo \"differs $path\"; st=1; } ;;\n"
-	"      created) [ ! -e \"$path\" ] || { echo \"left $path\"; st=1; } ;;\n"
-	"      esac\n"
-	"    done < \"$dir/manifest\"\n"
-	"    echo rolled-back > \"$dir/state\" ;;\n"
-	"  latest)\n"
-	"    found=\n"
-	"    for d in \"$root\"/*-harden; do\n"
-	"      [ -d \"$d\" ] && [ \"$(cat \"$d/state\" 2>/dev/null)\" = done ] && found=$d\n"
-	"    done\n"
-	"    if [ -z \"$found\" ]; then st=2; else\n"
-	"      printf 'dir %s\\n' \"$found\"\n"
-	"      while read -r kind n path; do\n"
-	"        now=$(sum \"$path\"); state=changed\n"
-	"        while read -r what s wp; do\n"
-	"          [ \"$wp\" = \"$path\" ] || continue\n"
-	"          case $what in wrote) [ \"$s\" = \"$now\" ] && state=unchanged ;;\n"
-	"          removed) [ \"$now\" = absent ] && state=unchanged ;; esac\n"
-	"        done < \"$found/written\"\n"
-	"        printf 'entry %s %s %s\\n' \"$kind\" \"$state\" \"$path\"\n"
-	"      done < \"$found/manifest\"\n"
-	"    fi ;;\n"
-	"  account)\n"
-	"    ent=$(getent passwd \"$arg\" 2>/dev/null || awk -F: -v u=\"$arg\" '$1 == u' "
-	"/etc/passwd)\n"
-	"    if [ -z \"$ent\" ]; then st=2; else\n"
-	"      IFS=: read -r n x uid gid gecos home shell <<EOF\n"
-	"$ent\n"
-	"EOF\n"
-	"      s1=missing; [ -x \"$shell\" ] && s1=executable; h1=missing; [ -d \"$home\" ] && "
-	"h1=present\n"
-	"      printf 'home %s %s\\nshell %s %s\\n' \"$h1\" \"$home\" \"$s1\" \"$shell\"\n"
-	"      awk -F: -v u=\"$arg\" '$1 == u { p = $2 == \"\" ? \"empty\" : $2 ~ /^!/ ? "
-	"\"locked\" : $2 ~ /^[*]/ ? \"none\" : \"set\"; print \"password \" p; print "
-	"\"expire \" $8 }' /etc/shadow\n"
-	"      printf 'groups %s\\nday %s\\n' \"$(id -Gn -- \"$arg\" 2>/dev/null)\" "
-	"\"$(($(date +%s) / 86400))\"\n"
-	"    fi ;;\n"
-	"  log)\n"
-	"    case $arg in ''|*[!0-9]*) arg=600 ;; esac\n"
-	"    if command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then\n"
-	"      journalctl -q --no-pager --since \"-${arg}s\" _COMM=sshd 2>/dev/null | tail -n 400\n"
-	"    fi\n"
-	"    for f in /var/log/auth.log /var/log/secure; do\n"
-	"      [ -r \"$f\" ] && tail -n 1000 \"$f\"\n"
-	"    done ;;\n"
-	"  content) set -- $arg; case $1 in \"$root\"/*) ;; *) st=1 ;; esac\n"
-	"    [ $st = 0 ] && { cat -- \"$1/$2\" || st=1; } ;;\n"
-	"  undone) case $arg in \"$root\"/*) echo undone > \"$arg/state\" || st=1 ;; *) st=1 "
-	";; esac ;;\n"
-	"  *) echo \"unknown request\"; st=1 ;;\n"
-	"  esac\n"
-	"  answer $st\n"
-	"done\n";
+#include "remote/helper_scripts.h"
 
 struct server_admin {
 	struct remote_session *session;
@@ -345,14 +130,14 @@ static void line_value(const char *text, const char *key, char *buf, size_t len)
 	keyword_values(text, strlen(text), key, false, buf, len);
 }
 
-/* Run probe_sh as the login user: uid, connection, and sudo's state. */
+/* Run helper_probe_sh as the login user: uid, connection, and sudo's state. */
 static int probe(struct remote_session *s, struct dynbuf *out, struct diag *d)
 {
 	struct dynbuf err;
 	dynbuf_init(&err, 64 * 1024);
 	struct remote_process *p;
 	int status = 0;
-	int r = remote_process_start_script(s, probe_sh, out, &err, &p, d);
+	int r = remote_process_start_script(s, helper_probe_sh, out, &err, &p, d);
 	if (r == 0) {
 		r = remote_process_finish(p, &status, d);
 		remote_process_free(p);
@@ -423,9 +208,9 @@ static int start_helper(struct server_admin *a, const char *runner, const struct
 	dynbuf_reset(&a->err);
 	int r = remote_random_token(marker, sizeof(marker));
 	if (r == 0)
-		r = remote_process_start_script_as(a->session, runner, preamble->data,
-						   sudo_reads ? pw_len : 0, marker, helper_sh,
-						   &a->out, &a->err, &a->process, d);
+		r = remote_process_start_script_as(
+			a->session, runner, preamble->data, sudo_reads ? pw_len : 0, marker,
+			helper_server_admin_sh, &a->out, &a->err, &a->process, d);
 	if (r == 0)
 		r = remote_process_write(a->process, (const char *)preamble->data + pw_len,
 					 preamble->len - pw_len, d);
@@ -632,6 +417,33 @@ int server_admin_nonempty(struct server_admin *a, const char *path, bool *ret, s
 	int r = verb_line(line, sizeof(line), "nonempty", path);
 	if (r == 0 && (r = request(a, line, NULL, 0, NULL, &status, d)) == 0)
 		*ret = status == 0;
+	return r;
+}
+
+int server_admin_lock(struct server_admin *a, struct dynbuf *ret_recovered, struct diag *d)
+{
+	struct dynbuf body;
+	int status = 0;
+	dynbuf_init(&body, 64 * 1024);
+	int r = request(a, "lock", NULL, 0, &body, &status, d);
+	if (r == 0 && dynbuf_append(&body, "", 1) == 0) {
+		const char *text = (const char *)body.data;
+		if (status == 4 && !strncmp(text, "busy ", 5)) {
+			diag_set(d, "another harden run holds this server's lock (%.*s)",
+				 (int)strcspn(text + 5, "\n"), text + 5);
+			r = -EBUSY;
+		} else if (status != 0) {
+			diag_set(d, "cannot take the lock in %s: %.*s", SERVER_ADMIN_BACKUP_ROOT,
+				 (int)strcspn(text, "\n"), text);
+			r = ERR_REMOTE;
+		}
+		/* "recovered DIR" and "unrecovered DIR" lines, as they are */
+		for (const char *p = text; r == 0 && *p; p += strcspn(p, "\n"), p += *p == '\n')
+			if (!strncmp(p, "recovered ", 10) || !strncmp(p, "unrecovered ", 12))
+				r = dynbuf_printf(ret_recovered, "%.*s\n", (int)strcspn(p, "\n"),
+						  p);
+	}
+	dynbuf_free(&body);
 	return r;
 }
 

@@ -214,6 +214,62 @@ password_login cut || fail "dead-man: password login should work again"
 key_login cut || fail "dead-man: key login broken"
 pass
 
+# 7b. kill -9 of harden at each step of the transaction: nobody is locked out meanwhile, and
+# the next run (here --undo) finds what was left open and restores it byte for byte first
+for step in kill-before-backup kill-after-first-write kill-after-test kill-after-reload; do
+	h=k${step#kill-}
+	host "$h" "PasswordAuthentication yes"
+	before=$(snapshot "$h")
+	SSHKEYCTL_TEST_FAULT=$step "$SSHKEYCTL_FAULTS" harden "${COMMON[@]}" --password-file pw \
+		"$(target "$h")" >out.txt 2>&1
+	[ $? = 137 ] || fail "$step: not killed: $(cat out.txt)"
+	key_login "$h" || fail "$step: key login broken after the kill"
+	[ "$step" = kill-after-reload ] || [ "$(snapshot "$h")" = "$before" ] ||
+		[ -n "$(ls "$TB_ROOT/$h/var/lib/sshkeyctl/harden/"*/manifest 2>/dev/null)" ] ||
+		fail "$step: files changed with no backup to restore them"
+	"$K" harden "${COMMON[@]}" --password-file pw --undo "$(target "$h")" >out.txt 2>&1
+	[ "$(snapshot "$h")" = "$before" ] || fail "$step: the next run did not restore the files: $(cat out.txt)"
+	if [ "$step" != kill-before-backup ]; then
+		grep -q "an interrupted harden run had left .* open: its backup is restored" out.txt ||
+			fail "$step: the recovery is not reported: $(cat out.txt)"
+	fi
+	grep -q '"*open"*' "$TB_ROOT/$h/var/lib/sshkeyctl/harden/"*/state 2>/dev/null &&
+		fail "$step: a transaction is still open"
+	password_login "$h" || fail "$step: password login should work again"
+	key_login "$h" || fail "$step: key login broken"
+	pass
+done
+# a kill after the first write, and no later run: the dead-man restores by itself
+host kdead "PasswordAuthentication yes"
+before=$(snapshot kdead)
+SSHKEYCTL_TEST_FAULT=kill-after-first-write "$SSHKEYCTL_FAULTS" harden -i id --accept-new \
+	-o "UserKnownHostsFile=$KH" --confirm-timeout 10 --password-file pw "$(target kdead)" >out.txt 2>&1
+[ "$(snapshot kdead)" = "$before" ] && fail "kill-after-first-write: nothing was written: $(cat out.txt)"
+for i in $(seq 60); do
+	[ "$(snapshot kdead)" = "$before" ] && break
+	sleep 0.5
+done
+[ "$(snapshot kdead)" = "$before" ] || fail "the dead-man armed before the first write did not restore"
+pass
+# two runs at once: the second is refused and told who holds the lock; a lock whose owner
+# has gone is taken over
+lockdir=$TB_ROOT/kdead/var/lib/sshkeyctl/harden/lock
+sleep 60 &
+holder=$!
+mkdir -p "$lockdir"
+echo "pid $holder login someone from 192.0.2.1 since 2026-01-01T00:00:00Z" >"$lockdir/owner"
+expect_status 1 "busy lock" -- "$K" harden "${COMMON[@]}" --password-file pw "$(target kdead)" >out.txt
+grep -q "another harden run holds this server's lock (pid $holder login someone" out.txt ||
+	fail "busy lock: $(cat out.txt)"
+[ "$(snapshot kdead)" = "$before" ] || fail "busy lock: files changed"
+kill "$holder"
+wait "$holder" 2>/dev/null
+"$K" harden "${COMMON[@]}" --password-file pw "$(target kdead)" >out.txt || fail "stale lock: $(cat out.txt)"
+grep -q "password login off, proven" out.txt || fail "stale lock: $(cat out.txt)"
+for i in $(seq 50); do [ -e "$lockdir" ] || break; sleep 0.1; done
+[ ! -e "$lockdir" ] || fail "the lock was not released: $(cat "$lockdir/owner")"
+pass
+
 # 8. setup --harden: a fresh host with a password only, a new key, the whole procedure; --json
 testbed_host_up fresh "Match User root
 	AuthorizedKeysFile /etc/ssh/root_authorized_keys" || fail "host fresh"
