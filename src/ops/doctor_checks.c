@@ -55,3 +55,56 @@ bool doctor_type_accepted(const char *list, const char *type)
 		       openssh_algorithm_listed(list, "ssh-rsa");
 	return openssh_algorithm_listed(list, type);
 }
+
+/* word, quoted for a POSIX shell where it needs to be */
+static void append_word(struct dynbuf *b, const char *word)
+{
+	if (*word && strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+				  "_@%+=:,./-[]") == strlen(word)) {
+		dynbuf_printf(b, " %s", word);
+		return;
+	}
+	dynbuf_append_str(b, " '");
+	for (const char *p = word; *p; p++)
+		*p == '\'' ? dynbuf_append_str(b, "'\\''") : dynbuf_append(b, p, 1);
+	dynbuf_append_str(b, "'");
+}
+
+void doctor_command(const struct doctor *dr, const char *command, const char *extra, char *buf,
+		    size_t len)
+{
+	const struct connect_options *o = dr->req->connect;
+	struct dynbuf b;
+	char port[16];
+	dynbuf_init(&b, 64 * 1024);
+	dynbuf_printf(&b, "sshkeyctl %s%s%s", command, *extra ? " " : "", extra);
+	dynbuf_append_str(&b, " -i");
+	append_word(&b, dr->req->key->path ? dr->req->key->path : "KEY");
+	if (dr->req->for_user) {
+		dynbuf_append_str(&b, " --for-user");
+		append_word(&b, dr->req->for_user);
+	}
+	if (o && o->port) {
+		snprintf(port, sizeof(port), "%u", o->port);
+		dynbuf_printf(&b, " -p %s", port);
+	}
+	if (o && o->login_user) {
+		dynbuf_append_str(&b, " -l");
+		append_word(&b, o->login_user);
+	}
+	if (o && o->config_file) {
+		dynbuf_append_str(&b, " -F");
+		append_word(&b, o->config_file);
+	}
+	for (size_t i = 0; o && i < o->n_ssh_options; i++) {
+		dynbuf_append_str(&b, " -o");
+		append_word(&b, o->ssh_options[i]);
+	}
+	append_word(&b, dr->t->spec);
+	if (dynbuf_append(&b, "", 1) < 0 || b.len >= len)
+		snprintf(buf, len, "%.*s...", (int)(len > 4 ? len - 4 : 0),
+			 b.len ? (const char *)b.data : "");
+	else
+		snprintf(buf, len, "%s", (const char *)b.data);
+	dynbuf_free(&b);
+}

@@ -46,6 +46,12 @@ void doctor_set_cause(struct doctor_check *c, int weight, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void doctor_set_fix(struct doctor_check *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The sshkeyctl command line that repeats this run's work as command (with extra options
+ * after it, may be ""), carrying every option it needs to reach the same account the same
+ * way: -i KEY, --for-user, -p, -l, -F, each -o, then the target; words shell-quoted.
+ * Truncated to len with "..." if longer. */
+void doctor_command(const struct doctor *dr, const char *command, const char *extra, char *buf,
+		    size_t len);
 
 /* Does a PubkeyAcceptedAlgorithms list take keys of this type (RSA: rsa-sha2-*)? */
 bool doctor_type_accepted(const char *list, const char *type);

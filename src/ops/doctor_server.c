@@ -241,8 +241,9 @@ static void check_file_content(struct doctor *dr, const struct authorized_keys_s
 	doctor_set_cause(c, WEIGHT_SERVER + 10,
 			 "the key is not installed for %s: %s lists %zu other key%s, not this one",
 			 dr->user, st->path, keys, keys == 1 ? "" : "s");
-	doctor_set_fix(c, "sshkeyctl copy -i %s %s (--fix does)",
-		       dr->req->key->path ? dr->req->key->path : "KEY", dr->t->spec);
+	char command[2048];
+	doctor_command(dr, "copy", "", command, sizeof(command));
+	doctor_set_fix(c, "%s (--fix does)", command);
 	dr->res->fixable_key_file = true;
 	authorized_keys_free(ak);
 }
@@ -291,10 +292,12 @@ static void no_home(struct doctor *dr, const char *what)
 	struct doctor_check *c = doctor_add(dr, "server: home directory", DOCTOR_FAIL, "%s", what);
 	doctor_set_cause(c, WEIGHT_SERVER + 40, "sshd finds no authorized_keys for %s: %s",
 			 dr->user, what);
+	char command[2048];
+	doctor_command(dr, "copy", "", command, sizeof(command));
 	doctor_set_fix(c,
 		       "on the server, as root: mkhomedir_helper %s (a home from /etc/skel), "
-		       "then sshkeyctl copy -i %s %s",
-		       dr->user, dr->req->key->path ? dr->req->key->path : "KEY", dr->t->spec);
+		       "then %s",
+		       dr->user, command);
 }
 
 /* Is the account's home among the levels the read found absent? */
@@ -338,8 +341,9 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 		doctor_set_cause(c, WEIGHT_SERVER + 10,
 				 "the key is not installed for %s: %s does not exist", dr->user,
 				 st.path);
-		doctor_set_fix(c, "sshkeyctl copy -i %s %s (--fix does)",
-			       dr->req->key->path ? dr->req->key->path : "KEY", dr->t->spec);
+		char command[2048];
+		doctor_command(dr, "copy", "", command, sizeof(command));
+		doctor_set_fix(c, "%s (--fix does)", command);
 		dr->res->fixable_key_file = true;
 		goto out;
 	}
@@ -374,7 +378,9 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 				 "(StrictModes): %s is %s by others than %s",
 				 st.path, findings[0].node->path,
 				 findings[0].bad_owner ? "owned" : "writable", dr->user);
-		doctor_set_fix(c, "sshkeyctl perms --fix %s (--fix does)", dr->t->spec);
+		char command[2048];
+		doctor_command(dr, "perms", "--fix", command, sizeof(command));
+		doctor_set_fix(c, "%s (--fix does)", command);
 		dr->res->fixable_key_file = true;
 		dynbuf_free(&text);
 	} else {
@@ -416,11 +422,13 @@ static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, cons
 {
 	char list[2048], hit[256];
 	struct doctor_check *c = NULL;
+	const char *deny = NULL; /* the Deny list that names it, or NULL: an Allow list */
 	sshd_effective_values(eff, "denyusers", list, sizeof(list));
 	if (list[0] && pattern_listed(list, dr->user, addr, hit, sizeof(hit))) {
 		c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "DenyUsers %s", list);
 		doctor_set_cause(c, WEIGHT_SERVER + 45, "sshd refuses %s: DenyUsers lists it (%s)",
 				 dr->user, hit);
+		deny = "DenyUsers";
 	}
 	sshd_effective_values(eff, "allowusers", list, sizeof(list));
 	if (!c && list[0] && !pattern_listed(list, dr->user, addr, hit, sizeof(hit))) {
@@ -439,6 +447,7 @@ static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, cons
 			doctor_set_cause(c, WEIGHT_SERVER + 45,
 					 "sshd refuses %s: its group %s is in DenyGroups", dr->user,
 					 grp);
+			deny = "DenyGroups";
 		}
 	sshd_effective_values(eff, "allowgroups", list, sizeof(list));
 	if (!c && list[0]) {
@@ -456,7 +465,14 @@ static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, cons
 					 dr->user, groups, list);
 		}
 	}
-	if (c)
+	if (c && deny)
+		doctor_set_fix(
+			c,
+			"on the server, if %s is to log in: remove the pattern %s from %s in "
+			"sshd_config (sshd -T -C user=%s shows what applies), then reload "
+			"sshd",
+			dr->user, hit, deny, dr->user);
+	else if (c)
 		doctor_set_fix(c,
 			       "on the server: add %s to the list in sshd_config (sshd -T -C "
 			       "user=%s shows what applies), then reload sshd",

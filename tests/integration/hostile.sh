@@ -210,6 +210,26 @@ grep -q "trusts a certificate authority" out.txt || fail "@cert-authority: $(cat
 rm -f /etc/ssh/ssh_known_hosts
 pass
 
+# 6. doctor's fix commands repeat every option the run needed: run as printed, the one for
+#    --for-user U installs the key for U, never for root (the login account)
+host fixcmd
+rm "$(home_of fixcmd)/.ssh/authorized_keys"
+as_root doctor fixcmd
+fix=$(grep -m1 'fix: sshkeyctl copy' out.txt | sed 's/^ *fix: //; s/ (--fix does)$//')
+case $fix in *"--for-user $U"*"-o UserKnownHostsFile=$KH"*) ;; *) fail "doctor's fix command: $fix" ;; esac
+root_keys=$(testbed_root fixcmd)/etc/ssh/root_authorized_keys
+cp "$root_keys" root_keys.before
+eval "\"\$K\"${fix#sshkeyctl}" >run.txt 2>&1 || fail "the printed fix failed: $fix: $(cat run.txt)"
+grep -qF "$(cut -d' ' -f2 id.pub)" "$(home_of fixcmd)/.ssh/authorized_keys" ||
+	fail "the printed fix did not install the key for $U"
+same "$root_keys" root_keys.before "the printed fix changed root's keys"
+# DenyUsers: the fix says to remove the name, not to add it
+host deny "DenyUsers $U"
+as_root doctor deny
+grep -q "fix: on the server, if $U is to log in: remove the pattern $U from DenyUsers" out.txt ||
+	fail "DenyUsers fix: $(cat out.txt)"
+pass
+
 # 4. Text from servers, files and logs never reaches the terminal raw: ESC, BEL and a byte
 #    that is not UTF-8 in sshd's banner (VersionAddendum), in a key comment and in a log
 #    line doctor quotes. Checked on the raw bytes of stdout and stderr; in --json every line
