@@ -7,21 +7,7 @@
 
 #include "base/error.h"
 #include "ops/doctor_checks.h"
-
-/* As the account: whether SELinux is on (selinuxfs), then for each "file PATH" / "dir PATH"
- * line on stdin, its context and the one the policy gives it (matchpathcon reads the
- * world-readable file_contexts). */
-static const char selinux_sh[] =
-	"e=$(cat /sys/fs/selinux/enforce 2>/dev/null) || { echo disabled; exit 0; }\n"
-	"echo \"enforce $e\"\n"
-	"command -v matchpathcon >/dev/null 2>&1 || { echo no-matchpathcon; exit 0; }\n"
-	"while IFS= read -r line; do\n"
-	"  kind=${line%% *}; p=${line#* }\n"
-	"  [ -e \"$p\" ] || continue\n"
-	"  cur=$(stat -c %C -- \"$p\" 2>/dev/null) || continue\n"
-	"  want=$(matchpathcon -n -m \"$kind\" -- \"$p\" 2>/dev/null) || continue\n"
-	"  echo \"label $cur $want $p\"\n"
-	"done\n";
+#include "remote/helper_scripts.h"
 
 /* The type is a context's third field (user:role:type:level). */
 static void context_type(const char *context, size_t len, char *ret, size_t ret_len)
@@ -91,7 +77,7 @@ void doctor_check_selinux(struct doctor *dr, struct remote_session *s,
 	int dir_len = slash && slash != st->path ? (int)(slash - st->path) : 1;
 	int r = dynbuf_printf(&paths, "file %s\ndir %.*s\n", st->path, dir_len, st->path);
 	if (r == 0)
-		r = remote_process_start_script(s, selinux_sh, &out, &err, &p, &d);
+		r = remote_process_start_script(s, helper_selinux_labels_sh, &out, &err, &p, &d);
 	if (r == 0)
 		r = remote_process_write(p, paths.data, paths.len, &d);
 	if (r == 0)

@@ -221,11 +221,13 @@ int authorized_keys_sftp_write(struct remote_sftp *sf, const struct authorized_k
 	char *dir = parent_of(st->path), *lock = NULL, *tmp = NULL, *ssh_dir = NULL;
 	bool locked = false, tmp_made = false;
 	struct sftp_attrs a;
-	int r = 0;
-
+	char token[40];
+	/* a name nobody can guess (the SFTP open below is exclusive too) */
+	int r = remote_random_token(token, sizeof(token));
+	if (r < 0)
+		goto out;
 	if (!dir || asprintf(&lock, "%s/" AUTHORIZED_KEYS_LOCK_NAME, dir) < 0 ||
-	    asprintf(&tmp, "%s/" AUTHORIZED_KEYS_TEMP_PREFIX "%lx%x", dir, (unsigned long)getpid(),
-		     (unsigned)rand()) < 0 ||
+	    asprintf(&tmp, "%s/" AUTHORIZED_KEYS_TEMP_PREFIX "%s", dir, token) < 0 ||
 	    asprintf(&ssh_dir, "%s/.ssh", strcmp(st->home, "/") ? st->home : "") < 0) {
 		r = -ENOMEM;
 		goto out;

@@ -12,5 +12,7 @@ extern const char helper_authorized_keys_sh[];
 extern const char helper_probe_sh[];
 /* the root helper: sshd's configuration and harden's transactions (server_admin.h) */
 extern const char helper_server_admin_sh[];
+/* as the account: SELinux's state and the labels of paths against the policy's */
+extern const char helper_selinux_labels_sh[];
 
 #endif

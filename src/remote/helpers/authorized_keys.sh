@@ -77,7 +77,8 @@ strip_mode() {
 		echo "error would add bits: chmod $sm_want ${shown:-$sm_p}"
 		exit 93
 	fi
-	chmod "$sm_want" "$sm_p" || { echo "error chmod $sm_want ${shown:-$sm_p}"; exit 93; }
+	# two leading zeros: GNU chmod keeps a directory's setuid and setgid bits otherwise
+	chmod "00$sm_want" "$sm_p" || { echo "error chmod $sm_want ${shown:-$sm_p}"; exit 93; }
 	[ "$(mode_of "$sm_p")" = $((0$sm_want)) ] ||
 		{ echo "error chmod $sm_want ${shown:-$sm_p} did not hold"; exit 93; }
 	echo "did chmod $sm_want ${shown:-$sm_p}"
