@@ -174,6 +174,11 @@ static void test_authorized_keys_state(void **state)
 	read_answer("root_missing", NULL, &st);
 	assert_false(st.exists);
 	authorized_keys_state_clear(&st);
+	/* root's view of a file the account cannot read: there, but no content */
+	read_answer("root_unreadable", NULL, &st);
+	assert_true(st.exists && st.unreadable);
+	assert_int_equal(st.content.len, 0);
+	authorized_keys_state_clear(&st);
 	/* SSH_CONNECTION unset, or longer than any address: unknown, not an error */
 	read_answer("typical", "client \n", &st);
 	assert_string_equal(st.client_addr, "");
