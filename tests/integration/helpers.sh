@@ -81,4 +81,20 @@ for shell in dash "busybox sh"; do
 	rm -f "$home/.ssh"
 	pass
 done
+
+# without a setpriv that can drop privileges (busybox's has no --reuid) and without runuser,
+# the helper acts as the account through su, and still writes nothing as root
+mkdir -p "$WORK/bin"
+ln -s "$(command -v busybox)" "$WORK/bin/setpriv"
+printf '#!/bin/sh\nexit 1\n' >"$WORK/bin/runuser"
+chmod 755 "$WORK/bin/runuser"
+home=$WORK/home-$A
+rm -rf "$home"
+mkdir -m 755 "$home"
+chown "$A" "$home"
+write_request "ssh-ed25519 AAAA su" | PATH="$WORK/bin:$PATH" helper dash "$A" >out.txt
+grep -q "^did write $home/.ssh/authorized_keys$" out.txt || fail "through su: $(cat out.txt)"
+[ "$(stat -c '%U %U' "$home/.ssh" "$home/.ssh/authorized_keys" | tr '\n' ' ')" = "$A $A $A $A " ] ||
+	fail "through su: not the account's: $(stat -c '%n %U' "$home/.ssh" "$home/.ssh/authorized_keys")"
+pass
 done_checks
