@@ -331,10 +331,12 @@ if [ -f "$file" ] && [ ! -L "$file" ]; then
 		echo "content-until $token"
 		cat -- "${file##*/}"
 		printf '\n%s\n' "$token") || { echo "error changed $dir"; exit 98; }
-	else
+	elif [ -r "$file" ]; then
 		echo "content-until $token"
 		cat -- "$file"
 		printf '\n%s\n' "$token"
+	else
+		echo "content unreadable" # (a write would lose what is in it)
 	fi
 else
 	echo 'content -'
