@@ -246,14 +246,21 @@ static int lock_server(struct harden *h, struct diag *d)
 	int r = server_admin_lock(h->admin, &recovered, d);
 	const char *p = recovered.len ? (const char *)recovered.data : "";
 	for (; r == 0 && *p; p += strcspn(p, "\n"), p += *p == '\n') {
-		bool done = !strncmp(p, "recovered ", 10);
-		const char *dir = p + (done ? 10 : 12);
-		dynbuf_printf(&h->res->warnings,
-			      done ? "an interrupted harden run had left %.*s open: its backup is "
-				     "restored and sshd reloaded\n"
-				   : "an interrupted harden run left %.*s open, and restoring it "
-				     "failed: check the files it lists\n",
-			      (int)strcspn(dir, "\n"), dir);
+		static const struct {
+			const char *word, *text;
+		} kinds[] = {
+			{"recovered ", "its backup is restored and sshd reloaded"},
+			{"recovered-unreloaded ", "its backup is restored, but reloading sshd "
+						  "failed: reload it"},
+			{"unrecovered ", "and restoring it failed: check the files it lists"},
+		};
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+			size_t n = strlen(kinds[i].word);
+			if (!strncmp(p, kinds[i].word, n))
+				dynbuf_printf(&h->res->warnings,
+					      "an interrupted harden run had left %.*s open: %s\n",
+					      (int)strcspn(p + n, "\n"), p + n, kinds[i].text);
+		}
 	}
 	dynbuf_free(&recovered);
 	return r;

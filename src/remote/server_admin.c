@@ -437,9 +437,9 @@ int server_admin_lock(struct server_admin *a, struct dynbuf *ret_recovered, stru
 				 (int)strcspn(text, "\n"), text);
 			r = ERR_REMOTE;
 		}
-		/* "recovered DIR" and "unrecovered DIR" lines, as they are */
+		/* "recovered[-unreloaded] DIR" and "unrecovered DIR" lines, as they are */
 		for (const char *p = text; r == 0 && *p; p += strcspn(p, "\n"), p += *p == '\n')
-			if (!strncmp(p, "recovered ", 10) || !strncmp(p, "unrecovered ", 12))
+			if (!strncmp(p, "recovered", 9) || !strncmp(p, "unrecovered ", 12))
 				r = dynbuf_printf(ret_recovered, "%.*s\n", (int)strcspn(p, "\n"),
 						  p);
 	}

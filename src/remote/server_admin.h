@@ -79,7 +79,8 @@ int server_admin_auth_log(struct server_admin *a, unsigned seconds, struct dynbu
  * which names its owner; -EBUSY with the owner in d while another run holds it. A lock
  * left by a run that is gone is taken over, and every transaction that run left open is
  * restored at once (its dead-man stopped): ret_recovered gets "recovered DIR" (or
- * "unrecovered DIR") for each. Needed before begin; held until the helper ends. */
+ * "recovered-unreloaded DIR" when sshd could not be reloaded after, or "unrecovered DIR")
+ * for each. Needed before begin; held until the helper ends. */
 int server_admin_lock(struct server_admin *a, struct dynbuf *ret_recovered, struct diag *d);
 /* The transaction. begin names the backup directory (kind: "harden" or "undo"). */
 int server_admin_begin(struct server_admin *a, const char *kind, struct diag *d);

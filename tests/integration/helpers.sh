@@ -97,4 +97,48 @@ grep -q "^did write $home/.ssh/authorized_keys$" out.txt || fail "through su: $(
 [ "$(stat -c '%U %U' "$home/.ssh" "$home/.ssh/authorized_keys" | tr '\n' ' ')" = "$A $A $A $A " ] ||
 	fail "through su: not the account's: $(stat -c '%n %U' "$home/.ssh" "$home/.ssh/authorized_keys")"
 pass
+
+# The root helper on its own, in a private mount namespace whose /var/lib/sshkeyctl is ours:
+# the lock and what it says of its owner, a lock whose owner is gone taken over, and a
+# transaction an interrupted run left open restored, byte for byte, by the next one.
+need_cmd unshare
+mkdir -p "$WORK/state" "$WORK/etc"
+printf 'original\n' >"$WORK/etc/conf"
+cp "$WORK/etc/conf" "$WORK/conf.before"
+admin() { # admin REQUEST-LINES...: one root helper run, its answers on stdout
+	local requests
+	requests=$(printf '%s\n' "$@")
+	unshare --mount --propagation private -- /bin/sh -c '
+		mount --bind "$1" /var/lib/sshkeyctl || exit 1
+		{ cat "$2"; printf "\n__sshkeyctl_end_of_script__\n%s\n127.0.0.1 127.0.0.1 22\n%s\n" "$3" "$4"; } |
+			dash -c '"'"'n=$(printf "\nx"); n=${n%x}; s=; while IFS= read -r l; do [ "$l" = __sshkeyctl_end_of_script__ ] && break; s="$s$l$n"; done; eval "$s"'"'"'
+	' sh "$WORK/state" "$HELPERS/server_admin.sh" "$TOKEN" "$requests"
+}
+mkdir -p /var/lib/sshkeyctl
+# a run that began, saved, wrote and vanished (no dead-man: none was armed here)
+printf 'replaced\n' >"$WORK/new"
+admin lock "begin harden" "save $WORK/etc/conf" >out.txt
+inside=$(grep -o '/var/lib/sshkeyctl/harden/[^ ]*-harden' out.txt | head -1)
+dir=$WORK/state/harden/${inside##*/}
+[ -n "$dir" ] && [ "$(cat "$dir/state")" = open ] || fail "root helper: no open transaction: $(cat out.txt)"
+cp "$WORK/new" "$WORK/etc/conf" # as its write would have
+[ ! -e "$WORK/state/harden/lock" ] || fail "root helper: the lock outlived its run"
+# a lock held by a live process is refused, with its owner
+sleep 30 &
+holder=$!
+mkdir "$WORK/state/harden/lock"
+echo "pid $holder login someone from 192.0.2.1 since 2026-01-01T00:00:00Z" >"$WORK/state/harden/lock/owner"
+admin lock >out.txt
+grep -q "busy pid $holder login someone" out.txt || fail "root helper: a held lock: $(cat out.txt)"
+grep -q "$TOKEN 4\$" out.txt || fail "root helper: a held lock's status: $(cat out.txt)"
+same "$WORK/etc/conf" "$WORK/new" "a refused run changes nothing"
+kill "$holder"
+wait "$holder" 2>/dev/null
+# its owner gone: taken over, and the open transaction restored first
+admin lock >out.txt
+# (no sshd listener here: restored, and said that sshd could not be reloaded)
+grep -q "^recovered-unreloaded $inside\$" out.txt || fail "root helper: no recovery: $(cat out.txt)"
+same "$WORK/etc/conf" "$WORK/conf.before" "the interrupted run's file restored"
+[ "$(cat "$dir/state")" = restored-after-interrupt-not-reloaded ] || fail "root helper: state $(cat "$dir/state")"
+pass
 done_checks

@@ -11,7 +11,8 @@
 #
 # Transactions (SECURITY.md, "Nobody locked out"): under $root, one directory each,
 # state "open" until "done" (confirmed), "rolled-back" (restored by us),
-# "restored-by-deadman", or "restored-after-interrupt". One harden run at a time per server:
+# "restored-by-deadman", or "restored-after-interrupt" ("-not-reloaded" when sshd could not
+# be reloaded after). One harden run at a time per server:
 # "lock" takes $root/lock, which names its owner; a lock whose owner has gone is taken over,
 # and every transaction an interrupted run left "open" is restored first (its dead-man
 # stopped), so nothing unproven stays on disk. The dead-man is armed before the first file
@@ -151,10 +152,15 @@ recover() {
 	for d in "$@"; do
 		if ! claim "$d"; then
 			wait_deadman "$d" # it is restoring: done when it is
-		elif sh "$d/restore.sh" "$d" >/dev/null 2>&1 && sh "$d/reload.sh" "$d" >/dev/null 2>&1; then
-			echo restored-after-interrupt >"$d/state"
+		elif sh "$d/restore.sh" "$d" >/dev/null 2>&1; then
+			if sh "$d/reload.sh" "$d" >/dev/null 2>&1; then
+				echo restored-after-interrupt >"$d/state"
+			else
+				echo restored-after-interrupt-not-reloaded >"$d/state"
+			fi
 		fi
 		case $(cat "$d/state" 2>/dev/null) in
+		*-not-reloaded) echo "recovered-unreloaded $d" ;;
 		restored-*) echo "recovered $d" ;;
 		*) echo "unrecovered $d" ;;
 		esac
