@@ -150,7 +150,8 @@ static int strip_mode(const char *path, mode_t mode, bool want_dir)
 	return r;
 }
 
-/* path and every directory above it: no link, root's, writable by root alone */
+/* path and every directory above it: no link, root's, writable by root alone (then nobody
+ * but root can swap a name below path) */
 static bool root_only(const char *path)
 {
 	char p[PATH_MAX];
@@ -176,7 +177,16 @@ static bool root_only(const char *path)
  * account could go itself. */
 static int strip_mode_as(const struct passwd *pw, const char *path, mode_t mode, bool want_dir)
 {
-	if (getuid() != 0 || pw->pw_uid == 0 || root_only(path))
+	/* root by path where nobody else can swap the node: its directory and those above
+	 * are root's alone (strip_mode opens it without following a link) */
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", path);
+	char *slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	if (getuid() != 0 || pw->pw_uid == 0 || (slash && root_only(parent)))
 		return strip_mode(path, mode, want_dir);
 	pid_t pid = fork();
 	if (pid < 0)
