@@ -248,7 +248,7 @@ if [ "$me" = 0 ] && [ -x "$sshd_bin" ]; then
 	# shellcheck disable=SC2086 # the address is SSH_CONNECTION's first field
 	set -- ${SSH_CONNECTION:-127.0.0.1}
 	akf=$("$sshd_bin" -T -C "user=$name,host=$1,addr=$1" 2>/dev/null |
-		awk '$1 == "authorizedkeysfile" { print $2; exit }')
+		awk 'tolower($1) == "authorizedkeysfile" { print $2; exit }')
 	case $akf in
 	'' | none) ;;
 	*)
