@@ -927,7 +927,9 @@ int remote_process_finish(struct remote_process *p, int *ret_status, struct diag
  * stdin line by line with its read builtin, up to a marker line: a shell reads a pipe a
  * byte at a time, so nothing after the marker is consumed, and what follows stays on stdin
  * for the script's commands. (dd bs=1 did the same with a process and two system calls per
- * byte, a tenth of the server's work per host.) */
+ * byte, a tenth of the server's work per host.) The script's text stays in $s while it runs:
+ * a helper that must repeat a step with fewer privileges runs sh -c "$s" as the account
+ * (helpers/authorized_keys.sh). */
 #define SCRIPT_END "__sshkeyctl_end_of_script__"
 static const char script_command[] =
 	"exec %ssh -c '%sn=$(printf \"\\nx\"); n=${n%%x}; s=; while IFS= read -r l; do "
