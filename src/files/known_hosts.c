@@ -225,23 +225,37 @@ bool known_hosts_entry_names(const struct known_hosts_entry *e, const char *name
 	return patterns_name(e, name);
 }
 
-int known_hosts_find_marked(const char *data, size_t len, enum known_hosts_marker marker,
-			    const char *name, const struct pubkey *key, unsigned long *ret_line)
+int known_hosts_marks(const char *data, size_t len, const char *name, const struct pubkey *key,
+		      unsigned long *ret_revoked, unsigned long *ret_cert_authority)
 {
-	struct known_hosts *kh;
-	int r = known_hosts_parse(data, len, &kh);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; r == 0 && i < kh->n_entries; i++) {
-		const struct known_hosts_entry *e = &kh->entries[i];
-		if (e->kind == KEY_LINE_KEY && e->marker == marker && e->key &&
-		    (!key || pubkey_same_key(e->key, key)) && patterns_name(e, name)) {
-			*ret_line = e->lineno;
-			r = 1;
+	struct line_iter it;
+	const char *line;
+	size_t n;
+	unsigned long revoked = 0, cert_authority = 0;
+	line_iter_init(&it, data, len);
+	while (line_iter_next(&it, &line, &n, NULL)) {
+		/* a marker is the line's first word: only those lines are parsed */
+		size_t lead = 0;
+		while (lead < n && is_blank_char(line[lead]))
+			lead++;
+		if (lead == n || line[lead] != '@' || n > KNOWN_HOSTS_LINE_MAX)
+			continue;
+		struct known_hosts_entry e;
+		int r = known_hosts_parse_line(line, n, &e);
+		if (r < 0)
+			return r;
+		if (e.kind == KEY_LINE_KEY && e.key && patterns_name(&e, name)) {
+			if (!revoked && e.marker == KNOWN_HOSTS_MARKER_REVOKED &&
+			    pubkey_same_key(e.key, key))
+				revoked = it.lineno;
+			if (!cert_authority && e.marker == KNOWN_HOSTS_MARKER_CERT_AUTHORITY)
+				cert_authority = it.lineno;
 		}
+		known_hosts_entry_clear(&e);
 	}
-	known_hosts_free(kh);
-	return r;
+	*ret_revoked = revoked;
+	*ret_cert_authority = cert_authority;
+	return 0;
 }
 
 int known_hosts_remove(const char *data, size_t len, const char *name, struct dynbuf *out,

@@ -56,11 +56,12 @@ int known_hosts_hash_name(const char *name, struct dynbuf *out);
  * matches ('*' and '?' wildcards, case folded) and no negated one does, or its hashed name
  * is this name's? Marker lines never count. */
 bool known_hosts_entry_names(const struct known_hosts_entry *e, const char *name);
-/* Is there a line with marker (@revoked, @cert-authority) for this host (its patterns or
- * hashed name) and, unless key is NULL, this key? 1 with *ret_line its line number, 0 if
- * not, negative on failure. As OpenSSH reads it: a @revoked key is never accepted. */
-int known_hosts_find_marked(const char *data, size_t len, enum known_hosts_marker marker,
-			    const char *name, const struct pubkey *key, unsigned long *ret_line);
+/* The marker lines a known_hosts file holds for this host (its patterns or hashed name):
+ * the line number of the first @revoked one for key (as OpenSSH reads it: that key is never
+ * accepted) and of the first @cert-authority one, 0 when none. Only lines whose first word
+ * is a marker are parsed, so a large file costs one scan. 0, or -ENOMEM. */
+int known_hosts_marks(const char *data, size_t len, const char *name, const struct pubkey *key,
+		      unsigned long *ret_revoked, unsigned long *ret_cert_authority);
 /* out gets the file without the lines that name the host; *ret_lines (malloc'ed, may be
  * NULL when none) the removed line numbers. */
 int known_hosts_remove(const char *data, size_t len, const char *name, struct dynbuf *out,

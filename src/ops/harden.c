@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/error.h"
+#include "base/text_lines.h"
 #include "base/line_diff.h"
 #include "files/sshd_config.h"
 #include "remote/server_admin.h"
@@ -57,6 +58,7 @@ struct harden {
 	size_t n_accounts;
 	bool lifeline_lost;
 	bool deadman_armed;          /* the server restores the backup by itself unless confirmed */
+	bool locked;                 /* the server's harden lock is ours (until the helper ends) */
 	bool match_allows_passwords; /* a Match block turning passwords on was only reported */
 	char login_user[256];
 };
@@ -241,27 +243,32 @@ static void fault_kill(const struct harden *h, const char *step)
  * restored first, and said so. */
 static int lock_server(struct harden *h, struct diag *d)
 {
+	static const struct {
+		const char *word, *text;
+	} kinds[] = {
+		{"recovered ", "its backup is restored and sshd reloaded"},
+		{"recovered-unreloaded ", "its backup is restored, but reloading sshd failed: "
+					  "reload it"},
+		{"unrecovered ", "and restoring it failed: check the files it lists"},
+	};
+	if (h->locked)
+		return 0;
 	struct dynbuf recovered;
+	struct line_iter it;
+	const char *line;
+	size_t n;
 	dynbuf_init(&recovered, 64 * 1024);
 	int r = server_admin_lock(h->admin, &recovered, d);
-	const char *p = recovered.len ? (const char *)recovered.data : "";
-	for (; r == 0 && *p; p += strcspn(p, "\n"), p += *p == '\n') {
-		static const struct {
-			const char *word, *text;
-		} kinds[] = {
-			{"recovered ", "its backup is restored and sshd reloaded"},
-			{"recovered-unreloaded ", "its backup is restored, but reloading sshd "
-						  "failed: reload it"},
-			{"unrecovered ", "and restoring it failed: check the files it lists"},
-		};
+	h->locked = r == 0;
+	line_iter_init(&it, recovered.len ? (const char *)recovered.data : "", recovered.len);
+	while (r == 0 && line_iter_next(&it, &line, &n, NULL))
 		for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
-			size_t n = strlen(kinds[i].word);
-			if (!strncmp(p, kinds[i].word, n))
+			size_t w = strlen(kinds[i].word);
+			if (n > w && !strncmp(line, kinds[i].word, w))
 				dynbuf_printf(&h->res->warnings,
 					      "an interrupted harden run had left %.*s open: %s\n",
-					      (int)strcspn(p + n, "\n"), p + n, kinds[i].text);
+					      (int)(n - w), line + w, kinds[i].text);
 		}
-	}
 	dynbuf_free(&recovered);
 	return r;
 }

@@ -81,6 +81,20 @@ static int add_group(struct authorized_keys_state *st, gid_t gid)
 	return 0;
 }
 
+/* p (an absolute path) becomes its directory: "/a/b" -> "/a", "/a" -> "/"; false when it was
+ * "/" (or has no slash) */
+static bool to_parent(char *p)
+{
+	char *slash = strrchr(p, '/');
+	if (!slash || !strcmp(p, "/"))
+		return false;
+	if (slash == p)
+		slash[1] = 0;
+	else
+		*slash = 0;
+	return true;
+}
+
 /* The state of account's ~/.ssh/authorized_keys path, as the remote helper reports it. */
 static int local_state(const struct passwd *pw, struct authorized_keys_state *st)
 {
@@ -113,16 +127,9 @@ static int local_state(const struct passwd *pw, struct authorized_keys_state *st
 	char *p = strdup(st->real_path);
 	if (!p)
 		return -ENOMEM;
-	for (r = 0; r == 0;) {
+	do
 		r = add_node(st, p);
-		char *slash = strrchr(p, '/');
-		if (r < 0 || !strcmp(p, "/"))
-			break;
-		if (slash == p)
-			slash[1] = 0;
-		else
-			*slash = 0;
-	}
+	while (r == 0 && to_parent(p));
 	free(p);
 	return r;
 }
@@ -156,19 +163,14 @@ static bool root_only(const char *path)
 {
 	char p[PATH_MAX];
 	struct stat sb;
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+	if (path[0] != '/' || snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
 		return false;
 	for (;;) {
 		if (lstat(p, &sb) < 0 || S_ISLNK(sb.st_mode) || sb.st_uid != 0 ||
 		    (sb.st_mode & 022))
 			return false;
-		char *slash = strrchr(p, '/');
-		if (!slash || !strcmp(p, "/"))
-			return slash != NULL;
-		if (slash == p)
-			slash[1] = 0;
-		else
-			*slash = 0;
+		if (!to_parent(p))
+			return true;
 	}
 }
 
@@ -181,12 +183,7 @@ static int strip_mode_as(const struct passwd *pw, const char *path, mode_t mode,
 	 * are root's alone (strip_mode opens it without following a link) */
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof(parent), "%s", path);
-	char *slash = strrchr(parent, '/');
-	if (slash == parent)
-		slash[1] = 0;
-	else if (slash)
-		*slash = 0;
-	if (getuid() != 0 || pw->pw_uid == 0 || (slash && root_only(parent)))
+	if (getuid() != 0 || pw->pw_uid == 0 || (to_parent(parent) && root_only(parent)))
 		return strip_mode(path, mode, want_dir);
 	pid_t pid = fork();
 	if (pid < 0)

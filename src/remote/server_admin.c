@@ -194,14 +194,14 @@ static int sudo_password(struct remote_session *s, server_admin_password_fn pass
 	return 0;
 }
 
-/* The root helper started by runner. preamble: the password line for sudo (pw_len bytes,
- * written only when the runner reads one), then the helper's own lines. A one-time marker
- * sits between them: sh runs nothing unless the line after sudo's is the marker. */
-static int start_helper(struct server_admin *a, const char *runner, const struct dynbuf *preamble,
-			size_t pw_len, struct diag *d)
+/* The root helper started by runner. password_line (NULL: none): what sudo -S reads first;
+ * then a one-time marker, which sh must read before it runs anything, so a password line
+ * sudo left unread is never evaluated; then the helper's own lines. */
+static int start_helper(struct server_admin *a, const char *runner,
+			const struct dynbuf *password_line, const struct dynbuf *lines,
+			struct diag *d)
 {
 	char marker[40];
-	bool sudo_reads = strstr(runner, "-S") != NULL;
 	remote_process_free(a->process);
 	a->process = NULL;
 	dynbuf_reset(&a->out);
@@ -209,11 +209,11 @@ static int start_helper(struct server_admin *a, const char *runner, const struct
 	int r = remote_random_token(marker, sizeof(marker));
 	if (r == 0)
 		r = remote_process_start_script_as(
-			a->session, runner, preamble->data, sudo_reads ? pw_len : 0, marker,
-			helper_server_admin_sh, &a->out, &a->err, &a->process, d);
+			a->session, runner, password_line ? password_line->data : NULL,
+			password_line ? password_line->len : 0, marker, helper_server_admin_sh,
+			&a->out, &a->err, &a->process, d);
 	if (r == 0)
-		r = remote_process_write(a->process, (const char *)preamble->data + pw_len,
-					 preamble->len - pw_len, d);
+		r = remote_process_write(a->process, lines->data, lines->len, d);
 	return r;
 }
 
@@ -231,9 +231,10 @@ int server_admin_open(struct remote_session *s, server_admin_password_fn passwor
 		      struct server_admin **ret, struct diag *d)
 {
 	struct server_admin *a = calloc(1, sizeof(*a));
-	struct dynbuf probe_out, preamble;
+	struct dynbuf probe_out, password_line, lines;
 	dynbuf_init(&probe_out, 64 * 1024);
-	dynbuf_init(&preamble, 4096);
+	dynbuf_init(&password_line, 4096);
+	dynbuf_init(&lines, 4096);
 	char *pw = NULL;
 	const char *runner = "";
 	int r = a ? 0 : -ENOMEM;
@@ -260,7 +261,7 @@ int server_admin_open(struct remote_session *s, server_admin_password_fn passwor
 			/* -k: never a cached credential, so sudo always reads the password
 			 * line and it can never reach the shell */
 			runner = "sudo -k -S -p '' ";
-			r = dynbuf_printf(&preamble, "%s\n", pw);
+			r = dynbuf_printf(&password_line, "%s\n", pw);
 		} else {
 			diag_set(d, "%s is not root and the server has no sudo", remote_user(s));
 			r = ERR_NO_ROOT;
@@ -278,20 +279,18 @@ int server_admin_open(struct remote_session *s, server_admin_password_fn passwor
 	snprintf(a->info.local_addr, sizeof(a->info.local_addr), "%s", laddr);
 	snprintf(a->info.local_port, sizeof(a->info.local_port), "%s", lport);
 	if ((r = remote_random_token(a->token, sizeof(a->token))) < 0 ||
-	    (r = dynbuf_printf(&preamble, "%s\n%s %s %s\n", a->token, caddr, laddr, lport)) < 0)
+	    (r = dynbuf_printf(&lines, "%s\n%s %s %s\n", a->token, caddr, laddr, lport)) < 0)
 		goto out;
-	/* the password goes first, for sudo; then the helper's own lines */
-	size_t pw_len = pw ? strlen(pw) + 1 : 0;
 	struct dynbuf info;
 	dynbuf_init(&info, 64 * 1024);
 	int status = 0;
-	if ((r = start_helper(a, runner, &preamble, pw_len, d)) == 0)
+	if ((r = start_helper(a, runner, pw ? &password_line : NULL, &lines, d)) == 0)
 		r = request(a, "", NULL, 0, &info, &status, d);
 	if (r < 0 && pw && helper_ended_unmarked(a)) {
 		/* sudo read no password for sh (sudoers lets sh run without one): sh read the
 		 * password line as data, found no marker and ran nothing. Again, without it. */
 		d->text[0] = 0;
-		if ((r = start_helper(a, "sudo -n ", &preamble, pw_len, d)) == 0)
+		if ((r = start_helper(a, "sudo -n ", NULL, &lines, d)) == 0)
 			r = request(a, "", NULL, 0, &info, &status, d);
 	}
 	if (r == 0 && status != 0) {
@@ -309,7 +308,8 @@ int server_admin_open(struct remote_session *s, server_admin_password_fn passwor
 	dynbuf_free(&info);
 out:
 	secret_string_free(pw);
-	dynbuf_free(&preamble);
+	dynbuf_free(&password_line);
+	dynbuf_free(&lines);
 	dynbuf_free(&probe_out);
 	if (r < 0) {
 		server_admin_close(a);
@@ -438,10 +438,14 @@ int server_admin_lock(struct server_admin *a, struct dynbuf *ret_recovered, stru
 			r = ERR_REMOTE;
 		}
 		/* "recovered[-unreloaded] DIR" and "unrecovered DIR" lines, as they are */
-		for (const char *p = text; r == 0 && *p; p += strcspn(p, "\n"), p += *p == '\n')
-			if (!strncmp(p, "recovered", 9) || !strncmp(p, "unrecovered ", 12))
-				r = dynbuf_printf(ret_recovered, "%.*s\n", (int)strcspn(p, "\n"),
-						  p);
+		struct line_iter it;
+		const char *line;
+		size_t n;
+		line_iter_init(&it, text, body.len - 1);
+		while (r == 0 && line_iter_next(&it, &line, &n, NULL))
+			if ((n > 9 && !strncmp(line, "recovered", 9)) ||
+			    (n > 12 && !strncmp(line, "unrecovered ", 12)))
+				r = dynbuf_printf(ret_recovered, "%.*s\n", (int)n, line);
 	}
 	dynbuf_free(&body);
 	return r;

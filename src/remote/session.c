@@ -232,17 +232,16 @@ static int known_hosts_record(struct remote_session *s, const struct connect_opt
 	return r;
 }
 
-/* Is a known_hosts file in use (user's and global, OpenSSH's defaults beside libssh's
- * choice, which takes one of each) marking this host with marker, for key (NULL: any)?
- * libssh ignores marker lines (reference/libssh.md P12), so they are read here. 1 with the
- * file and line in where, 0 when none. */
-static int marked_in_known_hosts(struct remote_session *s, const struct connect_options *o,
-				 enum known_hosts_marker marker, const struct pubkey *key,
-				 char *where, size_t where_len)
+/* The marker lines for this host and key in the known_hosts files in use (user's and global,
+ * OpenSSH's defaults beside libssh's choice, which takes one of each): libssh ignores them
+ * (reference/libssh.md P12), so they are read here, each file once. revoked and
+ * cert_authority get "FILE:LINE" of the first such line, "" when none. */
+static void known_hosts_marks_in_use(struct remote_session *s, const struct connect_options *o,
+				     const struct pubkey *key, char *revoked,
+				     char *cert_authority, size_t len)
 {
 	char *user_file = NULL, *global_file = NULL, *user_default = NULL, *user_second = NULL;
 	const char *name = s->label + strlen(s->user) + 1;
-	int r = 0;
 	if (!o->known_hosts)
 		ssh_options_get(s->ssh, SSH_OPTIONS_KNOWNHOSTS, &user_file);
 	ssh_options_get(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, &global_file);
@@ -254,9 +253,10 @@ static int marked_in_known_hosts(struct remote_session *s, const struct connect_
 			       global_file,
 			       "/etc/ssh/ssh_known_hosts",
 			       "/etc/ssh/ssh_known_hosts2"};
-	for (size_t i = 0; r == 0 && i < sizeof(files) / sizeof(*files); i++) {
+	revoked[0] = cert_authority[0] = 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
 		struct dynbuf b;
-		unsigned long line;
+		unsigned long revoked_line, ca_line;
 		bool seen = false;
 		for (size_t j = 0; files[i] && j < i; j++)
 			seen = seen || (files[j] && !strcmp(files[i], files[j]));
@@ -264,16 +264,19 @@ static int marked_in_known_hosts(struct remote_session *s, const struct connect_
 			continue;
 		dynbuf_init(&b, KNOWN_HOSTS_FILE_MAX);
 		if (read_file(files[i], READ_FILE_REGULAR, &b) == 0 &&
-		    (r = known_hosts_find_marked(b.len ? (const char *)b.data : "", b.len, marker,
-						 name, key, &line)) > 0)
-			snprintf(where, where_len, "%s:%lu", files[i], line);
+		    known_hosts_marks(b.len ? (const char *)b.data : "", b.len, name, key,
+				      &revoked_line, &ca_line) == 0) {
+			if (revoked_line && !revoked[0])
+				snprintf(revoked, len, "%s:%lu", files[i], revoked_line);
+			if (ca_line && !cert_authority[0])
+				snprintf(cert_authority, len, "%s:%lu", files[i], ca_line);
+		}
 		dynbuf_free(&b);
 	}
 	ssh_string_free_char(user_file);
 	ssh_string_free_char(global_file);
 	free(user_default);
 	free(user_second);
-	return r;
 }
 
 /* The server's host key, as our parser reads it (from libssh's known_hosts line). */
@@ -306,26 +309,24 @@ static int check_host_key(struct remote_session *s, const struct connect_options
 		goto out;
 	}
 	const char *type = ssh_key_type_to_char(ssh_key_type(key));
-	char where[PATH_MAX + 32];
+	char revoked[PATH_MAX + 32], cert_authority[PATH_MAX + 32];
 	struct known_hosts_entry server = {0};
 	if ((r = server_pubkey(s, &server)) < 0) {
 		diag_set(d, "cannot read the server's host key");
 		goto out;
 	}
-	/* as OpenSSH: a @revoked key is refused, whatever else says yes */
-	r = marked_in_known_hosts(s, o, KNOWN_HOSTS_MARKER_REVOKED, server.key, where,
-				  sizeof(where));
+	known_hosts_marks_in_use(s, o, server.key, revoked, cert_authority, sizeof(revoked));
 	known_hosts_entry_clear(&server);
-	if (r > 0) {
+	/* as OpenSSH: a @revoked key is refused, whatever else says yes */
+	if (revoked[0]) {
 		diag_set(d,
 			 "WARNING: REVOKED HOST KEY DETECTED! The %s host key for %s is marked as "
 			 "revoked (%s). This could mean that a stolen key is being used to "
 			 "impersonate this host. Refused.",
-			 type, s->label + strlen(s->user) + 1, where);
+			 type, s->label + strlen(s->user) + 1, revoked);
 		r = ERR_HOST_KEY_REVOKED;
 		goto out;
 	}
-	r = 0;
 	switch (ssh_session_is_known_server(s->ssh)) {
 	case SSH_KNOWN_HOSTS_OK:
 		break;
@@ -347,14 +348,13 @@ static int check_host_key(struct remote_session *s, const struct connect_options
 		/* where the administrator trusts a certificate authority for this host, a key
 		 * seen for the first time is not to be taken on trust, and host certificates
 		 * are beyond libssh 0.10: refused, and said so */
-		if (marked_in_known_hosts(s, o, KNOWN_HOSTS_MARKER_CERT_AUTHORITY, NULL, where,
-					  sizeof(where)) > 0) {
+		if (cert_authority[0]) {
 			diag_set(d,
 				 "the host key of %s is not in known_hosts, and %s trusts a "
 				 "certificate authority for it; sshkeyctl cannot check host "
 				 "certificates: add the host's key to known_hosts (ssh-keyscan, "
 				 "checked) to use sshkeyctl with it",
-				 s->label, where);
+				 s->label, cert_authority);
 			r = ERR_HOST_KEY_UNKNOWN;
 			break;
 		}

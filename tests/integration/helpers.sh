@@ -21,6 +21,13 @@ done
 root_c=$(sed -n 's/^#define SERVER_ADMIN_BACKUP_ROOT "\(.*\)"$/\1/p' "$HELPERS/../server_admin.h")
 grep -q "^root=$root_c " "$HELPERS/server_admin.sh" || fail "server_admin.sh's root is not $root_c"
 pass
+# the lock and temporary names the SFTP writer shares with the sh helper
+for name in LOCK_NAME TEMP_PREFIX; do
+	value=$(sed -n "s/^#define AUTHORIZED_KEYS_$name *\"\([^\"]*\)\".*/\1/p" "$HELPERS/../authorized_keys_remote.h")
+	[ -n "$value" ] && grep -qF "$value" "$HELPERS/authorized_keys.sh" ||
+		fail "authorized_keys.sh does not use AUTHORIZED_KEYS_$name ($value)"
+done
+pass
 
 need_root
 TOKEN=0123456789abcdef0123456789abcdef
@@ -81,6 +88,28 @@ for shell in dash "busybox sh"; do
 	rm -f "$home/.ssh"
 	pass
 done
+
+# a root-owned ~/.ssh (root works inside it) that the account renames away between the read
+# and the write: root must not make a new one by path in the account's home
+home=$WORK/home-$A
+rm -rf "$home"
+mkdir -m 755 "$home" "$home/.ssh"
+chown "$A" "$home"
+rm -f req
+mkfifo req
+helper dash "$A" <req >out.txt &
+hp=$!
+exec 7>req
+for _ in $(seq 100); do grep -q '^content' out.txt && break; sleep 0.05; done
+grep -q '^content -' out.txt || fail "stale ~/.ssh: no state: $(cat out.txt)"
+mv "$home/.ssh" "$home/.ssh-old"
+u=$(id -u "$A") g=$(id -g "$A")
+printf 'write\nend\nabsent\n%s %s\n%s:%s 600\n4\nkey\n' "$u" "$g" "$u" "$g" >&7
+exec 7>&-
+wait "$hp"
+grep -q "^error changed $home/.ssh" out.txt || fail "stale ~/.ssh: $(cat out.txt)"
+[ ! -e "$home/.ssh" ] || fail "root made $home/.ssh by path in the account's home"
+pass
 
 # without a setpriv that can drop privileges (busybox's has no --reuid) and without runuser,
 # the helper acts as the account through su, and still writes nothing as root

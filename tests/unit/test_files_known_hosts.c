@@ -96,12 +96,47 @@ static void test_bytes_kept(void **state)
 	known_hosts_free(kh);
 }
 
+/* the vector's marker lines: @revoked sisyphus (ED25519 #4, line 33) and @cert-authority
+ * prometheus (ECDSA #4, line 34) */
+static void test_marks(void **state)
+{
+	struct dynbuf b, k;
+	struct pubkey *ed4, *ecdsa4;
+	unsigned long revoked, ca;
+	read_test_file("openssh/hostkeys/known_hosts", &b);
+	read_test_file("openssh/hostkeys/ed25519_4.pub", &k);
+	assert_int_equal(pubkey_parse_text((char *)k.data, k.len, &ed4, NULL), 0);
+	dynbuf_free(&k);
+	read_test_file("openssh/hostkeys/ecdsa_4.pub", &k);
+	assert_int_equal(pubkey_parse_text((char *)k.data, k.len, &ecdsa4, NULL), 0);
+	dynbuf_free(&k);
+	const char *t = (const char *)b.data;
+	assert_int_equal(known_hosts_marks(t, b.len, "sisyphus.example.com", ed4, &revoked, &ca),
+			 0);
+	assert_int_equal(revoked, 33);
+	assert_int_equal(ca, 0);
+	/* another key, another host: not revoked */
+	assert_int_equal(known_hosts_marks(t, b.len, "sisyphus.example.com", ecdsa4, &revoked, &ca),
+			 0);
+	assert_int_equal(revoked, 0);
+	assert_int_equal(known_hosts_marks(t, b.len, "other.example.com", ed4, &revoked, &ca), 0);
+	assert_int_equal(revoked, 0);
+	assert_int_equal(known_hosts_marks(t, b.len, "prometheus.example.com", ed4, &revoked, &ca),
+			 0);
+	assert_int_equal(revoked, 0);
+	assert_int_equal(ca, 34);
+	pubkey_free(ed4);
+	pubkey_free(ecdsa4);
+	dynbuf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_openssh_known_hosts),
 		cmocka_unit_test(test_hashed_name_checked),
 		cmocka_unit_test(test_bytes_kept),
+		cmocka_unit_test(test_marks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,6 +98,18 @@ mode_of() {
 	mode_from_ls "$1"
 }
 
+# print_content TOKEN FILE: FILE's content, ended by a line holding TOKEN alone; or, when
+# it cannot be read by whoever runs this, "content unreadable" (a write would lose its lines)
+print_content() {
+	if [ -r "$2" ]; then
+		echo "content-until $1"
+		cat -- "$2"
+		printf '\n%s\n' "$1"
+	else
+		echo "content unreadable"
+	fi
+}
+
 # write_file DIR NAME TOKEN EXPECT MODE OWNER MKDIR_OWNER: the content on stdin replaces
 # DIR/NAME if it still holds what was read (EXPECT: "cksum length" or "absent"); MODE for the
 # new file; OWNER (uid:gid) and MKDIR_OWNER only when root writes, else "-".
@@ -106,8 +118,15 @@ write_file() {
 	wf_mkdir_owner=$7 wf_length=$8
 	[ ! -L "$wf_dir" ] || { echo "error symlink $wf_dir"; exit 94; }
 	if [ ! -d "$wf_dir" ]; then
+		# root makes a directory only where nobody else can swap it before the chown (it
+		# may have gone since the read: a root-owned ~/.ssh renamed by the account)
+		wf_parent=${wf_dir%/*}
+		if [ "$wf_owner" != - ] && ! root_only "${wf_parent:-/}"; then
+			echo "error changed $wf_dir"
+			exit 98
+		fi
 		mkdir -m 700 "$wf_dir" || { echo "error mkdir $wf_dir"; exit 95; }
-		[ "$wf_mkdir_owner" = - ] || chown "$wf_mkdir_owner" "$wf_dir" || exit 95
+		[ "$wf_mkdir_owner" = - ] || chown -h "$wf_mkdir_owner" "$wf_dir" || exit 95
 		echo "did mkdir 700 $wf_dir"
 	fi
 	# from here on every name is relative to the directory, entered once; root writes only
@@ -153,15 +172,7 @@ write_file() {
 # The steps that run again as the account (account_step): they print and exit.
 if [ "${1:-}" = --account ]; then
 	case $2 in
-	read) # read TOKEN FILE
-		if [ -r "$4" ]; then
-			echo "content-until $3"
-			cat -- "$4"
-			printf '\n%s\n' "$3"
-		else
-			echo "content unreadable"
-		fi
-		;;
+	read) print_content "$3" "$4" ;; # read TOKEN FILE
 	modes) # modes "MODE TYPE PATH"...
 		shift 2
 		for w in "$@"; do strip_mode "$w"; done
@@ -323,21 +334,13 @@ echo listing
 # one cat reads one version of the file, however writers replace it; the end is marked by
 # the random token we were sent, so no length is needed
 if [ -f "$file" ] && [ ! -L "$file" ]; then
-	if [ "$writer" = account ]; then
-		account_step read "$token" "$file" || echo "content unreadable"
-	elif [ "$writer" = root ]; then
-		# in the directory checked, as root will write it
-		(enter_root_dir "$dir" private || exit 1
-		echo "content-until $token"
-		cat -- "${file##*/}"
-		printf '\n%s\n' "$token") || { echo "error changed $dir"; exit 98; }
-	elif [ -r "$file" ]; then
-		echo "content-until $token"
-		cat -- "$file"
-		printf '\n%s\n' "$token"
-	else
-		echo "content unreadable" # (a write would lose what is in it)
-	fi
+	case $writer in
+	account) account_step read "$token" "$file" || echo "content unreadable" ;;
+	# in the directory checked, as root will write it
+	root) (enter_root_dir "$dir" private && print_content "$token" "${file##*/}") ||
+		{ echo "error changed $dir"; exit 98; } ;;
+	*) print_content "$token" "$file" ;;
+	esac
 else
 	echo 'content -'
 fi
