@@ -237,8 +237,8 @@ static int known_hosts_record(struct remote_session *s, const struct connect_opt
  * (reference/libssh.md P12), so they are read here, each file once. revoked and
  * cert_authority get "FILE:LINE" of the first such line, "" when none. */
 static void known_hosts_marks_in_use(struct remote_session *s, const struct connect_options *o,
-				     const struct pubkey *key, char *revoked,
-				     char *cert_authority, size_t len)
+				     const struct pubkey *key, char *revoked, char *cert_authority,
+				     size_t len)
 {
 	char *user_file = NULL, *global_file = NULL, *user_default = NULL, *user_second = NULL;
 	const char *name = s->label + strlen(s->user) + 1;
