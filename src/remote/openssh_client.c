@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,7 +44,8 @@ int openssh_client_config_parse(const char *text, size_t len, struct openssh_cli
 		size_t klen = (size_t)(sp - line);
 		const char *v = sp + 1;
 		size_t vlen = llen - klen - 1;
-#define KEY(k) (klen == sizeof(k) - 1 && memcmp(line, k, klen) == 0)
+/* ssh -G prints keywords in mixed case since OpenSSH 10.4 */
+#define KEY(k) (klen == sizeof(k) - 1 && strncasecmp(line, k, klen) == 0)
 		if (KEY("user")) {
 			copy_value(c.user, sizeof(c.user), v, vlen);
 		} else if (KEY("hostname")) {
