@@ -135,18 +135,24 @@ static int probe(struct remote_session *s, struct dynbuf *out, struct diag *d)
 {
 	struct dynbuf err;
 	dynbuf_init(&err, 64 * 1024);
-	struct remote_process *p;
+	struct remote_process *p = NULL;
 	int status = 0;
 	int r = remote_process_start_script(s, helper_probe_sh, out, &err, &p, d);
-	if (r == 0) {
+	if (r == 0)
 		r = remote_process_finish(p, &status, d);
-		remote_process_free(p);
-	}
 	if (r == 0 && (status != 0 || dynbuf_append(out, "", 1) < 0 ||
 		       strncmp((const char *)out->data, "uid ", 4) != 0)) {
-		diag_set(d, "cannot run commands on the server (status %d)", status);
+		/* the shell's own words say why (nologin's notice, a restricted shell) */
+		const char *said = remote_process_preface(p);
+		said += strspn(said, " \t\r\n");
+		if (!*said && err.len && dynbuf_append(&err, "", 1) == 0)
+			said = (const char *)err.data;
+		diag_set(d, "cannot run commands on the server (the login shell ended, status %d%s%.*s)",
+			 status, *said ? ": " : "", (int)strcspn(said, "\r\n"), said);
 		r = ERR_NO_SHELL;
 	}
+	if (p)
+		remote_process_free(p);
 	dynbuf_free(&err);
 	return r;
 }

@@ -791,30 +791,39 @@ static long remaining_ms(const struct timespec *deadline)
 	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
-/* Read whatever is there from both streams without blocking. */
-static int drain(ssh_channel c, struct dynbuf *out, struct dynbuf *err)
-{
-	char buf[16384];
-	for (int is_stderr = 0; is_stderr < 2; is_stderr++) {
-		struct dynbuf *dst = is_stderr ? err : out;
-		int n;
-		while ((n = ssh_channel_read_nonblocking(c, buf, sizeof(buf), is_stderr)) > 0) {
-			int r = dynbuf_append(dst, buf, (size_t)n);
-			if (r < 0)
-				return r;
-		}
-		if (n == SSH_ERROR)
-			return ERR_CONNECT;
-	}
-	return 0;
-}
 
 struct remote_process {
 	struct remote_session *session;
 	ssh_channel channel;
 	struct dynbuf *out, *err;
 	bool ended; /* it stopped reading: no more input goes to it */
+	/* A script's output starts after "\n" frame "\n" (remote_process_start_script_as):
+	 * what comes before is the login shell's (rc files that print), kept apart. */
+	char frame[40];
+	bool framed;
+	struct dynbuf preface;
 };
+
+/* Output from the command: into out, or while the frame has not come, into the preface,
+ * whose tail is searched for the frame line (what follows it is the script's). */
+static int process_output(struct remote_process *p, const char *buf, size_t n)
+{
+	if (p->framed || !p->frame[0])
+		return dynbuf_append(p->out, buf, n);
+	int r = dynbuf_append(&p->preface, buf, n);
+	if (r < 0)
+		return r;
+	char line[sizeof(p->frame) + 2];
+	int len = snprintf(line, sizeof(line), "\n%s\n", p->frame);
+	const char *at = memmem(p->preface.data, p->preface.len, line, (size_t)len);
+	if (!at)
+		return 0;
+	p->framed = true;
+	size_t before = (size_t)(at - (const char *)p->preface.data), after = before + (size_t)len;
+	r = dynbuf_append(p->out, (const char *)p->preface.data + after, p->preface.len - after);
+	p->preface.len = before;
+	return r;
+}
 
 int remote_process_start(struct remote_session *s, const char *command, struct dynbuf *out,
 			 struct dynbuf *err, struct remote_process **ret, struct diag *d)
@@ -830,6 +839,7 @@ int remote_process_start(struct remote_session *s, const char *command, struct d
 	p->session = s;
 	p->out = out;
 	p->err = err;
+	dynbuf_init(&p->preface, 1024 * 1024); /* what a login shell may print */
 	if (ssh_channel_open_session(p->channel) != SSH_OK ||
 	    ssh_channel_request_exec(p->channel, command) != SSH_OK) {
 		diag_set(d, "cannot run a command: %s", ssh_get_error(s->ssh));
@@ -840,12 +850,40 @@ int remote_process_start(struct remote_session *s, const char *command, struct d
 	return 0;
 }
 
+const char *remote_process_preface(struct remote_process *p)
+{
+	if (dynbuf_append(&p->preface, "", 1) < 0)
+		return "";
+	p->preface.len--;
+	return (const char *)p->preface.data;
+}
+
+/* Read whatever is there from both streams without blocking. */
+static int drain(struct remote_process *p)
+{
+	char buf[16384];
+	for (int is_stderr = 0; is_stderr < 2; is_stderr++) {
+		int n;
+		while ((n = ssh_channel_read_nonblocking(p->channel, buf, sizeof(buf), is_stderr)) >
+		       0) {
+			int r = is_stderr ? dynbuf_append(p->err, buf, (size_t)n)
+					  : process_output(p, buf, (size_t)n);
+			if (r < 0)
+				return r;
+		}
+		if (n == SSH_ERROR)
+			return ERR_CONNECT;
+	}
+	return 0;
+}
+
 void remote_process_free(struct remote_process *p)
 {
 	if (!p)
 		return;
 	ssh_channel_close(p->channel);
 	ssh_channel_free(p->channel);
+	dynbuf_free(&p->preface);
 	free(p);
 }
 
@@ -872,7 +910,7 @@ int remote_process_write(struct remote_process *p, const void *data, size_t len,
 			return ERR_TIMEOUT;
 		}
 		off += (size_t)n;
-		if ((r = drain(p->channel, p->out, p->err)) < 0)
+		if ((r = drain(p)) < 0)
 			return r;
 		if (remaining_ms(&deadline) <= 0) {
 			diag_set(d, "the server stopped reading (after %lds)", p->session->timeout);
@@ -905,12 +943,12 @@ int remote_process_read_until(struct remote_process *p,
 				 ssh_get_error(p->session->ssh));
 			return ERR_CONNECT;
 		}
-		if (n > 0 && (r = dynbuf_append(p->out, buf, (size_t)n)) < 0)
+		if (n > 0 && (r = process_output(p, buf, (size_t)n)) < 0)
 			return r;
-		if ((r = drain(p->channel, p->out, p->err)) < 0)
+		if ((r = drain(p)) < 0)
 			return r;
 	}
-	return drain(p->channel, p->out, p->err);
+	return drain(p);
 }
 
 int remote_process_finish(struct remote_process *p, int *ret_status, struct diag *d)
@@ -929,11 +967,14 @@ int remote_process_finish(struct remote_process *p, int *ret_status, struct diag
  * for the script's commands. (dd bs=1 did the same with a process and two system calls per
  * byte, a tenth of the server's work per host.) The script's text stays in $s while it runs:
  * a helper that must repeat a step with fewer privileges runs sh -c "$s" as the account
- * (helpers/authorized_keys.sh). */
+ * (helpers/authorized_keys.sh). Before the script runs, sh prints the frame line it read
+ * first: what a login shell's rc files print (.bashrc, config.fish, .tcshrc) comes before
+ * it and is never taken for the script's answer. */
 #define SCRIPT_END "__sshkeyctl_end_of_script__"
 static const char script_command[] =
-	"exec %ssh -c '%sn=$(printf \"\\nx\"); n=${n%%x}; s=; while IFS= read -r l; do "
-	"[ \"$l\" = " SCRIPT_END " ] && break; s=\"$s$l$n\"; done; eval \"$s\"'";
+	"exec %ssh -c '%sIFS= read -r f; n=$(printf \"\\nx\"); n=${n%%x}; s=; while IFS= read -r l; "
+	"do [ \"$l\" = " SCRIPT_END " ] && break; s=\"$s$l$n\"; done; printf \"\\n%%s\\n\" \"$f\"; "
+	"eval \"$s\"'";
 /* the first line must be the marker: read as data, compared, never evaluated */
 static const char marker_check[] = "IFS= read -r m; [ \"$m\" = %s ] || exit %d; ";
 
@@ -963,6 +1004,11 @@ int remote_process_start_script_as(struct remote_session *s, const char *runner,
 	if (r == 0 && marker &&
 	    ((r = remote_process_write(p, marker, strlen(marker), d)) < 0 ||
 	     (r = remote_process_write(p, "\n", 1, d)) < 0))
+		remote_process_free(p);
+	/* the frame: random, so no text a login shell prints before can forge it */
+	if (r == 0 && ((r = remote_random_token(p->frame, sizeof(p->frame))) < 0 ||
+		       (r = remote_process_write(p, p->frame, strlen(p->frame), d)) < 0 ||
+		       (r = remote_process_write(p, "\n", 1, d)) < 0))
 		remote_process_free(p);
 	if (r == 0 &&
 	    ((r = remote_process_write(p, script, strlen(script), d)) < 0 ||

@@ -94,6 +94,9 @@ int remote_process_start_script_as(struct remote_session *s, const char *runner,
 				   const void *preamble, size_t preamble_len, const char *marker,
 				   const char *script, struct dynbuf *out, struct dynbuf *err,
 				   struct remote_process **ret, struct diag *d);
+/* What the login shell printed before a script's frame (NUL-terminated, "" when nothing):
+ * for an error message when the script never ran (a nologin shell's notice). */
+const char *remote_process_preface(struct remote_process *p);
 /* Input; a command that has stopped reading takes no more (not an error: it ended, and
  * remote_process_finish gives its status). */
 int remote_process_write(struct remote_process *p, const void *data, size_t len, struct diag *d);

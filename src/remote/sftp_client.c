@@ -192,6 +192,39 @@ static int request_begin(struct remote_sftp *sf, uint8_t type)
 	return e;
 }
 
+/* sshd runs the sftp-server of "Subsystem sftp PATH" through the account's login shell: a
+ * shell whose rc file prints, or nologin's notice, comes before the first SFTP packet. When
+ * the first four bytes of the answer are text, read the rest of that line and say so. */
+static bool text_before_sftp(struct remote_sftp *sf, const uint8_t head[4], struct diag *d)
+{
+	char text[160];
+	size_t len = 0;
+	for (size_t i = 0; i < 4; i++) {
+		if (head[i] < 0x20 || head[i] > 0x7e)
+			return false;
+		text[len++] = (char)head[i];
+	}
+	struct diag ignored = {0};
+	uint8_t c;
+	while (len + 1 < sizeof(text) && remote_channel_read(sf->channel, &c, 1, &ignored) == 0 &&
+	       c != '\n' && c != '\r')
+		text[len++] = (char)c;
+	text[len] = '\0';
+	if (strstr(text, "not available"))
+		diag_set(d,
+			 "SFTP cannot start: the account's shell is nologin (it said \"%s\") and "
+			 "sshd runs sftp-server through it: use Subsystem sftp internal-sftp on the "
+			 "server, or install as root (--for-user)",
+			 text);
+	else
+		diag_set(d,
+			 "SFTP cannot start: the login shell printed text before SFTP started "
+			 "(\"%s\"): make its rc file print nothing when not interactive, or use "
+			 "Subsystem sftp internal-sftp",
+			 text);
+	return true;
+}
+
 /* Send the request and read its answer into sf->reply. */
 static int request_send(struct remote_sftp *sf, struct diag *d)
 {
@@ -211,6 +244,8 @@ static int request_send(struct remote_sftp *sf, struct diag *d)
 		     head[3];
 	uint8_t *body;
 	dynbuf_reset(&sf->answer);
+	if (sf->request.data[4] == FXP_INIT && text_before_sftp(sf, head, d))
+		return ERR_FORMAT;
 	if (n == 0 || n > SFTP_MAX_PACKET) {
 		diag_set(d, "the server's SFTP answer is malformed (length %u)", n);
 		return ERR_FORMAT;
