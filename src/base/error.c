@@ -42,6 +42,7 @@ static const char *const error_messages[] = {
 	[-ERR_NO_HOME - ERR_FIRST] = "the account's home directory does not exist",
 	[-ERR_NOT_REGULAR - ERR_FIRST] = "not a regular file (a FIFO, device or socket)",
 	[-ERR_HOST_KEY_REVOKED - ERR_FIRST] = "the server's host key is marked as revoked",
+	[-ERR_KEYS_NOT_IN_FILES - ERR_FIRST] = "sshd reads no authorized_keys file for the account",
 };
 
 const char *error_to_string(int err)

@@ -47,7 +47,8 @@ enum {
 	ERR_NO_HOME = -10035,              /* the account's home directory does not exist */
 	ERR_NOT_REGULAR = -10036,          /* a FIFO, device or socket where a file was expected */
 	ERR_HOST_KEY_REVOKED = -10037,     /* the server's host key is @revoked in known_hosts */
-	ERR_LAST = -10038,
+	ERR_KEYS_NOT_IN_FILES = -10038,    /* sshd takes keys from a command, no file (copy) */
+	ERR_LAST = -10039,
 };
 
 /* A short description of err (negative), never NULL, never to be freed. */

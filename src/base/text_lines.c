@@ -51,8 +51,7 @@ void keyword_values(const char *text, size_t text_len, const char *keyword, bool
 	buf[0] = '\0';
 	line_iter_init(&it, text, text_len);
 	while (line_iter_next(&it, &line, &n, NULL)) {
-		if (n <= klen || strncasecmp(line, keyword, klen) != 0 ||
-		    line[klen] != ' ')
+		if (n <= klen || strncasecmp(line, keyword, klen) != 0 || line[klen] != ' ')
 			continue;
 		int w = snprintf(buf + o, len - o, "%s%.*s", o ? " " : "", (int)(n - klen - 1),
 				 line + klen + 1);

@@ -24,7 +24,8 @@ bool line_iter_next(struct line_iter *it, const char **ret_line, size_t *ret_len
 
 /* "keyword value" lines (sshd -T, our helpers' answers) in text[len]: the value of the first
  * line starting with keyword (in any case: OpenSSH 10.4+ prints `PubkeyAuthentication`,
- * earlier versions `pubkeyauthentication`) and a space, or with all, every such value joined by spaces;
+ * earlier versions `pubkeyauthentication`) and a space, or with all, every such value joined by
+ * spaces;
  * "" when none. Truncated at len - 1 bytes, between values. */
 void keyword_values(const char *text, size_t text_len, const char *keyword, bool all, char *buf,
 		    size_t len);

@@ -94,6 +94,10 @@ static int helper_failure(const struct authorized_keys_conversation *c, size_t f
 			 *why ? ": " : "", (int)strcspn(why, "\r\n"), why);
 		return ERR_NO_SHELL;
 	}
+	if (e && strncmp(e, "error keys-none ", 16) == 0) {
+		diag_set(d, "%.*s", (int)strcspn(e + 16, "\n"), e + 16);
+		return ERR_KEYS_NOT_IN_FILES;
+	}
 	if (e && strncmp(e, "error no-home ", 14) == 0) {
 		diag_set(d, "the home directory %.*s does not exist", (int)strcspn(e + 14, "\n"),
 			 e + 14);
@@ -306,6 +310,21 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 			st->client_addr[len - 7] = 0;
 		} else if (len == 4 && !strncmp(p, "link", 4)) {
 			st->is_link = true;
+		} else if (len > 8 && !strncmp(p, "entries ", 8)) {
+			size_t digits = strspn(p + 8, "0123456789");
+			if (!parse_ulong(p + 8, digits, &v) || v > 64 || 8 + digits >= len)
+				goto out;
+			st->n_entries = (unsigned)v;
+			st->entries_from_sshd =
+				len - 9 - digits == 4 && !strncmp(p + 9 + digits, "sshd", 4);
+		} else if (len > 22 && len - 22 < sizeof(st->keys_command) &&
+			   !strncmp(p, "authorizedkeyscommand ", 22)) {
+			memcpy(st->keys_command, p + 22, len - 22);
+			st->keys_command[len - 22] = 0;
+		} else if (len > 26 && len - 26 < sizeof(st->keys_command_user) &&
+			   !strncmp(p, "authorizedkeyscommanduser ", 26)) {
+			memcpy(st->keys_command_user, p + 26, len - 26);
+			st->keys_command_user[len - 26] = 0;
 		} else if ((len > 5 && !strncmp(p, "node ", 5)) ||
 			   (len > 7 && !strncmp(p, "absent ", 7))) {
 			bool exists = p[0] == 'n';
@@ -331,6 +350,13 @@ out:
 int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 				struct authorized_keys_state *st, struct diag *d)
 {
+	return authorized_keys_remote_read_entry(s, for_user, 0, st, d);
+}
+
+int authorized_keys_remote_read_entry(struct remote_session *s, const char *for_user,
+				      unsigned entry, struct authorized_keys_state *st,
+				      struct diag *d)
+{
 	struct authorized_keys_conversation *c = calloc(1, sizeof(*c));
 	struct dynbuf in;
 	char token[40];
@@ -343,7 +369,7 @@ int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 		goto out;
 	dynbuf_init(&c->out, AUTHORIZED_KEYS_STATE_MAX + 1024 * 1024);
 	dynbuf_init(&c->err, 64 * 1024);
-	if ((r = dynbuf_printf(&in, "%s\n%s\n", for_user ? for_user : "", token)) < 0)
+	if ((r = dynbuf_printf(&in, "%s\n%s\n%u\n", for_user ? for_user : "", token, entry)) < 0)
 		goto out;
 	if ((r = remote_process_start_script(s, helper_authorized_keys_sh, &c->out, &c->err,
 					     &c->process, d)) < 0 ||
@@ -358,6 +384,7 @@ int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 	}
 	c->answer_len = c->out.len;
 	r = authorized_keys_state_parse((const char *)c->out.data, c->out.len, st);
+	st->entry = entry;
 	if (r == 0) {
 		st->conversation = c;
 		c = NULL;

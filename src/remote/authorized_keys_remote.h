@@ -51,6 +51,14 @@ struct authorized_keys_state {
 	char *real_home;
 	bool is_link;         /* path itself is a symbolic link */
 	char client_addr[64]; /* our address as the server sees it (SSH_CONNECTION); "" unknown */
+	/* sshd's AuthorizedKeysFile entries for the account: how many, whether sshd said so
+	 * (root's view) or it is sshd's default (".ssh/authorized_keys .ssh/authorized_keys2");
+	 * path is entry number entry of them */
+	unsigned n_entries, entry;
+	bool entries_from_sshd;
+	/* AuthorizedKeysCommand and its user when sshd has one (root's view), else "" */
+	char keys_command[512];
+	char keys_command_user[64];
 	bool exists;
 	bool unreadable;           /* exists, but the account cannot read it (root's view) */
 	struct dynbuf content;     /* when exists and readable */
@@ -62,9 +70,16 @@ struct authorized_keys_state {
 	struct authorized_keys_conversation *conversation;
 };
 
-/* for_user: NULL for the login user, else an account name (we must be root). */
+/* for_user: NULL for the login user, else an account name (we must be root). The file is
+ * the first AuthorizedKeysFile entry, where new keys go. */
 int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 				struct authorized_keys_state *ret, struct diag *d);
+/* The same for entry number entry (ret->n_entries tells how many there are); read-only use:
+ * only entry 0's conversation takes a write. ERR_KEYS_NOT_IN_FILES when sshd reads none
+ * (AuthorizedKeysFile none). */
+int authorized_keys_remote_read_entry(struct remote_session *s, const char *for_user,
+				      unsigned entry, struct authorized_keys_state *ret,
+				      struct diag *d);
 void authorized_keys_state_clear(struct authorized_keys_state *st);
 /* Parse the read helper's answer (network data: bounded, never trusted) into st, which
  * must be zeroed with its content buffer initialised. ERR_FORMAT when malformed. */

@@ -147,7 +147,9 @@ static int probe(struct remote_session *s, struct dynbuf *out, struct diag *d)
 		said += strspn(said, " \t\r\n");
 		if (!*said && err.len && dynbuf_append(&err, "", 1) == 0)
 			said = (const char *)err.data;
-		diag_set(d, "cannot run commands on the server (the login shell ended, status %d%s%.*s)",
+		diag_set(d,
+			 "cannot run commands on the server (the login shell ended, status "
+			 "%d%s%.*s)",
 			 status, *said ? ": " : "", (int)strcspn(said, "\r\n"), said);
 		r = ERR_NO_SHELL;
 	}

@@ -791,7 +791,6 @@ static long remaining_ms(const struct timespec *deadline)
 	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
-
 struct remote_process {
 	struct remote_session *session;
 	ssh_channel channel;
@@ -972,7 +971,8 @@ int remote_process_finish(struct remote_process *p, int *ret_status, struct diag
  * it and is never taken for the script's answer. */
 #define SCRIPT_END "__sshkeyctl_end_of_script__"
 static const char script_command[] =
-	"exec %ssh -c '%sIFS= read -r f; n=$(printf \"\\nx\"); n=${n%%x}; s=; while IFS= read -r l; "
+	"exec %ssh -c '%sIFS= read -r f; n=$(printf \"\\nx\"); n=${n%%x}; s=; while IFS= read -r "
+	"l; "
 	"do [ \"$l\" = " SCRIPT_END " ] && break; s=\"$s$l$n\"; done; printf \"\\n%%s\\n\" \"$f\"; "
 	"eval \"$s\"'";
 /* the first line must be the marker: read as data, compared, never evaluated */

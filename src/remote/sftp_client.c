@@ -211,11 +211,12 @@ static bool text_before_sftp(struct remote_sftp *sf, const uint8_t head[4], stru
 		text[len++] = (char)c;
 	text[len] = '\0';
 	if (strstr(text, "not available"))
-		diag_set(d,
-			 "SFTP cannot start: the account's shell is nologin (it said \"%s\") and "
-			 "sshd runs sftp-server through it: use Subsystem sftp internal-sftp on the "
-			 "server, or install as root (--for-user)",
-			 text);
+		diag_set(
+			d,
+			"SFTP cannot start: the account's shell is nologin (it said \"%s\") and "
+			"sshd runs sftp-server through it: use Subsystem sftp internal-sftp on the "
+			"server, or install as root (--for-user)",
+			text);
 	else
 		diag_set(d,
 			 "SFTP cannot start: the login shell printed text before SFTP started "

@@ -13,7 +13,7 @@ need_cmd shellcheck
 for f in "$HELPERS"/*.sh; do
 	dash -n "$f" || fail "dash -n $f"
 	busybox sh -n "$f" || fail "busybox sh -n $f"
-	shellcheck -s sh "$f" || fail "shellcheck $f"
+	(cd "$HELPERS" && shellcheck -s sh -x "${f##*/}") || fail "shellcheck $f"
 	grep -q __sshkeyctl_end_of_script__ "$f" && fail "$f holds the runner's end marker"
 	pass
 done
@@ -31,15 +31,18 @@ pass
 
 need_root
 TOKEN=0123456789abcdef0123456789abcdef
+FRAME=fedcba9876543210fedcba9876543210
 # helper SHELL ACCOUNT: the authorized_keys helper as sshkeyctl starts it (session.c's
 # runner), requests on stdin after the script; its answer on stdout
 helper() {
 	local shell=$1 account=$2
 	{
-		cat "$HELPERS/authorized_keys.sh"
-		printf '\n__sshkeyctl_end_of_script__\n%s\n%s\n' "$account" "$TOKEN"
+		printf '%s\n' "$FRAME"
+		python3 "$HELPERS/embed.py" --print "$HELPERS/authorized_keys.sh"
+		printf '\n__sshkeyctl_end_of_script__\n%s\n%s\n0\n' "$account" "$TOKEN"
 		cat
-	} | $shell -c 'n=$(printf "\nx"); n=${n%x}; s=; while IFS= read -r l; do [ "$l" = __sshkeyctl_end_of_script__ ] && break; s="$s$l$n"; done; eval "$s"'
+	} | $shell -c 'IFS= read -r f; n=$(printf "\nx"); n=${n%x}; s=; while IFS= read -r l; do [ "$l" = __sshkeyctl_end_of_script__ ] && break; s="$s$l$n"; done; printf "\n%s\n" "$f"; eval "$s"' |
+		sed -u "1,/^$FRAME\$/d"
 }
 # write_request CONTENT [CHMOD LINES]: a write of a new file (none there before)
 write_request() {
@@ -132,6 +135,7 @@ pass
 # transaction an interrupted run left open restored, byte for byte, by the next one.
 need_cmd unshare
 mkdir -p "$WORK/state" "$WORK/etc"
+python3 "$HELPERS/embed.py" --print "$HELPERS/server_admin.sh" >"$WORK/server_admin.embedded.sh"
 printf 'original\n' >"$WORK/etc/conf"
 cp "$WORK/etc/conf" "$WORK/conf.before"
 admin() { # admin REQUEST-LINES...: one root helper run, its answers on stdout
@@ -141,7 +145,7 @@ admin() { # admin REQUEST-LINES...: one root helper run, its answers on stdout
 		mount --bind "$1" /var/lib/sshkeyctl || exit 1
 		{ cat "$2"; printf "\n__sshkeyctl_end_of_script__\n%s\n127.0.0.1 127.0.0.1 22\n%s\n" "$3" "$4"; } |
 			dash -c '"'"'n=$(printf "\nx"); n=${n%x}; s=; while IFS= read -r l; do [ "$l" = __sshkeyctl_end_of_script__ ] && break; s="$s$l$n"; done; eval "$s"'"'"'
-	' sh "$WORK/state" "$HELPERS/server_admin.sh" "$TOKEN" "$requests"
+	' sh "$WORK/state" "$WORK/server_admin.embedded.sh" "$TOKEN" "$requests"
 }
 mkdir -p /var/lib/sshkeyctl
 # a run that began, saved, wrote and vanished (no dead-man: none was armed here)

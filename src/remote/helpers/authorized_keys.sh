@@ -27,6 +27,8 @@
 set -u
 set -f
 umask 077
+# shellcheck source=listener.sh
+. ./listener.sh # embedded by embed.py
 
 # The mode (decimal) an ls -l permission string shows, setuid, setgid and sticky included.
 mode_from_ls() {
@@ -228,6 +230,8 @@ account_modes=
 
 IFS= read -r for_user || exit 90
 IFS= read -r token || exit 90
+IFS= read -r entry || exit 90
+case $entry in '' | *[!0-9]*) exit 90 ;; esac
 i=$(LC_ALL=C id)
 me=${i#uid=}
 me=${me%%[!0-9]*}
@@ -251,31 +255,52 @@ else
 	name=
 fi
 [ "$home" = / ] && home=
-file="$home/.ssh/authorized_keys"
-# as root, the AuthorizedKeysFile sshd really uses for this account and address
-sshd_bin=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
-if [ "$me" = 0 ] && [ -x "$sshd_bin" ]; then
+# The AuthorizedKeysFile entries sshd reads for this account and address, in order: as
+# root, asked of the sshd that accepted this connection (-C: Match blocks apply); otherwise
+# sshd's default (the same in every OpenSSH since 5.9 and in Debian). This run's file is
+# entry number $entry of them (0: the first, where new keys go).
+entries=".ssh/authorized_keys .ssh/authorized_keys2" source=default kc=
+if [ "$me" = 0 ]; then
+	listener_find
 	[ -n "$name" ] || name=$(id -un)
 	# shellcheck disable=SC2086 # the address is SSH_CONNECTION's first field
 	set -- ${SSH_CONNECTION:-127.0.0.1}
-	akf=$("$sshd_bin" -T -C "user=$name,host=$1,addr=$1" 2>/dev/null |
-		awk 'tolower($1) == "authorizedkeysfile" { print $2; exit }')
-	case $akf in
-	'' | none) ;;
-	*)
-		s2=$akf f=
+	if [ -x "$sshd" ] && eff=$("$sshd" -T -f "$cfg" -C "user=$name,host=$1,addr=$1" 2>/dev/null); then
+		# keywords in any case: OpenSSH 10.4+ prints them mixed-case
+		v=$(printf '%s\n' "$eff" | awk 'tolower($1) == "authorizedkeysfile" { $1 = ""; print substr($0, 2); exit }')
+		[ -z "$v" ] || entries=$v source=sshd
+		kc=
+		for k in authorizedkeyscommand authorizedkeyscommanduser; do
+			v=$(printf '%s\n' "$eff" | awk -v k="$k" 'tolower($1) == k { $1 = ""; print substr($0, 2); exit }')
+			case $v in '' | none) ;; *) echo "$k $v" kc="$kc${kc:+ run as }$v" ;; esac
+		done
+	fi
+fi
+[ "$entries" != none ] || entries=
+n_entries=0
+file=
+for e in $entries; do
+	if [ "$n_entries" = "$entry" ]; then
+		s2=$e f=
 		while [ -n "$s2" ]; do
 			case $s2 in
 			%%*) f="$f%" s2=${s2#??} ;;
 			%h*) f="$f$home" s2=${s2#??} ;;
-			%u*) f="$f$name" s2=${s2#??} ;;
+			%u*) f="$f${name:-$(id -un)}" s2=${s2#??} ;;
 			%U*) f="$f$uid" s2=${s2#??} ;;
 			*) c=${s2%"${s2#?}"} f="$f$c" s2=${s2#?} ;;
 			esac
 		done
 		case $f in /*) file=$f ;; *) file="$home/$f" ;; esac
-		;;
-	esac
+	fi
+	n_entries=$((n_entries + 1))
+done
+echo "entries $n_entries $source"
+if [ -z "$file" ]; then
+	if [ "$n_entries" = 0 ]; then
+		echo "error keys-none sshd reads no authorized_keys file for this account (AuthorizedKeysFile none)${kc:+: its keys come from AuthorizedKeysCommand $kc}"
+	else echo "error no entry $entry"; fi
+	exit 93
 fi
 dir=${file%/*}
 [ -n "$dir" ] || dir=/

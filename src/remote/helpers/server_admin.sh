@@ -25,36 +25,9 @@ read -r caddr laddr lport || exit 90
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 umask 022
 root=/var/lib/sshkeyctl/harden # SERVER_ADMIN_BACKUP_ROOT in server_admin.h
-sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
-cfg=/etc/ssh/sshd_config
-lpid=0
-# the topmost sshd among our ancestors is the listener that accepted us (below it: the
-# per-connection processes, the same binary before OpenSSH 9.8)
-p=$$
-while :; do
-	st=$(cat "/proc/$p/stat" 2>/dev/null) || break
-	st=${st##*) }
-	# shellcheck disable=SC2086 # the fields of /proc/PID/stat after the command name
-	set -- $st
-	pp=$2
-	exe=$(readlink "/proc/$p/exe" 2>/dev/null) || exe=
-	exe=${exe% (deleted)}
-	case $exe in */sshd) lpid=$p sshd=$exe ;; esac
-	[ "$pp" -gt 1 ] 2>/dev/null || break
-	p=$pp
-done
-if [ "$lpid" != 0 ]; then
-	want=
-	while IFS= read -r a; do
-		if [ -n "$want" ]; then
-			cfg=$a want=
-			continue
-		fi
-		case $a in -f) want=1 ;; -f?*) cfg=${a#-f} ;; esac
-	done <<EOF
-$(tr '\000' '\n' <"/proc/$lpid/cmdline" 2>/dev/null)
-EOF
-fi
+# shellcheck source=listener.sh
+. ./listener.sh # embedded by embed.py
+listener_find
 unit=
 if [ "$lpid" != 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 	for u in ssh.service sshd.service; do
