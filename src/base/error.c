@@ -43,6 +43,7 @@ static const char *const error_messages[] = {
 	[-ERR_NOT_REGULAR - ERR_FIRST] = "not a regular file (a FIFO, device or socket)",
 	[-ERR_HOST_KEY_REVOKED - ERR_FIRST] = "the server's host key is marked as revoked",
 	[-ERR_KEYS_NOT_IN_FILES - ERR_FIRST] = "sshd reads no authorized_keys file for the account",
+	[-ERR_NOT_OPENSSH - ERR_FIRST] = "the server is not OpenSSH's sshd",
 };
 
 const char *error_to_string(int err)

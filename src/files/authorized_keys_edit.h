@@ -16,7 +16,14 @@ struct authorized_key_to_add {
 	const char *comment; /* may be NULL */
 	bool present;        /* set by authorized_keys_add: the key was already in the file */
 	unsigned long present_line; /* its line when present */
+	/* set by the caller: the key is in another file sshd reads for the account (a later
+	 * AuthorizedKeysFile entry), so it is not added here */
+	bool elsewhere;
 };
+
+/* Which of keys are in the file (present, present_line), as authorized_keys_add sees it. */
+int authorized_keys_find(const char *data, size_t len, struct authorized_key_to_add *keys,
+			 size_t n_keys);
 
 /* Write the new content to out: the old content plus a line for each key not present.
  * ret_changed tells whether anything was added. The old content may be empty (no file). */

@@ -14,6 +14,7 @@
 #include "base/line_diff.h"
 #include "files/sshd_config.h"
 #include "remote/server_admin.h"
+#include "remote/server_kind.h"
 
 /* After a reload, sshd re-executes itself: new connections may be refused, or meet the old
  * configuration, for a moment. The proof tries this often before it concludes. */
@@ -400,6 +401,27 @@ out:
 }
 
 /* The login: our key, no password (harden's first precondition). */
+/* harden edits OpenSSH's sshd_config: any other server is refused before we log in, so
+ * that no OpenSSH configuration lying inactive on the box is read or edited. */
+static int openssh_only(const char *banner, struct diag *d)
+{
+	struct server_kind kind;
+	server_kind_from_banner(banner, strlen(banner), &kind);
+	if (kind.software == SERVER_OPENSSH)
+		return 0;
+	const char *way = kind.software == SERVER_DROPBEAR
+				  ? "; for Dropbear, start it with -s (no password logins) or -g "
+				    "(none for root)"
+			  : kind.software == SERVER_TINYSSH
+				  ? "; tinysshd has no password login to turn off"
+				  : "";
+	diag_set(d,
+		 "this server is %s (its banner), not OpenSSH: harden edits OpenSSH's "
+		 "sshd_config, so nothing was changed%s",
+		 kind.name, way);
+	return ERR_NOT_OPENSSH;
+}
+
 static int log_in(struct harden *h)
 {
 	const struct harden_request *req = h->req;
@@ -409,7 +431,8 @@ static int log_in(struct harden *h)
 				   .connect = req->connect,
 				   .deadline = &h->deadline,
 				   .keys = req->keys,
-				   .n_keys = req->n_keys};
+				   .n_keys = req->n_keys,
+				   .server_check = openssh_only};
 	int r = accepted ? login_for_work_with(&lr, accepted, &h->s, &h->used, &d) : -ENOMEM;
 	free(accepted);
 	if (r == ERR_AUTH_DENIED) {
@@ -419,6 +442,10 @@ static int log_in(struct harden *h)
 			"the server accepted none of the keys offered (%s); install a key first "
 			"(sshkeyctl copy)",
 			req->n_keys ? "-i and the default identities" : "ssh-agent's");
+		return r;
+	}
+	if (r == ERR_NOT_OPENSSH) {
+		outcome(h, HARDEN_REFUSED, r, "%s", d.text);
 		return r;
 	}
 	if (r < 0) {
@@ -497,17 +524,6 @@ static int open_server(struct harden *h, struct sshd_config **ret_cfg)
 		return r;
 	}
 	return 0;
-}
-
-/* sshd's version from the banner ("SSH-2.0-OpenSSH_8.4p1 ..."): major * 100 + minor; 0 when
- * it is not OpenSSH. */
-static int openssh_version(const char *banner)
-{
-	const char *v = strstr(banner, "OpenSSH_");
-	int major = 0, minor = 0;
-	if (!v || sscanf(v + 8, "%d.%d", &major, &minor) < 1)
-		return 0;
-	return major * 100 + minor;
 }
 
 /* Match blocks that turn password login back on: warned about, or (--fix-match) commented
@@ -694,11 +710,15 @@ static void harden_change(struct harden *h)
 		goto out;
 	}
 	/* the settings */
-	int version = openssh_version(remote_server_banner(h->s));
+	struct server_kind kind;
+	const char *banner = remote_server_banner(h->s);
+	server_kind_from_banner(banner, strlen(banner), &kind);
 	struct sshd_setting settings[5] = {
 		{"PasswordAuthentication", "no"},
-		{version && version < 807 ? "ChallengeResponseAuthentication"
-					  : "KbdInteractiveAuthentication",
+		{strcmp(server_kbdinteractive_keyword(&kind), "challengeresponseauthentication") ==
+				 0
+			 ? "ChallengeResponseAuthentication"
+			 : "KbdInteractiveAuthentication",
 		 "no"},
 		{"PubkeyAuthentication", "yes"},
 		{"PermitEmptyPasswords", "no"},

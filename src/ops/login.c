@@ -37,6 +37,8 @@ static int login_connect(struct login *l, struct diag *d)
 	int r = remote_connect(l->req->target, l->req->connect, &l->s, d);
 	if (r < 0)
 		return r;
+	if (l->req->server_check && (r = l->req->server_check(remote_server_banner(l->s), d)) < 0)
+		return r;
 	remote_set_host_deadline(l->s, l->req->deadline);
 	return remote_auth_methods(l->s, &l->methods, d);
 }

@@ -24,6 +24,9 @@ struct login_request {
 	size_t n_keys;
 	password_fn password; /* NULL: no password login */
 	void *password_data;
+	/* When set: the server (its identification string) must suit the work, checked before
+	 * any authentication; a negative return (with d set) ends the login with it. */
+	int (*server_check)(const char *banner, struct diag *d);
 };
 
 /* ret_session: logged in. accepted[i] (one per key): the server already accepts key i. */

@@ -11,6 +11,7 @@
 #include "remote/authorized_keys_remote.h"
 #include "remote/negotiation.h"
 #include "remote/openssh_client.h"
+#include "remote/server_kind.h"
 #include "remote/tcp_probe.h"
 
 /* libssh 0.10.6 against a server with only sntrup761x25519 (measured) */
@@ -19,6 +20,65 @@ static const char kex_failure[] =
 	"[sntrup761x25519-sha512@openssh.com,kex-strict-s-v00@openssh.com], client "
 	"[curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
 	"diffie-hellman-group14-sha256]";
+
+/* The version facts, on the banners of the servers of the test bed and a few more */
+static void test_server_kind(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *banner;
+		enum server_software software;
+		unsigned major, minor;
+		bool debian, include, penalties;
+		const char *kbd, *name;
+	} cases[] = {
+		{"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", SERVER_OPENSSH, 9, 2, true, true, false,
+		 "kbdinteractiveauthentication", "OpenSSH 9.2p1"},
+		{"SSH-2.0-OpenSSH_10.5\r\n", SERVER_OPENSSH, 10, 5, false, true, true,
+		 "kbdinteractiveauthentication", "OpenSSH 10.5"},
+		{"SSH-2.0-OpenSSH_8.0", SERVER_OPENSSH, 8, 0, false, false, false,
+		 "challengeresponseauthentication", "OpenSSH 8.0"},
+		{"SSH-2.0-OpenSSH_8.6", SERVER_OPENSSH, 8, 6, false, true, false,
+		 "challengeresponseauthentication", "OpenSSH 8.6"},
+		{"SSH-2.0-OpenSSH_9.8p1 Ubuntu-3", SERVER_OPENSSH, 9, 8, true, true, true,
+		 "kbdinteractiveauthentication", "OpenSSH 9.8p1"},
+		{"SSH-2.0-dropbear_2022.83", SERVER_DROPBEAR, 2022, 83, false, false, false,
+		 "kbdinteractiveauthentication", "Dropbear 2022.83"},
+		{"SSH-2.0-tinyssh_20230101-1 egx4TKQn", SERVER_TINYSSH, 20230, 0, false, false,
+		 false, "kbdinteractiveauthentication", "tinysshd 20230101-1"},
+		{"SSH-1.99-Cisco-1.25", SERVER_OTHER, 0, 0, false, false, false,
+		 "kbdinteractiveauthentication", "\"Cisco-1.25\""},
+		{"HTTP/1.1 400 Bad Request", SERVER_OTHER, 0, 0, false, false, false,
+		 "kbdinteractiveauthentication", "an unknown server"},
+		/* the comment cannot make a server OpenSSH */
+		{"SSH-2.0-dropbear_2020.81 OpenSSH_9.9", SERVER_DROPBEAR, 2020, 81, false, false,
+		 false, "kbdinteractiveauthentication", "Dropbear 2020.81"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct server_kind k;
+		server_kind_from_banner(cases[i].banner, strlen(cases[i].banner), &k);
+		assert_int_equal(k.software, cases[i].software);
+		if (k.software != SERVER_TINYSSH) {
+			assert_int_equal(k.major, cases[i].major);
+			assert_int_equal(k.minor, cases[i].minor);
+		}
+		assert_int_equal(k.debian, cases[i].debian);
+		assert_int_equal(server_has_include(&k), cases[i].include);
+		assert_int_equal(server_has_penalties(&k), cases[i].penalties);
+		assert_string_equal(server_kbdinteractive_keyword(&k), cases[i].kbd);
+		assert_string_equal(k.name, cases[i].name);
+	}
+	assert_true(server_openssh_at_least(
+		&(struct server_kind){.software = SERVER_OPENSSH, .major = 10, .minor = 4}, 10, 4));
+	assert_false(server_openssh_at_least(
+		&(struct server_kind){.software = SERVER_DROPBEAR, .major = 2022, .minor = 83}, 8,
+		0));
+	/* bounded: a banner cut inside the version */
+	struct server_kind k;
+	server_kind_from_banner("SSH-2.0-OpenSSH_10.5", 17, &k);
+	assert_int_equal(k.major, 1);
+	assert_string_equal(k.name, "OpenSSH 1");
+}
 
 static void test_negotiation(void **state)
 {
@@ -193,11 +253,9 @@ static void test_authorized_keys_state(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_negotiation),
-		cmocka_unit_test(test_ssh_g),
-		cmocka_unit_test(test_banner),
-		cmocka_unit_test(test_selinux_labels),
-		cmocka_unit_test(test_authorized_keys_state),
+		cmocka_unit_test(test_negotiation),    cmocka_unit_test(test_ssh_g),
+		cmocka_unit_test(test_banner),         cmocka_unit_test(test_server_kind),
+		cmocka_unit_test(test_selinux_labels), cmocka_unit_test(test_authorized_keys_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
