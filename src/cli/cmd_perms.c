@@ -64,7 +64,7 @@ static int parse_options(int argc, char **argv, struct perms_options *o)
 
 struct perms_run {
 	struct perms_options *opt;
-	size_t counts[6];
+	size_t counts[PERMS_OUTCOMES];
 };
 
 FLEET_WORK(perms_host)
@@ -77,6 +77,7 @@ static const char *const outcome_text[] = {
 	[PERMS_FIXED] = "fixed and verified",
 	[PERMS_FIXED_UNVERIFIED] = "fixed, not verified",
 	[PERMS_FAILED] = "failed",
+	[PERMS_NO_FILE] = "no file",
 };
 
 static const char *const outcome_json[] = {
@@ -86,6 +87,7 @@ static const char *const outcome_json[] = {
 	[PERMS_FIXED] = "fixed",
 	[PERMS_FIXED_UNVERIFIED] = "fixed-unverified",
 	[PERMS_FAILED] = "failed",
+	[PERMS_NO_FILE] = "no-file",
 };
 
 static void report(const char *spec, const struct perms_result *res, bool json)
@@ -124,8 +126,8 @@ static void report_one(const struct target *t, const void *result, void *data)
 static int status_of(const size_t *counts, size_t total)
 {
 	size_t failed = counts[PERMS_FAILED];
-	size_t open =
-		counts[PERMS_FOUND] + counts[PERMS_WOULD_FIX] + counts[PERMS_FIXED_UNVERIFIED];
+	size_t open = counts[PERMS_FOUND] + counts[PERMS_WOULD_FIX] +
+		      counts[PERMS_FIXED_UNVERIFIED] + counts[PERMS_NO_FILE];
 	return failed == total ? EXIT_FAIL : failed ? EXIT_PARTIAL : open ? EXIT_WARN : EXIT_OK;
 }
 
@@ -135,7 +137,7 @@ static int run_local(struct perms_options *o)
 	perms_result_init(&res);
 	perms_local(o->for_user, o->fix, o->fleet.dry_run, &res);
 	report("local", &res, o->fleet.json);
-	size_t counts[6] = {0};
+	size_t counts[PERMS_OUTCOMES] = {0};
 	counts[res.outcome]++;
 	perms_result_clear(&res);
 	return status_of(counts, 1);
@@ -186,7 +188,8 @@ static int run_perms(int argc, char **argv)
 		json_t *sum = json_pack(
 			"{s:{s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts", (json_int_t)total,
 			"ok", (json_int_t)run.counts[PERMS_OK], "problems",
-			(json_int_t)(run.counts[PERMS_FOUND] + run.counts[PERMS_WOULD_FIX]),
+			(json_int_t)(run.counts[PERMS_FOUND] + run.counts[PERMS_WOULD_FIX] +
+				     run.counts[PERMS_NO_FILE]),
 			"fixed",
 			(json_int_t)(run.counts[PERMS_FIXED] + run.counts[PERMS_FIXED_UNVERIFIED]),
 			"failed", (json_int_t)run.counts[PERMS_FAILED]);
@@ -194,7 +197,8 @@ static int run_perms(int argc, char **argv)
 	} else {
 		printf("%zu host%s: %zu OK, %zu with problems, %zu fixed, %zu failed\n", total,
 		       total == 1 ? "" : "s", run.counts[PERMS_OK],
-		       run.counts[PERMS_FOUND] + run.counts[PERMS_WOULD_FIX],
+		       run.counts[PERMS_FOUND] + run.counts[PERMS_WOULD_FIX] +
+			       run.counts[PERMS_NO_FILE],
 		       run.counts[PERMS_FIXED] + run.counts[PERMS_FIXED_UNVERIFIED],
 		       run.counts[PERMS_FAILED]);
 	}

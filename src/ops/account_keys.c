@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/error.h"
+#include "remote/server_kind.h"
 #include "remote/sftp_client.h"
 
 /* Read the account's authorized_keys state with the sh helper, or over SFTP when asked or
@@ -33,6 +35,42 @@ int account_keys_read(struct remote_session *s, const char *for_user, bool use_s
 		return r;
 	}
 	return authorized_keys_sftp_read(*sftp, st, d);
+}
+
+int account_keys_read_others(struct remote_session *s, const char *for_user,
+			     const struct authorized_keys_state *first,
+			     struct authorized_keys_state **ret, size_t *ret_n, struct diag *d)
+{
+	struct server_kind kind;
+	const char *banner = remote_server_banner(s);
+	server_kind_from_banner(banner, strlen(banner), &kind);
+	*ret = NULL;
+	*ret_n = 0;
+	if (!first->conversation || first->n_entries < 2 ||
+	    (kind.software != SERVER_OPENSSH && !first->entries_from_sshd))
+		return 0;
+	struct authorized_keys_state *others = calloc(first->n_entries - 1, sizeof(*others));
+	size_t n = 0;
+	int r = others ? 0 : -ENOMEM;
+	for (unsigned e = 1; r == 0 && e < first->n_entries; e++) {
+		r = authorized_keys_remote_read_entry(s, for_user, e, &others[n], d);
+		if (r == 0)
+			n++;
+	}
+	if (r < 0) {
+		account_keys_others_free(others, n);
+		return r;
+	}
+	*ret = others;
+	*ret_n = n;
+	return 0;
+}
+
+void account_keys_others_free(struct authorized_keys_state *others, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		authorized_keys_state_clear(&others[i]);
+	free(others);
 }
 
 /* StrictModes findings as the server's sshd sees them: Debian's group exception asked of

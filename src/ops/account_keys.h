@@ -13,6 +13,15 @@
 /* *sftp is started on first use and kept for the write (free it with remote_sftp_free). */
 int account_keys_read(struct remote_session *s, const char *for_user, bool use_sftp,
 		      struct remote_sftp **sftp, struct authorized_keys_state *st, struct diag *d);
+/* The account's other AuthorizedKeysFile entries (after first, which account_keys_read gave
+ * by the sh helper), each with its helper still open (perms fixes through it): none over
+ * SFTP, and none on a server other than OpenSSH, whose default second file
+ * (.ssh/authorized_keys2) only OpenSSH reads. Free with account_keys_others_free. */
+int account_keys_read_others(struct remote_session *s, const char *for_user,
+			     const struct authorized_keys_state *first,
+			     struct authorized_keys_state **ret, size_t *ret_n, struct diag *d);
+void account_keys_others_free(struct authorized_keys_state *others, size_t n);
+
 /* above_home: also the directories above home (strict_modes_rules) */
 int account_keys_strict_modes(struct remote_session *s, struct authorized_keys_state *st,
 			      bool above_home, struct strict_modes_finding **ret, size_t *ret_n,

@@ -126,7 +126,8 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 {
 	struct remote_session *s = NULL;
 	struct remote_sftp *sftp = NULL;
-	struct authorized_keys_state st = {0};
+	struct authorized_keys_state st = {0}, *others = NULL;
+	size_t n_others = 0;
 	struct strict_modes_finding *findings = NULL;
 	struct authorized_key_to_add *adds = calloc(req->n_keys, sizeof(*adds));
 	bool *accepted = calloc(req->n_keys, sizeof(*accepted));
@@ -169,9 +170,35 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 			r = -ELOOP;
 			goto out;
 		}
+		/* a key in a later AuthorizedKeysFile entry (authorized_keys2) is there already */
+		account_keys_others_free(others, n_others);
+		others = NULL, n_others = 0;
+		if (!sftp && (r = account_keys_read_others(s, req->for_user, &st, &others,
+							   &n_others, &res->diag)) < 0)
+			goto out;
 		for (size_t i = 0; i < req->n_keys; i++)
 			adds[i] = (struct authorized_key_to_add){.key = req->keys[i].pub,
 								 .comment = req->keys[i].comment};
+		for (size_t o = 0; o < n_others; o++) {
+			if (!others[o].exists || others[o].unreadable)
+				continue;
+			struct authorized_key_to_add *found = calloc(req->n_keys, sizeof(*found));
+			for (size_t i = 0; found && i < req->n_keys; i++)
+				found[i].key = req->keys[i].pub;
+			r = found ? authorized_keys_find((const char *)others[o].content.data,
+							 others[o].content.len, found, req->n_keys)
+				  : -ENOMEM;
+			/* there and taken: sshd reads that file (a copy there that sshd ignores,
+			 * say for its modes, does not count: the key goes into the first file) */
+			for (size_t i = 0; r == 0 && i < req->n_keys; i++)
+				adds[i].elsewhere =
+					adds[i].elsewhere || (found[i].present && accepted[i]);
+			free(found);
+			/* a file we cannot parse is not a reason to stop adding to ours */
+			if (r == -ENOMEM)
+				goto out;
+			r = 0;
+		}
 		bool changed;
 		if ((r = authorized_keys_add((const char *)st.content.data, st.content.len, adds,
 					     req->n_keys, &content, &changed)) < 0)
@@ -218,7 +245,7 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 		}
 		res->keys_added = res->keys_present = 0;
 		for (size_t i = 0; i < req->n_keys; i++) {
-			if (adds[i].present)
+			if (adds[i].present || adds[i].elsewhere)
 				res->keys_present++;
 			else
 				res->keys_added++;
@@ -257,6 +284,8 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 	}
 	if (r < 0)
 		goto out;
+	account_keys_others_free(others, n_others);
+	others = NULL, n_others = 0;
 	authorized_keys_state_clear(&st); /* its helper session first, then the connection */
 	remote_sftp_free(sftp);
 	sftp = NULL;
@@ -271,6 +300,7 @@ out:
 		if (!res->diag.text[0])
 			diag_set(&res->diag, "%s", error_to_string(r));
 	}
+	account_keys_others_free(others, n_others);
 	authorized_keys_state_clear(&st);
 	remote_sftp_free(sftp);
 	remote_session_free(s);

@@ -138,23 +138,20 @@ static int apply(struct remote_sftp *sftp, const struct authorized_keys_state *s
 	return r;
 }
 
-/* Which of our keys the account's file lists (by key, as sshd matches them). */
+/* Which of our keys the account's file lists (by key, as sshd matches them), added to
+ * ret_listed. */
 static int listed_keys(const struct authorized_keys_state *st, const struct perms_request *req,
 		       bool *ret_listed)
 {
 	struct authorized_key_to_add *adds = calloc(req->n_keys ? req->n_keys : 1, sizeof(*adds));
-	struct dynbuf scratch;
-	bool changed;
 	if (!adds)
 		return -ENOMEM;
 	for (size_t i = 0; i < req->n_keys; i++)
 		adds[i].key = req->keys[i].pub;
-	dynbuf_init(&scratch, AUTHORIZED_KEYS_STATE_MAX + 1024 * 1024);
-	int r = authorized_keys_add((const char *)st->content.data, st->content.len, adds,
-				    req->n_keys, &scratch, &changed);
+	int r = authorized_keys_find((const char *)st->content.data, st->content.len, adds,
+				     req->n_keys);
 	for (size_t i = 0; r == 0 && i < req->n_keys; i++)
-		ret_listed[i] = adds[i].present;
-	dynbuf_free(&scratch);
+		ret_listed[i] = ret_listed[i] || adds[i].present;
 	free(adds);
 	return r;
 }
@@ -181,15 +178,51 @@ static void prove(const struct target *t, const struct perms_request *req, const
 		 res->path ? res->path : "authorized_keys");
 }
 
+/* One file: its findings described (counted in res), and with fix or dry run, applied. */
+static int check_file(struct remote_session *s, struct remote_sftp *sftp,
+		      struct authorized_keys_state *st, const struct perms_request *req,
+		      bool *listed, bool *any_fixable, struct perms_result *res)
+{
+	struct strict_modes_finding *f = NULL;
+	size_t n = 0;
+	int r = account_keys_strict_modes(s, st, true, &f, &n, &res->diag);
+	if (r == 0)
+		r = note_link(st, res);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		bool fixable;
+		r = perms_describe(st, &f[i], st->login_uid == 0, &res->findings, &fixable);
+		res->n_findings++;
+		res->n_unfixable += !fixable;
+		*any_fixable = *any_fixable || fixable;
+	}
+	if (r == 0 && n && (req->fix || req->dry_run))
+		r = apply(sftp, st, req, f, n, res);
+	if (r == 0)
+		r = listed_keys(st, req, listed);
+	free(f);
+	return r;
+}
+
+/* The files perms names: those of sshd's AuthorizedKeysFile entries that exist. */
+static int add_path(struct perms_result *res, const char *path)
+{
+	char *joined = NULL;
+	if (asprintf(&joined, "%s%s%s", res->path ? res->path : "", res->path ? ", " : "", path) <
+	    0)
+		return -ENOMEM;
+	free(res->path);
+	res->path = joined;
+	return 0;
+}
+
 void perms_host(const struct target *t, const struct perms_request *req, struct perms_result *res)
 {
 	struct remote_session *s = NULL;
 	struct remote_sftp *sftp = NULL;
-	struct authorized_keys_state st = {0};
-	struct strict_modes_finding *f = NULL;
+	struct authorized_keys_state st = {0}, *others = NULL;
+	size_t n_others = 0;
 	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
 	bool *listed = calloc(req->n_keys ? req->n_keys : 1, sizeof(*listed));
-	size_t n = 0;
 	struct timespec deadline = remote_host_deadline(req->connect);
 	struct login_request lr = {.target = t,
 				   .connect = req->connect,
@@ -202,22 +235,32 @@ void perms_host(const struct target *t, const struct perms_request *req, struct 
 	int r = accepted && listed ? 0 : -ENOMEM;
 	if (r < 0 || (r = login_for_work(&lr, accepted, &s, &res->diag)) < 0 ||
 	    (r = account_keys_read(s, req->for_user, req->sftp, &sftp, &st, &res->diag)) < 0 ||
-	    (r = account_keys_strict_modes(s, &st, true, &f, &n, &res->diag)) < 0)
+	    (!sftp && (r = account_keys_read_others(s, req->for_user, &st, &others, &n_others,
+						    &res->diag)) < 0))
 		goto out;
-	res->path = strdup(st.path);
-	if ((r = note_link(&st, res)) < 0)
-		goto out;
+	/* every file sshd reads that exists, each checked as sshd checks it; the first one's
+	 * directories even when it does not exist (copy creates it there) */
 	bool any_fixable = false;
-	for (size_t i = 0; i < n; i++) {
-		bool fixable;
-		if ((r = perms_describe(&st, &f[i], st.login_uid == 0, &res->findings, &fixable)) <
-		    0)
-			goto out;
-		res->n_findings++;
-		res->n_unfixable += !fixable;
-		any_fixable = any_fixable || fixable;
+	size_t n_files = 0;
+	for (size_t i = 0; r == 0 && i <= n_others; i++) {
+		struct authorized_keys_state *file = i ? &others[i - 1] : &st;
+		if (!file->exists && i)
+			continue;
+		n_files += file->exists;
+		if ((r = add_path(res, file->path)) == 0)
+			r = check_file(s, sftp, file, req, listed, &any_fixable, res);
 	}
-	if (n == 0) {
+	if (r < 0)
+		goto out;
+	if (n_files == 0 && res->n_findings == 0) {
+		/* nothing to check is not "OK": no key can log in through a file */
+		res->outcome = PERMS_NO_FILE;
+		diag_set(&res->diag,
+			 "no authorized_keys file: sshd reads %s%s, which does not exist", st.path,
+			 n_others ? " and the other AuthorizedKeysFile entries" : "");
+		goto out;
+	}
+	if (res->n_findings == 0) {
 		res->outcome = PERMS_OK;
 		goto out;
 	}
@@ -225,12 +268,12 @@ void perms_host(const struct target *t, const struct perms_request *req, struct 
 		res->outcome = PERMS_FOUND;
 		goto out;
 	}
-	if ((r = apply(sftp, &st, req, f, n, res)) < 0 || (r = listed_keys(&st, req, listed)) < 0)
-		goto out;
 	if (req->dry_run) {
 		res->outcome = PERMS_WOULD_FIX;
 		goto out;
 	}
+	account_keys_others_free(others, n_others);
+	others = NULL, n_others = 0;
 	authorized_keys_state_clear(&st); /* its helper session first, then the connection */
 	remote_sftp_free(sftp);
 	sftp = NULL;
@@ -251,10 +294,10 @@ out:
 		if (!res->diag.text[0])
 			diag_set(&res->diag, "%s", error_to_string(r));
 	}
+	account_keys_others_free(others, n_others);
 	authorized_keys_state_clear(&st);
 	remote_sftp_free(sftp);
 	remote_session_free(s);
-	free(f);
 	free(accepted);
 	free(listed);
 }

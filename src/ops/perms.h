@@ -31,7 +31,9 @@ enum perms_outcome {
 	PERMS_FIXED,            /* fixed, and a key login proved it */
 	PERMS_FIXED_UNVERIFIED, /* fixed; no private key at hand for the proof */
 	PERMS_FAILED,
+	PERMS_NO_FILE, /* none of the files sshd reads exists: nothing to check, no key logs in */
 };
+#define PERMS_OUTCOMES 7
 
 struct perms_result {
 	enum perms_outcome outcome;

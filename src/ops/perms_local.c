@@ -371,6 +371,15 @@ void perms_local(const char *for_user, bool fix, bool dry_run, struct perms_resu
 	}
 	if (r < 0)
 		goto out;
+	if (res->n_findings == 0 && !st.exists) {
+		/* a client's ~/.ssh (keys, config) checked; no file is not called OK */
+		free(res->path);
+		res->path = NULL;
+		res->outcome = PERMS_OK;
+		diag_set(&res->diag, "~/.ssh passes ssh's checks; no authorized_keys file (%s)",
+			 st.path);
+		goto out;
+	}
 	if (res->n_findings == 0) {
 		res->outcome = PERMS_OK;
 		goto out;
