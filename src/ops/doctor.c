@@ -15,6 +15,7 @@
 #include "remote/agent.h"
 #include "remote/negotiation.h"
 #include "remote/openssh_client.h"
+#include "remote/server_kind.h"
 #include "remote/tcp_probe.h"
 #include "ops/doctor_checks.h"
 
@@ -462,6 +463,22 @@ static void check_key_login(struct doctor *dr, struct remote_session *s)
 	const struct local_key *k = dr->req->key;
 	r = k->priv ? remote_auth_key(s, k->priv, &d) : remote_auth_agent_key(s, k->pub, &d);
 	if (r < 0) {
+		struct server_kind kind;
+		const char *banner = remote_server_banner(s);
+		server_kind_from_banner(banner, strlen(banner), &kind);
+		if (kind.software == SERVER_TINYSSH) {
+			/* tinysshd answers "would take" (PK_OK) for every key: only the signed
+			 * login tells, and it said no */
+			c = doctor_add(dr, "server: key", DOCTOR_FAIL,
+				       "the login with the key was refused (tinysshd says it would "
+				       "take any key before the signed login): %s",
+				       d.text);
+			doctor_set_cause(c, WEIGHT_GENERIC,
+					 "the server refuses the key for %s; the reason is on the "
+					 "server (tinysshd reads only ~/.ssh/authorized_keys)",
+					 dr->user);
+			return;
+		}
 		c = doctor_add(dr, "server: key", DOCTOR_FAIL,
 			       "the server would take the key, but the login with it failed: %s",
 			       d.text);

@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "files/authorized_keys.h"
+#include "files/authorized_keys_edit.h"
 #include "files/sshd_config.h"
 #include "keys/key_type.h"
 #include "ops/account_keys.h"
@@ -300,6 +301,15 @@ static void no_home(struct doctor *dr, const char *what)
 		       dr->user, command);
 }
 
+/* Does the file (read) list the key? */
+static bool lists_key(const struct authorized_keys_state *st, const struct pubkey *key)
+{
+	struct authorized_key_to_add k = {.key = key};
+	return st->exists && !st->unreadable &&
+	       authorized_keys_find((const char *)st->content.data, st->content.len, &k, 1) == 0 &&
+	       k.present;
+}
+
 /* Is the account's home among the levels the read found absent? */
 static bool home_absent(const struct authorized_keys_state *st)
 {
@@ -319,15 +329,54 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 	size_t n_findings = 0;
 	struct diag d = {{0}};
 	struct doctor_check *c;
+	struct authorized_keys_state *others = NULL;
+	size_t n_others = 0;
+	char paths[2048] = "";
 	int r = account_keys_read(s, dr->req->for_user, false, &sftp, &st, &d);
 	if (r == ERR_NO_HOME) {
 		no_home(dr, d.text);
 		goto out;
 	}
+	if (r == ERR_KEYS_NOT_IN_FILES) {
+		c = doctor_add(dr, "server: authorized_keys", DOCTOR_FAIL, "%s", d.text);
+		doctor_set_cause(c, WEIGHT_SERVER + 10,
+				 "%s; no file sshkeyctl could install the key into is read",
+				 d.text);
+		doctor_set_fix(c,
+			       "add the key where that command finds keys (its source, "
+			       "such as LDAP), or set an AuthorizedKeysFile for %s",
+			       dr->user);
+		goto out;
+	}
+	if (r == 0)
+		r = account_keys_read_others(s, dr->req->for_user, &st, &others, &n_others, &d);
 	if (r < 0) {
 		doctor_add(dr, "server: authorized_keys", DOCTOR_SKIP, "cannot read it: %s",
 			   d.text);
 		goto out;
+	}
+	if (st.keys_command[0])
+		doctor_add(dr, "server: AuthorizedKeysCommand", DOCTOR_PASS,
+			   "sshd also asks %s%s%s for keys (not run by doctor)", st.keys_command,
+			   st.keys_command_user[0] ? " run as " : "", st.keys_command_user);
+	/* several files (AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2): the
+	 * one that lists the key is the one to look at, else the first that exists */
+	/* "neither A nor B exists", "none of A, B, C exists" */
+	snprintf(paths, sizeof(paths), "%s%s", n_others == 1 ? "neither " : "none of ", st.path);
+	for (size_t i = 0; i < n_others; i++) {
+		size_t len = strlen(paths);
+		snprintf(paths + len, sizeof(paths) - len, "%s%s", n_others == 1 ? " nor " : ", ",
+			 others[i].path);
+	}
+	for (size_t i = 0, chosen = 0; i < n_others && !chosen; i++) {
+		bool here = lists_key(&others[i], dr->req->key->pub);
+		if (here ||
+		    (!st.exists && others[i].exists && !lists_key(&st, dr->req->key->pub))) {
+			struct authorized_keys_state swap = st;
+			st = others[i];
+			others[i] = swap;
+			chosen = here;
+		}
 	}
 	if (!st.exists && home_absent(&st)) {
 		char what[512];
@@ -336,11 +385,11 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 		goto out;
 	}
 	if (!st.exists) {
-		c = doctor_add(dr, "server: authorized_keys", DOCTOR_FAIL, "%s does not exist",
-			       st.path);
-		doctor_set_cause(c, WEIGHT_SERVER + 10,
-				 "the key is not installed for %s: %s does not exist", dr->user,
-				 st.path);
+		c = doctor_add(dr, "server: authorized_keys", DOCTOR_FAIL, "%s %s",
+			       n_others ? paths : st.path, n_others ? "exists" : "does not exist");
+		doctor_set_cause(c, WEIGHT_SERVER + 10, "the key is not installed for %s: %s %s",
+				 dr->user, n_others ? paths : st.path,
+				 n_others ? "exists" : "does not exist");
 		char command[2048];
 		doctor_command(dr, "copy", "", command, sizeof(command));
 		doctor_set_fix(c, "%s (--fix does)", command);
@@ -389,6 +438,7 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 	}
 	check_file_content(dr, &st, st.client_addr);
 out:
+	account_keys_others_free(others, n_others);
 	free(findings);
 	remote_sftp_free(sftp);
 	*stp = st;

@@ -247,7 +247,7 @@ void perms_host(const struct target *t, const struct perms_request *req, struct 
 		if (!file->exists && i)
 			continue;
 		n_files += file->exists;
-		if ((r = add_path(res, file->path)) == 0)
+		if (!file->exists || (r = add_path(res, file->path)) == 0)
 			r = check_file(s, sftp, file, req, listed, &any_fixable, res);
 	}
 	if (r < 0)
