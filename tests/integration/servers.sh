@@ -1,0 +1,175 @@
+#!/bin/bash
+# The same work against every server kind of the test bed (TB_KIND): Debian's OpenSSH 9.2,
+# upstream OpenSSH 10.5 (mixed-case sshd -T) and 8.0 (no Include, ChallengeResponse),
+# Dropbear and tinysshd. Each success or cause is checked against the host's files and a
+# real OpenSSH login; each statement the issue found untrue on these servers is a check.
+# SERVERS_KINDS limits the kinds (default: all; a kind this machine cannot run is skipped).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../testbed/testbed.sh"
+need_cmd ssh
+need_cmd sshpass
+need_cmd sudo
+testbed_init "$WORK/tb"
+cleanup_hooks+=("testbed_cleanup")
+unset SSH_AUTH_SOCK
+
+A=sktest-sa$$ # sudo with a password
+B=sktest-sb$$ # denied by DenyUsers on the OpenSSH hosts
+C=sktest-sc$$ # served by root (--for-user)
+PW="pw of the servers"
+for u in "$A" "$B" "$C"; do testbed_add_user "$u" "$PW" || fail "useradd"; done
+SUDOERS=/etc/sudoers.d/sshkeyctl-servers-$$
+printf '%s ALL=(ALL:ALL) ALL\n' "$A" >"$SUDOERS"
+chmod 440 "$SUDOERS"
+cleanup_hooks+=("rm -f $SUDOERS")
+echo "$PW" >pw
+for k in id id2 id3; do "$K" keygen -q -f $k --no-passphrase -C "$k@servers" || fail "keygen"; done
+KH=$WORK/known_hosts
+COMMON=(--accept-new -o "UserKnownHostsFile=$KH")
+
+target() { echo "${2:-$A}@127.0.0.1:$(testbed_port "$1")"; }
+key_login() { # HOST KEY [USER]
+	ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes \
+		-o IdentitiesOnly=yes -i "$2" -p "$(testbed_port "$1")" "${3:-$A}@127.0.0.1" true 2>/dev/null
+}
+password_login() { # HOST [USER]
+	sshpass -f pw ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
+		-o PreferredAuthentications=password,keyboard-interactive -o PubkeyAuthentication=no \
+		-o NumberOfPasswordPrompts=1 -p "$(testbed_port "$1")" "${2:-$A}@127.0.0.1" true 2>/dev/null
+}
+snapshot() { (cd "$TB_ROOT/$1/etc/ssh" && find . -type f ! -name sshd.pid -print0 | sort -z |
+	xargs -0 sha256sum 2>/dev/null); }
+ak() { echo "$TB_ROOT/$1/home/${2:-$A}/.ssh/authorized_keys"; }
+
+# An OpenSSH host: the whole procedure, as the account and as root
+openssh_kind() {
+	local kind=$1 h=o-${1//./-}
+	TB_KIND=$kind testbed_host_up "$h" "DenyUsers $B
+Match User root
+	AuthorizedKeysFile /etc/ssh/root_authorized_keys" || fail "$kind: host"
+	cp id.pub "$TB_ROOT/$h/etc/ssh/root_authorized_keys"
+	for u in "$A" "$B" "$C"; do testbed_home "$h" "$u" >/dev/null; done
+
+	"$K" copy -i id2 "${COMMON[@]}" --password-file pw "$(target "$h")" >out.txt ||
+		fail "$kind copy: $(cat out.txt)"
+	grep -q "installed and verified" out.txt || fail "$kind copy: $(cat out.txt)"
+	same "$(ak "$h")" id2.pub "$kind copy: the file holds the key"
+	key_login "$h" id2 || fail "$kind: no key login after copy"
+
+	"$K" verify -i id2 "${COMMON[@]}" "$(target "$h")" >out.txt
+	[ $? = 5 ] || fail "$kind verify before harden: $(cat out.txt)"
+	grep -q "password login is still offered" out.txt || fail "$kind verify: $(cat out.txt)"
+
+	chmod 666 "$(ak "$h")"
+	"$K" perms -i id2 "${COMMON[@]}" --password-file pw "$(target "$h")" >out.txt
+	[ $? = 5 ] || fail "$kind perms: $(cat out.txt)"
+	grep -Eq "writable by (group and )?others \(0666\)" out.txt || fail "$kind perms: $(cat out.txt)"
+	chmod 600 "$(ak "$h")"
+
+	# doctor's root view under DenyUsers (sshd -T, mixed-case on 10.5): the list is the
+	# cause, never "let in"
+	testbed_authorize "$h" "$B" id.pub
+	"$K" doctor -i id "${COMMON[@]}" --for-user "$B" "$(target "$h" root)" >out.txt &&
+		fail "$kind doctor DenyUsers: $(cat out.txt)"
+	grep -q "let $B in" out.txt && fail "$kind doctor says the lists let $B in: $(cat out.txt)"
+	head -1 out.txt | grep -q "DenyUsers" || fail "$kind doctor DenyUsers cause: $(cat out.txt)"
+	pass
+
+	# as root, an absolute AuthorizedKeysFile: the key goes there, ~/.ssh stays untouched
+	mkdir -m 755 "$TB_ROOT/$h/etc/ssh/authorized_keys"
+	printf 'AuthorizedKeysFile /etc/ssh/authorized_keys/%%u\n' >"$TB_ROOT/$h/etc/ssh/akf.conf"
+	sed -i "1i Include /etc/ssh/akf.conf" "$TB_ROOT/$h/etc/ssh/sshd_config"
+	[ "$kind" = openssh-8.0 ] && # no Include: the line itself
+		sed -i "1s|.*|AuthorizedKeysFile /etc/ssh/authorized_keys/%u|" "$TB_ROOT/$h/etc/ssh/sshd_config"
+	testbed_reload "$h"
+	sleep 0.3
+	rm -rf "$TB_ROOT/$h/home/$C/.ssh"
+	"$K" copy -i id3 -i id "${COMMON[@]}" --for-user "$C" "$(target "$h" root)" >out.txt ||
+		fail "$kind copy --for-user with an absolute AuthorizedKeysFile: $(cat out.txt)"
+	grep -q "/etc/ssh/authorized_keys/$C" out.txt || fail "$kind: path not used: $(cat out.txt)"
+	cat id3.pub id.pub >want
+	same "$TB_ROOT/$h/etc/ssh/authorized_keys/$C" want "$kind: the keys in /etc/ssh/authorized_keys/$C"
+	key_login "$h" id3 "$C" || fail "$kind: no key login through /etc/ssh/authorized_keys/$C"
+	[ -e "$TB_ROOT/$h/home/$C/.ssh" ] && fail "$kind: ~/.ssh written although sshd does not read it"
+	# back to the default files for the rest
+	sed -i "1d" "$TB_ROOT/$h/etc/ssh/sshd_config"
+	testbed_reload "$h"
+	sleep 0.3
+	pass
+
+	# harden through sudo: proven by real logins
+	"$K" harden -i id2 "${COMMON[@]}" --password-file pw --confirm-timeout 20 "$(target "$h")" >out.txt ||
+		fail "$kind harden: $(cat out.txt)"
+	grep -q "password login off, proven" out.txt || fail "$kind harden: $(cat out.txt)"
+	password_login "$h" && fail "$kind: password login still works after harden"
+	key_login "$h" id2 || fail "$kind: no key login after harden"
+	"$K" verify -i id2 "${COMMON[@]}" "$(target "$h")" >out.txt || fail "$kind verify after: $(cat out.txt)"
+	"$K" harden -i id2 "${COMMON[@]}" --password-file pw --confirm-timeout 20 --undo "$(target "$h")" \
+		>out.txt || fail "$kind harden --undo: $(cat out.txt)"
+	password_login "$h" || fail "$kind: password login not back after --undo"
+	pass
+}
+
+# Dropbear: copy, verify, perms, doctor work; harden refuses, naming it, and never touches
+# the OpenSSH configuration lying inactive on the box
+dropbear_kind() {
+	local h=dropbear
+	TB_KIND=dropbear testbed_host_up $h || fail "dropbear: host"
+	printf 'AllowUsers nobody\nPasswordAuthentication yes\n' >"$TB_ROOT/$h/etc/ssh/sshd_config"
+	testbed_home $h "$A" >/dev/null
+	"$K" copy -i id2 "${COMMON[@]}" --password-file pw "$(target $h)" >out.txt ||
+		fail "dropbear copy: $(cat out.txt)"
+	same "$(ak $h)" id2.pub "dropbear copy: the file holds the key"
+	key_login $h id2 || fail "dropbear: no key login after copy"
+	"$K" perms -i id2 "${COMMON[@]}" "$(target $h)" >out.txt || fail "dropbear perms: $(cat out.txt)"
+	"$K" doctor -i id2 "${COMMON[@]}" "$(target $h)" >out.txt || fail "dropbear doctor: $(cat out.txt)"
+	# a key listed nowhere: the inactive config's AllowUsers is not blamed
+	"$K" doctor -i id3 "${COMMON[@]}" --password-file pw "$(target $h)" >out.txt &&
+		fail "dropbear doctor id3: $(cat out.txt)"
+	grep -qi "allowusers" out.txt && fail "dropbear: doctor blames an inactive config: $(cat out.txt)"
+	before=$(snapshot $h)
+	"$K" harden -i id2 "${COMMON[@]}" --password-file pw "$(target $h)" >out.txt &&
+		fail "dropbear harden must refuse: $(cat out.txt)"
+	grep -q "this server is Dropbear 20[0-9.]* (its banner), not OpenSSH" out.txt ||
+		fail "dropbear harden: $(cat out.txt)"
+	[ "$(snapshot $h)" = "$before" ] || fail "dropbear: harden changed /etc/ssh"
+	password_login $h || fail "dropbear: password login must still work"
+	pass
+}
+
+# tinysshd: keys only, one channel, PK_OK for any key
+tinysshd_kind() {
+	local h=tinysshd
+	TB_KIND=tinysshd testbed_host_up $h || fail "tinysshd: host"
+	testbed_authorize $h "$A" id.pub
+	"$K" copy -i id2 -i id "${COMMON[@]}" "$(target $h)" >out.txt || fail "tinysshd copy: $(cat out.txt)"
+	grep -q "installed and verified" out.txt || fail "tinysshd copy: $(cat out.txt)"
+	key_login $h id2 || fail "tinysshd: no key login after copy"
+	grep -qF "$(cut -d' ' -f2 id2.pub)" "$(ak $h)" || fail "tinysshd: key not in the file"
+	"$K" verify -i id2 "${COMMON[@]}" "$(target $h)" >out.txt || fail "tinysshd verify: $(cat out.txt)"
+	# a key listed nowhere: tinysshd's "would take it" is not evidence
+	"$K" doctor -i id3 "${COMMON[@]}" "$(target $h)" >out.txt && fail "tinysshd doctor: $(cat out.txt)"
+	grep -q "accepts the key but the login does not complete" out.txt &&
+		fail "tinysshd: PK_OK taken as evidence: $(cat out.txt)"
+	head -1 out.txt | grep -q "refuses the key" || fail "tinysshd doctor cause: $(cat out.txt)"
+	"$K" harden -i id "${COMMON[@]}" "$(target $h)" >out.txt && fail "tinysshd harden: $(cat out.txt)"
+	grep -q "this server is tinysshd .* not OpenSSH" out.txt || fail "tinysshd harden: $(cat out.txt)"
+	pass
+}
+
+ran=0
+for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
+	if ! testbed_kind_server "$kind" >/dev/null; then
+		echo "$kind: cannot run here, not tested"
+		continue
+	fi
+	echo "=== $kind"
+	case $kind in
+	debian | openssh-*) openssh_kind "$kind" ;;
+	dropbear) dropbear_kind ;;
+	tinysshd) tinysshd_kind ;;
+	esac
+	ran=$((ran + 1))
+done
+[ "$ran" -gt 0 ] || skip "no server kind can run here"
+done_checks
