@@ -105,10 +105,10 @@ static void password_users_text(const struct verify_result *res, char *buf, size
 		all[n++] = &res->others[i];
 	buf[0] = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!all[i]->answered || !verify_password_offered(all[i]->methods))
+		if (!all[i]->answered || !verify_password_offered(all[i]))
 			continue;
 		char m[64];
-		methods_text(all[i]->methods & ~(unsigned)AUTH_METHOD_PUBLICKEY, m, sizeof(m));
+		methods_text(verify_password_methods(all[i]), m, sizeof(m));
 		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s (%s)", buf[0] ? ", " : "",
 			 all[i]->user, m);
 	}
@@ -136,7 +136,7 @@ static void report_json(const char *spec, const struct verify_result *res)
 			json_object_set_new(o, "key", report_json_text(res->key_used));
 			json_object_set_new(o, "true_status", json_integer(res->true_status));
 		}
-		bool password = verify_password_offered(res->login.methods);
+		bool password = verify_password_offered(&res->login);
 		json_t *users = json_object();
 		json_t *password_users = json_array();
 		if (password)
@@ -145,7 +145,7 @@ static void report_json(const char *spec, const struct verify_result *res)
 			const struct verify_account *a = &res->others[i];
 			json_object_set_new(users, a->user,
 					    a->answered ? methods_json(a->methods) : json_null());
-			if (a->answered && verify_password_offered(a->methods)) {
+			if (a->answered && verify_password_offered(a)) {
 				password = true;
 				json_array_append_new(password_users, report_json_text(a->user));
 			}

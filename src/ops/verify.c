@@ -25,9 +25,14 @@ void verify_result_clear(struct verify_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-bool verify_password_offered(unsigned methods)
+unsigned verify_password_methods(const struct verify_account *a)
 {
-	return methods & (AUTH_METHOD_PASSWORD | AUTH_METHOD_KBDINT);
+	return a->methods & (AUTH_METHOD_PASSWORD | (a->kbdint_asks ? AUTH_METHOD_KBDINT : 0));
+}
+
+bool verify_password_offered(const struct verify_account *a)
+{
+	return verify_password_methods(a) != 0;
 }
 
 /* A new connection for user (NULL: the target's) with the host's deadline. */
@@ -50,6 +55,21 @@ static int methods_of(struct remote_session *s, struct verify_account *acct,
 	res->auth_requests++;
 	acct->answered = r == 0;
 	return r;
+}
+
+/* keyboard-interactive offered, and password not: does it ask anything? On s, which can
+ * authenticate nothing after. */
+static void kbdint_asks(struct remote_session *s, struct verify_account *acct,
+			struct verify_result *res)
+{
+	struct diag ignored = {{0}};
+	bool prompts = true; /* unknown: counted as a password way in, as before */
+	if (!(acct->methods & AUTH_METHOD_KBDINT) || (acct->methods & AUTH_METHOD_PASSWORD))
+		return;
+	res->auth_requests++;
+	if (remote_auth_kbdint_prompts(s, &prompts, &ignored) < 0)
+		prompts = true;
+	acct->kbdint_asks = prompts;
 }
 
 /* Log in with key k if the server takes it: a probe first (a refused probe costs one
@@ -180,18 +200,34 @@ void verify_host(const struct target *t, const struct verify_request *req,
 		r = -ENOMEM;
 		goto out;
 	}
-	bool password = verify_password_offered(res->login.methods);
+	res->login.kbdint_asks = true;
+	if ((res->login.methods & AUTH_METHOD_KBDINT) &&
+	    !(res->login.methods & AUTH_METHOD_PASSWORD)) {
+		/* the login's connection is logged in: a new one asks */
+		struct remote_session *ask = NULL;
+		struct diag d = {{0}};
+		struct verify_account probe = {.user = res->login.user};
+		if (connect_as(t, NULL, req, &deadline, &ask, &d) == 0 &&
+		    methods_of(ask, &probe, res, &d) == 0) {
+			kbdint_asks(ask, &probe, res);
+			res->login.kbdint_asks = probe.kbdint_asks;
+		}
+		remote_session_free(ask);
+	}
+	bool password = verify_password_offered(&res->login);
 	for (size_t i = 0; i < req->n_users; i++) {
 		struct verify_account *acct = &res->others[res->n_others++];
 		struct remote_session *other = NULL;
 		struct diag d = {{0}};
 		acct->user = req->users[i];
-		if (connect_as(t, req->users[i], req, &deadline, &other, &d) == 0)
-			methods_of(other, acct, res, &d);
+		acct->kbdint_asks = true;
+		if (connect_as(t, req->users[i], req, &deadline, &other, &d) == 0 &&
+		    methods_of(other, acct, res, &d) == 0)
+			kbdint_asks(other, acct, res);
 		remote_session_free(other);
 		if (!acct->answered)
 			diag_set(&res->diag, "no answer for %s: %s", acct->user, d.text);
-		password = password || (acct->answered && verify_password_offered(acct->methods));
+		password = password || (acct->answered && verify_password_offered(acct));
 	}
 	res->verdict = password ? VERIFY_WARN : VERIFY_OK;
 	r = 0;

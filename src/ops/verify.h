@@ -31,7 +31,10 @@ enum verify_verdict {
 struct verify_account {
 	const char *user;
 	bool answered;    /* false: its connection failed (diag in the result) */
-	unsigned methods; /* AUTH_METHOD_* */
+	unsigned methods; /* AUTH_METHOD_* offered */
+	/* keyboard-interactive, when offered, sent a prompt (false: it fails at once, as on a
+	 * server without PAM: no password can log in through it) */
+	bool kbdint_asks;
 };
 
 struct verify_result {
@@ -56,7 +59,9 @@ void verify_result_clear(struct verify_result *res);
 /* Never fails as a function: everything is in res. */
 void verify_host(const struct target *t, const struct verify_request *req,
 		 struct verify_result *res);
-/* password or keyboard-interactive offered: a password can log in */
-bool verify_password_offered(unsigned methods);
+/* The offered methods a password can log in with: password, and keyboard-interactive when
+ * it asks something. */
+unsigned verify_password_methods(const struct verify_account *a);
+bool verify_password_offered(const struct verify_account *a);
 
 #endif

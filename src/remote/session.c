@@ -784,6 +784,30 @@ int remote_auth_password(struct remote_session *s, const char *password, struct 
 	return auth_result(s, rc, "password authentication", d);
 }
 
+int remote_auth_kbdint_prompts(struct remote_session *s, bool *ret_prompts, struct diag *d)
+{
+	int rc = auth_call(s, CALL_KBDINT, NULL);
+	/* an INFO_REQUEST with no prompt (a notice) is answered with no answer */
+	for (int round = 0; rc == SSH_AUTH_INFO && round < 3; round++) {
+		if (ssh_userauth_kbdint_getnprompts(s->ssh) > 0) {
+			*ret_prompts = true;
+			return 0;
+		}
+		rc = auth_call(s, CALL_KBDINT, NULL);
+	}
+	if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL || rc == SSH_AUTH_INFO) {
+		*ret_prompts = false;
+		return 0;
+	}
+	if (rc == SSH_AUTH_SUCCESS) {
+		/* in without a question: worse than a prompt, and reported as one */
+		*ret_prompts = true;
+		return 0;
+	}
+	diag_set(d, "keyboard-interactive: %s", ssh_get_error(s->ssh));
+	return ERR_CONNECT;
+}
+
 static long remaining_ms(const struct timespec *deadline)
 {
 	struct timespec now;

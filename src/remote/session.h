@@ -69,6 +69,11 @@ int remote_auth_key(struct remote_session *s, const struct privkey *key, struct 
 /* Log in with one key held by ssh-agent (libssh is shown only that key, so no other agent
  * key is offered and counted toward MaxAuthTries). */
 int remote_auth_agent_key(struct remote_session *s, const struct pubkey *key, struct diag *d);
+/* Does keyboard-interactive ask anything (a prompt, such as PAM's "Password:")? It is
+ * started and its first questions read, never answered: a server without PAM or
+ * another device offers the method and fails it at once. Leaves s unusable for further
+ * authentication (free it). */
+int remote_auth_kbdint_prompts(struct remote_session *s, bool *ret_prompts, struct diag *d);
 /* password, then keyboard-interactive answering every prompt with the password */
 int remote_auth_password(struct remote_session *s, const char *password, struct diag *d);
 

@@ -108,6 +108,26 @@ Match User root
 		>out.txt || fail "$kind harden --undo: $(cat out.txt)"
 	password_login "$h" || fail "$kind: password login not back after --undo"
 	pass
+
+	# keyboard-interactive on, password off: a password logs in only where something (PAM)
+	# asks for it; verify says what a real login shows
+	local kbd=KbdInteractiveAuthentication
+	[ "$kind" = openssh-8.0 ] && kbd=ChallengeResponseAuthentication
+	sed -i "1i PasswordAuthentication no\n$kbd yes" "$TB_ROOT/$h/etc/ssh/sshd_config"
+	testbed_reload "$h"
+	sleep 0.3
+	"$K" verify -i id2 "${COMMON[@]}" "$(target "$h")" >out.txt
+	local status=$?
+	if password_login "$h"; then
+		[ $status = 5 ] || fail "$kind: a password logs in, verify: $(cat out.txt)"
+		grep -q "still offered to $A (keyboard-interactive)" out.txt || fail "$kind verify: $(cat out.txt)"
+	else
+		[ $status = 0 ] || fail "$kind: no password logs in, verify: $(cat out.txt)"
+	fi
+	sed -i "1,2d" "$TB_ROOT/$h/etc/ssh/sshd_config"
+	testbed_reload "$h"
+	sleep 0.3
+	pass
 }
 
 # Dropbear: copy, verify, perms, doctor work; harden refuses, naming it, and never touches
