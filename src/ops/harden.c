@@ -577,18 +577,22 @@ static int match_overrides(struct harden *h, const struct sshd_config *cfg, size
 }
 
 /* Accounts that log in with a password today and have no authorized key: after the change
- * they cannot log in over SSH at all. */
-static void warn_accounts(struct harden *h)
+ * they cannot log in over SSH at all, unless a Match block we only warned about still lets
+ * them use a password. settled: the configuration on disk is the final one (written, or
+ * nothing to change), so each such account's own sshd -T -C user=NAME tells; otherwise
+ * (dry run) it cannot be known yet, and the warning says so. One line for all of them. */
+static void warn_accounts(struct harden *h, bool settled)
 {
 	struct diag d;
-	struct dynbuf list;
+	struct dynbuf list, names, eff;
 	dynbuf_init(&list, 1024 * 1024);
+	dynbuf_init(&names, 1024 * 1024);
+	dynbuf_init(&eff, 1024 * 1024);
+	size_t n_names = 0;
 	char akf[1024];
 	sshd_effective_values(&h->accounts[0].effective, "authorizedkeysfile", akf, sizeof(akf));
-	if (server_admin_password_accounts(h->admin, &list, &d) < 0 || !list.len) {
-		dynbuf_free(&list);
-		return;
-	}
+	if (server_admin_password_accounts(h->admin, &list, &d) < 0 || !list.len)
+		goto out;
 	dynbuf_append(&list, "", 1);
 	for (char *line = (char *)list.data; line && *line;) {
 		char *nl = strchr(line, '\n');
@@ -609,15 +613,32 @@ static void warn_accounts(struct harden *h)
 				    server_admin_nonempty(h->admin, path, &nonempty, &d) == 0)
 					has_key = nonempty;
 			}
-			if (!has_key)
-				dynbuf_printf(&h->res->warnings,
-					      "account %s has a password and no authorized key: it "
-					      "can no longer log in over SSH\n",
-					      name);
+			/* a Match block that keeps passwords on for it: not locked out */
+			bool still_in =
+				!has_key && settled && h->match_allows_passwords &&
+				server_admin_sshd_effective(h->admin, name, &eff, &d) == 0 &&
+				password_possible(&eff);
+			if (!has_key && !still_in) {
+				dynbuf_printf(&names, "%s%s", n_names ? ", " : "", name);
+				n_names++;
+			}
 		}
 		line = nl ? nl + 1 : NULL;
 	}
+	if (n_names)
+		dynbuf_printf(
+			&h->res->warnings, "%s %.*s %s a password and no authorized key: %s%s\n",
+			n_names == 1 ? "account" : "accounts", (int)names.len,
+			(const char *)names.data, n_names == 1 ? "has" : "have",
+			n_names == 1 ? "it can no longer log in over SSH"
+				     : "they can no longer log in over SSH",
+			!settled && h->match_allows_passwords
+				? " (unless a Match block above still lets them use a password)"
+				: "");
+out:
 	dynbuf_free(&list);
+	dynbuf_free(&names);
+	dynbuf_free(&eff);
 }
 
 /* After the write, before the reload: sshd -T must show what we set, except where a Match
@@ -642,6 +663,7 @@ static const char *check_hardened(struct harden *h, char *buf, size_t len)
 		}
 		dynbuf_printf(&h->res->warnings, "%s can still log in with a password\n", a->user);
 	}
+	warn_accounts(h, true);
 	return NULL;
 }
 
@@ -764,8 +786,8 @@ static void harden_change(struct harden *h)
 		const struct dynbuf *e = root_eff.len ? &root_eff : &h->accounts[0].effective;
 		needed = !root_login_is(e, root_value);
 	}
-	warn_accounts(h);
 	if (!needed) {
+		warn_accounts(h, true);
 		if ((r = prove(h, &d)) < 0) {
 			outcome(h, HARDEN_FAILED, r, "nothing needed changing, but %s", d.text);
 			goto out;
@@ -801,11 +823,14 @@ static void harden_change(struct harden *h)
 		}
 	}
 	if (req->dry_run) {
+		warn_accounts(h, false);
 		outcome(h, HARDEN_WOULD, 0, NULL);
 		goto out;
 	}
 	transaction(h, "harden", changes, plan.n_edits, check_hardened, HARDEN_DONE);
-	if (h->res->outcome == HARDEN_DONE && any_password(h))
+	/* a Match block that keeps passwords on for some account is a warning on every run,
+	 * whether or not an account we prove is among those it matches */
+	if (h->res->outcome == HARDEN_DONE && (any_password(h) || h->match_allows_passwords))
 		h->res->outcome = HARDEN_WARN;
 out:
 	free(changes);
