@@ -506,7 +506,28 @@ static void look_inside(struct doctor *dr, struct remote_session **s)
 					   .n_keys = dr->req->for_user ? 1 : 0,
 					   .password = dr->req->password,
 					   .password_data = dr->req->password_data};
-		if (login_for_work(&lr, &accepted, &other, &d) < 0) {
+		int r = login_for_work(&lr, &accepted, &other, &d);
+		if (r == ERR_AUTH_DENIED && dr->req->password && !dr->req->for_user &&
+		    strncmp(d.text, "password refused", 16) == 0) {
+			/* the key and the password both refused: the account itself, or the
+			 * password; only the server knows which */
+			struct doctor_check *c =
+				doctor_add(dr, "server: logged in", DOCTOR_FAIL,
+					   "the password given was refused too (%s)", d.text);
+			doctor_set_cause(
+				c, WEIGHT_GENERIC + 5,
+				"the server refuses %s the key and the password given: it "
+				"refuses the account itself (AllowUsers, DenyUsers, "
+				"AllowGroups, DenyGroups, an expired or locked account, PAM "
+				"account rules) or the password is wrong",
+				dr->user);
+			doctor_set_fix(c,
+				       "see which from root's view: sshkeyctl doctor --for-user %s "
+				       "-i KEY root@HOST, or in sshd's log on the server",
+				       dr->user);
+			return;
+		}
+		if (r < 0) {
 			doctor_add(
 				dr, "server: logged in", DOCTOR_SKIP,
 				"no other way in to look at the server's side (%s); give the "

@@ -250,6 +250,14 @@ Match User root
 	expect_status 1 "$2" -- "$K" doctor "${COMMON[@]}" --for-user "$U" "root@127.0.0.1:$(testbed_port "$1")" >out.txt
 	first_line_says "$2" "$3"
 }
+# AllowUsers leaves the account out; its right password is given: doctor cannot see the
+# list from the account's side, and must not say the password needs giving
+testbed_host_up allowpw "AllowUsers root other" || fail "host allowpw"
+testbed_authorize allowpw "$U" id.pub || fail "authorize allowpw"
+expect_status 1 "AllowUsers, right password" -- "$K" doctor "${COMMON[@]}" --password-file pw "$(target allowpw)" >out.txt
+first_line_says "AllowUsers, right password" "the server refuses $U the key and the password given: it refuses the account itself (AllowUsers"
+grep -q "give the password with --password-file" out.txt && fail "the password was given: $(cat out.txt)"
+pass
 rooted akf "non-default AuthorizedKeysFile" "sshd reads $U's keys from /etc/ssh/keys/$U (AuthorizedKeysFile), not from /home/$U/.ssh/authorized_keys" \
 	"AuthorizedKeysFile /etc/ssh/keys/%u" </dev/null
 rooted allow "not in AllowUsers" "sshd refuses $U: it is not in AllowUsers (root other)" \
