@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/user_info.h"
+#include "files/public_key_file.h"
 #include "keys/key_type.h"
 #include "remote/agent.h"
 #include "remote/negotiation.h"
@@ -171,7 +172,65 @@ static void check_ssh_config(struct doctor *dr)
 	}
 }
 
-/* ssh-agent: ssh offers its keys first (unless IdentitiesOnly), and the server counts
+/* Does the agent hold the key? */
+static bool agent_holds_key(const struct agent_identities *ids, const struct pubkey *key)
+{
+	for (size_t i = 0; key && i < ids->n; i++)
+		if (ids->items[i].key && pubkey_equal(ids->items[i].key, key))
+			return true;
+	return false;
+}
+
+/* How many keys ssh offers before this one, in OpenSSH's order (sshconnect2.c
+ * pubkey_prepare, and measured on 9.2): first its identity files that the agent holds, in
+ * their order; then the agent's other keys, unless IdentitiesOnly; then the identity files
+ * the agent does not hold. ssh is taken as run the way doctor's ssh -G check tells (with
+ * -i KEY when the key is not among its identity files: then it is ssh's first). */
+static size_t offered_before(const struct doctor *dr, const struct agent_identities *ids,
+			     bool identities_only)
+{
+	const struct pubkey *ours = dr->req->key->pub;
+	bool ours_in_agent = agent_holds_key(ids, ours);
+	size_t position = 0, file_index = 0, agent_held_files = 0, files_before = 0;
+	bool listed = false;
+	for (size_t i = 0; i < dr->ssh.n_identity_files; i++) {
+		if (dr->req->private_path &&
+		    same_file(dr->ssh.identity_files[i], dr->req->private_path)) {
+			listed = true;
+			file_index = i;
+			break;
+		}
+	}
+	/* the identity files ahead of ours (all of them when it comes by -i: none) */
+	size_t ahead = listed ? file_index : 0;
+	for (size_t i = 0; i < dr->ssh.n_identity_files; i++) {
+		struct pubkey *k = NULL;
+		char path[4096];
+		snprintf(path, sizeof(path), "%s.pub", dr->ssh.identity_files[i]);
+		bool held = public_key_file_read(path, &k, NULL) == 0 && agent_holds_key(ids, k) &&
+			    !pubkey_equal(k, ours);
+		pubkey_free(k);
+		agent_held_files += held;
+		if (i < ahead)
+			files_before += held ? 0 : 1; /* the agent-held ones are counted above */
+	}
+	if (ours_in_agent) {
+		/* among the agent-held identity files, in file order */
+		for (size_t i = 0; i < ahead; i++) {
+			struct pubkey *k = NULL;
+			char path[4096];
+			snprintf(path, sizeof(path), "%s.pub", dr->ssh.identity_files[i]);
+			if (public_key_file_read(path, &k, NULL) == 0 && agent_holds_key(ids, k))
+				position++;
+			pubkey_free(k);
+		}
+		return position;
+	}
+	/* after every agent key ssh offers, then the files ahead of it */
+	return (identities_only ? agent_held_files : ids->n) + files_before;
+}
+
+/* ssh-agent: ssh offers its keys (OpenSSH's order, offered_before), and the server counts
  * every refused one toward MaxAuthTries. */
 static void check_agent(struct doctor *dr)
 {
@@ -190,33 +249,31 @@ static void check_agent(struct doctor *dr)
 		doctor_set_fix(c, "eval \"$(ssh-agent -s)\" && ssh-add");
 		return;
 	}
-	size_t ours = ids.n;
-	for (size_t i = 0; i < ids.n && ours == ids.n; i++)
-		if (ids.items[i].key && pubkey_equal(ids.items[i].key, dr->req->key->pub))
-			ours = i;
-	size_t before = ours; /* agent keys ssh offers before ours */
+	bool ours_in_agent = agent_holds_key(&ids, dr->req->key->pub);
 	bool identities_only = dr->have_ssh_config && dr->ssh.identities_only;
-	if (!identities_only && before >= DEFAULT_MAX_AUTH_TRIES) {
+	size_t before = dr->have_ssh_config ? offered_before(dr, &ids, identities_only) : 0;
+	if (before >= DEFAULT_MAX_AUTH_TRIES) {
 		struct doctor_check *c = doctor_add(
 			dr, "client: ssh-agent", DOCTOR_FAIL,
-			"the agent holds %zu keys%s; ssh offers %zu of them before this key, and "
+			"the agent holds %zu keys%s; ssh offers %zu keys before this one, and "
 			"sshd stops at MaxAuthTries (%d by default): \"Too many authentication "
 			"failures\"",
-			ids.n, ours < ids.n ? ", this one among them" : ", not this one", before,
+			ids.n, ours_in_agent ? ", this one among them" : ", not this one", before,
 			DEFAULT_MAX_AUTH_TRIES);
 		doctor_set_cause(
 			c, WEIGHT_CLIENT,
-			"ssh-agent offers %zu other keys first, and the server ends the login at "
-			"MaxAuthTries before ssh reaches this key",
+			"ssh offers %zu other keys first (ssh-agent's), and the server ends the "
+			"login at MaxAuthTries before ssh reaches this key",
 			before);
 		doctor_set_fix(c,
 			       "ssh -o IdentitiesOnly=yes -i %s ... (or IdentitiesOnly yes in "
 			       "~/.ssh/config)",
 			       dr->req->private_path ? dr->req->private_path : "KEY");
 	} else {
-		doctor_add(dr, "client: ssh-agent", DOCTOR_PASS, "the agent holds %zu key%s%s",
-			   ids.n, ids.n == 1 ? "" : "s",
-			   ours < ids.n ? ", this one among them" : "");
+		doctor_add(dr, "client: ssh-agent", DOCTOR_PASS,
+			   "the agent holds %zu key%s%s; ssh offers %zu before this one", ids.n,
+			   ids.n == 1 ? "" : "s", ours_in_agent ? ", this one among them" : "",
+			   before);
 	}
 	agent_identities_clear(&ids);
 }

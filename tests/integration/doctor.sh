@@ -67,10 +67,18 @@ for i in 1 2 3 4 5 6 7; do
 	ssh-add -q "other$i" 2>/dev/null
 done
 expect_status 1 "agent" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
-first_line_says "agent" "ssh-agent offers 7 other keys first"
+first_line_says "agent" "ssh offers 7 other keys first (ssh-agent's)"
 # and it is so: ssh itself fails, while IdentitiesOnly logs in
 ssh -F /dev/null -o UserKnownHostsFile="$KH" -o BatchMode=yes -i id -p "$(testbed_port fine)" \
 	"$U@127.0.0.1" true 2>/dev/null && fail "agent: ssh should be cut off"
+pass
+# ours in the agent too, last of eight: ssh offers an identity file the agent holds first,
+# so it logs in, and doctor says so
+ssh-add -q id 2>/dev/null
+ssh -F /dev/null -o UserKnownHostsFile="$KH" -o BatchMode=yes -i id -p "$(testbed_port fine)" \
+	"$U@127.0.0.1" true 2>/dev/null || fail "agent: ssh should log in with its agent's copy"
+expect_status 0 "agent holds ours last" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
+first_line_says "agent holds ours last" "no problem found"
 kill "$SSH_AGENT_PID"
 unset SSH_AUTH_SOCK SSH_AGENT_PID
 pass
