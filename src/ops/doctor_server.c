@@ -466,25 +466,113 @@ static bool pattern_listed(const char *patterns, const char *word, const char *a
 	return false;
 }
 
+/* The same blank-separated words (case aside), as a directive's arguments and sshd -T's
+ * value compare ("root  other" and "root other"). */
+static bool same_words(const char *a, const char *b)
+{
+	for (;;) {
+		a += strspn(a, " \t");
+		b += strspn(b, " \t");
+		size_t la = strcspn(a, " \t"), lb = strcspn(b, " \t");
+		if (la != lb || strncasecmp(a, b, la) != 0)
+			return false;
+		if (la == 0)
+			return true;
+		a += la, b += lb;
+	}
+}
+
+/* Where keyword gets the value sshd -T showed for the account ("FILE:LINE", or "" when
+ * sshkeyctl cannot tell: sshd's default, or several Match blocks that could give it). A
+ * line in a Match block with that value wins over the global one, as sshd applies it;
+ * Match criteria themselves are not evaluated, so a second such block makes it unknown. */
+static void setting_location(const struct sshd_config *cfg, const char *keyword, const char *value,
+			     char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (!cfg)
+		return;
+	size_t *idx = NULL, n = 0, found = 0;
+	const struct sshd_directive *at = NULL;
+	if (sshd_config_match_overrides(cfg, keyword, &idx, &n) == 0)
+		for (size_t i = 0; i < n; i++) {
+			const struct sshd_directive *dv = &cfg->directives[idx[i]];
+			if (same_words(dv->args, value))
+				at = dv, found++;
+		}
+	free(idx);
+	if (found > 1)
+		return;
+	if (!at) {
+		const struct sshd_directive *g = sshd_config_global(cfg, keyword);
+		if (g && same_words(g->args, value))
+			at = g;
+	}
+	if (at)
+		snprintf(buf, len, "%s:%lu", cfg->files[at->file].path, at->line);
+}
+
+/* " (set at FILE:LINE)" for a cause, "" when unknown */
+static void set_at(const struct sshd_config *cfg, const char *keyword, const char *value, char *buf,
+		   size_t len)
+{
+	char where[1200];
+	setting_location(cfg, keyword, value, where, sizeof(where));
+	snprintf(buf, len, "%s%s%s", where[0] ? " (set at " : "", where, where[0] ? ")" : "");
+}
+
+/* sshd -T says PubkeyAuthentication no for the account: where, and the fix there. */
+static void check_pubkey_setting(struct doctor *dr, const struct dynbuf *eff,
+				 const struct sshd_config *cfg)
+{
+	char value[64], where[1200];
+	sshd_effective_values(eff, "pubkeyauthentication", value, sizeof(value));
+	if (strcasecmp(value, "no") != 0)
+		return;
+	setting_location(cfg, "pubkeyauthentication", "no", where, sizeof(where));
+	struct doctor_check *c =
+		doctor_add(dr, "server: PubkeyAuthentication", DOCTOR_FAIL, "no for %s%s%s",
+			   dr->user, where[0] ? ", at " : "", where);
+	doctor_set_cause(c, WEIGHT_SERVER + 45,
+			 "sshd has public key login off for %s: PubkeyAuthentication no%s%s%s",
+			 dr->user, where[0] ? " (" : "", where, where[0] ? ")" : "");
+	if (where[0])
+		doctor_set_fix(c,
+			       "on the server: PubkeyAuthentication yes at %s (where it is set), "
+			       "then reload sshd",
+			       where);
+	else
+		doctor_set_fix(c,
+			       "on the server: find where PubkeyAuthentication no comes from "
+			       "(sshd -T -C user=%s; a drop-in in sshd_config.d wins over "
+			       "sshd_config), set it to yes there, then reload sshd",
+			       dr->user);
+}
+
 /* AllowUsers, DenyUsers, AllowGroups, DenyGroups, as sshd's allowed_user() applies them. */
 static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, const char *groups,
-			       const char *addr)
+			       const char *addr, const struct sshd_config *cfg)
 {
+	char at[1300] = "";
 	char list[2048], hit[256];
 	struct doctor_check *c = NULL;
 	const char *deny = NULL; /* the Deny list that names it, or NULL: an Allow list */
 	sshd_effective_values(eff, "denyusers", list, sizeof(list));
 	if (list[0] && pattern_listed(list, dr->user, addr, hit, sizeof(hit))) {
-		c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "DenyUsers %s", list);
-		doctor_set_cause(c, WEIGHT_SERVER + 45, "sshd refuses %s: DenyUsers lists it (%s)",
-				 dr->user, hit);
+		set_at(cfg, "denyusers", list, at, sizeof(at));
+		c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "DenyUsers %s%s", list, at);
+		doctor_set_cause(c, WEIGHT_SERVER + 45,
+				 "sshd refuses %s: DenyUsers lists it (%s)%s", dr->user, hit, at);
 		deny = "DenyUsers";
 	}
 	sshd_effective_values(eff, "allowusers", list, sizeof(list));
 	if (!c && list[0] && !pattern_listed(list, dr->user, addr, hit, sizeof(hit))) {
-		c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "AllowUsers %s", list);
+		set_at(cfg, "allowusers", list, at, sizeof(at));
+		c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "AllowUsers %s%s", list,
+			       at);
 		doctor_set_cause(c, WEIGHT_SERVER + 45,
-				 "sshd refuses %s: it is not in AllowUsers (%s)", dr->user, list);
+				 "sshd refuses %s: it is not in AllowUsers (%s)%s", dr->user, list,
+				 at);
 	}
 	char g[512];
 	snprintf(g, sizeof(g), "%s", groups);
@@ -492,11 +580,12 @@ static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, cons
 	for (char *save = NULL, *grp = strtok_r(g, " ", &save); !c && grp && list[0];
 	     grp = strtok_r(NULL, " ", &save))
 		if (pattern_listed(list, grp, addr, hit, sizeof(hit))) {
-			c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "DenyGroups %s",
-				       list);
+			set_at(cfg, "denygroups", list, at, sizeof(at));
+			c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "DenyGroups %s%s",
+				       list, at);
 			doctor_set_cause(c, WEIGHT_SERVER + 45,
-					 "sshd refuses %s: its group %s is in DenyGroups", dr->user,
-					 grp);
+					 "sshd refuses %s: its group %s is in DenyGroups%s",
+					 dr->user, grp, at);
 			deny = "DenyGroups";
 		}
 	sshd_effective_values(eff, "allowgroups", list, sizeof(list));
@@ -507,26 +596,25 @@ static void check_access_lists(struct doctor *dr, const struct dynbuf *eff, cons
 		     grp = strtok_r(NULL, " ", &save))
 			in = pattern_listed(list, grp, addr, hit, sizeof(hit));
 		if (!in) {
-			c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "AllowGroups %s",
-				       list);
+			set_at(cfg, "allowgroups", list, at, sizeof(at));
+			c = doctor_add(dr, "server: access lists", DOCTOR_FAIL, "AllowGroups %s%s",
+				       list, at);
 			doctor_set_cause(c, WEIGHT_SERVER + 45,
 					 "sshd refuses %s: none of its groups (%s) is in "
-					 "AllowGroups (%s)",
-					 dr->user, groups, list);
+					 "AllowGroups (%s)%s",
+					 dr->user, groups, list, at);
 		}
 	}
 	if (c && deny)
-		doctor_set_fix(
-			c,
-			"on the server, if %s is to log in: remove the pattern %s from %s in "
-			"sshd_config (sshd -T -C user=%s shows what applies), then reload "
-			"sshd",
-			dr->user, hit, deny, dr->user);
+		doctor_set_fix(c,
+			       "on the server, if %s is to log in: remove the pattern %s from %s%s "
+			       "(sshd -T -C user=%s shows what applies), then reload sshd",
+			       dr->user, hit, deny, at[0] ? at : " in sshd_config", dr->user);
 	else if (c)
 		doctor_set_fix(c,
-			       "on the server: add %s to the list in sshd_config (sshd -T -C "
-			       "user=%s shows what applies), then reload sshd",
-			       dr->user, dr->user);
+			       "on the server: add %s to the list%s (sshd -T -C user=%s shows "
+			       "what applies), then reload sshd",
+			       dr->user, at[0] ? at : " in sshd_config", dr->user);
 	else
 		doctor_add(dr, "server: access lists", DOCTOR_PASS,
 			   "AllowUsers, DenyUsers, AllowGroups, DenyGroups let %s in", dr->user);
@@ -777,8 +865,15 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 		}
 	}
 	check_account(dr, a, &eff);
+	/* the files, to name where a setting that is a cause comes from */
+	struct sshd_config *cfg = NULL;
+	char err[512];
+	if (server_admin_sshd_config(a, &cfg, err, sizeof(err)) < 0)
+		cfg = NULL;
+	check_pubkey_setting(dr, &eff, cfg);
 	/* our address as the root helper's probe saw it (the read helper may have failed) */
-	check_access_lists(dr, &eff, dr->groups, server_admin_info(a)->client_addr);
+	check_access_lists(dr, &eff, dr->groups, server_admin_info(a)->client_addr, cfg);
+	sshd_config_free(cfg);
 	check_log(dr, a);
 out:
 	dynbuf_free(&eff);

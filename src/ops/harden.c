@@ -458,18 +458,6 @@ static int log_in(struct harden *h)
 	return 0;
 }
 
-static int source_read(const char *path, struct dynbuf *out, void *arg)
-{
-	struct diag d;
-	return server_admin_read(arg, path, out, &d);
-}
-
-static int source_glob(const char *pattern, char ***ret_paths, size_t *ret_n, void *arg)
-{
-	struct diag d;
-	return server_admin_glob(arg, pattern, ret_paths, ret_n, &d);
-}
-
 static int add_account(struct harden *h, const char *user)
 {
 	for (size_t i = 0; i < h->n_accounts; i++)
@@ -499,7 +487,6 @@ static int open_server(struct harden *h, struct sshd_config **ret_cfg)
 		outcome(h, HARDEN_FAILED, r, "%s", d.text);
 		return r;
 	}
-	const struct server_admin_info *info = server_admin_info(h->admin);
 	struct dynbuf msg;
 	dynbuf_init(&msg, 64 * 1024);
 	int status = 0;
@@ -517,9 +504,8 @@ static int open_server(struct harden *h, struct sshd_config **ret_cfg)
 			outcome(h, HARDEN_FAILED, r, "%s", d.text);
 		return r;
 	}
-	struct sshd_config_source src = {source_read, source_glob, h->admin};
 	char err[1024] = "";
-	if ((r = sshd_config_load(&src, info->config, ret_cfg, err, sizeof(err))) < 0) {
+	if ((r = server_admin_sshd_config(h->admin, ret_cfg, err, sizeof(err))) < 0) {
 		outcome(h, HARDEN_REFUSED, r, "cannot read sshd's configuration: %s", err);
 		return r;
 	}

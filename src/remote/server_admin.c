@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/text_lines.h"
 #include "base/posix_cksum.h"
+#include "files/sshd_config.h"
 #include "remote/helper_scripts.h"
 
 struct server_admin {
@@ -102,6 +103,25 @@ static int request(struct server_admin *a, const char *line, const void *data, s
 	dynbuf_reset(&a->out);
 	a->answer_start = 0;
 	return r;
+}
+
+static int config_read(const char *path, struct dynbuf *out, void *arg)
+{
+	struct diag d;
+	return server_admin_read(arg, path, out, &d);
+}
+
+static int config_glob(const char *pattern, char ***ret_paths, size_t *ret_n, void *arg)
+{
+	struct diag d;
+	return server_admin_glob(arg, pattern, ret_paths, ret_n, &d);
+}
+
+int server_admin_sshd_config(struct server_admin *a, struct sshd_config **ret, char *err,
+			     size_t err_len)
+{
+	struct sshd_config_source src = {config_read, config_glob, a};
+	return sshd_config_load(&src, a->info.config, ret, err, err_len);
 }
 
 /* A request that must succeed (status 0). */

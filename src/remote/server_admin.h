@@ -52,6 +52,11 @@ int server_admin_read(struct server_admin *a, const char *path, struct dynbuf *o
 /* The paths matching pattern, sorted as sshd's glob(3) sorts them (ret: n strdup'd). */
 int server_admin_glob(struct server_admin *a, const char *pattern, char ***ret_paths, size_t *ret_n,
 		      struct diag *d);
+/* The listener's configuration as sshd reads it (files/sshd_config's model, every file
+ * read through this helper); err names the file and line of a failure. */
+struct sshd_config;
+int server_admin_sshd_config(struct server_admin *a, struct sshd_config **ret, char *err,
+			     size_t err_len);
 /* `sshd -t` on the listener's configuration: its status, and what it said in out. */
 int server_admin_sshd_test(struct server_admin *a, int *ret_status, struct dynbuf *out,
 			   struct diag *d);

@@ -266,9 +266,18 @@ expect_status 1 "AllowUsers, right password" -- "$K" doctor "${COMMON[@]}" --pas
 first_line_says "AllowUsers, right password" "the server refuses $U the key and the password given: it refuses the account itself (AllowUsers"
 grep -q "give the password with --password-file" out.txt && fail "the password was given: $(cat out.txt)"
 pass
+# PubkeyAuthentication no from a drop-in (which wins over sshd_config): the cause and the fix
+# name the drop-in's line
+mkdir -p "$TB_ROOT/pkdropin/etc/ssh/sshd_config.d"
+printf '# cloud image\nPubkeyAuthentication no\n' >"$TB_ROOT/pkdropin/etc/ssh/sshd_config.d/50-image.conf"
+rooted pkdropin "PubkeyAuthentication no in a drop-in" \
+	"PubkeyAuthentication no (/etc/ssh/sshd_config.d/50-image.conf:2)" "Match User root
+	PubkeyAuthentication yes" </dev/null
+grep -q "fix: on the server: PubkeyAuthentication yes at /etc/ssh/sshd_config.d/50-image.conf:2" out.txt ||
+	fail "drop-in fix: $(cat out.txt)"
 rooted akf "non-default AuthorizedKeysFile" "sshd reads $U's keys from /etc/ssh/keys/$U (AuthorizedKeysFile), not from /home/$U/.ssh/authorized_keys" \
 	"AuthorizedKeysFile /etc/ssh/keys/%u" </dev/null
-rooted allow "not in AllowUsers" "sshd refuses $U: it is not in AllowUsers (root other)" \
+rooted allow "not in AllowUsers" "sshd refuses $U: it is not in AllowUsers (root other) (set at /etc/ssh/sshd_config:" \
 	"AllowUsers root other" </dev/null
 rooted rsaonly "key type not accepted" "the server does not accept ssh-ed25519 keys" \
 	"Match User $U
