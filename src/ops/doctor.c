@@ -417,6 +417,7 @@ static int check_connect(struct doctor *dr, struct remote_session **ret)
 	struct doctor_check *c;
 	if (r == 0) {
 		remote_set_host_deadline(*ret, &dr->deadline);
+		doctor_note_connection(dr, *ret);
 		doctor_add(dr, "ssh: host key", DOCTOR_PASS, "%s",
 			   remote_host_key_was_new(*ret)
 				   ? "new, accepted and recorded (--accept-new)"
@@ -643,7 +644,7 @@ static void name_cause(struct doctor *dr)
 static void diagnose(const struct target *t, const struct doctor_request *req,
 		     struct doctor_result *res)
 {
-	struct doctor dr = {.t = t, .req = req, .res = res};
+	struct doctor dr = {.t = t, .req = req, .res = res, .started = time(NULL)};
 	struct remote_session *s = NULL;
 	dr.deadline = remote_host_deadline(req->connect);
 	check_private_key(&dr);

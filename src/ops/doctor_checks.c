@@ -108,3 +108,10 @@ void doctor_command(const struct doctor *dr, const char *command, const char *ex
 		snprintf(buf, len, "%s", (const char *)b.data);
 	dynbuf_free(&b);
 }
+
+void doctor_note_connection(struct doctor *dr, const struct remote_session *s)
+{
+	unsigned port = s ? remote_local_port(s) : 0;
+	if (port && dr->n_ports < sizeof(dr->ports) / sizeof(*dr->ports))
+		dr->ports[dr->n_ports++] = port;
+}

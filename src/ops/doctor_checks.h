@@ -37,7 +37,14 @@ struct doctor {
 	unsigned port;
 	/* the first line when no cause was seen but the checks stopped short of the server */
 	char stopped_short[512];
+	/* doctor's own connections (their local ports) and when it began: sshd's log lines
+	 * about them are the ones it quotes */
+	unsigned ports[8];
+	size_t n_ports;
+	time_t started;
 };
+/* Note a connection of doctor's (its port) for the log check. */
+void doctor_note_connection(struct doctor *dr, const struct remote_session *s);
 
 /* A new check at the end of the list (never NULL: out of memory, a scratch one). */
 struct doctor_check *doctor_add(struct doctor *dr, const char *name, enum doctor_status status,

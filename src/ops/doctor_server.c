@@ -714,8 +714,53 @@ static bool file_lists_key(struct server_admin *a, const char *path, const struc
 	return found;
 }
 
-/* sshd's own words about our attempts: its recent lines naming the account or our address,
- * quoted; a refusal it explains is a cause (weaker than what we saw ourselves). */
+/* The pid of sshd's syslog prefix ("sshd[PID]: ", "sshd-session[PID]: ", "sshd-auth[PID]: "),
+ * 0 when the line has none (sshd -E writes bare messages); -1: another program's line. */
+static long sshd_line_pid(const char *line)
+{
+	static const char *const names[] = {"sshd[", "sshd-session[", "sshd-auth["};
+	const char *colon = strstr(line, ": ");
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		const char *at = strstr(line, names[i]);
+		if (at && (!colon || at < colon) && (at == line || at[-1] == ' '))
+			return strtol(at + strlen(names[i]), NULL, 10);
+	}
+	const char *bracket = strchr(line, '[');
+	return bracket && colon && bracket < colon ? -1 : 0;
+}
+
+/* Does the line name one of doctor's connections (" port P" with P one of ours)? */
+static bool names_our_port(const struct doctor *dr, const char *line)
+{
+	for (const char *p = strstr(line, " port "); p; p = strstr(p + 6, " port ")) {
+		unsigned long port = strtoul(p + 6, NULL, 10);
+		for (size_t i = 0; i < dr->n_ports; i++)
+			if (port == dr->ports[i])
+				return true;
+	}
+	return false;
+}
+
+/* Lines of our own sessions that explain nothing (a connection opening or closing) */
+static bool log_noise(const char *line)
+{
+	static const char *const noise[] = {"Connection from ",  "Connection closed by",
+					    "Disconnected from", "Received disconnect",
+					    "session opened",    "session closed",
+					    "Postponed ",        "Close session",
+					    "Starting session",  "User child is on pid",
+					    "Transferred:",      "Changed root",
+					    "srclimit_penalise", "Timeout before authentication"};
+	for (size_t i = 0; i < sizeof(noise) / sizeof(*noise); i++)
+		if (strstr(line, noise[i]))
+			return true;
+	return false;
+}
+
+/* sshd's log about doctor's own connections, since doctor began: what sshd said of the
+ * key. A line is ours when it names one of our connections' ports, or comes from a pid
+ * (syslog, journald: sshd, sshd-session, sshd-auth) that did; in a bare log (sshd -E) the
+ * lines after our "Connection from" up to another connection's. */
 static void check_log(struct doctor *dr, struct server_admin *a)
 {
 	static const char *const refusals[] = {"Authentication refused:",
@@ -728,7 +773,10 @@ static void check_log(struct doctor *dr, struct server_admin *a)
 	struct dynbuf log;
 	dynbuf_init(&log, 4 * 1024 * 1024);
 	struct diag d;
-	if (server_admin_auth_log(a, 600, &log, &d) < 0 || dynbuf_append(&log, "", 1) < 0) {
+	long since = (long)(time(NULL) - dr->started) + 5;
+	if (since < 5 || since > 600)
+		since = 600;
+	if (server_admin_auth_log(a, since, &log, &d) < 0 || dynbuf_append(&log, "", 1) < 0) {
 		doctor_add(dr, "server: sshd's log", DOCTOR_SKIP, "cannot read it");
 		dynbuf_free(&log);
 		return;
@@ -736,18 +784,32 @@ static void check_log(struct doctor *dr, struct server_admin *a)
 	char quoted[1024] = "", refusal[512] = "";
 	const char *lines[8];
 	size_t lens[8], n = 0;
+	long pids[64];
+	size_t n_pids = 0;
+	bool block_ours = false;
 	for (const char *p = (const char *)log.data; p && *p;
 	     p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		size_t len = strcspn(p, "\n");
 		char line[1024];
 		snprintf(line, sizeof(line), "%.*s", (int)len, p);
-		/* the account's lines (our address is shared by every session from here) */
-		if (!strstr(line, dr->user))
+		long pid = sshd_line_pid(line);
+		if (pid < 0)
 			continue;
-		/* sshd's lines: syslog's "sshd[PID]:", or no program prefix (sshd -E) */
-		const char *colon = strstr(line, ": ");
-		const char *bracket = strchr(line, '[');
-		if (!strstr(line, "sshd") && bracket && colon && bracket < colon)
+		bool ours;
+		if (dr->n_ports == 0) {
+			/* no port known: the account's lines */
+			ours = strstr(line, dr->user) != NULL;
+		} else {
+			bool named = names_our_port(dr, line);
+			if (strstr(line, "Connection from ") && !pid)
+				block_ours = named;
+			ours = named || (!pid && block_ours);
+			for (size_t i = 0; !ours && pid && i < n_pids; i++)
+				ours = pids[i] == pid;
+			if (named && pid && n_pids < sizeof(pids) / sizeof(*pids))
+				pids[n_pids++] = pid;
+		}
+		if (!ours || log_noise(line))
 			continue;
 		if (n == 8) {
 			memmove(lines, lines + 1, 7 * sizeof(*lines));
@@ -757,8 +819,7 @@ static void check_log(struct doctor *dr, struct server_admin *a)
 		lines[n] = p;
 		lens[n++] = len;
 		for (size_t i = 0; i < sizeof(refusals) / sizeof(*refusals); i++) {
-			const char *at = strstr(line, refusals[i]);
-			if (at) {
+			if (strstr(line, refusals[i])) {
 				/* from the message on, without syslog's prefix */
 				const char *msg = strstr(line, "]: ");
 				snprintf(refusal, sizeof(refusal), "%.500s", msg ? msg + 3 : line);
@@ -775,9 +836,8 @@ static void check_log(struct doctor *dr, struct server_admin *a)
 		quoted[sizeof(quoted) - 1] = 0;
 	if (!n) {
 		doctor_add(dr, "server: sshd's log", DOCTOR_SKIP,
-			   "no recent line about %s in journald, /var/log/auth.log or "
-			   "/var/log/secure",
-			   dr->user);
+			   "no line about doctor's attempts in journald (sshd, sshd-session, "
+			   "sshd-auth), /var/log/auth.log or /var/log/secure");
 	} else if (refusal[0] && !dr->res->key_login) {
 		/* (once the key logs in, an earlier refusal in the log is history, not a cause) */
 		struct doctor_check *c =

@@ -1,8 +1,10 @@
 #include "remote/session.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -1071,6 +1073,20 @@ int remote_exec_status(struct remote_session *s, const char *command, int *ret_s
 	dynbuf_free(&out);
 	dynbuf_free(&err);
 	return r;
+}
+
+unsigned remote_local_port(const struct remote_session *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = ssh_get_fd(s->ssh);
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
 }
 
 const char *remote_server_banner(const struct remote_session *s)

@@ -119,6 +119,9 @@ int remote_random_token(char *buf, size_t len);
 /* Run a fixed command (no data: stdin is closed at once); its output is discarded. */
 int remote_exec_status(struct remote_session *s, const char *command, int *ret_status,
 		       struct diag *d);
+/* The local TCP port of the connection (0 when unknown): sshd's log names it ("from ADDR
+ * port P"), so lines about this connection can be told from others from the same address. */
+unsigned remote_local_port(const struct remote_session *s);
 /* The server's identification string ("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"). */
 const char *remote_server_banner(const struct remote_session *s);
 /* The host key was not in known_hosts and was accepted (and recorded) by this connection. */

@@ -307,6 +307,16 @@ EOS
 usermod -e '' "$U"
 grep -q "sshd's log: .*$U" out.txt || fail "sshd's log not quoted: $(cat out.txt)"
 pass
+# the log lines quoted are those of doctor's own attempts: sshd's refusal for bad modes is
+# found, and root's own session lines (doctor's way in) are not quoted
+rooted badmodes "StrictModes, root's view" "StrictModes.*/home/$U/.ssh is writable" <<'EOS'
+chmod 777 "$h/.ssh"
+EOS
+grep -q "sshd's log: .*Authentication refused: bad ownership or modes" out.txt ||
+	fail "sshd's refusal not found in the log: $(cat out.txt)"
+grep "sshd's log" out.txt | grep -Eq "session (opened|closed)|Accepted publickey for root" &&
+	fail "doctor quotes its own session lines: $(cat out.txt)"
+pass
 
 # --fix: the safe fixes, then the checks again, proven by a real login with OpenSSH
 key_login() {

@@ -75,6 +75,19 @@ Match User root
 	head -1 out.txt | grep -q "DenyUsers" || fail "$kind doctor DenyUsers cause: $(cat out.txt)"
 	pass
 
+	# doctor's root view through sudo, a key refused for bad modes: sshd's own refusal is
+	# found in its log (sshd, or sshd-session/sshd-auth from 9.8), and doctor's password
+	# session (its way in) is not quoted
+	chmod 777 "$(dirname "$(ak "$h")")"
+	"$K" doctor -i id2 "${COMMON[@]}" --password-file pw "$(target "$h")" >out.txt &&
+		fail "$kind doctor bad modes: $(cat out.txt)"
+	grep -q "sshd's log: .*Authentication refused: bad ownership or modes" out.txt ||
+		fail "$kind: sshd's refusal not found in its log: $(cat out.txt)"
+	grep "sshd's log" out.txt | grep -Eq "session (opened|closed)|Accepted password" &&
+		fail "$kind: doctor quotes its own session: $(cat out.txt)"
+	chmod 700 "$(dirname "$(ak "$h")")"
+	pass
+
 	# as root, an absolute AuthorizedKeysFile: the key goes there, ~/.ssh stays untouched
 	mkdir -m 755 "$TB_ROOT/$h/etc/ssh/authorized_keys"
 	printf 'AuthorizedKeysFile /etc/ssh/authorized_keys/%%u\n' >"$TB_ROOT/$h/etc/ssh/akf.conf"

@@ -365,7 +365,9 @@ EOF
 	log)
 		case $arg in '' | *[!0-9]*) arg=600 ;; esac
 		if command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-			journalctl -q --no-pager --since "-${arg}s" _COMM=sshd 2>/dev/null | tail -n 400
+			# sshd-session (9.8+) and sshd-auth (10.x) log the connection's lines
+			journalctl -q --no-pager --since "-${arg}s" _COMM=sshd _COMM=sshd-session \
+				_COMM=sshd-auth 2>/dev/null | tail -n 400
 		fi
 		for f in /var/log/auth.log /var/log/secure; do
 			[ ! -r "$f" ] || tail -n 1000 "$f"
