@@ -281,6 +281,21 @@ static void check_agent(struct doctor *dr)
 /* Name, TCP, banner: is there an SSH server to talk to? false: stop here. */
 static bool check_network(struct doctor *dr)
 {
+	/* ssh goes through a jump host or a command: the name may resolve and the port answer
+	 * only from there, so this machine's view proves nothing */
+	const char *via = !dr->have_ssh_config ? ""
+			  : dr->ssh.proxy_jump[0] && strcmp(dr->ssh.proxy_jump, "none") != 0
+				  ? dr->ssh.proxy_jump
+			  : dr->ssh.proxy_command[0] && strcmp(dr->ssh.proxy_command, "none") != 0
+				  ? dr->ssh.proxy_command
+				  : "";
+	if (via[0]) {
+		doctor_add(dr, "network: route", DOCTOR_SKIP,
+			   "ssh reaches %s through %s (%s): the name, TCP and banner checks from "
+			   "here were skipped",
+			   dr->host, dr->ssh.proxy_jump[0] ? "ProxyJump" : "ProxyCommand", via);
+		return true;
+	}
 	struct tcp_probe_result p;
 	long timeout = dr->req->connect->connect_timeout > 0
 			       ? dr->req->connect->connect_timeout * 1000
@@ -316,6 +331,22 @@ static bool check_network(struct doctor *dr)
 		doctor_add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
 		doctor_add(dr, "network: TCP", DOCTOR_PASS, "%s port %u accepts connections",
 			   p.address, dr->port);
+		if (p.first_len && strncmp(p.first_line, "Not allowed at this time", 24) == 0) {
+			/* OpenSSH 9.8+'s answer to a penalised source */
+			c = doctor_add(dr, "network: SSH banner", DOCTOR_FAIL,
+				       "%s port %u answered \"%s\"", dr->host, dr->port,
+				       p.first_line);
+			doctor_set_cause(
+				c, WEIGHT_NETWORK,
+				"sshd (OpenSSH 9.8 or later) refuses connections from this "
+				"address for now: its PerSourcePenalties penalise a source "
+				"after failed logins, or too many connections wait to log "
+				"in (MaxStartups)");
+			doctor_set_fix(c, "wait for the penalty to end (sshd's log says which and "
+					  "how long: \"srclimit_penalise\"); on the server, "
+					  "PerSourcePenaltyExemptList exempts an address");
+			return false;
+		}
 		if (p.first_len)
 			c = doctor_add(dr, "network: SSH banner", DOCTOR_FAIL,
 				       "%s port %u answered \"%s\", not an SSH identification line",
@@ -328,9 +359,12 @@ static bool check_network(struct doctor *dr)
 		doctor_set_cause(
 			c, WEIGHT_NETWORK,
 			"%s port %u does not speak SSH%s%s%s: wrong port, or another service "
-			"there",
+			"there%s",
 			dr->host, dr->port, p.first_len ? " (it said \"" : "",
-			p.first_len ? p.first_line : "", p.first_len ? "\")" : "");
+			p.first_len ? p.first_line : "", p.first_len ? "\")" : "",
+			p.first_len ? ""
+				    : ", or an sshd refusing new connections for now (MaxStartups, "
+				      "PerSourcePenalties)");
 		return false;
 	case TCP_PROBE_OK:
 		doctor_add(dr, "network: name", DOCTOR_PASS, "%s is %s", dr->host, p.address);
@@ -462,8 +496,17 @@ static int check_connect(struct doctor *dr, struct remote_session **ret)
 			return r;
 		}
 		c = doctor_add(dr, "ssh: key exchange", DOCTOR_FAIL, "%s", d.text);
-		doctor_set_cause(c, WEIGHT_NETWORK, "the SSH connection fails before any login: %s",
-				 d.text);
+		if (dr->have_ssh_config && dr->ssh.proxy_jump[0] &&
+		    strcmp(dr->ssh.proxy_jump, "none") != 0)
+			/* the route is ssh's (libssh runs ssh -W for the jump), and its errors are
+			 * not ours to see: say whose connection failed, not why ssh's would */
+			doctor_set_cause(c, WEIGHT_NETWORK,
+					 "sshkeyctl's connection through ProxyJump %s failed "
+					 "(%s); run ssh -v to see whether ssh's own gets through",
+					 dr->ssh.proxy_jump, d.text);
+		else
+			doctor_set_cause(c, WEIGHT_NETWORK,
+					 "the SSH connection fails before any login: %s", d.text);
 	}
 	return r;
 }

@@ -62,6 +62,10 @@ int openssh_client_config_parse(const char *text, size_t len, struct openssh_cli
 		} else if (KEY("pubkeyacceptedalgorithms") || KEY("pubkeyacceptedkeytypes")) {
 			copy_value(c.pubkey_accepted_algorithms,
 				   sizeof(c.pubkey_accepted_algorithms), v, vlen);
+		} else if (KEY("proxyjump")) {
+			copy_value(c.proxy_jump, sizeof(c.proxy_jump), v, vlen);
+		} else if (KEY("proxycommand")) {
+			copy_value(c.proxy_command, sizeof(c.proxy_command), v, vlen);
 		} else if (KEY("identityagent")) {
 			copy_value(c.identity_agent, sizeof(c.identity_agent), v, vlen);
 		} else if (KEY("kexalgorithms")) {

@@ -23,6 +23,9 @@ struct openssh_client_config {
 	char host_key_algorithms[2048];
 	char ciphers[1024];
 	char macs[1024];
+	/* ssh's route when not direct: "" when none */
+	char proxy_jump[512];
+	char proxy_command[1024];
 	char **identity_files; /* as ssh -G prints them (~ expanded by ssh) */
 	size_t n_identity_files;
 };

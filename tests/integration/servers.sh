@@ -190,6 +190,59 @@ tinysshd_kind() {
 	pass
 }
 
+# OpenSSH 9.8+'s PerSourcePenalties: a penalised address gets "Not allowed at this time",
+# which doctor names as such (not "wrong port")
+penalties() {
+	local h=penalised
+	TB_KIND=openssh-10.5 testbed_host_up $h "PerSourcePenalties authfail:60s min:1s" ||
+		fail "penalties: host"
+	testbed_home $h "$A" >/dev/null
+	local i
+	for i in 1 2 3; do
+		sshpass -p wrong ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
+			-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 -p "$(testbed_port $h)" \
+			"$A@127.0.0.1" true 2>/dev/null
+	done
+	"$K" doctor -i id "${COMMON[@]}" "$(target $h)" >out.txt && fail "penalties doctor: $(cat out.txt)"
+	head -1 out.txt | grep -q "PerSourcePenalties" || fail "penalties: $(cat out.txt)"
+	grep -q "does not speak SSH" out.txt && fail "penalties: 'does not speak SSH': $(cat out.txt)"
+	pass
+}
+
+# A ProxyJump host whose name resolves only behind the bastion (its own /etc/hosts): ssh
+# gets there; doctor's name, TCP and banner checks say they were skipped, never "does not
+# resolve"
+proxyjump() {
+	local h=bastion port
+	TB_KIND=debian testbed_host_up $h || fail "bastion: host"
+	testbed_authorize $h "$A" id.pub
+	port=$(testbed_port $h)
+	printf '127.0.0.1 localhost\n127.0.0.1 inside.sshkeyctl.invalid\n' >"$WORK/hosts"
+	testbed_exec $h mount --bind "$WORK/hosts" /etc/hosts || fail "bastion /etc/hosts"
+	cat >"$WORK/pj_config" <<CFG
+Host inside
+	HostName inside.sshkeyctl.invalid
+	Port $port
+	User $A
+	ProxyJump bastion
+Host bastion
+	HostName 127.0.0.1
+	Port $port
+	User $A
+Host *
+	IdentityFile $WORK/id
+	UserKnownHostsFile $WORK/pj_known_hosts
+	StrictHostKeyChecking accept-new
+CFG
+	getent hosts inside.sshkeyctl.invalid >/dev/null && fail "the name must not resolve here"
+	ssh -F "$WORK/pj_config" -o BatchMode=yes inside true 2>/dev/null || fail "ssh through the bastion"
+	"$K" doctor -i id -F "$WORK/pj_config" --accept-new inside >out.txt
+	grep -q "does not resolve" out.txt && fail "ProxyJump: 'does not resolve': $(cat out.txt)"
+	grep -q "SKIP network: route: ssh reaches inside.sshkeyctl.invalid through ProxyJump (bastion)" \
+		out.txt || fail "ProxyJump: no route note: $(cat out.txt)"
+	pass
+}
+
 ran=0
 for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	if ! testbed_kind_server "$kind" >/dev/null; then
@@ -198,7 +251,9 @@ for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	fi
 	echo "=== $kind"
 	case $kind in
-	debian | openssh-*) openssh_kind "$kind" ;;
+	debian) openssh_kind "$kind" && proxyjump ;;
+	openssh-10.5) openssh_kind "$kind" && penalties ;;
+	openssh-*) openssh_kind "$kind" ;;
 	dropbear) dropbear_kind ;;
 	tinysshd) tinysshd_kind ;;
 	esac
