@@ -629,11 +629,13 @@ static void look_inside(struct doctor *dr, struct remote_session **s)
 			return;
 		}
 		if (r < 0) {
-			doctor_add(
-				dr, "server: logged in", DOCTOR_SKIP,
-				"no other way in to look at the server's side (%s); give the "
-				"password with --password-file, or load a working key in ssh-agent",
-				d.text);
+			bool no_password = strstr(d.text, "offers no password login") != NULL;
+			doctor_add(dr, "server: logged in", DOCTOR_SKIP,
+				   "no other way in to look at the server's side (%s); %s", d.text,
+				   no_password
+					   ? "load a working key in ssh-agent"
+					   : "give the password with --password-file, or load a "
+					     "working key in ssh-agent");
 			return;
 		}
 		remote_session_free(*s);

@@ -20,6 +20,7 @@
 #include "ops/perms.h"
 #include "remote/openssh_client.h"
 #include "remote/server_admin.h"
+#include "remote/server_kind.h"
 #include "remote/sftp_client.h"
 
 /* An address against one from= pattern: wildcards, or CIDR (addr/bits). */
@@ -310,6 +311,14 @@ static bool lists_key(const struct authorized_keys_state *st, const struct pubke
 	       k.present;
 }
 
+static bool server_is_openssh(struct remote_session *s)
+{
+	struct server_kind kind;
+	const char *banner = remote_server_banner(s);
+	server_kind_from_banner(banner, strlen(banner), &kind);
+	return kind.software == SERVER_OPENSSH;
+}
+
 /* Is the account's home among the levels the read found absent? */
 static bool home_absent(const struct authorized_keys_state *st)
 {
@@ -433,8 +442,11 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 		dr->res->fixable_key_file = true;
 		dynbuf_free(&text);
 	} else {
-		doctor_add(dr, "server: StrictModes", DOCTOR_PASS,
-			   "the path to %s passes sshd's checks", st.path);
+		doctor_add(dr, "server: StrictModes", DOCTOR_PASS, "the path to %s passes %s",
+			   st.path,
+			   server_is_openssh(s) ? "sshd's checks"
+						: "the checks OpenSSH's StrictModes makes (this "
+						  "server is not OpenSSH)");
 	}
 	check_file_content(dr, &st, st.client_addr);
 out:
@@ -858,6 +870,17 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 	struct dynbuf eff;
 	dynbuf_init(&eff, 1024 * 1024);
 	struct doctor_check *c;
+	struct server_kind kind;
+	if (!server_is_openssh(s)) {
+		const char *banner = remote_server_banner(s);
+		server_kind_from_banner(banner, strlen(banner), &kind);
+		/* an OpenSSH configuration on the box does not govern this server */
+		doctor_add(dr, "server: sshd's view", DOCTOR_SKIP,
+			   "this server is %s (its banner), not OpenSSH: sshd_config does not "
+			   "govern it, so it is not read",
+			   kind.name);
+		goto out;
+	}
 	if (server_admin_open(s, dr->req->password, dr->req->password_data, &a, &d) < 0) {
 		doctor_add(dr, "server: sshd's view", DOCTOR_SKIP,
 			   "sshd's configuration and log need root: %s", d.text);

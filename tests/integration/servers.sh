@@ -160,6 +160,8 @@ dropbear_kind() {
 	"$K" doctor -i id3 "${COMMON[@]}" --password-file pw "$(target $h)" >out.txt &&
 		fail "dropbear doctor id3: $(cat out.txt)"
 	grep -qi "allowusers" out.txt && fail "dropbear: doctor blames an inactive config: $(cat out.txt)"
+	grep -q "SKIP server: sshd's view: this server is Dropbear .*: sshd_config does not govern it" out.txt ||
+		fail "dropbear: sshd's view: $(cat out.txt)"
 	before=$(snapshot $h)
 	"$K" harden -i id2 "${COMMON[@]}" --password-file pw "$(target $h)" >out.txt &&
 		fail "dropbear harden must refuse: $(cat out.txt)"
