@@ -77,3 +77,13 @@ int user_default_identity(bool accept_public, char **ret)
 	}
 	return -ENOENT;
 }
+
+void user_uid_text(uid_t uid, char *buf, size_t len)
+{
+	char scratch[4096];
+	struct passwd pw, *found = NULL;
+	if (getpwuid_r(uid, &pw, scratch, sizeof(scratch), &found) == 0 && found)
+		snprintf(buf, len, "%s (uid %lu)", found->pw_name, (unsigned long)uid);
+	else
+		snprintf(buf, len, "uid %lu", (unsigned long)uid);
+}

@@ -5,12 +5,16 @@
 #define SSHKEYCTL_BASE_USER_INFO_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 int user_home_dir(char **ret);
 int user_ssh_dir(char **ret); /* home + "/.ssh" */
 int user_default_comment(char **ret);
 /* home/.ssh/name */
 int user_ssh_path(const char *name, char **ret);
+/* "name (uid N)" for a local uid, or "uid N" when it has no name: for messages. */
+void user_uid_text(uid_t uid, char *buf, size_t len);
 
 /* The first of OpenSSH's default identities (~/.ssh/id_ed25519, id_ecdsa, id_rsa) that
  * exists; with accept_public, a lone NAME.pub counts too (its path is returned).

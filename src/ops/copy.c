@@ -223,12 +223,15 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 				goto out;
 			}
 			if (findings[i].bad_owner) {
+				char owner[64], account[64];
+				remote_node_owner_text(node, owner, sizeof(owner));
+				authorized_keys_account_text(&st, account, sizeof(account));
 				diag_set(&res->diag,
-					 "%s is owned by uid %lu, not by the account or root, so "
-					 "sshd ignores "
-					 "the keys; as root: chown %lu %s",
-					 node->path, (unsigned long)node->uid,
-					 (unsigned long)st.uid, node->path);
+					 "%s is owned by %s, not by the account (%s) or root, so "
+					 "sshd ignores the keys; find out why, then as root: chown "
+					 "%s %s",
+					 node->path, owner, account,
+					 st.account[0] ? st.account : account, node->path);
 				r = ERR_REMOTE;
 				goto out;
 			}

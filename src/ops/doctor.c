@@ -88,8 +88,10 @@ static void check_private_key(struct doctor *dr)
 				 path, path);
 		doctor_set_fix(c, "sshkeyctl show -y %s > %s.pub", path, path);
 	}
-	doctor_add(dr, "client: private key", DOCTOR_PASS, "%s, mode %04o, owner uid %lu", path,
-		   (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
+	char owner[300];
+	user_uid_text(st.st_uid, owner, sizeof(owner));
+	doctor_add(dr, "client: private key", DOCTOR_PASS, "%s, mode %04o, owner %s", path,
+		   (unsigned)(st.st_mode & 07777), owner);
 }
 
 /* ~/.ssh/config: ssh stops with "Bad owner or permissions" when others can write it. */
@@ -101,11 +103,13 @@ static void check_client_config(struct doctor *dr)
 		return;
 	if (stat(path, &st) == 0) {
 		if ((st.st_mode & 022) || (st.st_uid != 0 && st.st_uid != getuid())) {
-			struct doctor_check *c = doctor_add(
-				dr, "client: ~/.ssh/config", DOCTOR_FAIL,
-				"%s is mode %04o, owner uid %lu: ssh says \"Bad owner or "
-				"permissions\" and stops",
-				path, (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
+			char owner[300];
+			user_uid_text(st.st_uid, owner, sizeof(owner));
+			struct doctor_check *c =
+				doctor_add(dr, "client: ~/.ssh/config", DOCTOR_FAIL,
+					   "%s is mode %04o, owner %s: ssh says \"Bad owner or "
+					   "permissions\" and stops",
+					   path, (unsigned)(st.st_mode & 07777), owner);
 			doctor_set_cause(c, WEIGHT_CLIENT,
 					 "ssh refuses to run because others can write %s", path);
 			doctor_set_fix(c, "chmod go-w %s", path);

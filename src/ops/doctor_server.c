@@ -407,15 +407,15 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 	}
 	const struct remote_node *file = st.n_nodes ? &st.nodes[0] : NULL; /* the file first */
 	if (file && file->exists && !readable_by_account(&st, file)) {
+		char owner[64];
+		remote_node_owner_text(file, owner, sizeof(owner));
 		c = doctor_add(dr, "server: authorized_keys", DOCTOR_FAIL,
-			       "%s is owned by uid %lu, mode %04o: %s (uid %lu) cannot read it",
-			       st.real_path ? st.real_path : st.path, (unsigned long)file->uid,
+			       "%s is owned by %s, mode %04o: %s (uid %lu) cannot read it",
+			       st.real_path ? st.real_path : st.path, owner,
 			       (unsigned)(file->mode & 07777), dr->user, (unsigned long)st.uid);
 		doctor_set_cause(c, WEIGHT_SERVER + 40,
-				 "sshd reads %s as %s, who cannot read it (owner uid %lu, mode "
-				 "%04o)",
-				 st.path, dr->user, (unsigned long)file->uid,
-				 (unsigned)(file->mode & 07777));
+				 "sshd reads %s as %s, who cannot read it (owner %s, mode %04o)",
+				 st.path, dr->user, owner, (unsigned)(file->mode & 07777));
 		doctor_set_fix(c, "chown %s %s (as root; --fix does when logged in as root)",
 			       dr->user, st.path);
 		dr->res->owner_fix = st.login_uid == 0;

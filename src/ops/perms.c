@@ -55,13 +55,20 @@ int perms_describe(const struct authorized_keys_state *st, const struct strict_m
 		 * and root changing it by a path others control is how accounts get root
 		 * (SECURITY.md); an administrator decides */
 		bool own = own_level(st, node);
-		r = dynbuf_printf(
-			out,
-			"%s: %s owned by uid %lu, neither the account (uid %lu) nor root; "
-			"sshkeyctl changes no third account's files: find out why, then "
-			"(as root) chown %lu %s\n",
-			node->path, what, (unsigned long)node->uid, (unsigned long)st->uid,
-			own ? (unsigned long)st->uid : 0UL, node->path);
+		char owner[64], account[64], to[40];
+		remote_node_owner_text(node, owner, sizeof(owner));
+		authorized_keys_account_text(st, account, sizeof(account));
+		if (!own)
+			snprintf(to, sizeof(to), "root");
+		else if (st->account[0])
+			snprintf(to, sizeof(to), "%s", st->account);
+		else
+			snprintf(to, sizeof(to), "%lu", (unsigned long)st->uid);
+		r = dynbuf_printf(out,
+				  "%s: %s owned by %s, neither the account (%s) nor root; "
+				  "sshkeyctl changes no third account's files: find out why, then "
+				  "(as root) chown %s %s\n",
+				  node->path, what, owner, account, to, node->path);
 		*ret_fixable = false;
 	}
 	if (r == 0 && (f->group_writable || f->other_writable)) {

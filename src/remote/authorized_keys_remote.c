@@ -61,6 +61,36 @@ static int parse_ls(const char *line, size_t len, struct remote_node *n)
 	return 0;
 }
 
+/* "ls -ld" (names) line: the owner and group names into n (the numbers came first). */
+static int parse_ls_names(const char *line, size_t len, struct remote_node *n)
+{
+	char copy[512], perms[32], owner[64], group[64];
+	unsigned long links;
+	snprintf(copy, sizeof(copy), "%.*s", (int)(len < 511 ? len : 511), line);
+	if (sscanf(copy, "%31s %lu %63s %63s", perms, &links, owner, group) != 4 ||
+	    strlen(owner) >= sizeof(n->owner) || strlen(group) >= sizeof(n->group))
+		return ERR_FORMAT;
+	memcpy(n->owner, owner, strlen(owner) + 1);
+	memcpy(n->group, group, strlen(group) + 1);
+	return 0;
+}
+
+void remote_node_owner_text(const struct remote_node *n, char *buf, size_t len)
+{
+	if (n->owner[0] && strspn(n->owner, "0123456789") != strlen(n->owner))
+		snprintf(buf, len, "%s (uid %lu)", n->owner, (unsigned long)n->uid);
+	else
+		snprintf(buf, len, "uid %lu", (unsigned long)n->uid);
+}
+
+void authorized_keys_account_text(const struct authorized_keys_state *st, char *buf, size_t len)
+{
+	if (st->account[0])
+		snprintf(buf, len, "%s (uid %lu)", st->account, (unsigned long)st->uid);
+	else
+		snprintf(buf, len, "uid %lu", (unsigned long)st->uid);
+}
+
 /* The helper in one session: it answers with the state, then waits for "write" and what to
  * write (or for the end of its input, and exits). One session instead of two halves the
  * work the server does per edit. */
@@ -248,7 +278,7 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 {
 	int r = ERR_FORMAT;
 	const char *p = text, *end = text + text_len;
-	bool listing = false;
+	bool listing = false, names = false;
 	size_t cursor = 0;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -271,6 +301,20 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 			st->exists = true;
 			r = dynbuf_append(&st->content, next, content_len);
 			break;
+		} else if (len == 5 && !strncmp(p, "names", 5) && listing) {
+			/* the same nodes again, with names */
+			if (next_listed(st, &cursor))
+				goto out;
+			listing = false;
+			names = true;
+			cursor = st->n_nodes;
+		} else if (names) {
+			struct remote_node *node = next_listed(st, &cursor);
+			size_t path_len = node ? strlen(node->path) : 0;
+			if (!node || len < 11 + path_len ||
+			    !memmem(p + 10, len - 10, node->path, path_len) ||
+			    parse_ls_names(p, len, node) < 0)
+				goto out;
 		} else if (listing) {
 			/* each line must name the node it describes: a guard against any skew */
 			struct remote_node *node = next_listed(st, &cursor);
@@ -308,6 +352,9 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 			   !strncmp(p, "client ", 7)) {
 			memcpy(st->client_addr, p + 7, len - 7);
 			st->client_addr[len - 7] = 0;
+		} else if (len > 8 && len - 8 < sizeof(st->account) && !strncmp(p, "account ", 8)) {
+			memcpy(st->account, p + 8, len - 8);
+			st->account[len - 8] = 0;
 		} else if (len == 4 && !strncmp(p, "link", 4)) {
 			st->is_link = true;
 		} else if (len > 8 && !strncmp(p, "entries ", 8)) {
@@ -340,7 +387,7 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 		p = next;
 	}
 	/* every existing node described, and the basics there */
-	if (r == 0 && (!listing || next_listed(st, &cursor) || !st->home || !st->path ||
+	if (r == 0 && ((!listing && !names) || next_listed(st, &cursor) || !st->home || !st->path ||
 		       !st->real_path || !st->real_home || st->n_nodes == 0))
 		r = ERR_FORMAT;
 out:

@@ -28,6 +28,9 @@ struct remote_node {
 	mode_t mode; /* permission bits, setuid, setgid and sticky included */
 	uid_t uid;
 	gid_t gid;
+	/* their names as the server's ls shows them ("" when not answered) */
+	char owner[33];
+	char group[33];
 };
 
 /* Who belongs to a group: Debian's sshd lets a group-writable path pass StrictModes when
@@ -51,6 +54,7 @@ struct authorized_keys_state {
 	char *real_home;
 	bool is_link;         /* path itself is a symbolic link */
 	char client_addr[64]; /* our address as the server sees it (SSH_CONNECTION); "" unknown */
+	char account[33];     /* the account's name ("" when not answered) */
 	/* sshd's AuthorizedKeysFile entries for the account: how many, whether sshd said so
 	 * (root's view) or it is sshd's default (".ssh/authorized_keys .ssh/authorized_keys2");
 	 * path is entry number entry of them */
@@ -69,6 +73,11 @@ struct authorized_keys_state {
 	/* the sh helper, still waiting for what to write (authorized_keys_remote_read) */
 	struct authorized_keys_conversation *conversation;
 };
+
+/* "name (uid N)", or "uid N" when the server gave no name: the node's owner for messages. */
+void remote_node_owner_text(const struct remote_node *n, char *buf, size_t len);
+/* The account the same way. */
+void authorized_keys_account_text(const struct authorized_keys_state *st, char *buf, size_t len);
 
 /* for_user: NULL for the login user, else an account name (we must be root). The file is
  * the first AuthorizedKeysFile entry, where new keys go. */

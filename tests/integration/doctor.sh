@@ -192,7 +192,7 @@ EOS
 inside ak666 "authorized_keys 0666" "StrictModes.*/home/$U/.ssh/authorized_keys is writable" <<'EOS'
 chmod 666 "$h/.ssh/authorized_keys"
 EOS
-inside rootak "owned by root, unreadable" "sshd reads /home/$U/.ssh/authorized_keys as $U, who cannot read it (owner uid 0, mode 0600)" <<'EOS'
+inside rootak "owned by root, unreadable" "sshd reads /home/$U/.ssh/authorized_keys as $U, who cannot read it (owner root (uid 0), mode 0600)" <<'EOS'
 chown root "$h/.ssh/authorized_keys"
 chmod 600 "$h/.ssh/authorized_keys"
 EOS

@@ -267,19 +267,33 @@ for loc in C.UTF-8 C; do
 	same out.txt want.txt "show -l on a hostile comment ($loc)"
 	no_raw "show -l ($loc)" out.txt err.txt
 done
-# a log line doctor quotes (among the last few about the account)
-evil_log() {
-	printf 'Nov 30 12:00:00 evil sshd[4242]: Invalid user %s%s from 127.0.0.1 port 4242\n' "$U" "$EVIL" \
-		>>"$(testbed_root evil)/var/log/auth.log"
+# a log line doctor quotes: doctor quotes only lines about its own connections, so the
+# forger (any local user can write to syslog with logger) names every port that connects
+# to the host while doctor runs, as sshd's lines do
+forge_log() { # until the file "stop" appears
+	local port=$(testbed_port evil) p
+	while [ ! -e stop ]; do
+		for p in $(ss -Htn state established "( dport = :$port )" 2>/dev/null | awk '{ print $3 }' |
+			sed 's/.*://'); do
+			printf 'Nov 30 12:00:00 evil sshd[4242]: Invalid user %s%s from 127.0.0.1 port %s\n' \
+				"$U" "$EVIL" "$p" >>"$(testbed_root evil)/var/log/auth.log"
+		done
+		sleep 0.02
+	done
 }
-evil_log
-"$K" doctor -i id --accept-new -o "UserKnownHostsFile=$KH" --for-user "$U" \
-	"root@127.0.0.1:$(testbed_port evil)" >out.txt 2>err.txt
+doctor_forged() { # doctor ARGS... with the forger running; out.txt, err.txt
+	rm -f stop
+	forge_log &
+	local forger=$!
+	"$K" doctor "$@" -i id --accept-new -o "UserKnownHostsFile=$KH" --for-user "$U" \
+		"root@127.0.0.1:$(testbed_port evil)" >out.txt 2>err.txt
+	touch stop
+	wait "$forger"
+}
+doctor_forged
 grep -qF 'pwned\007' out.txt || fail "doctor: the log line is not quoted: $(cat out.txt)"
 no_raw "doctor" out.txt err.txt
-evil_log
-"$K" doctor --json -i id --accept-new -o "UserKnownHostsFile=$KH" --for-user "$U" \
-	"root@127.0.0.1:$(testbed_port evil)" >out.txt 2>err.txt
+doctor_forged --json
 no_raw "doctor --json" out.txt err.txt
 python3 - out.txt "$EVIL" <<'PY' || fail "doctor --json: $(cat out.txt)"
 import json, sys

@@ -116,7 +116,7 @@ host owner
 chown 65534 "$(h owner)/$U/.ssh"
 key_login owner && fail "owner: sshd should refuse the key"
 perms owner --fix
-expect_line "/home/$U/.ssh: directory owned by uid 65534, neither the account (uid $(id -u "$U")) nor root; sshkeyctl changes no third account's files: find out why, then (as root) chown $(id -u "$U") /home/$U/.ssh" "owner"
+expect_line "/home/$U/.ssh: directory owned by nobody (uid 65534), neither the account ($U (uid $(id -u "$U"))) nor root; sshkeyctl changes no third account's files: find out why, then (as root) chown $U /home/$U/.ssh" "owner"
 [ "$(stat -c %u "$(h owner)/$U/.ssh")" = 65534 ] || fail "owner: changed without root"
 perms_root owner --fix
 [ "$(cat status)" = 5 ] || fail "owner --fix as root: status $(cat status): $(cat out.txt)"

@@ -252,7 +252,14 @@ else
 	uid=$me
 	gid=${i#* gid=}
 	gid=${gid%%[!0-9]*}
-	name=
+	# id's "uid=1000(alice) gid=...": the name, without another exec
+	case $i in
+	"uid=$me("*)
+		name=${i#"uid=$me("}
+		name=${name%%\)*}
+		;;
+	*) name= ;;
+	esac
 fi
 [ "$home" = / ] && home=
 # The AuthorizedKeysFile entries sshd reads for this account and address, in order: as
@@ -335,6 +342,7 @@ fi
 # file, so the lines come in that order.
 echo "uid $uid"
 echo "gid $gid"
+[ -z "$name" ] || echo "account $name"
 echo "login $me"
 echo "home ${home:-/}"
 echo "path $file"
@@ -356,6 +364,9 @@ while :; do
 done
 echo listing
 [ $# = 0 ] || LC_ALL=C ls -ldn -- "$@"
+# the same with names, for messages ("owned by nobody")
+echo names
+[ $# = 0 ] || LC_ALL=C ls -ld -- "$@"
 # one cat reads one version of the file, however writers replace it; the end is marked by
 # the random token we were sent, so no length is needed
 if [ -f "$file" ] && [ ! -L "$file" ]; then
