@@ -188,11 +188,24 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 			r = found ? authorized_keys_find((const char *)others[o].content.data,
 							 others[o].content.len, found, req->n_keys)
 				  : -ENOMEM;
-			/* there and taken: sshd reads that file (a copy there that sshd ignores,
-			 * say for its modes, does not count: the key goes into the first file) */
+			/* there and read by sshd (a copy there that sshd ignores, say for its
+			 * modes, does not count: the key goes into the first file). For the login
+			 * account the server said whether it takes the key; for --for-user (we
+			 * log in as root) the file's path must pass StrictModes */
+			bool file_read = true;
+			if (req->for_user) {
+				struct strict_modes_finding *f = NULL;
+				size_t n_f = 0;
+				file_read = account_keys_strict_modes(s, &others[o], false, &f,
+								      &n_f, &res->diag) == 0 &&
+					    n_f == 0;
+				free(f);
+				res->diag.text[0] = 0;
+			}
 			for (size_t i = 0; r == 0 && i < req->n_keys; i++)
-				adds[i].elsewhere =
-					adds[i].elsewhere || (found[i].present && accepted[i]);
+				adds[i].elsewhere = adds[i].elsewhere ||
+						    (found[i].present &&
+						     (req->for_user ? file_read : accepted[i]));
 			free(found);
 			/* a file we cannot parse is not a reason to stop adding to ours */
 			if (r == -ENOMEM)

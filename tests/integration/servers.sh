@@ -245,6 +245,92 @@ CFG
 	pass
 }
 
+# Every AuthorizedKeysFile form, as root (sshd -T tells the helper which file) and as the
+# account (sshd's default pair): %h %u %U %%, several files, none with AuthorizedKeysCommand
+akf_forms() {
+	local kind=$1 h=akf-${1//./-} uid
+	uid=$(id -u "$C")
+	TB_KIND=$kind testbed_host_up "$h" "Match User $C
+	AuthorizedKeysFile %h/.ssh/keys_%u /etc/ssh/keys/%U .ssh/per%%cent
+Match User $B
+	AuthorizedKeysFile none
+	AuthorizedKeysCommand /bin/cat /etc/ssh/keys/%u
+	AuthorizedKeysCommandUser nobody
+Match User root
+	AuthorizedKeysFile /etc/ssh/root_authorized_keys" || fail "$kind akf: host"
+	cp id.pub "$TB_ROOT/$h/etc/ssh/root_authorized_keys"
+	mkdir -m 755 "$TB_ROOT/$h/etc/ssh/keys"
+	local u
+	for u in "$A" "$B" "$C"; do testbed_home "$h" "$u" >/dev/null; done
+	local home=$TB_ROOT/$h/home/$C
+
+	# the key in the second entry (/etc/ssh/keys/UID): copy as root finds it there
+	cp id2.pub "$TB_ROOT/$h/etc/ssh/keys/$uid"
+	"$K" copy -i id2 -i id "${COMMON[@]}" --for-user "$C" "$(target "$h" root)" >out.txt ||
+		fail "$kind akf copy: $(cat out.txt)"
+	[ -e "$home/.ssh/keys_$C" ] && grep -qF "$(cut -d' ' -f2 id2.pub)" "$home/.ssh/keys_$C" &&
+		fail "$kind: copy added a key already in /etc/ssh/keys/$uid"
+	key_login "$h" id2 "$C" || fail "$kind: no key login through %U"
+	# a new key goes into the first entry, %h/.ssh/keys_%u
+	"$K" copy -i id3 -i id "${COMMON[@]}" --for-user "$C" "$(target "$h" root)" >out.txt ||
+		fail "$kind akf copy id3: $(cat out.txt)"
+	grep -qF "$(cut -d' ' -f2 id3.pub)" "$home/.ssh/keys_$C" || fail "$kind: id3 not in keys_$C: $(cat out.txt)"
+	key_login "$h" id3 "$C" || fail "$kind: no key login through %h/.ssh/keys_%u"
+	[ -e "$home/.ssh/authorized_keys" ] && fail "$kind: the default file was written"
+	pass
+
+	# perms: every file that exists is checked (and %% is a percent sign); none is "OK" when
+	# none exists
+	printf '%s\n' "$(cat id3.pub)" >"$home/.ssh/per%cent"
+	chown "$C:" "$home/.ssh/per%cent"
+	chmod 666 "$home/.ssh/per%cent"
+	"$K" perms -i id "${COMMON[@]}" --for-user "$C" "$(target "$h" root)" >out.txt
+	[ $? = 5 ] || fail "$kind perms: $(cat out.txt)"
+	grep -q "$home/.ssh/per%cent: file writable by" out.txt ||
+		grep -q "/home/$C/.ssh/per%cent: file writable by" out.txt || fail "$kind perms per%%cent: $(cat out.txt)"
+	chmod 600 "$home/.ssh/per%cent"
+	pass
+
+	# AuthorizedKeysFile none, keys from a command: copy refuses, naming the command;
+	# doctor names it
+	"$K" copy -i id2 -i id "${COMMON[@]}" --for-user "$B" "$(target "$h" root)" >out.txt &&
+		fail "$kind: copy with AuthorizedKeysFile none: $(cat out.txt)"
+	grep -q "AuthorizedKeysFile none.*AuthorizedKeysCommand /bin/cat /etc/ssh/keys/%u run as nobody" out.txt ||
+		fail "$kind: copy refusal: $(cat out.txt)"
+	[ -e "$TB_ROOT/$h/home/$B/.ssh" ] && fail "$kind: copy wrote for $B"
+	"$K" doctor -i id "${COMMON[@]}" --for-user "$B" "$(target "$h" root)" >out.txt &&
+		fail "$kind doctor none: $(cat out.txt)"
+	grep -q "AuthorizedKeysCommand /bin/cat /etc/ssh/keys/%u run as nobody" out.txt ||
+		fail "$kind doctor: the command not named: $(cat out.txt)"
+	grep -q "sshkeyctl copy" out.txt && fail "$kind doctor advises a copy that cannot work: $(cat out.txt)"
+	pass
+
+	# the account itself, without root: sshd's default pair; a key in authorized_keys2 is
+	# present, and perms checks authorized_keys2 (and never calls a missing file OK)
+	local ahome=$TB_ROOT/$h/home/$A
+	mkdir -m 700 "$ahome/.ssh"
+	cp id2.pub "$ahome/.ssh/authorized_keys2"
+	chown -R "$A:" "$ahome/.ssh"
+	"$K" copy -i id2 "${COMMON[@]}" --password-file pw "$(target "$h")" >out.txt ||
+		fail "$kind copy _keys2: $(cat out.txt)"
+	grep -q "already present" out.txt || fail "$kind copy _keys2: $(cat out.txt)"
+	[ -e "$ahome/.ssh/authorized_keys" ] && fail "$kind: copy added a key already in authorized_keys2"
+	chmod 666 "$ahome/.ssh/authorized_keys2"
+	"$K" perms -i id2 "${COMMON[@]}" --password-file pw "$(target "$h")" >out.txt
+	[ $? = 5 ] || fail "$kind perms _keys2: $(cat out.txt)"
+	grep -q "authorized_keys2: file writable by" out.txt || fail "$kind perms _keys2: $(cat out.txt)"
+	grep -q "^.*: OK" out.txt && fail "$kind perms says OK: $(cat out.txt)"
+	"$K" doctor -i id2 "${COMMON[@]}" --password-file pw "$(target "$h")" >out.txt &&
+		fail "$kind doctor _keys2: $(cat out.txt)"
+	head -1 out.txt | grep -q "authorized_keys2" || fail "$kind doctor _keys2: $(cat out.txt)"
+	grep -q "not installed" out.txt && fail "$kind doctor says not installed: $(cat out.txt)"
+	rm "$ahome/.ssh/authorized_keys2"
+	"$K" perms -i id2 "${COMMON[@]}" --password-file pw "$(target "$h")" >out.txt
+	[ $? = 5 ] || fail "$kind perms with no file: $(cat out.txt)"
+	grep -q "no file" out.txt || fail "$kind perms with no file: $(cat out.txt)"
+	pass
+}
+
 ran=0
 for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	if ! testbed_kind_server "$kind" >/dev/null; then
@@ -253,8 +339,8 @@ for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	fi
 	echo "=== $kind"
 	case $kind in
-	debian) openssh_kind "$kind" && proxyjump ;;
-	openssh-10.5) openssh_kind "$kind" && penalties ;;
+	debian) openssh_kind "$kind" && proxyjump && akf_forms "$kind" ;;
+	openssh-10.5) openssh_kind "$kind" && penalties && akf_forms "$kind" ;;
 	openssh-*) openssh_kind "$kind" ;;
 	dropbear) dropbear_kind ;;
 	tinysshd) tinysshd_kind ;;

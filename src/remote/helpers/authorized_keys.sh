@@ -279,7 +279,13 @@ if [ "$me" = 0 ]; then
 		kc=
 		for k in authorizedkeyscommand authorizedkeyscommanduser; do
 			v=$(printf '%s\n' "$eff" | awk -v k="$k" 'tolower($1) == k { $1 = ""; print substr($0, 2); exit }')
-			case $v in '' | none) ;; *) echo "$k $v" kc="$kc${kc:+ run as }$v" ;; esac
+			case $v in
+			'' | none) ;;
+			*)
+				echo "$k $v"
+				kc="$kc${kc:+ run as }$v"
+				;;
+			esac
 		done
 	fi
 fi
