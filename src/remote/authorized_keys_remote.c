@@ -308,20 +308,13 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 			listing = false;
 			names = true;
 			cursor = st->n_nodes;
-		} else if (names) {
-			struct remote_node *node = next_listed(st, &cursor);
-			size_t path_len = node ? strlen(node->path) : 0;
-			if (!node || len < 11 + path_len ||
-			    !memmem(p + 10, len - 10, node->path, path_len) ||
-			    parse_ls_names(p, len, node) < 0)
-				goto out;
-		} else if (listing) {
+		} else if (listing || names) {
 			/* each line must name the node it describes: a guard against any skew */
 			struct remote_node *node = next_listed(st, &cursor);
 			size_t path_len = node ? strlen(node->path) : 0;
 			if (!node || len < 11 + path_len ||
 			    !memmem(p + 10, len - 10, node->path, path_len) ||
-			    parse_ls(p, len, node) < 0)
+			    (names ? parse_ls_names(p, len, node) : parse_ls(p, len, node)) < 0)
 				goto out;
 		} else if (len == 7 && !strncmp(p, "listing", 7)) {
 			listing = true;

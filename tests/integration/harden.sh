@@ -4,12 +4,7 @@
 # the host's files.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../testbed/testbed.sh"
-need_cmd ssh
-need_cmd sshpass
-need_cmd sudo
-testbed_init "$WORK/tb"
-cleanup_hooks+=("testbed_cleanup")
-unset SSH_AUTH_SOCK
+testbed_suite
 
 A=sktest-h$$ # a sudo user with a password
 B=sktest-n$$ # no sudo

@@ -6,12 +6,7 @@
 # SERVERS_KINDS limits the kinds (default: all; a kind this machine cannot run is skipped).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../testbed/testbed.sh"
-need_cmd ssh
-need_cmd sshpass
-need_cmd sudo
-testbed_init "$WORK/tb"
-cleanup_hooks+=("testbed_cleanup")
-unset SSH_AUTH_SOCK
+testbed_suite
 
 A=sktest-sa$$ # sudo with a password
 B=sktest-sb$$ # denied by DenyUsers on the OpenSSH hosts

@@ -7,12 +7,7 @@
 # and with a real OpenSSH key login.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../testbed/testbed.sh"
-need_cmd ssh
-need_cmd sshpass
-need_cmd sudo
-testbed_init "$WORK/tb"
-cleanup_hooks+=("testbed_cleanup")
-unset SSH_AUTH_SOCK
+testbed_suite
 
 PW="pw of the shells"
 echo "$PW" >pw

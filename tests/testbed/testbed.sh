@@ -24,6 +24,17 @@ testbed_require() {
 	mkdir -p /run/sshd
 }
 
+# testbed_suite: the usual start of an integration test on the test bed (after lib.sh):
+# ssh, sshpass and sudo needed, the hosts under $WORK/tb, removed at exit, no ssh-agent
+testbed_suite() {
+	need_cmd ssh
+	need_cmd sshpass
+	need_cmd sudo
+	testbed_init "$WORK/tb"
+	cleanup_hooks+=("testbed_cleanup")
+	unset SSH_AUTH_SOCK
+}
+
 # testbed_init DIR: where the hosts live (created; removed by testbed_cleanup)
 testbed_init() {
 	testbed_require
