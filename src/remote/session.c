@@ -27,6 +27,7 @@
 #include "base/user_info.h"
 #include "keys/openssh_key_v1.h"
 #include "remote/agent.h"
+#include "remote/frame.h"
 #include "remote/libssh_api.h"
 
 #define OUTPUT_MAX (64 * 1024 * 1024)
@@ -822,36 +823,24 @@ struct remote_process {
 	ssh_channel channel;
 	struct dynbuf *out, *err;
 	bool ended; /* it stopped reading: no more input goes to it */
-	/* A script's output starts after "\n" frame "\n" (remote_process_start_script_as):
-	 * what comes before is the login shell's (rc files that print), kept apart. */
-	char frame[40];
-	bool framed;
-	struct dynbuf preface;
+	/* a script's answer starts after its frame line (remote/frame.h) */
+	struct frame_reader frame;
 };
 
-/* Output from the command: into out, or while the frame has not come, into the preface,
- * whose tail is searched for the frame line (what follows it is the script's). */
-static int process_output(struct remote_process *p, const char *buf, size_t n)
-{
-	if (p->framed || !p->frame[0])
-		return dynbuf_append(p->out, buf, n);
-	int r = dynbuf_append(&p->preface, buf, n);
-	if (r < 0)
-		return r;
-	char line[sizeof(p->frame) + 2];
-	int len = snprintf(line, sizeof(line), "\n%s\n", p->frame);
-	const char *at = memmem(p->preface.data, p->preface.len, line, (size_t)len);
-	if (!at)
-		return 0;
-	p->framed = true;
-	size_t before = (size_t)(at - (const char *)p->preface.data), after = before + (size_t)len;
-	r = dynbuf_append(p->out, (const char *)p->preface.data + after, p->preface.len - after);
-	p->preface.len = before;
-	return r;
-}
+/* frame: the script's frame token, or NULL (all output is the answer) */
+static int process_start(struct remote_session *s, const char *command, const char *frame,
+			 struct dynbuf *out, struct dynbuf *err, struct remote_process **ret,
+			 struct diag *d);
 
 int remote_process_start(struct remote_session *s, const char *command, struct dynbuf *out,
 			 struct dynbuf *err, struct remote_process **ret, struct diag *d)
+{
+	return process_start(s, command, NULL, out, err, ret, d);
+}
+
+static int process_start(struct remote_session *s, const char *command, const char *frame,
+			 struct dynbuf *out, struct dynbuf *err, struct remote_process **ret,
+			 struct diag *d)
 {
 	int r = step_begin(s, NULL, d);
 	if (r < 0)
@@ -864,7 +853,7 @@ int remote_process_start(struct remote_session *s, const char *command, struct d
 	p->session = s;
 	p->out = out;
 	p->err = err;
-	dynbuf_init(&p->preface, 1024 * 1024); /* what a login shell may print */
+	frame_reader_init(&p->frame, frame);
 	if (ssh_channel_open_session(p->channel) != SSH_OK ||
 	    ssh_channel_request_exec(p->channel, command) != SSH_OK) {
 		diag_set(d, "cannot run a command: %s", ssh_get_error(s->ssh));
@@ -877,10 +866,7 @@ int remote_process_start(struct remote_session *s, const char *command, struct d
 
 const char *remote_process_preface(struct remote_process *p)
 {
-	if (dynbuf_append(&p->preface, "", 1) < 0)
-		return "";
-	p->preface.len--;
-	return (const char *)p->preface.data;
+	return frame_reader_preface(&p->frame);
 }
 
 /* Read whatever is there from both streams without blocking. */
@@ -892,7 +878,7 @@ static int drain(struct remote_process *p)
 		while ((n = ssh_channel_read_nonblocking(p->channel, buf, sizeof(buf), is_stderr)) >
 		       0) {
 			int r = is_stderr ? dynbuf_append(p->err, buf, (size_t)n)
-					  : process_output(p, buf, (size_t)n);
+					  : frame_reader_feed(&p->frame, buf, (size_t)n, p->out);
 			if (r < 0)
 				return r;
 		}
@@ -908,7 +894,7 @@ void remote_process_free(struct remote_process *p)
 		return;
 	ssh_channel_close(p->channel);
 	ssh_channel_free(p->channel);
-	dynbuf_free(&p->preface);
+	frame_reader_clear(&p->frame);
 	free(p);
 }
 
@@ -968,7 +954,7 @@ int remote_process_read_until(struct remote_process *p,
 				 ssh_get_error(p->session->ssh));
 			return ERR_CONNECT;
 		}
-		if (n > 0 && (r = process_output(p, buf, (size_t)n)) < 0)
+		if (n > 0 && (r = frame_reader_feed(&p->frame, buf, (size_t)n, p->out)) < 0)
 			return r;
 		if ((r = drain(p)) < 0)
 			return r;
@@ -1024,16 +1010,19 @@ int remote_process_start_script_as(struct remote_session *s, const char *runner,
 	if (snprintf(command, sizeof(command), script_command, runner, check) >=
 	    (int)sizeof(command))
 		return -EINVAL;
-	int r = remote_process_start(s, command, out, err, &p, d);
+	/* the frame: random, so no text a login shell prints before can forge it; set before
+	 * the first byte of output can come */
+	char frame[40];
+	int r = remote_random_token(frame, sizeof(frame));
+	if (r == 0)
+		r = process_start(s, command, frame, out, err, &p, d);
 	if (r == 0 && preamble_len && (r = remote_process_write(p, preamble, preamble_len, d)) < 0)
 		remote_process_free(p);
 	if (r == 0 && marker &&
 	    ((r = remote_process_write(p, marker, strlen(marker), d)) < 0 ||
 	     (r = remote_process_write(p, "\n", 1, d)) < 0))
 		remote_process_free(p);
-	/* the frame: random, so no text a login shell prints before can forge it */
-	if (r == 0 && ((r = remote_random_token(p->frame, sizeof(p->frame))) < 0 ||
-		       (r = remote_process_write(p, p->frame, strlen(p->frame), d)) < 0 ||
+	if (r == 0 && ((r = remote_process_write(p, frame, strlen(frame), d)) < 0 ||
 		       (r = remote_process_write(p, "\n", 1, d)) < 0))
 		remote_process_free(p);
 	if (r == 0 &&

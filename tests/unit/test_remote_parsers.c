@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "ops/doctor_checks.h"
 #include "remote/authorized_keys_remote.h"
+#include "remote/frame.h"
 #include "remote/negotiation.h"
 #include "remote/openssh_client.h"
 #include "remote/server_kind.h"
@@ -20,6 +21,72 @@ static const char kex_failure[] =
 	"[sntrup761x25519-sha512@openssh.com,kex-strict-s-v00@openssh.com], client "
 	"[curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
 	"diffie-hellman-group14-sha256]";
+
+/* Feed text to a frame reader in pieces of size step; the answer into out. */
+static void feed_in_steps(struct frame_reader *fr, const char *text, size_t step,
+			  struct dynbuf *out)
+{
+	for (size_t off = 0; off < strlen(text); off += step) {
+		size_t n = strlen(text) - off < step ? strlen(text) - off : step;
+		assert_int_equal(frame_reader_feed(fr, text + off, n, out), 0);
+	}
+}
+
+/* A helper's answer after the login shell's chatter, however the output is cut */
+static void test_frame(void **state)
+{
+	(void)state;
+	static const char frame[] = "0123456789abcdef0123456789abcdef";
+	static const char chatter[] =
+		"This is the rc file talking\n"
+		/* the frame's text, but not alone on its line: not the frame */
+		"x0123456789abcdef0123456789abcdef\n"
+		"\n0123456789abcdef0123456789abcdef\n"
+		"uid 1000\n\n0123456789abcdef0123456789abcdef\ncontent -\n";
+	for (size_t step = 1; step <= sizeof(chatter); step++) {
+		struct frame_reader fr;
+		struct dynbuf out;
+		dynbuf_init(&out, 4096);
+		frame_reader_init(&fr, frame);
+		feed_in_steps(&fr, chatter, step, &out);
+		assert_true(fr.framed);
+		/* the first frame line starts the answer; a later one is the answer's */
+		assert_string_equal((const char *)out.data,
+				    "uid 1000\n\n0123456789abcdef0123456789abcdef\ncontent -\n");
+		assert_string_equal(frame_reader_preface(&fr),
+				    "This is the rc file talking\n"
+				    "x0123456789abcdef0123456789abcdef\n");
+		frame_reader_clear(&fr);
+		dynbuf_free(&out);
+	}
+	/* no frame yet: nothing is the answer, all of it is the preface */
+	struct frame_reader fr;
+	struct dynbuf out;
+	dynbuf_init(&out, 4096);
+	frame_reader_init(&fr, frame);
+	feed_in_steps(&fr, "This account is currently not available.\n", 7, &out);
+	assert_false(fr.framed);
+	assert_int_equal(out.len, 0);
+	assert_string_equal(frame_reader_preface(&fr),
+			    "This account is currently not available.\n");
+	frame_reader_clear(&fr);
+	/* no frame asked: everything is the answer */
+	frame_reader_init(&fr, NULL);
+	feed_in_steps(&fr, "uid 0\n", 2, &out);
+	assert_string_equal((const char *)out.data, "uid 0\n");
+	assert_string_equal(frame_reader_preface(&fr), "");
+	frame_reader_clear(&fr);
+	/* bounded: a shell that prints without end */
+	frame_reader_init(&fr, frame);
+	static char big[64 * 1024];
+	memset(big, 'y', sizeof(big));
+	int r = 0;
+	for (size_t i = 0; r == 0 && i <= FRAME_PREFACE_MAX / sizeof(big); i++)
+		r = frame_reader_feed(&fr, big, sizeof(big), &out);
+	assert_int_equal(r, ERR_TOO_LARGE);
+	frame_reader_clear(&fr);
+	dynbuf_free(&out);
+}
 
 /* The version facts, on the banners of the servers of the test bed and a few more */
 static void test_server_kind(void **state)
@@ -253,9 +320,13 @@ static void test_authorized_keys_state(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_negotiation),    cmocka_unit_test(test_ssh_g),
-		cmocka_unit_test(test_banner),         cmocka_unit_test(test_server_kind),
-		cmocka_unit_test(test_selinux_labels), cmocka_unit_test(test_authorized_keys_state),
+		cmocka_unit_test(test_negotiation),
+		cmocka_unit_test(test_ssh_g),
+		cmocka_unit_test(test_banner),
+		cmocka_unit_test(test_server_kind),
+		cmocka_unit_test(test_frame),
+		cmocka_unit_test(test_selinux_labels),
+		cmocka_unit_test(test_authorized_keys_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
