@@ -234,6 +234,22 @@ static size_t offered_before(const struct doctor *dr, const struct agent_identit
 	return (identities_only ? agent_held_files : ids->n) + files_before;
 }
 
+/* OpenSSH's ssh, run as the user would (with -i KEY when the key is not among its identity
+ * files, as check_ssh_config advises): what happens to the login. */
+static int confirm_with_ssh(const struct doctor *dr, enum openssh_login_outcome *ret)
+{
+	const struct connect_options *o = dr->req->connect;
+	bool listed = false;
+	for (size_t i = 0; i < dr->ssh.n_identity_files && dr->req->private_path; i++)
+		listed = listed || same_file(dr->ssh.identity_files[i], dr->req->private_path);
+	return openssh_client_try_login(dr->t->host, dr->t->port ? dr->t->port : o->port,
+					dr->req->for_user ? dr->req->for_user
+					: dr->t->user     ? dr->t->user
+							  : o->login_user,
+					o->config_file, o->ssh_options, o->n_ssh_options,
+					listed ? NULL : dr->req->private_path, ret);
+}
+
 /* ssh-agent: ssh offers its keys (OpenSSH's order, offered_before), and the server counts
  * every refused one toward MaxAuthTries. */
 static void check_agent(struct doctor *dr)
@@ -256,14 +272,26 @@ static void check_agent(struct doctor *dr)
 	bool ours_in_agent = agent_holds_key(&ids, dr->req->key->pub);
 	bool identities_only = dr->have_ssh_config && dr->ssh.identities_only;
 	size_t before = dr->have_ssh_config ? offered_before(dr, &ids, identities_only) : 0;
-	if (before >= DEFAULT_MAX_AUTH_TRIES) {
+	/* the model says ssh is cut off: ask ssh itself, run as the user would run it */
+	enum openssh_login_outcome ssh_says = OPENSSH_LOGIN_UNKNOWN;
+	if (before >= DEFAULT_MAX_AUTH_TRIES && confirm_with_ssh(dr, &ssh_says) < 0)
+		ssh_says = OPENSSH_LOGIN_UNKNOWN;
+	if (before >= DEFAULT_MAX_AUTH_TRIES && ssh_says == OPENSSH_LOGIN_OK) {
+		doctor_add(
+			dr, "client: ssh-agent", DOCTOR_WARN,
+			"the agent holds %zu keys; by OpenSSH's order ssh offers %zu before this "
+			"one, yet ssh logged in with it (checked): MaxAuthTries is not the cause",
+			ids.n, before);
+	} else if (before >= DEFAULT_MAX_AUTH_TRIES) {
 		struct doctor_check *c = doctor_add(
 			dr, "client: ssh-agent", DOCTOR_FAIL,
 			"the agent holds %zu keys%s; ssh offers %zu keys before this one, and "
 			"sshd stops at MaxAuthTries (%d by default): \"Too many authentication "
-			"failures\"",
+			"failures\"%s",
 			ids.n, ours_in_agent ? ", this one among them" : ", not this one", before,
-			DEFAULT_MAX_AUTH_TRIES);
+			DEFAULT_MAX_AUTH_TRIES,
+			ssh_says == OPENSSH_LOGIN_TOO_MANY ? " (ssh itself says so: checked)"
+							   : " (not confirmed with ssh)");
 		doctor_set_cause(
 			c, WEIGHT_CLIENT,
 			"ssh offers %zu other keys first (ssh-agent's), and the server ends the "

@@ -112,15 +112,16 @@ bool openssh_algorithm_listed(const char *list, const char *algorithm)
 	return false;
 }
 
-int openssh_client_config_query(const char *host, unsigned port, const char *user,
-				const char *config_file, char *const *options, size_t n_options,
-				struct openssh_client_config *ret)
+/* ssh's command line: ssh FIRST... [-F config] [-o OPT]... [-p port] [-l user] -- host
+ * [LAST...]; argv holds at most 16 + 2 * 64 + 8 entries. */
+static void ssh_argv(const char **argv, const char *const *first, const char *host, unsigned port,
+		     char *port_text, const char *user, const char *config_file,
+		     char *const *options, size_t n_options, const char *const *last)
 {
-	char port_text[16];
-	const char *argv[16 + 2 * 64];
 	size_t n = 0;
 	argv[n++] = "ssh";
-	argv[n++] = "-G";
+	for (size_t i = 0; first && first[i] && i < 8; i++)
+		argv[n++] = first[i];
 	if (config_file) {
 		argv[n++] = "-F";
 		argv[n++] = config_file;
@@ -130,7 +131,7 @@ int openssh_client_config_query(const char *host, unsigned port, const char *use
 		argv[n++] = options[i];
 	}
 	if (port) {
-		snprintf(port_text, sizeof(port_text), "%u", port);
+		snprintf(port_text, 16, "%u", port);
 		argv[n++] = "-p";
 		argv[n++] = port_text;
 	}
@@ -140,15 +141,23 @@ int openssh_client_config_query(const char *host, unsigned port, const char *use
 	}
 	argv[n++] = "--";
 	argv[n++] = host;
+	for (size_t i = 0; last && last[i] && i < 4; i++)
+		argv[n++] = last[i];
 	argv[n] = NULL;
+}
 
+/* Run ssh with argv, stdin from /dev/null; what it prints on stdout (or, with
+ * want_stderr, stderr) into text; its exit status. At most 10 s of silence. */
+static int run_ssh(const char **argv, bool want_stderr, struct dynbuf *text, int *ret_status)
+{
 	int out[2];
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return -errno;
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], want_stderr ? STDERR_FILENO : STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, want_stderr ? STDOUT_FILENO : STDERR_FILENO,
+					 "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	pid_t pid;
 	int r = -posix_spawnp(&pid, "ssh", &fa, NULL, (char *const *)argv, environ);
@@ -158,8 +167,6 @@ int openssh_client_config_query(const char *host, unsigned port, const char *use
 		close(out[0]);
 		return r;
 	}
-	struct dynbuf text;
-	dynbuf_init(&text, OUTPUT_MAX);
 	char buf[8192];
 	for (;;) {
 		struct pollfd p = {out[0], POLLIN, 0};
@@ -171,7 +178,7 @@ int openssh_client_config_query(const char *host, unsigned port, const char *use
 		ssize_t got = read(out[0], buf, sizeof(buf));
 		if (got <= 0)
 			break;
-		if ((r = dynbuf_append(&text, buf, (size_t)got)) < 0) {
+		if ((r = dynbuf_append(text, buf, (size_t)got)) < 0) {
 			kill(pid, SIGKILL);
 			break;
 		}
@@ -180,11 +187,59 @@ int openssh_client_config_query(const char *host, unsigned port, const char *use
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		r = WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOENT : -EINVAL;
+	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+	return r;
+}
+
+int openssh_client_config_query(const char *host, unsigned port, const char *user,
+				const char *config_file, char *const *options, size_t n_options,
+				struct openssh_client_config *ret)
+{
+	char port_text[16];
+	const char *argv[16 + 2 * 64 + 8];
+	static const char *const first[] = {"-G", NULL};
+	ssh_argv(argv, first, host, port, port_text, user, config_file, options, n_options, NULL);
+	struct dynbuf text;
+	dynbuf_init(&text, OUTPUT_MAX);
+	int status = 0;
+	int r = run_ssh(argv, false, &text, &status);
+	if (r == 0 && status != 0)
+		r = status == 127 ? -ENOENT : -EINVAL;
 	if (r == 0)
 		r = openssh_client_config_parse(text.len ? (const char *)text.data : "", text.len,
 						ret);
+	dynbuf_free(&text);
+	return r;
+}
+
+int openssh_client_try_login(const char *host, unsigned port, const char *user,
+			     const char *config_file, char *const *options, size_t n_options,
+			     const char *identity, enum openssh_login_outcome *ret)
+{
+	char port_text[16];
+	const char *argv[16 + 2 * 64 + 8];
+	/* publickey only, never a prompt, never a new host key: a check, not a login */
+	const char *first[] = {"-o",
+			       "BatchMode=yes",
+			       "-o",
+			       "PreferredAuthentications=publickey",
+			       "-o",
+			       "StrictHostKeyChecking=yes",
+			       identity ? "-i" : NULL,
+			       identity};
+	static const char *const last[] = {"true", NULL};
+	ssh_argv(argv, first, host, port, port_text, user, config_file, options, n_options, last);
+	struct dynbuf text;
+	dynbuf_init(&text, OUTPUT_MAX);
+	int status = 0;
+	int r = run_ssh(argv, true, &text, &status);
+	if (r == 0) {
+		const char *t = text.len ? (const char *)text.data : "";
+		*ret = status == 0                                     ? OPENSSH_LOGIN_OK
+		       : strstr(t, "Too many authentication failures") ? OPENSSH_LOGIN_TOO_MANY
+		       : strstr(t, "Permission denied")                ? OPENSSH_LOGIN_DENIED
+								       : OPENSSH_LOGIN_UNKNOWN;
+	}
 	dynbuf_free(&text);
 	return r;
 }

@@ -35,6 +35,18 @@ struct openssh_client_config {
 int openssh_client_config_query(const char *host, unsigned port, const char *user,
 				const char *config_file, char *const *options, size_t n_options,
 				struct openssh_client_config *ret);
+/* A real login with OpenSSH's ssh as the user would run it (the same -F, -o, -p, -l; -i
+ * identity when given), publickey only, BatchMode, known host keys only, running `true`:
+ * to confirm what a model of ssh predicts. */
+enum openssh_login_outcome {
+	OPENSSH_LOGIN_OK,
+	OPENSSH_LOGIN_TOO_MANY, /* "Too many authentication failures" (MaxAuthTries) */
+	OPENSSH_LOGIN_DENIED,   /* "Permission denied" */
+	OPENSSH_LOGIN_UNKNOWN,  /* anything else (host key, network) */
+};
+int openssh_client_try_login(const char *host, unsigned port, const char *user,
+			     const char *config_file, char *const *options, size_t n_options,
+			     const char *identity, enum openssh_login_outcome *ret);
 /* Parse ssh -G's output (for tests and fuzzing). */
 int openssh_client_config_parse(const char *text, size_t len, struct openssh_client_config *ret);
 void openssh_client_config_clear(struct openssh_client_config *c);

@@ -68,6 +68,7 @@ for i in 1 2 3 4 5 6 7; do
 done
 expect_status 1 "agent" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
 first_line_says "agent" "ssh offers 7 other keys first (ssh-agent's)"
+grep -q "(ssh itself says so: checked)" out.txt || fail "agent: not confirmed with ssh: $(cat out.txt)"
 # and it is so: ssh itself fails, while IdentitiesOnly logs in
 ssh -F /dev/null -o UserKnownHostsFile="$KH" -o BatchMode=yes -i id -p "$(testbed_port fine)" \
 	"$U@127.0.0.1" true 2>/dev/null && fail "agent: ssh should be cut off"
