@@ -17,6 +17,15 @@ static bool number(const char **text, const char *end, unsigned *ret)
 	return digits > 0;
 }
 
+static bool contains(const char *text, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(text + i, word, n) == 0)
+			return true;
+	return false;
+}
+
 static bool starts_with(const char *text, size_t len, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -26,6 +35,10 @@ static bool starts_with(const char *text, size_t len, const char *prefix)
 void server_kind_from_banner(const char *banner, size_t len, struct server_kind *ret)
 {
 	struct server_kind k = {.software = SERVER_OTHER};
+	if (!banner) {
+		banner = "";
+		len = 0;
+	}
 	const char *end = banner + len;
 	if (starts_with(banner, len, "SSH-2.0-") || starts_with(banner, len, "SSH-1.99-")) {
 		const char *sw = banner + (banner[4] == '2' ? 8 : 9);
@@ -34,8 +47,7 @@ void server_kind_from_banner(const char *banner, size_t len, struct server_kind 
 			sw_len++;
 		const char *rest = sw + sw_len;
 		size_t rest_len = (size_t)(end - rest);
-		k.debian = (rest_len && (memmem(rest, rest_len, "Debian", 6) ||
-					 memmem(rest, rest_len, "Ubuntu", 6)));
+		k.debian = contains(rest, rest_len, "Debian") || contains(rest, rest_len, "Ubuntu");
 		const char *v = NULL;
 		const char *label = NULL;
 		if (starts_with(sw, sw_len, "OpenSSH_")) {
