@@ -120,7 +120,7 @@ static void ssh_argv(const char **argv, const char *const *first, const char *ho
 {
 	size_t n = 0;
 	argv[n++] = "ssh";
-	for (size_t i = 0; first && first[i] && i < 8; i++)
+	for (size_t i = 0; first && i < 8 && first[i]; i++)
 		argv[n++] = first[i];
 	if (config_file) {
 		argv[n++] = "-F";
@@ -141,7 +141,7 @@ static void ssh_argv(const char **argv, const char *const *first, const char *ho
 	}
 	argv[n++] = "--";
 	argv[n++] = host;
-	for (size_t i = 0; last && last[i] && i < 4; i++)
+	for (size_t i = 0; last && i < 4 && last[i]; i++)
 		argv[n++] = last[i];
 	argv[n] = NULL;
 }
