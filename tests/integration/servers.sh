@@ -326,6 +326,30 @@ Match User root
 	pass
 }
 
+# The sshd that listens is not the first in PATH (upstream 10.5 from its own directory,
+# Debian's 9.2 in /usr/sbin, which rejects 10.5's PerSourcePenalties): the helpers ask the
+# listener, so root's copy writes where the listener reads keys
+listener_not_in_path() {
+	local h=beside
+	TB_KIND=openssh-10.5 TB_UPSTREAM_BESIDE=1 testbed_host_up $h "PerSourcePenalties authfail:1s
+AuthorizedKeysFile /etc/ssh/keys/%u
+Match User root
+	AuthorizedKeysFile /etc/ssh/root_authorized_keys" || fail "beside: host"
+	cp id.pub "$TB_ROOT/$h/etc/ssh/root_authorized_keys"
+	mkdir -m 755 "$TB_ROOT/$h/etc/ssh/keys"
+	testbed_home $h "$C" >/dev/null
+	testbed_exec $h sshd -T -f /etc/ssh/sshd_config >/dev/null 2>&1 &&
+		fail "beside: the sshd in PATH should not read this configuration"
+	"$K" copy -i id3 -i id "${COMMON[@]}" --for-user "$C" "$(target $h root)" >out.txt ||
+		fail "beside copy: $(cat out.txt)"
+	grep -qF "$(cut -d' ' -f2 id3.pub)" "$TB_ROOT/$h/etc/ssh/keys/$C" || fail "beside: not in /etc/ssh/keys/$C"
+	[ -e "$TB_ROOT/$h/home/$C/.ssh" ] && fail "beside: ~/.ssh written"
+	key_login $h id3 "$C" || fail "beside: no key login"
+	"$K" harden -i id "${COMMON[@]}" --dry-run "$(target $h root)" >out.txt ||
+		fail "beside harden --dry-run: $(cat out.txt)"
+	pass
+}
+
 ran=0
 for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	if ! testbed_kind_server "$kind" >/dev/null; then
@@ -335,7 +359,7 @@ for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	echo "=== $kind"
 	case $kind in
 	debian) openssh_kind "$kind" && proxyjump && akf_forms "$kind" ;;
-	openssh-10.5) openssh_kind "$kind" && penalties && akf_forms "$kind" ;;
+	openssh-10.5) openssh_kind "$kind" && penalties && akf_forms "$kind" && listener_not_in_path ;;
 	openssh-*) openssh_kind "$kind" ;;
 	dropbear) dropbear_kind ;;
 	tinysshd) tinysshd_kind ;;

@@ -153,9 +153,17 @@ testbed_host_up() {
 		ssh-keygen -q -t ecdsa -N '' -C "$host" -f "$root/etc/ssh/ssh_host_ecdsa_key"
 		cut -d' ' -f1,2 "$root/etc/ssh/ssh_host_ed25519_key.pub" >"$root/hostkey.pub"
 		testbed_sshd_config "$host" "$port" "$kind" "$server" "$extra" >"$root/etc/ssh/sshd_config"
-		# an upstream sshd is the host's only sshd: bind-mounted over Debian's
-		[ "$kind" = debian ] || mounts="$mounts && mount --bind \"\$2\" /usr/sbin/sshd"
-		run='exec /usr/sbin/sshd -D -E /var/log/auth.log -f /etc/ssh/sshd_config'
+		# an upstream sshd is the host's only sshd: bind-mounted over Debian's; with
+		# TB_UPSTREAM_BESIDE=1 it runs from its own path beside Debian's (the sshd in PATH
+		# is then not the one that listens)
+		if [ "$kind" = debian ]; then
+			run='exec /usr/sbin/sshd -D -E /var/log/auth.log -f /etc/ssh/sshd_config'
+		elif [ "${TB_UPSTREAM_BESIDE:-0}" = 1 ]; then
+			run='exec "$2" -D -E /var/log/auth.log -f /etc/ssh/sshd_config'
+		else
+			mounts="$mounts && mount --bind \"\$2\" /usr/sbin/sshd"
+			run='exec /usr/sbin/sshd -D -E /var/log/auth.log -f /etc/ssh/sshd_config'
+		fi
 		;;
 	dropbear)
 		mkdir -p "$root/etc/dropbear"
