@@ -56,6 +56,10 @@ for shell in /bin/bash /usr/bin/zsh /usr/bin/fish /usr/bin/tcsh "$BIN/ash"; do
 	[ "$(stat -c '%a %U' "$home/.ssh/authorized_keys")" = "600 $u" ] || fail "$shell: mode/owner"
 	key_login "$u" || fail "$shell: no key login after copy"
 
+	"$K" verify "${COMMON[@]}" "$t" >out.txt
+	[ $? = 5 ] || fail "$shell verify: $(cat out.txt)"
+	grep -q "key login works" out.txt || fail "$shell verify: $(cat out.txt)"
+
 	chmod 666 "$home/.ssh/authorized_keys"
 	"$K" perms --fix "${COMMON[@]}" --password-file pw "$t" >out.txt || fail "$shell perms --fix: $(cat out.txt)"
 	[ "$(mode_of "$home/.ssh/authorized_keys")" = 664 ] || fail "$shell: perms did not fix: $(cat out.txt)"
