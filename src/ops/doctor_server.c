@@ -506,18 +506,21 @@ static void setting_location(const struct sshd_config *cfg, const char *keyword,
 		return;
 	size_t *idx = NULL, n = 0, found = 0;
 	const struct sshd_directive *at = NULL;
-	if (sshd_config_match_overrides(cfg, keyword, &idx, &n) == 0)
-		for (size_t i = 0; i < n; i++) {
-			const struct sshd_directive *dv = &cfg->directives[idx[i]];
-			if (same_words(dv->args, value))
-				at = dv, found++;
-		}
+	if (sshd_config_match_overrides(cfg, keyword, &idx, &n) < 0)
+		n = 0, found = 2; /* unknown */
+	for (size_t i = 0; i < n; i++) {
+		const struct sshd_directive *dv = &cfg->directives[idx[i]];
+		if (same_words(dv->args, value))
+			at = dv, found++;
+	}
 	free(idx);
 	if (found > 1)
 		return;
 	if (!at) {
+		/* the global line: with no Match block setting the keyword, it is the source
+		 * whatever form sshd -T gives its value in ("+ssh-rsa" expanded) */
 		const struct sshd_directive *g = sshd_config_global(cfg, keyword);
-		if (g && same_words(g->args, value))
+		if (g && (n == 0 || same_words(g->args, value)))
 			at = g;
 	}
 	if (at)
@@ -890,20 +893,26 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 		doctor_add(dr, "server: sshd's view", DOCTOR_SKIP, "sshd -T: %s", d.text);
 		goto out;
 	}
+	/* the files, to name where a setting that is a cause comes from */
+	struct sshd_config *cfg = NULL;
+	char err[512], at[1300];
+	if (server_admin_sshd_config(a, &cfg, err, sizeof(err)) < 0)
+		cfg = NULL;
 	char value[4096];
 	const char *type = dr->req->key->pub->type->name;
 	sshd_effective_values(&eff, "pubkeyacceptedalgorithms", value, sizeof(value));
 	if (value[0] && !doctor_type_accepted(value, type)) {
+		set_at(cfg, "pubkeyacceptedalgorithms", value, at, sizeof(at));
 		c = doctor_add(dr, "server: key type", DOCTOR_FAIL,
-			       "PubkeyAcceptedAlgorithms for %s: %s", dr->user, value);
+			       "PubkeyAcceptedAlgorithms for %s: %s%s", dr->user, value, at);
 		doctor_set_cause(c, WEIGHT_SERVER + 45,
 				 "the server does not accept %s keys: its PubkeyAcceptedAlgorithms "
-				 "leaves the type out",
-				 type);
+				 "leaves the type out%s",
+				 type, at);
 		doctor_set_fix(c,
 			       "use a key of a type it accepts (sshkeyctl keygen -t ed25519), or "
-			       "add %s to PubkeyAcceptedAlgorithms on the server",
-			       type);
+			       "add %s to PubkeyAcceptedAlgorithms%s on the server",
+			       type, at[0] ? at : "");
 	} else {
 		doctor_add(dr, "server: key type", DOCTOR_PASS, "%s keys are accepted", type);
 	}
@@ -948,11 +957,6 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 		}
 	}
 	check_account(dr, a, &eff);
-	/* the files, to name where a setting that is a cause comes from */
-	struct sshd_config *cfg = NULL;
-	char err[512];
-	if (server_admin_sshd_config(a, &cfg, err, sizeof(err)) < 0)
-		cfg = NULL;
 	check_pubkey_setting(dr, &eff, cfg);
 	/* our address as the root helper's probe saw it (the read helper may have failed) */
 	check_access_lists(dr, &eff, dr->groups, server_admin_info(a)->client_addr, cfg);

@@ -280,7 +280,7 @@ rooted akf "non-default AuthorizedKeysFile" "sshd reads $U's keys from /etc/ssh/
 	"AuthorizedKeysFile /etc/ssh/keys/%u" </dev/null
 rooted allow "not in AllowUsers" "sshd refuses $U: it is not in AllowUsers (root other) (set at /etc/ssh/sshd_config:" \
 	"AllowUsers root other" </dev/null
-rooted rsaonly "key type not accepted" "the server does not accept ssh-ed25519 keys" \
+rooted rsaonly "key type not accepted" "the server does not accept ssh-ed25519 keys: its PubkeyAcceptedAlgorithms leaves the type out (set at /etc/ssh/sshd_config:" \
 	"Match User $U
 	PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256" </dev/null
 rooted nohome2 "home directory missing (root's view)" "sshd finds no authorized_keys for $U: the home directory /home/$U does not exist" <<'EOS'
