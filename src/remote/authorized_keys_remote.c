@@ -351,7 +351,9 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 		} else if (len == 4 && !strncmp(p, "link", 4)) {
 			st->is_link = true;
 		} else if (len > 8 && !strncmp(p, "entries ", 8)) {
-			size_t digits = strspn(p + 8, "0123456789");
+			size_t digits = 0; /* bounded: the text is not NUL-terminated */
+			while (8 + digits < len && p[8 + digits] >= '0' && p[8 + digits] <= '9')
+				digits++;
 			if (!parse_ulong(p + 8, digits, &v) || v > 64 || 8 + digits >= len)
 				goto out;
 			st->n_entries = (unsigned)v;
