@@ -52,7 +52,11 @@ int account_keys_read_others(struct remote_session *s, const char *for_user,
 	struct authorized_keys_state *others = calloc(first->n_entries - 1, sizeof(*others));
 	size_t n = 0;
 	int r = others ? 0 : -ENOMEM;
+	/* only the entries that exist: a missing one holds no key (perms checks the first
+	 * entry's path even when missing, and that is first) */
 	for (unsigned e = 1; r == 0 && e < first->n_entries; e++) {
+		if (e >= 64 || !(first->others_existing & (1UL << e)))
+			continue;
 		r = authorized_keys_remote_read_entry(s, for_user, e, &others[n], d);
 		if (r == 0)
 			n++;

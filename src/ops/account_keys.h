@@ -13,8 +13,9 @@
 /* *sftp is started on first use and kept for the write (free it with remote_sftp_free). */
 int account_keys_read(struct remote_session *s, const char *for_user, bool use_sftp,
 		      struct remote_sftp **sftp, struct authorized_keys_state *st, struct diag *d);
-/* The account's other AuthorizedKeysFile entries (after first, which account_keys_read gave
- * by the sh helper), each with its helper still open (perms fixes through it): none over
+/* The account's other AuthorizedKeysFile entries that exist (after first, which
+ * account_keys_read gave by the sh helper), each with its helper still open (perms fixes
+ * through it): none over
  * SFTP, and none on a server other than OpenSSH, whose default second file
  * (.ssh/authorized_keys2) only OpenSSH reads. Free with account_keys_others_free. */
 int account_keys_read_others(struct remote_session *s, const char *for_user,

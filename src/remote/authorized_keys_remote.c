@@ -350,6 +350,10 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 			st->account[len - 8] = 0;
 		} else if (len == 4 && !strncmp(p, "link", 4)) {
 			st->is_link = true;
+		} else if (len > 13 && !strncmp(p, "entry-exists ", 13)) {
+			if (!parse_ulong(p + 13, len - 13, &v) || v >= 64)
+				goto out;
+			st->others_existing |= 1UL << v;
 		} else if (len > 8 && !strncmp(p, "entries ", 8)) {
 			size_t digits = 0; /* bounded: the text is not NUL-terminated */
 			while (8 + digits < len && p[8 + digits] >= '0' && p[8 + digits] <= '9')

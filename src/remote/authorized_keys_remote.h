@@ -60,6 +60,7 @@ struct authorized_keys_state {
 	 * path is entry number entry of them */
 	unsigned n_entries, entry;
 	bool entries_from_sshd;
+	unsigned long others_existing; /* bit N: entry N (another than this) exists */
 	/* AuthorizedKeysCommand and its user when sshd has one (root's view), else "" */
 	char keys_command[512];
 	char keys_command_user[64];

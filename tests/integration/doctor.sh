@@ -181,7 +181,7 @@ inside() { # inside NAME WHAT PATTERN: a host broken by the commands on stdin (r
 inside noinst "key not installed" "the key is not installed for $U: /home/$U/.ssh/authorized_keys lists 1 other key, not this one" <<'EOS'
 cp other.pub "$h/.ssh/authorized_keys"
 EOS
-inside nofile "no authorized_keys" "the key is not installed for $U: neither /home/$U/.ssh/authorized_keys nor /home/$U/.ssh/authorized_keys2 exists" <<'EOS'
+inside nofile "no authorized_keys" "the key is not installed for $U: /home/$U/.ssh/authorized_keys does not exist" <<'EOS'
 rm "$h/.ssh/authorized_keys"
 EOS
 inside home777 "home 0777" "sshd ignores /home/$U/.ssh/authorized_keys because of the permissions .* /home/$U is writable" <<'EOS'

@@ -293,19 +293,21 @@ fi
 n_entries=0
 file=
 for e in $entries; do
-	if [ "$n_entries" = "$entry" ]; then
-		s2=$e f=
-		while [ -n "$s2" ]; do
-			case $s2 in
-			%%*) f="$f%" s2=${s2#??} ;;
-			%h*) f="$f$home" s2=${s2#??} ;;
-			%u*) f="$f${name:-$(id -un)}" s2=${s2#??} ;;
-			%U*) f="$f$uid" s2=${s2#??} ;;
-			*) c=${s2%"${s2#?}"} f="$f$c" s2=${s2#?} ;;
-			esac
-		done
-		case $f in /*) file=$f ;; *) file="$home/$f" ;; esac
-	fi
+	s2=$e f=
+	while [ -n "$s2" ]; do
+		case $s2 in
+		%%*) f="$f%" s2=${s2#??} ;;
+		%h*) f="$f$home" s2=${s2#??} ;;
+		%u*) f="$f${name:-$(id -un)}" s2=${s2#??} ;;
+		%U*) f="$f$uid" s2=${s2#??} ;;
+		*) c=${s2%"${s2#?}"} f="$f$c" s2=${s2#?} ;;
+		esac
+	done
+	case $f in /*) ;; *) f="$home/$f" ;; esac
+	[ "$n_entries" != "$entry" ] || file=$f
+	# the other entries worth a read of their own: those that exist
+	[ "$n_entries" = "$entry" ] || { [ ! -e "$f" ] && [ ! -L "$f" ]; } ||
+		echo "entry-exists $n_entries"
 	n_entries=$((n_entries + 1))
 done
 echo "entries $n_entries $source"
