@@ -315,6 +315,21 @@ static void test_authorized_keys_state(void **state)
 	read_answer("typical", long_line, &st);
 	assert_string_equal(st.client_addr, "");
 	authorized_keys_state_clear(&st);
+	/* sshd's entries (the second one exists), its keys command, owners by name */
+	read_answer("entries_names", NULL, &st);
+	assert_int_equal(st.n_entries, 2);
+	assert_true(st.entries_from_sshd);
+	assert_int_equal(st.others_existing, 1UL << 1);
+	assert_string_equal(st.keys_command, "/usr/bin/sss_ssh_authorizedkeys %u");
+	assert_string_equal(st.keys_command_user, "nobody");
+	assert_string_equal(st.account, "alice");
+	char text[64];
+	remote_node_owner_text(&st.nodes[0], text, sizeof(text));
+	assert_string_equal(text, "nobody (uid 65534)");
+	authorized_keys_account_text(&st, text, sizeof(text));
+	assert_string_equal(text, "alice (uid 1001)");
+	assert_string_equal(st.nodes[4].owner, "root");
+	authorized_keys_state_clear(&st);
 }
 
 int main(void)
