@@ -44,6 +44,8 @@ static const char *const error_messages[] = {
 	[-ERR_HOST_KEY_REVOKED - ERR_FIRST] = "the server's host key is marked as revoked",
 	[-ERR_KEYS_NOT_IN_FILES - ERR_FIRST] = "sshd reads no authorized_keys file for the account",
 	[-ERR_NOT_OPENSSH - ERR_FIRST] = "the server is not OpenSSH's sshd",
+	[-ERR_PASSWORD_WITHHELD - ERR_FIRST] =
+		"the password was refused on another host first, so it is sent to no other",
 };
 
 const char *error_to_string(int err)

@@ -48,8 +48,9 @@ enum {
 	ERR_NOT_REGULAR = -10036,          /* a FIFO, device or socket where a file was expected */
 	ERR_HOST_KEY_REVOKED = -10037,     /* the server's host key is @revoked in known_hosts */
 	ERR_KEYS_NOT_IN_FILES = -10038,    /* sshd takes keys from a command, no file (copy) */
-	ERR_NOT_OPENSSH = -10039, /* the work needs OpenSSH's sshd; another server answers */
-	ERR_LAST = -10040,
+	ERR_NOT_OPENSSH = -10039,       /* the work needs OpenSSH's sshd; another server answers */
+	ERR_PASSWORD_WITHHELD = -10040, /* refused on another host first: not sent here */
+	ERR_LAST = -10041,
 };
 
 /* A short description of err (negative), never NULL, never to be freed. */

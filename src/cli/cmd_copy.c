@@ -235,8 +235,7 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 				   .fix = !o.no_fix,
 				   .dry_run = o.fleet.dry_run,
 				   .sftp = o.sftp,
-				   .password = fleet_password,
-				   .password_data = &o.fleet};
+				   .password = &o.fleet.password_source};
 	struct copy_run run = {.opt = &o};
 	struct fleet_job job = {
 		sizeof(struct copy_result), result_init, result_clear, work, report, &req, &run};

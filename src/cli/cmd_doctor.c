@@ -162,9 +162,8 @@ static int run_doctor(int argc, char **argv)
 				     .fix = o.fix,
 				     .dry_run = o.fleet.dry_run,
 				     .password = (o.fleet.password_file || o.fleet.password_stdin)
-							 ? fleet_password
-							 : NULL,
-				     .password_data = &o.fleet};
+							 ? &o.fleet.password_source
+							 : NULL};
 	struct doctor_run run = {.json = o.fleet.json};
 	struct fleet_job job = {sizeof(struct doctor_result),
 				result_init,

@@ -279,8 +279,7 @@ static int run_harden(int argc, char **argv)
 				     .dry_run = o.fleet.dry_run,
 				     .undo = o.undo,
 				     .confirm_timeout = o.confirm_timeout,
-				     .password = fleet_password,
-				     .password_data = &o.fleet,
+				     .password = &o.fleet.password_source,
 				     .fault = test_fault()};
 	status = harden_fleet(&o.fleet, &req, NULL);
 out:

@@ -167,8 +167,7 @@ static int run_perms(int argc, char **argv)
 				    .fix = o.fix,
 				    .dry_run = o.fleet.dry_run,
 				    .sftp = o.sftp,
-				    .password = fleet_password,
-				    .password_data = &o.fleet};
+				    .password = &o.fleet.password_source};
 	struct perms_run run = {.opt = &o};
 	struct fleet_job job = {sizeof(struct perms_result),
 				result_init,

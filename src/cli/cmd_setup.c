@@ -116,8 +116,7 @@ static int harden_after_setup(const struct copy_options *o, struct local_key *ke
 				     .n_keys = n_keys,
 				     .connect = &o->fleet.connect,
 				     .confirm_timeout = HARDEN_DEFAULT_CONFIRM_TIMEOUT,
-				     .password = fleet_password,
-				     .password_data = (void *)&o->fleet};
+				     .password = &o->fleet.password_source};
 	if (!o->fleet.json)
 		printf("\nTurning password login off where the key is proven:\n");
 	fflush(stdout);

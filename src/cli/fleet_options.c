@@ -39,6 +39,8 @@ void fleet_options_init(struct fleet_options *o)
 	o->connect.timeout = 30;
 	o->connect.host_timeout = 300;
 	pthread_mutex_init(&o->password_lock, NULL);
+	pthread_cond_init(&o->password_tried, NULL);
+	o->password_source = (struct password_source){fleet_password, fleet_password_verdict, o};
 }
 
 void fleet_options_free(struct fleet_options *o)
@@ -49,6 +51,7 @@ void fleet_options_free(struct fleet_options *o)
 	free(o->password_user);
 	secret_string_free(o->password);
 	pthread_mutex_destroy(&o->password_lock);
+	pthread_cond_destroy(&o->password_tried);
 }
 
 /* Option c if it is one of ours: 1 handled, 0 not ours, or an exit status < 0 negated
@@ -193,6 +196,17 @@ int fleet_options_finish(struct fleet_options *o, const struct command *cmd, int
 	if (o->password_file && o->password_stdin)
 		return cli_usage_error(cmd,
 				       "give only one of --password-file and --password-stdin");
+	/* a password file that cannot be read is an error now, naming it, not a "password
+	 * needed" on every host later; read once (it may be a pipe: <(pass show ...)) */
+	if (o->password_file) {
+		int r = passphrase_from_file(o->password_file, &o->password);
+		o->password_asked = r == 0;
+		if (r < 0) {
+			cli_error("--password-file %s: %s", o->password_file,
+				  r >= -4096 ? strerror(-r) : error_to_string(r));
+			return EXIT_PASSPHRASE;
+		}
+	}
 	o->connect.ssh_options = o->ssh_options;
 	o->connect.n_ssh_options = o->n_ssh_options;
 	if (terminal_available()) {
@@ -261,7 +275,15 @@ int fleet_password(const char *user, const char *label, char **ret, void *data)
 		o->password_asked = true;
 		free(o->password_user);
 		o->password_user = strdup(user);
+		o->password_state = PASSWORD_STATE_UNTRIED; /* a new password */
 	}
+	/* the canary: one host tries a password first; the rest wait for its verdict */
+	while (r == 0 && o->password && o->password_state == PASSWORD_STATE_TRYING)
+		pthread_cond_wait(&o->password_tried, &o->password_lock);
+	if (r == 0 && o->password && o->password_state == PASSWORD_STATE_REFUSED)
+		r = ERR_PASSWORD_WITHHELD;
+	if (r == 0 && o->password && o->password_state == PASSWORD_STATE_UNTRIED)
+		o->password_state = PASSWORD_STATE_TRYING;
 	if (r == 0 && o->password)
 		*ret = strdup(o->password);
 	else if (r == 0)
@@ -270,6 +292,36 @@ int fleet_password(const char *user, const char *label, char **ret, void *data)
 		r = -ENOMEM;
 	pthread_mutex_unlock(&o->password_lock);
 	return r;
+}
+
+void fleet_password_verdict(const char *user, const char *label, enum password_verdict v,
+			    void *data)
+{
+	struct fleet_options *o = data;
+	(void)user;
+	pthread_mutex_lock(&o->password_lock);
+	if (o->password_state == PASSWORD_STATE_TRYING) {
+		if (v == PASSWORD_ACCEPTED)
+			o->password_state = PASSWORD_STATE_PROVEN;
+		else if (v == PASSWORD_REFUSED) {
+			o->password_state = PASSWORD_STATE_REFUSED;
+			snprintf(o->password_refused_by, sizeof(o->password_refused_by), "%s",
+				 label);
+		} else {
+			o->password_state = PASSWORD_STATE_UNTRIED; /* the next host tries it */
+		}
+		pthread_cond_broadcast(&o->password_tried);
+	}
+	pthread_mutex_unlock(&o->password_lock);
+}
+
+void fleet_password_report(const struct fleet_options *o)
+{
+	if (o->password_state == PASSWORD_STATE_REFUSED)
+		fprintf(stderr,
+			"sshkeyctl: the password was refused by %s; it was sent to no other host "
+			"(a wrong password tried fleet-wide locks accounts and bans addresses)\n",
+			o->password_refused_by);
 }
 
 void fleet_progress_show(size_t done, size_t total)

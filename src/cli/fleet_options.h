@@ -29,6 +29,17 @@ struct fleet_options {
 	char *password_user;
 	char *password;
 	bool password_asked;
+	/* the canary: the first host to get the password tries it alone; the others wait for
+	 * its verdict, and a refused password goes to no other host */
+	pthread_cond_t password_tried;
+	enum {
+		PASSWORD_STATE_UNTRIED,
+		PASSWORD_STATE_TRYING,
+		PASSWORD_STATE_PROVEN,
+		PASSWORD_STATE_REFUSED
+	} password_state;
+	char password_refused_by[512];          /* the host that refused it */
+	struct password_source password_source; /* fleet_password's */
 };
 
 enum {
@@ -60,8 +71,13 @@ int fleet_options_parse(struct fleet_options *o, const struct command *cmd, int 
 			const struct fleet_extra_options *extra);
 /* After getopt: targets from the arguments; EXIT_OK or a usage error status. */
 int fleet_options_finish(struct fleet_options *o, const struct command *cmd, int argc, char **argv);
-/* password_fn for ops: --password-file, --password-stdin, else the terminal, once. */
+/* The password for ops (&o->password_source): --password-file, --password-stdin, else the
+ * terminal, once; tried on one host first (the canary). */
 int fleet_password(const char *user, const char *label, char **ret, void *data);
+void fleet_password_verdict(const char *user, const char *label, enum password_verdict v,
+			    void *data);
+/* After a run: "the password was refused by HOST, ..." on stderr when the canary fell. */
+void fleet_password_report(const struct fleet_options *o);
 
 /* --users a,b,c: appended to *users (the strings point into arg); a usage error for a name
  * that is not an account name. */

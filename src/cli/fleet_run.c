@@ -53,6 +53,7 @@ int fleet_run(const struct fleet_options *o, const struct fleet_job *job, void *
 	struct pool_callbacks cb = {work_one, report_one, show_progress, &run};
 	int r = pool_run(n, o->jobs, &cb);
 	*ret_results = run.results;
+	fleet_password_report(o);
 	return r;
 }
 

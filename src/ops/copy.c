@@ -149,8 +149,7 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 				   .deadline = &deadline,
 				   .keys = req->keys,
 				   .n_keys = req->n_keys,
-				   .password = req->password,
-				   .password_data = req->password_data};
+				   .password = req->password};
 	if ((r = login_for_work(&lr, accepted, &s, &res->diag)) < 0)
 		goto out;
 

@@ -20,8 +20,7 @@ struct copy_request {
 	bool fix;             /* not --no-fix */
 	bool dry_run;
 	bool sftp; /* --sftp: edit over SFTP even when the account has a shell */
-	password_fn password;
-	void *password_data;
+	const struct password_source *password;
 };
 
 enum copy_outcome {

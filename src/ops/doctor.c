@@ -637,8 +637,7 @@ static void look_inside(struct doctor *dr, struct remote_session **s)
 					   .deadline = &dr->deadline,
 					   .keys = dr->req->for_user ? dr->req->key : NULL,
 					   .n_keys = dr->req->for_user ? 1 : 0,
-					   .password = dr->req->password,
-					   .password_data = dr->req->password_data};
+					   .password = dr->req->password};
 		int r = login_for_work(&lr, &accepted, &other, &d);
 		if (r == ERR_AUTH_DENIED && dr->req->password && !dr->req->for_user &&
 		    strncmp(d.text, "password refused", 16) == 0) {

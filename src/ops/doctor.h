@@ -18,8 +18,8 @@ struct doctor_request {
 	const char *for_user; /* diagnose this account, looking in as the target's (root) */
 	bool fix;
 	bool dry_run;
-	password_fn password; /* to log in another way and look inside; NULL: no password */
-	void *password_data;
+	/* to log in another way and look inside; NULL: no password */
+	const struct password_source *password;
 };
 
 enum doctor_status {

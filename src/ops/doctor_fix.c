@@ -97,8 +97,7 @@ static int open_for_change(const struct target *t, const struct doctor_request *
 				   .deadline = &deadline,
 				   .keys = req->for_user ? req->key : NULL,
 				   .n_keys = req->for_user ? 1 : 0,
-				   .password = req->password,
-				   .password_data = req->password_data};
+				   .password = req->password};
 	int r = login_for_work(&lr, &accepted, ret_s, d);
 	if (r == 0)
 		r = authorized_keys_remote_read(*ret_s, req->for_user, st, d);
@@ -177,8 +176,7 @@ static int install_key(const struct target *t, const struct doctor_request *req,
 				    .for_user = req->for_user,
 				    .fix = true,
 				    .dry_run = req->dry_run,
-				    .password = req->password,
-				    .password_data = req->password_data};
+				    .password = req->password};
 	copy_to_host(t, &creq, &cr);
 	int r = cr.outcome == COPY_FAILED ? cr.error : 0;
 	const char *lines = cr.changes.len ? (const char *)cr.changes.data : "";

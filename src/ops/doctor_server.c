@@ -884,7 +884,7 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 			   kind.name);
 		goto out;
 	}
-	if (server_admin_open(s, dr->req->password, dr->req->password_data, &a, &d) < 0) {
+	if (server_admin_open(s, dr->req->password, &a, &d) < 0) {
 		doctor_add(dr, "server: sshd's view", DOCTOR_SKIP,
 			   "sshd's configuration and log need root: %s", d.text);
 		goto out;

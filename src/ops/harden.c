@@ -478,7 +478,7 @@ static int add_account(struct harden *h, const char *user)
 static int open_server(struct harden *h, struct sshd_config **ret_cfg)
 {
 	struct diag d = {{0}};
-	int r = server_admin_open(h->s, h->req->password, h->req->password_data, &h->admin, &d);
+	int r = server_admin_open(h->s, h->req->password, &h->admin, &d);
 	if (r == ERR_NO_ROOT) {
 		outcome(h, HARDEN_REFUSED, r, "no way to root (nothing changed): %s", d.text);
 		return r;
@@ -835,7 +835,7 @@ static void harden_undo(struct harden *h)
 	size_t n = 0;
 	struct dynbuf *now = NULL, *saved = NULL;
 	struct file_change *changes = NULL;
-	int r = server_admin_open(h->s, h->req->password, h->req->password_data, &h->admin, &d);
+	int r = server_admin_open(h->s, h->req->password, &h->admin, &d);
 	if (r < 0) {
 		outcome(h, r == ERR_NO_ROOT ? HARDEN_REFUSED : HARDEN_FAILED, r, "%s", d.text);
 		goto out;

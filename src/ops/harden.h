@@ -36,9 +36,8 @@ struct harden_request {
 	bool fix_match;
 	bool dry_run;
 	bool undo;
-	unsigned confirm_timeout; /* seconds before the dead-man restores */
-	password_fn password;     /* for sudo */
-	void *password_data;
+	unsigned confirm_timeout;               /* seconds before the dead-man restores */
+	const struct password_source *password; /* for sudo */
 	/* tests only: "fail-after-reload", "cut-after-reload", "reload-no-effect" */
 	const char *fault;
 };

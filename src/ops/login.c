@@ -1,5 +1,6 @@
 #include "ops/login.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -141,8 +142,13 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 		return ERR_AUTH_DENIED;
 	}
 	char *password = NULL;
-	if (!req->password || (r = req->password(remote_user(l->s), remote_label(l->s), &password,
-						 req->password_data)) < 0) {
+	const struct password_source *src = req->password;
+	r = src ? src->get(remote_user(l->s), remote_label(l->s), &password, src->data) : -ENOENT;
+	if (r == ERR_PASSWORD_WITHHELD) {
+		diag_set(d, "cannot log in: %s", error_to_string(r));
+		return r;
+	}
+	if (r < 0) {
 		diag_set(d, "cannot log in: a password is needed (--password-file FILE, "
 			    "--password-stdin, or a terminal)");
 		return ERR_AUTH_DENIED;
@@ -152,6 +158,12 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 	if (r == 0)
 		r = remote_auth_password(l->s, password, d);
 	secret_string_free(password);
+	if (src->verdict)
+		src->verdict(remote_user(l->s), remote_label(l->s),
+			     r == 0                 ? PASSWORD_ACCEPTED
+			     : r == ERR_AUTH_DENIED ? PASSWORD_REFUSED
+						    : PASSWORD_UNTRIED,
+			     src->data);
 	if (r == ERR_AUTH_DENIED)
 		diag_set(d, "password refused for %s", remote_label(l->s));
 	return r;

@@ -13,17 +13,13 @@
 #include "ops/local_key.h"
 #include "remote/session.h"
 
-/* Password for user at label, asked at most once per user by the caller (it caches). */
-typedef int (*password_fn)(const char *user, const char *label, char **ret, void *data);
-
 struct login_request {
 	const struct target *target;
 	const struct connect_options *connect;
 	const struct timespec *deadline; /* the host's, for every connection */
 	const struct local_key *keys;    /* tried first; may be none */
 	size_t n_keys;
-	password_fn password; /* NULL: no password login */
-	void *password_data;
+	const struct password_source *password; /* NULL: no password login */
 	/* When set: the server (its identification string) must suit the work, checked before
 	 * any authentication; a negative return (with d set) ends the login with it. */
 	int (*server_check)(const char *banner, struct diag *d);

@@ -236,8 +236,7 @@ void perms_host(const struct target *t, const struct perms_request *req, struct 
 				   .deadline = &deadline,
 				   .keys = req->keys,
 				   .n_keys = req->n_keys,
-				   .password = req->password,
-				   .password_data = req->password_data};
+				   .password = req->password};
 	res->outcome = PERMS_FAILED;
 	int r = accepted && listed ? 0 : -ENOMEM;
 	if (r < 0 || (r = login_for_work(&lr, accepted, &s, &res->diag)) < 0 ||

@@ -20,8 +20,7 @@ struct perms_request {
 	bool fix;
 	bool dry_run;
 	bool sftp;
-	password_fn password;
-	void *password_data;
+	const struct password_source *password;
 };
 
 enum perms_outcome {

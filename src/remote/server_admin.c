@@ -180,11 +180,17 @@ static int probe(struct remote_session *s, struct dynbuf *out, struct diag *d)
 }
 
 /* The password, checked with sudo alone before the helper starts. */
-static int sudo_password(struct remote_session *s, server_admin_password_fn password, void *data,
+static int sudo_password(struct remote_session *s, const struct password_source *password,
 			 char **ret, struct diag *d)
 {
 	char *pw = NULL;
-	if (!password || password(remote_user(s), remote_label(s), &pw, data) < 0) {
+	int got = password ? password->get(remote_user(s), remote_label(s), &pw, password->data)
+			   : -ENOENT;
+	if (got == ERR_PASSWORD_WITHHELD) {
+		diag_set(d, "%s: not sent to this host: %s", remote_user(s), error_to_string(got));
+		return ERR_PASSWORD_WITHHELD;
+	}
+	if (got < 0) {
 		diag_set(d,
 			 "%s: sudo needs the login password (--sudo-password-file FILE, "
 			 "--password-file FILE, or a terminal)",
@@ -202,6 +208,14 @@ static int sudo_password(struct remote_session *s, server_admin_password_fn pass
 	    (r = remote_process_write(p, "\n", 1, d)) == 0)
 		r = remote_process_finish(p, &status, d);
 	remote_process_free(p);
+	if (password->verdict)
+		password->verdict(remote_user(s), remote_label(s),
+				  r < 0         ? PASSWORD_UNTRIED
+				  : status == 0 ? PASSWORD_ACCEPTED
+				  : err.len && strstr((const char *)err.data, "incorrect password")
+					  ? PASSWORD_REFUSED
+					  : PASSWORD_UNTRIED,
+				  password->data);
 	if (r == 0 && status != 0) {
 		const char *e = err.len ? (const char *)err.data : "";
 		/* sudo's own words: wrong password, or not allowed at all */
@@ -255,7 +269,7 @@ static bool helper_ended_unmarked(struct server_admin *a)
 	       status == REMOTE_SCRIPT_MARKER_MISSING;
 }
 
-int server_admin_open(struct remote_session *s, server_admin_password_fn password, void *data,
+int server_admin_open(struct remote_session *s, const struct password_source *password,
 		      struct server_admin **ret, struct diag *d)
 {
 	struct server_admin *a = calloc(1, sizeof(*a));
@@ -284,7 +298,7 @@ int server_admin_open(struct remote_session *s, server_admin_password_fn passwor
 		if (strcmp(value, "nopasswd") == 0) {
 			runner = "sudo -n ";
 		} else if (strcmp(value, "password") == 0) {
-			if ((r = sudo_password(s, password, data, &pw, d)) < 0)
+			if ((r = sudo_password(s, password, &pw, d)) < 0)
 				goto out;
 			/* -k: never a cached credential, so sudo always reads the password
 			 * line and it can never reach the shell */

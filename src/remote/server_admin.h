@@ -24,10 +24,6 @@
 
 #define SERVER_ADMIN_BACKUP_ROOT "/var/lib/sshkeyctl/harden"
 
-/* The login password, for sudo (asked only when sudo needs one). */
-typedef int (*server_admin_password_fn)(const char *user, const char *label, char **ret,
-					void *data);
-
 struct server_admin_info {
 	bool via_sudo;
 	char sshd[256];       /* the binary */
@@ -42,7 +38,8 @@ struct server_admin_info {
 struct server_admin;
 
 /* Root on s's server, or ERR_NO_ROOT with the reason (sudo's own words) in d. */
-int server_admin_open(struct remote_session *s, server_admin_password_fn password, void *data,
+/* password: the login password, for sudo (asked only when sudo needs one); may be NULL. */
+int server_admin_open(struct remote_session *s, const struct password_source *password,
 		      struct server_admin **ret, struct diag *d);
 void server_admin_close(struct server_admin *a);
 const struct server_admin_info *server_admin_info(const struct server_admin *a);

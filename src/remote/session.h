@@ -55,6 +55,18 @@ struct timespec remote_host_deadline(const struct connect_options *o);
 const char *remote_user(const struct remote_session *s);
 const char *remote_label(const struct remote_session *s);
 
+/* Where a password comes from, and where its fate goes. A source may hold the password back
+ * from every other host until the first one that tried it says whether it was right (the
+ * cli's canary: a wrong password reaches one server, not a fleet). get's error
+ * ERR_PASSWORD_WITHHELD: refused elsewhere, not sent here. Every get that succeeds is
+ * followed by one verdict. */
+enum password_verdict { PASSWORD_ACCEPTED, PASSWORD_REFUSED, PASSWORD_UNTRIED };
+struct password_source {
+	int (*get)(const char *user, const char *label, char **ret, void *data);
+	void (*verdict)(const char *user, const char *label, enum password_verdict v, void *data);
+	void *data;
+};
+
 /* Authentication methods the server offers (after a "none" request). */
 enum {
 	AUTH_METHOD_PUBLICKEY = 1 << 0,

@@ -10,6 +10,7 @@ U=sktest-f$$
 testbed_add_user "$U" "pw $U" || fail "useradd"
 echo "pw $U" >pw
 "$K" keygen -q -f id --no-passphrase -C fleet
+"$K" keygen -q -f id2 --no-passphrase -C fleet2
 N=${FLEET_HOSTS:-50}
 echo "# the fleet" >hosts
 for i in $(seq "$N"); do
@@ -45,4 +46,25 @@ if command -v script >/dev/null; then
 	grep -q "hosts done" err.txt out.txt && fail "a progress line without a terminal"
 	pass
 fi
+# a wrong password on 6 fresh hosts: one host tries it (the canary), the other five are
+# never sent it; at most one "Failed password" line in all the hosts' logs
+echo "not the password" >wrong
+head -n 7 hosts | grep -v '^#' >six
+for i in $(seq 6); do : >"$TB_ROOT/h$i/var/log/auth.log"; done
+"$K" copy -j 32 -i id2 --password-file wrong -o "UserKnownHostsFile=$WORK/known_hosts" -H six \
+	>out.txt 2>err.txt
+[ $? = 1 ] || fail "a wrong password everywhere: status $?: $(cat out.txt err.txt)"
+failed=$(cat "$TB_ROOT"/h[1-6]/var/log/auth.log | grep -c "Failed password")
+[ "$failed" -le 1 ] || fail "the wrong password reached $failed hosts"
+[ "$(grep -c "password refused for" out.txt)" = 1 ] || fail "canary: $(cat out.txt)"
+[ "$(grep -c "refused on another host first" out.txt)" = 5 ] || fail "withheld: $(cat out.txt)"
+grep -q "the password was refused by .*; it was sent to no other host" err.txt ||
+	fail "no canary note: $(cat err.txt)"
+pass
+# a password file that does not exist: one error naming it, nothing sent
+"$K" copy -i id --password-file "$WORK/no-such-file" -o "UserKnownHostsFile=$WORK/known_hosts" -H six \
+	>out.txt 2>err.txt && fail "missing password file accepted"
+grep -q "password-file $WORK/no-such-file: No such file or directory" err.txt || fail "missing file: $(cat err.txt)"
+[ -s out.txt ] && fail "hosts were tried: $(cat out.txt)"
+pass
 done_checks
