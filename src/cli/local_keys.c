@@ -43,8 +43,8 @@ int local_key_load(const char *path, const char *passphrase, struct local_key *k
 	}
 	struct dynbuf b;
 	dynbuf_init(&b, KEY_FILE_MAX);
-	if (read_file(priv_path, READ_FILE_REGULAR, &b) == 0 &&
-	    key_file_kind(b.data, b.len) != KEY_FILE_TEXT) {
+	int priv_read = read_file(priv_path, READ_FILE_REGULAR, &b);
+	if (priv_read == 0 && key_file_kind(b.data, b.len) != KEY_FILE_TEXT) {
 		r = private_key_read(b.data, b.len, NULL, &k->priv);
 		if (r == ERR_PASSPHRASE_NEEDED && passphrase)
 			r = private_key_read(b.data, b.len, passphrase, &k->priv);
@@ -74,7 +74,8 @@ int local_key_load(const char *path, const char *passphrase, struct local_key *k
 	/* the .pub gives the comment (and the key itself when there is no private key) */
 	struct pubkey *file_pub;
 	char *file_comment;
-	if (public_key_file_read(pub_path, &file_pub, &file_comment) == 0) {
+	int pub_read = public_key_file_read(pub_path, &file_pub, &file_comment);
+	if (pub_read == 0) {
 		if (!k->pub || pubkey_same_key(k->pub, file_pub)) {
 			if (file_comment) {
 				free(k->comment);
@@ -90,7 +91,8 @@ int local_key_load(const char *path, const char *passphrase, struct local_key *k
 		pubkey_free(file_pub);
 		free(file_comment);
 	}
-	r = k->pub ? 0 : ERR_NOT_A_KEY;
+	/* neither half there: say so, not "not a key" */
+	r = k->pub ? 0 : priv_read == -ENOENT && pub_read == -ENOENT ? -ENOENT : ERR_NOT_A_KEY;
 out_buf:
 	dynbuf_free(&b);
 out:

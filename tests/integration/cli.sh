@@ -32,4 +32,13 @@ man=$(dirname "$0")/../../doc/sshkeyctl.1
 grep -q '^\.SH EXIT STATUS' "$man" || fail "man page lacks EXIT STATUS"
 for c in keygen show passwd; do grep -q "^\.SS .*$c" "$man" || fail "man page lacks $c"; done
 pass
+# a key or password file that is not there: named at once, before any host is tried
+"$K" copy -i "$WORK/no-such-key" 127.0.0.1:1 >out.txt 2>err.txt && fail "-i missing accepted"
+grep -q "no-such-key: No such file or directory" err.txt || fail "-i missing: $(cat err.txt)"
+echo garbage >garbage
+"$K" copy -i garbage 127.0.0.1:1 >out.txt 2>err.txt && fail "-i garbage accepted"
+grep -q "garbage: not a key" err.txt || fail "-i garbage: $(cat err.txt)"
+expect_status 4 "--password-file missing" -- "$K" copy --password-file "$WORK/no-such-pw" 127.0.0.1:1 2>err.txt
+grep -q "password-file $WORK/no-such-pw: No such file or directory" err.txt || fail "pw missing: $(cat err.txt)"
+pass
 done_checks
