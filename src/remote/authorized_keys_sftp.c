@@ -10,7 +10,9 @@
 #include "remote/authorized_keys_remote.h"
 #include "remote/sftp_client.h"
 
-#define LOCK_TRIES 300 /* 0.1 s apart, as the sh helper waits */
+/* a write holds the lock well under a second: an older one was left by a run that died */
+#define STALE_LOCK_SECONDS 60
+#define LOCK_TRIES         300 /* 0.1 s apart, as the sh helper waits */
 
 static char node_type(uint32_t perms)
 {
@@ -153,8 +155,28 @@ static void pause_a_little(void)
 	nanosleep(&ts, NULL);
 }
 
-static int take_lock(struct remote_sftp *sf, const char *lock, struct diag *d)
+/* The first line of the lock's owner file ("sshkeyctl pid N from ADDR since T"), or "". */
+static void lock_owner(struct remote_sftp *sf, const char *lock, char *buf, size_t len)
 {
+	struct dynbuf text;
+	struct diag ignored;
+	char *path = NULL;
+	dynbuf_init(&text, 4096);
+	buf[0] = 0;
+	if (asprintf(&path, "%s/owner", lock) >= 0 &&
+	    remote_sftp_read_file(sf, path, &text, &ignored) == 0 && text.len)
+		snprintf(buf, len, "%.*s", (int)strcspn((const char *)text.data, "\n"),
+			 (const char *)text.data);
+	free(path);
+	dynbuf_free(&text);
+}
+
+/* The lock the sh helper takes too (authorized_keys.sh): a directory with its owner inside.
+ * One older than STALE_LOCK_SECONDS was left by a run that died and is broken (noted in
+ * log); a live one is named when waiting for it ends. */
+static int take_lock(struct remote_sftp *sf, const char *lock, struct dynbuf *log, struct diag *d)
+{
+	char owner[256];
 	for (int tries = 0; tries < LOCK_TRIES; tries++) {
 		int r = remote_sftp_mkdir(sf, lock, 0700, d);
 		if (r == 0)
@@ -168,9 +190,22 @@ static int take_lock(struct remote_sftp *sf, const char *lock, struct diag *d)
 			continue; /* released in between: try again at once */
 		if (e < 0)
 			return r;
+		if (a.has_times && (time_t)a.mtime + STALE_LOCK_SECONDS < time(NULL)) {
+			struct diag ignored;
+			char *path = NULL;
+			lock_owner(sf, lock, owner, sizeof(owner));
+			if (asprintf(&path, "%s/owner", lock) >= 0)
+				remote_sftp_remove(sf, path, &ignored);
+			free(path);
+			if (remote_sftp_rmdir(sf, lock, &ignored) == 0)
+				dynbuf_printf(log, "break a stale lock %s (%s)\n", lock,
+					      owner[0] ? owner : "its owner unknown");
+			continue;
+		}
 		pause_a_little();
 	}
-	diag_set(d, "%s is held by another writer; remove it if no copy is running", lock);
+	lock_owner(sf, lock, owner, sizeof(owner));
+	diag_set(d, "%s is held by %s", lock, owner[0] ? owner : "another writer");
 	return ERR_REMOTE;
 }
 
@@ -253,9 +288,19 @@ int authorized_keys_sftp_write(struct remote_sftp *sf, const struct authorized_k
 	} else if (r < 0) {
 		goto out;
 	}
-	if ((r = take_lock(sf, lock, d)) < 0)
+	if ((r = take_lock(sf, lock, ret_log, d)) < 0)
 		goto out;
 	locked = true;
+	{
+		/* who holds it, for a writer that waits on it */
+		char *owner = NULL, line[256];
+		struct diag ignored;
+		snprintf(line, sizeof(line), "sshkeyctl over SFTP from this client since %ld\n",
+			 (long)time(NULL));
+		if (asprintf(&owner, "%s/owner", lock) >= 0)
+			remote_sftp_create(sf, owner, 0600, line, strlen(line), &ignored);
+		free(owner);
+	}
 	if ((r = remote_sftp_lstat(sf, lock, &a, d)) < 0 ||
 	    (r = check_unchanged(sf, st, &a, d)) < 0)
 		goto out;
@@ -274,6 +319,10 @@ out:
 	}
 	if (locked) {
 		struct diag ignored;
+		char *owner = NULL;
+		if (asprintf(&owner, "%s/owner", lock) >= 0)
+			remote_sftp_remove(sf, owner, &ignored);
+		free(owner);
 		remote_sftp_rmdir(sf, lock, &ignored);
 	}
 	free(dir);

@@ -69,8 +69,10 @@ static int parse_attrs(struct wire_reader *r, struct sftp_attrs *a)
 		a->has_perms = true;
 		e = wire_get_u32(r, &a->perms);
 	}
-	if (e == 0 && (flags & ATTR_ACMODTIME) && (e = wire_get_u32(r, &u32)) == 0)
-		e = wire_get_u32(r, &u32);
+	if (e == 0 && (flags & ATTR_ACMODTIME) && (e = wire_get_u32(r, &u32)) == 0) {
+		a->has_times = true;
+		e = wire_get_u32(r, &a->mtime);
+	}
 	if (e == 0 && (flags & ATTR_EXTENDED)) {
 		uint32_t count;
 		if ((e = wire_get_u32(r, &count)) == 0 && count > MAX_EXTENDED_ATTRS)

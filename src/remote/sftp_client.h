@@ -22,7 +22,8 @@
 #define SFTP_MAX_PACKET (256 * 1024) /* OpenSSH's sftp-server limit for one message */
 
 struct sftp_attrs {
-	bool has_size, has_ids, has_perms;
+	bool has_size, has_ids, has_perms, has_times;
+	uint32_t mtime; /* seconds since the epoch, when has_times */
 	uint64_t size;
 	uint32_t uid, gid;
 	uint32_t perms; /* file type bits and mode, as st_mode */

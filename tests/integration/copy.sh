@@ -214,6 +214,28 @@ grep -q "/etc/ssh/keys/$U" out.txt || fail "AuthorizedKeysFile path not used: $(
 key_login akf id2 || fail "no key login through AuthorizedKeysFile"
 pass
 
+# a lock left by a run that died (a Ctrl-C, a cut connection) is broken, said so, at
+# once; over SFTP too
+for way in sh sftp; do
+	testbed_host_up "stale$way" || fail "host stale$way"
+	home=$(testbed_home "stale$way" "$U")
+	mkdir -p -m 700 "$home/.ssh/.sshkeyctl.lock"
+	echo "sshkeyctl pid 4242 from 127.0.0.9 since 2026-01-01T00:00:00Z" >"$home/.ssh/.sshkeyctl.lock/owner"
+	chown -R "$U:" "$home/.ssh"
+	touch -d "-5 minutes" "$home/.ssh/.sshkeyctl.lock"
+	extra=()
+	[ $way = sftp ] && extra=(--sftp)
+	start=$(date +%s)
+	"$K" copy -i id "${COMMON[@]}" "${extra[@]}" "$U@127.0.0.1:$(testbed_port "stale$way")" >out.txt ||
+		fail "stale lock ($way): $(cat out.txt)"
+	[ $(($(date +%s) - start)) -lt 20 ] || fail "stale lock ($way): it waited"
+	grep -q "break a stale lock .*\.sshkeyctl\.lock (sshkeyctl pid 4242 from 127.0.0.9" out.txt ||
+		fail "stale lock ($way) not named: $(cat out.txt)"
+	[ -e "$home/.ssh/.sshkeyctl.lock" ] && fail "stale lock ($way) left"
+	grep -qF "$(cut -d' ' -f2 id.pub)" "$home/.ssh/authorized_keys" || fail "stale lock ($way): no key"
+done
+pass
+
 # new known_hosts entries follow HashKnownHosts, and OpenSSH reads them
 for hash in yes no; do
 	"$K" copy -i id --password-file pw --accept-new -o "HashKnownHosts=$hash" \

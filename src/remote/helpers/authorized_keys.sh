@@ -139,15 +139,33 @@ write_file() {
 		enter_root_dir "$wf_dir" private || { echo "error not root's alone: $wf_dir"; exit 94; }
 	fi
 	[ -w . ] || { echo "error cannot write in $wf_dir"; exit 95; }
+	# the lock: a directory, with its owner inside; a write holds it well under a second, so
+	# one older than a minute was left by a run that died (killed, connection cut) and is
+	# broken, said so; a live one is named when we give up waiting (the compare-and-swap
+	# below keeps even a wrongly broken lock from losing an edit)
 	wf_lock=.sshkeyctl.lock wf_tries=0
 	until mkdir "$wf_lock" 2>/dev/null; do
+		if [ -n "$(find "$wf_lock" -maxdepth 0 -mmin +1 2>/dev/null)" ]; then
+			wf_was=$(head -n 1 "$wf_lock/owner" 2>/dev/null) || wf_was=
+			rm -f -- "$wf_lock/owner"
+			rmdir "$wf_lock" 2>/dev/null &&
+				echo "did break a stale lock $wf_dir/$wf_lock (${wf_was:-its owner unknown})"
+			continue
+		fi
 		wf_tries=$((wf_tries + 1))
-		[ $wf_tries -le 300 ] || { echo "error lock $wf_dir/$wf_lock"; exit 96; }
+		[ $wf_tries -le 300 ] || {
+			wf_was=$(head -n 1 "$wf_lock/owner" 2>/dev/null) || wf_was=
+			echo "error lock $wf_dir/$wf_lock is held by ${wf_was:-another writer}"
+			exit 96
+		}
 		sleep 0.1 2>/dev/null || sleep 1
 	done
 	wf_tmp=.authorized_keys.sshkeyctl.$wf_token
-	trap '[ ! -e "$wf_tmp" ] || rm -f -- "$wf_tmp"; rmdir "$wf_lock" 2>/dev/null' EXIT
-	trap 'exit 97' INT TERM HUP
+	trap '[ ! -e "$wf_tmp" ] || rm -f -- "$wf_tmp"; rm -f -- "$wf_lock/owner"; rmdir "$wf_lock" 2>/dev/null' EXIT
+	trap 'exit 97' INT TERM HUP PIPE
+	wf_conn=${SSH_CONNECTION:-}
+	printf 'sshkeyctl pid %s from %s since %s\n' "$$" "${wf_conn%% *}" \
+		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$wf_lock/owner" 2>/dev/null || :
 	[ ! -L "$wf_name" ] || { echo "error symlink $wf_dir/$wf_name"; exit 94; }
 	wf_now=absent
 	if [ -f "$wf_name" ]; then
