@@ -264,7 +264,11 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		printf("dry run: %zu host%s would change; nothing was changed\n",
 		       run.counts[COPY_WOULD_CHANGE],
 		       run.counts[COPY_WOULD_CHANGE] == 1 ? "" : "s");
-	status = failed == 0 ? EXIT_OK : failed == total ? EXIT_FAIL : EXIT_PARTIAL;
+	/* installed but not proven is a warning, as verify's WARN and perms' unverified fix */
+	status = failed == total && total                ? EXIT_FAIL
+		 : failed                                ? EXIT_PARTIAL
+		 : run.counts[COPY_INSTALLED_UNVERIFIED] ? EXIT_WARN
+							 : EXIT_OK;
 	if (setup && o.harden && !o.fleet.dry_run && failed < total) {
 		int hs = setup->harden(&o, keys, n_keys, results);
 		if (status == EXIT_OK || hs == EXIT_PARTIAL)
@@ -320,8 +324,9 @@ const struct command command_copy = {
 		"\nTARGET is [user@]host[:port], ssh://user@host:port, or a Host alias of "
 		"~/.ssh/config.\n"
 		"A key already there (same key, any options or comment) is not added again. Every\n"
-		"host is proven with a new connection that logs in with the key. Exit status 3 "
-		"when\n"
-		"some hosts failed.\n",
+		"host is proven with a new connection that logs in with the key. Exit status 0 "
+		"all\n"
+		"installed and proven (or there), 5 some installed but not proven, 3 some hosts\n"
+		"failed, 1 all of them.\n",
 	.run = run_copy,
 };

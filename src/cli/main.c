@@ -20,7 +20,8 @@ static void print_main_help(void)
 	printf("\n'sshkeyctl help COMMAND' or 'sshkeyctl COMMAND --help' shows a command's "
 	       "options.\n"
 	       "Exit status: 0 success, 1 failure, 2 usage error, 3 some hosts or files failed,\n"
-	       "4 wrong or missing passphrase. See sshkeyctl(1).\n");
+	       "4 wrong or missing passphrase or password, 5 done with warnings (a host\n"
+	       "not proven, a password still accepted). See sshkeyctl(1).\n");
 }
 
 /* Passwords and passphrases pass through memory in most commands: no core file may hold

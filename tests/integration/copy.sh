@@ -214,6 +214,15 @@ grep -q "/etc/ssh/keys/$U" out.txt || fail "AuthorizedKeysFile path not used: $(
 key_login akf id2 || fail "no key login through AuthorizedKeysFile"
 pass
 
+# only the public half at hand: installed, not proven, and the status says so (5)
+"$K" keygen -q -f pubonly --no-passphrase -C pubonly || fail "keygen pubonly"
+rm pubonly
+testbed_host_up pubonly || fail "host pubonly"
+testbed_home pubonly "$U" >/dev/null
+expect_status 5 "installed, not verified" -- "$K" copy -i pubonly.pub "${COMMON[@]}" "$(target pubonly)" >out.txt
+grep -q "installed, not verified\|installed not verified" out.txt || fail "pubonly: $(cat out.txt)"
+grep -qF "$(cut -d' ' -f2 pubonly.pub)" "$(ak pubonly)" || fail "pubonly: not installed"
+
 # a lock left by a run that died (a Ctrl-C, a cut connection) is broken, said so, at
 # once; over SFTP too
 for way in sh sftp; do
