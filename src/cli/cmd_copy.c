@@ -49,6 +49,10 @@ static int handle_option(int c, char *arg, void *data)
 	case OPT_SFTP:
 		o->sftp = true;
 		return EXIT_OK;
+	case 'b':
+		if (parse_unsigned_option(arg, 1, 1u << 20, &o->key_bits) < 0)
+			return cli_usage_error(ctx->cmd, "invalid number of bits '%s'", arg);
+		return EXIT_OK;
 	case 't':
 		o->key_type = keygen_canonical_type(arg);
 		if (!o->key_type)
@@ -85,10 +89,13 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 		{NULL, 0, NULL, 0},
 	};
 	struct option_context ctx = {o, cmd};
-	const struct fleet_extra_options extra = {o->setup ? "t:" : "", longopts, handle_option,
+	const struct fleet_extra_options extra = {o->setup ? "t:b:" : "", longopts, handle_option,
 						  &ctx};
 	int status = fleet_options_parse(&o->fleet, cmd, argc, argv, &extra);
 	if (status != EXIT_OK)
+		return status;
+	if (o->setup && (status = cli_key_bits_check(o->key_type ? o->key_type : "ed25519",
+						     o->key_bits)) != EXIT_OK)
 		return status;
 	return fleet_options_finish(&o->fleet, cmd, argc, argv);
 }

@@ -106,24 +106,23 @@ static int parse_options(int argc, char **argv, struct keygen_options *o)
 }
 
 /* The size rules of OpenSSH 9.5+, with one line of reason when refused. */
-static int check_bits(const struct keygen_options *o)
+int cli_key_bits_check(const char *type, unsigned bits)
 {
-	if (!strcmp(o->type, "rsa") && o->bits) {
-		if (o->bits < KEYGEN_RSA_MIN_BITS) {
+	if (!strcmp(type, "rsa") && bits) {
+		if (bits < KEYGEN_RSA_MIN_BITS) {
 			cli_error("RSA keys must be at least %u bits: %u-bit keys are within reach "
 				  "of attackers",
-				  KEYGEN_RSA_MIN_BITS, o->bits);
+				  KEYGEN_RSA_MIN_BITS, bits);
 			return EXIT_USAGE;
 		}
-		if (o->bits > KEYGEN_RSA_MAX_BITS) {
+		if (bits > KEYGEN_RSA_MAX_BITS) {
 			cli_error("RSA keys can be at most %u bits: larger keys are refused by "
 				  "OpenSSH",
 				  KEYGEN_RSA_MAX_BITS);
 			return EXIT_USAGE;
 		}
 	}
-	if (!strcmp(o->type, "ecdsa") && o->bits && o->bits != 256 && o->bits != 384 &&
-	    o->bits != 521) {
+	if (!strcmp(type, "ecdsa") && bits && bits != 256 && bits != 384 && bits != 521) {
 		cli_error("ECDSA keys must be 256, 384 or 521 bits");
 		return EXIT_USAGE;
 	}
@@ -205,7 +204,7 @@ static int run_keygen(int argc, char **argv)
 	int status, r;
 
 	if ((status = parse_options(argc, argv, &o)) != EXIT_OK ||
-	    (status = check_bits(&o)) != EXIT_OK)
+	    (status = cli_key_bits_check(o.type, o.bits)) != EXIT_OK)
 		return status;
 	if (!o.quiet) {
 		printf("Generating public/private %s key pair.\n", o.type);

@@ -52,7 +52,7 @@ static int create_key(struct copy_options *o, char **path, char **ret_passphrase
 	if (r == 0)
 		r = user_default_comment(&comment);
 	if (r == 0)
-		r = keygen_generate(type, 0, comment, &key);
+		r = keygen_generate(type, o->key_bits, comment, &key);
 	if (r == 0)
 		r = key_pair_save(*path, key, passphrase, OPENSSH_KEY_V1_DEFAULT_ROUNDS, 0);
 	if (r == 0)
@@ -134,11 +134,14 @@ static int run_setup(int argc, char **argv)
 const struct command command_setup = {
 	.name = "setup",
 	.summary = "The whole tutorial: create a key if needed, install it, prove key login.",
-	.usage = "sshkeyctl setup [-t TYPE] [-i KEY] [--passphrase-file FILE | --no-passphrase]\n"
+	.usage = "sshkeyctl setup [-t TYPE] [-b BITS] [-i KEY] [--passphrase-file FILE | "
+		 "--no-passphrase]\n"
 		 "                       [--harden] [copy's connection and fleet options] "
 		 "TARGET...",
 	.help = "  -t TYPE                 type of the key to create when there is none (default "
 		"ed25519)\n"
+		"  -b BITS                 its size, as keygen -b (RSA 3072 by default; the "
+		"tutorials' 4096)\n"
 		"  -i KEY                  the key to use, created there when missing\n"
 		"  --passphrase-file FILE  passphrase for a new key (first line of FILE)\n"
 		"  --no-passphrase         a new key without passphrase\n"

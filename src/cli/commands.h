@@ -53,5 +53,8 @@ int exit_status_for_error(int err);
 bool account_name_valid(const char *name);
 /* Whole-number option value within [min, max]. */
 int parse_unsigned_option(const char *text, unsigned min, unsigned max, unsigned *ret);
+/* A key size keygen and setup accept for type (OpenSSH 9.5's rules); EXIT_USAGE with one
+ * line of reason printed when not. */
+int cli_key_bits_check(const char *type, unsigned bits);
 
 #endif

@@ -19,6 +19,7 @@ struct copy_options {
 	/* setup only: the key to create when there is none */
 	bool setup;
 	const char *key_type;
+	unsigned key_bits; /* -b, 0: keygen's default */
 	struct passphrase_source passphrase;
 	bool harden; /* setup --harden */
 };

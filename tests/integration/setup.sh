@@ -36,4 +36,12 @@ same keys/id_ed25519 key.before "an existing key is used, not replaced"
 expect_status 4 "no passphrase decision" -- setsid "$K" setup -i "$WORK/keys/other" --password-file pw \
 	-o "UserKnownHostsFile=$WORK/kh" "${targets[0]}" </dev/null >/dev/null 2>&1
 [ -e keys/other ] && fail "a key was made without a passphrase decision"
+# the tutorials' RSA 4096 (-b), refused below OpenSSH's minimum as keygen refuses it
+"$K" setup -t rsa -b 4096 -i "$WORK/keys/rsa4096" --no-passphrase --password-file pw \
+	-o "UserKnownHostsFile=$WORK/kh" "${targets[0]}" >out.txt || fail "setup -b 4096: $(cat out.txt)"
+ssh-keygen -l -f keys/rsa4096.pub | grep -q "^4096 " || fail "not a 4096-bit key: $(ssh-keygen -l -f keys/rsa4096.pub)"
+expect_status 2 "setup -b 1024" -- "$K" setup -t rsa -b 1024 -i "$WORK/keys/rsa1024" --no-passphrase \
+	--password-file pw -o "UserKnownHostsFile=$WORK/kh" "${targets[0]}" 2>/dev/null
+[ -e keys/rsa1024 ] && fail "a 1024-bit key was made"
+pass
 done_checks
