@@ -179,6 +179,11 @@ static int run_doctor(int argc, char **argv)
 		goto out;
 	}
 	fleet_results_free(&o.fleet, &job, results);
+	if (o.fleet.json) /* as every fleet command's JSON ends: a summary object */
+		report_json_line(json_pack(
+			"{s:{s:I, s:I, s:I, s:I}}", "summary", "hosts", (json_int_t)run.total, "ok",
+			(json_int_t)(run.total - run.failed - run.warned), "warnings",
+			(json_int_t)run.warned, "failed", (json_int_t)run.failed));
 	status = run.failed == run.total ? EXIT_FAIL
 		 : run.failed            ? EXIT_PARTIAL
 		 : run.warned            ? EXIT_WARN

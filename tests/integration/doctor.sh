@@ -363,6 +363,8 @@ pass
 expect_status 0 "json" -- "$K" doctor --json "${COMMON[@]}" "$(target fine)" >out.txt
 python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); assert o["key_login"] and o["checks"]' out.txt ||
 	fail "json: $(cat out.txt)"
+python3 -c 'import json,sys; s=[json.loads(l) for l in open(sys.argv[1])][-1]["summary"]; assert s == {"hosts": 1, "ok": 1, "warnings": 0, "failed": 0}, s' out.txt ||
+	fail "json summary: $(cat out.txt)"
 pass
 
 [ -n "${DOCTOR_SHOW:-}" ] && cat out.txt
