@@ -108,6 +108,12 @@ struct copy_run {
 FLEET_WORK(copy_to_host)
 FLEET_RESULT_CALLBACKS(copy_result_init, copy_result_clear)
 
+static bool ended_ok(const void *result)
+{
+	enum copy_outcome o = ((const struct copy_result *)result)->outcome;
+	return o == COPY_INSTALLED || o == COPY_PRESENT || o == COPY_WOULD_CHANGE;
+}
+
 static const char *outcome_text(const struct copy_result *res)
 {
 	switch (res->outcome) {
@@ -244,8 +250,14 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 				   .sftp = o.sftp,
 				   .password = &o.fleet.password_source};
 	struct copy_run run = {.opt = &o};
-	struct fleet_job job = {
-		sizeof(struct copy_result), result_init, result_clear, work, report, &req, &run};
+	struct fleet_job job = {sizeof(struct copy_result),
+				result_init,
+				result_clear,
+				work,
+				report,
+				&req,
+				&run,
+				ended_ok};
 	struct copy_result *results = NULL;
 	if (fleet_run(&o.fleet, &job, (void **)&results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);
@@ -276,6 +288,8 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		 : failed                                ? EXIT_PARTIAL
 		 : run.counts[COPY_INSTALLED_UNVERIFIED] ? EXIT_WARN
 							 : EXIT_OK;
+	if (fleet_report_not_ok(&o.fleet, &job, results) != EXIT_OK && status == EXIT_OK)
+		status = EXIT_FAIL;
 	if (setup && o.harden && !o.fleet.dry_run && failed < total) {
 		int hs = setup->harden(&o, keys, n_keys, results);
 		if (status == EXIT_OK || hs == EXIT_PARTIAL)
@@ -328,6 +342,7 @@ const struct command command_copy = {
 		"  --connect-timeout SECS  give up on a host that does not answer (default 10)\n"
 		"  --json                  one JSON object per host, then a summary object (JSON "
 		"Lines)\n"
+		"  --failed-file FILE      write the targets that did not end OK to FILE (for -H)\n"
 		"\nTARGET is [user@]host[:port], ssh://user@host:port, or a Host alias of "
 		"~/.ssh/config.\n"
 		"A key already there (same key, any options or comment) is not added again. Every\n"

@@ -69,6 +69,11 @@ struct doctor_run {
 FLEET_WORK(doctor_host)
 FLEET_RESULT_CALLBACKS(doctor_result_init, doctor_result_clear)
 
+static bool ended_ok(const void *result)
+{
+	return ((const struct doctor_result *)result)->key_login;
+}
+
 static void report_one(const struct target *t, const void *result, void *data)
 {
 	struct doctor_run *run = data;
@@ -171,7 +176,8 @@ static int run_doctor(int argc, char **argv)
 				work,
 				report_one,
 				&req,
-				&run};
+				&run,
+				ended_ok};
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);
@@ -184,6 +190,8 @@ static int run_doctor(int argc, char **argv)
 			"{s:{s:I, s:I, s:I, s:I}}", "summary", "hosts", (json_int_t)run.total, "ok",
 			(json_int_t)(run.total - run.failed - run.warned), "warnings",
 			(json_int_t)run.warned, "failed", (json_int_t)run.failed));
+	if (fleet_report_not_ok(&o.fleet, &job, results) != EXIT_OK)
+		run.failed = run.failed ? run.failed : 1;
 	status = run.failed == run.total ? EXIT_FAIL
 		 : run.failed            ? EXIT_PARTIAL
 		 : run.warned            ? EXIT_WARN

@@ -200,6 +200,12 @@ static void report_one(const struct target *t, const void *result, void *data)
 	harden_report(t->spec, res, run->json);
 }
 
+static bool ended_ok(const void *result)
+{
+	enum harden_outcome o = ((const struct harden_result *)result)->outcome;
+	return o == HARDEN_DONE || o == HARDEN_ALREADY || o == HARDEN_UNDONE || o == HARDEN_WOULD;
+}
+
 int harden_fleet(const struct fleet_options *o, const struct harden_request *req, const bool *only)
 {
 	struct harden_fleet_request f = {req, o->targets.items, only};
@@ -210,7 +216,8 @@ int harden_fleet(const struct fleet_options *o, const struct harden_request *req
 				work,
 				report_one,
 				&f,
-				&run};
+				&run,
+				ended_ok};
 	void *results = NULL;
 	if (fleet_run(o, &job, &results) < 0) {
 		fleet_results_free(o, &job, results);
@@ -241,8 +248,10 @@ int harden_fleet(const struct fleet_options *o, const struct harden_request *req
 		if (run.counts[HARDEN_WOULD])
 			printf("dry run: nothing was changed\n");
 	}
+	int file_status = fleet_report_not_ok(o, &job, results);
 	fleet_results_free(o, &job, results);
-	return total ? harden_status(run.counts, total) : EXIT_OK;
+	int status = total ? harden_status(run.counts, total) : EXIT_OK;
+	return status == EXIT_OK ? file_status : status;
 }
 
 /* The tests' injected failures (tests/integration/harden.sh), only in the sshkeyctl-faults

@@ -70,6 +70,12 @@ struct perms_run {
 FLEET_WORK(perms_host)
 FLEET_RESULT_CALLBACKS(perms_result_init, perms_result_clear)
 
+static bool ended_ok(const void *result)
+{
+	enum perms_outcome o = ((const struct perms_result *)result)->outcome;
+	return o == PERMS_OK || o == PERMS_FIXED;
+}
+
 static const char *const outcome_text[] = {
 	[PERMS_OK] = "OK",
 	[PERMS_FOUND] = "problems found",
@@ -175,7 +181,8 @@ static int run_perms(int argc, char **argv)
 				work,
 				report_one,
 				&req,
-				&run};
+				&run,
+				ended_ok};
 	size_t total = o.fleet.targets.n;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
@@ -202,6 +209,8 @@ static int run_perms(int argc, char **argv)
 		       run.counts[PERMS_FAILED]);
 	}
 	status = status_of(run.counts, total);
+	if (fleet_report_not_ok(&o.fleet, &job, results) != EXIT_OK && status == EXIT_OK)
+		status = EXIT_FAIL;
 	fleet_results_free(&o.fleet, &job, results);
 out:
 	local_keys_free_all(keys, n_keys);

@@ -57,6 +57,11 @@ struct verify_run {
 };
 
 FLEET_WORK(verify_host)
+static bool ended_ok(const void *result)
+{
+	return ((const struct verify_result *)result)->verdict == VERIFY_OK;
+}
+
 FLEET_RESULT_CALLBACKS(verify_result_init, verify_result_clear)
 
 static const char *const verdict_text[] = {
@@ -231,8 +236,14 @@ static int run_verify(int argc, char **argv)
 				     .users = o.users,
 				     .n_users = o.n_users};
 	struct verify_run run = {.opt = &o};
-	struct fleet_job job = {
-		sizeof(struct verify_result), result_init, result_clear, work, report, &req, &run};
+	struct fleet_job job = {sizeof(struct verify_result),
+				result_init,
+				result_clear,
+				work,
+				report,
+				&req,
+				&run,
+				ended_ok};
 	size_t total = o.fleet.targets.n;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
@@ -257,6 +268,8 @@ static int run_verify(int argc, char **argv)
 		 : bad                     ? EXIT_PARTIAL
 		 : run.counts[VERIFY_WARN] ? EXIT_WARN
 					   : EXIT_OK;
+	if (fleet_report_not_ok(&o.fleet, &job, results) != EXIT_OK && status == EXIT_OK)
+		status = EXIT_FAIL;
 	fleet_results_free(&o.fleet, &job, results);
 out:
 	local_keys_free_all(keys, n_keys);

@@ -130,6 +130,9 @@ static int handle_shared(struct fleet_options *o, const struct command *cmd, int
 	case FLEET_OPT_DRY_RUN:
 		o->dry_run = true;
 		return 1;
+	case FLEET_OPT_FAILED_FILE:
+		o->failed_file = arg;
+		return 1;
 	}
 	return 0;
 }
@@ -143,6 +146,7 @@ static const struct option shared_long[] = {
 	{"password-stdin", no_argument, NULL, FLEET_OPT_PASSWORD_STDIN},
 	{"json", no_argument, NULL, FLEET_OPT_JSON},
 	{"dry-run", no_argument, NULL, FLEET_OPT_DRY_RUN},
+	{"failed-file", required_argument, NULL, FLEET_OPT_FAILED_FILE},
 };
 
 int fleet_options_parse(struct fleet_options *o, const struct command *cmd, int argc, char **argv,

@@ -23,6 +23,7 @@ struct fleet_options {
 	bool json;
 	bool dry_run;
 	const char *password_file;
+	const char *failed_file; /* --failed-file: the targets that did not end OK */
 	bool password_stdin;
 	/* the password cache: one password per user name for the whole run */
 	pthread_mutex_t password_lock;
@@ -49,6 +50,7 @@ enum {
 	FLEET_OPT_PASSWORD_STDIN,
 	FLEET_OPT_JSON,
 	FLEET_OPT_DRY_RUN,
+	FLEET_OPT_FAILED_FILE,
 };
 
 /* A command's own options beside the shared ones. handle returns EXIT_OK when it took

@@ -5,6 +5,7 @@
 #ifndef SSHKEYCTL_CLI_FLEET_RUN_H
 #define SSHKEYCTL_CLI_FLEET_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cli/fleet_options.h"
@@ -19,6 +20,8 @@ struct fleet_job {
 	void (*report)(const struct target *t, const void *result, void *data);
 	const void *request;
 	void *data;
+	/* did the host end OK (nothing left to do or look at)? NULL: every host did */
+	bool (*ended_ok)(const void *result);
 };
 
 /* The untyped callbacks over a use case's typed functions: result_init and result_clear
@@ -41,5 +44,10 @@ struct fleet_job {
 /* ret_results: o->targets.n results, to read and then release with fleet_results_free. */
 int fleet_run(const struct fleet_options *o, const struct fleet_job *job, void **ret_results);
 void fleet_results_free(const struct fleet_options *o, const struct fleet_job *job, void *results);
+/* After the summary line: the hosts that did not end OK named on one line (text output),
+ * and written to --failed-file, one target a line, to run again with -H. Returns
+ * EXIT_FAIL when the file cannot be written (said so), else EXIT_OK. */
+int fleet_report_not_ok(const struct fleet_options *o, const struct fleet_job *job,
+			const void *results);
 
 #endif

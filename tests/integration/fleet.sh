@@ -52,7 +52,7 @@ echo "not the password" >wrong
 head -n 7 hosts | grep -v '^#' >six
 for i in $(seq 6); do : >"$TB_ROOT/h$i/var/log/auth.log"; done
 "$K" copy -j 32 -i id2 --password-file wrong -o "UserKnownHostsFile=$WORK/known_hosts" -H six \
-	>out.txt 2>err.txt
+	--failed-file failed.txt >out.txt 2>err.txt
 [ $? = 1 ] || fail "a wrong password everywhere: status $?: $(cat out.txt err.txt)"
 failed=$(cat "$TB_ROOT"/h[1-6]/var/log/auth.log | grep -c "Failed password")
 [ "$failed" -le 1 ] || fail "the wrong password reached $failed hosts"
@@ -60,6 +60,14 @@ failed=$(cat "$TB_ROOT"/h[1-6]/var/log/auth.log | grep -c "Failed password")
 [ "$(grep -c "refused on another host first" out.txt)" = 5 ] || fail "withheld: $(cat out.txt)"
 grep -q "the password was refused by .*; it was sent to no other host" err.txt ||
 	fail "no canary note: $(cat err.txt)"
+# the summary names the hosts that did not end OK, and --failed-file lists them for -H
+grep -q "^not OK: $(head -1 six | sed 's/ .*//'), " out.txt || fail "not OK line: $(tail -3 out.txt)"
+sed 's/ .*//' six >want_failed
+same failed.txt want_failed "--failed-file: the six targets, in order"
+"$K" copy -j 32 -i id2 --password-file pw -o "UserKnownHostsFile=$WORK/known_hosts" -H failed.txt \
+	--failed-file failed.txt >out.txt 2>err.txt || fail "rerun from --failed-file: $(cat out.txt err.txt)"
+[ -s failed.txt ] && fail "--failed-file after a clean run: $(cat failed.txt)"
+grep -q "^not OK" out.txt && fail "not OK line after a clean run"
 pass
 # a password file that does not exist: one error naming it, nothing sent
 "$K" copy -i id --password-file "$WORK/no-such-file" -o "UserKnownHostsFile=$WORK/known_hosts" -H six \

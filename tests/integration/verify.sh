@@ -121,7 +121,10 @@ targets=("$(target off)" "$(target nokey)" "$(target pwon)" "127.0.0.1:$port_dow
 [ $? = 3 ] || fail "fleet: exit status"
 [ "$(sed -n 's/^[^ ]*: \([A-Z]*\):.*/\1/p' out.txt | tr '\n' ' ')" = "OK FAIL WARN UNREACHABLE " ] ||
 	fail "fleet order: $(cat out.txt)"
-tail -1 out.txt | grep -q "4 hosts: 1 OK, 1 WARN, 1 FAIL, 1 UNREACHABLE" || fail "fleet summary: $(tail -1 out.txt)"
+grep -q "^4 hosts: 1 OK, 1 WARN, 1 FAIL, 1 UNREACHABLE" out.txt || fail "fleet summary: $(tail -2 out.txt)"
+# then the hosts that did not end OK, in the order given
+tail -1 out.txt | grep -q "^not OK: ${targets[1]}, ${targets[2]}, ${targets[3]}$" ||
+	fail "not OK line: $(tail -1 out.txt)"
 "$K" verify "${COMMON[@]}" -l "$V" --json "${targets[@]}" >out.json
 python3 - out.json <<'PY' || fail "json: $(cat out.json)"
 import json, sys
