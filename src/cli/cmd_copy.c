@@ -250,14 +250,7 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 				   .sftp = o.sftp,
 				   .password = &o.fleet.password_source};
 	struct copy_run run = {.opt = &o};
-	struct fleet_job job = {sizeof(struct copy_result),
-				result_init,
-				result_clear,
-				work,
-				report,
-				&req,
-				&run,
-				ended_ok};
+	struct fleet_job job = FLEET_JOB(struct copy_result, report, &req, &run);
 	struct copy_result *results = NULL;
 	if (fleet_run(&o.fleet, &job, (void **)&results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);

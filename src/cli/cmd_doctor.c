@@ -170,14 +170,7 @@ static int run_doctor(int argc, char **argv)
 							 ? &o.fleet.password_source
 							 : NULL};
 	struct doctor_run run = {.json = o.fleet.json};
-	struct fleet_job job = {sizeof(struct doctor_result),
-				result_init,
-				result_clear,
-				work,
-				report_one,
-				&req,
-				&run,
-				ended_ok};
+	struct fleet_job job = FLEET_JOB(struct doctor_result, report_one, &req, &run);
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);

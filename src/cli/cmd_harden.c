@@ -210,14 +210,7 @@ int harden_fleet(const struct fleet_options *o, const struct harden_request *req
 {
 	struct harden_fleet_request f = {req, o->targets.items, only};
 	struct harden_run run = {.fleet = &f, .json = o->json};
-	struct fleet_job job = {sizeof(struct harden_result),
-				result_init,
-				result_clear,
-				work,
-				report_one,
-				&f,
-				&run,
-				ended_ok};
+	struct fleet_job job = FLEET_JOB(struct harden_result, report_one, &f, &run);
 	void *results = NULL;
 	if (fleet_run(o, &job, &results) < 0) {
 		fleet_results_free(o, &job, results);

@@ -175,14 +175,7 @@ static int run_perms(int argc, char **argv)
 				    .sftp = o.sftp,
 				    .password = &o.fleet.password_source};
 	struct perms_run run = {.opt = &o};
-	struct fleet_job job = {sizeof(struct perms_result),
-				result_init,
-				result_clear,
-				work,
-				report_one,
-				&req,
-				&run,
-				ended_ok};
+	struct fleet_job job = FLEET_JOB(struct perms_result, report_one, &req, &run);
 	size_t total = o.fleet.targets.n;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {

@@ -236,14 +236,7 @@ static int run_verify(int argc, char **argv)
 				     .users = o.users,
 				     .n_users = o.n_users};
 	struct verify_run run = {.opt = &o};
-	struct fleet_job job = {sizeof(struct verify_result),
-				result_init,
-				result_clear,
-				work,
-				report,
-				&req,
-				&run,
-				ended_ok};
+	struct fleet_job job = FLEET_JOB(struct verify_result, report, &req, &run);
 	size_t total = o.fleet.targets.n;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {

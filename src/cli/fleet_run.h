@@ -41,6 +41,14 @@ struct fleet_job {
 		host_fn(t, request, result);                                        \
 	}
 
+/* A command's job over the callbacks above (result_init, result_clear, work, and its own
+ * ended_ok) and its report function. */
+#define FLEET_JOB(result_type, report_fn, request, run_data)                              \
+	{                                                                                 \
+		sizeof(result_type), result_init, result_clear, work, report_fn, request, \
+			run_data, ended_ok                                                \
+	}
+
 /* ret_results: o->targets.n results, to read and then release with fleet_results_free. */
 int fleet_run(const struct fleet_options *o, const struct fleet_job *job, void **ret_results);
 void fleet_results_free(const struct fleet_options *o, const struct fleet_job *job, void *results);
