@@ -177,13 +177,14 @@ static int run_doctor(int argc, char **argv)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	fleet_results_free(&o.fleet, &job, results);
 	if (o.fleet.json) /* as every fleet command's JSON ends: a summary object */
 		report_json_line(json_pack(
 			"{s:{s:I, s:I, s:I, s:I}}", "summary", "hosts", (json_int_t)run.total, "ok",
 			(json_int_t)(run.total - run.failed - run.warned), "warnings",
 			(json_int_t)run.warned, "failed", (json_int_t)run.failed));
-	if (fleet_report_not_ok(&o.fleet, &job, results) != EXIT_OK)
+	int file_status = fleet_report_not_ok(&o.fleet, &job, results);
+	fleet_results_free(&o.fleet, &job, results);
+	if (file_status != EXIT_OK)
 		run.failed = run.failed ? run.failed : 1;
 	status = run.failed == run.total ? EXIT_FAIL
 		 : run.failed            ? EXIT_PARTIAL
