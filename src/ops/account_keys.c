@@ -42,8 +42,7 @@ int account_keys_read_others(struct remote_session *s, const char *for_user,
 			     struct authorized_keys_state **ret, size_t *ret_n, struct diag *d)
 {
 	struct server_kind kind;
-	const char *banner = remote_server_banner(s);
-	server_kind_from_banner(banner, strlen(banner), &kind);
+	server_kind_of(s, &kind);
 	*ret = NULL;
 	*ret_n = 0;
 	if (!first->conversation || first->n_entries < 2 ||

@@ -597,8 +597,7 @@ static void check_key_login(struct doctor *dr, struct remote_session *s)
 	r = k->priv ? remote_auth_key(s, k->priv, &d) : remote_auth_agent_key(s, k->pub, &d);
 	if (r < 0) {
 		struct server_kind kind;
-		const char *banner = remote_server_banner(s);
-		server_kind_from_banner(banner, strlen(banner), &kind);
+		server_kind_of(s, &kind);
 		if (kind.software == SERVER_TINYSSH) {
 			/* tinysshd answers "would take" (PK_OK) for every key: only the signed
 			 * login tells, and it said no */

@@ -314,8 +314,7 @@ static bool lists_key(const struct authorized_keys_state *st, const struct pubke
 static bool server_is_openssh(struct remote_session *s)
 {
 	struct server_kind kind;
-	const char *banner = remote_server_banner(s);
-	server_kind_from_banner(banner, strlen(banner), &kind);
+	server_kind_of(s, &kind);
 	return kind.software == SERVER_OPENSSH;
 }
 
@@ -874,9 +873,8 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 	dynbuf_init(&eff, 1024 * 1024);
 	struct doctor_check *c;
 	struct server_kind kind;
-	if (!server_is_openssh(s)) {
-		const char *banner = remote_server_banner(s);
-		server_kind_from_banner(banner, strlen(banner), &kind);
+	server_kind_of(s, &kind);
+	if (kind.software != SERVER_OPENSSH) {
 		/* an OpenSSH configuration on the box does not govern this server */
 		doctor_add(dr, "server: sshd's view", DOCTOR_SKIP,
 			   "this server is %s (its banner), not OpenSSH: sshd_config does not "

@@ -719,15 +719,10 @@ static void harden_change(struct harden *h)
 	}
 	/* the settings */
 	struct server_kind kind;
-	const char *banner = remote_server_banner(h->s);
-	server_kind_from_banner(banner, strlen(banner), &kind);
+	server_kind_of(h->s, &kind);
 	struct sshd_setting settings[5] = {
 		{"PasswordAuthentication", "no"},
-		{strcmp(server_kbdinteractive_keyword(&kind), "challengeresponseauthentication") ==
-				 0
-			 ? "ChallengeResponseAuthentication"
-			 : "KbdInteractiveAuthentication",
-		 "no"},
+		{server_kbdinteractive_setting(&kind), "no"},
 		{"PubkeyAuthentication", "yes"},
 		{"PermitEmptyPasswords", "no"},
 	};

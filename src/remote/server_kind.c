@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "remote/session.h"
+
 /* A decimal number at text (at most 5 digits, none: false); *text moves past it. */
 static bool number(const char **text, const char *end, unsigned *ret)
 {
@@ -90,9 +92,23 @@ bool server_has_penalties(const struct server_kind *k)
 	return server_openssh_at_least(k, 9, 8);
 }
 
-const char *server_kbdinteractive_keyword(const struct server_kind *k)
+const char *server_kbdinteractive_setting(const struct server_kind *k)
 {
 	return k->software == SERVER_OPENSSH && !server_openssh_at_least(k, 8, 7)
+		       ? "ChallengeResponseAuthentication"
+		       : "KbdInteractiveAuthentication";
+}
+
+const char *server_kbdinteractive_keyword(const struct server_kind *k)
+{
+	/* the same rule as server_kbdinteractive_setting, in sshd -T's case */
+	return strcmp(server_kbdinteractive_setting(k), "ChallengeResponseAuthentication") == 0
 		       ? "challengeresponseauthentication"
 		       : "kbdinteractiveauthentication";
+}
+
+void server_kind_of(const struct remote_session *s, struct server_kind *ret)
+{
+	const char *banner = remote_server_banner(s);
+	server_kind_from_banner(banner, strlen(banner), ret);
 }

@@ -34,11 +34,17 @@ struct server_kind {
 /* Parse banner[len] (with or without "\r\n"); never fails: unknown is SERVER_OTHER. */
 void server_kind_from_banner(const char *banner, size_t len, struct server_kind *ret);
 
+/* The kind of the server a session is connected to (its banner). */
+struct remote_session;
+void server_kind_of(const struct remote_session *s, struct server_kind *ret);
+
 /* An OpenSSH at least major.minor (false for every other server). */
 bool server_openssh_at_least(const struct server_kind *k, unsigned major, unsigned minor);
 bool server_has_include(const struct server_kind *k);
 bool server_has_penalties(const struct server_kind *k);
-/* The name sshd -T gives the keyboard-interactive switch on this version. */
+/* The name sshd -T gives the keyboard-interactive switch on this version (lower case). */
 const char *server_kbdinteractive_keyword(const struct server_kind *k);
+/* The same as written in sshd_config ("KbdInteractiveAuthentication"). */
+const char *server_kbdinteractive_setting(const struct server_kind *k);
 
 #endif
