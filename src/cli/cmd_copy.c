@@ -332,7 +332,7 @@ const struct command command_copy = {
 		"  --sftp                  edit authorized_keys over SFTP (automatic when the "
 		"account\n"
 		"                          has no shell, as with ForceCommand internal-sftp)\n"
-		"  --connect-timeout SECS  give up on a host that does not answer (default 10)\n"
+		"  --connect-timeout SECS  give up on a host that does not answer (default: ConnectTimeout, else 10)\n"
 		"  --json                  one JSON object per host, then a summary object (JSON "
 		"Lines)\n"
 		"  --failed-file FILE      write the targets that did not end OK to FILE (for -H)\n"

@@ -35,7 +35,7 @@ void fleet_options_init(struct fleet_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->jobs = 32;
-	o->connect.connect_timeout = 10;
+	o->connect.connect_timeout = 0; /* ConnectTimeout, else 10 s */
 	o->connect.timeout = 30;
 	o->connect.host_timeout = 300;
 	pthread_mutex_init(&o->password_lock, NULL);

@@ -80,8 +80,10 @@ static int login_with_agent(struct login *l, unsigned *ret_skipped, struct diag 
 	struct agent_identities ids = {0};
 	unsigned tried = 0;
 	int r = ERR_AUTH_DENIED;
+	const char *agent_path = NULL;
 	*ret_skipped = 0;
-	if (agent_list_identities(NULL, &ids) < 0)
+	if (remote_identity_agent(l->s, &agent_path) < 0 ||
+	    agent_list_identities(agent_path, &ids) < 0)
 		return ERR_AUTH_DENIED;
 	for (size_t i = 0; i < ids.n; i++) {
 		const struct pubkey *key = ids.items[i].key;

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -16,12 +18,80 @@ extern char **environ;
 
 #define OUTPUT_MAX (1024 * 1024)
 
+static void free_list(char **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
 void openssh_client_config_clear(struct openssh_client_config *c)
 {
-	for (size_t i = 0; i < c->n_identity_files; i++)
-		free(c->identity_files[i]);
-	free(c->identity_files);
+	free_list(c->identity_files, c->n_identity_files);
+	free_list(c->certificate_files, c->n_certificate_files);
+	free_list(c->user_known_hosts_files, c->n_user_known_hosts_files);
+	free_list(c->global_known_hosts_files, c->n_global_known_hosts_files);
 	memset(c, 0, sizeof(*c));
+}
+
+/* at most this many entries in one list (ssh's own limit for identity files is 100) */
+#define LIST_MAX 100
+
+static int list_append(char ***items, size_t *n, const char *v, size_t vlen)
+{
+	if (*n >= LIST_MAX)
+		return 0;
+	char **grown = realloc(*items, (*n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	*items = grown;
+	if (!(grown[*n] = strndup(v, vlen)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+/* "a b c": each word appended */
+static int list_append_words(char ***items, size_t *n, const char *v, size_t vlen)
+{
+	int r = 0;
+	for (size_t i = 0; i < vlen && r == 0;) {
+		while (i < vlen && v[i] == ' ')
+			i++;
+		size_t start = i;
+		while (i < vlen && v[i] != ' ')
+			i++;
+		if (i > start)
+			r = list_append(items, n, v + start, i - start);
+	}
+	return r;
+}
+
+static bool value_is(const char *v, size_t vlen, const char *word)
+{
+	return vlen == strlen(word) && strncasecmp(v, word, vlen) == 0;
+}
+
+/* ssh adds its default identity files only when none is configured: a list made only of
+ * those names (in ~/.ssh) is the default one */
+static bool default_identity_list(char *const *files, size_t n)
+{
+	static const char *const names[] = {"id_rsa",     "id_ecdsa",      "id_ecdsa_sk",
+					    "id_ed25519", "id_ed25519_sk", "id_xmss",
+					    "id_dsa"};
+	if (n < 3)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(files[i], '/');
+		const char *base = slash ? slash + 1 : files[i];
+		bool known = false;
+		for (size_t j = 0; j < sizeof(names) / sizeof(*names); j++)
+			known = known || strcmp(base, names[j]) == 0;
+		size_t dir_len = slash ? (size_t)(slash - files[i]) : 0;
+		if (!known || dir_len < 5 || strncmp(slash - 5, "/.ssh", 5) != 0)
+			return false;
+	}
+	return true;
 }
 
 static void copy_value(char *dst, size_t len, const char *v, size_t vlen)
@@ -76,15 +146,34 @@ int openssh_client_config_parse(const char *text, size_t len, struct openssh_cli
 			copy_value(c.ciphers, sizeof(c.ciphers), v, vlen);
 		} else if (KEY("macs")) {
 			copy_value(c.macs, sizeof(c.macs), v, vlen);
-		} else if (KEY("identityfile") && c.n_identity_files < 64) {
-			char **g = realloc(c.identity_files, (c.n_identity_files + 1) * sizeof(*g));
-			if (!g || !(g[c.n_identity_files] = strndup(v, vlen))) {
-				c.identity_files = g ? g : c.identity_files;
-				r = -ENOMEM;
-				break;
-			}
-			c.identity_files = g;
-			c.n_identity_files++;
+		} else if (KEY("identityfile")) {
+			r = list_append(&c.identity_files, &c.n_identity_files, v, vlen);
+		} else if (KEY("certificatefile")) {
+			r = list_append(&c.certificate_files, &c.n_certificate_files, v, vlen);
+		} else if (KEY("userknownhostsfile")) {
+			r = list_append_words(&c.user_known_hosts_files,
+					      &c.n_user_known_hosts_files, v, vlen);
+		} else if (KEY("globalknownhostsfile")) {
+			r = list_append_words(&c.global_known_hosts_files,
+					      &c.n_global_known_hosts_files, v, vlen);
+		} else if (KEY("stricthostkeychecking")) {
+			c.strict_host_key_checking =
+				value_is(v, vlen, "yes") || value_is(v, vlen, "true")
+					? STRICT_HOST_KEY_YES
+				: value_is(v, vlen, "no") || value_is(v, vlen, "false")
+					? STRICT_HOST_KEY_NO
+				: value_is(v, vlen, "accept-new") ? STRICT_HOST_KEY_ACCEPT_NEW
+								  : STRICT_HOST_KEY_ASK;
+		} else if (KEY("hashknownhosts")) {
+			c.hash_known_hosts = value_is(v, vlen, "yes");
+		} else if (KEY("batchmode")) {
+			c.batch_mode = value_is(v, vlen, "yes");
+		} else if (KEY("connecttimeout")) {
+			char num[16];
+			copy_value(num, sizeof(num), v, vlen);
+			char *end;
+			long t = strtol(num, &end, 10);
+			c.connect_timeout = end != num && !*end && t > 0 && t < 86400 ? t : 0;
 		}
 #undef KEY
 		if (!nl)
@@ -94,6 +183,7 @@ int openssh_client_config_parse(const char *text, size_t len, struct openssh_cli
 		openssh_client_config_clear(&c);
 		return r;
 	}
+	c.identity_files_default = default_identity_list(c.identity_files, c.n_identity_files);
 	*ret = c;
 	return 0;
 }
@@ -146,44 +236,58 @@ static void ssh_argv(const char **argv, const char *const *first, const char *ho
 	argv[n] = NULL;
 }
 
-/* Run ssh with argv, stdin from /dev/null; what it prints on stdout (or, with
- * want_stderr, stderr) into text; its exit status. At most 10 s of silence. */
-static int run_ssh(const char **argv, bool want_stderr, struct dynbuf *text, int *ret_status)
+/* Run ssh with argv, stdin from /dev/null; what it prints on stdout into out and on stderr
+ * into err (either NULL: discarded); its exit status. At most 10 s of silence. */
+static int run_ssh(const char **argv, struct dynbuf *out, struct dynbuf *err, int *ret_status)
 {
-	int out[2];
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return -errno;
+	int pipes[2][2] = {{-1, -1}, {-1, -1}};
+	struct dynbuf *sinks[2] = {out, err};
+	int r = 0;
+	for (int i = 0; i < 2 && r == 0; i++)
+		if (sinks[i] && pipe2(pipes[i], O_CLOEXEC) < 0)
+			r = -errno;
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, out[1], want_stderr ? STDERR_FILENO : STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, want_stderr ? STDOUT_FILENO : STDERR_FILENO,
-					 "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	pid_t pid;
-	int r = -posix_spawnp(&pid, "ssh", &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(out[1]);
-	if (r < 0) {
-		close(out[0]);
-		return r;
+	for (int i = 0; i < 2; i++) {
+		int fd = i == 0 ? STDOUT_FILENO : STDERR_FILENO;
+		if (sinks[i])
+			posix_spawn_file_actions_adddup2(&fa, pipes[i][1], fd);
+		else
+			posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_WRONLY, 0);
 	}
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	pid_t pid = 0;
+	if (r == 0)
+		r = -posix_spawnp(&pid, "ssh", &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	for (int i = 0; i < 2; i++)
+		if (pipes[i][1] >= 0)
+			close(pipes[i][1]);
 	char buf[8192];
-	for (;;) {
-		struct pollfd p = {out[0], POLLIN, 0};
-		if (poll(&p, 1, 10000) <= 0) {
+	while (r == 0 && (pipes[0][0] >= 0 || pipes[1][0] >= 0)) {
+		struct pollfd p[2] = {{pipes[0][0], POLLIN, 0}, {pipes[1][0], POLLIN, 0}};
+		if (poll(p, 2, 10000) <= 0) {
 			kill(pid, SIGKILL);
 			r = -ETIMEDOUT;
 			break;
 		}
-		ssize_t got = read(out[0], buf, sizeof(buf));
-		if (got <= 0)
-			break;
-		if ((r = dynbuf_append(text, buf, (size_t)got)) < 0) {
-			kill(pid, SIGKILL);
-			break;
+		for (int i = 0; i < 2 && r == 0; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			ssize_t got = read(p[i].fd, buf, sizeof(buf));
+			if (got <= 0) {
+				close(pipes[i][0]);
+				pipes[i][0] = -1;
+			} else if ((r = dynbuf_append(sinks[i], buf, (size_t)got)) < 0) {
+				kill(pid, SIGKILL);
+			}
 		}
 	}
-	close(out[0]);
+	for (int i = 0; i < 2; i++)
+		if (pipes[i][0] >= 0)
+			close(pipes[i][0]);
+	if (pid <= 0)
+		return r;
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -191,25 +295,238 @@ static int run_ssh(const char **argv, bool want_stderr, struct dynbuf *text, int
 	return r;
 }
 
-int openssh_client_config_query(const char *host, unsigned port, const char *user,
-				const char *config_file, char *const *options, size_t n_options,
-				struct openssh_client_config *ret)
+/* ssh -G for these inputs; why (may be NULL) gets ssh's first line of complaint. */
+static int config_query(const char *host, unsigned port, const char *user, const char *config_file,
+			char *const *options, size_t n_options, struct openssh_client_config *ret,
+			char *why, size_t why_len)
 {
 	char port_text[16];
 	const char *argv[16 + 2 * 64 + 8];
 	static const char *const first[] = {"-G", NULL};
 	ssh_argv(argv, first, host, port, port_text, user, config_file, options, n_options, NULL);
-	struct dynbuf text;
+	struct dynbuf text, err;
 	dynbuf_init(&text, OUTPUT_MAX);
+	dynbuf_init(&err, 64 * 1024);
 	int status = 0;
-	int r = run_ssh(argv, false, &text, &status);
-	if (r == 0 && status != 0)
+	int r = run_ssh(argv, &text, &err, &status);
+	if (r == 0 && status != 0) {
 		r = status == 127 ? -ENOENT : -EINVAL;
+		if (why && why_len) {
+			const char *e = err.len ? (const char *)err.data : "";
+			size_t n = strcspn(e, "\r\n");
+			snprintf(why, why_len, "%.*s", (int)(n < err.len ? n : err.len), e);
+		}
+	}
 	if (r == 0)
 		r = openssh_client_config_parse(text.len ? (const char *)text.data : "", text.len,
 						ret);
 	dynbuf_free(&text);
+	dynbuf_free(&err);
 	return r;
+}
+
+int openssh_client_config_query(const char *host, unsigned port, const char *user,
+				const char *config_file, char *const *options, size_t n_options,
+				struct openssh_client_config *ret)
+{
+	return config_query(host, port, user, config_file, options, n_options, ret, NULL, 0);
+}
+
+/* The resolved configurations of this process, by their inputs: a fleet asks once per
+ * distinct target, and every later connection to it (proofs, reconnections) reuses it. */
+struct cache_entry {
+	struct cache_entry *next;
+	char *key;
+	int result; /* 0, or the error every later call gets too */
+	char why[512];
+	struct openssh_client_config config;
+};
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cache_entry *cache;
+
+/* The inputs as one string; the fields are separated by a byte no argument holds */
+static char *cache_key(const char *host, unsigned port, const char *user, const char *config_file,
+		       char *const *options, size_t n_options)
+{
+	struct dynbuf b;
+	dynbuf_init(&b, 1024 * 1024);
+	int r = dynbuf_printf(&b, "%s\n%u\n%s\n%s", host, port, user ? user : "\n",
+			      config_file ? config_file : "\n");
+	for (size_t i = 0; i < n_options && r == 0; i++)
+		r = dynbuf_printf(&b, "\n%s", options[i]);
+	if (r == 0)
+		r = dynbuf_append(&b, "", 1);
+	char *key = r == 0 ? (char *)dynbuf_steal(&b, NULL) : NULL;
+	dynbuf_free(&b);
+	return key;
+}
+
+static struct cache_entry *cache_find(const char *key)
+{
+	for (struct cache_entry *e = cache; e; e = e->next)
+		if (!strcmp(e->key, key))
+			return e;
+	return NULL;
+}
+
+int openssh_client_config_get(const char *host, unsigned port, const char *user,
+			      const char *config_file, char *const *options, size_t n_options,
+			      const struct openssh_client_config **ret, char *why, size_t why_len)
+{
+	char *key = cache_key(host, port, user, config_file, options, n_options);
+	if (!key)
+		return -ENOMEM;
+	pthread_mutex_lock(&cache_lock);
+	struct cache_entry *e = cache_find(key);
+	pthread_mutex_unlock(&cache_lock);
+	if (!e) {
+		/* resolved outside the lock: ssh -G takes milliseconds, and the hosts of a
+		 * fleet resolve side by side; a race resolves one input twice, kept once */
+		struct cache_entry *fresh = calloc(1, sizeof(*fresh));
+		if (!fresh) {
+			free(key);
+			return -ENOMEM;
+		}
+		fresh->result = config_query(host, port, user, config_file, options, n_options,
+					     &fresh->config, fresh->why, sizeof(fresh->why));
+		pthread_mutex_lock(&cache_lock);
+		if ((e = cache_find(key))) {
+			openssh_client_config_clear(&fresh->config);
+			free(fresh);
+		} else {
+			fresh->key = key;
+			key = NULL;
+			fresh->next = cache;
+			cache = e = fresh;
+		}
+		pthread_mutex_unlock(&cache_lock);
+	}
+	free(key);
+	if (e->result < 0) {
+		if (why && why_len)
+			snprintf(why, why_len, "%s", e->why);
+		return e->result;
+	}
+	*ret = &e->config;
+	return 0;
+}
+
+void openssh_client_cache_free(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	while (cache) {
+		struct cache_entry *e = cache;
+		cache = e->next;
+		openssh_client_config_clear(&e->config);
+		free(e->key);
+		free(e);
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+const struct openssh_client_config *openssh_client_defaults(void)
+{
+	/* no configuration file, no option: ssh's compiled-in lists */
+	const struct openssh_client_config *c = NULL;
+	if (openssh_client_config_get("sshkeyctl.invalid", 0, NULL, "/dev/null", NULL, 0, &c, NULL,
+				      0) < 0)
+		return NULL;
+	return c;
+}
+
+int openssh_client_expand_path(const struct openssh_client_config *c, const char *original_host,
+			       const char *raw, char **ret)
+{
+	char scratch[4096], local_host[256] = "";
+	struct passwd pw, *me = NULL;
+	if (getpwuid_r(getuid(), &pw, scratch, sizeof(scratch), &me) != 0 || !me)
+		return -ENOENT;
+	gethostname(local_host, sizeof(local_host) - 1);
+	struct dynbuf b;
+	dynbuf_init(&b, 8192);
+	int r = 0;
+	const char *p = raw;
+	/* ~ and ~/...: the home directory from the password database, as ssh */
+	if (p[0] == '~' && (p[1] == '/' || !p[1])) {
+		r = dynbuf_append_str(&b, me->pw_dir);
+		p++;
+	}
+	for (; *p && r == 0; p++) {
+		if (*p != '%') {
+			r = dynbuf_append(&b, p, 1);
+			continue;
+		}
+		char uid_text[24], short_host[256];
+		const char *v = NULL;
+		snprintf(uid_text, sizeof(uid_text), "%lu", (unsigned long)getuid());
+		snprintf(short_host, sizeof(short_host), "%.*s", (int)strcspn(local_host, "."),
+			 local_host);
+		switch (*++p) {
+		case '%':
+			v = "%";
+			break;
+		case 'd':
+			v = me->pw_dir;
+			break;
+		case 'u':
+			v = me->pw_name;
+			break;
+		case 'i':
+			v = uid_text;
+			break;
+		case 'l':
+			v = local_host;
+			break;
+		case 'L':
+			v = short_host;
+			break;
+		case 'h':
+			v = c->hostname[0] ? c->hostname : original_host;
+			break;
+		case 'n':
+			v = original_host;
+			break;
+		case 'r':
+			v = c->user;
+			break;
+		case 'p':
+			snprintf(uid_text, sizeof(uid_text), "%u", c->port);
+			v = uid_text;
+			break;
+		default:
+			r = -EINVAL;
+			break;
+		}
+		if (r == 0)
+			r = dynbuf_append_str(&b, v);
+		if (!*p)
+			break;
+	}
+	if (r == 0)
+		r = dynbuf_append(&b, "", 1);
+	if (r == 0)
+		*ret = (char *)dynbuf_steal(&b, NULL);
+	dynbuf_free(&b);
+	return r;
+}
+
+int openssh_client_identity(const struct openssh_client_config *c, const char *original_host,
+			    char **ret)
+{
+	if (c->identity_files_default)
+		return -ENOENT;
+	for (size_t i = 0; i < c->n_identity_files; i++) {
+		char *path = NULL, pub[4200];
+		if (openssh_client_expand_path(c, original_host, c->identity_files[i], &path) < 0)
+			continue;
+		snprintf(pub, sizeof(pub), "%s.pub", path);
+		if (access(path, F_OK) == 0 || access(pub, F_OK) == 0) {
+			*ret = path;
+			return 0;
+		}
+		free(path);
+	}
+	return -ENOENT;
 }
 
 int openssh_client_try_login(const char *host, unsigned port, const char *user,
@@ -232,7 +549,7 @@ int openssh_client_try_login(const char *host, unsigned port, const char *user,
 	struct dynbuf text;
 	dynbuf_init(&text, OUTPUT_MAX);
 	int status = 0;
-	int r = run_ssh(argv, true, &text, &status);
+	int r = run_ssh(argv, NULL, &text, &status);
 	if (r == 0) {
 		const char *t = text.len ? (const char *)text.data : "";
 		*ret = status == 0                                     ? OPENSSH_LOGIN_OK

@@ -29,6 +29,8 @@
 #include "remote/agent.h"
 #include "remote/frame.h"
 #include "remote/libssh_api.h"
+#include "remote/openssh_client.h"
+#include "remote/proxy.h"
 
 #define OUTPUT_MAX (64 * 1024 * 1024)
 
@@ -41,6 +43,12 @@ struct remote_session {
 	int agent_socket;              /* the last one handed to libssh, or -1 */
 	struct timespec host_deadline; /* tv_sec 0: none */
 	bool host_key_new;             /* not in known_hosts; accepted now */
+	/* what ssh -G resolved for the target; NULL when OpenSSH's ssh is not installed (then
+	 * libssh reads the configuration itself) */
+	const struct openssh_client_config *client;
+	struct proxy proxy;   /* the ProxyJump or ProxyCommand program, pid 0 when none */
+	char *identity_agent; /* IdentityAgent, expanded; NULL: $SSH_AUTH_SOCK */
+	bool no_agent;        /* IdentityAgent none */
 };
 
 void diag_set(struct diag *d, const char *fmt, ...)
@@ -65,6 +73,19 @@ const char *remote_label(const struct remote_session *s)
 	return s->label;
 }
 
+int remote_identity_agent(const struct remote_session *s, const char **ret_path)
+{
+	if (s->no_agent)
+		return -ENOENT;
+	*ret_path = s->identity_agent;
+	return 0;
+}
+
+const struct openssh_client_config *remote_client_config(const struct remote_session *s)
+{
+	return s->client;
+}
+
 void remote_session_free(struct remote_session *s)
 {
 	if (!s)
@@ -73,6 +94,8 @@ void remote_session_free(struct remote_session *s)
 		ssh_disconnect(s->ssh);
 		ssh_free(s->ssh);
 	}
+	proxy_stop(&s->proxy);
+	free(s->identity_agent);
 	free(s->user);
 	free(s->label);
 	free(s);
@@ -190,7 +213,7 @@ static int known_hosts_record(struct remote_session *s, const struct connect_opt
 		free(entry);
 		return -ENOMEM;
 	}
-	if (want_hashed_known_hosts(o)) {
+	if (s->client ? s->client->hash_known_hosts : want_hashed_known_hosts(o)) {
 		/* the entry is "NAME type base64": NAME becomes its hashed form */
 		struct dynbuf hashed;
 		size_t name_len = strcspn(entry, " ");
@@ -245,19 +268,32 @@ static void known_hosts_marks_in_use(struct remote_session *s, const struct conn
 {
 	char *user_file = NULL, *global_file = NULL, *user_default = NULL, *user_second = NULL;
 	const char *name = s->label + strlen(s->user) + 1;
-	if (!o->known_hosts)
-		ssh_options_get(s->ssh, SSH_OPTIONS_KNOWNHOSTS, &user_file);
-	ssh_options_get(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, &global_file);
-	user_ssh_path("known_hosts", &user_default);
-	user_ssh_path("known_hosts2", &user_second);
-	const char *files[] = {o->known_hosts ? o->known_hosts : user_file,
-			       o->known_hosts ? NULL : user_default,
-			       o->known_hosts ? NULL : user_second,
-			       global_file,
-			       "/etc/ssh/ssh_known_hosts",
-			       "/etc/ssh/ssh_known_hosts2"};
+	const char *files[2 * 100 + 8] = {0};
+	size_t n_files = 0;
+	if (o->known_hosts)
+		files[n_files++] = o->known_hosts;
+	if (s->client) {
+		/* every file ssh reads, as ssh -G lists them */
+		const struct openssh_client_config *c = s->client;
+		for (size_t i = 0; !o->known_hosts && i < c->n_user_known_hosts_files; i++)
+			files[n_files++] = c->user_known_hosts_files[i];
+		for (size_t i = 0; i < c->n_global_known_hosts_files; i++)
+			files[n_files++] = c->global_known_hosts_files[i];
+	} else {
+		if (!o->known_hosts)
+			ssh_options_get(s->ssh, SSH_OPTIONS_KNOWNHOSTS, &user_file);
+		ssh_options_get(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, &global_file);
+		user_ssh_path("known_hosts", &user_default);
+		user_ssh_path("known_hosts2", &user_second);
+		files[n_files++] = user_file;
+		files[n_files++] = o->known_hosts ? NULL : user_default;
+		files[n_files++] = o->known_hosts ? NULL : user_second;
+		files[n_files++] = global_file;
+		files[n_files++] = "/etc/ssh/ssh_known_hosts";
+		files[n_files++] = "/etc/ssh/ssh_known_hosts2";
+	}
 	revoked[0] = cert_authority[0] = 0;
-	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+	for (size_t i = 0; i < n_files; i++) {
 		struct dynbuf b;
 		unsigned long revoked_line, ca_line;
 		bool seen = false;
@@ -295,6 +331,23 @@ static int server_pubkey(struct remote_session *s, struct known_hosts_entry *ret
 		r = ERR_FORMAT;
 	}
 	return r;
+}
+
+/* StrictHostKeyChecking as ssh reads it: accept-new (and no, whose other half, connecting
+ * to a changed key, we never do) records an unknown key as --accept-new does; yes and
+ * BatchMode never ask. */
+static bool accept_new_host_keys(const struct remote_session *s, const struct connect_options *o)
+{
+	return o->accept_new ||
+	       (s->client && (s->client->strict_host_key_checking == STRICT_HOST_KEY_ACCEPT_NEW ||
+			      s->client->strict_host_key_checking == STRICT_HOST_KEY_NO));
+}
+
+static bool may_ask_host_key(const struct remote_session *s, const struct connect_options *o)
+{
+	return o->ask_host_key &&
+	       !(s->client && (s->client->strict_host_key_checking == STRICT_HOST_KEY_YES ||
+			       s->client->batch_mode));
 }
 
 static int check_host_key(struct remote_session *s, const struct connect_options *o, struct diag *d)
@@ -361,8 +414,8 @@ static int check_host_key(struct remote_session *s, const struct connect_options
 			r = ERR_HOST_KEY_UNKNOWN;
 			break;
 		}
-		if (o->accept_new ||
-		    (o->ask_host_key && o->ask_host_key(s->label, fp, o->ask_data))) {
+		if (accept_new_host_keys(s, o) ||
+		    (may_ask_host_key(s, o) && o->ask_host_key(s->label, fp, o->ask_data))) {
 			r = known_hosts_record(s, o, d);
 			s->host_key_new = r == 0;
 			break;
@@ -385,6 +438,134 @@ out:
 	return r;
 }
 
+/* Without OpenSSH's ssh to ask: libssh reads the configuration (-o first, then -F or
+ * ~/.ssh/config and /etc/ssh/ssh_config), then the command line's port and user. */
+static int configure_from_files(struct remote_session *s, const struct target *t,
+				const struct connect_options *o, struct diag *d)
+{
+	int r;
+	ssh_options_set(s->ssh, SSH_OPTIONS_HOST, t->host);
+	if (o->n_ssh_options &&
+	    (r = parse_ssh_options(s->ssh, o->ssh_options, o->n_ssh_options, d)) < 0)
+		return r;
+	if (o->config_file) {
+		if (access(o->config_file, R_OK) < 0 ||
+		    ssh_options_parse_config(s->ssh, o->config_file) < 0) {
+			diag_set(d, "%s: cannot read this ssh configuration", o->config_file);
+			return -EINVAL;
+		}
+	} else {
+		/* a configuration libssh 0.10 cannot parse is passed over, not fatal */
+		ssh_options_parse_config(s->ssh, NULL);
+	}
+	/* explicit choices after the configuration, which would otherwise override them */
+	unsigned port = t->port ? t->port : o->port;
+	if (port)
+		ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port);
+	const char *user = t->user ? t->user : o->login_user;
+	if (user && ssh_options_set(s->ssh, SSH_OPTIONS_USER, user) < 0) {
+		diag_set(d, "invalid user name '%s'", user);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* An algorithm list the configuration sets (it differs from ssh's own default) is given
+ * to libssh; libssh keeps the names it knows and fails when none is left. */
+static int configure_algorithms(struct remote_session *s, struct diag *d)
+{
+	const struct openssh_client_config *c = s->client, *def = openssh_client_defaults();
+	if (!def)
+		return 0;
+	const struct {
+		const char *value, *default_value, *keyword;
+		enum ssh_options_e option, option2;
+	} lists[] = {
+		{c->kex_algorithms, def->kex_algorithms, "KexAlgorithms", SSH_OPTIONS_KEY_EXCHANGE,
+		 SSH_OPTIONS_KEY_EXCHANGE},
+		{c->host_key_algorithms, def->host_key_algorithms, "HostKeyAlgorithms",
+		 SSH_OPTIONS_HOSTKEYS, SSH_OPTIONS_HOSTKEYS},
+		{c->ciphers, def->ciphers, "Ciphers", SSH_OPTIONS_CIPHERS_C_S,
+		 SSH_OPTIONS_CIPHERS_S_C},
+		{c->macs, def->macs, "MACs", SSH_OPTIONS_HMAC_C_S, SSH_OPTIONS_HMAC_S_C},
+		{c->pubkey_accepted_algorithms, def->pubkey_accepted_algorithms,
+		 "PubkeyAcceptedAlgorithms", SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES,
+		 SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES},
+	};
+	for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++) {
+		if (!lists[i].value[0] || !strcmp(lists[i].value, lists[i].default_value))
+			continue;
+		if (ssh_options_set(s->ssh, lists[i].option, lists[i].value) < 0 ||
+		    ssh_options_set(s->ssh, lists[i].option2, lists[i].value) < 0) {
+			diag_set(d, "%s %s: none of these is supported here (libssh)",
+				 lists[i].keyword, lists[i].value);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* IdentityAgent: none, SSH_AUTH_SOCK, $VARIABLE or a path with ~ and tokens. */
+static int configure_identity_agent(struct remote_session *s, const char *original_host)
+{
+	const char *v = s->client->identity_agent;
+	if (!v[0] || !strcmp(v, "SSH_AUTH_SOCK"))
+		return 0;
+	if (!strcmp(v, "none")) {
+		s->no_agent = true;
+		return 0;
+	}
+	if (v[0] == '$') {
+		const char *env = getenv(v + 1);
+		s->no_agent = !env || !*env;
+		return env && *env && !(s->identity_agent = strdup(env)) ? -ENOMEM : 0;
+	}
+	return openssh_client_expand_path(s->client, original_host, v, &s->identity_agent) < 0
+		       ? (s->no_agent = true, 0)
+		       : 0;
+}
+
+/* With what ssh -G resolved: where to connect (directly or through the proxy), as whom,
+ * the known_hosts files, the algorithms and the agent, as ssh would. */
+static int configure_from_client(struct remote_session *s, const struct target *t,
+				 const struct connect_options *o, struct diag *d)
+{
+	const struct openssh_client_config *c = s->client;
+	const char *hostname = c->hostname[0] ? c->hostname : t->host;
+	unsigned port = c->port ? c->port : 22;
+	int r;
+	ssh_options_set(s->ssh, SSH_OPTIONS_HOST, hostname);
+	ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port);
+	if (c->user[0] && ssh_options_set(s->ssh, SSH_OPTIONS_USER, c->user) < 0) {
+		diag_set(d, "invalid user name '%s'", c->user);
+		return -EINVAL;
+	}
+	if (!o->known_hosts && c->n_user_known_hosts_files)
+		ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, c->user_known_hosts_files[0]);
+	if (c->n_global_known_hosts_files)
+		ssh_options_set(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS,
+				c->global_known_hosts_files[0]);
+	if ((r = configure_algorithms(s, d)) < 0)
+		return r;
+	if ((r = configure_identity_agent(s, t->host)) < 0)
+		return r;
+	char why[512] = "";
+	int fd = -1;
+	if (c->proxy_jump[0] && strcasecmp(c->proxy_jump, "none") != 0)
+		r = proxy_start_jump(c->proxy_jump, hostname, port, o->config_file, &s->proxy, &fd,
+				     why, sizeof(why));
+	else if (c->proxy_command[0] && strcasecmp(c->proxy_command, "none") != 0)
+		r = proxy_start_command(c->proxy_command, hostname, t->host, port, c->user,
+					&s->proxy, &fd, why, sizeof(why));
+	if (r < 0) {
+		diag_set(d, "%s", why[0] ? why : error_to_string(r));
+		return r == -EINVAL ? r : ERR_CONNECT;
+	}
+	if (fd >= 0)
+		ssh_options_set(s->ssh, SSH_OPTIONS_FD, &fd);
+	return 0;
+}
+
 int remote_connect(const struct target *t, const struct connect_options *o,
 		   struct remote_session **ret, struct diag *d)
 {
@@ -401,33 +582,29 @@ int remote_connect(const struct target *t, const struct connect_options *o,
 	}
 	s->timeout = o->timeout > 0 ? o->timeout : 30;
 	s->agent_socket = -1;
-	ssh_options_set(s->ssh, SSH_OPTIONS_HOST, t->host);
+	s->proxy.err_fd = -1;
 	ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &off);
-	if (o->n_ssh_options &&
-	    (r = parse_ssh_options(s->ssh, o->ssh_options, o->n_ssh_options, d)) < 0)
-		goto fail;
-	if (o->config_file) {
-		if (access(o->config_file, R_OK) < 0 ||
-		    ssh_options_parse_config(s->ssh, o->config_file) < 0) {
-			diag_set(d, "%s: cannot read this ssh configuration", o->config_file);
-			r = -EINVAL;
-			goto fail;
-		}
-	} else {
-		/* a configuration libssh 0.10 cannot parse is passed over, not fatal */
-		ssh_options_parse_config(s->ssh, NULL);
-	}
-	/* explicit choices after the configuration, which would otherwise override them */
 	unsigned port = t->port ? t->port : o->port;
-	if (port)
-		ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port);
 	const char *user = t->user ? t->user : o->login_user;
-	if (user && ssh_options_set(s->ssh, SSH_OPTIONS_USER, user) < 0) {
-		diag_set(d, "invalid user name '%s'", user);
+	char config_why[512] = "";
+	r = openssh_client_config_get(t->host, port, user, o->config_file, o->ssh_options,
+				      o->n_ssh_options, &s->client, config_why, sizeof(config_why));
+	if (r == -ENOENT) {
+		s->client = NULL;
+		r = configure_from_files(s, t, o, d);
+	} else if (r < 0) {
+		diag_set(d, "ssh's configuration for %s: %s", t->host,
+			 config_why[0] ? config_why : error_to_string(r));
 		r = -EINVAL;
-		goto fail;
+	} else {
+		r = configure_from_client(s, t, o, d);
 	}
-	long connect_timeout = o->connect_timeout > 0 ? o->connect_timeout : 10;
+	if (r < 0)
+		goto fail;
+	long connect_timeout = o->connect_timeout > 0 ? o->connect_timeout
+			       : s->client && s->client->connect_timeout > 0
+				       ? s->client->connect_timeout
+				       : 10;
 	ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &connect_timeout);
 	ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &on);
 	ssh_options_set(s->ssh, SSH_OPTIONS_STRICTHOSTKEYCHECK, &on);
@@ -455,7 +632,13 @@ int remote_connect(const struct target *t, const struct connect_options *o,
 
 	if (ssh_connect(s->ssh) != SSH_OK) {
 		const char *e = ssh_get_error(s->ssh);
-		diag_set(d, "%s", e);
+		char proxy_said[512] = "";
+		if (s->proxy.pid > 0)
+			proxy_error_line(&s->proxy, proxy_said, sizeof(proxy_said));
+		if (proxy_said[0])
+			diag_set(d, "%s (through %s: %s)", e, s->proxy.what, proxy_said);
+		else
+			diag_set(d, "%s", e);
 		r = strstr(e, "imeout") || strstr(e, "timed out") ? ERR_TIMEOUT : ERR_CONNECT;
 		goto fail;
 	}
@@ -726,7 +909,7 @@ int remote_auth_agent_key(struct remote_session *s, const struct pubkey *key, st
 	struct agent_filter f = {.key = key};
 	int pair[2];
 	pthread_t thread;
-	int r = agent_connect(NULL, &f.agent_fd);
+	int r = s->no_agent ? -ENOENT : agent_connect(s->identity_agent, &f.agent_fd);
 	if (r < 0) {
 		diag_set(d, "cannot reach ssh-agent: %s", error_to_string(r));
 		return ERR_AUTH_DENIED;

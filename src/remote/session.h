@@ -32,7 +32,7 @@ struct connect_options {
 	size_t n_ssh_options;
 	const char *login_user;  /* -l */
 	unsigned port;           /* -p; 0: target's or config's */
-	long connect_timeout;    /* seconds */
+	long connect_timeout;    /* seconds; 0: ssh_config's ConnectTimeout, else 10 */
 	long timeout;            /* seconds for every later blocking call */
 	long host_timeout;       /* seconds for all the work on one host; 0: none */
 	bool accept_new;         /* --accept-new: trust and record unknown host keys */
@@ -54,6 +54,14 @@ struct timespec remote_host_deadline(const struct connect_options *o);
 /* The user we log in as and a label "user@host:port" for messages. */
 const char *remote_user(const struct remote_session *s);
 const char *remote_label(const struct remote_session *s);
+
+/* The ssh-agent ssh would use for this host (IdentityAgent): *ret_path NULL for
+ * $SSH_AUTH_SOCK; -ENOENT for IdentityAgent none. */
+int remote_identity_agent(const struct remote_session *s, const char **ret_path);
+/* What ssh -G resolved for the target (HostName, identities...); NULL when OpenSSH's ssh is
+ * not installed. */
+struct openssh_client_config;
+const struct openssh_client_config *remote_client_config(const struct remote_session *s);
 
 /* Where a password comes from, and where its fate goes. A source may hold the password back
  * from every other host until the first one that tried it says whether it was right (the
