@@ -105,7 +105,9 @@ struct copy_run {
 	size_t counts[5];
 };
 
-FLEET_WORK(copy_to_host)
+/* each target's keys: -i (or setup's), or the identity ssh offers it */
+static struct target_keys keys_table;
+FLEET_WORK_KEYS(copy_to_host, struct copy_request, &keys_table)
 FLEET_RESULT_CALLBACKS(copy_result_init, copy_result_clear)
 
 static bool ended_ok(const void *result)
@@ -209,7 +211,26 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		if (o.fleet.n_key_files)
 			o.fleet.key_files[0] = default_path;
 	}
-	if (o.fleet.n_key_files == 0) {
+	if (!setup && o.fleet.n_key_files == 0) {
+		/* each host gets the key ssh offers it first */
+		if ((status = target_keys_load(&o.fleet, NULL, &keys_table)) != EXIT_OK)
+			goto out;
+		for (size_t i = 0; i < o.fleet.targets.n; i++) {
+			size_t n;
+			target_keys_of(&keys_table, i, &keys, &n);
+			if (n == 0) {
+				cli_error("no key found in ~/.ssh (id_ed25519, id_ecdsa, id_rsa) "
+					  "nor named by IdentityFile for %s: create one with "
+					  "'sshkeyctl keygen', or let 'sshkeyctl setup' do it all, "
+					  "or name one with -i",
+					  o.fleet.targets.items[i].spec);
+				status = EXIT_FAIL;
+				goto out;
+			}
+		}
+		keys = keys_table.keys;
+		n_keys = keys_table.n;
+	} else if (o.fleet.n_key_files == 0) {
 		if (!default_path && user_default_identity(true, &default_path) < 0) {
 			cli_error("no key found in ~/.ssh (id_ed25519, id_ecdsa, id_rsa): create "
 				  "one with "
@@ -225,25 +246,15 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		}
 		o.fleet.key_files[o.fleet.n_key_files++] = default_path;
 	}
-	keys = calloc(o.fleet.n_key_files, sizeof(*keys));
-	if (!keys) {
-		status = EXIT_FAIL;
-		goto out;
-	}
-	for (; n_keys < o.fleet.n_key_files; n_keys++) {
-		int r = local_key_load(o.fleet.key_files[n_keys], new_key_passphrase,
-				       &keys[n_keys]);
-		if (r < 0) {
-			cli_error("%s: %s", o.fleet.key_files[n_keys], error_to_string(r));
-			local_key_clear(&keys[n_keys]);
-			status = EXIT_FAIL;
+	if (!keys_table.keys) {
+		if ((status = target_keys_load(&o.fleet, new_key_passphrase, &keys_table)) !=
+		    EXIT_OK)
 			goto out;
-		}
+		keys = keys_table.keys;
+		n_keys = keys_table.n;
 	}
 
-	struct copy_request req = {.keys = keys,
-				   .n_keys = n_keys,
-				   .connect = &o.fleet.connect,
+	struct copy_request req = {.connect = &o.fleet.connect,
 				   .for_user = o.for_user,
 				   .fix = !o.no_fix,
 				   .dry_run = o.fleet.dry_run,
@@ -292,9 +303,7 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		setup->next_steps(&o, &keys[0], results);
 	fleet_results_free(&o.fleet, &job, results);
 out:
-	for (size_t i = 0; i < n_keys; i++)
-		local_key_clear(&keys[i]);
-	free(keys);
+	target_keys_free(&keys_table);
 	free(default_path);
 	secret_string_free(new_key_passphrase);
 	fleet_options_free(&o.fleet);
@@ -332,7 +341,8 @@ const struct command command_copy = {
 		"  --sftp                  edit authorized_keys over SFTP (automatic when the "
 		"account\n"
 		"                          has no shell, as with ForceCommand internal-sftp)\n"
-		"  --connect-timeout SECS  give up on a host that does not answer (default: ConnectTimeout, else 10)\n"
+		"  --connect-timeout SECS  give up on a host that does not answer (default: "
+		"ConnectTimeout, else 10)\n"
 		"  --json                  one JSON object per host, then a summary object (JSON "
 		"Lines)\n"
 		"  --failed-file FILE      write the targets that did not end OK to FILE (for -H)\n"

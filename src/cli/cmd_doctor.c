@@ -66,7 +66,39 @@ struct doctor_run {
 	size_t failed, warned, total;
 };
 
-FLEET_WORK(doctor_host)
+/* The private half's file, for the checks ssh makes on it: the named file when it is
+ * not a .pub, else the file beside it. */
+static char *private_path_of(const struct local_key *k)
+{
+	if (!k->path)
+		return NULL;
+	size_t n = strlen(k->path);
+	if (n > 4 && strcmp(k->path + n - 4, ".pub") == 0) {
+		char *p = strndup(k->path, n - 4);
+		if (p && access(p, F_OK) < 0) {
+			free(p);
+			p = NULL;
+		}
+		return p;
+	}
+	return strdup(k->path);
+}
+
+/* each target's key: -i, or the identity ssh offers it */
+static struct target_keys keys_table;
+
+static void work(size_t index, const struct target *t, const void *request, void *result)
+{
+	struct doctor_request per_target = *(const struct doctor_request *)request;
+	struct local_key *keys;
+	size_t n;
+	target_keys_of(&keys_table, index, &keys, &n);
+	per_target.key = &keys[0];
+	char *private_path = private_path_of(&keys[0]);
+	per_target.private_path = private_path;
+	doctor_host(t, &per_target, result);
+	free(private_path);
+}
 FLEET_RESULT_CALLBACKS(doctor_result_init, doctor_result_clear)
 
 static bool ended_ok(const void *result)
@@ -121,48 +153,30 @@ static void report_one(const struct target *t, const void *result, void *data)
 	fflush(stdout);
 }
 
-/* The private half's file, for the checks ssh makes on it: the named file when it is
- * not a .pub, else the file beside it. */
-static char *private_path_of(const struct local_key *k)
-{
-	if (!k->path)
-		return NULL;
-	size_t n = strlen(k->path);
-	if (n > 4 && strcmp(k->path + n - 4, ".pub") == 0) {
-		char *p = strndup(k->path, n - 4);
-		if (p && access(p, F_OK) < 0) {
-			free(p);
-			p = NULL;
-		}
-		return p;
-	}
-	return strdup(k->path);
-}
-
 static int run_doctor(int argc, char **argv)
 {
 	struct doctor_options o = {0};
-	struct local_key *keys = NULL;
-	size_t n_keys = 0;
-	char *private_path = NULL;
 	int status;
 
 	fleet_options_init(&o.fleet);
 	if ((status = parse_options(argc, argv, &o)) != EXIT_OK)
 		goto out;
-	if ((status = local_keys_load_all(o.fleet.key_files, o.fleet.n_key_files, &keys,
-					  &n_keys)) != EXIT_OK)
+	if ((status = target_keys_load(&o.fleet, NULL, &keys_table)) != EXIT_OK)
 		goto out;
-	if (n_keys == 0) {
-		cli_error("no key to diagnose: name one with -i KEY (none in ~/.ssh: create one "
-			  "with 'sshkeyctl keygen' or 'sshkeyctl setup')");
-		status = EXIT_FAIL;
-		goto out;
+	for (size_t i = 0; i < o.fleet.targets.n; i++) {
+		struct local_key *keys;
+		size_t n;
+		target_keys_of(&keys_table, i, &keys, &n);
+		if (n == 0) {
+			cli_error(
+				"no key to diagnose for %s: name one with -i KEY (none in "
+				"~/.ssh: create one with 'sshkeyctl keygen' or 'sshkeyctl setup')",
+				o.fleet.targets.items[i].spec);
+			status = EXIT_FAIL;
+			goto out;
+		}
 	}
-	private_path = private_path_of(&keys[0]);
-	struct doctor_request req = {.key = &keys[0],
-				     .private_path = private_path,
-				     .connect = &o.fleet.connect,
+	struct doctor_request req = {.connect = &o.fleet.connect,
 				     .for_user = o.for_user,
 				     .fix = o.fix,
 				     .dry_run = o.fleet.dry_run,
@@ -191,8 +205,7 @@ static int run_doctor(int argc, char **argv)
 		 : run.warned            ? EXIT_WARN
 					 : EXIT_OK;
 out:
-	free(private_path);
-	local_keys_free_all(keys, n_keys);
+	target_keys_free(&keys_table);
 	fleet_options_free(&o.fleet);
 	return status;
 }

@@ -166,6 +166,7 @@ struct harden_fleet_request {
 	const struct harden_request *req;
 	const struct target *first;
 	const bool *only;
+	const struct target_keys *keys; /* each target's; NULL: req's for all */
 };
 
 struct harden_run {
@@ -180,11 +181,14 @@ static bool selected(const struct harden_fleet_request *f, const struct target *
 	return !f->only || f->only[t - f->first];
 }
 
-static void work(const struct target *t, const void *request, void *result)
+static void work(size_t index, const struct target *t, const void *request, void *result)
 {
 	const struct harden_fleet_request *f = request;
+	struct harden_request per_target = *f->req;
+	if (f->keys)
+		target_keys_of(f->keys, index, &per_target.keys, &per_target.n_keys);
 	if (selected(f, t))
-		harden_host(t, f->req, result);
+		harden_host(t, &per_target, result);
 }
 
 FLEET_RESULT_CALLBACKS(harden_result_init, harden_result_clear)
@@ -206,9 +210,10 @@ static bool ended_ok(const void *result)
 	return o == HARDEN_DONE || o == HARDEN_ALREADY || o == HARDEN_UNDONE || o == HARDEN_WOULD;
 }
 
-int harden_fleet(const struct fleet_options *o, const struct harden_request *req, const bool *only)
+int harden_fleet(const struct fleet_options *o, const struct harden_request *req, const bool *only,
+		 const struct target_keys *keys)
 {
-	struct harden_fleet_request f = {req, o->targets.items, only};
+	struct harden_fleet_request f = {req, o->targets.items, only, keys};
 	struct harden_run run = {.fleet = &f, .json = o->json};
 	struct fleet_job job = FLEET_JOB(struct harden_result, report_one, &f, &run);
 	void *results = NULL;
@@ -261,19 +266,15 @@ static const char *test_fault(void)
 static int run_harden(int argc, char **argv)
 {
 	struct harden_options o = {.confirm_timeout = HARDEN_DEFAULT_CONFIRM_TIMEOUT};
-	struct local_key *keys = NULL;
-	size_t n_keys = 0;
+	struct target_keys keys = {0};
 	int status;
 
 	fleet_options_init(&o.fleet);
 	if ((status = parse_options(argc, argv, &o)) != EXIT_OK)
 		goto out;
-	if ((status = local_keys_load_all(o.fleet.key_files, o.fleet.n_key_files, &keys,
-					  &n_keys)) != EXIT_OK)
+	if ((status = target_keys_load(&o.fleet, NULL, &keys)) != EXIT_OK)
 		goto out;
-	struct harden_request req = {.keys = keys,
-				     .n_keys = n_keys,
-				     .connect = &o.fleet.connect,
+	struct harden_request req = {.connect = &o.fleet.connect,
 				     .users = o.users,
 				     .n_users = o.n_users,
 				     .root_login = o.root_login,
@@ -283,9 +284,9 @@ static int run_harden(int argc, char **argv)
 				     .confirm_timeout = o.confirm_timeout,
 				     .password = &o.fleet.password_source,
 				     .fault = test_fault()};
-	status = harden_fleet(&o.fleet, &req, NULL);
+	status = harden_fleet(&o.fleet, &req, NULL, &keys);
 out:
-	local_keys_free_all(keys, n_keys);
+	target_keys_free(&keys);
 	free(o.users);
 	fleet_options_free(&o.fleet);
 	return status;

@@ -67,7 +67,9 @@ struct perms_run {
 	size_t counts[PERMS_OUTCOMES];
 };
 
-FLEET_WORK(perms_host)
+/* each target's keys: -i, or the identity ssh offers it */
+static struct target_keys keys_table;
+FLEET_WORK_KEYS(perms_host, struct perms_request, &keys_table)
 FLEET_RESULT_CALLBACKS(perms_result_init, perms_result_clear)
 
 static bool ended_ok(const void *result)
@@ -152,8 +154,6 @@ static int run_local(struct perms_options *o)
 static int run_perms(int argc, char **argv)
 {
 	struct perms_options o = {0};
-	struct local_key *keys = NULL;
-	size_t n_keys = 0;
 	int status;
 
 	fleet_options_init(&o.fleet);
@@ -163,12 +163,9 @@ static int run_perms(int argc, char **argv)
 		status = run_local(&o);
 		goto out;
 	}
-	if ((status = local_keys_load_all(o.fleet.key_files, o.fleet.n_key_files, &keys,
-					  &n_keys)) != EXIT_OK)
+	if ((status = target_keys_load(&o.fleet, NULL, &keys_table)) != EXIT_OK)
 		goto out;
-	struct perms_request req = {.keys = keys,
-				    .n_keys = n_keys,
-				    .connect = &o.fleet.connect,
+	struct perms_request req = {.connect = &o.fleet.connect,
 				    .for_user = o.for_user,
 				    .fix = o.fix,
 				    .dry_run = o.fleet.dry_run,
@@ -206,7 +203,7 @@ static int run_perms(int argc, char **argv)
 		status = EXIT_FAIL;
 	fleet_results_free(&o.fleet, &job, results);
 out:
-	local_keys_free_all(keys, n_keys);
+	target_keys_free(&keys_table);
 	fleet_options_free(&o.fleet);
 	return status;
 }

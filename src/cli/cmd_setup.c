@@ -120,7 +120,7 @@ static int harden_after_setup(const struct copy_options *o, struct local_key *ke
 	if (!o->fleet.json)
 		printf("\nTurning password login off where the key is proven:\n");
 	fflush(stdout);
-	int status = harden_fleet(&o->fleet, &req, proven);
+	int status = harden_fleet(&o->fleet, &req, proven, NULL);
 	free(proven);
 	return status;
 }

@@ -56,7 +56,9 @@ struct verify_run {
 	size_t counts[4];
 };
 
-FLEET_WORK(verify_host)
+/* each target's keys: -i, or the identity ssh offers it */
+static struct target_keys keys_table;
+FLEET_WORK_KEYS(verify_host, struct verify_request, &keys_table)
 static bool ended_ok(const void *result)
 {
 	return ((const struct verify_result *)result)->verdict == VERIFY_OK;
@@ -221,20 +223,14 @@ static void report(const struct target *t, const void *result, void *data)
 static int run_verify(int argc, char **argv)
 {
 	struct verify_options o = {0};
-	struct local_key *keys = NULL;
-	size_t n_keys = 0;
 	int status;
 
 	fleet_options_init(&o.fleet);
 	if ((status = parse_options(argc, argv, &o)) != EXIT_OK ||
-	    (status = local_keys_load_all(o.fleet.key_files, o.fleet.n_key_files, &keys,
-					  &n_keys)) != EXIT_OK)
+	    (status = target_keys_load(&o.fleet, NULL, &keys_table)) != EXIT_OK)
 		goto out;
-	struct verify_request req = {.keys = keys,
-				     .n_keys = n_keys,
-				     .connect = &o.fleet.connect,
-				     .users = o.users,
-				     .n_users = o.n_users};
+	struct verify_request req = {
+		.connect = &o.fleet.connect, .users = o.users, .n_users = o.n_users};
 	struct verify_run run = {.opt = &o};
 	struct fleet_job job = FLEET_JOB(struct verify_result, report, &req, &run);
 	size_t total = o.fleet.targets.n;
@@ -265,7 +261,7 @@ static int run_verify(int argc, char **argv)
 		status = EXIT_FAIL;
 	fleet_results_free(&o.fleet, &job, results);
 out:
-	local_keys_free_all(keys, n_keys);
+	target_keys_free(&keys_table);
 	free(o.users);
 	fleet_options_free(&o.fleet);
 	return status;

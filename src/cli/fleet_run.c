@@ -27,7 +27,7 @@ static void *result_at(const struct run *run, size_t i)
 static void work_one(size_t i, void *data)
 {
 	struct run *run = data;
-	run->job->work(&run->o->targets.items[i], run->job->request, result_at(run, i));
+	run->job->work(i, &run->o->targets.items[i], run->job->request, result_at(run, i));
 }
 
 static void report_one(size_t i, void *data)

@@ -14,8 +14,8 @@ struct fleet_job {
 	size_t result_size;
 	void (*init)(void *result);
 	void (*clear)(void *result);
-	/* on a worker thread */
-	void (*work)(const struct target *t, const void *request, void *result);
+	/* on a worker thread; index: the target's place in the list */
+	void (*work)(size_t index, const struct target *t, const void *request, void *result);
 	/* on the calling thread, in input order */
 	void (*report)(const struct target *t, const void *result, void *data);
 	const void *request;
@@ -35,10 +35,20 @@ struct fleet_job {
 	{                                         \
 		clear_fn(result);                 \
 	}
-#define FLEET_WORK(host_fn)                                                         \
-	static void work(const struct target *t, const void *request, void *result) \
-	{                                                                           \
-		host_fn(t, request, result);                                        \
+#define FLEET_WORK(host_fn)                                                                       \
+	static void work(size_t index, const struct target *t, const void *request, void *result) \
+	{                                                                                         \
+		(void)index;                                                                      \
+		host_fn(t, request, result);                                                      \
+	}
+/* The same for a request with keys and n_keys: each target gets its own keys from table
+ * (a struct target_keys, see cli/local_keys.h). */
+#define FLEET_WORK_KEYS(host_fn, request_type, table)                                             \
+	static void work(size_t index, const struct target *t, const void *request, void *result) \
+	{                                                                                         \
+		request_type per_target = *(const request_type *)request;                         \
+		target_keys_of(table, index, &per_target.keys, &per_target.n_keys);               \
+		host_fn(t, &per_target, result);                                                  \
 	}
 
 /* A command's job over the callbacks above (result_init, result_clear, work, and its own

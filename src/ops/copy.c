@@ -93,13 +93,14 @@ static void prove(const struct target *t, const struct copy_request *req,
 {
 	size_t proven = 0, provable = 0;
 	for (size_t i = 0; i < req->n_keys; i++) {
-		if (!req->keys[i].priv)
+		if (!req->keys[i].priv && !req->keys[i].in_agent)
 			continue;
 		provable++;
 		struct diag d = {{0}};
-		/* the proof logs in as the account the key was installed for */
-		int r = login_prove_key(t, req->for_user, req->connect, deadline, req->keys[i].priv,
-					&d);
+		/* the proof logs in as the account the key was installed for: with the private
+		 * key, or through ssh-agent, which holds it */
+		int r = login_prove(t, req->for_user, req->connect, deadline, req->keys[i].pub,
+				    req->keys[i].priv, NULL, &d);
 		if (r < 0) {
 			res->outcome = COPY_FAILED;
 			res->error = r;
@@ -113,7 +114,7 @@ static void prove(const struct target *t, const struct copy_request *req,
 	if (provable < req->n_keys) {
 		res->outcome = COPY_INSTALLED_UNVERIFIED;
 		for (size_t i = 0; i < req->n_keys; i++)
-			if (!req->keys[i].priv)
+			if (!req->keys[i].priv && !req->keys[i].in_agent)
 				diag_set(&res->diag, "not verified: %s",
 					 req->keys[i].no_proof ? req->keys[i].no_proof
 							       : "no private key");

@@ -13,6 +13,7 @@ struct local_key {
 	char *path;           /* the file the user named */
 	const char *no_proof; /* why there is no private key, when priv is NULL */
 	bool pub_mismatch;    /* the .pub beside the private key holds another key */
+	bool in_agent;        /* encrypted, and ssh-agent holds it: it signs through the agent */
 };
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "remote/agent.h"
+#include "remote/openssh_client.h"
 
 /* OpenSSH's default MaxAuthTries is 6 and every refused key counts toward it: refuse no
  * more than this many keys on one connection, then go on on a new one */
@@ -81,8 +82,10 @@ static int login_with_agent(struct login *l, unsigned *ret_skipped, struct diag 
 	unsigned tried = 0;
 	int r = ERR_AUTH_DENIED;
 	const char *agent_path = NULL;
+	const struct openssh_client_config *client = remote_client_config(l->s);
 	*ret_skipped = 0;
-	if (remote_identity_agent(l->s, &agent_path) < 0 ||
+	/* IdentitiesOnly: ssh offers the identity files alone, not the agent's other keys */
+	if ((client && client->identities_only) || remote_identity_agent(l->s, &agent_path) < 0 ||
 	    agent_list_identities(agent_path, &ids) < 0)
 		return ERR_AUTH_DENIED;
 	for (size_t i = 0; i < ids.n; i++) {

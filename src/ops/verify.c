@@ -76,7 +76,8 @@ static void kbdint_asks(struct remote_session *s, struct verify_account *acct,
  * request, never a signature), then the private key or, when it could not be opened here,
  * ssh-agent holding the same key. */
 static int try_key(struct remote_session *s, const struct pubkey *pub, const struct privkey *priv,
-		   bool agent_has_it, struct verify_result *res, bool *ret_in, struct diag *d)
+		   const char *path, bool agent_has_it, struct verify_result *res, bool *ret_in,
+		   struct diag *d)
 {
 	bool accepted = false;
 	*ret_in = false;
@@ -95,8 +96,13 @@ static int try_key(struct remote_session *s, const struct pubkey *pub, const str
 		res->auth_requests += 2; /* through the agent: probe again, then sign */
 		r = remote_auth_agent_key(s, pub, d);
 	} else {
-		diag_set(d, "the server accepts the key, but its private half cannot be opened "
-			    "here");
+		/* ssh would ask the passphrase at every login: the agent asks it once, for a
+		 * while (-t) */
+		diag_set(d,
+			 "the server accepts the key, but its private half cannot be opened "
+			 "here: load it into ssh-agent for a while (ssh-add -t 1h %s) and run "
+			 "again",
+			 path ? path : "KEY");
 		return 0;
 	}
 	if (r == ERR_AUTH_DENIED) {
@@ -122,11 +128,14 @@ static int key_login(struct remote_session *s, const struct verify_request *req,
 	struct agent_identities ids = {0};
 	bool in = false;
 	int r = 0;
-	if (agent_list_identities(NULL, &ids) < 0)
+	const char *agent_path = NULL;
+	if (remote_identity_agent(s, &agent_path) < 0 ||
+	    agent_list_identities(agent_path, &ids) < 0)
 		ids.n = 0;
 	for (size_t i = 0; !in && i < req->n_keys && res->refusals < MAX_REFUSALS; i++) {
 		const struct local_key *k = &req->keys[i];
-		if ((r = try_key(s, k->pub, k->priv, agent_holds(&ids, k->pub), res, &in, d)) < 0)
+		if ((r = try_key(s, k->pub, k->priv, k->path, agent_holds(&ids, k->pub), res, &in,
+				 d)) < 0)
 			break;
 		if (in)
 			snprintf(res->key_used, sizeof(res->key_used), "%s", k->path);
@@ -141,7 +150,7 @@ static int key_login(struct remote_session *s, const struct verify_request *req,
 				 res->refusals, ids.n);
 			break;
 		}
-		if ((r = try_key(s, ids.items[i].key, NULL, true, res, &in, d)) < 0)
+		if ((r = try_key(s, ids.items[i].key, NULL, NULL, true, res, &in, d)) < 0)
 			break;
 		if (in)
 			snprintf(res->key_used, sizeof(res->key_used), "ssh-agent: %s",
