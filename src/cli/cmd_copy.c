@@ -262,6 +262,8 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 				   .password = &o.fleet.password_source};
 	struct copy_run run = {.opt = &o};
 	struct fleet_job job = FLEET_JOB(struct copy_result, report, &req, &run);
+	job.keys = &keys_table;
+	job.password_login = true;
 	struct copy_result *results = NULL;
 	if (fleet_run(&o.fleet, &job, (void **)&results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);
@@ -292,8 +294,9 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		 : failed                                ? EXIT_PARTIAL
 		 : run.counts[COPY_INSTALLED_UNVERIFIED] ? EXIT_WARN
 							 : EXIT_OK;
-	if (fleet_report_not_ok(&o.fleet, &job, results) != EXIT_OK && status == EXIT_OK)
-		status = EXIT_FAIL;
+	int listed = fleet_report_not_ok(&o.fleet, &job, results);
+	if (listed != EXIT_OK && status == EXIT_OK)
+		status = listed;
 	if (setup && o.harden && !o.fleet.dry_run && failed < total) {
 		int hs = setup->harden(&o, keys, n_keys, results);
 		if (status == EXIT_OK || hs == EXIT_PARTIAL)

@@ -185,6 +185,8 @@ static int run_doctor(int argc, char **argv)
 							 : NULL};
 	struct doctor_run run = {.json = o.fleet.json};
 	struct fleet_job job = FLEET_JOB(struct doctor_result, report_one, &req, &run);
+	job.keys = &keys_table;
+	job.password_login = req.password != NULL;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);

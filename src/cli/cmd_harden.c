@@ -210,7 +210,7 @@ static bool ended_ok(const void *result)
 	return o == HARDEN_DONE || o == HARDEN_ALREADY || o == HARDEN_UNDONE || o == HARDEN_WOULD;
 }
 
-int harden_fleet(const struct fleet_options *o, const struct harden_request *req, const bool *only,
+int harden_fleet(struct fleet_options *o, const struct harden_request *req, const bool *only,
 		 const struct target_keys *keys)
 {
 	struct harden_fleet_request f = {req, o->targets.items, only, keys};

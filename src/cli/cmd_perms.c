@@ -173,6 +173,8 @@ static int run_perms(int argc, char **argv)
 				    .password = &o.fleet.password_source};
 	struct perms_run run = {.opt = &o};
 	struct fleet_job job = FLEET_JOB(struct perms_result, report_one, &req, &run);
+	job.keys = &keys_table;
+	job.password_login = true;
 	size_t total = o.fleet.targets.n;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
@@ -199,8 +201,9 @@ static int run_perms(int argc, char **argv)
 		       run.counts[PERMS_FAILED]);
 	}
 	status = status_of(run.counts, total);
-	if (fleet_report_not_ok(&o.fleet, &job, results) != EXIT_OK && status == EXIT_OK)
-		status = EXIT_FAIL;
+	int listed = fleet_report_not_ok(&o.fleet, &job, results);
+	if (listed != EXIT_OK && status == EXIT_OK)
+		status = listed;
 	fleet_results_free(&o.fleet, &job, results);
 out:
 	target_keys_free(&keys_table);

@@ -102,7 +102,7 @@ static void print_next_steps(const struct copy_options *o, const struct local_ke
 
 /* --harden: password login off where the key is proven, as 'sshkeyctl harden' does with
  * its defaults (sudo's password is the login password, asked once). */
-static int harden_after_setup(const struct copy_options *o, struct local_key *keys, size_t n_keys,
+static int harden_after_setup(struct copy_options *o, struct local_key *keys, size_t n_keys,
 			      const struct copy_result *results)
 {
 	size_t n = o->fleet.targets.n;

@@ -233,6 +233,7 @@ static int run_verify(int argc, char **argv)
 		.connect = &o.fleet.connect, .users = o.users, .n_users = o.n_users};
 	struct verify_run run = {.opt = &o};
 	struct fleet_job job = FLEET_JOB(struct verify_result, report, &req, &run);
+	job.keys = &keys_table;
 	size_t total = o.fleet.targets.n;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
@@ -257,8 +258,9 @@ static int run_verify(int argc, char **argv)
 		 : bad                     ? EXIT_PARTIAL
 		 : run.counts[VERIFY_WARN] ? EXIT_WARN
 					   : EXIT_OK;
-	if (fleet_report_not_ok(&o.fleet, &job, results) != EXIT_OK && status == EXIT_OK)
-		status = EXIT_FAIL;
+	int listed = fleet_report_not_ok(&o.fleet, &job, results);
+	if (listed != EXIT_OK && status == EXIT_OK)
+		status = listed;
 	fleet_results_free(&o.fleet, &job, results);
 out:
 	target_keys_free(&keys_table);

@@ -30,7 +30,7 @@ struct copy_setup {
 	void (*next_steps)(const struct copy_options *o, const struct local_key *key,
 			   const struct copy_result *results);
 	/* --harden: on the hosts where the key is proven; the exit status */
-	int (*harden)(const struct copy_options *o, struct local_key *keys, size_t n_keys,
+	int (*harden)(struct copy_options *o, struct local_key *keys, size_t n_keys,
 		      const struct copy_result *results);
 };
 

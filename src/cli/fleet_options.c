@@ -11,25 +11,9 @@
 
 #include "base/error.h"
 #include "base/file_io.h"
+#include "cli/fleet_prompts.h"
 #include "cli/passphrase.h"
-
-static bool ask_host_key(const char *label, const char *fingerprint, void *data)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	char question[1024];
-	bool yes = false;
-	snprintf(question, sizeof(question),
-		 "The authenticity of host '%s' can't be established.\n"
-		 "Its key fingerprint is %s.\n"
-		 "Are you sure you want to continue connecting (yes/no)? ",
-		 label, fingerprint);
-	/* one question at a time, whatever the number of workers */
-	pthread_mutex_lock(&lock);
-	if (terminal_confirm(question, &yes) < 0)
-		yes = false;
-	pthread_mutex_unlock(&lock);
-	return yes;
-}
+#include "files/known_hosts.h"
 
 void fleet_options_init(struct fleet_options *o)
 {
@@ -51,6 +35,11 @@ void fleet_options_free(struct fleet_options *o)
 	free(o->password_user);
 	secret_string_free(o->password);
 	pthread_mutex_destroy(&o->password_lock);
+	free(o->host_keys);
+	free(o->not_started);
+	for (size_t i = 0; i < o->n_host_key_decisions; i++)
+		free(o->host_key_decisions[i].name);
+	free(o->host_key_decisions);
 	pthread_cond_destroy(&o->password_tried);
 }
 
@@ -133,11 +122,25 @@ static int handle_shared(struct fleet_options *o, const struct command *cmd, int
 	case FLEET_OPT_FAILED_FILE:
 		o->failed_file = arg;
 		return 1;
+	case FLEET_OPT_HOST_KEYS:
+		o->host_keys_file = arg;
+		return 1;
+	case FLEET_OPT_ORDER:
+		if (strcmp(arg, "input") && strcmp(arg, "done"))
+			return -cli_usage_error(cmd, "--order takes input or done");
+		o->order_done = !strcmp(arg, "done");
+		return 1;
+	case 'q':
+		o->quiet = true;
+		return 1;
+	case 'v':
+		o->verbose = true;
+		return 1;
 	}
 	return 0;
 }
 
-static const char shared_short[] = "i:p:l:o:F:H:j:";
+static const char shared_short[] = "i:p:l:o:F:H:j:qv";
 static const struct option shared_long[] = {
 	{"identity", required_argument, NULL, 'i'},
 	{"connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT},
@@ -147,6 +150,10 @@ static const struct option shared_long[] = {
 	{"json", no_argument, NULL, FLEET_OPT_JSON},
 	{"dry-run", no_argument, NULL, FLEET_OPT_DRY_RUN},
 	{"failed-file", required_argument, NULL, FLEET_OPT_FAILED_FILE},
+	{"host-keys", required_argument, NULL, FLEET_OPT_HOST_KEYS},
+	{"order", required_argument, NULL, FLEET_OPT_ORDER},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
 };
 
 int fleet_options_parse(struct fleet_options *o, const struct command *cmd, int argc, char **argv,
@@ -213,132 +220,25 @@ int fleet_options_finish(struct fleet_options *o, const struct command *cmd, int
 	}
 	o->connect.ssh_options = o->ssh_options;
 	o->connect.n_ssh_options = o->n_ssh_options;
-	if (terminal_available()) {
-		o->connect.ask_host_key = ask_host_key;
+	if (o->host_keys_file) {
+		struct dynbuf b;
+		dynbuf_init(&b, KNOWN_HOSTS_FILE_MAX);
+		int r = read_file(o->host_keys_file, READ_FILE_REGULAR, &b);
+		if (r < 0) {
+			dynbuf_free(&b);
+			cli_error("--host-keys %s: %s", o->host_keys_file,
+				  r >= -4096 ? strerror(-r) : error_to_string(r));
+			return EXIT_FAIL;
+		}
+		o->host_keys = (char *)dynbuf_steal(&b, &o->host_keys_len);
+	}
+	/* unknown host keys: decided by --host-keys, by the list asked before a run, or by
+	 * a question at the terminal */
+	if (o->host_keys || terminal_available()) {
+		o->connect.ask_host_key = fleet_host_key_question;
 		o->connect.ask_data = o;
 	}
 	return EXIT_OK;
-}
-
-/* ssh's SSH_ASKPASS convention: run the program with the prompt as its argument (no shell)
- * and take the first line it prints. */
-static int askpass_read(const char *program, const char *prompt, char **ret)
-{
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		dup2(pipefd[1], STDOUT_FILENO);
-		execlp(program, program, prompt, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", pipefd[0]);
-	int r = passphrase_from_file(path, ret);
-	close(pipefd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-		secret_string_free(*ret);
-		*ret = NULL;
-		r = -EPERM;
-	}
-	return r;
-}
-
-int fleet_password(const char *user, const char *label, char **ret, void *data)
-{
-	struct fleet_options *o = data;
-	int r = 0;
-	pthread_mutex_lock(&o->password_lock);
-	/* one password for the run: from a file or stdin it serves every user; from the
-	 * terminal it is asked again only for another user name */
-	if (!o->password_asked || (!o->password_file && !o->password_stdin && o->password_user &&
-				   strcmp(o->password_user, user) != 0)) {
-		secret_string_free(o->password);
-		o->password = NULL;
-		if (o->password_file)
-			r = passphrase_from_file(o->password_file, &o->password);
-		else if (o->password_stdin)
-			r = passphrase_from_file("-", &o->password);
-		else {
-			char prompt[512];
-			snprintf(prompt, sizeof(prompt), "%s's password: ", label);
-			r = terminal_read_secret(prompt, &o->password);
-			if (r == -ENXIO && getenv("SSH_ASKPASS"))
-				r = askpass_read(getenv("SSH_ASKPASS"), prompt, &o->password);
-		}
-		o->password_asked = true;
-		free(o->password_user);
-		o->password_user = strdup(user);
-		o->password_state = PASSWORD_STATE_UNTRIED; /* a new password */
-	}
-	/* the canary: one host tries a password first; the rest wait for its verdict */
-	while (r == 0 && o->password && o->password_state == PASSWORD_STATE_TRYING)
-		pthread_cond_wait(&o->password_tried, &o->password_lock);
-	if (r == 0 && o->password && o->password_state == PASSWORD_STATE_REFUSED)
-		r = ERR_PASSWORD_WITHHELD;
-	if (r == 0 && o->password && o->password_state == PASSWORD_STATE_UNTRIED)
-		o->password_state = PASSWORD_STATE_TRYING;
-	if (r == 0 && o->password)
-		*ret = strdup(o->password);
-	else if (r == 0)
-		r = -ENOENT;
-	if (r == 0 && !*ret)
-		r = -ENOMEM;
-	pthread_mutex_unlock(&o->password_lock);
-	return r;
-}
-
-void fleet_password_verdict(const char *user, const char *label, enum password_verdict v,
-			    void *data)
-{
-	struct fleet_options *o = data;
-	(void)user;
-	pthread_mutex_lock(&o->password_lock);
-	if (o->password_state == PASSWORD_STATE_TRYING) {
-		if (v == PASSWORD_ACCEPTED)
-			o->password_state = PASSWORD_STATE_PROVEN;
-		else if (v == PASSWORD_REFUSED) {
-			o->password_state = PASSWORD_STATE_REFUSED;
-			snprintf(o->password_refused_by, sizeof(o->password_refused_by), "%s",
-				 label);
-		} else {
-			o->password_state = PASSWORD_STATE_UNTRIED; /* the next host tries it */
-		}
-		pthread_cond_broadcast(&o->password_tried);
-	}
-	pthread_mutex_unlock(&o->password_lock);
-}
-
-void fleet_password_report(const struct fleet_options *o)
-{
-	if (o->password_state == PASSWORD_STATE_REFUSED)
-		fprintf(stderr,
-			"sshkeyctl: the password was refused by %s; it was sent to no other host "
-			"(a wrong password tried fleet-wide locks accounts and bans addresses)\n",
-			o->password_refused_by);
-}
-
-void fleet_progress_show(size_t done, size_t total)
-{
-	if (done < total) {
-		terminal_control("\r\033[K");
-		fprintf(stderr, "%zu/%zu hosts done", done, total);
-	}
-}
-
-void fleet_progress_clear(void)
-{
-	terminal_control("\r\033[K");
 }
 
 int fleet_add_users(const struct command *cmd, char ***users, size_t *n_users, char *arg)

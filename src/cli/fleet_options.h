@@ -22,6 +22,12 @@ struct fleet_options {
 	unsigned jobs;
 	bool json;
 	bool dry_run;
+	bool quiet;      /* -q: only the hosts that did not end OK, and the summary */
+	bool verbose;    /* -v: each connection's steps on stderr */
+	bool order_done; /* --order done: results as hosts finish */
+	/* after a run: Ctrl-C or SIGTERM stopped it; the hosts never started */
+	bool interrupted;
+	bool *not_started;
 	const char *password_file;
 	const char *failed_file; /* --failed-file: the targets that did not end OK */
 	bool password_stdin;
@@ -41,6 +47,17 @@ struct fleet_options {
 	} password_state;
 	char password_refused_by[512];          /* the host that refused it */
 	struct password_source password_source; /* fleet_password's */
+	/* host keys not in known_hosts: --host-keys FILE's content (known_hosts lines from a
+	 * trusted source), and the answers given before the run (fleet_prepare) */
+	const char *host_keys_file;
+	char *host_keys;
+	size_t host_keys_len;
+	struct host_key_decision {
+		char *name; /* as known_hosts names the host */
+		char fingerprint[128];
+		bool accepted;
+	} * host_key_decisions;
+	size_t n_host_key_decisions;
 };
 
 enum {
@@ -51,6 +68,8 @@ enum {
 	FLEET_OPT_JSON,
 	FLEET_OPT_DRY_RUN,
 	FLEET_OPT_FAILED_FILE,
+	FLEET_OPT_HOST_KEYS,
+	FLEET_OPT_ORDER,
 };
 
 /* A command's own options beside the shared ones. handle returns EXIT_OK when it took
@@ -73,24 +92,11 @@ int fleet_options_parse(struct fleet_options *o, const struct command *cmd, int 
 			const struct fleet_extra_options *extra);
 /* After getopt: targets from the arguments; EXIT_OK or a usage error status. */
 int fleet_options_finish(struct fleet_options *o, const struct command *cmd, int argc, char **argv);
-/* The password for ops (&o->password_source): --password-file, --password-stdin, else the
- * terminal, once; tried on one host first (the canary). */
-int fleet_password(const char *user, const char *label, char **ret, void *data);
-void fleet_password_verdict(const char *user, const char *label, enum password_verdict v,
-			    void *data);
-/* After a run: "the password was refused by HOST, ..." on stderr when the canary fell. */
-void fleet_password_report(const struct fleet_options *o);
-
 /* --users a,b,c: appended to *users (the strings point into arg); a usage error for a name
  * that is not an account name. */
 int fleet_add_users(const struct command *cmd, char ***users, size_t *n_users, char *arg);
 
 /* --for-user NAME: *ret set, or a usage error for a name that is not an account name. */
 int fleet_for_user(const struct command *cmd, const char *arg, const char **ret);
-
-/* The live progress line on stderr, for runs that show one (stderr a terminal, several
- * hosts): shown after each host, cleared before each report line. */
-void fleet_progress_show(size_t done, size_t total);
-void fleet_progress_clear(void);
 
 #endif

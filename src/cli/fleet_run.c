@@ -1,23 +1,61 @@
 #include "cli/fleet_run.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/dynbuf.h"
 #include "base/error.h"
 #include "base/file_io.h"
 #include "cli/commands.h"
+#include "cli/fleet_prompts.h"
+#include "cli/passphrase.h"
+#include "cli/report.h"
+#include "cli/terminal_safe.h"
 #include "fleet/pool.h"
 
+/* how long the steps in progress get to finish or roll back after Ctrl-C */
+#define INTERRUPT_GRACE_SECONDS 15
+
 struct run {
-	const struct fleet_options *o;
+	struct fleet_options *o;
 	const struct fleet_job *job;
 	char *results;
-	bool progress;
+	bool status_line;
+	/* per target, for the status line: when its work started (0: not yet), done */
+	_Atomic long long *started_ms;
+	_Atomic bool *finished;
+	bool interrupt_seen;
 };
+
+/* Ctrl-C and SIGTERM: the first asks the run to stop, the second ends at once */
+static volatile sig_atomic_t interrupts;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	if (++interrupts >= 2) {
+		static const char bye[] =
+			"\r\033[K\nsshkeyctl: interrupted twice: stopped at once\n";
+		if (write(STDERR_FILENO, bye, sizeof(bye) - 1) < 0) {
+			/* nothing more to do */
+		}
+		_exit(130);
+	}
+}
+
+static long long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static void *result_at(const struct run *run, size_t i)
 {
@@ -27,37 +65,144 @@ static void *result_at(const struct run *run, size_t i)
 static void work_one(size_t i, void *data)
 {
 	struct run *run = data;
+	run->started_ms[i] = now_ms();
 	run->job->work(i, &run->o->targets.items[i], run->job->request, result_at(run, i));
+	run->finished[i] = true;
+}
+
+static bool ended_ok_at(const struct run *run, size_t i)
+{
+	return !run->job->ended_ok || run->job->ended_ok(result_at(run, i));
 }
 
 static void report_one(size_t i, void *data)
 {
 	struct run *run = data;
-	if (run->progress)
-		fleet_progress_clear();
+	terminal_lock();
+	if (run->status_line)
+		fleet_status_clear();
+	/* -q: the hosts that ended OK are counted, not shown */
+	bool mute = run->o->quiet && ended_ok_at(run, i);
+	if (mute)
+		terminal_safe_mute_stdout(true);
 	run->job->report(&run->o->targets.items[i], result_at(run, i), run->job->data);
+	if (mute)
+		terminal_safe_mute_stdout(false);
+	terminal_unlock();
 }
 
-static void show_progress(size_t done, size_t total, void *data)
+static void not_run(size_t i, void *data)
 {
 	struct run *run = data;
-	if (run->progress)
-		fleet_progress_show(done, total);
+	const struct target *t = &run->o->targets.items[i];
+	terminal_lock();
+	if (run->status_line)
+		fleet_status_clear();
+	if (run->o->json)
+		report_json_line(json_pack("{s:o, s:s}", "target", report_json_text(t->spec),
+					   "status", "not_started"));
+	else
+		printf("%s: not started (interrupted)\n", t->spec);
+	fflush(stdout);
+	terminal_unlock();
 }
 
-int fleet_run(const struct fleet_options *o, const struct fleet_job *job, void **ret_results)
+static bool should_stop(void *data)
+{
+	struct run *run = data;
+	if (!interrupts)
+		return false;
+	if (!run->interrupt_seen) {
+		run->interrupt_seen = true;
+		run->o->interrupted = true;
+		remote_interrupt(INTERRUPT_GRACE_SECONDS);
+		size_t running = 0;
+		for (size_t i = 0; i < run->o->targets.n; i++)
+			running += run->started_ms[i] && !run->finished[i];
+		terminal_lock();
+		if (run->status_line)
+			fleet_status_clear();
+		fprintf(stderr,
+			"sshkeyctl: interrupted: no new host starts; the %zu in progress get up to "
+			"%d s to finish or roll back (Ctrl-C again to stop at once)\n",
+			running, INTERRUPT_GRACE_SECONDS);
+		fflush(stderr);
+		terminal_unlock();
+	}
+	return true;
+}
+
+static void show_status(size_t done, size_t total, void *data)
+{
+	struct run *run = data;
+	if (!run->status_line)
+		return;
+	struct fleet_status st = {.done = done, .total = total, .interrupted = run->interrupt_seen};
+	long long now = now_ms(), oldest = 0;
+	for (size_t i = 0; i < total; i++) {
+		if (run->finished[i]) {
+			st.failed += !ended_ok_at(run, i);
+			continue;
+		}
+		long long started = run->started_ms[i];
+		if (started && (!oldest || started < oldest)) {
+			oldest = started;
+			st.slowest = run->o->targets.items[i].spec;
+		}
+	}
+	st.slowest_seconds = oldest ? (long)((now - oldest) / 1000) : 0;
+	fleet_status_show(&st);
+}
+
+int fleet_run(struct fleet_options *o, const struct fleet_job *job, void **ret_results)
 {
 	size_t n = o->targets.n;
+	int status = fleet_prepare(o, job->keys, job->password_login);
+	if (status != EXIT_OK)
+		return -ECANCELED;
 	struct run run = {.o = o,
 			  .job = job,
 			  .results = calloc(n ? n : 1, job->result_size),
-			  .progress = isatty(STDERR_FILENO) && n > 1};
-	if (!run.results)
+			  .status_line = isatty(STDERR_FILENO) && n > 1,
+			  .started_ms = calloc(n ? n : 1, sizeof(*run.started_ms)),
+			  .finished = calloc(n ? n : 1, sizeof(*run.finished))};
+	if (!run.results || !run.started_ms || !run.finished) {
+		free(run.results);
+		free(run.started_ms);
+		free(run.finished);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 		job->init(result_at(&run, i));
-	struct pool_callbacks cb = {work_one, report_one, show_progress, &run};
+	struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+	sigemptyset(&sa.sa_mask);
+	interrupts = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	struct pool_callbacks cb = {.run = work_one,
+				    .report = report_one,
+				    .progress = show_status,
+				    .data = &run,
+				    .stop = should_stop,
+				    .not_run = not_run,
+				    .completion_order = o->order_done};
 	int r = pool_run(n, o->jobs, &cb);
+	if (run.status_line)
+		fleet_status_clear();
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	o->not_started = calloc(n ? n : 1, sizeof(*o->not_started));
+	for (size_t i = 0; o->not_started && i < n; i++)
+		o->not_started[i] = !run.started_ms[i];
+	if (o->interrupted && o->json) { /* before the command's summary, which ends the JSON */
+		size_t never = 0;
+		for (size_t i = 0; o->not_started && i < n; i++)
+			never += o->not_started[i];
+		report_json_line(json_pack("{s:b, s:I}", "interrupted", 1, "not_started",
+					   (json_int_t)never));
+	}
+	free(run.started_ms);
+	free(run.finished);
 	*ret_results = run.results;
 	fleet_password_report(o);
 	return r;
@@ -73,21 +218,33 @@ void fleet_results_free(const struct fleet_options *o, const struct fleet_job *j
 int fleet_report_not_ok(const struct fleet_options *o, const struct fleet_job *job,
 			const void *results)
 {
-	struct dynbuf names, file;
+	struct dynbuf names, file, never;
 	dynbuf_init(&names, 1024 * 1024);
 	dynbuf_init(&file, 16 * 1024 * 1024);
-	size_t n = 0;
+	dynbuf_init(&never, 1024 * 1024);
+	size_t n = 0, n_never = 0;
 	int status = EXIT_OK;
-	for (size_t i = 0; job->ended_ok && i < o->targets.n; i++) {
-		if (job->ended_ok((const char *)results + i * job->result_size))
-			continue;
+	for (size_t i = 0; i < o->targets.n; i++) {
 		const char *spec = o->targets.items[i].spec;
-		dynbuf_printf(&names, "%s%s", n ? ", " : "", spec);
+		bool started = !o->not_started || !o->not_started[i];
+		if (!started)
+			dynbuf_printf(&never, "%s%s", n_never++ ? ", " : "", spec);
+		else if (!job->ended_ok ||
+			 job->ended_ok((const char *)results + i * job->result_size))
+			continue;
+		else
+			dynbuf_printf(&names, "%s%s", n++ ? ", " : "", spec);
 		dynbuf_printf(&file, "%s\n", spec);
-		n++;
 	}
 	if (n && !o->json)
 		printf("not OK: %.*s\n", (int)names.len, (const char *)names.data);
+	if (o->interrupted) {
+		if (!o->json)
+			printf("interrupted: %zu host%s not started%s%.*s\n", n_never,
+			       n_never == 1 ? "" : "s", n_never ? ": " : "", (int)never.len,
+			       never.len ? (const char *)never.data : "");
+		status = EXIT_PARTIAL;
+	}
 	if (o->failed_file) {
 		int r = write_file_atomic(o->failed_file,
 					  file.len ? file.data : (const uint8_t *)"", file.len,
@@ -100,5 +257,6 @@ int fleet_report_not_ok(const struct fleet_options *o, const struct fleet_job *j
 	fflush(stdout);
 	dynbuf_free(&names);
 	dynbuf_free(&file);
+	dynbuf_free(&never);
 	return status;
 }

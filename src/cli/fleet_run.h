@@ -1,7 +1,14 @@
-/* The run every fleet command makes: work on each target, at most -j at once, and report
- * each host in the order given as soon as it and those before it are done, with a progress
- * line on a terminal. Results are typeless here (an array of result_size bytes each); the
- * command's callbacks know their type. */
+/* The run every fleet command makes: first what the person must be asked (host keys, the
+ * password: cli/fleet_prompts.h), then the work on each target, at most -j at once, each
+ * host reported in the order given as soon as it and those before it are done (or, with
+ * --order done, as it finishes), with a status line on a terminal; -q reports only the
+ * hosts that did not end OK.
+ *
+ * Ctrl-C or SIGTERM stops the run: no new host starts, the steps in progress get a short
+ * time to finish or roll back (remote_interrupt), every finished host is reported, the
+ * hosts never started are named, and the summary says the run was interrupted. A second
+ * Ctrl-C ends sshkeyctl at once. Results are typeless here (an array of result_size bytes
+ * each); the command's callbacks know their type. */
 #ifndef SSHKEYCTL_CLI_FLEET_RUN_H
 #define SSHKEYCTL_CLI_FLEET_RUN_H
 
@@ -9,6 +16,7 @@
 #include <stddef.h>
 
 #include "cli/fleet_options.h"
+#include "cli/local_keys.h"
 
 struct fleet_job {
 	size_t result_size;
@@ -22,6 +30,10 @@ struct fleet_job {
 	void *data;
 	/* did the host end OK (nothing left to do or look at)? NULL: every host did */
 	bool (*ended_ok)(const void *result);
+	/* for the questions before the run: each target's keys (NULL: none), and whether
+	 * the command may log in with a password */
+	const struct target_keys *keys;
+	bool password_login;
 };
 
 /* The untyped callbacks over a use case's typed functions: result_init and result_clear
@@ -53,18 +65,22 @@ struct fleet_job {
 
 /* A command's job over the callbacks above (result_init, result_clear, work, and its own
  * ended_ok) and its report function. */
-#define FLEET_JOB(result_type, report_fn, request, run_data)                              \
-	{                                                                                 \
-		sizeof(result_type), result_init, result_clear, work, report_fn, request, \
-			run_data, ended_ok                                                \
+#define FLEET_JOB(result_type, report_fn, request_, run_data)                                   \
+	{                                                                                       \
+		.result_size = sizeof(result_type), .init = result_init, .clear = result_clear, \
+		.work = work, .report = report_fn, .request = request_, .data = run_data,       \
+		.ended_ok = ended_ok                                                            \
 	}
 
-/* ret_results: o->targets.n results, to read and then release with fleet_results_free. */
-int fleet_run(const struct fleet_options *o, const struct fleet_job *job, void **ret_results);
+/* ret_results: o->targets.n results, to read and then release with fleet_results_free.
+ * A host that never started (an interrupt) keeps its result as init left it; the run
+ * reports it itself ("not started"). */
+int fleet_run(struct fleet_options *o, const struct fleet_job *job, void **ret_results);
 void fleet_results_free(const struct fleet_options *o, const struct fleet_job *job, void *results);
 /* After the summary line: the hosts that did not end OK named on one line (text output),
- * and written to --failed-file, one target a line, to run again with -H. Returns
- * EXIT_FAIL when the file cannot be written (said so), else EXIT_OK. */
+ * and written to --failed-file, one target a line, to run again with -H; after an
+ * interrupt, the hosts never started, and the word. Returns EXIT_FAIL when the file cannot
+ * be written (said so), EXIT_PARTIAL after an interrupt, else EXIT_OK. */
 int fleet_report_not_ok(const struct fleet_options *o, const struct fleet_job *job,
 			const void *results);
 

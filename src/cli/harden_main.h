@@ -14,7 +14,7 @@ int harden_status(const size_t *counts, size_t total);
 /* harden on o's targets (only those where only[i], when only is not NULL), each reported,
  * then the summary; the exit status. keys: each target's (NULL: req's for all). */
 struct target_keys;
-int harden_fleet(const struct fleet_options *o, const struct harden_request *req, const bool *only,
+int harden_fleet(struct fleet_options *o, const struct harden_request *req, const bool *only,
 		 const struct target_keys *keys);
 
 #endif

@@ -218,7 +218,8 @@ int target_keys_load(const struct fleet_options *o, const char *passphrase, stru
 			if ((paths[n_paths] = strdup(o->key_files[i])))
 				n_paths++;
 	} else {
-		struct pool_callbacks cb = {resolve_one, resolve_none, NULL, (void *)o};
+		struct pool_callbacks cb = {
+			.run = resolve_one, .report = resolve_none, .data = (void *)o};
 		pool_run(n_targets, o->jobs, &cb);
 		paths = calloc(n_targets ? n_targets : 1, sizeof(*paths));
 		tk.key_of = calloc(n_targets ? n_targets : 1, sizeof(*tk.key_of));

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "base/dynbuf.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "cli/terminal_safe.h"
 
 #define PASSPHRASE_MAX 1024
 
@@ -68,7 +70,48 @@ static void restore_terminal_and_die(int sig)
 	raise(sig);
 }
 
+/* One writer on the terminal at a time (recursive: a list question holds it across the
+ * questions that follow) */
+static pthread_mutex_t terminal_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static bool status_line_shown;
+
+void terminal_lock(void)
+{
+	pthread_mutex_lock(&terminal_mutex);
+}
+
+void terminal_unlock(void)
+{
+	pthread_mutex_unlock(&terminal_mutex);
+}
+
+void terminal_status_line_shown(bool shown)
+{
+	status_line_shown = shown;
+}
+
+bool terminal_status_line_is_shown(void)
+{
+	return status_line_shown;
+}
+
+static int terminal_read_locked(const char *prompt, bool echo, char **ret);
+
 static int terminal_read(const char *prompt, bool echo, char **ret)
+{
+	terminal_lock();
+	/* a status line on screen goes first: the prompt starts a clean line, and nothing
+	 * draws over it while it waits */
+	if (status_line_shown) {
+		terminal_control("\r\033[K");
+		status_line_shown = false;
+	}
+	int r = terminal_read_locked(prompt, echo, ret);
+	terminal_unlock();
+	return r;
+}
+
+static int terminal_read_locked(const char *prompt, bool echo, char **ret)
 {
 	static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
 	struct sigaction old_actions[5];
@@ -111,6 +154,11 @@ static int terminal_read(const char *prompt, bool echo, char **ret)
 int terminal_read_secret(const char *prompt, char **ret)
 {
 	return terminal_read(prompt, false, ret);
+}
+
+int terminal_read_answer(const char *prompt, char **ret)
+{
+	return terminal_read(prompt, true, ret);
 }
 
 int terminal_confirm(const char *prompt, bool *ret_yes)

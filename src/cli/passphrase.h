@@ -16,6 +16,17 @@ struct passphrase_source {
 bool terminal_available(void);
 /* Print prompt on the terminal and read a line without echo. -ENXIO without a terminal. */
 int terminal_read_secret(const char *prompt, char **ret);
+/* A line typed on the terminal, with echo (for a question that is not yes/no). */
+int terminal_read_answer(const char *prompt, char **ret);
+/* The terminal is shared by prompts, report lines and a fleet run's status line: whoever
+ * writes there holds this lock (recursive), so a prompt is never drawn over, and the status
+ * line pauses while a prompt waits. */
+void terminal_lock(void);
+void terminal_unlock(void);
+/* A status line (the progress of a fleet run) is on screen, or not: a prompt erases it
+ * first. */
+void terminal_status_line_shown(bool shown);
+bool terminal_status_line_is_shown(void);
 /* Ask a yes/no question on the terminal; only an answer starting with y or Y is yes. */
 int terminal_confirm(const char *prompt, bool *ret_yes);
 /* First line of path (without its newline); "-" reads standard input. */

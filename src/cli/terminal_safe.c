@@ -58,8 +58,18 @@ static int filter(struct filtered *f, const char *in, size_t len, bool final)
 	return 0;
 }
 
+static bool stdout_muted;
+
+void terminal_safe_mute_stdout(bool mute)
+{
+	fflush(stdout);
+	stdout_muted = mute;
+}
+
 static ssize_t filtered_write(void *cookie, const char *buf, size_t size)
 {
+	if (stdout_muted && cookie == &filtered_out)
+		return (ssize_t)size;
 	/* a cut character waits for its end; anything that cannot be one goes out now */
 	return filter(cookie, buf, size, false) < 0 ? -1 : (ssize_t)size;
 }

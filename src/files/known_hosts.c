@@ -310,3 +310,22 @@ int known_hosts_hash_name(const char *name, struct dynbuf *out)
 		r = base64_encode(out, mac, mac_len, 0);
 	return r;
 }
+
+bool known_hosts_lists_key(const char *data, size_t len, const char *name, const struct pubkey *key,
+			   unsigned long *ret_line)
+{
+	struct known_hosts *kh = NULL;
+	bool found = false;
+	if (known_hosts_parse(data, len, &kh) < 0)
+		return false;
+	for (size_t i = 0; i < kh->n_entries && !found; i++) {
+		const struct known_hosts_entry *e = &kh->entries[i];
+		if (e->kind != KEY_LINE_KEY || !e->key || e->marker != KNOWN_HOSTS_MARKER_NONE ||
+		    !pubkey_equal(e->key, key) || !known_hosts_entry_names(e, name))
+			continue;
+		found = true;
+		*ret_line = e->lineno;
+	}
+	known_hosts_free(kh);
+	return found;
+}

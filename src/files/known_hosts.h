@@ -62,6 +62,9 @@ bool known_hosts_entry_names(const struct known_hosts_entry *e, const char *name
  * is a marker are parsed, so a large file costs one scan. 0, or -ENOMEM. */
 int known_hosts_marks(const char *data, size_t len, const char *name, const struct pubkey *key,
 		      unsigned long *ret_revoked, unsigned long *ret_cert_authority);
+/* Does the file list key for this host on a plain line (no marker)? ret_line: its number. */
+bool known_hosts_lists_key(const char *data, size_t len, const char *name, const struct pubkey *key,
+			   unsigned long *ret_line);
 /* out gets the file without the lines that name the host; *ret_lines (malloc'ed, may be
  * NULL when none) the removed line numbers. */
 int known_hosts_remove(const char *data, size_t len, const char *name, struct dynbuf *out,

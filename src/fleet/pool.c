@@ -4,11 +4,14 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct pool {
 	const struct pool_callbacks *cb;
 	size_t n, next, finished;
 	bool *done;
+	size_t *finish_order; /* items in the order they finished */
+	bool stopping;        /* no item starts any more */
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 };
@@ -18,17 +21,65 @@ static void *worker(void *arg)
 	struct pool *p = arg;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		size_t i = p->next < p->n ? p->next++ : p->n;
+		size_t i = p->next < p->n && !p->stopping ? p->next++ : p->n;
 		pthread_mutex_unlock(&p->lock);
 		if (i == p->n)
 			return NULL;
 		p->cb->run(i, p->cb->data);
 		pthread_mutex_lock(&p->lock);
 		p->done[i] = true;
-		p->finished++;
+		p->finish_order[p->finished++] = i;
 		pthread_cond_signal(&p->changed);
 		pthread_mutex_unlock(&p->lock);
 	}
+}
+
+/* Wait (lock held) until something changes, or a quarter second passes: the stop flag is
+ * polled and the status line's clock advances. */
+static void wait_a_little(struct pool *p)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 250 * 1000 * 1000;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&p->changed, &p->lock, &until);
+}
+
+/* Report what can be reported now (lock not held); returns how many items are accounted
+ * for in all. */
+static size_t report_ready(struct pool *p, size_t reported, size_t finished, size_t next,
+			   bool stopping)
+{
+	const struct pool_callbacks *cb = p->cb;
+	if (cb->completion_order) {
+		for (; reported < finished; reported++)
+			cb->report(p->finish_order[reported], cb->data);
+		/* stopped and nothing runs any more: the rest never started */
+		if (stopping && finished == next) {
+			for (size_t i = next; i < p->n; i++)
+				if (cb->not_run)
+					cb->not_run(i, cb->data);
+			return p->n;
+		}
+		return reported;
+	}
+	for (; reported < p->n; reported++) {
+		if (stopping && reported >= next) {
+			if (cb->not_run)
+				cb->not_run(reported, cb->data);
+			continue;
+		}
+		pthread_mutex_lock(&p->lock);
+		bool done = p->done[reported];
+		pthread_mutex_unlock(&p->lock);
+		if (!done)
+			break;
+		cb->report(reported, cb->data);
+	}
+	return reported;
 }
 
 int pool_run(size_t n, unsigned jobs, const struct pool_callbacks *cb)
@@ -41,9 +92,11 @@ int pool_run(size_t n, unsigned jobs, const struct pool_callbacks *cb)
 	if (jobs > n)
 		jobs = (unsigned)n;
 	p.done = calloc(n, sizeof(*p.done));
+	p.finish_order = calloc(n, sizeof(*p.finish_order));
 	pthread_t *threads = calloc(jobs, sizeof(*threads));
-	if (!p.done || !threads) {
+	if (!p.done || !p.finish_order || !threads) {
 		free(p.done);
+		free(p.finish_order);
 		free(threads);
 		return -ENOMEM;
 	}
@@ -59,19 +112,18 @@ int pool_run(size_t n, unsigned jobs, const struct pool_callbacks *cb)
 	size_t reported = 0, seen_finished = 0;
 	pthread_mutex_lock(&p.lock);
 	while (reported < n) {
-		while (reported < n && !p.done[reported] && p.finished == seen_finished)
-			pthread_cond_wait(&p.changed, &p.lock);
-		size_t finished = p.finished;
-		size_t upto = reported;
-		while (upto < n && p.done[upto])
-			upto++;
+		if (!p.stopping && cb->stop && cb->stop(cb->data))
+			p.stopping = true;
+		size_t finished = p.finished, next = p.next;
+		bool stopping = p.stopping;
 		pthread_mutex_unlock(&p.lock);
-		if (finished != seen_finished && cb->progress)
+		if (cb->progress)
 			cb->progress(finished, n, cb->data);
 		seen_finished = finished;
-		for (; reported < upto; reported++)
-			cb->report(reported, cb->data);
+		reported = report_ready(&p, reported, finished, next, stopping);
 		pthread_mutex_lock(&p.lock);
+		if (reported < n && p.finished == seen_finished)
+			wait_a_little(&p);
 	}
 	pthread_mutex_unlock(&p.lock);
 	for (unsigned i = 0; i < started; i++)
@@ -79,6 +131,7 @@ int pool_run(size_t n, unsigned jobs, const struct pool_callbacks *cb)
 	pthread_mutex_destroy(&p.lock);
 	pthread_cond_destroy(&p.changed);
 	free(p.done);
+	free(p.finish_order);
 	free(threads);
 	return 0;
 }

@@ -22,6 +22,9 @@ struct login {
 	unsigned budget;  /* refusals allowed on one connection */
 	unsigned refused_total;
 	struct pubkey *used; /* a copy of the key that logged in */
+	/* login_preflight: stop before anything is signed or sent, and say what would log in */
+	bool probe_only;
+	enum login_preflight_outcome outcome;
 };
 
 static int remember_key(struct login *l, const struct pubkey *key)
@@ -100,6 +103,11 @@ static int login_with_agent(struct login *l, unsigned *ret_skipped, struct diag 
 		if ((r = login_probe(l, key, &accepted, d)) < 0)
 			break;
 		r = ERR_AUTH_DENIED;
+		if (accepted && l->probe_only) {
+			l->outcome = LOGIN_PREFLIGHT_KEY;
+			r = 0;
+			break;
+		}
 		if (accepted && remote_auth_agent_key(l->s, key, d) == 0) {
 			r = remember_key(l, key);
 			break;
@@ -123,6 +131,11 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 		for (size_t i = 0; i < req->n_keys; i++)
 			if ((r = login_probe(l, req->keys[i].pub, &accepted[i], d)) < 0)
 				return r;
+		for (size_t i = 0; l->probe_only && i < req->n_keys; i++)
+			if (accepted[i] && (req->keys[i].priv || req->keys[i].in_agent)) {
+				l->outcome = LOGIN_PREFLIGHT_KEY;
+				return 0;
+			}
 		/* an accepted key signs with its private half, or, when that could not be
 		 * opened here (a passphrase and no terminal), through ssh-agent */
 		for (size_t i = 0; i < req->n_keys; i++)
@@ -134,6 +147,12 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 		r = login_with_agent(l, &skipped, d);
 		if (r != ERR_AUTH_DENIED)
 			return r;
+	}
+	if (l->probe_only) {
+		l->outcome = l->methods & (AUTH_METHOD_PASSWORD | AUTH_METHOD_KBDINT)
+				     ? LOGIN_PREFLIGHT_PASSWORD
+				     : LOGIN_PREFLIGHT_NO_WAY;
+		return 0;
 	}
 	char skipped_note[128] = "";
 	if (skipped)
@@ -148,7 +167,9 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 	}
 	char *password = NULL;
 	const struct password_source *src = req->password;
-	r = src ? src->get(remote_user(l->s), remote_label(l->s), &password, src->data) : -ENOENT;
+	r = src ? src->get(remote_user(l->s), remote_label(l->s), PASSWORD_FOR_LOGIN, &password,
+			   src->data)
+		: -ENOENT;
 	if (r == ERR_PASSWORD_WITHHELD) {
 		diag_set(d, "cannot log in: %s", error_to_string(r));
 		return r;
@@ -197,6 +218,24 @@ int login_for_work(const struct login_request *req, bool *accepted,
 		   struct remote_session **ret_session, struct diag *d)
 {
 	return login_for_work_with(req, accepted, ret_session, NULL, d);
+}
+
+int login_preflight(const struct login_request *req, enum login_preflight_outcome *ret,
+		    char *ret_user, size_t user_len, struct diag *d)
+{
+	struct login l = {.req = req, .probe_only = true, .outcome = LOGIN_PREFLIGHT_NO_WAY};
+	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
+	int r = accepted ? login(&l, accepted, d) : -ENOMEM;
+	if (r == 0 && l.methods == 0)
+		l.outcome = LOGIN_PREFLIGHT_KEY; /* "none" logged in: nothing needed */
+	if (r == 0) {
+		*ret = l.outcome;
+		snprintf(ret_user, user_len, "%s", remote_user(l.s));
+	}
+	free(accepted);
+	remote_session_free(l.s);
+	pubkey_free(l.used);
+	return r;
 }
 
 int login_prove(const struct target *t, const char *as_user, const struct connect_options *connect,

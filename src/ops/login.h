@@ -35,6 +35,19 @@ int login_for_work_with(const struct login_request *req, bool *accepted,
 			struct remote_session **ret_session, struct pubkey **ret_used,
 			struct diag *d);
 
+/* Before a fleet run fans out: what logging in for work on this host will take, found
+ * without signing or sending anything secret (the methods, then key probes as
+ * login_for_work makes them). ret_user: the account it logs in as. Errors as
+ * remote_connect's (ERR_HOST_KEY_UNKNOWN when the host key is not known and the connect
+ * options' question said no). */
+enum login_preflight_outcome {
+	LOGIN_PREFLIGHT_KEY,      /* a key (ours or ssh-agent's) will log in */
+	LOGIN_PREFLIGHT_PASSWORD, /* the password (or keyboard-interactive) will be needed */
+	LOGIN_PREFLIGHT_NO_WAY,   /* no key is accepted and no password is offered */
+};
+int login_preflight(const struct login_request *req, enum login_preflight_outcome *ret,
+		    char *ret_user, size_t user_len, struct diag *d);
+
 /* A new connection as as_user (NULL: the target's user): the methods the server offers it
  * (ret_methods, may be NULL), then, when a key is given, a login with it: with priv, or
  * through ssh-agent with pub when priv is NULL. pub and priv both NULL: methods only. */

@@ -184,7 +184,8 @@ static int sudo_password(struct remote_session *s, const struct password_source 
 			 char **ret, struct diag *d)
 {
 	char *pw = NULL;
-	int got = password ? password->get(remote_user(s), remote_label(s), &pw, password->data)
+	int got = password ? password->get(remote_user(s), remote_label(s), PASSWORD_FOR_SUDO, &pw,
+					   password->data)
 			   : -ENOENT;
 	if (got == ERR_PASSWORD_WITHHELD) {
 		diag_set(d, "%s: not sent to this host: %s", remote_user(s), error_to_string(got));

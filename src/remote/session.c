@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,26 @@ void remote_session_free(struct remote_session *s)
 	free(s->user);
 	free(s->label);
 	free(s);
+}
+
+/* remote_interrupt's deadline (CLOCK_MONOTONIC seconds; 0: none), for every session */
+static _Atomic long interrupt_deadline;
+
+void remote_interrupt(long grace_seconds)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	interrupt_deadline = now.tv_sec + grace_seconds;
+}
+
+static bool interrupt_passed(void)
+{
+	struct timespec now;
+	long deadline = interrupt_deadline;
+	if (!deadline)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec >= deadline;
 }
 
 /* -o KEY=VALUE options go first through a file of their own: in ssh_config the first value
@@ -352,6 +373,7 @@ static bool may_ask_host_key(const struct remote_session *s, const struct connec
 
 static int check_host_key(struct remote_session *s, const struct connect_options *o, struct diag *d)
 {
+	struct known_hosts_entry server = {0};
 	ssh_key key = NULL;
 	unsigned char *hash = NULL;
 	size_t hash_len;
@@ -366,13 +388,13 @@ static int check_host_key(struct remote_session *s, const struct connect_options
 	}
 	const char *type = ssh_key_type_to_char(ssh_key_type(key));
 	char revoked[PATH_MAX + 32], cert_authority[PATH_MAX + 32];
-	struct known_hosts_entry server = {0};
 	if ((r = server_pubkey(s, &server)) < 0) {
 		diag_set(d, "cannot read the server's host key");
 		goto out;
 	}
 	known_hosts_marks_in_use(s, o, server.key, revoked, cert_authority, sizeof(revoked));
-	known_hosts_entry_clear(&server);
+	const struct host_key_seen seen = {s->label, s->label + strlen(s->user) + 1, type, fp,
+					   server.key};
 	/* as OpenSSH: a @revoked key is refused, whatever else says yes */
 	if (revoked[0]) {
 		diag_set(d,
@@ -415,7 +437,7 @@ static int check_host_key(struct remote_session *s, const struct connect_options
 			break;
 		}
 		if (accept_new_host_keys(s, o) ||
-		    (may_ask_host_key(s, o) && o->ask_host_key(s->label, fp, o->ask_data))) {
+		    (may_ask_host_key(s, o) && o->ask_host_key(&seen, o->ask_data))) {
 			r = known_hosts_record(s, o, d);
 			s->host_key_new = r == 0;
 			break;
@@ -432,6 +454,7 @@ static int check_host_key(struct remote_session *s, const struct connect_options
 		r = ERR_CONNECT;
 	}
 out:
+	known_hosts_entry_clear(&server);
 	ssh_string_free_char(fp);
 	ssh_clean_pubkey_hash(&hash);
 	ssh_key_free(key);
@@ -574,6 +597,10 @@ int remote_connect(const struct target *t, const struct connect_options *o,
 		diag_set(d, "cannot load %s: %s", LIBSSH_SONAME, why ? why : "?");
 		return ERR_CONNECT;
 	}
+	if (interrupt_passed()) {
+		diag_set(d, "interrupted: no new connection");
+		return ERR_TIMEOUT;
+	}
 	struct remote_session *s = calloc(1, sizeof(*s));
 	int r, off = 0, on = 1;
 	if (!s || !(s->ssh = ssh_new())) {
@@ -698,7 +725,14 @@ static int step_begin(struct remote_session *s, struct timespec *ret_deadline, s
 	deadline.tv_sec += s->timeout;
 	if (s->host_deadline.tv_sec && remaining_ms(&s->host_deadline) < remaining_ms(&deadline))
 		deadline = s->host_deadline;
+	long stop_at = interrupt_deadline;
+	if (stop_at && stop_at < deadline.tv_sec)
+		deadline = (struct timespec){stop_at, 0};
 	long ms = remaining_ms(&deadline);
+	if (ms <= 0 && interrupt_passed()) {
+		diag_set(d, "interrupted: this step did not finish in time; giving up");
+		return ERR_TIMEOUT;
+	}
 	if (ms <= 0) {
 		diag_set(d, "this host took longer than its time limit; giving up");
 		return ERR_TIMEOUT;

@@ -23,8 +23,16 @@ struct diag {
 };
 void diag_set(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A host key not in known_hosts, as the question about it shows it. */
+struct host_key_seen {
+	const char *label;       /* user@host[:port] */
+	const char *name;        /* as known_hosts names it: host, or [host]:port */
+	const char *type;        /* "ssh-ed25519" */
+	const char *fingerprint; /* "SHA256:..." */
+	const struct pubkey *key;
+};
 /* Unknown host key: return true to trust it (it is then added to known_hosts). */
-typedef bool (*host_key_question_fn)(const char *host_label, const char *fingerprint, void *data);
+typedef bool (*host_key_question_fn)(const struct host_key_seen *seen, void *data);
 
 struct connect_options {
 	const char *config_file;  /* -F; NULL: ~/.ssh/config */
@@ -49,6 +57,10 @@ void remote_session_free(struct remote_session *s);
 /* No blocking step of s may end later than deadline (CLOCK_MONOTONIC): the whole work on
  * one host is bounded, whatever the server does. */
 void remote_set_host_deadline(struct remote_session *s, const struct timespec *deadline);
+/* Every session's blocking steps, in every thread, end within grace_seconds from now (an
+ * interrupt: what is in progress finishes or gives up, and rolls back); no new connection
+ * is made after that. Async-signal-unsafe: call from a thread, not a signal handler. */
+void remote_interrupt(long grace_seconds);
 /* The deadline for a host whose work starts now: o->host_timeout from now (none: far off). */
 struct timespec remote_host_deadline(const struct connect_options *o);
 /* The user we log in as and a label "user@host:port" for messages. */
@@ -69,8 +81,10 @@ const struct openssh_client_config *remote_client_config(const struct remote_ses
  * ERR_PASSWORD_WITHHELD: refused elsewhere, not sent here. Every get that succeeds is
  * followed by one verdict. */
 enum password_verdict { PASSWORD_ACCEPTED, PASSWORD_REFUSED, PASSWORD_UNTRIED };
+enum password_purpose { PASSWORD_FOR_LOGIN, PASSWORD_FOR_SUDO };
 struct password_source {
-	int (*get)(const char *user, const char *label, char **ret, void *data);
+	int (*get)(const char *user, const char *label, enum password_purpose purpose, char **ret,
+		   void *data);
 	void (*verdict)(const char *user, const char *label, enum password_verdict v, void *data);
 	void *data;
 };

@@ -39,11 +39,11 @@ pass
 if command -v script >/dev/null; then
 	SHELL=/bin/sh script -qefc "'$K' verify -j 8 -i id -o 'UserKnownHostsFile=$WORK/known_hosts' -H hosts" \
 		typescript >/dev/null 2>&1
-	grep -q "hosts done" typescript || fail "no progress line: $(tail -c 300 typescript)"
+	grep -q "/$N done, [0-9]* failed, [0-9]* pending" typescript || fail "no status line: $(tail -c 300 typescript)"
 	[ "$(grep -c ": WARN: key login works" typescript)" = "$N" ] || fail "verify on a terminal: $(tail -3 typescript)"
 	# without a terminal, no progress line
 	"$K" verify -j 8 -i id -o "UserKnownHostsFile=$WORK/known_hosts" -H hosts >out.txt 2>err.txt
-	grep -q "hosts done" err.txt out.txt && fail "a progress line without a terminal"
+	grep -q " pending" err.txt out.txt && fail "a status line without a terminal"
 	pass
 fi
 # a wrong password on 6 fresh hosts: one host tries it (the canary), the other five are
