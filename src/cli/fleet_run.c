@@ -109,10 +109,15 @@ static void not_run(size_t i, void *data)
 
 static bool should_stop(void *data)
 {
-	struct run *run = data;
-	if (!interrupts)
-		return false;
-	if (!run->interrupt_seen) {
+	(void)data;
+	return interrupts > 0;
+}
+
+/* On the calling thread: the first time the interrupt is seen, the steps in progress get
+ * their bound, and the person is told what happens now. */
+static void notice_interrupt(struct run *run)
+{
+	if (interrupts && !run->interrupt_seen) {
 		run->interrupt_seen = true;
 		run->o->interrupted = true;
 		remote_interrupt(INTERRUPT_GRACE_SECONDS);
@@ -122,19 +127,23 @@ static bool should_stop(void *data)
 		terminal_lock();
 		if (run->status_line)
 			fleet_status_clear();
-		fprintf(stderr,
-			"sshkeyctl: interrupted: no new host starts; the %zu in progress get up to "
-			"%d s to finish or roll back (Ctrl-C again to stop at once)\n",
-			running, INTERRUPT_GRACE_SECONDS);
+		if (running)
+			fprintf(stderr,
+				"sshkeyctl: interrupted: no new host starts; the %zu in progress "
+				"get up to %d s to finish or roll back (Ctrl-C again to stop at "
+				"once)\n",
+				running, INTERRUPT_GRACE_SECONDS);
+		else
+			fprintf(stderr, "sshkeyctl: interrupted: no new host starts\n");
 		fflush(stderr);
 		terminal_unlock();
 	}
-	return true;
 }
 
 static void show_status(size_t done, size_t total, void *data)
 {
 	struct run *run = data;
+	notice_interrupt(run);
 	if (!run->status_line)
 		return;
 	struct fleet_status st = {.done = done, .total = total, .interrupted = run->interrupt_seen};
@@ -154,9 +163,23 @@ static void show_status(size_t done, size_t total, void *data)
 	fleet_status_show(&st);
 }
 
+/* -v: each connection's steps on stderr, as ssh -v shows them */
+static void trace_line(const char *label, const char *text, void *data)
+{
+	(void)data;
+	terminal_lock();
+	if (terminal_status_line_is_shown())
+		fleet_status_clear();
+	fprintf(stderr, "debug1: %s: %s\n", label, text);
+	fflush(stderr);
+	terminal_unlock();
+}
+
 int fleet_run(struct fleet_options *o, const struct fleet_job *job, void **ret_results)
 {
 	size_t n = o->targets.n;
+	if (o->verbose)
+		remote_set_trace(trace_line, NULL);
 	int status = fleet_prepare(o, job->keys, job->password_login);
 	if (status != EXIT_OK)
 		return -ECANCELED;

@@ -21,6 +21,8 @@ static void *worker(void *arg)
 	struct pool *p = arg;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
+		if (!p->stopping && p->cb->stop && p->cb->stop(p->cb->data))
+			p->stopping = true;
 		size_t i = p->next < p->n && !p->stopping ? p->next++ : p->n;
 		pthread_mutex_unlock(&p->lock);
 		if (i == p->n)

@@ -19,8 +19,8 @@ struct pool_callbacks {
 	 * while items run (a status line's clock); may be NULL */
 	void (*progress)(size_t done, size_t total, void *data);
 	void *data;
-	/* polled on the calling thread (several times a second): true, start no more items;
-	 * may be NULL */
+	/* asked before each item starts, on any thread (so it must only read a flag): true,
+	 * start no more items; may be NULL */
 	bool (*stop)(void *data);
 	/* an item that never started because of stop; may be NULL */
 	void (*not_run)(size_t i, void *data);

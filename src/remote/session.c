@@ -52,6 +52,31 @@ struct remote_session {
 	bool no_agent;        /* IdentityAgent none */
 };
 
+/* -v: each step of each connection, through the caller's function */
+static void (*trace_fn)(const char *label, const char *text, void *data);
+static void *trace_data;
+
+void remote_set_trace(void (*fn)(const char *label, const char *text, void *data), void *data)
+{
+	trace_fn = fn;
+	trace_data = data;
+}
+
+void remote_trace(const struct remote_session *s, const char *fmt, ...)
+{
+	if (!trace_fn)
+		return;
+	struct diag text;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text.text, sizeof(text.text), fmt, ap);
+	va_end(ap);
+	for (char *p = text.text; *p; p++) /* control characters out, as diag_set */
+		if ((*p > 0 && *p < ' ') || *p == 0x7f)
+			*p = '?';
+	trace_fn(s && s->label ? s->label : "", text.text, trace_data);
+}
+
 void diag_set(struct diag *d, const char *fmt, ...)
 {
 	va_list ap;
@@ -91,6 +116,8 @@ void remote_session_free(struct remote_session *s)
 {
 	if (!s)
 		return;
+	if (s->ssh && s->label)
+		remote_trace(s, "disconnecting");
 	if (s->ssh) {
 		ssh_disconnect(s->ssh);
 		ssh_free(s->ssh);
@@ -657,6 +684,13 @@ int remote_connect(const struct target *t, const struct connect_options *o,
 		goto fail;
 	}
 
+	if (s->client)
+		remote_trace(s, "connecting to %s port %u as %s%s%s (ssh -G)",
+			     s->client->hostname[0] ? s->client->hostname : t->host,
+			     s->client->port, s->user, s->proxy.pid ? " through " : "",
+			     s->proxy.pid ? s->proxy.what : "");
+	else
+		remote_trace(s, "connecting (configuration read by libssh: ssh is not installed)");
 	if (ssh_connect(s->ssh) != SSH_OK) {
 		const char *e = ssh_get_error(s->ssh);
 		char proxy_said[512] = "";
@@ -670,8 +704,12 @@ int remote_connect(const struct target *t, const struct connect_options *o,
 		goto fail;
 	}
 	ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &s->timeout);
-	if ((r = check_host_key(s, o, d)) < 0)
+	remote_trace(s, "connected: %s", remote_server_banner(s));
+	if ((r = check_host_key(s, o, d)) < 0) {
+		remote_trace(s, "host key: %s", d->text);
 		goto fail;
+	}
+	remote_trace(s, "host key: %s", s->host_key_new ? "new, accepted and recorded" : "known");
 	*ret = s;
 	return 0;
 fail:
@@ -747,7 +785,27 @@ static int step_begin(struct remote_session *s, struct timespec *ret_deadline, s
 /* One authentication call, driven in non-blocking mode with our own poll: in blocking mode
  * libssh 0.10 waits out its whole timeout when the server hangs up in the middle (as sshd
  * does at MaxAuthTries), where this notices the closed connection at once. */
+static const char *const auth_call_names[] = {
+	[CALL_NONE] = "none",         [CALL_PROBE] = "publickey (query)",
+	[CALL_KEY] = "publickey",     [CALL_AGENT] = "publickey through ssh-agent",
+	[CALL_PASSWORD] = "password", [CALL_KBDINT] = "keyboard-interactive",
+};
+
+static int auth_call_traced(struct remote_session *s, enum auth_call_kind kind, const void *arg);
+
 static int auth_call(struct remote_session *s, enum auth_call_kind kind, const void *arg)
+{
+	int rc = auth_call_traced(s, kind, arg);
+	remote_trace(s, "authentication %s: %s", auth_call_names[kind],
+		     rc == SSH_AUTH_SUCCESS   ? "success"
+		     : rc == SSH_AUTH_PARTIAL ? "partial success"
+		     : rc == SSH_AUTH_DENIED  ? "refused"
+		     : rc == SSH_AUTH_AGAIN   ? "no answer"
+					      : "error");
+	return rc;
+}
+
+static int auth_call_traced(struct remote_session *s, enum auth_call_kind kind, const void *arg)
 {
 	struct timespec deadline;
 	struct diag ignored;
@@ -1059,6 +1117,8 @@ static int process_start(struct remote_session *s, const char *command, const ch
 			 struct dynbuf *out, struct dynbuf *err, struct remote_process **ret,
 			 struct diag *d)
 {
+	/* the command is fixed text of ours (data travels on stdin), safe to show */
+	remote_trace(s, "exec: %.200s%s", command, strlen(command) > 200 ? "..." : "");
 	int r = step_begin(s, NULL, d);
 	if (r < 0)
 		return r;
@@ -1314,6 +1374,7 @@ struct remote_channel {
 int remote_open_subsystem(struct remote_session *s, const char *name, struct remote_channel **ret,
 			  struct diag *d)
 {
+	remote_trace(s, "subsystem %s", name);
 	int r = step_begin(s, NULL, d);
 	if (r < 0)
 		return r;

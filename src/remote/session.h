@@ -51,6 +51,13 @@ struct connect_options {
 
 struct remote_session;
 
+/* -v: fn gets each step of every connection (connecting, the host key, each authentication
+ * request and its answer, each command, the end), one line of text (control characters
+ * replaced), with the session's label. From any thread; NULL: off. */
+void remote_set_trace(void (*fn)(const char *label, const char *text, void *data), void *data);
+void remote_trace(const struct remote_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 int remote_connect(const struct target *t, const struct connect_options *o,
 		   struct remote_session **ret, struct diag *d);
 void remote_session_free(struct remote_session *s);

@@ -75,4 +75,22 @@ pass
 grep -q "password-file $WORK/no-such-file: No such file or directory" err.txt || fail "missing file: $(cat err.txt)"
 [ -s out.txt ] && fail "hosts were tried: $(cat out.txt)"
 pass
+# -q: only the hosts that did not end OK, and the summary; -v: each connection's steps on
+# stderr; --order done: each host as it finishes (all of them still reported once)
+head -n 3 hosts | grep -v '^#' >three
+echo "127.0.0.1:1" >>three
+"$K" copy -q -i id -o "UserKnownHostsFile=$WORK/known_hosts" -H three >out.txt 2>err.txt
+[ $? = 3 ] || fail "-q: status"
+grep -q ": already present" out.txt && fail "-q shows hosts that ended OK: $(cat out.txt)"
+grep -q "^127.0.0.1:1: failed" out.txt || fail "-q hides a failure: $(cat out.txt)"
+grep -q "^3 hosts: " out.txt || fail "-q: no summary: $(cat out.txt)"
+"$K" verify -v -i id -o "UserKnownHostsFile=$WORK/known_hosts" "$(head -2 hosts | tail -1 | sed 's/ .*//')" \
+	>out.txt 2>err.txt
+grep -q "^debug1: .*: connecting to 127.0.0.1 port [0-9]* as $U (ssh -G)" err.txt || fail "-v: $(cat err.txt)"
+grep -q "^debug1: .*: authentication publickey (query): success" err.txt || fail "-v: $(cat err.txt)"
+grep -q "^debug1: .*: host key: known" err.txt || fail "-v: $(cat err.txt)"
+"$K" verify --order done -j 8 -i id -o "UserKnownHostsFile=$WORK/known_hosts" -H hosts >out.txt 2>&1
+[ "$(grep -c ": WARN: key login works" out.txt)" = "$N" ] || fail "--order done: $(tail -3 out.txt)"
+"$K" verify --order sideways -i id three >out.txt 2>&1 && fail "--order sideways accepted"
+pass
 done_checks

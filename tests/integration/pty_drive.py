@@ -1,0 +1,76 @@
+"""Drive a program in a pseudo-terminal as a person at a keyboard would (issue 15's terminal
+tests): wait for text on the screen, answer, interrupt, and keep the whole transcript.
+
+    t = Pty([program, args...])
+    t.expect("Accept them")            # waits (bounded) for the text; fails the test if absent
+    t.quiet_after(1.0)                 # nothing is drawn after the prompt while it waits
+    t.send("a")                        # a line typed at the keyboard
+    t.interrupt()                      # Ctrl-C (SIGINT to the foreground process group)
+    status = t.wait()                  # exit status; t.transcript holds every byte shown
+"""
+import os
+import pty
+import select
+import sys
+import time
+
+
+class Pty:
+    def __init__(self, argv, timeout=120):
+        self.timeout = timeout
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execvp(argv[0], argv)
+        self.transcript = b""
+        self.seen = 0  # what expect has consumed
+
+    def _read(self, until):
+        r, _, _ = select.select([self.fd], [], [], max(0.0, until - time.time()))
+        if not r:
+            return False
+        try:
+            chunk = os.read(self.fd, 65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            return None
+        self.transcript += chunk
+        return True
+
+    def expect(self, text, timeout=None):
+        want = text.encode()
+        until = time.time() + (timeout or self.timeout)
+        while want not in self.transcript[self.seen:]:
+            got = self._read(until)
+            if not got:
+                sys.exit("timed out or ended waiting for %r; screen so far:\n%s" %
+                         (text, self.transcript.decode(errors="replace")[-3000:]))
+        self.seen = self.transcript.index(want, self.seen) + len(want)
+
+    def quiet_after(self, seconds):
+        """Nothing at all is drawn for this long (a prompt that stays on screen)."""
+        before = len(self.transcript)
+        until = time.time() + seconds
+        while time.time() < until:
+            if self._read(until) is None:
+                break
+        extra = self.transcript[before:]
+        if extra:
+            sys.exit("something was drawn over the prompt: %r" % extra)
+
+    def send(self, line):
+        os.write(self.fd, line.encode() + b"\n")
+
+    def interrupt(self):
+        """Ctrl-C typed at the keyboard: the terminal sends SIGINT to the foreground."""
+        os.write(self.fd, b"\x03")
+
+    def wait(self):
+        until = time.time() + self.timeout
+        while self._read(until):
+            pass
+        _, status = os.waitpid(self.pid, 0)
+        return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+
+    def text(self):
+        return self.transcript.decode(errors="replace")
