@@ -103,6 +103,7 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 struct copy_run {
 	struct copy_options *opt;
 	size_t counts[5];
+	struct report_shared shared; /* changes and diffs many hosts share */
 };
 
 /* each target's keys: -i (or setup's), or the identity ssh offers it */
@@ -176,15 +177,15 @@ static void report(const struct target *t, const void *result, void *data)
 	if (res->outcome == COPY_FAILED || res->outcome == COPY_INSTALLED_UNVERIFIED)
 		printf(": %s", res->diag.text);
 	printf("\n");
-	report_print_lines(&res->changes, "  ");
-	if (res->diff.len)
-		fwrite(res->diff.data, 1, res->diff.len, stdout);
+	report_lines_shared(&run->shared, spec, "changes", &res->changes, "  ", false);
+	report_lines_shared(&run->shared, spec, "diff", &res->diff, "", true);
 	fflush(stdout);
 }
 
 int copy_main(int argc, char **argv, const struct command *cmd, const struct copy_setup *setup)
 {
 	struct copy_options o = {.setup = setup != NULL};
+	struct copy_run run = {.opt = &o};
 	struct local_key *keys = NULL;
 	size_t n_keys = 0;
 	char *default_path = NULL, *new_key_passphrase = NULL;
@@ -260,7 +261,7 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 				   .dry_run = o.fleet.dry_run,
 				   .sftp = o.sftp,
 				   .password = &o.fleet.password_source};
-	struct copy_run run = {.opt = &o};
+	report_shared_init(&run.shared, !o.fleet.json && o.fleet.targets.n > 1);
 	struct fleet_job job = FLEET_JOB(struct copy_result, report, &req, &run);
 	job.keys = &keys_table;
 	job.password_login = true;
@@ -270,6 +271,7 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		status = EXIT_FAIL;
 		goto out;
 	}
+	report_shared_summary(&run.shared);
 	size_t failed = run.counts[COPY_FAILED], total = o.fleet.targets.n;
 	if (o.fleet.json) {
 		json_t *sum = json_pack(
@@ -306,6 +308,7 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		setup->next_steps(&o, &keys[0], results);
 	fleet_results_free(&o.fleet, &job, results);
 out:
+	report_shared_free(&run.shared);
 	target_keys_free(&keys_table);
 	free(default_path);
 	secret_string_free(new_key_passphrase);

@@ -115,7 +115,8 @@ static const char *const outcome_json[] = {
 	[HARDEN_FAILED] = "failed",
 };
 
-void harden_report(const char *spec, const struct harden_result *res, bool json)
+void harden_report(const char *spec, const struct harden_result *res, bool json,
+		   struct report_shared *shared)
 {
 	if (json) {
 		json_t *o = json_pack("{s:o, s:s, s:o, s:o, s:o}", "target", report_json_text(spec),
@@ -140,15 +141,14 @@ void harden_report(const char *spec, const struct harden_result *res, bool json)
 	if (res->diag.text[0])
 		printf(": %s", res->diag.text);
 	printf("\n");
-	report_print_lines(&res->plan, "  ");
+	report_lines_shared(shared, spec, "changes", &res->plan, "  ", false);
 	if (res->reload_how[0])
 		printf("  reloaded: %s\n", res->reload_how);
 	if (res->backup_dir[0] && res->outcome != HARDEN_ROLLED_BACK)
 		printf("  backup: %s\n", res->backup_dir);
 	report_print_lines(&res->proof, "  proven: ");
-	report_print_lines(&res->warnings, "  warning: ");
-	if (res->diff.len)
-		fwrite(res->diff.data, 1, res->diff.len, stdout);
+	report_lines_shared(shared, spec, "warnings", &res->warnings, "  warning: ", false);
+	report_lines_shared(shared, spec, "diff", &res->diff, "", true);
 	fflush(stdout);
 }
 
@@ -174,6 +174,7 @@ struct harden_run {
 	bool json;
 	size_t counts[HARDEN_N_OUTCOMES];
 	size_t ran;
+	struct report_shared shared; /* plans, warnings and diffs many hosts share */
 };
 
 static bool selected(const struct harden_fleet_request *f, const struct target *t)
@@ -201,7 +202,7 @@ static void report_one(const struct target *t, const void *result, void *data)
 		return;
 	run->counts[res->outcome]++;
 	run->ran++;
-	harden_report(t->spec, res, run->json);
+	harden_report(t->spec, res, run->json, &run->shared);
 }
 
 static bool ended_ok(const void *result)
@@ -215,12 +216,16 @@ int harden_fleet(struct fleet_options *o, const struct harden_request *req, cons
 {
 	struct harden_fleet_request f = {req, o->targets.items, only, keys};
 	struct harden_run run = {.fleet = &f, .json = o->json};
+	report_shared_init(&run.shared, !o->json && o->targets.n > 1);
 	struct fleet_job job = FLEET_JOB(struct harden_result, report_one, &f, &run);
 	void *results = NULL;
 	if (fleet_run(o, &job, &results) < 0) {
 		fleet_results_free(o, &job, results);
+		report_shared_free(&run.shared);
 		return EXIT_FAIL;
 	}
+	report_shared_summary(&run.shared);
+	report_shared_free(&run.shared);
 	size_t total = run.ran;
 	size_t good =
 		run.counts[HARDEN_DONE] + run.counts[HARDEN_ALREADY] + run.counts[HARDEN_UNDONE];

@@ -117,3 +117,91 @@ void report_print_lines(const struct dynbuf *b, const char *indent)
 {
 	each_line(b, print_line, (void *)indent);
 }
+
+void report_shared_init(struct report_shared *rs, bool enabled)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->enabled = enabled;
+}
+
+static void print_block(const struct dynbuf *b, const char *indent, bool raw)
+{
+	if (raw)
+		fwrite(b->data, 1, b->len, stdout);
+	else
+		report_print_lines(b, indent);
+}
+
+void report_lines_shared(struct report_shared *rs, const char *spec, const char *title,
+			 const struct dynbuf *b, const char *indent, bool raw)
+{
+	if (!b->len)
+		return;
+	struct report_shared_block *blk = NULL;
+	for (size_t i = 0; rs->enabled && i < rs->n && !blk; i++)
+		if (!strcmp(rs->blocks[i].title, title) && rs->blocks[i].len == b->len &&
+		    !memcmp(rs->blocks[i].text, b->data, b->len))
+			blk = &rs->blocks[i];
+	if (!rs->enabled) {
+		print_block(b, indent, raw);
+		return;
+	}
+	if (blk) {
+		char **grown = realloc(blk->hosts, (blk->n_hosts + 1) * sizeof(*grown));
+		if (grown && (grown[blk->n_hosts] = strdup(spec))) {
+			blk->hosts = grown;
+			blk->n_hosts++;
+			printf("  %s: as for %s\n", title, blk->hosts[0]);
+			return;
+		}
+		blk->hosts = grown ? grown : blk->hosts;
+		print_block(b, indent, raw); /* out of memory: in full rather than lost */
+		return;
+	}
+	print_block(b, indent, raw);
+	struct report_shared_block *grown = realloc(rs->blocks, (rs->n + 1) * sizeof(*grown));
+	if (!grown)
+		return;
+	rs->blocks = grown;
+	blk = &grown[rs->n];
+	memset(blk, 0, sizeof(*blk));
+	blk->title = strdup(title);
+	blk->text = malloc(b->len);
+	blk->hosts = malloc(sizeof(*blk->hosts));
+	if (!blk->title || !blk->text || !blk->hosts || !(blk->hosts[0] = strdup(spec))) {
+		free(blk->title);
+		free(blk->text);
+		free(blk->hosts);
+		return;
+	}
+	memcpy(blk->text, b->data, b->len);
+	blk->len = b->len;
+	blk->n_hosts = 1;
+	rs->n++;
+}
+
+void report_shared_summary(const struct report_shared *rs)
+{
+	for (size_t i = 0; rs->enabled && i < rs->n; i++) {
+		const struct report_shared_block *blk = &rs->blocks[i];
+		if (blk->n_hosts < 2)
+			continue;
+		printf("%s as for %s, on %zu hosts: ", blk->title, blk->hosts[0], blk->n_hosts);
+		for (size_t j = 0; j < blk->n_hosts; j++)
+			printf("%s%s", j ? ", " : "", blk->hosts[j]);
+		printf("\n");
+	}
+}
+
+void report_shared_free(struct report_shared *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		free(rs->blocks[i].title);
+		free(rs->blocks[i].text);
+		for (size_t j = 0; j < rs->blocks[i].n_hosts; j++)
+			free(rs->blocks[i].hosts[j]);
+		free(rs->blocks[i].hosts);
+	}
+	free(rs->blocks);
+	memset(rs, 0, sizeof(*rs));
+}

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/dynbuf.h"
 
@@ -24,5 +25,29 @@ json_t *report_json_textn(const char *text, size_t len);
 json_t *report_lines_json(const struct dynbuf *b);
 /* The lines of b on stdout, each after indent. */
 void report_print_lines(const struct dynbuf *b, const char *indent);
+
+/* Detail blocks (a plan, warnings, a diff) that the hosts of a fleet share: the first host
+ * with a block shows it in full; a later host with the same block shows one line
+ * ("TITLE: as for HOST"); after the run, each block shared by several hosts names them all.
+ * Thirty hosts with the same 35 warnings print them once, not 1,050 times. Disabled (every
+ * block in full) for one host and for JSON. */
+struct report_shared {
+	struct report_shared_block {
+		char *title;
+		uint8_t *text;
+		size_t len;
+		char **hosts;
+		size_t n_hosts;
+	} * blocks;
+	size_t n;
+	bool enabled;
+};
+void report_shared_init(struct report_shared *rs, bool enabled);
+/* b's lines for host spec, each after indent (raw: b printed as it is, for a diff). */
+void report_lines_shared(struct report_shared *rs, const char *spec, const char *title,
+			 const struct dynbuf *b, const char *indent, bool raw);
+/* The blocks several hosts share, with their hosts. */
+void report_shared_summary(const struct report_shared *rs);
+void report_shared_free(struct report_shared *rs);
 
 #endif

@@ -27,6 +27,11 @@ grep -v '^#' hosts | sed 's/ .*//' | head -n "$N" >want_order
 grep ": installed and verified" out.txt | sed 's/: .*//' >got_order
 same got_order want_order "report lines in input order"
 grep -q "^$N hosts: $N installed and verified" out.txt || fail "summary: $(tail -1 out.txt)"
+# the same changes on every host: shown in full once, then named, then the hosts listed
+[ "$(grep -c "^  write /home/$U/.ssh/authorized_keys" out.txt)" = 1 ] || fail "changes repeated"
+[ "$(grep -c "^  changes: as for $(sed -n 2p hosts | sed 's/ .*//')\$" out.txt)" = $((N - 1)) ] ||
+	fail "shared changes: $(head -8 out.txt)"
+grep -q "^changes as for .*, on $N hosts: " out.txt || fail "shared changes not listed"
 for i in $(seq "$N"); do
 	grep -qF "$(cut -d' ' -f2 id.pub)" "$TB_ROOT/h$i/home/$U/.ssh/authorized_keys" || fail "h$i: no key"
 done
