@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/error.h"
 #include "cli/commands.h"
@@ -130,6 +131,13 @@ void harden_report(const char *spec, const struct harden_result *res, bool json,
 			json_object_set_new(o, "backup", report_json_text(res->backup_dir));
 		if (o && res->reload_how[0])
 			json_object_set_new(o, "reload", report_json_text(res->reload_how));
+		if (o && res->deadman_restores_at) {
+			char when[32];
+			struct tm tm;
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+				 gmtime_r(&res->deadman_restores_at, &tm));
+			json_object_set_new(o, "deadman_restores_at", json_string(when));
+		}
 		if (o && res->diff.len)
 			json_object_set_new(
 				o, "diff",
@@ -211,6 +219,31 @@ static bool ended_ok(const void *result)
 	return o == HARDEN_DONE || o == HARDEN_ALREADY || o == HARDEN_UNDONE || o == HARDEN_WOULD;
 }
 
+/* The hosts whose unproven change their dead-man will restore, and when: after an
+ * interrupt or a lost connection, what the servers still do by themselves. */
+static void report_deadmen(const struct fleet_options *o, const void *results)
+{
+	const struct harden_result *res = results;
+	size_t n = 0;
+	for (size_t i = 0; i < o->targets.n; i++)
+		n += res[i].deadman_restores_at != 0;
+	if (!n || o->json)
+		return;
+	printf("the dead-man on %zu host%s will restore the backup by itself:\n", n,
+	       n == 1 ? "" : "s");
+	for (size_t i = 0; i < o->targets.n; i++) {
+		if (!res[i].deadman_restores_at)
+			continue;
+		char when[64];
+		struct tm tm;
+		time_t at = res[i].deadman_restores_at;
+		strftime(when, sizeof(when), "%H:%M:%S %Z", localtime_r(&at, &tm));
+		long in = (long)(at - time(NULL));
+		printf("  %s: by %s (%s%ld s)\n", o->targets.items[i].spec, when,
+		       in > 0 ? "in " : "", in > 0 ? in : 0L);
+	}
+}
+
 int harden_fleet(struct fleet_options *o, const struct harden_request *req, const bool *only,
 		 const struct target_keys *keys)
 {
@@ -226,6 +259,7 @@ int harden_fleet(struct fleet_options *o, const struct harden_request *req, cons
 	}
 	report_shared_summary(&run.shared);
 	report_shared_free(&run.shared);
+	report_deadmen(o, results);
 	size_t total = run.ran;
 	size_t good =
 		run.counts[HARDEN_DONE] + run.counts[HARDEN_ALREADY] + run.counts[HARDEN_UNDONE];

@@ -59,6 +59,7 @@ struct harden {
 	size_t n_accounts;
 	bool lifeline_lost;
 	bool deadman_armed;          /* the server restores the backup by itself unless confirmed */
+	time_t deadman_at;           /* when (wall clock, by our clock) */
 	bool locked;                 /* the server's harden lock is ours (until the helper ends) */
 	bool match_allows_passwords; /* a Match block turning passwords on was only reported */
 	char login_user[256];
@@ -220,10 +221,15 @@ static void roll_back(struct harden *h, const char *reason)
 		return;
 	}
 	char deadman[256] = "the next harden run (or --undo) restores it";
-	if (h->deadman_armed)
+	if (h->deadman_armed) {
+		char when[64];
+		struct tm tm;
+		h->res->deadman_restores_at = h->deadman_at;
+		strftime(when, sizeof(when), "%H:%M:%S %Z", localtime_r(&h->deadman_at, &tm));
 		snprintf(deadman, sizeof(deadman),
-			 "the dead-man on the server restores it within %u s of the start",
+			 "the dead-man on the server restores it by %s (%u s from the start)", when,
 			 h->req->confirm_timeout);
+	}
 	if (connection_lost(r) || h->lifeline_lost)
 		outcome(h, HARDEN_FAILED, r, "%s; the connection is lost: backup in %s, %s", reason,
 			h->res->backup_dir, deadman);
@@ -304,8 +310,10 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		r = server_admin_save(h->admin, changes[i].path, &d);
 	/* the restore that needs no client runs before the first file is touched; its time
 	 * covers the whole transaction */
-	if (r == 0 && (r = server_admin_arm(h->admin, h->req->confirm_timeout, &d)) == 0)
+	if (r == 0 && (r = server_admin_arm(h->admin, h->req->confirm_timeout, &d)) == 0) {
 		h->deadman_armed = true;
+		h->deadman_at = time(NULL) + (time_t)h->req->confirm_timeout;
+	}
 	if (r < 0) {
 		outcome(h, r == -EBUSY ? HARDEN_REFUSED : HARDEN_FAILED, r, "nothing changed: %s",
 			d.text);
@@ -371,6 +379,7 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		h->admin = NULL;
 		remote_session_free(h->s);
 		h->s = NULL;
+		h->res->deadman_restores_at = h->deadman_at;
 		outcome(h, HARDEN_FAILED, ERR_CONNECT,
 			"connection cut after the reload (injected); the dead-man on the server "
 			"restores the backup (%s) within %u s of the start",
@@ -388,6 +397,7 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 	}
 	if ((r = server_admin_confirm(h->admin, &d)) < 0) {
 		/* proven, but the dead-man would undo it: say so */
+		h->res->deadman_restores_at = h->deadman_at;
 		outcome(h, HARDEN_FAILED, r,
 			"the change is proven, but the dead-man could not be disarmed (%s): it "
 			"restores the backup within %u s of the start",

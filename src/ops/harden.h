@@ -64,6 +64,9 @@ struct harden_result {
 	struct dynbuf proof;    /* what was proven, one line each */
 	char backup_dir[512];
 	char reload_how[128];
+	/* a change left unproven on the server, which its dead-man restores at this time
+	 * (wall clock); 0 when none is pending */
+	time_t deadman_restores_at;
 };
 
 void harden_result_init(struct harden_result *res);

@@ -219,6 +219,10 @@ expect_status 1 "connection cut" -- env SSHKEYCTL_TEST_FAULT=cut-after-reload \
 	"$SSHKEYCTL_FAULTS" harden -i id --accept-new -o "UserKnownHostsFile=$KH" --confirm-timeout 10 \
 	--password-file pw "$(target cut)" >out.txt
 grep -q "dead-man" out.txt || fail "cut message: $(cat out.txt)"
+# the summary lists what the servers will still do by themselves, and when
+grep -q "^the dead-man on 1 host will restore the backup by itself:" out.txt ||
+	fail "no dead-man list: $(cat out.txt)"
+grep -q "^  $(target cut): by [0-9:]* [A-Z]* (in [0-9]* s)" out.txt || fail "dead-man when: $(cat out.txt)"
 password_login cut && fail "cut: the change should be live until the dead-man acts"
 for i in $(seq 40); do
 	[ "$(snapshot cut)" = "$before" ] && break
