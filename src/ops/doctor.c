@@ -521,6 +521,12 @@ static int check_connect(struct doctor *dr, struct remote_session **ret)
 		doctor_set_fix(
 			c, "compare the fingerprint with the server's, then connect once with ssh, "
 			   "or run again with --accept-new");
+	} else if (r == -EINVAL) {
+		/* ssh itself refuses its configuration (ssh -G failed): a client check above
+		 * names why when it can (a config file others can write) */
+		c = doctor_add(dr, "client: ssh configuration", DOCTOR_FAIL, "%s", d.text);
+		doctor_set_cause(c, WEIGHT_CLIENT - 1, "ssh refuses its own configuration: %s",
+				 d.text);
 	} else {
 		struct negotiation_failure f;
 		if (negotiation_failure_parse(d.text, strlen(d.text), &f) == 0) {
@@ -528,17 +534,9 @@ static int check_connect(struct doctor *dr, struct remote_session **ret)
 			return r;
 		}
 		c = doctor_add(dr, "ssh: key exchange", DOCTOR_FAIL, "%s", d.text);
-		if (dr->have_ssh_config && dr->ssh.proxy_jump[0] &&
-		    strcmp(dr->ssh.proxy_jump, "none") != 0)
-			/* the route is ssh's (libssh runs ssh -W for the jump), and its errors are
-			 * not ours to see: say whose connection failed, not why ssh's would */
-			doctor_set_cause(c, WEIGHT_NETWORK,
-					 "sshkeyctl's connection through ProxyJump %s failed "
-					 "(%s); run ssh -v to see whether ssh's own gets through",
-					 dr->ssh.proxy_jump, d.text);
-		else
-			doctor_set_cause(c, WEIGHT_NETWORK,
-					 "the SSH connection fails before any login: %s", d.text);
+		/* through a proxy, d names it and quotes what it said */
+		doctor_set_cause(c, WEIGHT_NETWORK, "the SSH connection fails before any login: %s",
+				 d.text);
 	}
 	return r;
 }

@@ -215,6 +215,54 @@ static void test_ssh_g(void **state)
 	openssh_client_config_clear(&c);
 }
 
+/* what connections take from ssh -G: known_hosts files, host key policy, timeouts, and
+ * whether the identity files are ssh's defaults or the configuration's */
+static void test_ssh_g_connection(void **state)
+{
+	const char *text =
+		"User bob\nHostName web1.example\nPort 2200\n"
+		"UserKnownHostsFile /home/bob/.ssh/known_hosts /home/bob/.ssh/kh2\n"
+		"globalknownhostsfile /etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2\n"
+		"stricthostkeychecking accept-new\nhashknownhosts yes\nbatchmode no\n"
+		"connecttimeout 7\nproxyjump bastion,me@jump:2022\n"
+		"certificatefile ~/.ssh/web1-cert.pub\n"
+		"identityfile ~/.ssh/web1_key\nidentityagent none\n";
+	struct openssh_client_config c;
+	assert_int_equal(openssh_client_config_parse(text, strlen(text), &c), 0);
+	assert_string_equal(c.user, "bob");
+	assert_int_equal(c.port, 2200);
+	assert_int_equal(c.n_user_known_hosts_files, 2);
+	assert_string_equal(c.user_known_hosts_files[1], "/home/bob/.ssh/kh2");
+	assert_int_equal(c.n_global_known_hosts_files, 2);
+	assert_int_equal(c.strict_host_key_checking, STRICT_HOST_KEY_ACCEPT_NEW);
+	assert_true(c.hash_known_hosts);
+	assert_false(c.batch_mode);
+	assert_int_equal(c.connect_timeout, 7);
+	assert_string_equal(c.proxy_jump, "bastion,me@jump:2022");
+	assert_int_equal(c.n_certificate_files, 1);
+	assert_false(c.identity_files_default); /* one file, named by the configuration */
+	assert_string_equal(c.identity_agent, "none");
+	char *path = NULL;
+	assert_int_equal(openssh_client_expand_path(&c, "web1", "%d/.ssh/%h-%r-%p-%n%%", &path), 0);
+	assert_non_null(strstr(path, "/.ssh/web1.example-bob-2200-web1%"));
+	free(path);
+	assert_int_equal(openssh_client_expand_path(&c, "web1", "~/.ssh/%C", &path), -EINVAL);
+	openssh_client_config_clear(&c);
+
+	/* ssh's own list, printed when no IdentityFile is configured */
+	const char *defaults = "identityfile ~/.ssh/id_rsa\nidentityfile ~/.ssh/id_ecdsa\n"
+			       "identityfile ~/.ssh/id_ecdsa_sk\nidentityfile ~/.ssh/id_ed25519\n"
+			       "identityfile ~/.ssh/id_ed25519_sk\nidentityfile ~/.ssh/id_xmss\n"
+			       "identityfile ~/.ssh/id_dsa\nconnecttimeout none\n"
+			       "stricthostkeychecking true\n";
+	assert_int_equal(openssh_client_config_parse(defaults, strlen(defaults), &c), 0);
+	assert_true(c.identity_files_default);
+	assert_int_equal(c.connect_timeout, 0);
+	assert_int_equal(c.strict_host_key_checking, STRICT_HOST_KEY_YES);
+	assert_int_equal(openssh_client_identity(&c, "web1", &path), -ENOENT);
+	openssh_client_config_clear(&c);
+}
+
 static void test_banner(void **state)
 {
 	struct tcp_probe_result res = {0};
@@ -337,6 +385,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_negotiation),
 		cmocka_unit_test(test_ssh_g),
+		cmocka_unit_test(test_ssh_g_connection),
 		cmocka_unit_test(test_banner),
 		cmocka_unit_test(test_server_kind),
 		cmocka_unit_test(test_frame),
