@@ -238,12 +238,14 @@ int target_keys_load(const struct fleet_options *o, const char *passphrase, stru
 	if (!paths || (!o->n_key_files && !tk.key_of) ||
 	    !(tk.keys = calloc(n_paths ? n_paths : 1, sizeof(*tk.keys))))
 		status = EXIT_FAIL;
-	for (; status == EXIT_OK && tk.n < n_paths; tk.n++) {
+	while (status == EXIT_OK && tk.n < n_paths) {
 		int r = local_key_load(paths[tk.n], passphrase, &tk.keys[tk.n]);
 		if (r < 0) {
 			cli_error("%s: %s", paths[tk.n], error_to_string(r));
 			local_key_clear(&tk.keys[tk.n]);
 			status = EXIT_FAIL;
+		} else {
+			tk.n++;
 		}
 	}
 	for (size_t i = 0; i < n_paths; i++)

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -13,6 +15,9 @@
 #include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "base/file_io.h"
+#include "files/ssh_config.h"
 
 extern char **environ;
 
@@ -369,9 +374,203 @@ static struct cache_entry *cache_find(const char *key)
 	return NULL;
 }
 
+/* --- one ssh -G for every host, when the configuration cannot tell hosts apart --- */
+
+#define INCLUDE_DEPTH_MAX 16
+#define SCANNED_FILES_MAX 256
+
+static const char *home_dir(char *scratch, size_t len)
+{
+	struct passwd pw, *me = NULL;
+	if (getpwuid_r(getuid(), &pw, scratch, len, &me) != 0 || !me)
+		return NULL;
+	return me->pw_dir;
+}
+
+/* path and what it includes (relative names under base_dir, as ssh resolves them): sets
+ * *dependent when anything there can tell hosts apart. */
+static void scan_config_file(const char *path, const char *base_dir, int depth, size_t *files,
+			     bool *dependent)
+{
+	if (*dependent)
+		return;
+	if (depth > INCLUDE_DEPTH_MAX || ++*files > SCANNED_FILES_MAX) {
+		*dependent = true; /* more than we follow: ask ssh per host */
+		return;
+	}
+	struct dynbuf b;
+	struct ssh_config_scan scan;
+	dynbuf_init(&b, SSH_CONFIG_FILE_MAX);
+	int r = read_file(path, READ_FILE_REGULAR, &b);
+	if (r == -ENOENT) {
+		dynbuf_free(&b);
+		return;
+	}
+	if (r < 0 || ssh_config_scan(b.len ? (const char *)b.data : "", b.len, &scan) < 0) {
+		*dependent = true;
+		dynbuf_free(&b);
+		return;
+	}
+	dynbuf_free(&b);
+	*dependent = *dependent || scan.host_dependent;
+	char scratch[4096], pattern[PATH_MAX];
+	const char *home = home_dir(scratch, sizeof(scratch));
+	for (size_t i = 0; i < scan.n_includes && !*dependent; i++) {
+		const char *inc = scan.includes[i];
+		if (inc[0] == '~' && inc[1] == '/' && home)
+			snprintf(pattern, sizeof(pattern), "%s/%s", home, inc + 2);
+		else if (inc[0] == '/')
+			snprintf(pattern, sizeof(pattern), "%s", inc);
+		else
+			snprintf(pattern, sizeof(pattern), "%s/%s", base_dir, inc);
+		glob_t g;
+		if (glob(pattern, 0, NULL, &g) == 0)
+			for (size_t j = 0; j < g.gl_pathc; j++)
+				scan_config_file(g.gl_pathv[j], base_dir, depth + 1, files,
+						 dependent);
+		globfree(&g);
+	}
+	ssh_config_scan_clear(&scan);
+}
+
+/* Can the configuration ssh reads (-F, or ~/.ssh/config and /etc/ssh/ssh_config, with what
+ * they include, and the -o options) differ from one host to another? */
+static bool config_host_dependent(const char *config_file, char *const *options, size_t n_options)
+{
+	bool dependent = false;
+	size_t files = 0;
+	for (size_t i = 0; i < n_options && !dependent; i++) {
+		struct ssh_config_scan scan;
+		if (ssh_config_scan(options[i], strlen(options[i]), &scan) < 0 ||
+		    scan.host_dependent || scan.n_includes)
+			dependent = true;
+		else
+			ssh_config_scan_clear(&scan);
+	}
+	char scratch[4096], user_dir[PATH_MAX], user_config[PATH_MAX];
+	const char *home = home_dir(scratch, sizeof(scratch));
+	if (!home)
+		return true;
+	snprintf(user_dir, sizeof(user_dir), "%s/.ssh", home);
+	snprintf(user_config, sizeof(user_config), "%s/.ssh/config", home);
+	if (config_file) {
+		scan_config_file(config_file, user_dir, 0, &files, &dependent);
+	} else {
+		scan_config_file(user_config, user_dir, 0, &files, &dependent);
+		scan_config_file("/etc/ssh/ssh_config", "/etc/ssh", 0, &files, &dependent);
+	}
+	return dependent;
+}
+
+/* config_host_dependent, decided once for the process's one -F and -o set (the last
+ * inputs asked about; a different set is decided again) */
+static pthread_mutex_t dependent_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *dependent_key;
+static bool dependent_answer;
+
+static bool host_dependent_cached(const char *config_file, char *const *options, size_t n_options)
+{
+	char *key = cache_key("", 0, NULL, config_file, options, n_options);
+	pthread_mutex_lock(&dependent_lock);
+	if (!key || !dependent_key || strcmp(key, dependent_key) != 0) {
+		dependent_answer = config_host_dependent(config_file, options, n_options);
+		free(dependent_key);
+		dependent_key = key;
+		key = NULL;
+	}
+	bool answer = dependent_answer;
+	pthread_mutex_unlock(&dependent_lock);
+	free(key);
+	return answer;
+}
+
+/* the name the shared query asks about: no Host pattern can match it, since none is there */
+#define ANY_HOST "sshkeyctl-any-host.invalid"
+
+static int list_copy(char *const *from, size_t n, char ***ret)
+{
+	*ret = NULL;
+	if (!n)
+		return 0;
+	char **items = calloc(n, sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (!(items[i] = strdup(from[i]))) {
+			free_list(items, i);
+			return -ENOMEM;
+		}
+	*ret = items;
+	return 0;
+}
+
+/* The shared answer, for host: the same, but its HostName is the host's own. */
+static int config_for_host(const struct openssh_client_config *shared, const char *host,
+			   struct openssh_client_config *ret)
+{
+	struct openssh_client_config c = *shared;
+	c.identity_files = c.certificate_files = c.user_known_hosts_files =
+		c.global_known_hosts_files = NULL;
+	if (list_copy(shared->identity_files, shared->n_identity_files, &c.identity_files) < 0 ||
+	    list_copy(shared->certificate_files, shared->n_certificate_files,
+		      &c.certificate_files) < 0 ||
+	    list_copy(shared->user_known_hosts_files, shared->n_user_known_hosts_files,
+		      &c.user_known_hosts_files) < 0 ||
+	    list_copy(shared->global_known_hosts_files, shared->n_global_known_hosts_files,
+		      &c.global_known_hosts_files) < 0) {
+		openssh_client_config_clear(&c);
+		return -ENOMEM;
+	}
+	if (!strcmp(shared->hostname, ANY_HOST))
+		snprintf(c.hostname, sizeof(c.hostname), "%s", host);
+	*ret = c;
+	return 0;
+}
+
+static int cached_config(const char *host, unsigned port, const char *user, const char *config_file,
+			 char *const *options, size_t n_options,
+			 const struct openssh_client_config **ret, char *why, size_t why_len);
+
 int openssh_client_config_get(const char *host, unsigned port, const char *user,
 			      const char *config_file, char *const *options, size_t n_options,
 			      const struct openssh_client_config **ret, char *why, size_t why_len)
+{
+	if (host_dependent_cached(config_file, options, n_options))
+		return cached_config(host, port, user, config_file, options, n_options, ret, why,
+				     why_len);
+	/* one ssh -G for every host with this port and user */
+	const struct openssh_client_config *shared;
+	int r = cached_config(ANY_HOST, port, user, config_file, options, n_options, &shared, why,
+			      why_len);
+	if (r < 0)
+		return r;
+	char *key = cache_key(host, port, user, config_file, options, n_options);
+	if (!key)
+		return -ENOMEM;
+	pthread_mutex_lock(&cache_lock);
+	struct cache_entry *e = cache_find(key);
+	if (!e && (e = calloc(1, sizeof(*e)))) {
+		if (config_for_host(shared, host, &e->config) < 0) {
+			free(e);
+			e = NULL;
+		} else {
+			e->key = key;
+			key = NULL;
+			e->next = cache;
+			cache = e;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	free(key);
+	if (!e)
+		return -ENOMEM;
+	*ret = &e->config;
+	return 0;
+}
+
+static int cached_config(const char *host, unsigned port, const char *user, const char *config_file,
+			 char *const *options, size_t n_options,
+			 const struct openssh_client_config **ret, char *why, size_t why_len)
 {
 	char *key = cache_key(host, port, user, config_file, options, n_options);
 	if (!key)
@@ -413,6 +612,10 @@ int openssh_client_config_get(const char *host, unsigned port, const char *user,
 
 void openssh_client_cache_free(void)
 {
+	pthread_mutex_lock(&dependent_lock);
+	free(dependent_key);
+	dependent_key = NULL;
+	pthread_mutex_unlock(&dependent_lock);
 	pthread_mutex_lock(&cache_lock);
 	while (cache) {
 		struct cache_entry *e = cache;
@@ -426,12 +629,14 @@ void openssh_client_cache_free(void)
 
 const struct openssh_client_config *openssh_client_defaults(void)
 {
-	/* no configuration file, no option: ssh's compiled-in lists */
+	/* no configuration file, no option: ssh's compiled-in lists; asked once, while the
+	 * other threads wait (a fleet's first connections all want it at the same moment) */
+	static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
 	const struct openssh_client_config *c = NULL;
-	if (openssh_client_config_get("sshkeyctl.invalid", 0, NULL, "/dev/null", NULL, 0, &c, NULL,
-				      0) < 0)
-		return NULL;
-	return c;
+	pthread_mutex_lock(&once);
+	int r = cached_config("sshkeyctl.invalid", 0, NULL, "/dev/null", NULL, 0, &c, NULL, 0);
+	pthread_mutex_unlock(&once);
+	return r < 0 ? NULL : c;
 }
 
 int openssh_client_expand_path(const struct openssh_client_config *c, const char *original_host,

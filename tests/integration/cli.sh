@@ -35,6 +35,9 @@ pass
 # a key or password file that is not there: named at once, before any host is tried
 "$K" copy -i "$WORK/no-such-key" 127.0.0.1:1 >out.txt 2>err.txt && fail "-i missing accepted"
 grep -q "no-such-key: No such file or directory" err.txt || fail "-i missing: $(cat err.txt)"
+for c in copy verify perms doctor harden; do
+	expect_status 1 "$c -i missing" -- "$K" $c -i "$WORK/no-such-key" 127.0.0.1:1 >/dev/null 2>&1
+done
 echo garbage >garbage
 "$K" copy -i garbage 127.0.0.1:1 >out.txt 2>err.txt && fail "-i garbage accepted"
 grep -q "garbage: not a key" err.txt || fail "-i garbage: $(cat err.txt)"
