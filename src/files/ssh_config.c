@@ -67,6 +67,11 @@ static int scan_line(const char *line, size_t len, struct ssh_config_scan *s)
 	} else if (word_is(w, n, "canonicalizehostname")) {
 		if (!next_word(&p, end, &w, &n) || !word_is(w, n, "no"))
 			s->host_dependent = true;
+	} else if (word_is(w, n, "kexalgorithms") || word_is(w, n, "hostkeyalgorithms") ||
+		   word_is(w, n, "ciphers") || word_is(w, n, "macs") ||
+		   word_is(w, n, "pubkeyacceptedalgorithms") ||
+		   word_is(w, n, "pubkeyacceptedkeytypes")) {
+		s->sets_algorithms = true;
 	} else if (word_is(w, n, "include")) {
 		while (next_word(&p, end, &w, &n)) {
 			if (s->n_includes >= INCLUDES_MAX) {

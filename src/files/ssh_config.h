@@ -14,6 +14,8 @@ struct ssh_config_scan {
 	/* a Host pattern other than "*", a Match block other than "Match all",
 	 * CanonicalizeHostname on, or a %-token anywhere (tokens may name the host) */
 	bool host_dependent;
+	/* KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs or PubkeyAcceptedAlgorithms set */
+	bool sets_algorithms;
 	char **includes; /* the Include arguments, as written (unquoted) */
 	size_t n_includes;
 };

@@ -342,11 +342,13 @@ int openssh_client_config_query(const char *host, unsigned port, const char *use
 struct cache_entry {
 	struct cache_entry *next;
 	char *key;
+	bool ready; /* resolved; until then, other threads asking wait for it */
 	int result; /* 0, or the error every later call gets too */
 	char why[512];
 	struct openssh_client_config config;
 };
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cache_resolved = PTHREAD_COND_INITIALIZER;
 static struct cache_entry *cache;
 
 /* The inputs as one string; the fields are separated by a byte no argument holds */
@@ -389,9 +391,15 @@ static const char *home_dir(char *scratch, size_t len)
 
 /* path and what it includes (relative names under base_dir, as ssh resolves them): sets
  * *dependent when anything there can tell hosts apart. */
+struct config_traits {
+	bool dependent;  /* can tell hosts apart */
+	bool algorithms; /* sets an algorithm list */
+};
+
 static void scan_config_file(const char *path, const char *base_dir, int depth, size_t *files,
-			     bool *dependent)
+			     struct config_traits *traits)
 {
+	bool *dependent = &traits->dependent;
 	if (*dependent)
 		return;
 	if (depth > INCLUDE_DEPTH_MAX || ++*files > SCANNED_FILES_MAX) {
@@ -413,6 +421,7 @@ static void scan_config_file(const char *path, const char *base_dir, int depth, 
 	}
 	dynbuf_free(&b);
 	*dependent = *dependent || scan.host_dependent;
+	traits->algorithms = traits->algorithms || scan.sets_algorithms;
 	char scratch[4096], pattern[PATH_MAX];
 	const char *home = home_dir(scratch, sizeof(scratch));
 	for (size_t i = 0; i < scan.n_includes && !*dependent; i++) {
@@ -423,62 +432,68 @@ static void scan_config_file(const char *path, const char *base_dir, int depth, 
 			snprintf(pattern, sizeof(pattern), "%s", inc);
 		else
 			snprintf(pattern, sizeof(pattern), "%s/%s", base_dir, inc);
-		glob_t g;
+		glob_t g = {0};
 		if (glob(pattern, 0, NULL, &g) == 0)
 			for (size_t j = 0; j < g.gl_pathc; j++)
-				scan_config_file(g.gl_pathv[j], base_dir, depth + 1, files,
-						 dependent);
+				scan_config_file(g.gl_pathv[j], base_dir, depth + 1, files, traits);
 		globfree(&g);
 	}
 	ssh_config_scan_clear(&scan);
 }
 
 /* Can the configuration ssh reads (-F, or ~/.ssh/config and /etc/ssh/ssh_config, with what
- * they include, and the -o options) differ from one host to another? */
-static bool config_host_dependent(const char *config_file, char *const *options, size_t n_options)
+ * they include, and the -o options) differ from one host to another, and does it set an
+ * algorithm list? When it cannot be read through, the answers are "yes". */
+static struct config_traits config_traits_of(const char *config_file, char *const *options,
+					     size_t n_options)
 {
-	bool dependent = false;
+	struct config_traits traits = {0};
 	size_t files = 0;
-	for (size_t i = 0; i < n_options && !dependent; i++) {
+	for (size_t i = 0; i < n_options; i++) {
 		struct ssh_config_scan scan;
-		if (ssh_config_scan(options[i], strlen(options[i]), &scan) < 0 ||
-		    scan.host_dependent || scan.n_includes)
-			dependent = true;
-		else
-			ssh_config_scan_clear(&scan);
+		if (ssh_config_scan(options[i], strlen(options[i]), &scan) < 0) {
+			traits.dependent = traits.algorithms = true;
+			continue;
+		}
+		traits.dependent = traits.dependent || scan.host_dependent || scan.n_includes;
+		traits.algorithms = traits.algorithms || scan.sets_algorithms;
+		ssh_config_scan_clear(&scan);
 	}
 	char scratch[4096], user_dir[PATH_MAX], user_config[PATH_MAX];
 	const char *home = home_dir(scratch, sizeof(scratch));
 	if (!home)
-		return true;
+		return (struct config_traits){true, true};
 	snprintf(user_dir, sizeof(user_dir), "%s/.ssh", home);
 	snprintf(user_config, sizeof(user_config), "%s/.ssh/config", home);
 	if (config_file) {
-		scan_config_file(config_file, user_dir, 0, &files, &dependent);
+		scan_config_file(config_file, user_dir, 0, &files, &traits);
 	} else {
-		scan_config_file(user_config, user_dir, 0, &files, &dependent);
-		scan_config_file("/etc/ssh/ssh_config", "/etc/ssh", 0, &files, &dependent);
+		scan_config_file(user_config, user_dir, 0, &files, &traits);
+		scan_config_file("/etc/ssh/ssh_config", "/etc/ssh", 0, &files, &traits);
 	}
-	return dependent;
+	if (traits.dependent)
+		traits.algorithms = true; /* the scan stopped early: assume they are set */
+	return traits;
 }
 
 /* config_host_dependent, decided once for the process's one -F and -o set (the last
  * inputs asked about; a different set is decided again) */
 static pthread_mutex_t dependent_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *dependent_key;
-static bool dependent_answer;
+static struct config_traits dependent_answer;
 
-static bool host_dependent_cached(const char *config_file, char *const *options, size_t n_options)
+static struct config_traits traits_cached(const char *config_file, char *const *options,
+					  size_t n_options)
 {
 	char *key = cache_key("", 0, NULL, config_file, options, n_options);
 	pthread_mutex_lock(&dependent_lock);
 	if (!key || !dependent_key || strcmp(key, dependent_key) != 0) {
-		dependent_answer = config_host_dependent(config_file, options, n_options);
+		dependent_answer = config_traits_of(config_file, options, n_options);
 		free(dependent_key);
 		dependent_key = key;
 		key = NULL;
 	}
-	bool answer = dependent_answer;
+	struct config_traits answer = dependent_answer;
 	pthread_mutex_unlock(&dependent_lock);
 	free(key);
 	return answer;
@@ -504,11 +519,15 @@ static int list_copy(char *const *from, size_t n, char ***ret)
 	return 0;
 }
 
-/* The shared answer, for host: the same, but its HostName is the host's own. */
+/* The shared answer, for host: the same, but its HostName is the host's own, and the
+ * command line's port and user (the target's, -p, -l) win over the configuration's, as on
+ * ssh's command line. */
 static int config_for_host(const struct openssh_client_config *shared, const char *host,
+			   unsigned port, const char *user, bool algorithms,
 			   struct openssh_client_config *ret)
 {
 	struct openssh_client_config c = *shared;
+	c.algorithms_configured = algorithms;
 	c.identity_files = c.certificate_files = c.user_known_hosts_files =
 		c.global_known_hosts_files = NULL;
 	if (list_copy(shared->identity_files, shared->n_identity_files, &c.identity_files) < 0 ||
@@ -523,6 +542,10 @@ static int config_for_host(const struct openssh_client_config *shared, const cha
 	}
 	if (!strcmp(shared->hostname, ANY_HOST))
 		snprintf(c.hostname, sizeof(c.hostname), "%s", host);
+	if (port)
+		c.port = port;
+	if (user)
+		snprintf(c.user, sizeof(c.user), "%s", user);
 	*ret = c;
 	return 0;
 }
@@ -535,12 +558,15 @@ int openssh_client_config_get(const char *host, unsigned port, const char *user,
 			      const char *config_file, char *const *options, size_t n_options,
 			      const struct openssh_client_config **ret, char *why, size_t why_len)
 {
-	if (host_dependent_cached(config_file, options, n_options))
-		return cached_config(host, port, user, config_file, options, n_options, ret, why,
-				     why_len);
-	/* one ssh -G for every host with this port and user */
+	struct config_traits traits = traits_cached(config_file, options, n_options);
+	if (traits.dependent) {
+		int r = cached_config(host, port, user, config_file, options, n_options, ret, why,
+				      why_len);
+		return r;
+	}
+	/* one ssh -G for every host */
 	const struct openssh_client_config *shared;
-	int r = cached_config(ANY_HOST, port, user, config_file, options, n_options, &shared, why,
+	int r = cached_config(ANY_HOST, 0, NULL, config_file, options, n_options, &shared, why,
 			      why_len);
 	if (r < 0)
 		return r;
@@ -550,10 +576,11 @@ int openssh_client_config_get(const char *host, unsigned port, const char *user,
 	pthread_mutex_lock(&cache_lock);
 	struct cache_entry *e = cache_find(key);
 	if (!e && (e = calloc(1, sizeof(*e)))) {
-		if (config_for_host(shared, host, &e->config) < 0) {
+		if (config_for_host(shared, host, port, user, traits.algorithms, &e->config) < 0) {
 			free(e);
 			e = NULL;
 		} else {
+			e->ready = true;
 			e->key = key;
 			key = NULL;
 			e->next = cache;
@@ -577,29 +604,34 @@ static int cached_config(const char *host, unsigned port, const char *user, cons
 		return -ENOMEM;
 	pthread_mutex_lock(&cache_lock);
 	struct cache_entry *e = cache_find(key);
-	pthread_mutex_unlock(&cache_lock);
 	if (!e) {
-		/* resolved outside the lock: ssh -G takes milliseconds, and the hosts of a
-		 * fleet resolve side by side; a race resolves one input twice, kept once */
-		struct cache_entry *fresh = calloc(1, sizeof(*fresh));
-		if (!fresh) {
+		/* the first thread to ask resolves it, outside the lock (ssh -G takes
+		 * milliseconds); the others asking the same wait for its answer */
+		if (!(e = calloc(1, sizeof(*e)))) {
+			pthread_mutex_unlock(&cache_lock);
 			free(key);
 			return -ENOMEM;
 		}
-		fresh->result = config_query(host, port, user, config_file, options, n_options,
-					     &fresh->config, fresh->why, sizeof(fresh->why));
-		pthread_mutex_lock(&cache_lock);
-		if ((e = cache_find(key))) {
-			openssh_client_config_clear(&fresh->config);
-			free(fresh);
-		} else {
-			fresh->key = key;
-			key = NULL;
-			fresh->next = cache;
-			cache = e = fresh;
-		}
+		e->key = key;
+		key = NULL;
+		e->next = cache;
+		cache = e;
 		pthread_mutex_unlock(&cache_lock);
+		struct openssh_client_config c = {0};
+		char reason[sizeof(e->why)] = "";
+		int result = config_query(host, port, user, config_file, options, n_options, &c,
+					  reason, sizeof(reason));
+		c.algorithms_configured = true; /* unless the caller knows better */
+		pthread_mutex_lock(&cache_lock);
+		e->config = c;
+		e->result = result;
+		snprintf(e->why, sizeof(e->why), "%s", reason);
+		e->ready = true;
+		pthread_cond_broadcast(&cache_resolved);
 	}
+	while (!e->ready)
+		pthread_cond_wait(&cache_resolved, &cache_lock);
+	pthread_mutex_unlock(&cache_lock);
 	free(key);
 	if (e->result < 0) {
 		if (why && why_len)

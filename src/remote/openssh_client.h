@@ -46,6 +46,8 @@ struct openssh_client_config {
 	bool hash_known_hosts;
 	bool batch_mode;
 	long connect_timeout; /* seconds; 0: none set */
+	/* a configuration file or -o sets an algorithm list (else ssh's defaults apply) */
+	bool algorithms_configured;
 };
 
 /* The configuration ssh would use for host (as given, before HostName) with the command

@@ -524,7 +524,10 @@ static int configure_from_files(struct remote_session *s, const struct target *t
  * to libssh; libssh keeps the names it knows and fails when none is left. */
 static int configure_algorithms(struct remote_session *s, struct diag *d)
 {
-	const struct openssh_client_config *c = s->client, *def = openssh_client_defaults();
+	const struct openssh_client_config *c = s->client;
+	if (!c->algorithms_configured)
+		return 0; /* nothing sets a list: ssh's defaults, which libssh's own match */
+	const struct openssh_client_config *def = openssh_client_defaults();
 	if (!def)
 		return 0;
 	const struct {

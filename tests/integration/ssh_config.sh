@@ -132,6 +132,22 @@ grep -q "$(cut -d' ' -f2 id_b.pub)" "$AK" && fail "-o IdentityFile: key b instal
 	fail "ssh with key c should log in"
 pass
 
+# 5b. a configuration without Host blocks (one ssh -G serves every host): its Port, User
+#     and IdentityFile apply, and the command line's port and user still win
+printf 'Port %s\nUser %s\nIdentityFile %s\nIdentitiesOnly yes\nUserKnownHostsFile %s\n' \
+	"$WP" "$V" "$WORK/id_c" "$KH" >flat_cfg
+[ "$(ssh -F flat_cfg -o BatchMode=yes 127.0.0.1 true </dev/null >/dev/null 2>&1; echo $?)" = 0 ] ||
+	fail "ssh with the flat configuration should log in"
+v=$("$K" verify -F flat_cfg 127.0.0.1 2>&1 | sed -n '1s/^[^ ]*: \([A-Z]*\):.*/\1/p')
+[ "$v" = OK ] || [ "$v" = WARN ] || fail "flat config: $("$K" verify -F flat_cfg 127.0.0.1 2>&1)"
+"$K" verify -F flat_cfg -l nobody-here 127.0.0.1 >out.txt 2>&1
+grep -q "nobody-here may use" out.txt || fail "flat config: -l lost: $(cat out.txt)"
+# the jump host does not know key c: reaching it (not the config's port) means a refusal
+"$K" verify -F flat_cfg "127.0.0.1:$JP" >out.txt 2>&1
+grep -q "^127.0.0.1:$JP: FAIL: the server refused" out.txt ||
+	fail "flat config: the target's port lost: $(cat out.txt)"
+pass
+
 # 6. a configuration ssh rejects: the same error, nothing tried
 printf 'Host *\n\tNoSuchOption yes\n' >bad_cfg
 "$K" verify -F bad_cfg web1 >out.txt 2>&1 && fail "bad config: should fail"

@@ -1,0 +1,67 @@
+/* The ssh_config scan that decides whether one `ssh -G` answers for every host: anything
+ * that can tell hosts apart makes it host-dependent; Include arguments are listed. */
+#include "test_support.h"
+
+#include <string.h>
+
+#include "files/ssh_config.h"
+
+static bool dependent(const char *text)
+{
+	struct ssh_config_scan s;
+	assert_int_equal(ssh_config_scan(text, strlen(text), &s), 0);
+	bool d = s.host_dependent;
+	ssh_config_scan_clear(&s);
+	return d;
+}
+
+static void test_host_dependence(void **state)
+{
+	(void)state;
+	/* Debian's /etc/ssh/ssh_config: global settings only */
+	assert_false(dependent("Include /etc/ssh/ssh_config.d/*.conf\nHost *\n    SendEnv LANG "
+			       "LC_*\n    HashKnownHosts yes\n"));
+	assert_false(dependent("Port 2222\nUser deploy\n# Host web1\n\nMatch all\n"));
+	assert_false(dependent("host=*\nCanonicalizeHostname no\n"));
+	assert_true(dependent("Host web1\n  Port 2222\n"));
+	assert_true(dependent("Host * !bastion\n"));
+	assert_true(dependent("HOST \"*\" web\n"));
+	assert_true(dependent("Match host *.example\n"));
+	assert_true(dependent("Match all exec true\n"));
+	assert_true(dependent("match final\n"));
+	assert_true(dependent("CanonicalizeHostname yes\n"));
+	assert_true(dependent("IdentityFile ~/.ssh/%h.key\n"));
+	assert_true(dependent("UserKnownHostsFile=~/.ssh/known_hosts_%n\n"));
+	assert_false(dependent("Host\n")); /* no pattern: matches nothing, depends on nothing */
+}
+
+static void test_includes_and_algorithms(void **state)
+{
+	(void)state;
+	const char *text = "Include ~/.ssh/conf.d/*.conf \"with space.conf\"\n"
+			   "include=other\nKexAlgorithms -diffie-hellman-group14-sha256\n";
+	struct ssh_config_scan s;
+	assert_int_equal(ssh_config_scan(text, strlen(text), &s), 0);
+	assert_false(s.host_dependent);
+	assert_true(s.sets_algorithms);
+	assert_int_equal(s.n_includes, 3);
+	assert_string_equal(s.includes[0], "~/.ssh/conf.d/*.conf");
+	assert_string_equal(s.includes[1], "with space.conf");
+	assert_string_equal(s.includes[2], "other");
+	ssh_config_scan_clear(&s);
+	assert_int_equal(ssh_config_scan("Ciphers aes128-ctr", 18, &s), 0);
+	assert_true(s.sets_algorithms);
+	ssh_config_scan_clear(&s);
+	assert_int_equal(ssh_config_scan("IdentityFile ~/.ssh/id", 22, &s), 0);
+	assert_false(s.sets_algorithms);
+	ssh_config_scan_clear(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_host_dependence),
+		cmocka_unit_test(test_includes_and_algorithms),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
