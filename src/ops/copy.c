@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/random.h"
 #include "files/authorized_keys_edit.h"
 #include "keys/fingerprint.h"
 #include "ops/strict_modes.h"
@@ -36,7 +37,10 @@ void copy_result_clear(struct copy_result *res)
 
 static void random_pause(void)
 {
-	struct timespec ts = {0, (50 + rand() % 200) * 1000000L};
+	/* from the kernel: rand() is neither seeded nor thread-safe in the workers */
+	unsigned short r = 0;
+	random_bytes(&r, sizeof(r));
+	struct timespec ts = {0, (50 + r % 200) * 1000000L};
 	nanosleep(&ts, NULL);
 }
 

@@ -3,6 +3,7 @@
  * sshd's own log lines. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "base/error.h"
+#include "base/number.h"
 #include "files/authorized_keys.h"
 #include "files/authorized_keys_edit.h"
 #include "files/sshd_config.h"
@@ -31,11 +33,11 @@ static bool address_matches(const char *addr, const char *pattern)
 		return fnmatch(pattern, addr, 0) == 0;
 	char net[64];
 	snprintf(net, sizeof(net), "%.*s", (int)(slash - pattern), pattern);
-	int bits = atoi(slash + 1);
+	long bits;
 	unsigned char a[16], n[16];
 	int family = strchr(net, ':') ? AF_INET6 : AF_INET;
 	int size = family == AF_INET6 ? 16 : 4;
-	if (bits < 0 || bits > size * 8 || inet_pton(family, addr, a) != 1 ||
+	if (number_parse(slash + 1, 0, size * 8, &bits) < 0 || inet_pton(family, addr, a) != 1 ||
 	    inet_pton(family, net, n) != 1)
 		return false;
 	for (int i = 0; i < size; i++) {
@@ -93,19 +95,18 @@ static bool expiry_passed(const char *value)
 	bool utc = value[n] == 'Z';
 	if (n != 8 && n != 12 && n != 14)
 		return false;
-	char d[16] = {0};
-	memcpy(d, value, n);
-	tm.tm_sec = n == 14 ? atoi(d + 12) : 0;
-	d[n >= 12 ? 12 : 8] = 0;
-	tm.tm_min = n >= 12 ? atoi(d + 10) : 0;
-	d[10] = 0;
-	tm.tm_hour = n >= 12 ? atoi(d + 8) : 0;
-	d[8] = 0;
-	tm.tm_mday = atoi(d + 6);
-	d[6] = 0;
-	tm.tm_mon = atoi(d + 4) - 1;
-	d[4] = 0;
-	tm.tm_year = atoi(d) - 1900;
+	/* YYYYMMDD[HHMM[SS]]: fixed-width fields of digits (checked above) */
+	int field[6] = {0};
+	static const int at[6] = {0, 4, 6, 8, 10, 12}, width[6] = {4, 2, 2, 2, 2, 2};
+	for (int f = 0; f < 6 && (size_t)(at[f] + width[f]) <= n; f++)
+		for (int i = 0; i < width[f]; i++)
+			field[f] = field[f] * 10 + (value[at[f] + i] - '0');
+	tm.tm_year = field[0] - 1900;
+	tm.tm_mon = field[1] - 1;
+	tm.tm_mday = field[2];
+	tm.tm_hour = field[3];
+	tm.tm_min = field[4];
+	tm.tm_sec = field[5];
 	time_t t = utc ? timegm(&tm) : mktime(&tm);
 	return t != (time_t)-1 && t < time(NULL);
 }
@@ -654,9 +655,9 @@ static void check_account(struct doctor *dr, struct server_admin *a, const struc
 	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		snprintf(value, sizeof(value), "%.*s", (int)strcspn(p, "\n"), p);
 		if (strncmp(value, "expire ", 7) == 0 && value[7])
-			expire = atol(value + 7);
+			number_parse(value + 7, -1, LONG_MAX, &expire);
 		else if (strncmp(value, "day ", 4) == 0)
-			today = atol(value + 4);
+			number_parse(value + 4, 0, LONG_MAX, &today);
 		else if (strncmp(value, "groups ", 7) == 0)
 			snprintf(groups, sizeof(groups), "%s", value + 7);
 		else if (strcmp(value, "password locked") == 0)

@@ -1,11 +1,13 @@
 #include "remote/server_admin.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
+#include "base/number.h"
 #include "base/text_lines.h"
 #include "base/posix_cksum.h"
 #include "files/sshd_config.h"
@@ -59,8 +61,11 @@ static const char *answer_end(const struct server_admin *a, const struct dynbuf 
 	const char *nl = memchr(num, '\n', len - (size_t)(num - data));
 	if (!nl)
 		return NULL;
+	long status = -1;
+	if (number_parse_prefix(num, 0, 255, &status, NULL) < 0)
+		return NULL;
 	if (ret_status)
-		*ret_status = atoi(num);
+		*ret_status = (int)status;
 	if (ret_body_len)
 		*ret_body_len = (size_t)(at - data);
 	return nl + 1;
@@ -345,7 +350,8 @@ int server_admin_open(struct remote_session *s, const struct password_source *pa
 		line_value(text, "sshd", a->info.sshd, sizeof(a->info.sshd));
 		line_value(text, "config", a->info.config, sizeof(a->info.config));
 		line_value(text, "pid", value, sizeof(value));
-		a->info.listener_pid = atol(value);
+		long pid = 0;
+		a->info.listener_pid = number_parse(value, 1, INT_MAX, &pid) == 0 ? pid : 0;
 		line_value(text, "unit", a->info.unit, sizeof(a->info.unit));
 	}
 	dynbuf_free(&info);

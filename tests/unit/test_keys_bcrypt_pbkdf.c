@@ -49,7 +49,7 @@ static void test_vectors(void **state)
 		uint8_t want[128], got[128];
 		for (size_t k = 0; k < n; k++) {
 			unsigned byte;
-			sscanf(v->hex + 2 * k, "%2x", &byte);
+			assert_int_equal(sscanf(v->hex + 2 * k, "%2x", &byte), 1);
 			want[k] = (uint8_t)byte;
 		}
 		assert_int_equal(bcrypt_pbkdf(v->pass, v->pass_len, (const uint8_t *)v->salt,

@@ -42,7 +42,7 @@ static void public_file_for(const char *dir, const char *name, char *out, size_t
 		*p = 0;
 	size_t n = strlen(base);
 	if (n > 2 && !strcmp(base + n - 2, "_n"))
-		strcpy(base + n - 2, "_1");
+		memcpy(base + n - 2, "_1", 3);
 	snprintf(out, size, "%s/%s.pub", dir, base);
 }
 
