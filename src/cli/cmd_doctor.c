@@ -176,13 +176,16 @@ static int run_doctor(int argc, char **argv)
 			goto out;
 		}
 	}
-	struct doctor_request req = {.connect = &o.fleet.connect,
-				     .for_user = o.for_user,
-				     .fix = o.fix,
-				     .dry_run = o.fleet.dry_run,
-				     .password = (o.fleet.password_file || o.fleet.password_stdin)
-							 ? &o.fleet.password_source
-							 : NULL};
+	struct doctor_request req = {
+		.connect = &o.fleet.connect,
+		.for_user = o.for_user,
+		.fix = o.fix,
+		.dry_run = o.fleet.dry_run,
+		/* a password for login when one is given; with --for-user
+		 * also sudo's, asked at the terminal when needed */
+		.password = (o.fleet.password_file || o.fleet.password_stdin || o.for_user)
+				    ? &o.fleet.password_source
+				    : NULL};
 	struct doctor_run run = {.json = o.fleet.json};
 	struct fleet_job job = FLEET_JOB(struct doctor_result, report_one, &req, &run);
 	job.keys = &keys_table;

@@ -11,13 +11,41 @@
 /* Read the account's authorized_keys state with the sh helper, or over SFTP when asked or
  * when the account cannot run commands; *sftp is started on first use and kept for the
  * write. */
-int account_keys_read(struct remote_session *s, const char *for_user, bool use_sftp,
+int account_ref_open(struct remote_session *s, const char *for_user,
+		     const struct password_source *password, struct account_ref *ret,
+		     struct diag *d)
+{
+	struct account_ref a = {.for_user = for_user};
+	if (for_user) {
+		int r = root_runner_open(s, password, &a.root, d);
+		if (r < 0)
+			return r;
+		a.through_root = true;
+	}
+	*ret = a;
+	return 0;
+}
+
+void account_ref_clear(struct account_ref *a)
+{
+	if (a->through_root)
+		root_runner_clear(&a->root);
+	memset(a, 0, sizeof(*a));
+}
+
+static const struct root_runner *root_of(const struct account_ref *a)
+{
+	return a->through_root ? &a->root : NULL;
+}
+
+int account_keys_read(struct remote_session *s, const struct account_ref *acct, bool use_sftp,
 		      struct remote_sftp **sftp, struct authorized_keys_state *st, struct diag *d)
 {
+	const char *for_user = acct->for_user;
 	struct diag no_shell = {{0}};
 	int r;
 	if (!use_sftp && !*sftp) {
-		r = authorized_keys_remote_read(s, for_user, st, d);
+		r = authorized_keys_remote_read(s, for_user, root_of(acct), st, d);
 		if (r != ERR_NO_SHELL)
 			return r;
 		no_shell = *d;
@@ -37,7 +65,7 @@ int account_keys_read(struct remote_session *s, const char *for_user, bool use_s
 	return authorized_keys_sftp_read(*sftp, st, d);
 }
 
-int account_keys_read_others(struct remote_session *s, const char *for_user,
+int account_keys_read_others(struct remote_session *s, const struct account_ref *acct,
 			     const struct authorized_keys_state *first,
 			     struct authorized_keys_state **ret, size_t *ret_n, struct diag *d)
 {
@@ -56,7 +84,8 @@ int account_keys_read_others(struct remote_session *s, const char *for_user,
 	for (unsigned e = 1; r == 0 && e < first->n_entries; e++) {
 		if (e >= 64 || !(first->others_existing & (1UL << e)))
 			continue;
-		r = authorized_keys_remote_read_entry(s, for_user, e, &others[n], d);
+		r = authorized_keys_remote_read_entry(s, acct->for_user, root_of(acct), e,
+						      &others[n], d);
 		if (r == 0)
 			n++;
 	}

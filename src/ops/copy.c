@@ -132,6 +132,7 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 	struct remote_session *s = NULL;
 	struct remote_sftp *sftp = NULL;
 	struct authorized_keys_state st = {0}, *others = NULL;
+	struct account_ref acct = {0};
 	size_t n_others = 0;
 	struct strict_modes_finding *findings = NULL;
 	struct authorized_key_to_add *adds = calloc(req->n_keys, sizeof(*adds));
@@ -157,14 +158,16 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 				   .password = req->password};
 	if ((r = login_for_work(&lr, accepted, &s, &res->diag)) < 0)
 		goto out;
+	/* --for-user: as root, directly or through sudo */
+	if ((r = account_ref_open(s, req->for_user, req->password, &acct, &res->diag)) < 0)
+		goto out;
 
 	for (int attempt = 0;; attempt++) {
 		authorized_keys_state_clear(&st);
 		free(findings);
 		findings = NULL;
 		dynbuf_reset(&content);
-		if ((r = account_keys_read(s, req->for_user, req->sftp, &sftp, &st, &res->diag)) <
-		    0)
+		if ((r = account_keys_read(s, &acct, req->sftp, &sftp, &st, &res->diag)) < 0)
 			goto out;
 		free(res->path);
 		res->path = strdup(st.path);
@@ -177,8 +180,8 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 		/* a key in a later AuthorizedKeysFile entry (authorized_keys2) is there already */
 		account_keys_others_free(others, n_others);
 		others = NULL, n_others = 0;
-		if (!sftp && (r = account_keys_read_others(s, req->for_user, &st, &others,
-							   &n_others, &res->diag)) < 0)
+		if (!sftp && (r = account_keys_read_others(s, &acct, &st, &others, &n_others,
+							   &res->diag)) < 0)
 			goto out;
 		for (size_t i = 0; i < req->n_keys; i++)
 			adds[i] = (struct authorized_key_to_add){.key = req->keys[i].pub,
@@ -322,6 +325,7 @@ out:
 	}
 	account_keys_others_free(others, n_others);
 	authorized_keys_state_clear(&st);
+	account_ref_clear(&acct);
 	remote_sftp_free(sftp);
 	remote_session_free(s);
 	dynbuf_free(&content);

@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/line_diff.h"
 #include "files/authorized_keys.h"
+#include "ops/account_keys.h"
 #include "ops/copy.h"
 #include "ops/doctor_checks.h"
 #include "remote/authorized_keys_remote.h"
@@ -98,9 +99,15 @@ static int open_for_change(const struct target *t, const struct doctor_request *
 				   .keys = req->for_user ? req->key : NULL,
 				   .n_keys = req->for_user ? 1 : 0,
 				   .password = req->password};
+	struct account_ref acct = {0};
 	int r = login_for_work(&lr, &accepted, ret_s, d);
+	/* --for-user: as root, directly or through sudo (needed only to start the helper) */
 	if (r == 0)
-		r = authorized_keys_remote_read(*ret_s, req->for_user, st, d);
+		r = account_ref_open(*ret_s, req->for_user, req->password, &acct, d);
+	if (r == 0)
+		r = authorized_keys_remote_read(*ret_s, req->for_user,
+						acct.through_root ? &acct.root : NULL, st, d);
+	account_ref_clear(&acct);
 	return r;
 }
 

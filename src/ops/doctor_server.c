@@ -341,7 +341,11 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 	struct authorized_keys_state *others = NULL;
 	size_t n_others = 0;
 	char paths[2048] = "";
-	int r = account_keys_read(s, dr->req->for_user, false, &sftp, &st, &d);
+	struct account_ref acct = {0};
+	/* --for-user: as root, directly or through sudo */
+	int r = account_ref_open(s, dr->req->for_user, dr->req->password, &acct, &d);
+	if (r == 0)
+		r = account_keys_read(s, &acct, false, &sftp, &st, &d);
 	if (r == ERR_NO_HOME) {
 		no_home(dr, d.text);
 		goto out;
@@ -358,7 +362,7 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 		goto out;
 	}
 	if (r == 0)
-		r = account_keys_read_others(s, dr->req->for_user, &st, &others, &n_others, &d);
+		r = account_keys_read_others(s, &acct, &st, &others, &n_others, &d);
 	if (r < 0) {
 		doctor_add(dr, "server: authorized_keys", DOCTOR_SKIP, "cannot read it: %s",
 			   d.text);
@@ -451,6 +455,7 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 	check_file_content(dr, &st, st.client_addr);
 out:
 	account_keys_others_free(others, n_others);
+	account_ref_clear(&acct);
 	free(findings);
 	remote_sftp_free(sftp);
 	*stp = st;

@@ -227,6 +227,7 @@ void perms_host(const struct target *t, const struct perms_request *req, struct 
 	struct remote_session *s = NULL;
 	struct remote_sftp *sftp = NULL;
 	struct authorized_keys_state st = {0}, *others = NULL;
+	struct account_ref acct = {0};
 	size_t n_others = 0;
 	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
 	bool *listed = calloc(req->n_keys ? req->n_keys : 1, sizeof(*listed));
@@ -239,10 +240,12 @@ void perms_host(const struct target *t, const struct perms_request *req, struct 
 				   .password = req->password};
 	res->outcome = PERMS_FAILED;
 	int r = accepted && listed ? 0 : -ENOMEM;
+	/* --for-user: as root, directly or through sudo */
 	if (r < 0 || (r = login_for_work(&lr, accepted, &s, &res->diag)) < 0 ||
-	    (r = account_keys_read(s, req->for_user, req->sftp, &sftp, &st, &res->diag)) < 0 ||
-	    (!sftp && (r = account_keys_read_others(s, req->for_user, &st, &others, &n_others,
-						    &res->diag)) < 0))
+	    (r = account_ref_open(s, req->for_user, req->password, &acct, &res->diag)) < 0 ||
+	    (r = account_keys_read(s, &acct, req->sftp, &sftp, &st, &res->diag)) < 0 ||
+	    (!sftp &&
+	     (r = account_keys_read_others(s, &acct, &st, &others, &n_others, &res->diag)) < 0))
 		goto out;
 	/* every file sshd reads that exists, each checked as sshd checks it; the first one's
 	 * directories even when it does not exist (copy creates it there) */
@@ -302,6 +305,7 @@ out:
 	}
 	account_keys_others_free(others, n_others);
 	authorized_keys_state_clear(&st);
+	account_ref_clear(&acct);
 	remote_sftp_free(sftp);
 	remote_session_free(s);
 	free(accepted);

@@ -9,6 +9,7 @@
 #include "base/posix_cksum.h"
 #include "base/text_lines.h"
 #include "remote/helper_scripts.h"
+#include "remote/root_runner.h"
 
 static void conversation_free(struct authorized_keys_conversation *c);
 
@@ -394,14 +395,43 @@ out:
 }
 
 int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
-				struct authorized_keys_state *st, struct diag *d)
+				const struct root_runner *root, struct authorized_keys_state *st,
+				struct diag *d)
 {
-	return authorized_keys_remote_read_entry(s, for_user, 0, st, d);
+	return authorized_keys_remote_read_entry(s, for_user, root, 0, st, d);
+}
+
+/* The helper, as the login user, or as root through root's runner (once more with sudo -n
+ * when sudo read no password), with its first lines in; its answer read. */
+static int start_and_read(struct remote_session *s, const struct root_runner *root,
+			  struct authorized_keys_conversation *c, const struct dynbuf *in,
+			  struct diag *d)
+{
+	const char *runner = root ? root->runner : NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int r = runner ? root_runner_start(s, root, runner, helper_authorized_keys_sh,
+						   &c->out, &c->err, &c->process, d)
+			       : remote_process_start_script(s, helper_authorized_keys_sh, &c->out,
+							     &c->err, &c->process, d);
+		if (r == 0 && (r = remote_process_write(c->process, in->data, in->len, d)) == 0)
+			r = remote_process_read_until(c->process, state_complete, NULL, d);
+		if (attempt == 0 && root && root->password &&
+		    root_runner_ended_unmarked(c->process, &c->out)) {
+			remote_process_free(c->process);
+			c->process = NULL;
+			dynbuf_reset(&c->err);
+			d->text[0] = 0;
+			runner = ROOT_RUNNER_SUDO_NO_PASSWORD;
+			continue;
+		}
+		return r;
+	}
+	return 0;
 }
 
 int authorized_keys_remote_read_entry(struct remote_session *s, const char *for_user,
-				      unsigned entry, struct authorized_keys_state *st,
-				      struct diag *d)
+				      const struct root_runner *root, unsigned entry,
+				      struct authorized_keys_state *st, struct diag *d)
 {
 	struct authorized_keys_conversation *c = calloc(1, sizeof(*c));
 	struct dynbuf in;
@@ -417,10 +447,7 @@ int authorized_keys_remote_read_entry(struct remote_session *s, const char *for_
 	dynbuf_init(&c->err, 64 * 1024);
 	if ((r = dynbuf_printf(&in, "%s\n%s\n%u\n", for_user ? for_user : "", token, entry)) < 0)
 		goto out;
-	if ((r = remote_process_start_script(s, helper_authorized_keys_sh, &c->out, &c->err,
-					     &c->process, d)) < 0 ||
-	    (r = remote_process_write(c->process, in.data, in.len, d)) < 0 ||
-	    (r = remote_process_read_until(c->process, state_complete, NULL, d)) < 0)
+	if ((r = start_and_read(s, for_user ? root : NULL, c, &in, d)) < 0)
 		goto out;
 	if (!state_complete(&c->out, NULL)) {
 		/* it ended before answering */

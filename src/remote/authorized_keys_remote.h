@@ -80,16 +80,19 @@ void remote_node_owner_text(const struct remote_node *n, char *buf, size_t len);
 /* The account the same way. */
 void authorized_keys_account_text(const struct authorized_keys_state *st, char *buf, size_t len);
 
-/* for_user: NULL for the login user, else an account name (we must be root). The file is
- * the first AuthorizedKeysFile entry, where new keys go. */
+/* for_user: NULL for the login user, else an account name, worked on as root: root (NULL
+ * when the login account is root) says how, through sudo. The file is the first
+ * AuthorizedKeysFile entry, where new keys go. */
+struct root_runner;
 int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
-				struct authorized_keys_state *ret, struct diag *d);
+				const struct root_runner *root, struct authorized_keys_state *ret,
+				struct diag *d);
 /* The same for entry number entry (ret->n_entries tells how many there are); read-only use:
  * only entry 0's conversation takes a write. ERR_KEYS_NOT_IN_FILES when sshd reads none
  * (AuthorizedKeysFile none). */
 int authorized_keys_remote_read_entry(struct remote_session *s, const char *for_user,
-				      unsigned entry, struct authorized_keys_state *ret,
-				      struct diag *d);
+				      const struct root_runner *root, unsigned entry,
+				      struct authorized_keys_state *ret, struct diag *d);
 void authorized_keys_state_clear(struct authorized_keys_state *st);
 /* Parse the read helper's answer (network data: bounded, never trusted) into st, which
  * must be zeroed with its content buffer initialised. ERR_FORMAT when malformed. */

@@ -12,6 +12,7 @@
 #include "base/posix_cksum.h"
 #include "files/sshd_config.h"
 #include "remote/helper_scripts.h"
+#include "remote/root_runner.h"
 
 struct server_admin {
 	struct remote_session *session;
@@ -155,111 +156,17 @@ static void line_value(const char *text, const char *key, char *buf, size_t len)
 	keyword_values(text, strlen(text), key, false, buf, len);
 }
 
-/* Run helper_probe_sh as the login user: uid, connection, and sudo's state. */
-static int probe(struct remote_session *s, struct dynbuf *out, struct diag *d)
+/* The root helper, started as root (root: with sudo's password when it needs one; NULL:
+ * runner alone), then the helper's own lines. */
+static int start_helper(struct server_admin *a, const struct root_runner *root, const char *runner,
+			const struct dynbuf *lines, struct diag *d)
 {
-	struct dynbuf err;
-	dynbuf_init(&err, 64 * 1024);
-	struct remote_process *p = NULL;
-	int status = 0;
-	int r = remote_process_start_script(s, helper_probe_sh, out, &err, &p, d);
-	if (r == 0)
-		r = remote_process_finish(p, &status, d);
-	if (r == 0 && (status != 0 || dynbuf_append(out, "", 1) < 0 ||
-		       strncmp((const char *)out->data, "uid ", 4) != 0)) {
-		/* the shell's own words say why (nologin's notice, a restricted shell) */
-		const char *said = remote_process_preface(p);
-		said += strspn(said, " \t\r\n");
-		if (!*said && err.len && dynbuf_append(&err, "", 1) == 0)
-			said = (const char *)err.data;
-		diag_set(d,
-			 "cannot run commands on the server (the login shell ended, status "
-			 "%d%s%.*s)",
-			 status, *said ? ": " : "", (int)strcspn(said, "\r\n"), said);
-		r = ERR_NO_SHELL;
-	}
-	if (p)
-		remote_process_free(p);
-	dynbuf_free(&err);
-	return r;
-}
-
-/* The password, checked with sudo alone before the helper starts. */
-static int sudo_password(struct remote_session *s, const struct password_source *password,
-			 char **ret, struct diag *d)
-{
-	char *pw = NULL;
-	int got = password ? password->get(remote_user(s), remote_label(s), PASSWORD_FOR_SUDO, &pw,
-					   password->data)
-			   : -ENOENT;
-	if (got == ERR_PASSWORD_WITHHELD) {
-		diag_set(d, "%s: not sent to this host: %s", remote_user(s), error_to_string(got));
-		return ERR_PASSWORD_WITHHELD;
-	}
-	if (got < 0) {
-		diag_set(d,
-			 "%s: sudo needs the login password (--sudo-password-file FILE, "
-			 "--password-file FILE, or a terminal)",
-			 remote_user(s));
-		return ERR_NO_ROOT;
-	}
-	struct dynbuf out, err;
-	dynbuf_init(&out, 64 * 1024);
-	dynbuf_init(&err, 64 * 1024);
-	struct remote_process *p = NULL;
-	int status = 0;
-	size_t pwlen = strlen(pw);
-	int r = remote_process_start(s, "exec sudo -k -S -p '' true", &out, &err, &p, d);
-	if (r == 0 && (r = remote_process_write(p, pw, pwlen, d)) == 0 &&
-	    (r = remote_process_write(p, "\n", 1, d)) == 0)
-		r = remote_process_finish(p, &status, d);
-	remote_process_free(p);
-	if (password->verdict)
-		password->verdict(remote_user(s), remote_label(s),
-				  r < 0         ? PASSWORD_UNTRIED
-				  : status == 0 ? PASSWORD_ACCEPTED
-				  : err.len && strstr((const char *)err.data, "incorrect password")
-					  ? PASSWORD_REFUSED
-					  : PASSWORD_UNTRIED,
-				  password->data);
-	if (r == 0 && status != 0) {
-		const char *e = err.len ? (const char *)err.data : "";
-		/* sudo's own words: wrong password, or not allowed at all */
-		const char *last = e;
-		for (const char *q = e; (q = strchr(q, '\n')) && q[1]; q++)
-			last = q + 1;
-		diag_set(d, "sudo refused %s: %.*s", remote_user(s), (int)strcspn(last, "\n"),
-			 *last ? last : "no reason given");
-		r = ERR_NO_ROOT;
-	}
-	dynbuf_free(&out);
-	dynbuf_free(&err);
-	if (r < 0) {
-		secret_string_free(pw);
-		return r;
-	}
-	*ret = pw;
-	return 0;
-}
-
-/* The root helper started by runner. password_line (NULL: none): what sudo -S reads first;
- * then a one-time marker, which sh must read before it runs anything, so a password line
- * sudo left unread is never evaluated; then the helper's own lines. */
-static int start_helper(struct server_admin *a, const char *runner,
-			const struct dynbuf *password_line, const struct dynbuf *lines,
-			struct diag *d)
-{
-	char marker[40];
 	remote_process_free(a->process);
 	a->process = NULL;
 	dynbuf_reset(&a->out);
 	dynbuf_reset(&a->err);
-	int r = remote_random_token(marker, sizeof(marker));
-	if (r == 0)
-		r = remote_process_start_script_as(
-			a->session, runner, password_line ? password_line->data : NULL,
-			password_line ? password_line->len : 0, marker, helper_server_admin_sh,
-			&a->out, &a->err, &a->process, d);
+	int r = root_runner_start(a->session, root, runner, helper_server_admin_sh, &a->out,
+				  &a->err, &a->process, d);
 	if (r == 0)
 		r = remote_process_write(a->process, lines->data, lines->len, d);
 	return r;
@@ -279,44 +186,22 @@ int server_admin_open(struct remote_session *s, const struct password_source *pa
 		      struct server_admin **ret, struct diag *d)
 {
 	struct server_admin *a = calloc(1, sizeof(*a));
-	struct dynbuf probe_out, password_line, lines;
-	dynbuf_init(&probe_out, 64 * 1024);
-	dynbuf_init(&password_line, 4096);
+	struct dynbuf lines;
 	dynbuf_init(&lines, 4096);
-	char *pw = NULL;
-	const char *runner = "";
+	struct root_runner root = {0};
 	int r = a ? 0 : -ENOMEM;
 	if (r == 0) {
 		a->session = s;
 		dynbuf_init(&a->out, 16 * 1024 * 1024);
 		dynbuf_init(&a->err, 1024 * 1024);
-		r = probe(s, &probe_out, d);
+		r = root_runner_open(s, password, &root, d);
 	}
 	if (r < 0)
 		goto out;
-	char value[256], connection[256];
-	const char *text = (const char *)probe_out.data;
-	line_value(text, "uid", value, sizeof(value));
-	line_value(text, "connection", connection, sizeof(connection));
-	if (strcmp(value, "0") != 0) {
-		a->info.via_sudo = true;
-		line_value(text, "sudo", value, sizeof(value));
-		if (strcmp(value, "nopasswd") == 0) {
-			runner = "sudo -n ";
-		} else if (strcmp(value, "password") == 0) {
-			if ((r = sudo_password(s, password, &pw, d)) < 0)
-				goto out;
-			/* -k: never a cached credential, so sudo always reads the password
-			 * line and it can never reach the shell */
-			runner = "sudo -k -S -p '' ";
-			r = dynbuf_printf(&password_line, "%s\n", pw);
-		} else {
-			diag_set(d, "%s is not root and the server has no sudo", remote_user(s));
-			r = ERR_NO_ROOT;
-		}
-	}
-	if (r < 0)
-		goto out;
+	a->info.via_sudo = root.via_sudo;
+	char connection[256], value[256];
+	const char *text;
+	root_runner_probe_value(&root, "connection", connection, sizeof(connection));
 	char caddr[64] = "127.0.0.1", cport[16], laddr[64] = "127.0.0.1", lport[16] = "22";
 	if (sscanf(connection, "%63s %15s %63s %15s", caddr, cport, laddr, lport) < 4) {
 		snprintf(caddr, sizeof(caddr), "127.0.0.1");
@@ -332,13 +217,13 @@ int server_admin_open(struct remote_session *s, const struct password_source *pa
 	struct dynbuf info;
 	dynbuf_init(&info, 64 * 1024);
 	int status = 0;
-	if ((r = start_helper(a, runner, pw ? &password_line : NULL, &lines, d)) == 0)
+	if ((r = start_helper(a, &root, root.runner, &lines, d)) == 0)
 		r = request(a, "", NULL, 0, &info, &status, d);
-	if (r < 0 && pw && helper_ended_unmarked(a)) {
+	if (r < 0 && root.password && helper_ended_unmarked(a)) {
 		/* sudo read no password for sh (sudoers lets sh run without one): sh read the
 		 * password line as data, found no marker and ran nothing. Again, without it. */
 		d->text[0] = 0;
-		if ((r = start_helper(a, "sudo -n ", NULL, &lines, d)) == 0)
+		if ((r = start_helper(a, NULL, ROOT_RUNNER_SUDO_NO_PASSWORD, &lines, d)) == 0)
 			r = request(a, "", NULL, 0, &info, &status, d);
 	}
 	if (r == 0 && status != 0) {
@@ -356,10 +241,8 @@ int server_admin_open(struct remote_session *s, const struct password_source *pa
 	}
 	dynbuf_free(&info);
 out:
-	secret_string_free(pw);
-	dynbuf_free(&password_line);
+	root_runner_clear(&root);
 	dynbuf_free(&lines);
-	dynbuf_free(&probe_out);
 	if (r < 0) {
 		server_admin_close(a);
 		return r;

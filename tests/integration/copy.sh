@@ -214,6 +214,47 @@ grep -q "/etc/ssh/keys/$U" out.txt || fail "AuthorizedKeysFile path not used: $(
 key_login akf id2 || fail "no key login through AuthorizedKeysFile"
 pass
 
+# --for-user through sudo (issue 15): an administrator logs in as herself and works on
+# another account as root with sudo (her password, asked once for the fleet; or NOPASSWD);
+# an account that cannot sudo is refused with sudo's own words, nothing changed
+S=sktest-s$$ # sudo with a password
+N=sktest-x$$ # sudo without one
+X=sktest-z$$ # no sudo
+for u in "$S" "$N" "$X"; do testbed_add_user "$u" "$PW" || fail "useradd $u"; done
+SUDOERS=/etc/sudoers.d/sshkeyctl-copy-$$
+printf '%s ALL=(ALL:ALL) ALL\n%s ALL=(ALL:ALL) NOPASSWD: ALL\n' "$S" "$N" >"$SUDOERS"
+chmod 440 "$SUDOERS"
+cleanup_hooks+=("rm -f $SUDOERS")
+testbed_host_up viasudo
+testbed_home viasudo "$U" >/dev/null
+for u in "$S" "$N" "$X"; do testbed_home viasudo "$u" >/dev/null; done
+"$K" copy -i id2 "${COMMON[@]}" --for-user "$U" "$S@127.0.0.1:$(testbed_port viasudo)" >out.txt 2>&1 ||
+	fail "--for-user through sudo: $(cat out.txt)"
+grep -q "installed and verified" out.txt || fail "--for-user through sudo: $(cat out.txt)"
+[ "$(stat -c '%a %U' "$(ak viasudo)")" = "600 $U" ] || fail "through sudo: file not the user's"
+key_login viasudo id2 || fail "through sudo: no key login for the user"
+[ -e "$TB_ROOT/viasudo/home/$S/.ssh/authorized_keys" ] && fail "through sudo: written for the login account"
+rm -f "$(ak viasudo)"
+"$K" copy -i id2 "${COMMON[@]}" --for-user "$U" "$N@127.0.0.1:$(testbed_port viasudo)" >out.txt 2>&1 ||
+	fail "--for-user through sudo -n: $(cat out.txt)"
+key_login viasudo id2 || fail "through sudo -n: no key login for the user"
+rm -f "$(ak viasudo)"
+"$K" copy -i id2 "${COMMON[@]}" --for-user "$U" "$X@127.0.0.1:$(testbed_port viasudo)" >out.txt 2>&1 &&
+	fail "--for-user without sudo rights accepted"
+grep -q "sudo refused $X\|not allowed\|not in the sudoers" out.txt || fail "no sudo: $(cat out.txt)"
+[ -e "$(ak viasudo)" ] && fail "no sudo: the user's file was written"
+# perms and doctor the same way
+"$K" copy -i id2 "${COMMON[@]}" --for-user "$U" "$N@127.0.0.1:$(testbed_port viasudo)" >/dev/null 2>&1
+chmod 666 "$(ak viasudo)"
+"$K" perms --fix -i id2 --password-file pw -o "UserKnownHostsFile=$KH" --for-user "$U" \
+	"$S@127.0.0.1:$(testbed_port viasudo)" >out.txt 2>&1 || fail "perms --for-user through sudo: $(cat out.txt)"
+# others' write bit gone (the group's stays: Debian's sshd allows the user's own group)
+case $(stat -c '%a' "$(ak viasudo)") in *[2367]) fail "perms through sudo: mode $(stat -c '%a' "$(ak viasudo)")" ;; esac
+"$K" doctor -i id2 --password-file pw -o "UserKnownHostsFile=$KH" --for-user "$U" \
+	"$S@127.0.0.1:$(testbed_port viasudo)" >out.txt 2>&1
+grep -q "PASS server: authorized_keys" out.txt || fail "doctor --for-user through sudo: $(cat out.txt)"
+pass
+
 # only the public half at hand: installed, not proven, and the status says so (5)
 "$K" keygen -q -f pubonly --no-passphrase -C pubonly || fail "keygen pubonly"
 rm pubonly
