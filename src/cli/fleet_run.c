@@ -214,6 +214,7 @@ int fleet_run(struct fleet_options *o, const struct fleet_job *job, void **ret_r
 		fleet_status_clear();
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	free(o->not_started); /* setup runs copy, then harden */
 	o->not_started = calloc(n ? n : 1, sizeof(*o->not_started));
 	for (size_t i = 0; o->not_started && i < n; i++)
 		o->not_started[i] = !run.started_ms[i];
