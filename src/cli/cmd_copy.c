@@ -29,6 +29,7 @@ enum {
 	OPT_PASSPHRASE_FILE,
 	OPT_NO_PASSPHRASE,
 	OPT_HARDEN,
+	OPT_CONFIG_ALIAS,
 };
 
 struct option_context {
@@ -62,10 +63,13 @@ static int handle_option(int c, char *arg, void *data)
 	case OPT_PASSPHRASE_FILE:
 	case OPT_NO_PASSPHRASE:
 	case OPT_HARDEN:
+	case OPT_CONFIG_ALIAS:
 		/* setup's own */
 		if (!o->setup)
 			return FLEET_OPTION_UNKNOWN;
-		if (c == OPT_HARDEN)
+		if (c == OPT_CONFIG_ALIAS)
+			o->config_alias = arg;
+		else if (c == OPT_HARDEN)
 			o->harden = true;
 		else if (c == OPT_PASSPHRASE_FILE)
 			o->passphrase.file = arg;
@@ -83,6 +87,7 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 		{"no-passphrase", no_argument, NULL, OPT_NO_PASSPHRASE},
 		{"harden", no_argument, NULL, OPT_HARDEN},
+		{"config-alias", required_argument, NULL, OPT_CONFIG_ALIAS},
 		{"for-user", required_argument, NULL, OPT_FOR_USER},
 		{"no-fix", no_argument, NULL, OPT_NO_FIX},
 		{"sftp", no_argument, NULL, OPT_SFTP},
@@ -97,7 +102,11 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 	if (o->setup && (status = cli_key_bits_check(o->key_type ? o->key_type : "ed25519",
 						     o->key_bits)) != EXIT_OK)
 		return status;
-	return fleet_options_finish(&o->fleet, cmd, argc, argv);
+	if ((status = fleet_options_finish(&o->fleet, cmd, argc, argv)) != EXIT_OK)
+		return status;
+	if (o->config_alias && o->fleet.targets.n != 1)
+		return cli_usage_error(cmd, "--config-alias names one host: give one target");
+	return EXIT_OK;
 }
 
 struct copy_run {
@@ -304,8 +313,11 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		if (status == EXIT_OK || hs == EXIT_PARTIAL)
 			status = hs;
 	}
-	if (setup && !o.fleet.dry_run && !o.fleet.json)
-		setup->next_steps(&o, &keys[0], results);
+	if (setup && !o.fleet.dry_run) {
+		int ns = setup->next_steps(&o, &keys[0], results);
+		if (ns != EXIT_OK && (status == EXIT_OK || status == EXIT_WARN))
+			status = ns;
+	}
 	fleet_results_free(&o.fleet, &job, results);
 out:
 	report_shared_free(&run.shared);

@@ -21,14 +21,16 @@ struct copy_options {
 	const char *key_type;
 	unsigned key_bits; /* -b, 0: keygen's default */
 	struct passphrase_source passphrase;
-	bool harden; /* setup --harden */
+	bool harden;              /* setup --harden */
+	const char *config_alias; /* setup --config-alias NAME */
 };
 
 struct copy_setup {
 	/* make a key at *path (NULL: the default place), setting *path and the passphrase */
 	int (*create_key)(struct copy_options *o, char **path, char **ret_passphrase);
-	void (*next_steps)(const struct copy_options *o, const struct local_key *key,
-			   const struct copy_result *results);
+	/* --config-alias, and (text output) how to log in now; an exit status */
+	int (*next_steps)(const struct copy_options *o, const struct local_key *key,
+			  const struct copy_result *results);
 	/* --harden: on the hosts where the key is proven; the exit status */
 	int (*harden)(struct copy_options *o, struct local_key *keys, size_t n_keys,
 		      const struct copy_result *results);

@@ -68,6 +68,7 @@ int local_key_load(const char *path, const char *passphrase, struct local_key *k
 	int priv_read = read_file(priv_path, READ_FILE_REGULAR, &b);
 	if (priv_read == 0 && key_file_kind(b.data, b.len) != KEY_FILE_TEXT) {
 		r = private_key_read(b.data, b.len, NULL, &k->priv);
+		k->encrypted = r == ERR_PASSPHRASE_NEEDED;
 		if (r == ERR_PASSPHRASE_NEEDED && passphrase)
 			r = private_key_read(b.data, b.len, passphrase, &k->priv);
 		if (r == ERR_PASSPHRASE_NEEDED && agent_holds_key_file(pub_path)) {

@@ -109,3 +109,61 @@ int ssh_config_scan(const char *text, size_t len, struct ssh_config_scan *ret)
 	*ret = s;
 	return 0;
 }
+
+/* A value as ssh_config reads it: quoted when it holds a space or a tab. */
+static bool value_writable(const char *v)
+{
+	return *v && !strpbrk(v, "\"\n\r");
+}
+
+static int append_value(struct dynbuf *out, const char *v)
+{
+	return strpbrk(v, " \t") ? dynbuf_printf(out, "\"%s\"", v) : dynbuf_append_str(out, v);
+}
+
+int ssh_config_add_host(const char *text, size_t len, const char *alias,
+			const struct ssh_config_setting *settings, size_t n, struct dynbuf *out)
+{
+	if (!value_writable(alias) || strpbrk(alias, " \t#*?!,=") || len > SSH_CONFIG_FILE_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!value_writable(settings[i].value))
+			return -EINVAL;
+	/* where the first block starts, and whether a Host line names alias already */
+	size_t insert_at = len;
+	struct line_iter it;
+	const char *line;
+	size_t line_len;
+	line_iter_init(&it, text, len);
+	while (line_iter_next(&it, &line, &line_len, NULL)) {
+		const char *p = line, *end = line + line_len, *w;
+		size_t wn;
+		if (!next_word(&p, end, &w, &wn) || w[0] == '#')
+			continue;
+		bool host = word_is(w, wn, "host");
+		if ((host || word_is(w, wn, "match")) && insert_at == len)
+			insert_at = (size_t)(line - text);
+		while (host && next_word(&p, end, &w, &wn))
+			if (wn == strlen(alias) && memcmp(w, alias, wn) == 0)
+				return -EEXIST;
+	}
+	int r = dynbuf_append(out, text, insert_at);
+	if (r == 0 && insert_at == len && len && text[len - 1] != '\n')
+		r = dynbuf_append(out, "\n", 1);
+	if (r == 0 && insert_at == len && len)
+		r = dynbuf_append(out, "\n", 1); /* a blank line before the new entry */
+	if (r == 0)
+		r = dynbuf_printf(out, "Host %s\n", alias);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		r = dynbuf_printf(out, "\t%s ", settings[i].keyword);
+		if (r == 0)
+			r = append_value(out, settings[i].value);
+		if (r == 0)
+			r = dynbuf_append(out, "\n", 1);
+	}
+	if (r == 0 && insert_at < len)
+		r = dynbuf_append(out, "\n", 1); /* a blank line before the block that follows */
+	if (r == 0)
+		r = dynbuf_append(out, text + insert_at, len - insert_at);
+	return r;
+}

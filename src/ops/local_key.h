@@ -14,6 +14,7 @@ struct local_key {
 	const char *no_proof; /* why there is no private key, when priv is NULL */
 	bool pub_mismatch;    /* the .pub beside the private key holds another key */
 	bool in_agent;        /* encrypted, and ssh-agent holds it: it signs through the agent */
+	bool encrypted;       /* the private key has a passphrase */
 };
 
 #endif

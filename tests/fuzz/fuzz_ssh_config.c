@@ -12,5 +12,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ssh_config_scan s;
 	if (ssh_config_scan((const char *)data, size, &s) == 0)
 		ssh_config_scan_clear(&s);
+	/* and setup --config-alias's edit of the same text */
+	static const struct ssh_config_setting settings[] = {{"HostName", "h"}, {"Port", "22"}};
+	struct dynbuf out;
+	dynbuf_init(&out, SSH_CONFIG_FILE_MAX + 4096);
+	ssh_config_add_host((const char *)data, size, "alias", settings, 2, &out);
+	dynbuf_free(&out);
 	return 0;
 }

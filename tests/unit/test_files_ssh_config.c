@@ -2,6 +2,8 @@
  * that can tell hosts apart makes it host-dependent; Include arguments are listed. */
 #include "test_support.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "files/ssh_config.h"
@@ -57,11 +59,54 @@ static void test_includes_and_algorithms(void **state)
 	ssh_config_scan_clear(&s);
 }
 
+static char *added(const char *text, const char *alias, int *ret)
+{
+	static const struct ssh_config_setting settings[] = {{"HostName", "10.0.0.5"},
+							     {"IdentityFile", "/home/a b/.ssh/id"}};
+	struct dynbuf out;
+	dynbuf_init(&out, 1 << 20);
+	*ret = ssh_config_add_host(text, strlen(text), alias, settings, 2, &out);
+	dynbuf_append(&out, "", 1);
+	char *s = strdup((const char *)out.data);
+	dynbuf_free(&out);
+	return s;
+}
+
+static void test_add_host(void **state)
+{
+	(void)state;
+	int r;
+	char *s = added("User me\n# Host web\nHost *\n  Port 22\n", "web", &r);
+	assert_int_equal(r, 0);
+	assert_string_equal(s, "User me\n# Host web\nHost web\n\tHostName 10.0.0.5\n"
+			       "\tIdentityFile \"/home/a b/.ssh/id\"\n\nHost *\n  Port 22\n");
+	free(s);
+	s = added("User me", "web", &r); /* no block, no final newline */
+	assert_int_equal(r, 0);
+	assert_string_equal(s, "User me\n\nHost web\n\tHostName 10.0.0.5\n"
+			       "\tIdentityFile \"/home/a b/.ssh/id\"\n");
+	free(s);
+	s = added("", "web", &r);
+	assert_int_equal(r, 0);
+	assert_string_equal(
+		s, "Host web\n\tHostName 10.0.0.5\n\tIdentityFile \"/home/a b/.ssh/id\"\n");
+	free(s);
+	free(added("Match all\nHost db \"web\"\n", "web", &r));
+	assert_int_equal(r, -EEXIST);
+	free(added("host=web\n", "web", &r));
+	assert_int_equal(r, -EEXIST);
+	free(added("", "web*", &r));
+	assert_int_equal(r, -EINVAL);
+	free(added("", "a\nHost b", &r));
+	assert_int_equal(r, -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_dependence),
 		cmocka_unit_test(test_includes_and_algorithms),
+		cmocka_unit_test(test_add_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
