@@ -1,5 +1,7 @@
 #include "base/error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const error_messages[] = {
@@ -57,4 +59,75 @@ const char *error_to_string(int err)
 	if (err < 0 && err > -4096)
 		return strerror(-err);
 	return "unknown error";
+}
+
+/* stable: scripts match on these; a new code gets a new name, a name never changes */
+static const char *const error_names[] = {
+	[-ERR_FORMAT - ERR_FIRST] = "format",
+	[-ERR_TRUNCATED - ERR_FIRST] = "truncated",
+	[-ERR_TRAILING - ERR_FIRST] = "trailing-data",
+	[-ERR_BASE64 - ERR_FIRST] = "base64",
+	[-ERR_KEY_TYPE_UNKNOWN - ERR_FIRST] = "key-type-unknown",
+	[-ERR_KEY_TYPE_MISMATCH - ERR_FIRST] = "key-type-mismatch",
+	[-ERR_SSH1_KEY - ERR_FIRST] = "ssh1-key",
+	[-ERR_PASSPHRASE_WRONG - ERR_FIRST] = "passphrase-wrong",
+	[-ERR_PASSPHRASE_NEEDED - ERR_FIRST] = "passphrase-needed",
+	[-ERR_CIPHER_UNKNOWN - ERR_FIRST] = "cipher-unknown",
+	[-ERR_KDF_UNKNOWN - ERR_FIRST] = "kdf-unknown",
+	[-ERR_CRYPTO - ERR_FIRST] = "crypto",
+	[-ERR_KEY_SIZE - ERR_FIRST] = "key-size",
+	[-ERR_TOO_LARGE - ERR_FIRST] = "too-large",
+	[-ERR_LINE_TOO_LONG - ERR_FIRST] = "line-too-long",
+	[-ERR_NOT_A_KEY - ERR_FIRST] = "not-a-key",
+	[-ERR_KEY_MISMATCH - ERR_FIRST] = "key-mismatch",
+	[-ERR_MULTIPLE_KEYS - ERR_FIRST] = "multiple-keys",
+	[-ERR_NUL_BYTE - ERR_FIRST] = "nul-byte",
+	[-ERR_MARKER_UNKNOWN - ERR_FIRST] = "marker-unknown",
+	[-ERR_OPTIONS - ERR_FIRST] = "key-options",
+	[-ERR_NO_HOSTS - ERR_FIRST] = "no-hosts",
+	[-ERR_KEY_TYPE_UNSUPPORTED - ERR_FIRST] = "key-type-unsupported",
+	[-ERR_BITS - ERR_FIRST] = "bits",
+	[-ERR_CONNECT - ERR_FIRST] = "connect",
+	[-ERR_HOST_KEY_CHANGED - ERR_FIRST] = "host-key-changed",
+	[-ERR_HOST_KEY_UNKNOWN - ERR_FIRST] = "host-key-unknown",
+	[-ERR_AUTH_DENIED - ERR_FIRST] = "auth-denied",
+	[-ERR_TIMEOUT - ERR_FIRST] = "timeout",
+	[-ERR_REMOTE - ERR_FIRST] = "remote-command",
+	[-ERR_CHANGED_UNDER_US - ERR_FIRST] = "changed-under-us",
+	[-ERR_NO_SHELL - ERR_FIRST] = "no-shell",
+	[-ERR_NO_ROOT - ERR_FIRST] = "no-root",
+	[-ERR_ROLLED_BACK - ERR_FIRST] = "rolled-back",
+	[-ERR_NO_HOME - ERR_FIRST] = "no-home",
+	[-ERR_NOT_REGULAR - ERR_FIRST] = "not-regular",
+	[-ERR_HOST_KEY_REVOKED - ERR_FIRST] = "host-key-revoked",
+	[-ERR_KEYS_NOT_IN_FILES - ERR_FIRST] = "keys-not-in-files",
+	[-ERR_NOT_OPENSSH - ERR_FIRST] = "not-openssh",
+	[-ERR_PASSWORD_WITHHELD - ERR_FIRST] = "password-withheld",
+};
+
+const char *error_code_name(int err)
+{
+	if (err == 0)
+		return "ok";
+	if (err < ERR_FIRST * -1 && err > ERR_LAST) {
+		const char *name = error_names[-err - ERR_FIRST];
+		return name ? name : "unknown";
+	}
+	if (err < 0 && err > -4096) {
+		const char *name = strerrorname_np(-err);
+		return name ? name : "unknown";
+	}
+	return "unknown";
+}
+
+void diag_set(struct diag *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->text, sizeof(d->text), fmt, ap);
+	va_end(ap);
+	/* messages quote servers' words, which must not drive the user's terminal */
+	for (char *p = d->text; *p; p++)
+		if ((*p > 0 && *p < ' ' && *p != '\n') || *p == 0x7f)
+			*p = '?';
 }

@@ -55,5 +55,17 @@ enum {
 
 /* A short description of err (negative), never NULL, never to be freed. */
 const char *error_to_string(int err);
+/* A stable machine name for err, for JSON ("auth-denied", "host-key-changed", "timeout",
+ * "ENOENT", ...; "ok" for 0), documented in sshkeyctl(1); never NULL. */
+const char *error_code_name(int err);
+
+/* The context of an error: one line that says what failed and why, in the words of the
+ * layer that saw it (a server's answer, a file and line), carried up with the error code
+ * to the one place that prints it. Control characters are replaced as it is set: it often
+ * quotes servers and files. */
+struct diag {
+	char text[1024];
+};
+void diag_set(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -77,18 +77,6 @@ void remote_trace(const struct remote_session *s, const char *fmt, ...)
 	trace_fn(s && s->label ? s->label : "", text.text, trace_data);
 }
 
-void diag_set(struct diag *d, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->text, sizeof(d->text), fmt, ap);
-	va_end(ap);
-	/* messages quote servers' words, which must not drive the user's terminal */
-	for (char *p = d->text; *p; p++)
-		if ((*p > 0 && *p < ' ' && *p != '\n') || *p == 0x7f)
-			*p = '?';
-}
-
 const char *remote_user(const struct remote_session *s)
 {
 	return s->user;

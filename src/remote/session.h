@@ -15,13 +15,9 @@
 #include <time.h>
 
 #include "base/dynbuf.h"
+#include "base/error.h"
 #include "fleet/target.h"
 #include "keys/privkey.h"
-
-struct diag {
-	char text[1024];
-};
-void diag_set(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A host key not in known_hosts, as the question about it shows it. */
 struct host_key_seen {

@@ -1,12 +1,15 @@
 /* dynbuf, wire encoding and base64 */
 #include "test_support.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "base/base64.h"
 #include "base/posix_cksum.h"
 #include "base/text_lines.h"
 #include "base/error.h"
+#include "base/number.h"
 #include "base/wire.h"
 
 static void test_dynbuf_cap(void **state)
@@ -200,10 +203,39 @@ static void test_keyword_values(void **state)
 	assert_string_equal(small, "a");
 }
 
+/* every error has a message and a stable, unique machine name; numbers are checked */
+static void test_error_names_and_numbers(void **state)
+{
+	(void)state;
+	for (int e = ERR_FORMAT; e > ERR_LAST; e--) {
+		assert_string_not_equal(error_code_name(e), "unknown");
+		assert_string_not_equal(error_to_string(e), "unknown error");
+		for (int f = ERR_FORMAT; f > e; f--)
+			assert_string_not_equal(error_code_name(e), error_code_name(f));
+	}
+	assert_string_equal(error_code_name(0), "ok");
+	assert_string_equal(error_code_name(-ENOENT), "ENOENT");
+	assert_string_equal(error_code_name(ERR_AUTH_DENIED), "auth-denied");
+	long v;
+	assert_int_equal(number_parse("2222", 1, 65535, &v), 0);
+	assert_int_equal(v, 2222);
+	assert_int_equal(number_parse("65536", 1, 65535, &v), -EINVAL);
+	assert_int_equal(number_parse("-1", 0, 10, &v), -EINVAL);
+	assert_int_equal(number_parse("-1", -1, 10, &v), 0);
+	assert_int_equal(v, -1);
+	assert_int_equal(number_parse("12x", 0, 100, &v), -EINVAL);
+	assert_int_equal(number_parse("", 0, 100, &v), -EINVAL);
+	assert_int_equal(number_parse("99999999999999999999999", 0, LONG_MAX, &v), -EINVAL);
+	const char *end;
+	assert_int_equal(number_parse_prefix("0 rest", 0, 255, &v, &end), 0);
+	assert_string_equal(end, " rest");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dynbuf_cap),
+		cmocka_unit_test(test_error_names_and_numbers),
 		cmocka_unit_test(test_dynbuf_large_printf),
 		cmocka_unit_test(test_wire_reader_bounds),
 		cmocka_unit_test(test_wire_cstring_rejects_nul),
