@@ -150,6 +150,16 @@ static const char *const outcome_json[] = {
 	[COPY_FAILED] = "failed",
 };
 
+static const char *status_name(const void *result)
+{
+	return outcome_json[((const struct copy_result *)result)->outcome];
+}
+
+static int error_of(const void *result)
+{
+	return ((const struct copy_result *)result)->error;
+}
+
 /* --json: one object per host, one line each (JSON Lines) */
 static void report_json(const char *spec, const struct copy_result *res)
 {
@@ -342,9 +352,11 @@ const struct command command_copy = {
 		 "--password-stdin]\n"
 		 "                      [--for-user NAME] [--no-fix] [--sftp] [--connect-timeout "
 		 "SECONDS] TARGET...",
-	.help = "  -i KEY                  public or private key file (repeatable); default the "
-		"first of\n"
-		"                          ~/.ssh/id_ed25519, id_ecdsa, id_rsa\n"
+	.help = "  -i KEY                  public or private key file (repeatable); default: the "
+		"key ssh\n"
+		"                          offers the host first (its IdentityFile, else "
+		"~/.ssh/id_ed25519,\n"
+		"                          id_ecdsa, id_rsa)\n"
 		"  -p PORT, -l USER        port and login user when the target does not say\n"
 		"  -o KEY=VALUE, -F FILE   ssh_config options and file, as for ssh\n"
 		"  -H FILE                 targets from FILE, one a line, '#' comments\n"
@@ -353,7 +365,8 @@ const struct command command_copy = {
 		"  --accept-new            trust and record host keys not yet in known_hosts\n"
 		"  --password-file FILE    the login password (first line of FILE)\n"
 		"  --password-stdin        the login password from standard input\n"
-		"  --for-user NAME         as root, install for account NAME\n"
+		"  --for-user NAME         install for account NAME, as root (directly, or "
+		"through sudo)\n"
 		"  --no-fix                report, but do not fix, modes that make sshd ignore the "
 		"key\n"
 		"  --sftp                  edit authorized_keys over SFTP (automatic when the "
@@ -364,12 +377,24 @@ const struct command command_copy = {
 		"  --json                  one JSON object per host, then a summary object (JSON "
 		"Lines)\n"
 		"  --failed-file FILE      write the targets that did not end OK to FILE (for -H)\n"
+		"  --host-keys FILE        unknown host keys: accept those FILE lists (known_hosts "
+		"lines),\n"
+		"                          refuse the rest, ask nothing\n"
+		"  -q, -v                  only what did not end OK; each connection's steps on "
+		"stderr\n"
+		"  --order input|done      results in the order given (default), or as hosts "
+		"finish\n"
 		"\nTARGET is [user@]host[:port], ssh://user@host:port, or a Host alias of "
 		"~/.ssh/config.\n"
 		"A key already there (same key, any options or comment) is not added again. Every\n"
-		"host is proven with a new connection that logs in with the key. Exit status 0 "
-		"all\n"
-		"installed and proven (or there), 5 some installed but not proven, 3 some hosts\n"
-		"failed, 1 all of them.\n",
+		"host is proven with a new connection that logs in with the key. At a terminal, "
+		"unknown\n"
+		"host keys are asked about as one list and the password once, before any host gets "
+		"work;\n"
+		"Ctrl-C stops new hosts and reports what finished.\n"
+		"Status per host (JSON \"status\"): installed, present, would-change (OK),\n"
+		"installed-unverified (warning), failed. Exit status 0 all OK, 5 warnings, 3 some "
+		"hosts\n"
+		"failed, 1 all of them (sshkeyctl(1), FLEET RUNS).\n",
 	.run = run_copy,
 };

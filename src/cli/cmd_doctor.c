@@ -106,6 +106,26 @@ static bool ended_ok(const void *result)
 	return ((const struct doctor_result *)result)->key_login;
 }
 
+/* the worst check: "pass", "warn" or "fail" */
+static const char *status_name(const void *result)
+{
+	const struct doctor_result *res = result;
+	bool warned = false;
+	for (size_t i = 0; i < res->n_checks; i++) {
+		if (res->checks[i].status == DOCTOR_FAIL)
+			return "fail";
+		warned = warned || res->checks[i].status == DOCTOR_WARN;
+	}
+	return warned ? "warn" : "pass";
+}
+
+/* doctor's findings are its checks; no single error code */
+static int error_of(const void *result)
+{
+	(void)result;
+	return 0;
+}
+
 static void report_one(const struct target *t, const void *result, void *data)
 {
 	struct doctor_run *run = data;
@@ -236,6 +256,7 @@ const struct command command_doctor = {
 		"the fix.\n"
 		"The first line for each host names the most likely cause. Exit status 0 key "
 		"login\n"
-		"works, 5 warnings only, 3 some hosts with a failure, 1 all of them.\n",
+		"works, 5 warnings only, 3 some hosts with a failure, 1 all of them.\n"
+		"Status per host (JSON \"status\"): pass, warn, fail (the worst check).\n",
 	.run = run_doctor,
 };

@@ -116,6 +116,16 @@ static const char *const outcome_json[] = {
 	[HARDEN_FAILED] = "failed",
 };
 
+static const char *status_name(const void *result)
+{
+	return outcome_json[((const struct harden_result *)result)->outcome];
+}
+
+static int error_of(const void *result)
+{
+	return ((const struct harden_result *)result)->error;
+}
+
 void harden_report(const char *spec, const struct harden_result *res, bool json,
 		   struct report_shared *shared)
 {
@@ -377,6 +387,9 @@ const struct command command_harden = {
 		"offered;\n"
 		"any failure restores the backup and proves the old state. Exit status 0 done, 5 "
 		"done\n"
-		"with warnings, 3 some hosts not done, 1 none done.\n",
+		"with warnings, 3 some hosts not done, 1 none done.\n"
+		"Status per host (JSON \"status\"): done, already, undone, would-change (OK); "
+		"warn;\n"
+		"refused, rolled-back, failed.\n",
 	.run = run_harden,
 };

@@ -98,6 +98,16 @@ static const char *const outcome_json[] = {
 	[PERMS_NO_FILE] = "no-file",
 };
 
+static const char *status_name(const void *result)
+{
+	return outcome_json[((const struct perms_result *)result)->outcome];
+}
+
+static int error_of(const void *result)
+{
+	return ((const struct perms_result *)result)->error;
+}
+
 static void report(const char *spec, const struct perms_result *res, bool json)
 {
 	if (json) {
@@ -235,6 +245,8 @@ const struct command command_perms = {
 		"server's\n"
 		"sshd is Debian's). Exit status 0 all well (or fixed and proven), 5 problems left, "
 		"3\n"
-		"some hosts failed, 1 all failed.\n",
+		"some hosts failed, 1 all failed.\n"
+		"Status per host (JSON \"status\"): ok, fixed (OK); found, would-fix, no-file,\n"
+		"fixed-unverified (warnings); failed.\n",
 	.run = run_perms,
 };

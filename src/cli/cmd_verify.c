@@ -80,6 +80,16 @@ static const char *const verdict_json[] = {
 	[VERIFY_UNREACHABLE] = "unreachable",
 };
 
+static const char *status_name(const void *result)
+{
+	return verdict_json[((const struct verify_result *)result)->verdict];
+}
+
+static int error_of(const void *result)
+{
+	return ((const struct verify_result *)result)->error;
+}
+
 static const char *const method_names[] = {"publickey", "password", "keyboard-interactive"};
 
 static void methods_text(unsigned methods, char *buf, size_t len)
@@ -291,6 +301,9 @@ const struct command command_verify = {
 		"offered), FAIL (key refused: try 'sshkeyctl doctor'), UNREACHABLE. At most four\n"
 		"keys are refused per host, under the servers' MaxAuthTries. Exit status 0 all "
 		"OK,\n"
-		"5 some WARN, 3 some FAIL or UNREACHABLE, 1 all of them.\n",
+		"5 some WARN, 3 some FAIL or UNREACHABLE, 1 all of them.\n"
+		"Status per host (JSON \"status\"): ok, warn (password login still possible), "
+		"fail,\n"
+		"unreachable.\n",
 	.run = run_verify,
 };

@@ -19,6 +19,8 @@
 #include "cli/report.h"
 #include "cli/terminal_safe.h"
 #include "fleet/pool.h"
+#include "keys/fingerprint.h"
+#include "remote/openssh_client.h"
 
 /* how long the steps in progress get to finish or roll back after Ctrl-C */
 #define INTERRUPT_GRACE_SECONDS 15
@@ -32,7 +34,23 @@ struct run {
 	_Atomic long long *started_ms;
 	_Atomic bool *finished;
 	bool interrupt_seen;
+	/* per target, for its JSON: how long its work took, the first host key it met */
+	long long *duration_ms;
+	char (*host_key)[128];
 };
+
+/* the target a worker thread is on, for the host key observer */
+static _Thread_local struct run *current_run;
+static _Thread_local size_t current_target;
+
+static void note_host_key(const char *fingerprint, void *data)
+{
+	(void)data;
+	struct run *run = current_run;
+	if (run && !run->host_key[current_target][0])
+		snprintf(run->host_key[current_target], sizeof(run->host_key[0]), "%s",
+			 fingerprint);
+}
 
 /* Ctrl-C and SIGTERM: the first asks the run to stop, the second ends at once */
 static volatile sig_atomic_t interrupts;
@@ -66,7 +84,11 @@ static void work_one(size_t i, void *data)
 {
 	struct run *run = data;
 	run->started_ms[i] = now_ms();
+	current_run = run;
+	current_target = i;
 	run->job->work(i, &run->o->targets.items[i], run->job->request, result_at(run, i));
+	current_run = NULL;
+	run->duration_ms[i] = now_ms() - run->started_ms[i];
 	run->finished[i] = true;
 }
 
@@ -75,9 +97,51 @@ static bool ended_ok_at(const struct run *run, size_t i)
 	return !run->job->ended_ok || run->job->ended_ok(result_at(run, i));
 }
 
+/* What every host's JSON carries: where it connected (as ssh -G resolved it), the outcome's
+ * machine name and error code, the key's and the host key's SHA256, and the time taken. */
+static void host_fields_of(const struct run *run, size_t i, struct report_host_fields *f,
+			   struct dynbuf *key_fp)
+{
+	const struct fleet_options *o = run->o;
+	const struct target *t = &o->targets.items[i];
+	const void *res = result_at(run, i);
+	const struct openssh_client_config *c = NULL;
+	unsigned port = t->port ? t->port : o->connect.port;
+	const char *user = t->user ? t->user : o->connect.login_user;
+	if (openssh_client_config_get(t->host, port, user, o->connect.config_file,
+				      o->connect.ssh_options, o->connect.n_ssh_options, &c, NULL,
+				      0) < 0)
+		c = NULL;
+	*f = (struct report_host_fields){
+		.host = c && c->hostname[0] ? c->hostname : t->host,
+		.port = c      ? c->port
+			: port ? port
+			       : 22,
+		.user = c && c->user[0] ? c->user : user,
+		.status = run->job->status_name ? run->job->status_name(res) : NULL,
+		.error = error_code_name(run->job->error_of ? run->job->error_of(res) : 0),
+		.host_key_sha256 = run->host_key[i][0] ? run->host_key[i] : NULL,
+		.duration_ms = (long)run->duration_ms[i]};
+	struct local_key *keys;
+	size_t n_keys = 0;
+	if (run->job->keys)
+		target_keys_of(run->job->keys, i, &keys, &n_keys);
+	if (n_keys && keys[0].pub &&
+	    fingerprint_format(keys[0].pub, FINGERPRINT_SHA256, key_fp) == 0 &&
+	    dynbuf_append(key_fp, "", 1) == 0)
+		f->key_sha256 = (const char *)key_fp->data;
+}
+
 static void report_one(size_t i, void *data)
 {
 	struct run *run = data;
+	struct report_host_fields fields;
+	struct dynbuf key_fp;
+	dynbuf_init(&key_fp, 1024);
+	if (run->o->json) {
+		host_fields_of(run, i, &fields, &key_fp);
+		report_json_host_fields(&fields);
+	}
 	terminal_lock();
 	if (run->status_line)
 		fleet_status_clear();
@@ -89,6 +153,8 @@ static void report_one(size_t i, void *data)
 	if (mute)
 		terminal_safe_mute_stdout(false);
 	terminal_unlock();
+	report_json_host_fields(NULL);
+	dynbuf_free(&key_fp);
 }
 
 static void not_run(size_t i, void *data)
@@ -188,13 +254,18 @@ int fleet_run(struct fleet_options *o, const struct fleet_job *job, void **ret_r
 			  .results = calloc(n ? n : 1, job->result_size),
 			  .status_line = isatty(STDERR_FILENO) && n > 1,
 			  .started_ms = calloc(n ? n : 1, sizeof(*run.started_ms)),
-			  .finished = calloc(n ? n : 1, sizeof(*run.finished))};
-	if (!run.results || !run.started_ms || !run.finished) {
+			  .finished = calloc(n ? n : 1, sizeof(*run.finished)),
+			  .duration_ms = calloc(n ? n : 1, sizeof(*run.duration_ms)),
+			  .host_key = calloc(n ? n : 1, sizeof(*run.host_key))};
+	if (!run.results || !run.started_ms || !run.finished || !run.duration_ms || !run.host_key) {
 		free(run.results);
 		free(run.started_ms);
 		free(run.finished);
+		free(run.duration_ms);
+		free(run.host_key);
 		return -ENOMEM;
 	}
+	remote_set_host_key_observer(note_host_key, NULL);
 	for (size_t i = 0; i < n; i++)
 		job->init(result_at(&run, i));
 	struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
@@ -225,8 +296,11 @@ int fleet_run(struct fleet_options *o, const struct fleet_job *job, void **ret_r
 		report_json_line(json_pack("{s:b, s:I}", "interrupted", 1, "not_started",
 					   (json_int_t)never));
 	}
+	remote_set_host_key_observer(NULL, NULL);
 	free(run.started_ms);
 	free(run.finished);
+	free(run.duration_ms);
+	free(run.host_key);
 	*ret_results = run.results;
 	fleet_password_report(o);
 	return r;

@@ -34,6 +34,9 @@ struct fleet_job {
 	 * the command may log in with a password */
 	const struct target_keys *keys;
 	bool password_login;
+	/* for every host's JSON: the outcome's machine name, and the error (0: none) */
+	const char *(*status_name)(const void *result);
+	int (*error_of)(const void *result);
 };
 
 /* The untyped callbacks over a use case's typed functions: result_init and result_clear
@@ -64,12 +67,12 @@ struct fleet_job {
 	}
 
 /* A command's job over the callbacks above (result_init, result_clear, work, and its own
- * ended_ok) and its report function. */
+ * ended_ok, status_name and error_of) and its report function. */
 #define FLEET_JOB(result_type, report_fn, request_, run_data)                                   \
 	{                                                                                       \
 		.result_size = sizeof(result_type), .init = result_init, .clear = result_clear, \
 		.work = work, .report = report_fn, .request = request_, .data = run_data,       \
-		.ended_ok = ended_ok                                                            \
+		.ended_ok = ended_ok, .status_name = status_name, .error_of = error_of          \
 	}
 
 /* ret_results: o->targets.n results, to read and then release with fleet_results_free.

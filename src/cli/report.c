@@ -16,8 +16,37 @@ static bool json_failed;
  * as the pair \udbff\udf80..\udbff\udfff; the output gets \udc80..\udcff instead. */
 #define BYTE_CODE_POINT 0x10ff00u
 
+static const struct report_host_fields *host_fields;
+
+void report_json_host_fields(const struct report_host_fields *f)
+{
+	host_fields = f;
+}
+
+static void set_missing(json_t *o, const char *key, json_t *value)
+{
+	if (value && !json_object_get(o, key))
+		json_object_set_new(o, key, value);
+	else
+		json_decref(value);
+}
+
 void report_json_line(json_t *o)
 {
+	const struct report_host_fields *f = host_fields;
+	if (o && f && json_object_get(o, "target")) {
+		set_missing(o, "host", report_json_text(f->host));
+		set_missing(o, "port", json_integer(f->port));
+		set_missing(o, "user", report_json_text(f->user));
+		if (f->status)
+			set_missing(o, "status", json_string(f->status));
+		set_missing(o, "error", json_string(f->error ? f->error : "ok"));
+		set_missing(o, "key_sha256",
+			    f->key_sha256 ? json_string(f->key_sha256) : json_null());
+		set_missing(o, "host_key_sha256",
+			    f->host_key_sha256 ? json_string(f->host_key_sha256) : json_null());
+		set_missing(o, "duration_ms", json_integer(f->duration_ms));
+	}
 	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	json_decref(o);
 	if (!text) {

@@ -12,6 +12,21 @@
  * cannot be encoded, the line is {"error":"this result could not be encoded"} and
  * report_json_failed() says so (the exit status must show it). */
 void report_json_line(json_t *o);
+
+/* What every fleet command's JSON object of a host carries (sshkeyctl(1), "JSON output"):
+ * set by the run around a host's report, merged into the objects report_json_line writes
+ * meanwhile (a key the command set itself is kept). NULL: none. */
+struct report_host_fields {
+	const char *host; /* as connected to (HostName) */
+	unsigned port;
+	const char *user;
+	const char *status;          /* the command's machine name for the outcome */
+	const char *error;           /* error_code_name: "ok" or a stable code */
+	const char *key_sha256;      /* the key worked with, NULL when none */
+	const char *host_key_sha256; /* the server's, NULL when never seen */
+	long duration_ms;
+};
+void report_json_host_fields(const struct report_host_fields *f);
 bool report_json_failed(void);
 
 /* A JSON string for text that may not be UTF-8 (server answers, files, logs): valid text

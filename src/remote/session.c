@@ -62,6 +62,15 @@ void remote_set_trace(void (*fn)(const char *label, const char *text, void *data
 	trace_data = data;
 }
 
+static void (*host_key_fn)(const char *fingerprint, void *data);
+static void *host_key_data;
+
+void remote_set_host_key_observer(void (*fn)(const char *fingerprint, void *data), void *data)
+{
+	host_key_fn = fn;
+	host_key_data = data;
+}
+
 void remote_trace(const struct remote_session *s, const char *fmt, ...)
 {
 	if (!trace_fn)
@@ -468,6 +477,8 @@ static int check_host_key(struct remote_session *s, const struct connect_options
 		diag_set(d, "cannot check the host key: %s", ssh_get_error(s->ssh));
 		r = ERR_CONNECT;
 	}
+	if (r == 0 && host_key_fn)
+		host_key_fn(fp, host_key_data);
 out:
 	known_hosts_entry_clear(&server);
 	ssh_string_free_char(fp);

@@ -53,6 +53,9 @@ struct remote_session;
 void remote_set_trace(void (*fn)(const char *label, const char *text, void *data), void *data);
 void remote_trace(const struct remote_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* fn gets the SHA256 fingerprint of every host key a connection accepts (known, or new and
+ * accepted), on the connecting thread; NULL: off. */
+void remote_set_host_key_observer(void (*fn)(const char *fingerprint, void *data), void *data);
 
 int remote_connect(const struct target *t, const struct connect_options *o,
 		   struct remote_session **ret, struct diag *d);

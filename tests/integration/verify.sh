@@ -126,9 +126,23 @@ grep -q "^4 hosts: 1 OK, 1 WARN, 1 FAIL, 1 UNREACHABLE" out.txt || fail "fleet s
 tail -1 out.txt | grep -q "^not OK: ${targets[1]}, ${targets[2]}, ${targets[3]}$" ||
 	fail "not OK line: $(tail -1 out.txt)"
 "$K" verify "${COMMON[@]}" -l "$V" --json "${targets[@]}" >out.json
-python3 - out.json <<'PY' || fail "json: $(cat out.json)"
+key_fp=$(ssh-keygen -l -f id.pub | cut -d' ' -f2)
+host_fp=$(ssh-keygen -l -f "$TB_ROOT/off/hostkey.pub" | cut -d' ' -f2)
+python3 - out.json "$key_fp" "$host_fp" "$(testbed_port off)" "$V" <<'PY' || fail "json: $(cat out.json)"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
+key_fp, host_fp, port, user = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+# what every fleet command's host object carries (sshkeyctl(1), JSON output)
+for l in lines[:4]:
+    for field in ("target", "host", "port", "user", "status", "error", "key_sha256",
+                  "host_key_sha256", "duration_ms"):
+        assert field in l, (field, l)
+    assert l["status"] == l["verdict"] and l["key_sha256"] == key_fp, l
+    assert isinstance(l["duration_ms"], int) and l["duration_ms"] >= 0, l
+first = lines[0]
+assert (first["host"], first["port"], first["user"]) == ("127.0.0.1", port, user), first
+assert first["host_key_sha256"] == host_fp and first["error"] == "ok", first
+assert lines[3]["host_key_sha256"] is None and lines[3]["error"] == "connect", lines[3]
 assert [l["verdict"] for l in lines[:4]] == ["ok", "fail", "warn", "unreachable"], lines
 assert lines[0]["key_login"] is True and lines[0]["password_login"] is False
 assert lines[2]["password_users"] and lines[2]["methods"] == ["publickey", "password"], lines[2]
