@@ -2,9 +2,10 @@
  * libssh and what it pulls in (Kerberos among others) cost several milliseconds at every
  * start, which commands that never connect (keygen, show, passwd) should not pay.
  *
- * Only remote/session.c includes this, after <libssh/libssh.h>: each libssh function it
- * calls is listed here and becomes a call through a pointer that libssh_api_load() fills
- * from libssh.so.4 (the library the headers describe; Debian's libssh-4). */
+ * Only remote/session*.c include this (through session_internal.h), after
+ * <libssh/libssh.h>: each libssh function they call is listed here and becomes a call
+ * through a pointer that libssh_api_load() fills from libssh.so.4 (the library the headers
+ * describe; Debian's libssh-4). */
 #ifndef SSHKEYCTL_REMOTE_LIBSSH_API_H
 #define SSHKEYCTL_REMOTE_LIBSSH_API_H
 
