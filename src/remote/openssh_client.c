@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/file_io.h"
+#include "base/percent_expand.h"
 #include "files/ssh_config.h"
 
 extern char **environ;
@@ -674,71 +675,31 @@ const struct openssh_client_config *openssh_client_defaults(void)
 int openssh_client_expand_path(const struct openssh_client_config *c, const char *original_host,
 			       const char *raw, char **ret)
 {
-	char scratch[4096], local_host[256] = "";
+	char scratch[4096], local_host[256] = "", short_host[256], uid_text[24], port_text[16];
 	struct passwd pw, *me = NULL;
 	if (getpwuid_r(getuid(), &pw, scratch, sizeof(scratch), &me) != 0 || !me)
 		return -ENOENT;
 	gethostname(local_host, sizeof(local_host) - 1);
+	snprintf(short_host, sizeof(short_host), "%.*s", (int)strcspn(local_host, "."), local_host);
+	snprintf(uid_text, sizeof(uid_text), "%lu", (unsigned long)getuid());
+	snprintf(port_text, sizeof(port_text), "%u", c->port);
+	const struct percent_token tokens[] = {
+		{'d', me->pw_dir},    {'u', me->pw_name},
+		{'i', uid_text},      {'l', local_host},
+		{'L', short_host},    {'h', c->hostname[0] ? c->hostname : original_host},
+		{'n', original_host}, {'r', c->user},
+		{'p', port_text},
+	};
 	struct dynbuf b;
 	dynbuf_init(&b, 8192);
 	int r = 0;
-	const char *p = raw;
 	/* ~ and ~/...: the home directory from the password database, as ssh */
-	if (p[0] == '~' && (p[1] == '/' || !p[1])) {
+	if (raw[0] == '~' && (raw[1] == '/' || !raw[1])) {
 		r = dynbuf_append_str(&b, me->pw_dir);
-		p++;
+		raw++;
 	}
-	for (; *p && r == 0; p++) {
-		if (*p != '%') {
-			r = dynbuf_append(&b, p, 1);
-			continue;
-		}
-		char uid_text[24], short_host[256];
-		const char *v = NULL;
-		snprintf(uid_text, sizeof(uid_text), "%lu", (unsigned long)getuid());
-		snprintf(short_host, sizeof(short_host), "%.*s", (int)strcspn(local_host, "."),
-			 local_host);
-		switch (*++p) {
-		case '%':
-			v = "%";
-			break;
-		case 'd':
-			v = me->pw_dir;
-			break;
-		case 'u':
-			v = me->pw_name;
-			break;
-		case 'i':
-			v = uid_text;
-			break;
-		case 'l':
-			v = local_host;
-			break;
-		case 'L':
-			v = short_host;
-			break;
-		case 'h':
-			v = c->hostname[0] ? c->hostname : original_host;
-			break;
-		case 'n':
-			v = original_host;
-			break;
-		case 'r':
-			v = c->user;
-			break;
-		case 'p':
-			snprintf(uid_text, sizeof(uid_text), "%u", c->port);
-			v = uid_text;
-			break;
-		default:
-			r = -EINVAL;
-			break;
-		}
-		if (r == 0)
-			r = dynbuf_append_str(&b, v);
-		if (!*p)
-			break;
-	}
+	if (r == 0)
+		r = percent_expand(raw, tokens, sizeof(tokens) / sizeof(*tokens), NULL, &b, NULL);
 	if (r == 0)
 		r = dynbuf_append(&b, "", 1);
 	if (r == 0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/dynbuf.h"
+#include "base/percent_expand.h"
 #include "fleet/target.h"
 
 extern char **environ;
@@ -125,51 +126,18 @@ int proxy_start_command(const char *command, const char *hostname, const char *o
 			size_t why_len)
 {
 	struct dynbuf b;
-	char port_text[16];
-	int r = 0;
+	char port_text[16], bad = 0;
 	snprintf(port_text, sizeof(port_text), "%u", port);
+	const struct percent_token tokens[] = {
+		{'h', hostname}, {'n', original_host}, {'p', port_text}, {'r', user}};
 	dynbuf_init(&b, 64 * 1024);
-	r = dynbuf_append_str(&b, "exec ");
-	for (const char *p = command; *p && r == 0; p++) {
-		if (*p != '%') {
-			r = dynbuf_append(&b, p, 1);
-			continue;
-		}
-		const char *v = NULL;
-		switch (*++p) {
-		case '%':
-			v = "%";
-			break;
-		case 'h':
-			v = hostname;
-			break;
-		case 'n':
-			v = original_host;
-			break;
-		case 'p':
-			v = port_text;
-			break;
-		case 'r':
-			v = user;
-			break;
-		default:
-			snprintf(why, why_len, "ProxyCommand: the token %%%c is not supported",
-				 *p ? *p : ' ');
-			r = -EINVAL;
-			break;
-		}
-		if (r == 0 && !shell_plain(v)) {
-			snprintf(why, why_len,
-				 "ProxyCommand: '%.200s' would reach the shell with characters it "
-				 "interprets; refused",
-				 v);
-			r = -EINVAL;
-		}
-		if (r == 0)
-			r = dynbuf_append_str(&b, v);
-		if (!*p)
-			break;
-	}
+	int r = dynbuf_append_str(&b, "exec ");
+	if (r == 0 && (r = percent_expand(command, tokens, sizeof(tokens) / sizeof(*tokens),
+					  shell_plain, &b, &bad)) == -EINVAL)
+		snprintf(why, why_len,
+			 "ProxyCommand: %%%c is not a token sshkeyctl expands, or its value would "
+			 "reach the shell with characters it interprets; refused",
+			 bad);
 	if (r == 0)
 		r = dynbuf_append(&b, "", 1);
 	if (r == 0) {

@@ -9,6 +9,7 @@
 testbed_suite
 need_cmd python3
 cp "$(dirname "$0")/pty_drive.py" .
+export K KH=$WORK/kh
 
 U=sktest-p$$
 PW="pw of $U"
@@ -24,23 +25,19 @@ failed_passwords() { cat "$TB_ROOT"/h*/log | grep -c "Failed password"; }
 # 1. four new host keys and a password: the list, one answer, the password prompt alone
 #    on screen, then everything installed and proven; no failed password anywhere
 : >kh
-python3 - "$K" kh "$PW" <<'PY' || fail "list and password: $(cat screen1.txt)"
+python3 - "$PW" <<'PY' || fail "list and password: $(cat screen1.txt)"
 import sys
-from pty_drive import Pty
-k, kh, pw = sys.argv[1:]
-t = Pty([k, "copy", "-i", "id", "-o", "UserKnownHostsFile=" + kh, "-H", "hosts"])
-t.expect("The authenticity of 4 hosts can't be established")
-t.expect("Accept them: [a]ll, [n]one, or [o]ne by one? ")
-t.quiet_after(1.0)
-t.send("a")
-t.expect("Password for ")
-t.expect("(4 hosts need it")
-t.expect("): ")
-t.quiet_after(1.5)  # the prompt stays alone: no status line drawn over it
-t.send(pw)
-status = t.wait()
-open("screen1.txt", "w").write(t.text())
-sys.exit(0 if status == 0 else "status %d" % status)
+from pty_drive import copy_session
+with copy_session("screen1.txt", 0) as t:
+    t.expect("The authenticity of 4 hosts can't be established")
+    t.expect("Accept them: [a]ll, [n]one, or [o]ne by one? ")
+    t.quiet_after(1.0)
+    t.send("a")
+    t.expect("Password for ")
+    t.expect("(4 hosts need it")
+    t.expect("): ")
+    t.quiet_after(1.5)  # the prompt stays alone: no status line drawn over it
+    t.send(sys.argv[1])
 PY
 [ "$(grep -c ": installed and verified" screen1.txt)" = 4 ] || fail "not all installed: $(cat screen1.txt)"
 [ "$(wc -l <kh)" -ge 4 ] || fail "host keys not recorded: $(cat kh)"
@@ -50,21 +47,17 @@ pass
 # 2. one by one: yes, no, yes, yes; the refused host is not contacted further and is named
 for i in 1 2 3 4; do rm -f "$TB_ROOT/h$i/home/$U/.ssh/authorized_keys"; done
 : >kh
-python3 - "$K" kh "$PW" <<'PY' || fail "one by one: $(cat screen2.txt)"
+python3 - "$PW" <<'PY' || fail "one by one: $(cat screen2.txt)"
 import sys
-from pty_drive import Pty
-k, kh, pw = sys.argv[1:]
-t = Pty([k, "copy", "-i", "id", "-o", "UserKnownHostsFile=" + kh, "-H", "hosts"])
-t.expect("[o]ne by one? ")
-t.send("o")
-for answer in ("yes", "no", "yes", "yes"):
-    t.expect("Are you sure you want to continue connecting (yes/no)? ")
-    t.send(answer)
-t.expect("(3 hosts need it")
-t.send(pw)
-status = t.wait()
-open("screen2.txt", "w").write(t.text())
-sys.exit(0 if status == 3 else "status %d" % status)
+from pty_drive import copy_session
+with copy_session("screen2.txt", 3) as t:
+    t.expect("[o]ne by one? ")
+    t.send("o")
+    for answer in ("yes", "no", "yes", "yes"):
+        t.expect("Are you sure you want to continue connecting (yes/no)? ")
+        t.send(answer)
+    t.expect("(3 hosts need it")
+    t.send(sys.argv[1])
 PY
 [ "$(grep -c ": installed and verified" screen2.txt)" = 3 ] || fail "one by one: $(cat screen2.txt)"
 grep -q "$(head -2 hosts | tail -1): failed" screen2.txt || fail "the refused host: $(cat screen2.txt)"
@@ -74,18 +67,13 @@ pass
 
 # 3. a wrong password at the terminal: one host tries it, no other gets it
 for i in 1 2 3 4; do rm -f "$TB_ROOT/h$i/home/$U/.ssh/authorized_keys"; done
-python3 - "$K" kh <<'PY' || fail "wrong password: $(cat screen3.txt)"
-import sys
-from pty_drive import Pty
-k, kh = sys.argv[1:]
-t = Pty([k, "copy", "-i", "id", "-o", "UserKnownHostsFile=" + kh, "-H", "hosts"])
-t.expect("(yes/no)? ")  # the host whose key was refused above, asked alone
-t.send("yes")
-t.expect("Password for ")
-t.send("not the password")
-status = t.wait()
-open("screen3.txt", "w").write(t.text())
-sys.exit(0 if status == 1 else "status %d" % status)
+python3 - <<'PY' || fail "wrong password: $(cat screen3.txt)"
+from pty_drive import copy_session
+with copy_session("screen3.txt", 1) as t:
+    t.expect("(yes/no)? ")  # the host whose key was refused above, asked alone
+    t.send("yes")
+    t.expect("Password for ")
+    t.send("not the password")
 PY
 [ "$(failed_passwords)" -le 1 ] || fail "the wrong password reached $(failed_passwords) servers"
 grep -q "it was sent to no other host" screen3.txt || fail "wrong password: $(cat screen3.txt)"
@@ -95,17 +83,12 @@ pass
 #    started, the summary says interrupted, no lock left; the rerun finishes everything
 for i in 1 2 3 4; do rm -f "$TB_ROOT/h$i/home/$U/.ssh/authorized_keys"; done
 echo "$PW" >pw
-python3 - "$K" kh <<'PY' || fail "Ctrl-C: $(cat screen4.txt)"
-import sys
-from pty_drive import Pty
-k, kh = sys.argv[1:]
-t = Pty([k, "copy", "-j", "1", "-i", "id", "--password-file", "pw", "-o",
-         "UserKnownHostsFile=" + kh, "-H", "hosts"])
-t.expect(": installed and verified")
-t.interrupt()
-status = t.wait()
-open("screen4.txt", "w").write(t.text())
-sys.exit(0 if status not in (0, 130) else "status %d" % status)
+python3 - <<'PY' || fail "Ctrl-C: $(cat screen4.txt)"
+from pty_drive import copy_session
+with copy_session("screen4.txt", lambda s: s not in (0, 130), "-j", "1", "--password-file",
+                  "pw") as t:
+    t.expect(": installed and verified")
+    t.interrupt()
 PY
 grep -q "interrupted: no new host starts" screen4.txt || fail "Ctrl-C: no notice: $(cat screen4.txt)"
 # one host at a time: after the first, at most the one in progress finishes

@@ -74,3 +74,29 @@ class Pty:
 
     def text(self):
         return self.transcript.decode(errors="replace")
+
+
+class copy_session:
+    """`sshkeyctl copy -i id -o UserKnownHostsFile=$KH [extra] -H hosts` in a pseudo-terminal
+    ($K: the binary, $KH: the known_hosts file), as a context: the steps run inside, then the
+    run is waited for, its screen saved to screen, and the script ends with a message unless
+    want(status) holds (an int: that status)."""
+
+    def __init__(self, screen, want, *extra):
+        self.screen, self.want = screen, want
+        self.argv = [os.environ["K"], "copy", "-i", "id", "-o",
+                     "UserKnownHostsFile=" + os.environ["KH"], *extra, "-H", "hosts"]
+
+    def __enter__(self):
+        self.t = Pty(self.argv)
+        return self.t
+
+    def __exit__(self, kind, value, tb):
+        if kind:
+            return False
+        status = self.t.wait()
+        open(self.screen, "w").write(self.t.text())
+        ok = self.want(status) if callable(self.want) else status == self.want
+        if not ok:
+            sys.exit("status %d" % status)
+        return False

@@ -50,6 +50,11 @@ Host behind
 	Port $WP
 	IdentityFile $WORK/id_a
 	ProxyJump jumpy
+Host viacmd
+	HostName 127.0.0.1
+	Port $WP
+	IdentityFile $WORK/id_a
+	ProxyCommand ssh -F $WORK/cfg -W %h:%p jumpy
 Match originalhost matchy
 	HostName 127.0.0.1
 	Port $WP
@@ -112,6 +117,15 @@ sed -i "s/^\tPort $JP\$/\tPort 1/" cfg
 [ "$(verdict behind)" = UNREACHABLE ] || fail "broken jump: $(cat out.txt)"
 grep -q "ProxyJump jumpy" out.txt || fail "broken jump: the proxy is not named: $(cat out.txt)"
 sed -i "s/^\tPort 1\$/\tPort $JP/" cfg
+pass
+
+# 3b. ProxyCommand, run in the shell as ssh runs it, with its tokens
+before=$(grep -c "Accepted publickey for $V" "$TB_ROOT/jump/log")
+[ "$(ssh_says viacmd)" = 0 ] || fail "ssh viacmd should log in through its ProxyCommand"
+v=$(verdict viacmd)
+[ "$v" = OK ] || [ "$v" = WARN ] || fail "viacmd: $(cat out.txt)"
+after=$(grep -c "Accepted publickey for $V" "$TB_ROOT/jump/log")
+[ "$after" -ge $((before + 2)) ] || fail "viacmd: the ProxyCommand was not used ($before -> $after)"
 pass
 
 # 4. Match originalhost

@@ -10,6 +10,7 @@
 #include "base/text_lines.h"
 #include "base/error.h"
 #include "base/number.h"
+#include "base/percent_expand.h"
 #include "base/wire.h"
 
 static void test_dynbuf_cap(void **state)
@@ -203,6 +204,32 @@ static void test_keyword_values(void **state)
 	assert_string_equal(small, "a");
 }
 
+static bool no_space(const char *value)
+{
+	return !strchr(value, ' ');
+}
+
+/* OpenSSH's %-tokens */
+static void test_percent_expand(void **state)
+{
+	(void)state;
+	const struct percent_token t[] = {{'h', "web1"}, {'p', "22"}, {'r', "a b"}};
+	struct dynbuf b;
+	char bad = 0;
+	dynbuf_init(&b, 1024);
+	assert_int_equal(percent_expand("nc %h %p 100%%", t, 3, NULL, &b, &bad), 0);
+	assert_int_equal(b.len, strlen("nc web1 22 100%"));
+	assert_memory_equal(b.data, "nc web1 22 100%", b.len);
+	dynbuf_reset(&b);
+	assert_int_equal(percent_expand("%C", t, 3, NULL, &b, &bad), -EINVAL);
+	assert_int_equal(bad, 'C');
+	assert_int_equal(percent_expand("x%", t, 3, NULL, &b, &bad), -EINVAL);
+	assert_int_equal(bad, ' ');
+	assert_int_equal(percent_expand("%r", t, 3, no_space, &b, &bad), -EINVAL);
+	assert_int_equal(bad, 'r');
+	dynbuf_free(&b);
+}
+
 /* every error has a message and a stable, unique machine name; numbers are checked */
 static void test_error_names_and_numbers(void **state)
 {
@@ -236,6 +263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dynbuf_cap),
 		cmocka_unit_test(test_error_names_and_numbers),
+		cmocka_unit_test(test_percent_expand),
 		cmocka_unit_test(test_dynbuf_large_printf),
 		cmocka_unit_test(test_wire_reader_bounds),
 		cmocka_unit_test(test_wire_cstring_rejects_nul),
