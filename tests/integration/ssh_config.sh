@@ -101,16 +101,21 @@ v=$(verdict prod-web)
 grep -q "Connection refused" out.txt && fail "prod-web: the port was lost: $(cat out.txt)"
 pass
 
+# through_jump ALIAS: ssh and verify both log in to ALIAS, and the jump host saw both
+through_jump() {
+	local before after v
+	before=$(grep -c "Accepted publickey for $V" "$TB_ROOT/jump/log")
+	[ "$(ssh_says "$1")" = 0 ] || fail "ssh $1 should log in through the jump host"
+	v=$(verdict "$1")
+	[ "$v" = OK ] || [ "$v" = WARN ] || fail "$1: $(cat out.txt)"
+	after=$(grep -c "Accepted publickey for $V" "$TB_ROOT/jump/log")
+	[ "$after" -ge $((before + 2)) ] || fail "$1: the jump host was not used ($before -> $after)"
+	pass
+}
+
 # 3. ProxyJump to an alias of the -F file: the jump host sees a login, and the alias
 #    resolves only because -F goes down the chain
-: >"$TB_ROOT/jump/log.before"
-before=$(grep -c "Accepted publickey for $V" "$TB_ROOT/jump/log")
-[ "$(ssh_says behind)" = 0 ] || fail "ssh behind should log in through jumpy"
-v=$(verdict behind)
-[ "$v" = OK ] || [ "$v" = WARN ] || fail "behind: $(cat out.txt)"
-after=$(grep -c "Accepted publickey for $V" "$TB_ROOT/jump/log")
-[ "$after" -ge $((before + 2)) ] || fail "behind: the jump host was not used ($before -> $after)"
-pass
+through_jump behind
 # a jump that cannot work says why (the proxy's own words), as ssh does
 sed -i "s/^\tPort $JP\$/\tPort 1/" cfg
 [ "$(ssh_says behind)" != 0 ] || fail "ssh behind should fail with the jump host's port wrong"
@@ -120,13 +125,7 @@ sed -i "s/^\tPort 1\$/\tPort $JP/" cfg
 pass
 
 # 3b. ProxyCommand, run in the shell as ssh runs it, with its tokens
-before=$(grep -c "Accepted publickey for $V" "$TB_ROOT/jump/log")
-[ "$(ssh_says viacmd)" = 0 ] || fail "ssh viacmd should log in through its ProxyCommand"
-v=$(verdict viacmd)
-[ "$v" = OK ] || [ "$v" = WARN ] || fail "viacmd: $(cat out.txt)"
-after=$(grep -c "Accepted publickey for $V" "$TB_ROOT/jump/log")
-[ "$after" -ge $((before + 2)) ] || fail "viacmd: the ProxyCommand was not used ($before -> $after)"
-pass
+through_jump viacmd
 
 # 4. Match originalhost
 [ "$(ssh_says matchy)" = 0 ] || fail "ssh matchy should log in"
