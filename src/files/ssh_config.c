@@ -52,7 +52,7 @@ static int scan_line(const char *line, size_t len, struct ssh_config_scan *s)
 {
 	const char *p = line, *end = line + len, *w;
 	size_t n;
-	if (!next_word(&p, end, &w, &n) || w[0] == '#')
+	if (!next_word(&p, end, &w, &n) || !n || w[0] == '#')
 		return 0;
 	if (memchr(line, '%', len))
 		s->host_dependent = true;
@@ -138,7 +138,7 @@ int ssh_config_add_host(const char *text, size_t len, const char *alias,
 	while (line_iter_next(&it, &line, &line_len, NULL)) {
 		const char *p = line, *end = line + line_len, *w;
 		size_t wn;
-		if (!next_word(&p, end, &w, &wn) || w[0] == '#')
+		if (!next_word(&p, end, &w, &wn) || !wn || w[0] == '#')
 			continue;
 		bool host = word_is(w, wn, "host");
 		if ((host || word_is(w, wn, "match")) && insert_at == len)
