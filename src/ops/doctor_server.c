@@ -368,6 +368,27 @@ static void check_authorized_keys(struct doctor *dr, struct remote_session *s,
 			   d.text);
 		goto out;
 	}
+	if (st.lock[0]) {
+		/* another run's lock beside the file: a write now would wait for it */
+		char dir[1024];
+		const char *slash = strrchr(st.path, '/');
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - st.path) : 1,
+			 slash ? st.path : ".");
+		struct doctor_check *lc = doctor_add(
+			dr, "server: lock", DOCTOR_WARN,
+			!strcmp(st.lock, "live")
+				? "%s/.sshkeyctl.lock is held%s%s (a write is in progress: copy "
+				  "and "
+				  "perms wait for it)"
+				: "%s/.sshkeyctl.lock was left%s%s more than a minute ago by a run "
+				  "that did not finish (the next write breaks it, saying so)",
+			dir, st.lock_owner[0] ? " by " : "", st.lock_owner);
+		if (!strcmp(st.lock, "stale"))
+			doctor_set_fix(lc,
+				       "when no sshkeyctl runs there: rmdir %s/.sshkeyctl.lock "
+				       "(and the owner file in it)",
+				       dir);
+	}
 	if (st.keys_command[0])
 		doctor_add(dr, "server: AuthorizedKeysCommand", DOCTOR_PASS,
 			   "sshd also asks %s%s%s for keys (not run by doctor)", st.keys_command,

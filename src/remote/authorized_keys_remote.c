@@ -349,6 +349,15 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 		} else if (len > 8 && len - 8 < sizeof(st->account) && !strncmp(p, "account ", 8)) {
 			memcpy(st->account, p + 8, len - 8);
 			st->account[len - 8] = 0;
+		} else if (len >= 9 &&
+			   (!strncmp(p, "lock live", 9) || !strncmp(p, "lock stale", 10))) {
+			bool stale = p[5] == 's';
+			snprintf(st->lock, sizeof(st->lock), "%s", stale ? "stale" : "live");
+			size_t at = stale ? 10 : 9;
+			if (len > at + 1 && p[at] == ' ' && len - at - 1 < sizeof(st->lock_owner)) {
+				memcpy(st->lock_owner, p + at + 1, len - at - 1);
+				st->lock_owner[len - at - 1] = 0;
+			}
 		} else if (len == 4 && !strncmp(p, "link", 4)) {
 			st->is_link = true;
 		} else if (len > 13 && !strncmp(p, "entry-exists ", 13)) {

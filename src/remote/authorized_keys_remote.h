@@ -55,6 +55,11 @@ struct authorized_keys_state {
 	bool is_link;         /* path itself is a symbolic link */
 	char client_addr[64]; /* our address as the server sees it (SSH_CONNECTION); "" unknown */
 	char account[33];     /* the account's name ("" when not answered) */
+	/* a sshkeyctl lock in the file's directory: "" none, "live" (under a minute old: a
+	 * write in progress) or "stale" (left by a run that died; the next write breaks it),
+	 * and its owner line when it could be read safely ("sshkeyctl pid N from ADDR since T") */
+	char lock[8];
+	char lock_owner[201];
 	/* sshd's AuthorizedKeysFile entries for the account: how many, whether sshd said so
 	 * (root's view) or it is sshd's default (".ssh/authorized_keys .ssh/authorized_keys2");
 	 * path is entry number entry of them */

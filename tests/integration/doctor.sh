@@ -52,6 +52,20 @@ ssh -F /dev/null -o UserKnownHostsFile="$KH" -o BatchMode=yes -o IdentitiesOnly=
 mv id.pub.saved id.pub
 pass
 
+# a lock another run left beside authorized_keys: named, with its owner and the fix
+lk=$TB_ROOT/fine/home/$U/.ssh/.sshkeyctl.lock
+mkdir "$lk" && echo "sshkeyctl pid 4242 from 10.1.2.3 since 2026-11-30T10:00:00Z" >"$lk/owner"
+chown -R "$U" "$lk"
+touch -d '5 minutes ago' "$lk"
+"$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
+grep -q "WARN server: lock: .*/.sshkeyctl.lock was left by sshkeyctl pid 4242 from 10.1.2.3 since 2026-11-30T10:00:00Z more than a minute ago" out.txt ||
+	fail "stale lock: $(cat out.txt)"
+grep -q "fix: when no sshkeyctl runs there: rmdir .*/.sshkeyctl.lock" out.txt || fail "lock fix: $(cat out.txt)"
+rm -rf "$lk"
+"$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt
+grep -q "server: lock" out.txt && fail "a lock reported where there is none: $(cat out.txt)"
+pass
+
 # a local private key others can read: ssh refuses it
 chmod 644 id
 expect_status 1 "private key 0644" -- "$K" doctor "${COMMON[@]}" "$(target fine)" >out.txt

@@ -377,6 +377,19 @@ echo "realhome $rhome"
 conn=${SSH_CONNECTION:-}
 echo "client ${conn%% *}"
 [ -z "$link" ] || echo link
+# a lock of ours beside the file: its age, and its owner line when reading it is safe (our
+# own directory, or root's alone; never as root in an account's, where owner could be a
+# link to a secret)
+lk="$dir/.sshkeyctl.lock"
+if [ -d "$lk" ] && [ ! -L "$lk" ]; then
+	age=live
+	[ -z "$(find "$lk" -maxdepth 0 -mmin +1 2>/dev/null)" ] || age=stale
+	who=
+	if [ "$writer" != account ] && [ -f "$lk/owner" ] && [ ! -L "$lk/owner" ]; then
+		who=$(head -n 1 "$lk/owner" 2>/dev/null | tr -cd '[:alnum:] .:_@-' | cut -c1-200)
+	fi
+	echo "lock $age${who:+ $who}"
+fi
 p=$real
 set --
 while :; do
