@@ -111,7 +111,6 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 
 struct copy_run {
 	struct copy_options *opt;
-	size_t counts[5];
 	struct report_shared shared; /* changes and diffs many hosts share */
 };
 
@@ -119,12 +118,6 @@ struct copy_run {
 static struct target_keys keys_table;
 FLEET_WORK_KEYS(copy_to_host, struct copy_request, &keys_table)
 FLEET_RESULT_CALLBACKS(copy_result_init, copy_result_clear)
-
-static bool ended_ok(const void *result)
-{
-	enum copy_outcome o = ((const struct copy_result *)result)->outcome;
-	return o == COPY_INSTALLED || o == COPY_PRESENT || o == COPY_WOULD_CHANGE;
-}
 
 static const char *outcome_text(const struct copy_result *res)
 {
@@ -142,18 +135,27 @@ static const char *outcome_text(const struct copy_result *res)
 	}
 }
 
-static const char *const outcome_json[] = {
-	[COPY_PRESENT] = "present",
-	[COPY_INSTALLED] = "installed",
-	[COPY_INSTALLED_UNVERIFIED] = "installed-unverified",
-	[COPY_WOULD_CHANGE] = "would-change",
-	[COPY_FAILED] = "failed",
-};
-
-static const char *status_name(const void *result)
+/* the outcomes, and the summary's counts */
+static unsigned outcome_of(const void *result)
 {
-	return outcome_json[((const struct copy_result *)result)->outcome];
+	return ((const struct copy_result *)result)->outcome;
 }
+static const struct fleet_outcome copy_outcomes[] = {
+	[COPY_INSTALLED] = {"installed", FLEET_LEVEL_OK, 0},
+	/* installed but not proven is a warning, as verify's WARN and perms' unverified fix */
+	[COPY_INSTALLED_UNVERIFIED] = {"installed-unverified", FLEET_LEVEL_WARN, 1},
+	[COPY_PRESENT] = {"present", FLEET_LEVEL_OK, 2},
+	[COPY_WOULD_CHANGE] = {"would-change", FLEET_LEVEL_OK, 3},
+	[COPY_FAILED] = {"failed", FLEET_LEVEL_FAIL, 4},
+};
+static const struct fleet_group summary_groups[] = {
+	{"installed and verified", "installed", false},
+	{"installed not verified", "installed_unverified", false},
+	{"already present", "present", false},
+	{"would change", "would_change", true},
+	{"failed", "failed", false},
+};
+static const struct fleet_outcomes outcomes = {copy_outcomes, summary_groups, 5, outcome_of, true};
 
 static int error_of(const void *result)
 {
@@ -164,10 +166,10 @@ static int error_of(const void *result)
 static void report_json(const char *spec, const struct copy_result *res)
 {
 	json_t *changes = report_lines_json(&res->changes);
-	json_t *o =
-		json_pack("{s:o, s:s, s:I, s:I, s:o}", "target", report_json_text(spec), "status",
-			  outcome_json[res->outcome], "keys_added", (json_int_t)res->keys_added,
-			  "keys_present", (json_int_t)res->keys_present, "changes", changes);
+	json_t *o = json_pack("{s:o, s:s, s:I, s:I, s:o}", "target", report_json_text(spec),
+			      "status", copy_outcomes[res->outcome].json, "keys_added",
+			      (json_int_t)res->keys_added, "keys_present",
+			      (json_int_t)res->keys_present, "changes", changes);
 	if (o && res->path)
 		json_object_set_new(o, "path", report_json_text(res->path));
 	if (o && (res->outcome == COPY_FAILED || res->outcome == COPY_INSTALLED_UNVERIFIED))
@@ -183,7 +185,6 @@ static void report(const struct target *t, const void *result, void *data)
 	struct copy_run *run = data;
 	const struct copy_result *res = result;
 	const char *spec = t->spec;
-	run->counts[res->outcome]++;
 	if (run->opt->fleet.json) {
 		report_json(spec, res);
 		fflush(stdout);
@@ -291,39 +292,22 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		goto out;
 	}
 	report_shared_summary(&run.shared);
-	size_t failed = run.counts[COPY_FAILED], total = o.fleet.targets.n;
-	if (o.fleet.json) {
-		json_t *sum = json_pack(
-			"{s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts", (json_int_t)total,
-			"installed", (json_int_t)run.counts[COPY_INSTALLED], "installed_unverified",
-			(json_int_t)run.counts[COPY_INSTALLED_UNVERIFIED], "present",
-			(json_int_t)run.counts[COPY_PRESENT], "would_change",
-			(json_int_t)run.counts[COPY_WOULD_CHANGE], "failed", (json_int_t)failed);
-		report_json_line(sum);
-	} else
-		printf("%zu host%s: %zu installed and verified, %zu installed not verified, %zu "
-		       "already "
-		       "present, %zu%s failed\n",
-		       total, total == 1 ? "" : "s", run.counts[COPY_INSTALLED],
-		       run.counts[COPY_INSTALLED_UNVERIFIED], run.counts[COPY_PRESENT], failed, "");
+	status = fleet_summarize(&o.fleet, &job, results, NULL);
+	size_t failed = 0, would = 0, total = o.fleet.targets.n;
+	for (size_t i = 0; i < total; i++) {
+		failed += results[i].outcome == COPY_FAILED;
+		would += results[i].outcome == COPY_WOULD_CHANGE;
+	}
 	if (o.fleet.dry_run && !o.fleet.json)
-		printf("dry run: %zu host%s would change; nothing was changed\n",
-		       run.counts[COPY_WOULD_CHANGE],
-		       run.counts[COPY_WOULD_CHANGE] == 1 ? "" : "s");
-	/* installed but not proven is a warning, as verify's WARN and perms' unverified fix */
-	status = failed == total && total                ? EXIT_FAIL
-		 : failed                                ? EXIT_PARTIAL
-		 : run.counts[COPY_INSTALLED_UNVERIFIED] ? EXIT_WARN
-							 : EXIT_OK;
-	int listed = fleet_report_not_ok(&o.fleet, &job, results);
-	if (listed != EXIT_OK && status == EXIT_OK)
-		status = listed;
-	if (setup && o.harden && !o.fleet.dry_run && failed < total) {
+		printf("dry run: %zu host%s would change; nothing was changed\n", would,
+		       would == 1 ? "" : "s");
+	/* after an interrupt, nothing more: the person asked to stop */
+	if (setup && o.harden && !o.fleet.dry_run && !o.fleet.interrupted && failed < total) {
 		int hs = setup->harden(&o, keys, n_keys, results);
 		if (status == EXIT_OK || hs == EXIT_PARTIAL)
 			status = hs;
 	}
-	if (setup && !o.fleet.dry_run) {
+	if (setup && !o.fleet.dry_run && !o.fleet.interrupted) {
 		int ns = setup->next_steps(&o, &keys[0], results);
 		if (ns != EXIT_OK && (status == EXIT_OK || status == EXIT_WARN))
 			status = ns;

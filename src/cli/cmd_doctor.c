@@ -63,7 +63,6 @@ static const char *const status_text[] = {
 
 struct doctor_run {
 	bool json;
-	size_t failed, warned, total;
 };
 
 /* The private half's file, for the checks ssh makes on it: the named file when it is
@@ -101,23 +100,31 @@ static void work(size_t index, const struct target *t, const void *request, void
 }
 FLEET_RESULT_CALLBACKS(doctor_result_init, doctor_result_clear)
 
-static bool ended_ok(const void *result)
-{
-	return ((const struct doctor_result *)result)->key_login;
-}
-
-/* the worst check: "pass", "warn" or "fail" */
-static const char *status_name(const void *result)
+/* the outcome: the worst of the host's checks */
+static unsigned worst_check(const void *result)
 {
 	const struct doctor_result *res = result;
-	bool warned = false;
-	for (size_t i = 0; i < res->n_checks; i++) {
+	unsigned worst = 0;
+	for (size_t i = 0; i < res->n_checks; i++)
 		if (res->checks[i].status == DOCTOR_FAIL)
-			return "fail";
-		warned = warned || res->checks[i].status == DOCTOR_WARN;
-	}
-	return warned ? "warn" : "pass";
+			worst = 2;
+		else if (res->checks[i].status == DOCTOR_WARN && worst < 1)
+			worst = 1;
+	return worst;
 }
+static const struct fleet_outcome doctor_outcomes[] = {
+	{"pass", FLEET_LEVEL_OK, 0},
+	{"warn", FLEET_LEVEL_WARN, 1},
+	{"fail", FLEET_LEVEL_FAIL, 2},
+};
+static const struct fleet_group summary_groups[] = {
+	{"OK", "ok", false},
+	{"with warnings", "warnings", false},
+	{"failed", "failed", false},
+};
+/* each host's report is its checks: no text summary line */
+static const struct fleet_outcomes outcomes = {doctor_outcomes, summary_groups, 3, worst_check,
+					       false};
 
 /* doctor's findings are its checks; no single error code */
 static int error_of(const void *result)
@@ -130,14 +137,6 @@ static void report_one(const struct target *t, const void *result, void *data)
 {
 	struct doctor_run *run = data;
 	const struct doctor_result *res = result;
-	bool failed = false, warned = false;
-	for (size_t i = 0; i < res->n_checks; i++) {
-		failed = failed || res->checks[i].status == DOCTOR_FAIL;
-		warned = warned || res->checks[i].status == DOCTOR_WARN;
-	}
-	run->total++;
-	run->failed += failed;
-	run->warned += !failed && warned;
 	if (run->json) {
 		json_t *checks = json_array();
 		for (size_t i = 0; checks && i < res->n_checks; i++) {
@@ -216,19 +215,8 @@ static int run_doctor(int argc, char **argv)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	if (o.fleet.json) /* as every fleet command's JSON ends: a summary object */
-		report_json_line(json_pack(
-			"{s:{s:I, s:I, s:I, s:I}}", "summary", "hosts", (json_int_t)run.total, "ok",
-			(json_int_t)(run.total - run.failed - run.warned), "warnings",
-			(json_int_t)run.warned, "failed", (json_int_t)run.failed));
-	int file_status = fleet_report_not_ok(&o.fleet, &job, results);
+	status = fleet_summarize(&o.fleet, &job, results, NULL);
 	fleet_results_free(&o.fleet, &job, results);
-	if (file_status != EXIT_OK)
-		run.failed = run.failed ? run.failed : 1;
-	status = run.failed == run.total ? EXIT_FAIL
-		 : run.failed            ? EXIT_PARTIAL
-		 : run.warned            ? EXIT_WARN
-					 : EXIT_OK;
 out:
 	target_keys_free(&keys_table);
 	fleet_options_free(&o.fleet);

@@ -105,21 +105,31 @@ static const char *const outcome_text[] = {
 	[HARDEN_ROLLED_BACK] = "rolled back",         [HARDEN_FAILED] = "failed",
 };
 
-static const char *const outcome_json[] = {
-	[HARDEN_DONE] = "done",
-	[HARDEN_ALREADY] = "already",
-	[HARDEN_WARN] = "warn",
-	[HARDEN_WOULD] = "would-change",
-	[HARDEN_UNDONE] = "undone",
-	[HARDEN_REFUSED] = "refused",
-	[HARDEN_ROLLED_BACK] = "rolled-back",
-	[HARDEN_FAILED] = "failed",
-};
-
-static const char *status_name(const void *result)
+/* the outcomes, and the summary's counts */
+static unsigned outcome_of(const void *result)
 {
-	return outcome_json[((const struct harden_result *)result)->outcome];
+	return ((const struct harden_result *)result)->outcome;
 }
+static const struct fleet_outcome harden_outcomes[] = {
+	[HARDEN_DONE] = {"done", FLEET_LEVEL_OK, 0},
+	[HARDEN_ALREADY] = {"already", FLEET_LEVEL_OK, 0},
+	[HARDEN_UNDONE] = {"undone", FLEET_LEVEL_OK, 0},
+	[HARDEN_WOULD] = {"would-change", FLEET_LEVEL_OK, 1},
+	[HARDEN_WARN] = {"warn", FLEET_LEVEL_WARN, 2},
+	[HARDEN_REFUSED] = {"refused", FLEET_LEVEL_FAIL, 3},
+	[HARDEN_ROLLED_BACK] = {"rolled-back", FLEET_LEVEL_FAIL, 4},
+	[HARDEN_FAILED] = {"failed", FLEET_LEVEL_FAIL, 5},
+};
+static const struct fleet_group summary_groups[] = {
+	{"OK", "ok", false},
+	{"would change", "would_change", true},
+	{"with warnings", "warnings", false},
+	{"refused", "refused", false},
+	{"rolled back", "rolled_back", false},
+	{"failed", "failed", false},
+};
+static const struct fleet_outcomes outcomes = {harden_outcomes, summary_groups, 6, outcome_of,
+					       true};
 
 static int error_of(const void *result)
 {
@@ -131,7 +141,7 @@ void harden_report(const char *spec, const struct harden_result *res, bool json,
 {
 	if (json) {
 		json_t *o = json_pack("{s:o, s:s, s:o, s:o, s:o}", "target", report_json_text(spec),
-				      "status", outcome_json[res->outcome], "changes",
+				      "status", harden_outcomes[res->outcome].json, "changes",
 				      report_lines_json(&res->plan), "warnings",
 				      report_lines_json(&res->warnings), "proof",
 				      report_lines_json(&res->proof));
@@ -170,16 +180,6 @@ void harden_report(const char *spec, const struct harden_result *res, bool json,
 	fflush(stdout);
 }
 
-int harden_status(const size_t *counts, size_t total)
-{
-	size_t bad = counts[HARDEN_REFUSED] + counts[HARDEN_ROLLED_BACK] + counts[HARDEN_FAILED];
-	if (bad == total)
-		return EXIT_FAIL;
-	if (bad)
-		return EXIT_PARTIAL;
-	return counts[HARDEN_WARN] ? EXIT_WARN : EXIT_OK;
-}
-
 struct harden_fleet_request {
 	const struct harden_request *req;
 	const struct target *first;
@@ -190,8 +190,6 @@ struct harden_fleet_request {
 struct harden_run {
 	const struct harden_fleet_request *fleet;
 	bool json;
-	size_t counts[HARDEN_N_OUTCOMES];
-	size_t ran;
 	struct report_shared shared; /* plans, warnings and diffs many hosts share */
 };
 
@@ -218,15 +216,7 @@ static void report_one(const struct target *t, const void *result, void *data)
 	const struct harden_result *res = result;
 	if (!selected(run->fleet, t))
 		return;
-	run->counts[res->outcome]++;
-	run->ran++;
 	harden_report(t->spec, res, run->json, &run->shared);
-}
-
-static bool ended_ok(const void *result)
-{
-	enum harden_outcome o = ((const struct harden_result *)result)->outcome;
-	return o == HARDEN_DONE || o == HARDEN_ALREADY || o == HARDEN_UNDONE || o == HARDEN_WOULD;
 }
 
 /* The hosts whose unproven change their dead-man will restore, and when: after an
@@ -270,35 +260,15 @@ int harden_fleet(struct fleet_options *o, const struct harden_request *req, cons
 	report_shared_summary(&run.shared);
 	report_shared_free(&run.shared);
 	report_deadmen(o, results);
-	size_t total = run.ran;
-	size_t good =
-		run.counts[HARDEN_DONE] + run.counts[HARDEN_ALREADY] + run.counts[HARDEN_UNDONE];
-	if (o->json) {
-		json_t *sum = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "summary",
-					"hosts", (json_int_t)total, "ok", (json_int_t)good,
-					"would_change", (json_int_t)run.counts[HARDEN_WOULD],
-					"warnings", (json_int_t)run.counts[HARDEN_WARN], "refused",
-					(json_int_t)run.counts[HARDEN_REFUSED], "rolled_back",
-					(json_int_t)run.counts[HARDEN_ROLLED_BACK], "failed",
-					(json_int_t)run.counts[HARDEN_FAILED]);
-		report_json_line(sum);
-	} else {
-		char would[64] = "";
-		if (run.counts[HARDEN_WOULD])
-			snprintf(would, sizeof(would), "%zu would change, ",
-				 run.counts[HARDEN_WOULD]);
-		printf("%zu host%s: %zu OK, %s%zu with warnings, %zu refused, %zu rolled back, %zu "
-		       "failed\n",
-		       total, total == 1 ? "" : "s", good, would, run.counts[HARDEN_WARN],
-		       run.counts[HARDEN_REFUSED], run.counts[HARDEN_ROLLED_BACK],
-		       run.counts[HARDEN_FAILED]);
-		if (run.counts[HARDEN_WOULD])
-			printf("dry run: nothing was changed\n");
-	}
-	int file_status = fleet_report_not_ok(o, &job, results);
+	int status = fleet_summarize(o, &job, results, only);
+	size_t would = 0;
+	for (size_t i = 0; i < o->targets.n; i++)
+		would += (!only || only[i]) &&
+			 ((const struct harden_result *)results)[i].outcome == HARDEN_WOULD;
+	if (would && !o->json)
+		printf("dry run: nothing was changed\n");
 	fleet_results_free(o, &job, results);
-	int status = total ? harden_status(run.counts, total) : EXIT_OK;
-	return status == EXIT_OK ? file_status : status;
+	return status;
 }
 
 /* The tests' injected failures (tests/integration/harden.sh), only in the sshkeyctl-faults

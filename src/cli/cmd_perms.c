@@ -64,19 +64,12 @@ static int parse_options(int argc, char **argv, struct perms_options *o)
 
 struct perms_run {
 	struct perms_options *opt;
-	size_t counts[PERMS_OUTCOMES];
 };
 
 /* each target's keys: -i, or the identity ssh offers it */
 static struct target_keys keys_table;
 FLEET_WORK_KEYS(perms_host, struct perms_request, &keys_table)
 FLEET_RESULT_CALLBACKS(perms_result_init, perms_result_clear)
-
-static bool ended_ok(const void *result)
-{
-	enum perms_outcome o = ((const struct perms_result *)result)->outcome;
-	return o == PERMS_OK || o == PERMS_FIXED;
-}
 
 static const char *const outcome_text[] = {
 	[PERMS_OK] = "OK",
@@ -88,20 +81,27 @@ static const char *const outcome_text[] = {
 	[PERMS_NO_FILE] = "no file",
 };
 
-static const char *const outcome_json[] = {
-	[PERMS_OK] = "ok",
-	[PERMS_FOUND] = "found",
-	[PERMS_WOULD_FIX] = "would-fix",
-	[PERMS_FIXED] = "fixed",
-	[PERMS_FIXED_UNVERIFIED] = "fixed-unverified",
-	[PERMS_FAILED] = "failed",
-	[PERMS_NO_FILE] = "no-file",
-};
-
-static const char *status_name(const void *result)
+/* the outcomes, and the summary's counts */
+static unsigned outcome_of(const void *result)
 {
-	return outcome_json[((const struct perms_result *)result)->outcome];
+	return ((const struct perms_result *)result)->outcome;
 }
+static const struct fleet_outcome perms_outcomes[] = {
+	[PERMS_OK] = {"ok", FLEET_LEVEL_OK, 0},
+	[PERMS_FOUND] = {"found", FLEET_LEVEL_WARN, 1},
+	[PERMS_WOULD_FIX] = {"would-fix", FLEET_LEVEL_WARN, 1},
+	[PERMS_FIXED] = {"fixed", FLEET_LEVEL_OK, 2},
+	[PERMS_FIXED_UNVERIFIED] = {"fixed-unverified", FLEET_LEVEL_WARN, 2},
+	[PERMS_FAILED] = {"failed", FLEET_LEVEL_FAIL, 3},
+	[PERMS_NO_FILE] = {"no-file", FLEET_LEVEL_WARN, 1},
+};
+static const struct fleet_group summary_groups[] = {
+	{"OK", "ok", false},
+	{"with problems", "problems", false},
+	{"fixed", "fixed", false},
+	{"failed", "failed", false},
+};
+static const struct fleet_outcomes outcomes = {perms_outcomes, summary_groups, 4, outcome_of, true};
 
 static int error_of(const void *result)
 {
@@ -112,7 +112,7 @@ static void report(const char *spec, const struct perms_result *res, bool json)
 {
 	if (json) {
 		json_t *o = json_pack("{s:o, s:s, s:o, s:o}", "target", report_json_text(spec),
-				      "status", outcome_json[res->outcome], "findings",
+				      "status", perms_outcomes[res->outcome].json, "findings",
 				      report_lines_json(&res->findings), "changes",
 				      report_lines_json(&res->changes));
 		if (o && res->path)
@@ -137,16 +137,7 @@ static void report_one(const struct target *t, const void *result, void *data)
 {
 	struct perms_run *run = data;
 	const struct perms_result *res = result;
-	run->counts[res->outcome]++;
 	report(t->spec, res, run->opt->fleet.json);
-}
-
-static int status_of(const size_t *counts, size_t total)
-{
-	size_t failed = counts[PERMS_FAILED];
-	size_t open = counts[PERMS_FOUND] + counts[PERMS_WOULD_FIX] +
-		      counts[PERMS_FIXED_UNVERIFIED] + counts[PERMS_NO_FILE];
-	return failed == total ? EXIT_FAIL : failed ? EXIT_PARTIAL : open ? EXIT_WARN : EXIT_OK;
 }
 
 static int run_local(struct perms_options *o)
@@ -155,10 +146,11 @@ static int run_local(struct perms_options *o)
 	perms_result_init(&res);
 	perms_local(o->for_user, o->fix, o->fleet.dry_run, &res);
 	report("local", &res, o->fleet.json);
-	size_t counts[PERMS_OUTCOMES] = {0};
-	counts[res.outcome]++;
+	enum fleet_level level = perms_outcomes[res.outcome].level;
 	perms_result_clear(&res);
-	return status_of(counts, 1);
+	return level == FLEET_LEVEL_FAIL   ? EXIT_FAIL
+	       : level == FLEET_LEVEL_WARN ? EXIT_WARN
+					   : EXIT_OK;
 }
 
 static int run_perms(int argc, char **argv)
@@ -185,35 +177,13 @@ static int run_perms(int argc, char **argv)
 	struct fleet_job job = FLEET_JOB(struct perms_result, report_one, &req, &run);
 	job.keys = &keys_table;
 	job.password_login = true;
-	size_t total = o.fleet.targets.n;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);
 		status = EXIT_FAIL;
 		goto out;
 	}
-	if (o.fleet.json) {
-		json_t *sum = json_pack(
-			"{s:{s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts", (json_int_t)total,
-			"ok", (json_int_t)run.counts[PERMS_OK], "problems",
-			(json_int_t)(run.counts[PERMS_FOUND] + run.counts[PERMS_WOULD_FIX] +
-				     run.counts[PERMS_NO_FILE]),
-			"fixed",
-			(json_int_t)(run.counts[PERMS_FIXED] + run.counts[PERMS_FIXED_UNVERIFIED]),
-			"failed", (json_int_t)run.counts[PERMS_FAILED]);
-		report_json_line(sum);
-	} else {
-		printf("%zu host%s: %zu OK, %zu with problems, %zu fixed, %zu failed\n", total,
-		       total == 1 ? "" : "s", run.counts[PERMS_OK],
-		       run.counts[PERMS_FOUND] + run.counts[PERMS_WOULD_FIX] +
-			       run.counts[PERMS_NO_FILE],
-		       run.counts[PERMS_FIXED] + run.counts[PERMS_FIXED_UNVERIFIED],
-		       run.counts[PERMS_FAILED]);
-	}
-	status = status_of(run.counts, total);
-	int listed = fleet_report_not_ok(&o.fleet, &job, results);
-	if (listed != EXIT_OK && status == EXIT_OK)
-		status = listed;
+	status = fleet_summarize(&o.fleet, &job, results, NULL);
 	fleet_results_free(&o.fleet, &job, results);
 out:
 	target_keys_free(&keys_table);

@@ -53,17 +53,11 @@ static int parse_options(int argc, char **argv, struct verify_options *o)
 
 struct verify_run {
 	struct verify_options *opt;
-	size_t counts[4];
 };
 
 /* each target's keys: -i, or the identity ssh offers it */
 static struct target_keys keys_table;
 FLEET_WORK_KEYS(verify_host, struct verify_request, &keys_table)
-static bool ended_ok(const void *result)
-{
-	return ((const struct verify_result *)result)->verdict == VERIFY_OK;
-}
-
 FLEET_RESULT_CALLBACKS(verify_result_init, verify_result_clear)
 
 static const char *const verdict_text[] = {
@@ -73,17 +67,22 @@ static const char *const verdict_text[] = {
 	[VERIFY_UNREACHABLE] = "UNREACHABLE",
 };
 
-static const char *const verdict_json[] = {
-	[VERIFY_OK] = "ok",
-	[VERIFY_WARN] = "warn",
-	[VERIFY_FAIL] = "fail",
-	[VERIFY_UNREACHABLE] = "unreachable",
-};
-
-static const char *status_name(const void *result)
+/* the outcomes: a verdict each, each its own count in the summary */
+static unsigned verdict_of(const void *result)
 {
-	return verdict_json[((const struct verify_result *)result)->verdict];
+	return ((const struct verify_result *)result)->verdict;
 }
+static const struct fleet_outcome verdicts[] = {
+	[VERIFY_OK] = {"ok", FLEET_LEVEL_OK, 0},
+	[VERIFY_WARN] = {"warn", FLEET_LEVEL_WARN, 1},
+	[VERIFY_FAIL] = {"fail", FLEET_LEVEL_FAIL, 2},
+	[VERIFY_UNREACHABLE] = {"unreachable", FLEET_LEVEL_FAIL, 3},
+};
+static const struct fleet_group summary_groups[] = {{"OK", "ok", false},
+						    {"WARN", "warn", false},
+						    {"FAIL", "fail", false},
+						    {"UNREACHABLE", "unreachable", false}};
+static const struct fleet_outcomes outcomes = {verdicts, summary_groups, 4, verdict_of, true};
 
 static int error_of(const void *result)
 {
@@ -135,7 +134,7 @@ static void report_json(const char *spec, const struct verify_result *res)
 {
 	json_t *o =
 		json_pack("{s:o, s:s, s:I, s:I}", "target", report_json_text(spec), "verdict",
-			  verdict_json[res->verdict], "auth_requests",
+			  verdicts[res->verdict].json, "auth_requests",
 			  (json_int_t)res->auth_requests, "refusals", (json_int_t)res->refusals);
 	if (!o)
 		return;
@@ -181,7 +180,6 @@ static void report(const struct target *t, const void *result, void *data)
 	struct verify_run *run = data;
 	const struct verify_result *res = result;
 	const char *spec = t->spec;
-	run->counts[res->verdict]++;
 	if (run->opt->fleet.json) {
 		report_json(spec, res);
 		fflush(stdout);
@@ -244,33 +242,13 @@ static int run_verify(int argc, char **argv)
 	struct verify_run run = {.opt = &o};
 	struct fleet_job job = FLEET_JOB(struct verify_result, report, &req, &run);
 	job.keys = &keys_table;
-	size_t total = o.fleet.targets.n;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);
 		status = EXIT_FAIL;
 		goto out;
 	}
-	size_t bad = run.counts[VERIFY_FAIL] + run.counts[VERIFY_UNREACHABLE];
-	if (o.fleet.json) {
-		json_t *sum = json_pack("{s:{s:I, s:I, s:I, s:I, s:I}}", "summary", "hosts",
-					(json_int_t)total, "ok", (json_int_t)run.counts[VERIFY_OK],
-					"warn", (json_int_t)run.counts[VERIFY_WARN], "fail",
-					(json_int_t)run.counts[VERIFY_FAIL], "unreachable",
-					(json_int_t)run.counts[VERIFY_UNREACHABLE]);
-		report_json_line(sum);
-	} else {
-		printf("%zu host%s: %zu OK, %zu WARN, %zu FAIL, %zu UNREACHABLE\n", total,
-		       total == 1 ? "" : "s", run.counts[VERIFY_OK], run.counts[VERIFY_WARN],
-		       run.counts[VERIFY_FAIL], run.counts[VERIFY_UNREACHABLE]);
-	}
-	status = bad == total              ? EXIT_FAIL
-		 : bad                     ? EXIT_PARTIAL
-		 : run.counts[VERIFY_WARN] ? EXIT_WARN
-					   : EXIT_OK;
-	int listed = fleet_report_not_ok(&o.fleet, &job, results);
-	if (listed != EXIT_OK && status == EXIT_OK)
-		status = listed;
+	status = fleet_summarize(&o.fleet, &job, results, NULL);
 	fleet_results_free(&o.fleet, &job, results);
 out:
 	target_keys_free(&keys_table);

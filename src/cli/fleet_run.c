@@ -92,9 +92,15 @@ static void work_one(size_t i, void *data)
 	run->finished[i] = true;
 }
 
+enum fleet_level fleet_level_of(const struct fleet_job *job, const void *result)
+{
+	const struct fleet_outcomes *oc = job->outcomes;
+	return oc ? oc->outcomes[oc->of(result)].level : FLEET_LEVEL_OK;
+}
+
 static bool ended_ok_at(const struct run *run, size_t i)
 {
-	return !run->job->ended_ok || run->job->ended_ok(result_at(run, i));
+	return fleet_level_of(run->job, result_at(run, i)) == FLEET_LEVEL_OK;
 }
 
 /* What every host's JSON carries: where it connected (as ssh -G resolved it), the outcome's
@@ -118,7 +124,9 @@ static void host_fields_of(const struct run *run, size_t i, struct report_host_f
 			: port ? port
 			       : 22,
 		.user = c && c->user[0] ? c->user : user,
-		.status = run->job->status_name ? run->job->status_name(res) : NULL,
+		.status = run->job->outcomes
+				  ? run->job->outcomes->outcomes[run->job->outcomes->of(res)].json
+				  : NULL,
 		.error = error_code_name(run->job->error_of ? run->job->error_of(res) : 0),
 		.host_key_sha256 = run->host_key[i][0] ? run->host_key[i] : NULL,
 		.duration_ms = (long)run->duration_ms[i]};
@@ -327,8 +335,8 @@ int fleet_report_not_ok(const struct fleet_options *o, const struct fleet_job *j
 		bool started = !o->not_started || !o->not_started[i];
 		if (!started)
 			dynbuf_printf(&never, "%s%s", n_never++ ? ", " : "", spec);
-		else if (!job->ended_ok ||
-			 job->ended_ok((const char *)results + i * job->result_size))
+		else if (fleet_level_of(job, (const char *)results + i * job->result_size) ==
+			 FLEET_LEVEL_OK)
 			continue;
 		else
 			dynbuf_printf(&names, "%s%s", n++ ? ", " : "", spec);
@@ -356,5 +364,58 @@ int fleet_report_not_ok(const struct fleet_options *o, const struct fleet_job *j
 	dynbuf_free(&names);
 	dynbuf_free(&file);
 	dynbuf_free(&never);
+	return status;
+}
+
+int fleet_summarize(const struct fleet_options *o, const struct fleet_job *job, const void *results,
+		    const bool *counted)
+{
+	const struct fleet_outcomes *oc = job->outcomes;
+	size_t counts[32] = {0}, total = 0, failed = 0, warned = 0, never = 0;
+	for (size_t i = 0; i < o->targets.n; i++) {
+		const void *res = (const char *)results + i * job->result_size;
+		if (counted && !counted[i])
+			continue;
+		if (o->not_started && o->not_started[i]) {
+			total++;
+			never++;
+			continue;
+		}
+		const struct fleet_outcome *out = &oc->outcomes[oc->of(res)];
+		if (out->group < 32)
+			counts[out->group]++;
+		total++;
+		failed += out->level == FLEET_LEVEL_FAIL;
+		warned += out->level == FLEET_LEVEL_WARN;
+	}
+	if (o->json) {
+		json_t *sum = json_pack("{s:I}", "hosts", (json_int_t)total);
+		for (size_t g = 0; sum && g < oc->n_groups; g++)
+			json_object_set_new(sum, oc->groups[g].json,
+					    json_integer((json_int_t)counts[g]));
+		if (sum && never)
+			json_object_set_new(sum, "not_started", json_integer((json_int_t)never));
+		report_json_line(json_pack("{s:o}", "summary", sum));
+	} else if (oc->text_summary) {
+		printf("%zu host%s:", total, total == 1 ? "" : "s");
+		bool first = true;
+		for (size_t g = 0; g < oc->n_groups; g++) {
+			if (oc->groups[g].only_if_any && !counts[g])
+				continue;
+			printf("%s %zu %s", first ? "" : ",", counts[g], oc->groups[g].text);
+			first = false;
+		}
+		if (never)
+			printf(", %zu not started", never);
+		printf("\n");
+	}
+	/* "every host failed" counts the hosts that ran */
+	int status = total > never && failed == total - never ? EXIT_FAIL
+		     : failed                                 ? EXIT_PARTIAL
+		     : warned                                 ? EXIT_WARN
+							      : EXIT_OK;
+	int listed = fleet_report_not_ok(o, job, results);
+	if (listed == EXIT_FAIL || (listed != EXIT_OK && status == EXIT_OK))
+		status = listed;
 	return status;
 }

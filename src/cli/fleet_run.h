@@ -18,6 +18,29 @@
 #include "cli/fleet_options.h"
 #include "cli/local_keys.h"
 
+/* What a host of a command can end with, declared once per command: the machine name (the
+ * host's JSON "status"), whether it is OK, a warning or a failure (which decides the exit
+ * status and the "not OK" list), and the summary count it adds to. */
+enum fleet_level { FLEET_LEVEL_OK, FLEET_LEVEL_WARN, FLEET_LEVEL_FAIL };
+struct fleet_outcome {
+	const char *json;
+	enum fleet_level level;
+	unsigned group;
+};
+/* A count of the summary: "%zu TEXT" in the text line, JSON key in the summary object. */
+struct fleet_group {
+	const char *text;
+	const char *json;
+	bool only_if_any; /* left out of the text line when 0 (a dry run's "would change") */
+};
+struct fleet_outcomes {
+	const struct fleet_outcome *outcomes; /* indexed by of() */
+	const struct fleet_group *groups;
+	size_t n_groups;
+	unsigned (*of)(const void *result); /* a host's outcome */
+	bool text_summary;                  /* the text line too (doctor has its own output) */
+};
+
 struct fleet_job {
 	size_t result_size;
 	void (*init)(void *result);
@@ -28,14 +51,13 @@ struct fleet_job {
 	void (*report)(const struct target *t, const void *result, void *data);
 	const void *request;
 	void *data;
-	/* did the host end OK (nothing left to do or look at)? NULL: every host did */
-	bool (*ended_ok)(const void *result);
+	/* the outcomes a host can end with (the summary, the exit status, "not OK") */
+	const struct fleet_outcomes *outcomes;
 	/* for the questions before the run: each target's keys (NULL: none), and whether
 	 * the command may log in with a password */
 	const struct target_keys *keys;
 	bool password_login;
-	/* for every host's JSON: the outcome's machine name, and the error (0: none) */
-	const char *(*status_name)(const void *result);
+	/* for every host's JSON: the error (0: none) */
 	int (*error_of)(const void *result);
 };
 
@@ -66,13 +88,13 @@ struct fleet_job {
 		host_fn(t, &per_target, result);                                                  \
 	}
 
-/* A command's job over the callbacks above (result_init, result_clear, work, and its own
- * ended_ok, status_name and error_of) and its report function. */
+/* A command's job over the callbacks above (result_init, result_clear, work), its own
+ * outcomes table and error_of, and its report function. */
 #define FLEET_JOB(result_type, report_fn, request_, run_data)                                   \
 	{                                                                                       \
 		.result_size = sizeof(result_type), .init = result_init, .clear = result_clear, \
 		.work = work, .report = report_fn, .request = request_, .data = run_data,       \
-		.ended_ok = ended_ok, .status_name = status_name, .error_of = error_of          \
+		.outcomes = &outcomes, .error_of = error_of                                     \
 	}
 
 /* ret_results: o->targets.n results, to read and then release with fleet_results_free.
@@ -86,5 +108,13 @@ void fleet_results_free(const struct fleet_options *o, const struct fleet_job *j
  * be written (said so), EXIT_PARTIAL after an interrupt, else EXIT_OK. */
 int fleet_report_not_ok(const struct fleet_options *o, const struct fleet_job *job,
 			const void *results);
+/* The level of a host's result. */
+enum fleet_level fleet_level_of(const struct fleet_job *job, const void *result);
+/* The summary of the hosts that ran (counted[i]; NULL: all): the text line "N hosts: ..."
+ * (when the outcomes want one) or the JSON summary object, then the "not OK" line and
+ * --failed-file (fleet_report_not_ok); the exit status: 1 when every host failed, 3 when
+ * some did (or the run was interrupted), 5 when some ended with a warning, else 0. */
+int fleet_summarize(const struct fleet_options *o, const struct fleet_job *job, const void *results,
+		    const bool *counted);
 
 #endif

@@ -12,8 +12,6 @@ struct report_shared;
 /* shared: blocks many hosts share, shown once (cli/report.h); NULL: in full */
 void harden_report(const char *spec, const struct harden_result *res, bool json,
 		   struct report_shared *shared);
-/* counts: one per enum harden_outcome */
-int harden_status(const size_t *counts, size_t total);
 /* harden on o's targets (only those where only[i], when only is not NULL), each reported,
  * then the summary; the exit status. keys: each target's (NULL: req's for all). */
 struct target_keys;

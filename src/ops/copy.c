@@ -23,6 +23,7 @@
 void copy_result_init(struct copy_result *res)
 {
 	memset(res, 0, sizeof(*res));
+	res->outcome = COPY_FAILED; /* until the host's work says otherwise (never started) */
 	dynbuf_init(&res->changes, 1024 * 1024);
 	dynbuf_init(&res->diff, 64 * 1024 * 1024);
 }
