@@ -98,4 +98,24 @@ grep -q "^debug1: .*: host key: known" err.txt || fail "-v: $(cat err.txt)"
 [ "$(grep -c ": WARN: key login works" out.txt)" = "$N" ] || fail "--order done: $(tail -3 out.txt)"
 "$K" verify --order sideways -i id three >out.txt 2>&1 && fail "--order sideways accepted"
 pass
+# every fleet command's JSON: the documented fields on each host, the summary object last
+for cmd in copy perms verify doctor; do
+	pwopt=(--password-file pw)
+	[ $cmd = verify ] && pwopt=() # verify never uses a password
+	"$K" $cmd --json -i id "${pwopt[@]}" -o "UserKnownHostsFile=$WORK/known_hosts" -H three \
+		>out.json 2>/dev/null
+	python3 - out.json "$cmd" <<'PY' || fail "$cmd --json: $(cat out.json)"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+hosts, summary = lines[:-1], lines[-1]
+assert len(hosts) == 3 and list(summary) == ["summary"], lines
+assert summary["summary"]["hosts"] == 3, summary
+for h in hosts:
+    for field in ("target", "host", "port", "user", "status", "error", "key_sha256",
+                  "host_key_sha256", "duration_ms"):
+        assert field in h, (sys.argv[2], field, h)
+assert hosts[2]["error"] != "ok" or hosts[2]["status"] in ("fail", "failed", "unreachable"), hosts[2]
+PY
+done
+pass
 done_checks
