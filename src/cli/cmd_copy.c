@@ -335,7 +335,10 @@ const struct command command_copy = {
 		 "                      [--dry-run] [--accept-new] [--password-file FILE | "
 		 "--password-stdin]\n"
 		 "                      [--for-user NAME] [--no-fix] [--sftp] [--connect-timeout "
-		 "SECONDS] TARGET...",
+		 "SECONDS]\n"
+		 "                      [--host-keys FILE] [-q] [-v] [--order input|done] [--json] "
+		 "[--failed-file FILE]\n"
+		 "                      TARGET...",
 	.help = "  -i KEY                  public or private key file (repeatable); default: the "
 		"key ssh\n"
 		"                          offers the host first (its IdentityFile, else "
