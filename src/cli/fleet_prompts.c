@@ -93,6 +93,7 @@ bool fleet_host_key_question(const struct host_key_seen *seen, void *data)
 struct preflight {
 	struct fleet_options *o;
 	const struct target_keys *keys;
+	bool probe_login; /* also find out whether the password will be needed */
 	struct preflight_host {
 		struct connect_options connect; /* with the recording question */
 		int result;
@@ -127,12 +128,20 @@ static void preflight_one(size_t i, void *data)
 	if (pf->keys)
 		target_keys_of(pf->keys, i, &keys, &n_keys);
 	struct timespec deadline = remote_host_deadline(&h->connect);
+	struct diag d = {{0}};
+	if (!pf->probe_login) {
+		/* only the host key: no authentication request, nothing in sshd's log but the
+		 * connection */
+		struct remote_session *s = NULL;
+		h->result = remote_connect(t, &h->connect, &s, &d);
+		remote_session_free(s);
+		return;
+	}
 	struct login_request req = {.target = t,
 				    .connect = &h->connect,
 				    .deadline = &deadline,
 				    .keys = keys,
 				    .n_keys = n_keys};
-	struct diag d = {{0}};
 	h->result = login_preflight(&req, &h->outcome, h->user, sizeof(h->user), &d);
 }
 
@@ -205,7 +214,10 @@ int fleet_prepare(struct fleet_options *o, const struct target_keys *keys, bool 
 	size_t n = o->targets.n;
 	if ((!ask_keys && !ask_password) || n == 0)
 		return EXIT_OK;
-	struct preflight pf = {.o = o, .keys = keys, .hosts = calloc(n, sizeof(*pf.hosts))};
+	struct preflight pf = {.o = o,
+			       .keys = keys,
+			       .probe_login = ask_password,
+			       .hosts = calloc(n, sizeof(*pf.hosts))};
 	if (!pf.hosts)
 		return EXIT_FAIL;
 	/* first pass, every host side by side: the host key, and what logging in takes */

@@ -102,4 +102,22 @@ grep -q "lock" out.txt && fail "rerun met a lock: $(cat out.txt)"
 [ "$(grep -c ": installed and verified\|: already present" out.txt)" = 4 ] || fail "rerun: $(cat out.txt)"
 pass
 
+# 5. verify at a terminal: the host keys asked as one list, and nothing else (no password:
+#    verify never uses one; the first pass only reads the host keys)
+: >kh
+for i in 1 2 3 4; do : >"$TB_ROOT/h$i/var/log/auth.log"; done
+python3 - <<'PY' || fail "verify at a terminal: $(cat screen5.txt)"
+from pty_drive import copy_session
+with copy_session("screen5.txt", lambda s: s in (0, 5), command="verify") as t:
+    t.expect("The authenticity of 4 hosts can't be established")
+    t.expect("[o]ne by one? ")
+    t.send("a")
+PY
+grep -q "Password for\|'s password: " screen5.txt && fail "verify asked a password: $(cat screen5.txt)"
+[ "$(grep -c ": WARN: key login works\|: OK: key login works" screen5.txt)" = 4 ] ||
+	fail "verify at a terminal: $(cat screen5.txt)"
+# the host-key pass asked nothing of sshd's authentication
+[ "$(cat "$TB_ROOT"/h*/log | grep -c "Failed publickey")" = 0 ] || fail "the first pass probed keys"
+pass
+
 done_checks

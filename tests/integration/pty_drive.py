@@ -77,14 +77,15 @@ class Pty:
 
 
 class copy_session:
-    """`sshkeyctl copy -i id -o UserKnownHostsFile=$KH [extra] -H hosts` in a pseudo-terminal
+    """`sshkeyctl COMMAND -i id -o UserKnownHostsFile=$KH [extra] -H hosts` (COMMAND: copy
+    unless command= says) in a pseudo-terminal
     ($K: the binary, $KH: the known_hosts file), as a context: the steps run inside, then the
     run is waited for, its screen saved to screen, and the script ends with a message unless
     want(status) holds (an int: that status)."""
 
-    def __init__(self, screen, want, *extra):
+    def __init__(self, screen, want, *extra, command="copy"):
         self.screen, self.want = screen, want
-        self.argv = [os.environ["K"], "copy", "-i", "id", "-o",
+        self.argv = [os.environ["K"], command, "-i", "id", "-o",
                      "UserKnownHostsFile=" + os.environ["KH"], *extra, "-H", "hosts"]
 
     def __enter__(self):
