@@ -2,7 +2,10 @@
  * options), as the scan that decides whether one ssh -G serves every host reads it. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "base/percent_expand.h"
 #include "files/ssh_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,5 +21,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dynbuf_init(&out, SSH_CONFIG_FILE_MAX + 4096);
 	ssh_config_add_host((const char *)data, size, "alias", settings, 2, &out);
 	dynbuf_free(&out);
+	/* and its values' %-tokens (IdentityFile, ProxyCommand), as one string */
+	char *text = malloc(size + 1);
+	if (text) {
+		memcpy(text, data, size);
+		text[size] = 0;
+		static const struct percent_token tokens[] = {
+			{'h', "host"}, {'p', "22"}, {'%', "x"}};
+		char bad;
+		dynbuf_init(&out, 4 * size + 64);
+		percent_expand(text, tokens, 3, NULL, &out, &bad);
+		dynbuf_free(&out);
+		free(text);
+	}
 	return 0;
 }
