@@ -350,6 +350,38 @@ Match User root
 	pass
 }
 
+# Every kind, from the client's side (issue 15): ~/.ssh/config as ssh reads it (Port in a
+# wildcard block, IdentityFile + IdentitiesOnly) compared with ssh HOST true, and the JSON
+# host fields (the host key's SHA256 against the host's own key file)
+client_side() {
+	local kind=$1 h=client-$1
+	TB_KIND=$kind testbed_host_up $h || fail "$kind: client-side host"
+	testbed_authorize $h "$A" id.pub
+	cat >cfg-$kind <<CFG
+Host tb-*
+	Port $(testbed_port $h)
+Host tb-one
+	HostName 127.0.0.1
+	User $A
+	IdentityFile $WORK/id
+	IdentitiesOnly yes
+	UserKnownHostsFile $WORK/kh-$kind
+	StrictHostKeyChecking accept-new
+CFG
+	ssh -F cfg-$kind -o BatchMode=yes tb-one true </dev/null >/dev/null 2>&1 ||
+		fail "$kind: ssh tb-one should log in"
+	"$K" verify -F cfg-$kind --json tb-one >out.json 2>&1
+	python3 - out.json "$(ssh-keygen -l -f "$TB_ROOT/$h/hostkey.pub" | cut -d' ' -f2)" \
+		"$(testbed_port $h)" "$A" <<'PY' || fail "$kind: verify through the config: $(cat out.json)"
+import json, sys
+host = json.loads(open(sys.argv[1]).readline())
+assert host["status"] in ("ok", "warn"), host
+assert host["host_key_sha256"] == sys.argv[2], host
+assert (host["host"], host["port"], host["user"]) == ("127.0.0.1", int(sys.argv[3]), sys.argv[4]), host
+PY
+	pass
+}
+
 ran=0
 for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	if ! testbed_kind_server "$kind" >/dev/null; then
@@ -357,6 +389,7 @@ for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 		continue
 	fi
 	echo "=== $kind"
+	client_side "$kind"
 	case $kind in
 	debian) openssh_kind "$kind" && proxyjump && akf_forms "$kind" ;;
 	openssh-10.5) openssh_kind "$kind" && penalties && akf_forms "$kind" && listener_not_in_path ;;
