@@ -349,8 +349,8 @@ int authorized_keys_state_parse(const char *text, size_t text_len, struct author
 		} else if (len > 8 && len - 8 < sizeof(st->account) && !strncmp(p, "account ", 8)) {
 			memcpy(st->account, p + 8, len - 8);
 			st->account[len - 8] = 0;
-		} else if (len >= 9 &&
-			   (!strncmp(p, "lock live", 9) || !strncmp(p, "lock stale", 10))) {
+		} else if ((len >= 9 && !strncmp(p, "lock live", 9)) ||
+			   (len >= 10 && !strncmp(p, "lock stale", 10))) {
 			bool stale = p[5] == 's';
 			snprintf(st->lock, sizeof(st->lock), "%s", stale ? "stale" : "live");
 			size_t at = stale ? 10 : 9;
