@@ -251,6 +251,8 @@ int harden_fleet(struct fleet_options *o, const struct harden_request *req, cons
 	struct harden_run run = {.fleet = &f, .json = o->json};
 	report_shared_init(&run.shared, !o->json && o->targets.n > 1);
 	struct fleet_job job = FLEET_JOB(struct harden_result, report_one, &f, &run);
+	job.keys = keys;
+	job.sudo_password = true;
 	void *results = NULL;
 	if (fleet_run(o, &job, &results) < 0) {
 		fleet_results_free(o, &job, results);

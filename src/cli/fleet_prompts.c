@@ -94,12 +94,14 @@ struct preflight {
 	struct fleet_options *o;
 	const struct target_keys *keys;
 	bool probe_login; /* also find out whether the password will be needed */
+	bool probe_sudo;  /* log in with the keys: will sudo want its password? */
 	struct preflight_host {
 		struct connect_options connect; /* with the recording question */
 		int result;
 		enum login_preflight_outcome outcome;
 		char user[256];
-		bool skip;        /* nothing to find out on this pass */
+		bool skip; /* nothing to find out on this pass */
+		bool sudo_needs_password;
 		bool key_unknown; /* the host key is not known: seen below */
 		char name[300], type[64], fingerprint[128];
 	} * hosts;
@@ -129,6 +131,16 @@ static void preflight_one(size_t i, void *data)
 		target_keys_of(pf->keys, i, &keys, &n_keys);
 	struct timespec deadline = remote_host_deadline(&h->connect);
 	struct diag d = {{0}};
+	if (pf->probe_sudo) {
+		struct login_request req = {.target = t,
+					    .connect = &h->connect,
+					    .deadline = &deadline,
+					    .keys = keys,
+					    .n_keys = n_keys};
+		h->result = login_preflight_sudo(&req, &h->sudo_needs_password, h->user,
+						 sizeof(h->user), &d);
+		return;
+	}
 	if (!pf->probe_login) {
 		/* only the host key: no authentication request, nothing in sshd's log but the
 		 * connection */
@@ -205,14 +217,66 @@ static int ask_host_key_list(struct preflight *pf, size_t n_unknown)
 	return r;
 }
 
-int fleet_prepare(struct fleet_options *o, const struct target_keys *keys, bool password_login)
+/* The password, once, for user, saying how many hosts need it; kept for the run (the
+ * canary still tries it on one host first). */
+static void ask_password_once(struct fleet_options *o, const char *prompt, const char *user)
+{
+	pthread_mutex_lock(&o->password_lock);
+	secret_string_free(o->password);
+	o->password = NULL;
+	int r = terminal_read_secret(prompt, &o->password);
+	o->password_asked = r == 0;
+	free(o->password_user);
+	o->password_user = r == 0 ? strdup(user) : NULL;
+	o->password_state = PASSWORD_STATE_UNTRIED;
+	pthread_mutex_unlock(&o->password_lock);
+}
+
+/* harden: every host whose key is known logged in to with the keys, and asked whether sudo
+ * will want its password; if any will, it is asked now, once. */
+static void ask_sudo_password(struct preflight *pf, struct pool_callbacks *cb)
+{
+	struct fleet_options *o = pf->o;
+	size_t n = o->targets.n, needing = 0;
+	const char *user = NULL;
+	pf->probe_sudo = true;
+	for (size_t i = 0; i < n; i++) {
+		struct preflight_host *h = &pf->hosts[i];
+		struct host_key_seen seen = {h->name, h->name, h->type, h->fingerprint, NULL};
+		/* a host whose key was refused, or that did not answer, gets no login */
+		h->skip = h->key_unknown ? decision_of(o, &seen) != 1 : h->result < 0;
+		h->connect = o->connect;
+		h->result = -1;
+	}
+	pool_run(n, o->jobs, cb);
+	for (size_t i = 0; i < n; i++)
+		if (!pf->hosts[i].skip && pf->hosts[i].result == 0 &&
+		    pf->hosts[i].sudo_needs_password) {
+			user = user ? user : pf->hosts[i].user;
+			needing++;
+		}
+	if (!needing)
+		return;
+	char prompt[600];
+	snprintf(prompt, sizeof(prompt),
+		 "[sudo] password for %s (%zu host%s need%s it; tried on one host first, sent "
+		 "to the others only if it works): ",
+		 user, needing, needing == 1 ? "" : "s", needing == 1 ? "s" : "");
+	ask_password_once(o, prompt, user);
+}
+
+int fleet_prepare(struct fleet_options *o, const struct target_keys *keys, bool password_login,
+		  bool sudo_password)
 {
 	bool ask_keys = o->connect.ask_host_key && !o->connect.accept_new && !o->host_keys &&
 			terminal_available();
 	bool ask_password =
 		password_login && !o->password_file && !o->password_stdin && terminal_available();
+	/* (a password already given for this run serves sudo too: setup's) */
+	bool ask_sudo = sudo_password && !o->password_file && !o->password_stdin &&
+			!o->password_asked && terminal_available();
 	size_t n = o->targets.n;
-	if ((!ask_keys && !ask_password) || n == 0)
+	if ((!ask_keys && !ask_password && !ask_sudo) || n == 0)
 		return EXIT_OK;
 	struct preflight pf = {.o = o,
 			       .keys = keys,
@@ -229,7 +293,8 @@ int fleet_prepare(struct fleet_options *o, const struct target_keys *keys, bool 
 		}
 	}
 	struct pool_callbacks cb = {.run = preflight_one, .report = preflight_none, .data = &pf};
-	pool_run(n, o->jobs, &cb);
+	if (ask_keys || ask_password)
+		pool_run(n, o->jobs, &cb);
 	size_t n_unknown = 0;
 	for (size_t i = 0; i < n; i++)
 		n_unknown += pf.hosts[i].key_unknown;
@@ -262,16 +327,10 @@ int fleet_prepare(struct fleet_options *o, const struct target_keys *keys, bool 
 			 "Password for %s (%zu host%s need%s it; tried on one host first, sent to "
 			 "the others only if it works): ",
 			 user, needing, needing == 1 ? "" : "s", needing == 1 ? "s" : "");
-		pthread_mutex_lock(&o->password_lock);
-		secret_string_free(o->password);
-		o->password = NULL;
-		int r = terminal_read_secret(prompt, &o->password);
-		o->password_asked = r == 0;
-		free(o->password_user);
-		o->password_user = r == 0 ? strdup(user) : NULL;
-		o->password_state = PASSWORD_STATE_UNTRIED;
-		pthread_mutex_unlock(&o->password_lock);
+		ask_password_once(o, prompt, user);
 	}
+	if (status == EXIT_OK && ask_sudo)
+		ask_sudo_password(&pf, &cb);
 	free(pf.hosts);
 	return status;
 }

@@ -3,9 +3,11 @@
  * - before the run fans out (fleet_prepare): the host keys not yet in known_hosts, gathered
  *   from every host side by side and asked about once as a list (accept all, none, or one by
  *   one), unless --host-keys FILE decides; then, when some host will need the password to
- *   log in, the password, once;
- * - during the run: a password for another account, or sudo's, asked once for the fleet;
- *   tried on one host first (the canary): a refused password reaches no other host. */
+ *   log in, the password, once; for harden, when some host's sudo will want its password
+ *   (each logged in to with the keys and asked), sudo's, once;
+ * - during the run: a password for another account, or one a host the passes before did not
+ *   reach needs, asked once for the fleet; every password is tried on one host first (the
+ *   canary): a refused password reaches no other host. */
 #ifndef SSHKEYCTL_CLI_FLEET_PROMPTS_H
 #define SSHKEYCTL_CLI_FLEET_PROMPTS_H
 
@@ -20,9 +22,10 @@ bool fleet_host_key_question(const struct host_key_seen *seen, void *data);
 
 /* Before a run fans out, at a terminal or with --host-keys: host keys decided, and the
  * password asked when a host will need it (password_login: the command may log in with
- * one; keys: each target's, may be NULL). EXIT_OK, or an exit status when the person
- * could not be asked what the run needs. */
-int fleet_prepare(struct fleet_options *o, const struct target_keys *keys, bool password_login);
+ * one; sudo_password: it works as root, through sudo; keys: each target's, may be NULL).
+ * EXIT_OK, or an exit status when the person could not be asked what the run needs. */
+int fleet_prepare(struct fleet_options *o, const struct target_keys *keys, bool password_login,
+		  bool sudo_password);
 
 /* The password for ops (&o->password_source): --password-file, --password-stdin, else the
  * terminal, once; tried on one host first (the canary). */

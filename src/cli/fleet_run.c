@@ -254,7 +254,7 @@ int fleet_run(struct fleet_options *o, const struct fleet_job *job, void **ret_r
 	size_t n = o->targets.n;
 	if (o->verbose)
 		remote_set_trace(trace_line, NULL);
-	int status = fleet_prepare(o, job->keys, job->password_login);
+	int status = fleet_prepare(o, job->keys, job->password_login, job->sudo_password);
 	if (status != EXIT_OK)
 		return -ECANCELED;
 	struct run run = {.o = o,

@@ -57,6 +57,7 @@ struct fleet_job {
 	 * the command may log in with a password */
 	const struct target_keys *keys;
 	bool password_login;
+	bool sudo_password; /* the command works as root, through sudo where needed */
 	/* for every host's JSON: the error (0: none) */
 	int (*error_of)(const void *result);
 };

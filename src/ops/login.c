@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "remote/agent.h"
 #include "remote/openssh_client.h"
+#include "remote/root_runner.h"
 
 /* OpenSSH's default MaxAuthTries is 6 and every refused key counts toward it: refuse no
  * more than this many keys on one connection, then go on on a new one */
@@ -235,6 +236,23 @@ int login_preflight(const struct login_request *req, enum login_preflight_outcom
 	free(accepted);
 	remote_session_free(l.s);
 	pubkey_free(l.used);
+	return r;
+}
+
+int login_preflight_sudo(const struct login_request *req, bool *ret_needs_password, char *ret_user,
+			 size_t user_len, struct diag *d)
+{
+	struct login_request keys_only = *req;
+	keys_only.password = NULL;
+	struct remote_session *s = NULL;
+	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
+	int r = accepted ? login_for_work(&keys_only, accepted, &s, d) : -ENOMEM;
+	if (r == 0)
+		r = root_runner_needs_password(s, ret_needs_password, d);
+	if (r == 0)
+		snprintf(ret_user, user_len, "%s", remote_user(s));
+	remote_session_free(s);
+	free(accepted);
 	return r;
 }
 

@@ -138,6 +138,21 @@ int root_runner_open(struct remote_session *s, const struct password_source *pas
 	return 0;
 }
 
+int root_runner_needs_password(struct remote_session *s, bool *ret_needs, struct diag *d)
+{
+	struct root_runner rr = {.runner = ""};
+	char uid[32], sudo[32];
+	dynbuf_init(&rr.probe, 64 * 1024);
+	int r = probe(s, &rr.probe, d);
+	if (r == 0) {
+		root_runner_probe_value(&rr, "uid", uid, sizeof(uid));
+		root_runner_probe_value(&rr, "sudo", sudo, sizeof(sudo));
+		*ret_needs = strcmp(uid, "0") != 0 && strcmp(sudo, "password") == 0;
+	}
+	dynbuf_free(&rr.probe);
+	return r;
+}
+
 void root_runner_clear(struct root_runner *r)
 {
 	secret_string_free(r->password);

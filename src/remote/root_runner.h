@@ -26,6 +26,9 @@ struct root_runner {
 int root_runner_open(struct remote_session *s, const struct password_source *password,
 		     struct root_runner *ret, struct diag *d);
 void root_runner_clear(struct root_runner *r);
+/* Before a run: would becoming root here need sudo's password? (the probe alone: nothing
+ * asked, nothing sent) */
+int root_runner_needs_password(struct remote_session *s, bool *ret_needs, struct diag *d);
 /* A line of the probe's answer ("connection", "uid", ...), "" when absent. */
 void root_runner_probe_value(const struct root_runner *r, const char *key, char *buf, size_t len);
 /* Start script as root with runner (root->runner, or ROOT_RUNNER_SUDO_NO_PASSWORD for the

@@ -102,6 +102,13 @@ grep -q "lock" out.txt && fail "rerun met a lock: $(cat out.txt)"
 [ "$(grep -c ": installed and verified\|: already present" out.txt)" = 4 ] || fail "rerun: $(cat out.txt)"
 pass
 
+# 6 (below). harden at a terminal: sudo's password asked once, before any host gets work,
+#    saying how many hosts need it
+SUDOERS=/etc/sudoers.d/sshkeyctl-prompts-$$
+printf '%s ALL=(ALL:ALL) ALL\n' "$U" >"$SUDOERS"
+chmod 440 "$SUDOERS"
+cleanup_hooks+=("rm -f $SUDOERS")
+
 # 5. verify at a terminal: the host keys asked as one list, and nothing else (no password:
 #    verify never uses one; the first pass only reads the host keys)
 : >kh
@@ -118,6 +125,20 @@ grep -q "Password for\|'s password: " screen5.txt && fail "verify asked a passwo
 	fail "verify at a terminal: $(cat screen5.txt)"
 # the host-key pass asked nothing of sshd's authentication
 [ "$(cat "$TB_ROOT"/h*/log | grep -c "Failed publickey")" = 0 ] || fail "the first pass probed keys"
+pass
+
+python3 - "$PW" <<'PY' || fail "harden at a terminal: $(cat screen6.txt)"
+import sys
+from pty_drive import copy_session
+with copy_session("screen6.txt", 0, "--dry-run", command="harden") as t:
+    t.expect("[sudo] password for ")
+    t.expect("(4 hosts need it")
+    t.expect("): ")
+    t.quiet_after(1.0)
+    t.send(sys.argv[1])
+PY
+[ "$(grep -c ": would change" screen6.txt)" = 4 ] || fail "harden at a terminal: $(cat screen6.txt)"
+[ "$(grep -c "password for " screen6.txt)" = 1 ] || fail "sudo asked more than once: $(cat screen6.txt)"
 pass
 
 done_checks
