@@ -50,8 +50,8 @@ int login_preflight(const struct login_request *req, enum login_preflight_outcom
 /* Before a fleet run that works as root (harden): log in with the keys (as
  * login_for_work, no password) and find out whether sudo will want its password here.
  * ret_user: the account logged in as. */
-int login_preflight_sudo(const struct login_request *req, bool *ret_needs_password,
-			 char *ret_user, size_t user_len, struct diag *d);
+int login_preflight_sudo(const struct login_request *req, bool *ret_needs_password, char *ret_user,
+			 size_t user_len, struct diag *d);
 
 /* A new connection as as_user (NULL: the target's user): the methods the server offers it
  * (ret_methods, may be NULL), then, when a key is given, a login with it: with priv, or
