@@ -217,10 +217,16 @@ static int ask_host_key_list(struct preflight *pf, size_t n_unknown)
 	return r;
 }
 
-/* The password, once, for user, saying how many hosts need it; kept for the run (the
- * canary still tries it on one host first). */
-static void ask_password_once(struct fleet_options *o, const char *prompt, const char *user)
+/* The password ("Password" or "[sudo] password"), once, for user, saying how many hosts
+ * need it; kept for the run (the canary still tries it on one host first). */
+static void ask_password_once(struct fleet_options *o, const char *what, const char *user,
+			      size_t needing)
 {
+	char prompt[600];
+	snprintf(prompt, sizeof(prompt),
+		 "%s for %s (%zu host%s need%s it; tried on one host first, sent to the others "
+		 "only if it works): ",
+		 what, user, needing, needing == 1 ? "" : "s", needing == 1 ? "s" : "");
 	pthread_mutex_lock(&o->password_lock);
 	secret_string_free(o->password);
 	o->password = NULL;
@@ -255,14 +261,8 @@ static void ask_sudo_password(struct preflight *pf, struct pool_callbacks *cb)
 			user = user ? user : pf->hosts[i].user;
 			needing++;
 		}
-	if (!needing)
-		return;
-	char prompt[600];
-	snprintf(prompt, sizeof(prompt),
-		 "[sudo] password for %s (%zu host%s need%s it; tried on one host first, sent "
-		 "to the others only if it works): ",
-		 user, needing, needing == 1 ? "" : "s", needing == 1 ? "s" : "");
-	ask_password_once(o, prompt, user);
+	if (needing)
+		ask_password_once(o, "[sudo] password", user, needing);
 }
 
 int fleet_prepare(struct fleet_options *o, const struct target_keys *keys, bool password_login,
@@ -321,14 +321,8 @@ int fleet_prepare(struct fleet_options *o, const struct target_keys *keys, bool 
 			user = user ? user : pf.hosts[i].user;
 			needing++;
 		}
-	if (needing) {
-		char prompt[600];
-		snprintf(prompt, sizeof(prompt),
-			 "Password for %s (%zu host%s need%s it; tried on one host first, sent to "
-			 "the others only if it works): ",
-			 user, needing, needing == 1 ? "" : "s", needing == 1 ? "s" : "");
-		ask_password_once(o, prompt, user);
-	}
+	if (needing)
+		ask_password_once(o, "Password", user, needing);
 	if (status == EXIT_OK && ask_sudo)
 		ask_sudo_password(&pf, &cb);
 	free(pf.hosts);
