@@ -128,42 +128,6 @@ out:
 	return r;
 }
 
-int local_keys_load_all(const char **key_files, size_t n_key_files, struct local_key **ret_keys,
-			size_t *ret_n)
-{
-	char *default_path = NULL;
-	const char *only_default[1];
-	const char **files = key_files;
-	size_t n_files = n_key_files;
-	if (n_files == 0 && user_default_identity(true, &default_path) == 0) {
-		only_default[0] = default_path;
-		files = only_default;
-		n_files = 1;
-	}
-	struct local_key *keys = calloc(n_files ? n_files : 1, sizeof(*keys));
-	size_t n = 0;
-	int status = keys ? EXIT_OK : EXIT_FAIL;
-	for (; status == EXIT_OK && n < n_files; n++) {
-		int r = local_key_load(files[n], NULL, &keys[n]);
-		if (r < 0) {
-			cli_error("%s: %s", files[n], error_to_string(r));
-			local_key_clear(&keys[n]);
-			status = EXIT_FAIL;
-			break;
-		}
-	}
-	free(default_path);
-	if (status != EXIT_OK) {
-		for (size_t i = 0; i < n; i++)
-			local_key_clear(&keys[i]);
-		free(keys);
-		return status;
-	}
-	*ret_keys = keys;
-	*ret_n = n;
-	return EXIT_OK;
-}
-
 void local_keys_free_all(struct local_key *keys, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -10,10 +10,6 @@
 int local_key_load(const char *path, const char *passphrase, struct local_key *k);
 void local_key_clear(struct local_key *k);
 
-/* The keys named with -i, else the default identity (none when there is none): loaded,
- * errors reported; an exit status. */
-int local_keys_load_all(const char **key_files, size_t n_key_files, struct local_key **ret_keys,
-			size_t *ret_n);
 void local_keys_free_all(struct local_key *keys, size_t n);
 
 struct fleet_options;

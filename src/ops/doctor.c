@@ -127,8 +127,9 @@ static void check_ssh_config(struct doctor *dr)
 	const struct connect_options *o = dr->req->connect;
 	const char *user = dr->t->user ? dr->t->user : o->login_user;
 	unsigned port = dr->t->port ? dr->t->port : o->port;
-	int r = openssh_client_config_query(dr->t->host, port, user, o->config_file, o->ssh_options,
-					    o->n_ssh_options, &dr->ssh);
+	/* the answer the connections use, cached: ssh -G runs once for this target */
+	int r = openssh_client_config_get(dr->t->host, port, user, o->config_file, o->ssh_options,
+					  o->n_ssh_options, &dr->ssh, NULL, 0);
 	if (r < 0) {
 		doctor_add(dr, "client: ssh -G", DOCTOR_SKIP,
 			   r == -ENOENT ? "OpenSSH's ssh is not installed"
@@ -138,7 +139,7 @@ static void check_ssh_config(struct doctor *dr)
 	dr->have_ssh_config = true;
 	const char *type = dr->req->key->pub->type->name;
 	struct doctor_check *c;
-	if (!dr->ssh.pubkey_authentication) {
+	if (!dr->ssh->pubkey_authentication) {
 		c = doctor_add(dr, "client: ssh -G", DOCTOR_FAIL,
 			       "ssh would use PubkeyAuthentication no for %s", dr->t->host);
 		doctor_set_cause(c, WEIGHT_CLIENT,
@@ -149,11 +150,11 @@ static void check_ssh_config(struct doctor *dr)
 			c, "remove \"PubkeyAuthentication no\" for this host from ~/.ssh/config");
 		return;
 	}
-	if (dr->ssh.pubkey_accepted_algorithms[0] &&
-	    !doctor_type_accepted(dr->ssh.pubkey_accepted_algorithms, type)) {
+	if (dr->ssh->pubkey_accepted_algorithms[0] &&
+	    !doctor_type_accepted(dr->ssh->pubkey_accepted_algorithms, type)) {
 		c = doctor_add(dr, "client: ssh -G", DOCTOR_FAIL,
 			       "ssh's PubkeyAcceptedAlgorithms for %s leaves out %s keys: %s",
-			       dr->t->host, type, dr->ssh.pubkey_accepted_algorithms);
+			       dr->t->host, type, dr->ssh->pubkey_accepted_algorithms);
 		doctor_set_cause(
 			c, WEIGHT_CLIENT,
 			"ssh never offers this %s key: its PubkeyAcceptedAlgorithms leaves the "
@@ -162,14 +163,14 @@ static void check_ssh_config(struct doctor *dr)
 		return;
 	}
 	bool listed = false;
-	for (size_t i = 0; i < dr->ssh.n_identity_files && dr->req->private_path; i++)
-		listed = listed || same_file(dr->ssh.identity_files[i], dr->req->private_path);
+	for (size_t i = 0; i < dr->ssh->n_identity_files && dr->req->private_path; i++)
+		listed = listed || same_file(dr->ssh->identity_files[i], dr->req->private_path);
 	c = doctor_add(dr, "client: ssh -G", DOCTOR_PASS,
-		       "ssh would log in as %s to %s port %u, IdentitiesOnly %s, %s", dr->ssh.user,
-		       dr->ssh.hostname, dr->ssh.port, dr->ssh.identities_only ? "yes" : "no",
+		       "ssh would log in as %s to %s port %u, IdentitiesOnly %s, %s", dr->ssh->user,
+		       dr->ssh->hostname, dr->ssh->port, dr->ssh->identities_only ? "yes" : "no",
 		       listed ? "this key among its identity files"
 			      : "this key not among its default identity files (use -i)");
-	if (!listed && dr->ssh.identities_only) {
+	if (!listed && dr->ssh->identities_only) {
 		c->status = DOCTOR_WARN;
 		doctor_set_fix(c, "ssh -i %s ...",
 			       dr->req->private_path ? dr->req->private_path : "KEY");
@@ -197,9 +198,9 @@ static size_t offered_before(const struct doctor *dr, const struct agent_identit
 	bool ours_in_agent = agent_holds_key(ids, ours);
 	size_t position = 0, file_index = 0, agent_held_files = 0, files_before = 0;
 	bool listed = false;
-	for (size_t i = 0; i < dr->ssh.n_identity_files; i++) {
+	for (size_t i = 0; i < dr->ssh->n_identity_files; i++) {
 		if (dr->req->private_path &&
-		    same_file(dr->ssh.identity_files[i], dr->req->private_path)) {
+		    same_file(dr->ssh->identity_files[i], dr->req->private_path)) {
 			listed = true;
 			file_index = i;
 			break;
@@ -207,10 +208,10 @@ static size_t offered_before(const struct doctor *dr, const struct agent_identit
 	}
 	/* the identity files ahead of ours (all of them when it comes by -i: none) */
 	size_t ahead = listed ? file_index : 0;
-	for (size_t i = 0; i < dr->ssh.n_identity_files; i++) {
+	for (size_t i = 0; i < dr->ssh->n_identity_files; i++) {
 		struct pubkey *k = NULL;
 		char path[4096];
-		snprintf(path, sizeof(path), "%s.pub", dr->ssh.identity_files[i]);
+		snprintf(path, sizeof(path), "%s.pub", dr->ssh->identity_files[i]);
 		bool held = public_key_file_read(path, &k, NULL) == 0 && agent_holds_key(ids, k) &&
 			    !pubkey_equal(k, ours);
 		pubkey_free(k);
@@ -223,7 +224,7 @@ static size_t offered_before(const struct doctor *dr, const struct agent_identit
 		for (size_t i = 0; i < ahead; i++) {
 			struct pubkey *k = NULL;
 			char path[4096];
-			snprintf(path, sizeof(path), "%s.pub", dr->ssh.identity_files[i]);
+			snprintf(path, sizeof(path), "%s.pub", dr->ssh->identity_files[i]);
 			if (public_key_file_read(path, &k, NULL) == 0 && agent_holds_key(ids, k))
 				position++;
 			pubkey_free(k);
@@ -240,8 +241,8 @@ static int confirm_with_ssh(const struct doctor *dr, enum openssh_login_outcome 
 {
 	const struct connect_options *o = dr->req->connect;
 	bool listed = false;
-	for (size_t i = 0; i < dr->ssh.n_identity_files && dr->req->private_path; i++)
-		listed = listed || same_file(dr->ssh.identity_files[i], dr->req->private_path);
+	for (size_t i = 0; i < dr->ssh->n_identity_files && dr->req->private_path; i++)
+		listed = listed || same_file(dr->ssh->identity_files[i], dr->req->private_path);
 	return openssh_client_try_login(dr->t->host, dr->t->port ? dr->t->port : o->port,
 					dr->req->for_user ? dr->req->for_user
 					: dr->t->user     ? dr->t->user
@@ -270,7 +271,7 @@ static void check_agent(struct doctor *dr)
 		return;
 	}
 	bool ours_in_agent = agent_holds_key(&ids, dr->req->key->pub);
-	bool identities_only = dr->have_ssh_config && dr->ssh.identities_only;
+	bool identities_only = dr->have_ssh_config && dr->ssh->identities_only;
 	size_t before = dr->have_ssh_config ? offered_before(dr, &ids, identities_only) : 0;
 	/* the model says ssh is cut off: ask ssh itself, run as the user would run it */
 	enum openssh_login_outcome ssh_says = OPENSSH_LOGIN_UNKNOWN;
@@ -316,16 +317,16 @@ static bool check_network(struct doctor *dr)
 	/* ssh goes through a jump host or a command: the name may resolve and the port answer
 	 * only from there, so this machine's view proves nothing */
 	const char *via = !dr->have_ssh_config ? ""
-			  : dr->ssh.proxy_jump[0] && strcmp(dr->ssh.proxy_jump, "none") != 0
-				  ? dr->ssh.proxy_jump
-			  : dr->ssh.proxy_command[0] && strcmp(dr->ssh.proxy_command, "none") != 0
-				  ? dr->ssh.proxy_command
+			  : dr->ssh->proxy_jump[0] && strcmp(dr->ssh->proxy_jump, "none") != 0
+				  ? dr->ssh->proxy_jump
+			  : dr->ssh->proxy_command[0] && strcmp(dr->ssh->proxy_command, "none") != 0
+				  ? dr->ssh->proxy_command
 				  : "";
 	if (via[0]) {
 		doctor_add(dr, "network: route", DOCTOR_SKIP,
 			   "ssh reaches %s through %s (%s): the name, TCP and banner checks from "
 			   "here were skipped",
-			   dr->host, dr->ssh.proxy_jump[0] ? "ProxyJump" : "ProxyCommand", via);
+			   dr->host, dr->ssh->proxy_jump[0] ? "ProxyJump" : "ProxyCommand", via);
 		return true;
 	}
 	struct tcp_probe_result p;
@@ -433,7 +434,7 @@ static void check_negotiation(struct doctor *dr, const struct negotiation_failur
 {
 	const char *what = negotiation_kind_prose(f->kind);
 	const char *keyword = negotiation_kind_keyword(f->kind);
-	const char *ssh_list = dr->have_ssh_config ? ssh_algorithms(&dr->ssh, f->kind) : "";
+	const char *ssh_list = dr->have_ssh_config ? ssh_algorithms(dr->ssh, f->kind) : "";
 	char common[256];
 	struct doctor_check *c;
 	if (!ssh_list[0]) {
@@ -725,13 +726,13 @@ static void diagnose(const struct target *t, const struct doctor_request *req,
 	check_ssh_config(&dr);
 	check_agent(&dr);
 	/* where ssh would connect: its view of the host, else ours */
-	dr.host = dr.have_ssh_config && dr.ssh.hostname[0] ? dr.ssh.hostname : t->host;
+	dr.host = dr.have_ssh_config && dr.ssh->hostname[0] ? dr.ssh->hostname : t->host;
 	dr.port = t->port ? t->port : req->connect->port;
 	if (!dr.port)
-		dr.port = dr.have_ssh_config ? dr.ssh.port : 22;
+		dr.port = dr.have_ssh_config ? dr.ssh->port : 22;
 	const char *user = t->user ? t->user : req->connect->login_user;
-	if (!user && dr.have_ssh_config && dr.ssh.user[0])
-		user = dr.ssh.user;
+	if (!user && dr.have_ssh_config && dr.ssh->user[0])
+		user = dr.ssh->user;
 	dr.user = user ? user : "the login user";
 	if (check_network(&dr) && check_connect(&dr, &s) == 0) {
 		snprintf(dr.user_name, sizeof(dr.user_name), "%s", remote_user(s));
@@ -742,7 +743,6 @@ static void diagnose(const struct target *t, const struct doctor_request *req,
 	demote_refuted_failures(&dr);
 	name_cause(&dr);
 	remote_session_free(s);
-	openssh_client_config_clear(&dr.ssh);
 }
 
 void doctor_host(const struct target *t, const struct doctor_request *req,

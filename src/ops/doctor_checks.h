@@ -30,7 +30,7 @@ struct doctor {
 	struct timespec deadline;
 	const char *user; /* who we log in as (points to user_name once known) */
 	char user_name[256];
-	struct openssh_client_config ssh; /* what ssh would do */
+	const struct openssh_client_config *ssh; /* what ssh would do (have_ssh_config) */
 	bool have_ssh_config;
 	char groups[512]; /* the account's groups, when root could ask */
 	const char *host; /* where we connect */

@@ -331,13 +331,6 @@ static int config_query(const char *host, unsigned port, const char *user, const
 	return r;
 }
 
-int openssh_client_config_query(const char *host, unsigned port, const char *user,
-				const char *config_file, char *const *options, size_t n_options,
-				struct openssh_client_config *ret)
-{
-	return config_query(host, port, user, config_file, options, n_options, ret, NULL, 0);
-}
-
 /* The resolved configurations of this process, by their inputs: a fleet asks once per
  * distinct target, and every later connection to it (proofs, reconnections) reuses it. */
 struct cache_entry {
@@ -641,23 +634,6 @@ static int cached_config(const char *host, unsigned port, const char *user, cons
 	}
 	*ret = &e->config;
 	return 0;
-}
-
-void openssh_client_cache_free(void)
-{
-	pthread_mutex_lock(&dependent_lock);
-	free(dependent_key);
-	dependent_key = NULL;
-	pthread_mutex_unlock(&dependent_lock);
-	pthread_mutex_lock(&cache_lock);
-	while (cache) {
-		struct cache_entry *e = cache;
-		cache = e->next;
-		openssh_client_config_clear(&e->config);
-		free(e->key);
-		free(e);
-	}
-	pthread_mutex_unlock(&cache_lock);
 }
 
 const struct openssh_client_config *openssh_client_defaults(void)

@@ -52,12 +52,11 @@ struct openssh_client_config {
 
 /* The configuration ssh would use for host (as given, before HostName) with the command
  * line's -F, -o, -p and -l: resolved once per distinct input and kept for the process
- * (the pointer stays valid until openssh_client_cache_free). Thread-safe. -ENOENT when ssh
+ * (the pointer stays valid for the life of the process). Thread-safe. -ENOENT when ssh
  * is not installed; -EINVAL when ssh rejects the configuration (why: its message). */
 int openssh_client_config_get(const char *host, unsigned port, const char *user,
 			      const char *config_file, char *const *options, size_t n_options,
 			      const struct openssh_client_config **ret, char *why, size_t why_len);
-void openssh_client_cache_free(void);
 /* ssh's defaults for algorithm lists (with no configuration at all), cached: a list the
  * configuration leaves as it is is not forced on libssh (whose own order follows
  * known_hosts, as ssh's does). NULL when ssh cannot tell. */
@@ -73,11 +72,6 @@ int openssh_client_expand_path(const struct openssh_client_config *c, const char
 int openssh_client_identity(const struct openssh_client_config *c, const char *original_host,
 			    char **ret);
 
-/* ssh -G [-F config] [-o OPT]... [-p port] [-l user] host, run without a shell; -ENOENT
- * when ssh is not installed. */
-int openssh_client_config_query(const char *host, unsigned port, const char *user,
-				const char *config_file, char *const *options, size_t n_options,
-				struct openssh_client_config *ret);
 /* A real login with OpenSSH's ssh as the user would run it (the same -F, -o, -p, -l; -i
  * identity when given), publickey only, BatchMode, known host keys only, running `true`:
  * to confirm what a model of ssh predicts. */
