@@ -35,6 +35,7 @@ extern const struct command command_verify;
 extern const struct command command_perms;
 extern const struct command command_harden;
 extern const struct command command_doctor;
+extern const struct command command_scan;
 
 /* NULL-terminated table in the order --help lists them */
 extern const struct command *const commands[];

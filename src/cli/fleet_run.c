@@ -165,6 +165,13 @@ static void report_one(size_t i, void *data)
 	dynbuf_free(&key_fp);
 }
 
+/* reports wait for every host (fleet_job.all_done) */
+static void report_later(size_t i, void *data)
+{
+	(void)i;
+	(void)data;
+}
+
 static void not_run(size_t i, void *data)
 {
 	struct run *run = data;
@@ -282,7 +289,7 @@ int fleet_run(struct fleet_options *o, const struct fleet_job *job, void **ret_r
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	struct pool_callbacks cb = {.run = work_one,
-				    .report = report_one,
+				    .report = job->all_done ? report_later : report_one,
 				    .progress = show_status,
 				    .data = &run,
 				    .stop = should_stop,
@@ -291,6 +298,12 @@ int fleet_run(struct fleet_options *o, const struct fleet_job *job, void **ret_r
 	int r = pool_run(n, o->jobs, &cb);
 	if (run.status_line)
 		fleet_status_clear();
+	if (job->all_done) {
+		job->all_done(run.results, n, job->data);
+		for (size_t i = 0; i < n; i++)
+			if (run.finished[i])
+				report_one(i, &run);
+	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	free(o->not_started); /* setup runs copy, then harden */

@@ -58,6 +58,10 @@ struct fleet_job {
 	const struct target_keys *keys;
 	bool password_login;
 	bool sudo_password; /* the command works as root, through sudo where needed */
+	/* When set, no host is reported before every host is done: then all_done sees all n
+	 * results (findings that need them all: scan's shared keys), and the hosts are
+	 * reported in order. */
+	void (*all_done)(void *results, size_t n, void *data);
 	/* for every host's JSON: the error (0: none) */
 	int (*error_of)(const void *result);
 };

@@ -8,40 +8,57 @@
 #include "base/text_lines.h"
 #include "files/key_text.h"
 
+int authorized_keys_option_next(const char *s, size_t len, size_t *pos,
+				struct authorized_keys_option *ret)
+{
+	size_t i = *pos;
+	struct authorized_keys_option o = {{i, 0}, {0, 0}, false};
+	if (i >= len)
+		return 0;
+	while (i < len && s[i] != '=' && s[i] != ',' && s[i] != '"')
+		i++;
+	if (i == o.name.off)
+		return ERR_OPTIONS;
+	if (i < len && s[i] == '"')
+		return ERR_OPTIONS; /* quote inside a name */
+	o.name.len = i - o.name.off;
+	if (i < len && s[i] == '=') {
+		i++;
+		if (i >= len || s[i] != '"')
+			return ERR_OPTIONS; /* sshd: missing start quote */
+		i++;
+		o.has_value = true;
+		o.value.off = i;
+		while (i < len && s[i] != '"') {
+			if (s[i] == '\\' && i + 1 < len && s[i + 1] == '"')
+				i++;
+			i++;
+		}
+		if (i >= len)
+			return ERR_OPTIONS; /* missing end quote */
+		o.value.len = i - o.value.off;
+		i++;
+	}
+	if (i < len) {
+		if (s[i] != ',')
+			return ERR_OPTIONS;
+		i++;
+		if (i == len)
+			return ERR_OPTIONS; /* trailing comma */
+	}
+	*pos = i;
+	*ret = o;
+	return 1;
+}
+
 int authorized_keys_options_check(const char *s, size_t len)
 {
-	size_t i = 0;
-	while (i < len) {
-		size_t name_start = i;
-		while (i < len && s[i] != '=' && s[i] != ',' && s[i] != '"')
-			i++;
-		if (i == name_start)
-			return ERR_OPTIONS;
-		if (i < len && s[i] == '"')
-			return ERR_OPTIONS; /* quote inside a name */
-		if (i < len && s[i] == '=') {
-			i++;
-			if (i >= len || s[i] != '"')
-				return ERR_OPTIONS; /* sshd: missing start quote */
-			i++;
-			while (i < len && s[i] != '"') {
-				if (s[i] == '\\' && i + 1 < len && s[i + 1] == '"')
-					i++;
-				i++;
-			}
-			if (i >= len)
-				return ERR_OPTIONS; /* missing end quote */
-			i++;
-		}
-		if (i < len) {
-			if (s[i] != ',')
-				return ERR_OPTIONS;
-			i++;
-			if (i == len)
-				return ERR_OPTIONS; /* trailing comma */
-		}
-	}
-	return 0;
+	struct authorized_keys_option o;
+	size_t pos = 0;
+	int r;
+	while ((r = authorized_keys_option_next(s, len, &pos, &o)) > 0)
+		;
+	return r;
 }
 
 int authorized_keys_parse_line(const char *line, size_t len, struct authorized_keys_entry *e)

@@ -61,6 +61,17 @@ struct authorized_keys {
 int authorized_keys_parse(const char *data, size_t len, struct authorized_keys **ret);
 void authorized_keys_free(struct authorized_keys *ak);
 
+/* One option of "name[=\"value\"],...": name and value (without its quotes, \" escapes
+ * left in) as spans into the options text. */
+struct authorized_keys_option {
+	struct text_span name;
+	struct text_span value;
+	bool has_value;
+};
+/* The option at *pos (start at 0), *pos moved past it: 1, or 0 at the end; ERR_OPTIONS when
+ * malformed. */
+int authorized_keys_option_next(const char *options, size_t len, size_t *pos,
+				struct authorized_keys_option *ret);
 /* Split "name[=\"value\"],..." options: syntax only (quotes, commas, \" escapes), as sshd
  * reads them before it looks at the names. ERR_OPTIONS when malformed. */
 int authorized_keys_options_check(const char *options, size_t len);

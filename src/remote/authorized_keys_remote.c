@@ -410,32 +410,14 @@ int authorized_keys_remote_read(struct remote_session *s, const char *for_user,
 	return authorized_keys_remote_read_entry(s, for_user, root, 0, st, d);
 }
 
-/* The helper, as the login user, or as root through root's runner (once more with sudo -n
- * when sudo read no password), with its first lines in; its answer read. */
+/* The helper, as the login user, or as root through root's runner, with its first lines
+ * in; its answer read. */
 static int start_and_read(struct remote_session *s, const struct root_runner *root,
 			  struct authorized_keys_conversation *c, const struct dynbuf *in,
 			  struct diag *d)
 {
-	const char *runner = root ? root->runner : NULL;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int r = runner ? root_runner_start(s, root, runner, helper_authorized_keys_sh,
-						   &c->out, &c->err, &c->process, d)
-			       : remote_process_start_script(s, helper_authorized_keys_sh, &c->out,
-							     &c->err, &c->process, d);
-		if (r == 0 && (r = remote_process_write(c->process, in->data, in->len, d)) == 0)
-			r = remote_process_read_until(c->process, state_complete, NULL, d);
-		if (attempt == 0 && root && root->password &&
-		    root_runner_ended_unmarked(c->process, &c->out)) {
-			remote_process_free(c->process);
-			c->process = NULL;
-			dynbuf_reset(&c->err);
-			d->text[0] = 0;
-			runner = ROOT_RUNNER_SUDO_NO_PASSWORD;
-			continue;
-		}
-		return r;
-	}
-	return 0;
+	return root_runner_run(s, root, helper_authorized_keys_sh, in, &c->out, &c->err,
+			       state_complete, NULL, &c->process, d);
 }
 
 int authorized_keys_remote_read_entry(struct remote_session *s, const char *for_user,

@@ -14,5 +14,8 @@ extern const char helper_probe_sh[];
 extern const char helper_server_admin_sh[];
 /* as the account: SELinux's state and the labels of paths against the policy's */
 extern const char helper_selinux_labels_sh[];
+/* read-only inventory: accounts, their authorized keys files (read as each account),
+ * private keys in ~/.ssh, sshd's logged key logins (scan_remote.h) */
+extern const char helper_scan_sh[];
 
 #endif

@@ -178,6 +178,32 @@ int root_runner_start(struct remote_session *s, const struct root_runner *root, 
 	return r;
 }
 
+int root_runner_run(struct remote_session *s, const struct root_runner *root, const char *script,
+		    const struct dynbuf *in, struct dynbuf *out, struct dynbuf *err,
+		    bool (*complete)(const struct dynbuf *out, void *arg), void *arg,
+		    struct remote_process **ret, struct diag *d)
+{
+	const char *runner = root ? root->runner : NULL;
+	int r = 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		r = runner ? root_runner_start(s, root, runner, script, out, err, ret, d)
+			   : remote_process_start_script(s, script, out, err, ret, d);
+		if (r == 0 && (r = remote_process_write(*ret, in->data, in->len, d)) == 0)
+			r = remote_process_read_until(*ret, complete, arg, d);
+		if (attempt == 0 && root && root->password &&
+		    root_runner_ended_unmarked(*ret, out)) {
+			remote_process_free(*ret);
+			*ret = NULL;
+			dynbuf_reset(err);
+			d->text[0] = 0;
+			runner = ROOT_RUNNER_SUDO_NO_PASSWORD;
+			continue;
+		}
+		break;
+	}
+	return r;
+}
+
 bool root_runner_ended_unmarked(struct remote_process *p, const struct dynbuf *out)
 {
 	struct diag ignored = {{0}};

@@ -36,6 +36,14 @@ void root_runner_probe_value(const struct root_runner *r, const char *key, char 
 int root_runner_start(struct remote_session *s, const struct root_runner *root, const char *runner,
 		      const char *script, struct dynbuf *out, struct dynbuf *err,
 		      struct remote_process **ret, struct diag *d);
+/* A helper as the login account (root NULL) or as root, its first input lines in, then
+ * its output read until complete(out, arg) says so or it ends: started again with
+ * ROOT_RUNNER_SUDO_NO_PASSWORD when sudo read no password (below). ret: the process,
+ * still running (the caller finishes and frees it, also on error). */
+int root_runner_run(struct remote_session *s, const struct root_runner *root, const char *script,
+		    const struct dynbuf *in, struct dynbuf *out, struct dynbuf *err,
+		    bool (*complete)(const struct dynbuf *out, void *arg), void *arg,
+		    struct remote_process **ret, struct diag *d);
 /* After a start with a password: the process ended before answering because sudo read no
  * password and sh found no marker (sudoers lets the command run without one): start again
  * with ROOT_RUNNER_SUDO_NO_PASSWORD. */

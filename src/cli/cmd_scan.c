@@ -1,0 +1,424 @@
+/* sshkeyctl scan: every key that can log in where, what is wrong with it, when sshd last
+ * logged it; read-only. Text table, --json (JSON Lines), --csv. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/error.h"
+#include "cli/commands.h"
+#include "cli/fleet_options.h"
+#include "cli/fleet_run.h"
+#include "cli/local_keys.h"
+#include "cli/report.h"
+#include "cli/terminal_safe.h"
+#include "ops/scan.h"
+
+struct scan_options {
+	struct fleet_options fleet;
+	bool all_accounts;
+	bool no_logs;
+	bool csv;
+};
+
+enum { OPT_ALL_ACCOUNTS = 256, OPT_NO_LOGS, OPT_CSV };
+
+static int handle_option(int c, char *arg, void *data)
+{
+	struct scan_options *o = data;
+	(void)arg;
+	switch (c) {
+	case OPT_ALL_ACCOUNTS:
+		o->all_accounts = true;
+		return EXIT_OK;
+	case OPT_NO_LOGS:
+		o->no_logs = true;
+		return EXIT_OK;
+	case OPT_CSV:
+		o->csv = true;
+		return EXIT_OK;
+	default:
+		return FLEET_OPTION_UNKNOWN;
+	}
+}
+
+static int parse_options(int argc, char **argv, struct scan_options *o)
+{
+	static const struct option longopts[] = {
+		{"all-accounts", no_argument, NULL, OPT_ALL_ACCOUNTS},
+		{"no-logs", no_argument, NULL, OPT_NO_LOGS},
+		{"csv", no_argument, NULL, OPT_CSV},
+		{NULL, 0, NULL, 0},
+	};
+	const struct command *cmd = &command_scan;
+	const struct fleet_extra_options extra = {"", longopts, handle_option, o};
+	int status = fleet_options_parse(&o->fleet, cmd, argc, argv, &extra);
+	if (status != EXIT_OK)
+		return status;
+	if (o->fleet.dry_run)
+		return cli_usage_error(cmd, "scan changes nothing; --dry-run is not needed");
+	if (o->csv && o->fleet.json)
+		return cli_usage_error(cmd, "--csv and --json: choose one");
+	return fleet_options_finish(&o->fleet, cmd, argc, argv);
+}
+
+static struct target_keys keys_table;
+FLEET_WORK_KEYS(scan_host, struct scan_request, &keys_table)
+FLEET_RESULT_CALLBACKS(scan_result_init, scan_result_clear)
+
+static unsigned outcome_of(const void *result)
+{
+	return ((const struct scan_result *)result)->outcome;
+}
+static const struct fleet_outcome scan_outcomes[] = {
+	[SCAN_CLEAN] = {"ok", FLEET_LEVEL_OK, 0},
+	[SCAN_FINDINGS] = {"findings", FLEET_LEVEL_WARN, 1},
+	[SCAN_FAILED] = {"failed", FLEET_LEVEL_FAIL, 2},
+	[SCAN_UNREACHABLE] = {"unreachable", FLEET_LEVEL_FAIL, 3},
+};
+static const struct fleet_group summary_groups[] = {{"clean", "ok", false},
+						    {"with findings", "findings", false},
+						    {"failed", "failed", false},
+						    {"unreachable", "unreachable", false}};
+static const struct fleet_outcomes outcomes = {scan_outcomes, summary_groups, 4, outcome_of, true};
+
+static int error_of(const void *result)
+{
+	return ((const struct scan_result *)result)->error;
+}
+
+struct scan_run {
+	struct scan_options *opt;
+};
+
+/* "2026-11-29 21:04" (UTC), "logged, no date", "never", or "unknown" (no log read) */
+static void last_used_text(const struct scan_result *res, const struct scan_key *k, char *buf,
+			   size_t len)
+{
+	if (k->last_used) {
+		time_t t = (time_t)k->last_used;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+	} else if (k->used_undated) {
+		snprintf(buf, len, "logged, no date");
+	} else if (res->log_source && strcmp(res->log_source, "none")) {
+		snprintf(buf, len, "never");
+	} else {
+		snprintf(buf, len, "unknown");
+	}
+}
+
+static void iso_time(long long when, char *buf, size_t len)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* the findings' short words joined by sep */
+static void findings_text(unsigned findings, bool names, const char *sep, char *buf, size_t len)
+{
+	buf[0] = 0;
+	for (unsigned f = 0; f < SCAN_FINDING_COUNT; f++)
+		if (findings & (1u << f))
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? sep : "",
+				 names ? scan_finding_infos[f].name : scan_finding_infos[f].text);
+}
+
+static const char *private_key_problem(const struct scan_private_key *pk)
+{
+	if (pk->others_read)
+		return "readable by others";
+	if (pk->encrypted == 0)
+		return "not encrypted";
+	return NULL;
+}
+
+/* one key's place: "FILE:LINE" */
+static void where_text(const struct scan_key *k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%lu", k->file, k->line);
+}
+
+static void report_text(const char *spec, const struct scan_result *res)
+{
+	if (res->outcome == SCAN_FAILED || res->outcome == SCAN_UNREACHABLE) {
+		printf("%s: %s: %s\n", spec, res->outcome == SCAN_FAILED ? "FAILED" : "UNREACHABLE",
+		       res->diag.text);
+		return;
+	}
+	printf("%s: %s: %zu account%s, %zu key%s", spec,
+	       res->outcome == SCAN_CLEAN ? "OK" : "FINDINGS", res->n_accounts,
+	       res->n_accounts == 1 ? "" : "s", res->n_keys, res->n_keys == 1 ? "" : "s");
+	if (res->n_errors || res->n_warnings)
+		printf(", %u error%s, %u warning%s", res->n_errors, res->n_errors == 1 ? "" : "s",
+		       res->n_warnings, res->n_warnings == 1 ? "" : "s");
+	printf(" (%s; last used from %s)\n",
+	       res->all_accounts ? "every account, as root" : "the login account's files",
+	       res->log_source && strcmp(res->log_source, "none") ? res->log_source
+								  : "no log (unknown)");
+	/* the table: widths from this host's rows */
+	int w_account = 7, w_where = 5, w_type = 4, w_used = 9;
+	char where[4200], used[64], findings[512];
+	for (size_t i = 0; i < res->n_keys; i++) {
+		const struct scan_key *k = &res->keys[i];
+		where_text(k, where, sizeof(where));
+		last_used_text(res, k, used, sizeof(used));
+		int n;
+		if ((n = (int)strlen(k->account)) > w_account)
+			w_account = n;
+		if ((n = (int)strlen(where)) > w_where)
+			w_where = n;
+		if ((n = (int)strlen(k->key->type->short_name) + 6) > w_type)
+			w_type = n;
+		if ((n = (int)strlen(used)) > w_used)
+			w_used = n;
+	}
+	if (res->n_keys)
+		printf("  %-*s  %-*s  %-*s  %-50s  %-*s  %s\n", w_account, "ACCOUNT", w_where,
+		       "WHERE", w_type, "TYPE", "FINGERPRINT", w_used, "LAST USED",
+		       "COMMENT / FINDINGS");
+	for (size_t i = 0; i < res->n_keys; i++) {
+		const struct scan_key *k = &res->keys[i];
+		char type[64];
+		snprintf(type, sizeof(type), "%s %u", k->key->type->short_name, k->key->bits);
+		where_text(k, where, sizeof(where));
+		last_used_text(res, k, used, sizeof(used));
+		findings_text(k->findings, false, "; ", findings, sizeof(findings));
+		printf("  %-*s  %-*s  %-*s  %-50s  %-*s  %s%s%s%s\n", w_account, k->account,
+		       w_where, where, w_type, type, k->fingerprint, w_used, used,
+		       k->comment ? k->comment : "", k->options ? " [" : "",
+		       k->options ? k->options : "", k->options ? "]" : "");
+		if (findings[0])
+			printf("  %-*s  ^ %s\n", w_account, "", findings);
+	}
+	for (size_t i = 0; i < res->n_private_keys; i++) {
+		const struct scan_private_key *pk = &res->private_keys[i];
+		const char *problem = private_key_problem(pk);
+		printf("  private key %s (%s, %s %s)%s%s\n", pk->path, pk->account, pk->format,
+		       pk->encrypted == 1   ? "encrypted"
+		       : pk->encrypted == 0 ? "not encrypted"
+					    : "protection unknown",
+		       problem ? ": " : "", problem ? problem : "");
+	}
+	for (size_t i = 0; i < res->n_notes; i++)
+		printf("  %s %s: %s\n",
+		       res->notes[i].info ? "note:" : "warning:", res->notes[i].account,
+		       res->notes[i].text);
+}
+
+static json_t *findings_json(unsigned findings)
+{
+	json_t *a = json_array();
+	for (unsigned f = 0; f < SCAN_FINDING_COUNT; f++)
+		if (findings & (1u << f))
+			json_array_append_new(a, json_string(scan_finding_infos[f].name));
+	return a;
+}
+
+static void report_json(const char *spec, const struct scan_result *res)
+{
+	json_t *host =
+		json_pack("{s:o, s:s, s:b, s:I, s:I, s:I, s:I}", "target", report_json_text(spec),
+			  "record", "host", "all_accounts", res->all_accounts, "accounts",
+			  (json_int_t)res->n_accounts, "keys", (json_int_t)res->n_keys, "errors",
+			  (json_int_t)res->n_errors, "warnings", (json_int_t)res->n_warnings);
+	if (host && res->diag.text[0])
+		json_object_set_new(host, "reason", report_json_text(res->diag.text));
+	if (host && res->log_source)
+		json_object_set_new(host, "log_source", report_json_text(res->log_source));
+	report_json_line(host);
+	for (size_t i = 0; i < res->n_keys; i++) {
+		const struct scan_key *k = &res->keys[i];
+		char when[32];
+		json_t *o = json_pack(
+			"{s:o, s:s, s:o, s:o, s:I, s:s, s:I, s:s, s:o, s:o, s:o, s:b, s:I}",
+			"target", report_json_text(spec), "record", "key", "account",
+			report_json_text(k->account), "file", report_json_text(k->file), "line",
+			(json_int_t)k->line, "type", k->key->type->name, "bits",
+			(json_int_t)k->key->bits, "fingerprint", k->fingerprint, "comment",
+			k->comment ? report_json_text(k->comment) : json_null(), "options",
+			k->options ? report_json_text(k->options) : json_null(), "findings",
+			findings_json(k->findings), "cert_authority", k->cert_authority, "uses",
+			(json_int_t)k->uses);
+		if (o && k->last_used) {
+			iso_time(k->last_used, when, sizeof(when));
+			json_object_set_new(o, "last_used", json_string(when));
+		} else if (o) {
+			json_object_set_new(o, "last_used", json_null());
+		}
+		if (o && k->last_from[0])
+			json_object_set_new(o, "last_from", report_json_text(k->last_from));
+		report_json_line(o);
+	}
+	for (size_t i = 0; i < res->n_private_keys; i++) {
+		const struct scan_private_key *pk = &res->private_keys[i];
+		report_json_line(
+			json_pack("{s:o, s:s, s:o, s:o, s:s, s:o, s:b, s:s}", "target",
+				  report_json_text(spec), "record", "private_key", "account",
+				  report_json_text(pk->account), "path", report_json_text(pk->path),
+				  "format", pk->format, "encrypted",
+				  pk->encrypted < 0 ? json_null() : json_boolean(pk->encrypted),
+				  "others_read", pk->others_read, "mode", pk->mode));
+	}
+	for (size_t i = 0; i < res->n_notes; i++)
+		report_json_line(json_pack("{s:o, s:s, s:o, s:o, s:s}", "target",
+					   report_json_text(spec), "record", "note", "account",
+					   report_json_text(res->notes[i].account), "text",
+					   report_json_text(res->notes[i].text), "level",
+					   res->notes[i].info                     ? "info"
+					   : res->notes[i].severity == SCAN_ERROR ? "error"
+										  : "warning"));
+}
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a field a
+ * spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe. */
+static void csv_field(const char *text, bool last)
+{
+	const char *t = text ? text : "";
+	bool formula = strchr("=+-@\t\r", t[0]) && t[0];
+	bool quote = formula || strpbrk(t, ",\"\r\n");
+	if (quote)
+		putchar('"');
+	if (formula)
+		putchar('\'');
+	for (; *t; t++) {
+		if (*t == '"')
+			putchar('"');
+		putchar(*t);
+	}
+	if (quote)
+		putchar('"');
+	putchar(last ? '\n' : ',');
+}
+
+static void report_csv(const char *spec, const struct scan_result *res)
+{
+	for (size_t i = 0; i < res->n_keys; i++) {
+		const struct scan_key *k = &res->keys[i];
+		char line[24], bits[16], uses[24], when[32] = "", findings[512];
+		snprintf(line, sizeof(line), "%lu", k->line);
+		snprintf(bits, sizeof(bits), "%u", k->key->bits);
+		snprintf(uses, sizeof(uses), "%lu", k->uses);
+		if (k->last_used)
+			iso_time(k->last_used, when, sizeof(when));
+		findings_text(k->findings, true, " ", findings, sizeof(findings));
+		csv_field(spec, false);
+		csv_field(k->account, false);
+		csv_field(k->file, false);
+		csv_field(line, false);
+		csv_field(k->key->type->name, false);
+		csv_field(bits, false);
+		csv_field(k->fingerprint, false);
+		csv_field(k->comment, false);
+		csv_field(k->options, false);
+		csv_field(findings, false);
+		csv_field(when, false);
+		csv_field(uses, true);
+	}
+}
+
+static void report(const struct target *t, const void *result, void *data)
+{
+	struct scan_run *run = data;
+	const struct scan_result *res = result;
+	if (run->opt->fleet.json)
+		report_json(t->spec, res);
+	else if (run->opt->csv && res->outcome != SCAN_FAILED && res->outcome != SCAN_UNREACHABLE)
+		report_csv(t->spec, res);
+	else if (run->opt->csv)
+		fprintf(stderr, "%s: %s\n", t->spec, res->diag.text);
+	else
+		report_text(t->spec, res);
+	fflush(stdout);
+}
+
+/* every host done: the findings across hosts, then the CSV header */
+static void all_done(void *results, size_t n, void *data)
+{
+	struct scan_run *run = data;
+	scan_cross_findings(results, n);
+	if (run->opt->csv)
+		printf("host,account,file,line,type,bits,fingerprint,comment,options,findings,"
+		       "last_used,uses\n");
+}
+
+static int run_scan(int argc, char **argv)
+{
+	struct scan_options o = {0};
+	int status;
+
+	fleet_options_init(&o.fleet);
+	if ((status = parse_options(argc, argv, &o)) != EXIT_OK ||
+	    (status = target_keys_load(&o.fleet, NULL, &keys_table)) != EXIT_OK)
+		goto out;
+	struct scan_request req = {.connect = &o.fleet.connect,
+				   .password = &o.fleet.password_source,
+				   .all_accounts = o.all_accounts,
+				   .logs = !o.no_logs};
+	struct scan_run run = {.opt = &o};
+	struct fleet_job job = FLEET_JOB(struct scan_result, report, &req, &run);
+	job.keys = &keys_table;
+	job.password_login = true;
+	job.sudo_password = o.all_accounts;
+	job.all_done = all_done;
+	void *results = NULL;
+	if (fleet_run(&o.fleet, &job, &results) < 0) {
+		fleet_results_free(&o.fleet, &job, results);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	if (o.csv)
+		terminal_safe_mute_stdout(true);
+	status = fleet_summarize(&o.fleet, &job, results, NULL);
+	fleet_results_free(&o.fleet, &job, results);
+out:
+	target_keys_free(&keys_table);
+	fleet_options_free(&o.fleet);
+	return status;
+}
+
+const struct command command_scan = {
+	.name = "scan",
+	.summary = "List every key that can log in, where, last used when, and what is wrong "
+		   "(read-only).",
+	.usage = "sshkeyctl scan [--all-accounts] [--no-logs] [--json | --csv] [-i KEY]...\n"
+		 "                      [copy's connection and fleet options] TARGET...",
+	.help = "  --all-accounts          every account, through sudo when the login account "
+		"is\n"
+		"                          not root (as root this is the default)\n"
+		"  --no-logs               do not read sshd's log for last-used dates\n"
+		"  --json                  one object per host, key, private key and note, then a\n"
+		"                          summary (JSON Lines)\n"
+		"  --csv                   one row per key and place, with a header\n"
+		"\nAs root (or with --all-accounts): every account sshd could let in (a usable "
+		"shell,\n"
+		"root, or a ~/.ssh of its own), each account's AuthorizedKeysFile as sshd -T "
+		"gives it,\n"
+		"AuthorizedKeysCommand, TrustedUserCAKeys and AuthorizedPrincipalsFile named, and "
+		"the\n"
+		"private keys lying in ~/.ssh. Each account's files are read as that account. "
+		"As\n"
+		"another account: its own files (sshd's default AuthorizedKeysFile). Nothing on "
+		"the\n"
+		"server changes.\n"
+		"Findings: DSA; RSA under 2048 bits (error) or 3072 (warning); expiry-time "
+		"passed; a\n"
+		"key twice in a file; one key in several accounts or hosts; root keys without "
+		"from=;\n"
+		"keys of locked or expired accounts; private keys not encrypted, or readable by\n"
+		"others (error); lines sshd cannot read, FIFOs, unreadable files.\n"
+		"Last used: sshd's \"Accepted publickey\" lines (the journal's of root's sshd, "
+		"else\n"
+		"auth.log or secure and their rotations, which any local user can forge with "
+		"logger),\n"
+		"matched by account and SHA256 fingerprint.\n"
+		"Exit status 0 nothing found, 5 findings, 3 some hosts failed, 1 all failed.\n"
+		"Status per host (JSON \"status\"): ok, findings, failed, unreachable.\n",
+	.run = run_scan,
+};

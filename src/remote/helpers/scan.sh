@@ -1,0 +1,284 @@
+# sshkeyctl's read-only inventory helper (scan): the accounts sshd would let in, each one's
+# authorized keys files as sshd reads them, the private keys lying in its ~/.ssh, and the
+# last key logins sshd logged. It changes nothing on the server.
+# POSIX sh (dash, busybox ash, bash); embedded in sshkeyctl at build time
+# (src/remote/scan_remote.c reads its answer; DESIGN.md, "Remote edits").
+#
+# Who reads (SECURITY.md, "Root on a server"): run as root, every file in an account's
+# directories is read by the account itself (as_account: its uid, gids and nothing more), so
+# a link or FIFO the account planted leads only to what the account could read anyway, and
+# a FIFO (or a file swapped for one) is never opened by root. Nothing is written anywhere.
+#
+# Input lines: the run's random token (ends each file's content: no file can forge it); the
+# scope ("all": every account, as root; "self": the login account; "auto": all as root,
+# else self); whether to read sshd's
+# log ("logs" or "nologs"); the connection ("CLIENT_ADDR LOCAL_ADDR LOCAL_PORT") for
+# sshd -T's Match evaluation.
+# Answer lines (scan_remote.h parses them): "scan 1", facts about the host, then per account
+# "account NAME UID GID" ... "end-account", then "login ..." lines, then "end-scan".
+
+set -u
+set -f
+umask 077
+# shellcheck source=listener.sh
+. ./listener.sh # embedded by embed.py
+# shellcheck source=as_account.sh
+. ./as_account.sh # embedded by embed.py
+
+nl='
+'
+# Files larger than this are not sent whole: their size is (scan reports them, sshd would
+# read them; nobody keeps 16 MB of keys on purpose)
+max_bytes=16777216
+
+# read_files TOKEN HOME ENTRY...: as the account (or ourselves): each authorized keys file,
+# then the private keys in HOME/.ssh
+read_files() {
+	rf_token=$1 rf_home=$2
+	shift 2
+	rf_n=0
+	for rf_f in "$@"; do
+		echo "file $rf_n $rf_f"
+		rf_n=$((rf_n + 1))
+		if [ ! -e "$rf_f" ] && [ ! -L "$rf_f" ]; then
+			echo "state absent"
+			continue
+		fi
+		[ ! -L "$rf_f" ] || echo "link $(readlink -- "$rf_f" | tr -d '\n' | cut -c1-300)"
+		# sshd reads a regular file only; a FIFO is never opened (it would block)
+		if [ ! -f "$rf_f" ]; then
+			echo "state not-regular"
+			continue
+		fi
+		# shellcheck disable=SC2046 # the fields of ls's line
+		set -- $(LC_ALL=C ls -lnL -- "$rf_f" 2>/dev/null)
+		echo "mode ${1:-?} ${3:-?} ${4:-?}"
+		if [ ! -r "$rf_f" ]; then
+			echo "state unreadable"
+			continue
+		fi
+		case ${5:-0} in *[!0-9]*) ;; *)
+			if [ "${5:-0}" -gt "$max_bytes" ]; then
+				echo "state too-large $5"
+				continue
+			fi
+			;;
+		esac
+		echo "content-until $rf_token"
+		# a file swapped for a FIFO since the test must not hold us: a bounded wait
+		if command -v timeout >/dev/null 2>&1; then
+			timeout 20 head -c "$max_bytes" -- "$rf_f" 2>/dev/null
+		else head -c "$max_bytes" -- "$rf_f" 2>/dev/null; fi
+		printf '\n%s\n' "$rf_token"
+	done
+	[ -d "$rf_home/.ssh" ] || return 0
+	set +f
+	set -- "$rf_home"/.ssh/* "$rf_home"/.ssh/.[!.]*
+	set -f
+	for rf_f in "$@"; do
+		case ${rf_f##*/} in
+		'*' | '.[!.]*' | *.pub | authorized_keys* | known_hosts* | config | environment | rc) continue ;;
+		*"$nl"*) continue ;;
+		esac
+		{ [ -f "$rf_f" ] && [ ! -L "$rf_f" ] && [ -r "$rf_f" ]; } || continue
+		# shellcheck disable=SC2046
+		set -- $(LC_ALL=C ls -ln -- "$rf_f" 2>/dev/null)
+		case ${5:-x} in *[!0-9]*) continue ;; esac
+		[ "$5" -le 1048576 ] || continue
+		# the first line says what it is; of the second only what is not secret: an
+		# OpenSSH key's first 48 bytes (magic, cipher and KDF names, public), PEM's
+		# Proc-Type header, PuTTY's Encryption line
+		{
+			rf_l1='' rf_l2=''
+			IFS= read -r rf_l1 && IFS= read -r rf_l2
+		} <<EOF
+$(head -c 4096 -- "$rf_f" 2>/dev/null | head -n 2 | tr -d '\r')
+EOF
+		case $rf_l1 in
+		'-----BEGIN OPENSSH PRIVATE KEY-----') rf_l2=$(printf '%s\n' "$rf_l2" | cut -c1-64) ;;
+		'-----BEGIN '*'PRIVATE KEY-----') case $rf_l2 in Proc-Type:*) ;; *) rf_l2= ;; esac ;;
+		PuTTY-User-Key-File-*) case $rf_l2 in Encryption:*) ;; *) rf_l2= ;; esac ;;
+		*) continue ;;
+		esac
+		echo "private $1 $3 $rf_f"
+		printf 'head %s\nhead %s\n' "$(printf '%s' "$rf_l1" | cut -c1-100)" "$rf_l2"
+	done
+}
+
+if [ "${1:-}" = --account ]; then
+	shift
+	read_files "$@"
+	exit 0
+fi
+
+IFS= read -r token || exit 90
+IFS= read -r scope || exit 90
+IFS= read -r logs || exit 90
+IFS= read -r conn || exit 90
+case $token in '' | *[!0-9a-f]*) exit 90 ;; esac
+# shellcheck disable=SC2086 # three words
+set -- $conn 127.0.0.1 127.0.0.1 22
+caddr=$1 laddr=$2 lport=$3
+if [ -z "$conn" ] && [ -n "${SSH_CONNECTION:-}" ]; then
+	# shellcheck disable=SC2086 # its four words
+	set -- $SSH_CONNECTION
+	caddr=$1 laddr=$3 lport=$4
+fi
+i=$(LC_ALL=C id)
+me=${i#uid=}
+me=${me%%[!0-9]*}
+echo "scan 1"
+echo "uid $me"
+echo "now $(date +%s)"
+[ "$scope" != auto ] || { scope=self; [ "$me" != 0 ] || scope=all; }
+[ "$scope" != all ] || [ "$me" = 0 ] || { echo "error not root"; exit 91; }
+echo "scope $scope"
+
+# "config KEY VALUE" lines: what sshd -T says for the account NAME (root only)
+sshd_ok=
+if [ "$me" = 0 ]; then
+	listener_find
+	if [ -x "$sshd" ] && "$sshd" -T -f "$cfg" -C "user=root,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" >/dev/null 2>&1; then
+		sshd_ok=1
+		echo "sshd $sshd"
+	fi
+fi
+effective() {
+	"$sshd" -T -f "$cfg" -C "user=$1,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null |
+		awk 'BEGIN { split("authorizedkeysfile authorizedkeyscommand authorizedkeyscommanduser authorizedprincipalsfile authorizedprincipalscommand trustedusercakeys pubkeyauthentication usepam permitrootlogin revokedkeys", k, " "); for (i in k) want[k[i]] = 1 }
+		(tolower($1) in want) { $1 = tolower($1); print "config " $0 }'
+}
+
+# one account: its facts, what sshd reads for it, then its files read as the account
+scan_account() {
+	echo "account $name $uid $gid"
+	echo "home $home"
+	sh_state=usable
+	case $shell in
+	*/nologin | */false | */sync | */shutdown | */halt) sh_state=none ;;
+	*) [ -x "$shell" ] || sh_state=missing ;;
+	esac
+	echo "shell $sh_state $shell"
+	entries=".ssh/authorized_keys .ssh/authorized_keys2"
+	if [ -n "$sshd_ok" ]; then
+		eff=$(effective "$name")
+		printf '%s\n' "$eff"
+		v=$(printf '%s\n' "$eff" | awk '$2 == "authorizedkeysfile" { $1 = ""; $2 = ""; print substr($0, 3); exit }')
+		[ -z "$v" ] || entries=$v
+		if [ -r /etc/shadow ]; then
+			awk -F: -v u="$name" '$1 == u { p = $2 == "" ? "empty" : $2 ~ /^!/ ? "locked" : $2 ~ /^[*]/ ? "none" : "set"; print "password " p; print "expire " ($8 == "" ? "-" : $8); exit }' /etc/shadow
+		fi
+	fi
+	set --
+	[ "$entries" != none ] || entries=
+	for e in $entries; do
+		s2=$e f=
+		while [ -n "$s2" ]; do
+			case $s2 in
+			%%*) f="$f%" s2=${s2#??} ;;
+			%h*) f="$f$home" s2=${s2#??} ;;
+			%u*) f="$f$name" s2=${s2#??} ;;
+			%U*) f="$f$uid" s2=${s2#??} ;;
+			*) c=${s2%"${s2#?}"} f="$f$c" s2=${s2#?} ;;
+			esac
+		done
+		case $f in /*) ;; *) f="${home%/}/$f" ;; esac
+		set -- "$@" "$f"
+	done
+	if [ "$me" = "$uid" ]; then
+		read_files "$token" "$home" "$@"
+	else
+		# shellcheck disable=SC2154 # $s: this script's text (the runner's, remote/session.c)
+		as_account /bin/sh -c "$s" sh --account "$token" "$home" "$@" ||
+			echo "unread cannot act as $name"
+	fi
+	echo "end-account"
+}
+
+if [ "$scope" = all ]; then
+	# every account sshd could let in: a usable shell, or root, or a ~/.ssh of its own
+	# (a key there still opens port forwarding without a shell); with authorized keys
+	# files outside the home directories, every account
+	outside=
+	if [ -n "$sshd_ok" ]; then
+		# sshd's own setting (no Match applied) and root's
+		for e in $("$sshd" -T -f "$cfg" 2>/dev/null | awk 'tolower($1) == "authorizedkeysfile" { $1 = ""; print }'); do
+			case $e in %h* | [!/%]*) ;; *) outside=1 ;; esac
+		done
+	fi
+	accounts=$(getent passwd 2>/dev/null || cat /etc/passwd) ||
+		{ echo "error cannot list the accounts"; exit 92; }
+	while IFS=: read -r name _ uid gid _ home shell; do
+		case $name$uid in '' | *' '*) continue ;; esac
+		case $uid$gid in *[!0-9]*) continue ;; esac
+		[ -n "$home" ] || home=/
+		if [ "$uid" != 0 ] && [ -z "$outside" ] && [ ! -d "$home/.ssh" ]; then
+			case $shell in */nologin | */false | */sync | */shutdown | */halt | '') continue ;; esac
+			[ -d "$home" ] || continue
+		fi
+		scan_account </dev/null
+	done <<EOF
+$accounts
+EOF
+else
+	home=$(cd 2>/dev/null && pwd -P) || home=${HOME:-/}
+	uid=$me
+	gid=${i#* gid=}
+	gid=${gid%%[!0-9]*}
+	name=$(id -un 2>/dev/null) || name=$uid
+	shell=${SHELL:-/bin/sh}
+	scan_account
+fi
+
+# the last key login per account and key sshd logged: the journal's lines of root's sshd
+# (which nobody else can write), else the log files, oldest first (anyone can forge a line
+# there with logger: scan says where its dates come from)
+if [ "$logs" = logs ]; then
+	src=
+	for f in /var/log/auth.log /var/log/secure; do
+		[ -r "$f" ] && [ -s "$f" ] && src=$f && break
+	done
+	if [ -n "$src" ]; then
+		echo "log-source $src"
+		{
+			# rotated files, oldest first: NAME.N.gz (N down to 2), NAME.1, NAME, or
+			# RHEL's NAME-DATE in date order
+			n=52
+			while [ $((n -= 1)) -ge 2 ]; do
+				[ ! -r "$src.$n.gz" ] || gzip -dc -- "$src.$n.gz"
+			done
+			set +f
+			for f in "$src"-*; do
+				[ -f "$f" ] || continue
+				case $f in *.gz) gzip -dc -- "$f" ;; *) cat -- "$f" ;; esac
+			done
+			set -f
+			[ ! -r "$src.1" ] || cat -- "$src.1"
+			cat -- "$src"
+		} 2>/dev/null | grep -F 'Accepted publickey for '
+	elif command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		echo "log-source journal"
+		journalctl -q --no-pager -o short-iso _UID=0 _COMM=sshd _COMM=sshd-session \
+			_COMM=sshd-auth 2>/dev/null | grep -F 'Accepted publickey for '
+	else
+		echo "log-source none"
+	fi | awk '
+	/^log-source / { print; next }
+	{
+		i = index($0, "Accepted publickey for ")
+		s = substr($0, i + 23)
+		# the last " ssh2: ": what sshd appends, after any text a user name carried
+		j = 0
+		for (r = s; (x = index(r, " ssh2: ")) > 0; r = substr(r, x + 7)) j += x + (j ? 6 : 0)
+		if (j == 0) next
+		who = substr(s, 1, j - 1)
+		sub(/ from [^ ]* port [0-9]*$/, "", who)
+		split(substr(s, j + 7), t, " ")
+		k = who " " t[2]
+		if (!(k in n)) order[++m] = k
+		n[k]++
+		last[k] = $0
+	}
+	END { for (x = 1; x <= m; x++) { k = order[x]; print "used " n[k]; print "line " substr(last[k], 1, 2000) } }'
+fi
+echo "end-scan"
