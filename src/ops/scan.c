@@ -254,7 +254,7 @@ static void private_key_kind(const struct scan_private_file *pf, struct scan_pri
 		snprintf(pk->format, sizeof(pk->format), "openssh");
 		dynbuf_init(&raw, 64);
 		/* 64 characters: whole base64 groups, 48 bytes */
-		if (strlen(l2) == 64 && base64_decode(&raw, l2, 64) == 0 && raw.len >= 15 &&
+		if (strlen(l2) >= 64 && base64_decode(&raw, l2, 64) == 0 && raw.len >= 15 &&
 		    !memcmp(raw.data, "openssh-key-v1", 15)) {
 			wire_reader_init(&w, raw.data + 15, raw.len - 15);
 			if (wire_get_string(&w, &cipher, &cipher_len) == 0)
