@@ -15,21 +15,25 @@
 #include "cli/local_keys.h"
 #include "cli/report.h"
 #include "cli/terminal_safe.h"
+#include "base/file_io.h"
 #include "ops/scan.h"
+#include "ops/scan_store.h"
 
 struct scan_options {
 	struct fleet_options fleet;
 	bool all_accounts;
 	bool no_logs;
 	bool csv;
+	const char *db_path; /* --db, or the default one --diff uses */
+	bool diff;
+	char *default_db; /* owned */
 };
 
-enum { OPT_ALL_ACCOUNTS = 256, OPT_NO_LOGS, OPT_CSV };
+enum { OPT_ALL_ACCOUNTS = 256, OPT_NO_LOGS, OPT_CSV, OPT_DB, OPT_DIFF };
 
 static int handle_option(int c, char *arg, void *data)
 {
 	struct scan_options *o = data;
-	(void)arg;
 	switch (c) {
 	case OPT_ALL_ACCOUNTS:
 		o->all_accounts = true;
@@ -40,9 +44,28 @@ static int handle_option(int c, char *arg, void *data)
 	case OPT_CSV:
 		o->csv = true;
 		return EXIT_OK;
+	case OPT_DB:
+		o->db_path = arg;
+		return EXIT_OK;
+	case OPT_DIFF:
+		o->diff = true;
+		return EXIT_OK;
 	default:
 		return FLEET_OPTION_UNKNOWN;
 	}
+}
+
+/* dir and every missing directory above it, 0700 each (mkdir -p) */
+static int make_directories(char *dir)
+{
+	for (char *p = strchr(dir + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = 0;
+		int r = ensure_directory(dir, 0700, NULL);
+		*p = '/';
+		if (r < 0)
+			return r;
+	}
+	return ensure_directory(dir, 0700, NULL);
 }
 
 static int parse_options(int argc, char **argv, struct scan_options *o)
@@ -51,6 +74,8 @@ static int parse_options(int argc, char **argv, struct scan_options *o)
 		{"all-accounts", no_argument, NULL, OPT_ALL_ACCOUNTS},
 		{"no-logs", no_argument, NULL, OPT_NO_LOGS},
 		{"csv", no_argument, NULL, OPT_CSV},
+		{"db", required_argument, NULL, OPT_DB},
+		{"diff", no_argument, NULL, OPT_DIFF},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_scan;
@@ -62,6 +87,29 @@ static int parse_options(int argc, char **argv, struct scan_options *o)
 		return cli_usage_error(cmd, "scan changes nothing; --dry-run is not needed");
 	if (o->csv && o->fleet.json)
 		return cli_usage_error(cmd, "--csv and --json: choose one");
+	if (o->diff && o->csv)
+		return cli_usage_error(cmd, "--diff shows changes, --csv every key: choose one");
+	if (o->diff && !o->db_path) {
+		/* the default inventory: $XDG_STATE_HOME/sshkeyctl/inventory.db */
+		const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+		if ((!state || state[0] != '/') && (!home || home[0] != '/'))
+			return cli_usage_error(cmd,
+					       "--diff needs --db FILE (no HOME to keep one in)");
+		if (asprintf(&o->default_db, "%s%s/sshkeyctl",
+			     state && state[0] == '/' ? state : home,
+			     state && state[0] == '/' ? "" : "/.local/state") < 0)
+			return EXIT_FAIL;
+		if (make_directories(o->default_db) < 0) {
+			cli_error("%s: %s", o->default_db, strerror(errno));
+			return EXIT_FAIL;
+		}
+		char *file = NULL;
+		if (asprintf(&file, "%s/inventory.db", o->default_db) < 0)
+			return EXIT_FAIL;
+		free(o->default_db);
+		o->default_db = file;
+		o->db_path = file;
+	}
 	return fleet_options_finish(&o->fleet, cmd, argc, argv);
 }
 
@@ -145,7 +193,7 @@ static void where_text(const struct scan_key *k, char *buf, size_t len)
 	snprintf(buf, len, "%s:%lu", k->file, k->line);
 }
 
-static void report_text(const char *spec, const struct scan_result *res)
+static void report_text(const char *spec, const struct scan_result *res, bool headline_only)
 {
 	if (res->outcome == SCAN_FAILED || res->outcome == SCAN_UNREACHABLE) {
 		printf("%s: %s: %s\n", spec, res->outcome == SCAN_FAILED ? "FAILED" : "UNREACHABLE",
@@ -162,6 +210,8 @@ static void report_text(const char *spec, const struct scan_result *res)
 	       res->all_accounts ? "every account, as root" : "the login account's files",
 	       res->log_source && strcmp(res->log_source, "none") ? res->log_source
 								  : "no log (unknown)");
+	if (headline_only)
+		return;
 	/* the table: widths from this host's rows */
 	int w_account = 7, w_where = 5, w_type = 4, w_used = 9;
 	char where[4200], used[64], findings[512];
@@ -334,8 +384,109 @@ static void report(const struct target *t, const void *result, void *data)
 	else if (run->opt->csv)
 		fprintf(stderr, "%s: %s\n", t->spec, res->diag.text);
 	else
-		report_text(t->spec, res);
+		report_text(t->spec, res, run->opt->diff);
 	fflush(stdout);
+}
+
+struct drift_print {
+	const char *spec;
+	bool json;
+	size_t changes;
+};
+
+static int print_change(const struct scan_change *c, void *data)
+{
+	struct drift_print *p = data;
+	static const char *const kinds[] = {"added", "removed", "changed"};
+	static const char marks[] = "+-~";
+	p->changes++;
+	if (p->json) {
+		json_t *o = json_pack("{s:o, s:s, s:s, s:o, s:s, s:s, s:o, s:o}", "target",
+				      report_json_text(p->spec), "record", "change", "change",
+				      kinds[c->kind], "account", report_json_text(c->account),
+				      "fingerprint", c->fingerprint, "type", c->type, "comment",
+				      c->comment ? report_json_text(c->comment) : json_null(),
+				      "place", report_json_text(c->place));
+		if (o && c->kind == SCAN_KEY_CHANGED) {
+			json_object_set_new(o, "before", report_json_text(c->before));
+			json_object_set_new(o, "after", report_json_text(c->after));
+		}
+		report_json_line(o);
+		return 0;
+	}
+	printf("%s: %c %s %s %s%s%s (%s)\n", p->spec, marks[c->kind], c->account, c->fingerprint,
+	       c->type, c->comment ? " " : "", c->comment ? c->comment : "", c->place);
+	if (c->kind == SCAN_KEY_CHANGED)
+		printf("    was: %s\n    now: %s\n", c->before, c->after);
+	return 0;
+}
+
+/* --db: the scan recorded; --diff: each host compared with its previous scan */
+static int record_and_diff(struct scan_options *o, struct scan_store *store,
+			   const struct scan_result *results, long long started)
+{
+	size_t n = o->fleet.targets.n;
+	const char **targets = calloc(n ? n : 1, sizeof(*targets));
+	bool *counted = calloc(n ? n : 1, sizeof(*counted));
+	struct diag d = {{0}};
+	long long scan_id = 0;
+	int status = EXIT_OK;
+	if (!targets || !counted) {
+		status = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		targets[i] = o->fleet.targets.items[i].spec;
+		counted[i] = !o->fleet.not_started || !o->fleet.not_started[i];
+	}
+	if (scan_store_record(store, targets, results, counted, n, started, &scan_id, &d) < 0) {
+		cli_error("%s: %s", o->db_path, d.text);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; o->diff && i < n; i++) {
+		const struct scan_result *res = &results[i];
+		struct scan_store_keys before = {0};
+		struct drift_print p = {.spec = targets[i], .json = o->fleet.json};
+		if (!counted[i] || res->outcome == SCAN_FAILED || res->outcome == SCAN_UNREACHABLE)
+			continue;
+		if (scan_store_previous(store, targets[i], scan_id, &before, &d) < 0) {
+			cli_error("%s: %s", o->db_path, d.text);
+			status = EXIT_FAIL;
+			goto out;
+		}
+		if (!before.scan_id) {
+			if (o->fleet.json)
+				report_json_line(json_pack("{s:o, s:s, s:b}", "target",
+							   report_json_text(targets[i]), "record",
+							   "drift", "first_scan", 1));
+			else
+				printf("%s: first scan recorded (nothing to compare)\n",
+				       targets[i]);
+			continue;
+		}
+		int r = scan_drift(&before, res, print_change, &p);
+		if (o->fleet.json)
+			report_json_line(json_pack("{s:o, s:s, s:s, s:I}", "target",
+						   report_json_text(targets[i]), "record", "drift",
+						   "since", before.when, "changes",
+						   (json_int_t)p.changes));
+		else if (p.changes == 0)
+			printf("%s: no change since %s\n", targets[i], before.when);
+		else
+			printf("%s: %zu change%s since %s\n", targets[i], p.changes,
+			       p.changes == 1 ? "" : "s", before.when);
+		scan_store_keys_clear(&before);
+		if (r < 0) {
+			status = EXIT_FAIL;
+			goto out;
+		}
+	}
+out:
+	fflush(stdout);
+	free(targets);
+	free(counted);
+	return status;
 }
 
 /* every host done: the findings across hosts, then the CSV header */
@@ -351,6 +502,7 @@ static void all_done(void *results, size_t n, void *data)
 static int run_scan(int argc, char **argv)
 {
 	struct scan_options o = {0};
+	struct scan_store *store = NULL;
 	int status;
 
 	fleet_options_init(&o.fleet);
@@ -368,18 +520,30 @@ static int run_scan(int argc, char **argv)
 	job.sudo_password = o.all_accounts;
 	job.all_done = all_done;
 	void *results = NULL;
+	struct diag d = {{0}};
+	long long started = (long long)time(NULL);
+	if (o.db_path && scan_store_open(o.db_path, &store, &d) < 0) {
+		cli_error("%s", d.text);
+		status = EXIT_FAIL;
+		goto out;
+	}
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);
 		status = EXIT_FAIL;
 		goto out;
 	}
+	int recorded = store ? record_and_diff(&o, store, results, started) : EXIT_OK;
 	if (o.csv)
 		terminal_safe_mute_stdout(true);
 	status = fleet_summarize(&o.fleet, &job, results, NULL);
+	if (recorded != EXIT_OK)
+		status = recorded;
 	fleet_results_free(&o.fleet, &job, results);
 out:
+	scan_store_close(store);
 	target_keys_free(&keys_table);
 	fleet_options_free(&o.fleet);
+	free(o.default_db);
 	return status;
 }
 
@@ -387,7 +551,9 @@ const struct command command_scan = {
 	.name = "scan",
 	.summary = "List every key that can log in, where, last used when, and what is wrong "
 		   "(read-only).",
-	.usage = "sshkeyctl scan [--all-accounts] [--no-logs] [--json | --csv] [-i KEY]...\n"
+	.usage = "sshkeyctl scan [--all-accounts] [--no-logs] [--json | --csv] [--db FILE] "
+		 "[--diff]\n"
+		 "                      [-i KEY]...\n"
 		 "                      [copy's connection and fleet options] TARGET...",
 	.help = "  --all-accounts          every account, through sudo when the login account "
 		"is\n"
@@ -396,6 +562,14 @@ const struct command command_scan = {
 		"  --json                  one object per host, key, private key and note, then a\n"
 		"                          summary (JSON Lines)\n"
 		"  --csv                   one row per key and place, with a header\n"
+		"  --db FILE               record the scan in FILE (SQLite; created 0600; schema "
+		"in\n"
+		"                          sshkeyctl(1), INVENTORY DATABASE)\n"
+		"  --diff                  record it and show, per host, the keys added, removed "
+		"or\n"
+		"                          changed since the host's previous scan (default "
+		"database\n"
+		"                          $XDG_STATE_HOME/sshkeyctl/inventory.db)\n"
 		"\nAs root (or with --all-accounts): every account sshd could let in (a usable "
 		"shell,\n"
 		"root, or a ~/.ssh of its own), each account's AuthorizedKeysFile as sshd -T "

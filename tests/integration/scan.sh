@@ -8,6 +8,7 @@
 . "$(dirname "$0")/../testbed/testbed.sh"
 testbed_suite
 need_cmd python3
+need_cmd sqlite3
 
 U=sktest-sa$$ # the account scanned, and the login for its own view
 V=sktest-sb$$ # locked, shares a key with U
@@ -171,6 +172,41 @@ assert [r for r in recs if r.get("record") == "host"][0]["all_accounts"] is True
 PY
 snapshot >after.txt
 same after.txt before.txt "sudo scan changed the server"
+
+# --- history: --db records each scan (0600, the sqlite3 shell reads it); --diff shows drift ---
+"$K" scan -i rootkey "${COMMON[@]}" --db inv.db "root@127.0.0.1:$PORT" >/dev/null 2>&1
+[ "$(stat -c %a inv.db)" = 600 ] || fail "inventory mode $(stat -c %a inv.db)"
+[ "$(sqlite3 inv.db 'select count(*) from scans')" = 1 ] || fail "one scan not recorded"
+[ "$(sqlite3 inv.db "select count(*) from keys where target = 'root@127.0.0.1:$PORT'")" = 7 ] ||
+	fail "keys recorded: $(sqlite3 inv.db 'select account, fingerprint from keys')"
+[ "$(sqlite3 inv.db "select findings from keys where fingerprint = '$FP_DSA'")" = dsa ] ||
+	fail "findings recorded: $(sqlite3 inv.db 'select findings from keys')"
+[ "$(sqlite3 inv.db 'pragma user_version')" = 1 ] || fail "schema version"
+pass
+# drift: a key added for U, V's key gone, U's RSA key's options changed
+"$K" keygen -q -f newkey --no-passphrase -C "new@laptop" || fail "keygen"
+FP_NEW=$(ssh-keygen -lf newkey.pub | awk '{print $2}')
+cat newkey.pub >>"$R/home/$U/.ssh/authorized_keys"
+: >"$R/home/$V/.ssh/authorized_keys"
+sed -i 's/from="10.0.0.0\/8",//' "$R/home/$U/.ssh/authorized_keys"
+"$K" scan -i rootkey "${COMMON[@]}" --db inv.db --diff "root@127.0.0.1:$PORT" >out.txt 2>&1
+[ $? = 5 ] || fail "diff status: $(cat out.txt)"
+grep -q ": + $U $FP_NEW ssh-ed25519 new@laptop (/home/$U/.ssh/authorized_keys:7)" out.txt ||
+	fail "added key not shown: $(cat out.txt)"
+grep -q ": - $V $FP_UA " out.txt || fail "removed key not shown: $(cat out.txt)"
+grep -q ": ~ $U $FP_RSA " out.txt || fail "changed options not shown: $(cat out.txt)"
+grep -q "now: expiry-time=\"20200101\" " out.txt || fail "changed options: $(cat out.txt)"
+grep -q "3 changes since " out.txt || fail "change count: $(cat out.txt)"
+grep -q "ACCOUNT" out.txt && fail "--diff printed the whole table"
+# the same again: no change; JSON says so
+"$K" scan -i rootkey "${COMMON[@]}" --db inv.db --diff --json "root@127.0.0.1:$PORT" >out.json 2>&1
+grep -q '"record":"drift".*"changes":0' out.json || fail "no-change drift: $(grep drift out.json)"
+[ "$(sqlite3 inv.db 'select count(*) from scans')" = 3 ] || fail "scans recorded"
+# the default inventory, first scan there
+XDG_STATE_HOME=$WORK/state "$K" scan -i rootkey "${COMMON[@]}" --diff "root@127.0.0.1:$PORT" >out.txt 2>&1
+grep -q "first scan recorded" out.txt || fail "default inventory: $(cat out.txt)"
+[ -f "$WORK/state/sshkeyctl/inventory.db" ] || fail "default inventory not in XDG_STATE_HOME"
+pass
 
 # --- a host that is down, beside one that is up: 3 ---
 "$K" scan -i rootkey "${COMMON[@]}" --connect-timeout 2 "root@127.0.0.1:$PORT" "root@127.0.0.1:1" >out.txt 2>&1

@@ -8,6 +8,7 @@
 #include "files/authorized_keys.h"
 #include "files/sshd_log.h"
 #include "ops/scan.h"
+#include "ops/scan_store.h"
 #include "remote/scan_remote.h"
 #include "test_support.h"
 
@@ -144,6 +145,50 @@ static void test_result(void **state)
 	free(text);
 }
 
+static int count_change(const struct scan_change *c, void *data)
+{
+	unsigned *counts = data;
+	counts[c->kind]++;
+	if (c->kind == SCAN_KEY_CHANGED) {
+		assert_string_equal(c->before,
+				    "(no options) old in /home/alice/.ssh/authorized_keys");
+		assert_string_equal(c->after, "(no options) alice@laptop in "
+					      "/home/alice/.ssh/authorized_keys");
+	}
+	if (c->kind == SCAN_KEY_REMOVED)
+		assert_string_equal(c->account, "bob");
+	return 0;
+}
+
+static void test_drift(void **state)
+{
+	(void)state;
+	char *text = answer_text();
+	struct scan_answer a;
+	struct scan_result res;
+	assert_int_equal(scan_answer_parse(text, strlen(text), TOKEN, &a), 0);
+	scan_result_init(&res);
+	assert_int_equal(scan_result_from_answer(&a, &res), 0);
+	/* before: alice's key with another comment, bob's key; root's key is new */
+	struct scan_store_key keys[] = {
+		{"alice", (char *)res.keys[0].fingerprint, "ssh-ed25519", "old", NULL,
+		 "/home/alice/.ssh/authorized_keys", 1},
+		{"bob", "SHA256:gone", "ssh-rsa", NULL, NULL, "/home/bob/.ssh/authorized_keys", 1},
+		{"bob", "SHA256:gone", "ssh-rsa", NULL, NULL, "/home/bob/.ssh/authorized_keys", 2},
+	};
+	struct scan_store_keys before = {keys, 3, 1, "2026-11-29T00:00:00Z"};
+	unsigned counts[3] = {0};
+	assert_int_equal(scan_drift(&before, &res, count_change, counts), 0);
+	/* root's key added (alice's duplicates are one key), alice's changed, bob's removed
+	 * once */
+	assert_int_equal(counts[SCAN_KEY_ADDED], 1);
+	assert_int_equal(counts[SCAN_KEY_CHANGED], 1);
+	assert_int_equal(counts[SCAN_KEY_REMOVED], 1);
+	scan_result_clear(&res);
+	scan_answer_clear(&a);
+	free(text);
+}
+
 static void test_log_lines(void **state)
 {
 	(void)state;
@@ -208,9 +253,8 @@ static void test_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_answer_parse),
-		cmocka_unit_test(test_result),
-		cmocka_unit_test(test_log_lines),
+		cmocka_unit_test(test_answer_parse), cmocka_unit_test(test_result),
+		cmocka_unit_test(test_drift),        cmocka_unit_test(test_log_lines),
 		cmocka_unit_test(test_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
