@@ -18,6 +18,7 @@
 #include "base/file_io.h"
 #include "ops/scan.h"
 #include "ops/scan_store.h"
+#include "cli/scan_html.h"
 
 struct scan_options {
 	struct fleet_options fleet;
@@ -27,9 +28,10 @@ struct scan_options {
 	const char *db_path; /* --db, or the default one --diff uses */
 	bool diff;
 	char *default_db; /* owned */
+	const char *html_path;
 };
 
-enum { OPT_ALL_ACCOUNTS = 256, OPT_NO_LOGS, OPT_CSV, OPT_DB, OPT_DIFF };
+enum { OPT_ALL_ACCOUNTS = 256, OPT_NO_LOGS, OPT_CSV, OPT_DB, OPT_DIFF, OPT_HTML };
 
 static int handle_option(int c, char *arg, void *data)
 {
@@ -49,6 +51,9 @@ static int handle_option(int c, char *arg, void *data)
 		return EXIT_OK;
 	case OPT_DIFF:
 		o->diff = true;
+		return EXIT_OK;
+	case OPT_HTML:
+		o->html_path = arg;
 		return EXIT_OK;
 	default:
 		return FLEET_OPTION_UNKNOWN;
@@ -76,6 +81,7 @@ static int parse_options(int argc, char **argv, struct scan_options *o)
 		{"csv", no_argument, NULL, OPT_CSV},
 		{"db", required_argument, NULL, OPT_DB},
 		{"diff", no_argument, NULL, OPT_DIFF},
+		{"html", required_argument, NULL, OPT_HTML},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_scan;
@@ -423,22 +429,13 @@ static int print_change(const struct scan_change *c, void *data)
 
 /* --db: the scan recorded; --diff: each host compared with its previous scan */
 static int record_and_diff(struct scan_options *o, struct scan_store *store,
+			   const char *const *targets, const bool *counted,
 			   const struct scan_result *results, long long started)
 {
 	size_t n = o->fleet.targets.n;
-	const char **targets = calloc(n ? n : 1, sizeof(*targets));
-	bool *counted = calloc(n ? n : 1, sizeof(*counted));
 	struct diag d = {{0}};
 	long long scan_id = 0;
 	int status = EXIT_OK;
-	if (!targets || !counted) {
-		status = EXIT_FAIL;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		targets[i] = o->fleet.targets.items[i].spec;
-		counted[i] = !o->fleet.not_started || !o->fleet.not_started[i];
-	}
 	if (scan_store_record(store, targets, results, counted, n, started, &scan_id, &d) < 0) {
 		cli_error("%s: %s", o->db_path, d.text);
 		status = EXIT_FAIL;
@@ -484,6 +481,32 @@ static int record_and_diff(struct scan_options *o, struct scan_store *store,
 	}
 out:
 	fflush(stdout);
+	return status;
+}
+
+/* --db, --diff and --html, after every host: the targets' names, and which ran */
+static int outputs_after_run(struct scan_options *o, struct scan_store *store,
+			     const struct scan_result *results, long long started)
+{
+	size_t n = o->fleet.targets.n;
+	const char **targets = calloc(n ? n : 1, sizeof(*targets));
+	bool *counted = calloc(n ? n : 1, sizeof(*counted));
+	int status = targets && counted ? EXIT_OK : EXIT_FAIL;
+	for (size_t i = 0; status == EXIT_OK && i < n; i++) {
+		targets[i] = o->fleet.targets.items[i].spec;
+		counted[i] = !o->fleet.not_started || !o->fleet.not_started[i];
+	}
+	if (status == EXIT_OK && store)
+		status = record_and_diff(o, store, targets, counted, results, started);
+	if (status == EXIT_OK && o->html_path) {
+		int r = scan_html_write(o->html_path, targets, results, counted, n, started);
+		if (r < 0) {
+			cli_error("%s: %s", o->html_path, error_to_string(r));
+			status = EXIT_FAIL;
+		} else if (!o->fleet.json && !o->csv) {
+			printf("report written to %s\n", o->html_path);
+		}
+	}
 	free(targets);
 	free(counted);
 	return status;
@@ -532,7 +555,7 @@ static int run_scan(int argc, char **argv)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	int recorded = store ? record_and_diff(&o, store, results, started) : EXIT_OK;
+	int recorded = outputs_after_run(&o, store, results, started);
 	if (o.csv)
 		terminal_safe_mute_stdout(true);
 	status = fleet_summarize(&o.fleet, &job, results, NULL);
@@ -553,7 +576,7 @@ const struct command command_scan = {
 		   "(read-only).",
 	.usage = "sshkeyctl scan [--all-accounts] [--no-logs] [--json | --csv] [--db FILE] "
 		 "[--diff]\n"
-		 "                      [-i KEY]...\n"
+		 "                      [--html FILE] [-i KEY]...\n"
 		 "                      [copy's connection and fleet options] TARGET...",
 	.help = "  --all-accounts          every account, through sudo when the login account "
 		"is\n"
@@ -570,6 +593,9 @@ const struct command command_scan = {
 		"                          changed since the host's previous scan (default "
 		"database\n"
 		"                          $XDG_STATE_HOME/sshkeyctl/inventory.db)\n"
+		"  --html FILE             also write one self-contained page (0600): the access\n"
+		"                          matrix, findings, search and filters, each key's "
+		"detail\n"
 		"\nAs root (or with --all-accounts): every account sshd could let in (a usable "
 		"shell,\n"
 		"root, or a ~/.ssh of its own), each account's AuthorizedKeysFile as sshd -T "
