@@ -1,5 +1,8 @@
 #include "files/authorized_keys_edit.h"
 
+#include <string.h>
+
+#include "base/error.h"
 #include "files/authorized_keys.h"
 
 /* Mark the keys ak lists; ret_crlf: the file's lines end in CRLF. */
@@ -68,5 +71,88 @@ int authorized_keys_add(const char *old, size_t old_len, struct authorized_key_t
 	*ret_changed = changed;
 out:
 	authorized_keys_free(ak);
+	return r;
+}
+
+int authorized_keys_remove(const char *old, size_t old_len, const struct pubkey *const *keys,
+			   size_t n_keys, struct dynbuf *out, unsigned long long *ret_removed,
+			   size_t *ret_lines)
+{
+	struct authorized_keys *ak;
+	unsigned long long removed = 0;
+	size_t lines = 0;
+	int r = authorized_keys_parse(old, old_len, &ak);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < ak->n_entries; i++) {
+		const struct authorized_keys_entry *e = &ak->entries[i];
+		bool drop = false;
+		for (size_t k = 0; e->kind == KEY_LINE_KEY && k < n_keys; k++)
+			if (pubkey_same_key(e->key, keys[k])) {
+				drop = true;
+				if (k < 64)
+					removed |= 1ULL << k;
+			}
+		if (drop) {
+			lines++;
+			continue;
+		}
+		/* the line as it was, its own ending included (CRLF, or none at the end) */
+		r = dynbuf_append(out, e->raw, e->raw_len + (e->has_newline ? 1 : 0));
+	}
+	authorized_keys_free(ak);
+	if (r == 0 && ret_removed)
+		*ret_removed = removed;
+	if (r == 0 && ret_lines)
+		*ret_lines = lines;
+	return r;
+}
+
+int authorized_keys_strip_bom(const char *old, size_t old_len, struct dynbuf *out)
+{
+	if (old_len < 3 || memcmp(old, "\xef\xbb\xbf", 3) != 0)
+		return ERR_FORMAT;
+	return dynbuf_append(out, old + 3, old_len - 3);
+}
+
+int authorized_keys_join_split_line(const char *text, size_t len, unsigned long line,
+				    const struct pubkey *key, struct dynbuf *out)
+{
+	size_t start = 0;
+	for (unsigned long n = 1; n < line && start < len; n++) {
+		const char *nl = memchr(text + start, '\n', len - start);
+		if (!nl)
+			return ERR_CHANGED_UNDER_US;
+		start = (size_t)(nl - text) + 1;
+	}
+	const char *nl = memchr(text + start, '\n', len - start);
+	if (!nl)
+		return ERR_CHANGED_UNDER_US;
+	size_t first_end = (size_t)(nl - text);
+	size_t cut = first_end;
+	while (cut > start && (text[cut - 1] == ' ' || text[cut - 1] == '\r'))
+		cut--;
+	size_t second = first_end + 1;
+	while (second < len && text[second] == ' ')
+		second++;
+	const char *nl2 = memchr(text + second, '\n', len - second);
+	size_t second_end = nl2 ? (size_t)(nl2 - text) : len;
+	/* the joined line must be the key before anything is written */
+	struct dynbuf joined;
+	dynbuf_init(&joined, AUTHORIZED_KEYS_LINE_MAX);
+	struct authorized_keys_entry e = {0};
+	int r = dynbuf_append(&joined, text + start, cut - start);
+	if (r == 0)
+		r = dynbuf_append(&joined, text + second, second_end - second);
+	if (r == 0)
+		r = authorized_keys_parse_line((const char *)joined.data, joined.len, &e);
+	if (r == 0 && (e.kind != KEY_LINE_KEY || !pubkey_equal(e.key, key)))
+		r = ERR_CHANGED_UNDER_US;
+	authorized_keys_entry_clear(&e);
+	dynbuf_free(&joined);
+	if (r == 0)
+		r = dynbuf_append(out, text, cut);
+	if (r == 0)
+		r = dynbuf_append(out, text + second, len - second);
 	return r;
 }

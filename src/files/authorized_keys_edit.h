@@ -30,4 +30,21 @@ int authorized_keys_find(const char *data, size_t len, struct authorized_key_to_
 int authorized_keys_add(const char *old, size_t old_len, struct authorized_key_to_add *keys,
 			size_t n_keys, struct dynbuf *out, bool *ret_changed);
 
+/* Remove every line whose key (compared by blob: options, comment and certificate
+ * wrapping aside, pubkey_same_key) is one of keys; every other line kept byte for byte.
+ * ret_removed (may be NULL): bit i of which keys were found (at most 64 looked for);
+ * ret_lines: how many lines went. */
+int authorized_keys_remove(const char *old, size_t old_len, const struct pubkey *const *keys,
+			   size_t n_keys, struct dynbuf *out, unsigned long long *ret_removed,
+			   size_t *ret_lines);
+
+/* Drop a UTF-8 byte-order mark at the start (ERR_FORMAT when there is none). */
+int authorized_keys_strip_bom(const char *old, size_t old_len, struct dynbuf *out);
+
+/* Join line number line (1-based) with the next, as a paste that split a key line left
+ * them: the first line's trailing blanks and CR and the second's leading blanks go. Only
+ * when the joined line is key (else ERR_CHANGED_UNDER_US: the file is not what was seen). */
+int authorized_keys_join_split_line(const char *old, size_t old_len, unsigned long line,
+				    const struct pubkey *key, struct dynbuf *out);
+
 #endif

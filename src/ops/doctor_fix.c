@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/line_diff.h"
 #include "files/authorized_keys.h"
+#include "files/authorized_keys_edit.h"
 #include "ops/account_keys.h"
 #include "ops/copy.h"
 #include "ops/doctor_checks.h"
@@ -38,51 +39,11 @@ static int mended_content(const struct doctor_result *res, const struct pubkey *
 			  const struct dynbuf *old, struct dynbuf *out)
 {
 	const char *text = old->len ? (const char *)old->data : "";
-	size_t len = old->len;
 	if (res->repair == DOCTOR_REPAIR_BOM) {
-		if (len < 3 || memcmp(text, "\xef\xbb\xbf", 3) != 0)
-			return ERR_CHANGED_UNDER_US;
-		return dynbuf_append(out, text + 3, len - 3);
+		int r = authorized_keys_strip_bom(text, old->len, out);
+		return r == ERR_FORMAT ? ERR_CHANGED_UNDER_US : r;
 	}
-	/* join line N and N+1: the first line's trailing blanks and the second's leading
-	 * blanks go, as the paste that split it added them */
-	size_t start = 0;
-	for (unsigned long line = 1; line < res->repair_line && start < len; line++) {
-		const char *nl = memchr(text + start, '\n', len - start);
-		if (!nl)
-			return ERR_CHANGED_UNDER_US;
-		start = (size_t)(nl - text) + 1;
-	}
-	const char *nl = memchr(text + start, '\n', len - start);
-	if (!nl)
-		return ERR_CHANGED_UNDER_US;
-	size_t first_end = (size_t)(nl - text);
-	size_t cut = first_end;
-	while (cut > start && (text[cut - 1] == ' ' || text[cut - 1] == '\r'))
-		cut--;
-	size_t second = first_end + 1;
-	while (second < len && text[second] == ' ')
-		second++;
-	const char *nl2 = memchr(text + second, '\n', len - second);
-	size_t second_end = nl2 ? (size_t)(nl2 - text) : len;
-	/* check the joined line is our key before writing anything */
-	struct dynbuf line;
-	dynbuf_init(&line, AUTHORIZED_KEYS_LINE_MAX);
-	struct authorized_keys_entry e = {0};
-	int r = dynbuf_append(&line, text + start, cut - start);
-	if (r == 0)
-		r = dynbuf_append(&line, text + second, second_end - second);
-	if (r == 0)
-		r = authorized_keys_parse_line((const char *)line.data, line.len, &e);
-	if (r == 0 && (e.kind != KEY_LINE_KEY || !pubkey_equal(e.key, key)))
-		r = ERR_CHANGED_UNDER_US;
-	authorized_keys_entry_clear(&e);
-	dynbuf_free(&line);
-	if (r == 0)
-		r = dynbuf_append(out, text, cut);
-	if (r == 0)
-		r = dynbuf_append(out, text + second, len - second);
-	return r;
+	return authorized_keys_join_split_line(text, old->len, res->repair_line, key, out);
 }
 
 /* Logged in to change the file (as the account with the password or another key, or as

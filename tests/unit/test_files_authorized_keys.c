@@ -181,6 +181,66 @@ static void test_add_several(void **state)
 	pubkey_free(b);
 }
 
+/* remove by blob: whatever options, comment or line ending; every other byte kept */
+static void check_remove(const char *old, size_t old_len, const char *want, size_t want_len,
+			 size_t want_lines)
+{
+	struct pubkey *a = key_of(KEY);
+	const struct pubkey *keys[] = {a};
+	struct dynbuf out;
+	unsigned long long found = 0;
+	size_t lines = 99;
+	dynbuf_init(&out, 1 << 20);
+	assert_int_equal(authorized_keys_remove(old, old_len, keys, 1, &out, &found, &lines), 0);
+	assert_int_equal(lines, want_lines);
+	assert_int_equal(found, want_lines ? 1 : 0);
+	assert_int_equal(out.len, want_len);
+	if (want_len)
+		assert_memory_equal(out.data, want, want_len);
+	dynbuf_free(&out);
+	pubkey_free(a);
+}
+
+static void test_remove(void **state)
+{
+	const char *s;
+	/* nothing to remove: the very bytes back (garbage, NUL, CRLF, no final newline) */
+	static const char odd[] = "garbage\n\0nul line\r\n\n# c\r\n" KEY2 " x";
+	check_remove(odd, sizeof(odd) - 1, odd, sizeof(odd) - 1, 0);
+	/* every line of the key, with options, another comment, CRLF, last without newline */
+	s = "# top\nfrom=\"1.2.3.4\" " KEY " a\n" KEY2 " keep\r\n" KEY " b\r\n#x\n" KEY;
+	const char *want = "# top\n" KEY2 " keep\r\n#x\n";
+	check_remove(s, strlen(s), want, strlen(want), 3);
+	/* a comment line holding the key's text is not a key line: kept */
+	s = "# " KEY "\n";
+	check_remove(s, strlen(s), s, strlen(s), 0);
+}
+
+static void test_bom_and_join(void **state)
+{
+	struct pubkey *a = key_of(KEY);
+	struct dynbuf out;
+	dynbuf_init(&out, 1 << 20);
+	const char *s = "\xef\xbb\xbf" KEY " x\n";
+	assert_int_equal(authorized_keys_strip_bom(s, strlen(s), &out), 0);
+	assert_string_equal((char *)out.data, KEY " x\n");
+	dynbuf_reset(&out);
+	assert_int_equal(authorized_keys_strip_bom(KEY, strlen(KEY), &out), ERR_FORMAT);
+	/* a key line split in two by a paste: joined, the blanks of the break gone */
+	char split[512];
+	snprintf(split, sizeof(split), "# a\n%.40s \r\n  %s x\n# b\n", KEY, KEY + 40);
+	assert_int_equal(authorized_keys_join_split_line(split, strlen(split), 2, a, &out), 0);
+	char want[512];
+	snprintf(want, sizeof(want), "# a\n%s x\n# b\n", KEY);
+	assert_string_equal((char *)out.data, want);
+	/* the wrong line, or another key: nothing */
+	dynbuf_reset(&out);
+	assert_int_equal(authorized_keys_join_split_line(split, strlen(split), 1, a, &out),
+			 ERR_CHANGED_UNDER_US);
+	dynbuf_free(&out);
+	pubkey_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +251,8 @@ int main(void)
 		cmocka_unit_test(test_every_vector_key_line),
 		cmocka_unit_test(test_add_keeps_bytes),
 		cmocka_unit_test(test_add_several),
+		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_bom_and_join),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
