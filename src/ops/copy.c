@@ -13,12 +13,10 @@
 #include "keys/fingerprint.h"
 #include "ops/strict_modes.h"
 #include "ops/account_keys.h"
+#include "ops/keys_edit.h"
 #include "ops/login.h"
 #include "remote/authorized_keys_remote.h"
 #include "remote/sftp_client.h"
-
-/* concurrent writers to one file retry their compare-and-swap this often */
-#define MAX_WRITE_ATTEMPTS 40
 
 void copy_result_init(struct copy_result *res)
 {
@@ -34,62 +32,6 @@ void copy_result_clear(struct copy_result *res)
 	dynbuf_free(&res->diff);
 	free(res->path);
 	memset(res, 0, sizeof(*res));
-}
-
-static void random_pause(void)
-{
-	/* from the kernel: rand() is neither seeded nor thread-safe in the workers */
-	unsigned short r = 0;
-	random_bytes(&r, sizeof(r));
-	struct timespec ts = {0, (50 + r % 200) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static int add_change(struct copy_result *res, const char *verb, const char *arg, const char *path)
-{
-	return dynbuf_printf(&res->changes, "%s %s%s%s\n", verb, arg, *arg ? " " : "", path);
-}
-
-/* A unified diff for an append-only edit: the old last lines as context, ours added. */
-static int append_diff(const char *path, const struct dynbuf *old, const struct dynbuf *new_content,
-		       struct dynbuf *out)
-{
-	size_t old_lines = 0, start = 0, ctx_start_line;
-	for (size_t i = 0; i < old->len; i++)
-		old_lines += old->data[i] == '\n';
-	if (old->len && old->data[old->len - 1] != '\n')
-		old_lines++;
-	/* context: the last (up to) three old lines */
-	size_t ctx = old_lines < 3 ? old_lines : 3;
-	size_t seen = 0;
-	for (size_t i = old->len; i > 0; i--) {
-		if (old->data[i - 1] == '\n' && i != old->len && ++seen == ctx) {
-			start = i;
-			break;
-		}
-	}
-	if (seen < ctx)
-		start = 0;
-	ctx_start_line = old_lines - ctx + 1;
-	size_t new_lines = 0;
-	for (size_t i = 0; i < new_content->len; i++)
-		new_lines += new_content->data[i] == '\n';
-	int r = dynbuf_printf(out, "--- %s\n+++ %s\n@@ -%zu,%zu +%zu,%zu @@\n", path, path,
-			      ctx ? ctx_start_line : 0, ctx, ctx ? ctx_start_line : 1,
-			      new_lines - old_lines + ctx);
-	const char *p = (const char *)new_content->data + start;
-	const char *end = (const char *)new_content->data + new_content->len;
-	size_t line = 0;
-	while (r == 0 && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		bool is_old =
-			(size_t)(p - (const char *)new_content->data) < old->len && line < ctx;
-		r = dynbuf_printf(out, "%c%.*s\n", is_old ? ' ' : '+', (int)len, p);
-		line++;
-		p = nl ? nl + 1 : end;
-	}
-	return r;
 }
 
 /* Prove each key with a private half logs in on a new connection. */
@@ -128,22 +70,95 @@ static void prove(const struct target *t, const struct copy_request *req,
 	}
 }
 
+/* copy's edit: the keys not yet in the file (nor in a later AuthorizedKeysFile entry that
+ * sshd reads) appended */
+struct copy_edit {
+	const struct copy_request *creq;
+	const bool *accepted; /* the server already takes key i */
+	struct authorized_key_to_add *adds;
+	struct copy_result *res;
+};
+
+/* Is key i in another file sshd reads for the account (a later AuthorizedKeysFile entry:
+ * authorized_keys2)? A copy there that sshd ignores, say for its modes, does not count. */
+static int mark_elsewhere(const struct keys_edit_request *req, const struct copy_edit *ce,
+			  const struct authorized_keys_state *st, struct diag *d)
+{
+	const struct copy_request *creq = ce->creq;
+	struct authorized_keys_state *others = NULL;
+	size_t n_others = 0;
+	int r = 0;
+	if (!st->conversation)
+		return 0; /* over SFTP: the first file only */
+	if ((r = account_keys_read_others(req->s, req->acct, st, &others, &n_others, d)) < 0)
+		return r;
+	for (size_t o = 0; o < n_others; o++) {
+		if (!others[o].exists || others[o].unreadable)
+			continue;
+		struct authorized_key_to_add *found = calloc(creq->n_keys, sizeof(*found));
+		for (size_t i = 0; found && i < creq->n_keys; i++)
+			found[i].key = creq->keys[i].pub;
+		r = found ? authorized_keys_find((const char *)others[o].content.data,
+						 others[o].content.len, found, creq->n_keys)
+			  : -ENOMEM;
+		/* for the login account the server said whether it takes the key; for
+		 * --for-user (we log in as root) the file's path must pass StrictModes */
+		bool file_read = true;
+		if (creq->for_user) {
+			struct strict_modes_finding *f = NULL;
+			size_t n_f = 0;
+			file_read = account_keys_strict_modes(req->s, &others[o], false, &f, &n_f,
+							      d) == 0 &&
+				    n_f == 0;
+			free(f);
+			d->text[0] = 0;
+		}
+		for (size_t i = 0; r == 0 && i < creq->n_keys; i++)
+			ce->adds[i].elsewhere = ce->adds[i].elsewhere ||
+						(found[i].present &&
+						 (creq->for_user ? file_read : ce->accepted[i]));
+		free(found);
+		/* a file we cannot parse is not a reason to stop adding to ours */
+		if (r == -ENOMEM)
+			break;
+		r = 0;
+	}
+	account_keys_others_free(others, n_others);
+	return r;
+}
+
+static int copy_edit(const struct keys_edit_request *req, const struct authorized_keys_state *st,
+		     struct dynbuf *out, bool *ret_changed, struct diag *d)
+{
+	struct copy_edit *ce = req->arg;
+	const struct copy_request *creq = ce->creq;
+	for (size_t i = 0; i < creq->n_keys; i++)
+		ce->adds[i] = (struct authorized_key_to_add){.key = creq->keys[i].pub,
+							     .comment = creq->keys[i].comment};
+	int r = mark_elsewhere(req, ce, st, d);
+	if (r == 0)
+		r = authorized_keys_add((const char *)st->content.data, st->content.len, ce->adds,
+					creq->n_keys, out, ret_changed);
+	ce->res->keys_added = ce->res->keys_present = 0;
+	for (size_t i = 0; r == 0 && i < creq->n_keys; i++) {
+		if (ce->adds[i].present || ce->adds[i].elsewhere)
+			ce->res->keys_present++;
+		else
+			ce->res->keys_added++;
+	}
+	return r;
+}
+
 void copy_to_host(const struct target *t, const struct copy_request *req, struct copy_result *res)
 {
 	struct remote_session *s = NULL;
 	struct remote_sftp *sftp = NULL;
-	struct authorized_keys_state st = {0}, *others = NULL;
+	struct authorized_keys_state st = {0};
 	struct account_ref acct = {0};
-	size_t n_others = 0;
-	struct strict_modes_finding *findings = NULL;
 	struct authorized_key_to_add *adds = calloc(req->n_keys, sizeof(*adds));
 	bool *accepted = calloc(req->n_keys, sizeof(*accepted));
-	struct dynbuf content;
-	struct mode_fix *fixes = NULL;
-	size_t n_findings = 0;
+	struct keys_edit_outcome done = {0};
 	int r;
-
-	dynbuf_init(&content, 64 * 1024 * 1024);
 	res->outcome = COPY_FAILED;
 	if (!adds || !accepted) {
 		r = -ENOMEM;
@@ -162,154 +177,37 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 	/* --for-user: as root, directly or through sudo */
 	if ((r = account_ref_open(s, req->for_user, req->password, &acct, &res->diag)) < 0)
 		goto out;
-
-	for (int attempt = 0;; attempt++) {
-		authorized_keys_state_clear(&st);
-		free(findings);
-		findings = NULL;
-		dynbuf_reset(&content);
-		if ((r = account_keys_read(s, &acct, req->sftp, &sftp, &st, &res->diag)) < 0)
-			goto out;
+	bool all_accepted = true;
+	for (size_t i = 0; i < req->n_keys; i++)
+		all_accepted = all_accepted && accepted[i];
+	struct copy_edit ce = {.creq = req, .accepted = accepted, .adds = adds, .res = res};
+	struct keys_edit_request er = {
+		.s = s,
+		.acct = &acct,
+		.use_sftp = req->sftp,
+		.modes = req->fix ? KEYS_EDIT_MODES_FIX : KEYS_EDIT_MODES_REFUSE,
+		.dry_run = req->dry_run,
+		/* the key is there but the server does not take it: rewritten, owner and
+		 * mode restored */
+		.write_unchanged = !all_accepted,
+		.edit = copy_edit,
+		.arg = &ce,
+	};
+	r = keys_edit_run(&er, &sftp, &st, &res->changes, &res->diff, &done, &res->diag);
+	if (st.path) {
 		free(res->path);
 		res->path = strdup(st.path);
-		if (st.is_link) {
-			diag_set(&res->diag, "%s is a symbolic link; refusing to replace it",
-				 st.path);
-			r = -ELOOP;
-			goto out;
-		}
-		/* a key in a later AuthorizedKeysFile entry (authorized_keys2) is there already */
-		account_keys_others_free(others, n_others);
-		others = NULL, n_others = 0;
-		if (!sftp && (r = account_keys_read_others(s, &acct, &st, &others, &n_others,
-							   &res->diag)) < 0)
-			goto out;
-		for (size_t i = 0; i < req->n_keys; i++)
-			adds[i] = (struct authorized_key_to_add){.key = req->keys[i].pub,
-								 .comment = req->keys[i].comment};
-		for (size_t o = 0; o < n_others; o++) {
-			if (!others[o].exists || others[o].unreadable)
-				continue;
-			struct authorized_key_to_add *found = calloc(req->n_keys, sizeof(*found));
-			for (size_t i = 0; found && i < req->n_keys; i++)
-				found[i].key = req->keys[i].pub;
-			r = found ? authorized_keys_find((const char *)others[o].content.data,
-							 others[o].content.len, found, req->n_keys)
-				  : -ENOMEM;
-			/* there and read by sshd (a copy there that sshd ignores, say for its
-			 * modes, does not count: the key goes into the first file). For the login
-			 * account the server said whether it takes the key; for --for-user (we
-			 * log in as root) the file's path must pass StrictModes */
-			bool file_read = true;
-			if (req->for_user) {
-				struct strict_modes_finding *f = NULL;
-				size_t n_f = 0;
-				file_read = account_keys_strict_modes(s, &others[o], false, &f,
-								      &n_f, &res->diag) == 0 &&
-					    n_f == 0;
-				free(f);
-				res->diag.text[0] = 0;
-			}
-			for (size_t i = 0; r == 0 && i < req->n_keys; i++)
-				adds[i].elsewhere = adds[i].elsewhere ||
-						    (found[i].present &&
-						     (req->for_user ? file_read : accepted[i]));
-			free(found);
-			/* a file we cannot parse is not a reason to stop adding to ours */
-			if (r == -ENOMEM)
-				goto out;
-			r = 0;
-		}
-		bool changed;
-		if ((r = authorized_keys_add((const char *)st.content.data, st.content.len, adds,
-					     req->n_keys, &content, &changed)) < 0)
-			goto out;
-		if ((r = account_keys_strict_modes(s, &st, false, &findings, &n_findings,
-						   &res->diag)) < 0)
-			goto out;
-		free(fixes);
-		fixes = calloc(n_findings ? n_findings : 1, sizeof(*fixes));
-		if (!fixes) {
-			r = -ENOMEM;
-			goto out;
-		}
-		size_t n_fixes = 0;
-		for (size_t i = 0; i < n_findings; i++) {
-			const struct remote_node *node = findings[i].node;
-			if (findings[i].not_regular) {
-				diag_set(&res->diag,
-					 "%s is not a regular file; refusing to replace it",
-					 node->path);
-				r = ERR_REMOTE;
-				goto out;
-			}
-			if (findings[i].bad_owner) {
-				char owner[64], account[64];
-				remote_node_owner_text(node, owner, sizeof(owner));
-				authorized_keys_account_text(&st, account, sizeof(account));
-				diag_set(&res->diag,
-					 "%s is owned by %s, not by the account (%s) or root, so "
-					 "sshd ignores the keys; find out why, then as root: chown "
-					 "%s %s",
-					 node->path, owner, account,
-					 st.account[0] ? st.account : account, node->path);
-				r = ERR_REMOTE;
-				goto out;
-			}
-			if (!req->fix) {
-				diag_set(&res->diag,
-					 "%s is writable by group or others, so sshd ignores the "
-					 "keys; fix: chmod "
-					 "go-w %s (or run without --no-fix)",
-					 node->path, node->path);
-				r = ERR_REMOTE;
-				goto out;
-			}
-			fixes[n_fixes++] = (struct mode_fix){node->path, findings[i].fixed_mode};
-		}
-		res->keys_added = res->keys_present = 0;
-		for (size_t i = 0; i < req->n_keys; i++) {
-			if (adds[i].present || adds[i].elsewhere)
-				res->keys_present++;
-			else
-				res->keys_added++;
-		}
-		bool all_accepted = true;
-		for (size_t i = 0; i < req->n_keys; i++)
-			all_accepted = all_accepted && accepted[i];
-		if (!changed && n_fixes == 0 && all_accepted) {
-			res->outcome = COPY_PRESENT;
-			r = 0;
-			goto out;
-		}
-		if (req->dry_run) {
-			char mode[16];
-			for (size_t i = 0; i < n_fixes; i++) {
-				snprintf(mode, sizeof(mode), "%o", (unsigned)fixes[i].mode);
-				add_change(res, "would chmod", mode, fixes[i].path);
-			}
-			if (!st.exists)
-				add_change(res, "would create", "", st.path);
-			if (changed)
-				append_diff(st.path, &st.content, &content, &res->diff);
-			res->outcome = changed || n_fixes ? COPY_WOULD_CHANGE : COPY_PRESENT;
-			r = 0;
-			goto out;
-		}
-		if (sftp)
-			r = authorized_keys_sftp_write(sftp, &st, fixes, n_fixes, content.data,
-						       content.len, &res->changes, &res->diag);
-		else
-			r = authorized_keys_remote_write(&st, fixes, n_fixes, content.data,
-							 content.len, &res->changes, &res->diag);
-		if (r != ERR_CHANGED_UNDER_US || attempt + 1 >= MAX_WRITE_ATTEMPTS)
-			break;
-		random_pause(); /* another writer got there first: read again and merge again */
 	}
 	if (r < 0)
 		goto out;
-	account_keys_others_free(others, n_others);
-	others = NULL, n_others = 0;
+	if (!done.changed && done.n_fixes == 0 && (all_accepted || req->dry_run)) {
+		res->outcome = COPY_PRESENT;
+		goto out;
+	}
+	if (req->dry_run) {
+		res->outcome = COPY_WOULD_CHANGE;
+		goto out;
+	}
 	authorized_keys_state_clear(&st); /* its helper session first, then the connection */
 	remote_sftp_free(sftp);
 	sftp = NULL;
@@ -324,14 +222,10 @@ out:
 		if (!res->diag.text[0])
 			diag_set(&res->diag, "%s", error_to_string(r));
 	}
-	account_keys_others_free(others, n_others);
 	authorized_keys_state_clear(&st);
 	account_ref_clear(&acct);
 	remote_sftp_free(sftp);
 	remote_session_free(s);
-	dynbuf_free(&content);
-	free(findings);
-	free(fixes);
 	free(adds);
 	free(accepted);
 }

@@ -8,12 +8,13 @@
 #include <sys/stat.h>
 
 #include "base/error.h"
-#include "base/line_diff.h"
 #include "files/authorized_keys.h"
 #include "files/authorized_keys_edit.h"
 #include "ops/account_keys.h"
 #include "ops/copy.h"
 #include "ops/doctor_checks.h"
+#include "ops/keys_edit.h"
+#include "remote/sftp_client.h"
 #include "remote/authorized_keys_remote.h"
 
 static int fix_private_key(const struct doctor_request *req, struct doctor_result *res)
@@ -47,10 +48,9 @@ static int mended_content(const struct doctor_result *res, const struct pubkey *
 }
 
 /* Logged in to change the file (as the account with the password or another key, or as
- * root with --for-user, where our key may be root's), the file read and its helper waiting. */
+ * root with --for-user, where our key may be root's). */
 static int open_for_change(const struct target *t, const struct doctor_request *req,
-			   struct remote_session **ret_s, struct authorized_keys_state *st,
-			   struct diag *d)
+			   struct remote_session **ret_s, struct account_ref *acct, struct diag *d)
 {
 	struct timespec deadline = remote_host_deadline(req->connect);
 	bool accepted = false;
@@ -60,15 +60,25 @@ static int open_for_change(const struct target *t, const struct doctor_request *
 				   .keys = req->for_user ? req->key : NULL,
 				   .n_keys = req->for_user ? 1 : 0,
 				   .password = req->password};
-	struct account_ref acct = {0};
 	int r = login_for_work(&lr, &accepted, ret_s, d);
 	/* --for-user: as root, directly or through sudo (needed only to start the helper) */
 	if (r == 0)
-		r = account_ref_open(*ret_s, req->for_user, req->password, &acct, d);
-	if (r == 0)
-		r = authorized_keys_remote_read(*ret_s, req->for_user,
-						acct.through_root ? &acct.root : NULL, st, d);
-	account_ref_clear(&acct);
+		r = account_ref_open(*ret_s, req->for_user, req->password, acct, d);
+	return r;
+}
+
+struct mend {
+	const struct doctor_request *dreq;
+	const struct doctor_result *res;
+};
+
+static int mend_edit(const struct keys_edit_request *req, const struct authorized_keys_state *st,
+		     struct dynbuf *out, bool *ret_changed, struct diag *d)
+{
+	const struct mend *m = req->arg;
+	(void)d;
+	int r = mended_content(m->res, m->dreq->key->pub, &st->content, out);
+	*ret_changed = r == 0;
 	return r;
 }
 
@@ -77,32 +87,41 @@ static int repair_key_line(const struct target *t, const struct doctor_request *
 {
 	struct diag d = {{0}};
 	struct remote_session *s = NULL;
+	struct remote_sftp *sftp = NULL;
+	struct account_ref acct = {0};
 	struct authorized_keys_state st = {0};
-	struct dynbuf content;
-	dynbuf_init(&content, AUTHORIZED_KEYS_STATE_MAX);
-	int r = open_for_change(t, req, &s, &st, &d);
-	if (r == 0)
-		r = mended_content(res, req->key->pub, &st.content, &content);
+	struct keys_edit_outcome done;
+	struct dynbuf diff;
+	dynbuf_init(&diff, AUTHORIZED_KEYS_STATE_MAX);
+	struct mend m = {req, res};
+	int r = open_for_change(t, req, &s, &acct, &d);
+	if (r == 0) {
+		struct keys_edit_request er = {.s = s,
+					       .acct = &acct,
+					       .modes = KEYS_EDIT_MODES_IGNORE,
+					       .dry_run = req->dry_run,
+					       .edit = mend_edit,
+					       .arg = &m};
+		r = keys_edit_run(&er, &sftp, &st, NULL, &diff, &done, &d);
+	}
 	if (r == 0 && req->dry_run) {
 		r = dynbuf_printf(&res->fixes, "would mend %s:\n", st.path);
 		if (r == 0)
-			r = line_diff_unified((const char *)st.content.data, st.content.len,
-					      (const char *)content.data, content.len, st.path,
-					      st.path, &res->fixes);
+			r = dynbuf_append(&res->fixes, diff.data, diff.len);
 	} else if (r == 0) {
-		r = authorized_keys_remote_write(&st, NULL, 0, content.data, content.len, NULL, &d);
-		if (r == 0)
-			r = dynbuf_printf(&res->fixes, "%s %s\n",
-					  res->repair == DOCTOR_REPAIR_BOM
-						  ? "removed the byte-order mark from"
-						  : "joined the split key line in",
-					  st.path);
+		r = dynbuf_printf(&res->fixes, "%s %s\n",
+				  res->repair == DOCTOR_REPAIR_BOM
+					  ? "removed the byte-order mark from"
+					  : "joined the split key line in",
+				  st.path);
 	}
 	if (r < 0)
 		dynbuf_printf(&res->fixes, "mending the key line failed: %s\n",
 			      d.text[0] ? d.text : error_to_string(r));
 	authorized_keys_state_clear(&st);
-	dynbuf_free(&content);
+	account_ref_clear(&acct);
+	dynbuf_free(&diff);
+	remote_sftp_free(sftp);
 	remote_session_free(s);
 	return r;
 }
@@ -114,7 +133,11 @@ static int give_back(const struct target *t, const struct doctor_request *req,
 	struct diag d = {{0}};
 	struct remote_session *s = NULL;
 	struct authorized_keys_state st = {0};
-	int r = open_for_change(t, req, &s, &st, &d);
+	struct account_ref acct = {0};
+	int r = open_for_change(t, req, &s, &acct, &d);
+	if (r == 0)
+		r = authorized_keys_remote_read(s, req->for_user,
+						acct.through_root ? &acct.root : NULL, &st, &d);
 	if (r == 0 && (st.login_uid != 0 || !st.exists))
 		r = -EPERM;
 	const char *path = st.real_path ? st.real_path : st.path;
