@@ -36,6 +36,7 @@ extern const struct command command_perms;
 extern const struct command command_harden;
 extern const struct command command_doctor;
 extern const struct command command_scan;
+extern const struct command command_revoke;
 
 /* NULL-terminated table in the order --help lists them */
 extern const struct command *const commands[];

@@ -284,3 +284,26 @@ int login_prove_key(const struct target *t, const char *as_user,
 {
 	return login_prove(t, as_user, connect, deadline, NULL, key, NULL, d);
 }
+
+/* failed publickey queries count toward MaxAuthTries (6 by default): a few a connection */
+#define PROBES_PER_CONNECTION 4
+
+int login_probe_keys(const struct target *t, const char *as_user,
+		     const struct connect_options *connect, const struct timespec *deadline,
+		     const struct pubkey *const *keys, size_t n, bool *ret_accepted, struct diag *d)
+{
+	struct target as = *t;
+	if (as_user)
+		as.user = (char *)as_user;
+	int r = 0;
+	for (size_t first = 0; r == 0 && first < n; first += PROBES_PER_CONNECTION) {
+		struct remote_session *s = NULL;
+		r = remote_connect(&as, connect, &s, d);
+		if (r == 0)
+			remote_set_host_deadline(s, deadline);
+		for (size_t i = first; r == 0 && i < n && i < first + PROBES_PER_CONNECTION; i++)
+			r = remote_auth_probe_key(s, keys[i], &ret_accepted[i], d);
+		remote_session_free(s);
+	}
+	return r;
+}

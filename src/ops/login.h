@@ -65,4 +65,12 @@ int login_prove_key(const struct target *t, const char *as_user,
 		    const struct connect_options *connect, const struct timespec *deadline,
 		    const struct privkey *key, struct diag *d);
 
+/* New connections as as_user (NULL: the target's user) asking, with publickey queries that
+ * carry no signature, whether the server would take each key (ret_accepted[i]): the proof
+ * that needs only public keys (revoke). A few queries a connection, under MaxAuthTries. */
+int login_probe_keys(const struct target *t, const char *as_user,
+		     const struct connect_options *connect, const struct timespec *deadline,
+		     const struct pubkey *const *keys, size_t n, bool *ret_accepted,
+		     struct diag *d);
+
 #endif

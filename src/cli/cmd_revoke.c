@@ -1,0 +1,313 @@
+/* sshkeyctl revoke: a key taken away everywhere, proven with the public key alone. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/error.h"
+#include "base/file_io.h"
+#include "cli/commands.h"
+#include "cli/fleet_options.h"
+#include "cli/fleet_run.h"
+#include "cli/local_keys.h"
+#include "cli/report.h"
+#include "files/authorized_keys.h"
+#include "keys/fingerprint.h"
+#include "ops/revoke.h"
+
+struct revoke_options {
+	struct fleet_options fleet;
+	const char *comment_glob;
+	bool all_accounts;
+	bool including_login_key;
+	struct pubkey **keys; /* to revoke */
+	size_t n_keys;
+	const char **fingerprints;
+	size_t n_fingerprints;
+};
+
+enum { OPT_COMMENT = 256, OPT_ALL_ACCOUNTS, OPT_INCLUDING_LOGIN_KEY };
+
+static int handle_option(int c, char *arg, void *data)
+{
+	struct revoke_options *o = data;
+	switch (c) {
+	case OPT_COMMENT:
+		o->comment_glob = arg;
+		return EXIT_OK;
+	case OPT_ALL_ACCOUNTS:
+		o->all_accounts = true;
+		return EXIT_OK;
+	case OPT_INCLUDING_LOGIN_KEY:
+		o->including_login_key = true;
+		return EXIT_OK;
+	default:
+		return FLEET_OPTION_UNKNOWN;
+	}
+}
+
+/* Every key line of path (a .pub file, an authorized_keys file; for a private key, its
+ * .pub beside it) added to the keys to revoke. */
+static int add_key_file(struct revoke_options *o, const char *path)
+{
+	struct dynbuf b;
+	struct authorized_keys *ak = NULL;
+	size_t before = o->n_keys;
+	dynbuf_init(&b, AUTHORIZED_KEYS_FILE_MAX);
+	int r = read_file(path, READ_FILE_REGULAR, &b);
+	if (r == 0)
+		r = authorized_keys_parse(b.len ? (const char *)b.data : "", b.len, &ak);
+	for (size_t i = 0; r == 0 && ak && i < ak->n_entries; i++) {
+		struct authorized_keys_entry *e = &ak->entries[i];
+		if (e->kind != KEY_LINE_KEY)
+			continue;
+		struct pubkey **more = realloc(o->keys, (o->n_keys + 1) * sizeof(*more));
+		if (!more) {
+			r = -ENOMEM;
+			break;
+		}
+		o->keys = more;
+		o->keys[o->n_keys++] = e->key;
+		e->key = NULL;
+	}
+	authorized_keys_free(ak);
+	dynbuf_free(&b);
+	if (r == 0 && o->n_keys == before) {
+		/* a private key: its public half beside it */
+		char *pub = NULL;
+		struct stat st;
+		if (asprintf(&pub, "%s.pub", path) < 0)
+			return -ENOMEM;
+		r = stat(pub, &st) == 0 ? add_key_file(o, pub) : ERR_NOT_A_KEY;
+		free(pub);
+	}
+	return r;
+}
+
+/* The leading arguments that are keys: a fingerprint, or a file holding keys. */
+static bool looks_like_key(const char *arg)
+{
+	struct stat st;
+	return !strncmp(arg, "SHA256:", 7) || strchr(arg, '/') ||
+	       (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+static int parse_options(int argc, char **argv, struct revoke_options *o)
+{
+	static const struct option longopts[] = {
+		{"comment", required_argument, NULL, OPT_COMMENT},
+		{"all-accounts", no_argument, NULL, OPT_ALL_ACCOUNTS},
+		{"including-login-key", no_argument, NULL, OPT_INCLUDING_LOGIN_KEY},
+		{NULL, 0, NULL, 0},
+	};
+	const struct command *cmd = &command_revoke;
+	const struct fleet_extra_options extra = {"", longopts, handle_option, o};
+	int status = fleet_options_parse(&o->fleet, cmd, argc, argv, &extra);
+	if (status != EXIT_OK)
+		return status;
+	for (; optind < argc && looks_like_key(argv[optind]); optind++) {
+		const char *arg = argv[optind];
+		if (!strncmp(arg, "SHA256:", 7)) {
+			if (strlen(arg) != 50)
+				return cli_usage_error(cmd,
+						       "%s: not a SHA256 fingerprint (SHA256: "
+						       "and 43 characters, as ssh-keygen -l "
+						       "prints it)",
+						       arg);
+			const char **more =
+				realloc(o->fingerprints, (o->n_fingerprints + 1) * sizeof(*more));
+			if (!more)
+				return EXIT_FAIL;
+			o->fingerprints = more;
+			o->fingerprints[o->n_fingerprints++] = arg;
+			continue;
+		}
+		int r = add_key_file(o, arg);
+		if (r < 0) {
+			cli_error("%s: %s", arg, r >= -4096 ? strerror(-r) : error_to_string(r));
+			return EXIT_USAGE;
+		}
+	}
+	if (!o->n_keys && !o->n_fingerprints && !o->comment_glob)
+		return cli_usage_error(cmd, "which key? give a public key file, a SHA256 "
+					    "fingerprint, or --comment PATTERN, then the targets");
+	return fleet_options_finish(&o->fleet, cmd, argc, argv);
+}
+
+static struct target_keys keys_table;
+FLEET_WORK_KEYS(revoke_host, struct revoke_request, &keys_table)
+FLEET_RESULT_CALLBACKS(revoke_result_init, revoke_result_clear)
+
+static unsigned outcome_of(const void *result)
+{
+	return ((const struct revoke_result *)result)->outcome;
+}
+static const struct fleet_outcome revoke_outcomes[] = {
+	[REVOKE_NOT_FOUND] = {"not-found", FLEET_LEVEL_OK, 1},
+	[REVOKE_PROVEN] = {"revoked", FLEET_LEVEL_OK, 0},
+	[REVOKE_WOULD] = {"would-revoke", FLEET_LEVEL_OK, 2},
+	[REVOKE_UNPROVEN] = {"unproven", FLEET_LEVEL_WARN, 3},
+	[REVOKE_FAILED] = {"failed", FLEET_LEVEL_FAIL, 4},
+	[REVOKE_UNREACHABLE] = {"unreachable", FLEET_LEVEL_FAIL, 5},
+};
+static const struct fleet_group summary_groups[] = {{"revoked and proven", "revoked", false},
+						    {"without the key", "not_found", false},
+						    {"would change", "would_revoke", true},
+						    {"not proven", "unproven", false},
+						    {"failed", "failed", false},
+						    {"unreachable", "unreachable", false}};
+static const struct fleet_outcomes outcomes = {revoke_outcomes, summary_groups, 6, outcome_of,
+					       true};
+
+static int error_of(const void *result)
+{
+	return ((const struct revoke_result *)result)->error;
+}
+
+struct revoke_run {
+	struct revoke_options *opt;
+};
+
+static void report(const struct target *t, const void *result, void *data)
+{
+	struct revoke_run *run = data;
+	const struct revoke_result *res = result;
+	if (run->opt->fleet.json) {
+		json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:o, s:o}", "target",
+				      report_json_text(t->spec), "lines_removed",
+				      (json_int_t)res->n_lines, "files", (json_int_t)res->n_files,
+				      "accounts_asked", (json_int_t)res->n_accounts, "changes",
+				      report_lines_json(&res->changes), "proof",
+				      report_lines_json(&res->proof));
+		if (o && res->diff.len)
+			json_object_set_new(
+				o, "diff",
+				report_json_textn((const char *)res->diff.data, res->diff.len));
+		if (o && res->diag.text[0])
+			json_object_set_new(o, "reason", report_json_text(res->diag.text));
+		report_json_line(o);
+		return;
+	}
+	switch (res->outcome) {
+	case REVOKE_NOT_FOUND:
+		printf("%s: OK: no such key here\n", t->spec);
+		break;
+	case REVOKE_PROVEN:
+		printf("%s: OK: revoked, proven: %u line%s from %u file%s; %u account%s refuse "
+		       "it\n",
+		       t->spec, res->n_lines, res->n_lines == 1 ? "" : "s", res->n_files,
+		       res->n_files == 1 ? "" : "s", res->n_accounts,
+		       res->n_accounts == 1 ? "" : "s");
+		break;
+	case REVOKE_WOULD:
+		printf("%s: dry run: would remove %u line%s from %u file%s\n", t->spec,
+		       res->n_lines, res->n_lines == 1 ? "" : "s", res->n_files,
+		       res->n_files == 1 ? "" : "s");
+		break;
+	case REVOKE_UNPROVEN:
+		printf("%s: WARN: %s\n", t->spec, res->diag.text);
+		break;
+	case REVOKE_FAILED:
+		printf("%s: FAILED: %s\n", t->spec, res->diag.text);
+		break;
+	case REVOKE_UNREACHABLE:
+		printf("%s: UNREACHABLE: %s\n", t->spec, res->diag.text);
+		break;
+	}
+	report_print_lines(&res->changes, "  ");
+	if (res->diff.len)
+		report_print_lines(&res->diff, "  ");
+	report_print_lines(&res->proof, "  proof: ");
+	fflush(stdout);
+}
+
+static int run_revoke(int argc, char **argv)
+{
+	struct revoke_options o = {0};
+	int status;
+
+	fleet_options_init(&o.fleet);
+	if ((status = parse_options(argc, argv, &o)) != EXIT_OK ||
+	    (status = target_keys_load(&o.fleet, NULL, &keys_table)) != EXIT_OK)
+		goto out;
+	struct revoke_request req = {.connect = &o.fleet.connect,
+				     .password = &o.fleet.password_source,
+				     .revoke = (const struct pubkey *const *)o.keys,
+				     .n_revoke = o.n_keys,
+				     .fingerprints = o.fingerprints,
+				     .n_fingerprints = o.n_fingerprints,
+				     .comment_glob = o.comment_glob,
+				     .all_accounts = o.all_accounts,
+				     .including_login_key = o.including_login_key,
+				     .dry_run = o.fleet.dry_run};
+	struct revoke_run run = {.opt = &o};
+	struct fleet_job job = FLEET_JOB(struct revoke_result, report, &req, &run);
+	job.keys = &keys_table;
+	job.password_login = true;
+	job.sudo_password = o.all_accounts;
+	void *results = NULL;
+	if (fleet_run(&o.fleet, &job, &results) < 0) {
+		fleet_results_free(&o.fleet, &job, results);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	status = fleet_summarize(&o.fleet, &job, results, NULL);
+	fleet_results_free(&o.fleet, &job, results);
+out:
+	target_keys_free(&keys_table);
+	for (size_t i = 0; i < o.n_keys; i++)
+		pubkey_free(o.keys[i]);
+	free(o.keys);
+	free(o.fingerprints);
+	fleet_options_free(&o.fleet);
+	return status;
+}
+
+const struct command command_revoke = {
+	.name = "revoke",
+	.summary = "Remove a key from every authorized keys file, proven with the public key "
+		   "alone.",
+	.usage = "sshkeyctl revoke [--comment PATTERN] [--all-accounts] [--including-login-key] "
+		 "[--dry-run]\n"
+		 "                        [copy's connection and fleet options] KEY|SHA256:FP... "
+		 "TARGET...",
+	.help = "  KEY                     a public key file (every key line in it: a .pub, an\n"
+		"                          authorized_keys file), or a private key's path (its "
+		".pub)\n"
+		"  SHA256:FP               any key with this fingerprint (ssh-keygen -l's form)\n"
+		"  --comment PATTERN       any key whose comment matches (shell pattern: "
+		"'*@old-laptop')\n"
+		"  --all-accounts          every account, through sudo when the login account "
+		"is\n"
+		"                          not root (as root this is the default)\n"
+		"  --including-login-key   also remove the key this run logs in with, once "
+		"another\n"
+		"                          way in (another -i key, or the password) has logged "
+		"in\n"
+		"  --dry-run               show the diff of each file, change nothing\n"
+		"  -i KEY                  the key that logs in (default ~/.ssh/id_*); not the "
+		"key\n"
+		"                          revoked\n"
+		"\nThe leading arguments that are fingerprints or files (a path with '/', or a "
+		"file\n"
+		"here) are the keys; the rest are targets. Every file sshd reads for the account "
+		"(all\n"
+		"AuthorizedKeysFile entries) loses every line holding the key, compared by key "
+		"blob\n"
+		"(options, comments, certificates aside); every other byte stays; each write is "
+		"a\n"
+		"compare-and-swap, as copy's. Then a new connection asks the server, as each "
+		"account\n"
+		"that had the key, whether it still accepts it (a publickey query: no signature,\n"
+		"no private key needed): revoked, proven, only when every account refuses it.\n"
+		"Exit status 0 revoked and proven (or not there), 5 removed but not proven, 3 "
+		"some\n"
+		"hosts failed, 1 all failed.\n"
+		"Status per host (JSON \"status\"): revoked, not-found, would-revoke (OK); "
+		"unproven\n"
+		"(warning); failed, unreachable.\n",
+	.run = run_revoke,
+};

@@ -1,0 +1,425 @@
+#include "ops/revoke.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "files/authorized_keys.h"
+#include "files/authorized_keys_edit.h"
+#include "keys/fingerprint.h"
+#include "ops/account_keys.h"
+#include "ops/keys_edit.h"
+#include "ops/login.h"
+#include "remote/root_runner.h"
+#include "remote/scan_remote.h"
+#include "remote/server_kind.h"
+#include "remote/sftp_client.h"
+
+void revoke_result_init(struct revoke_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->outcome = REVOKE_FAILED;
+	dynbuf_init(&res->changes, 1024 * 1024);
+	dynbuf_init(&res->diff, 64 * 1024 * 1024);
+	dynbuf_init(&res->proof, 1024 * 1024);
+}
+
+void revoke_result_clear(struct revoke_result *res)
+{
+	dynbuf_free(&res->changes);
+	dynbuf_free(&res->diff);
+	dynbuf_free(&res->proof);
+	memset(res, 0, sizeof(*res));
+}
+
+/* The keys found in one of an account's files, to remove from it. */
+struct file_match {
+	size_t account; /* index into the answer's accounts */
+	const struct scan_file *file;
+	struct pubkey **keys; /* distinct blobs, owned */
+	size_t n_keys;
+	size_t lines;
+};
+
+struct matches {
+	struct file_match *files;
+	size_t n;
+};
+
+static void matches_free(struct matches *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		for (size_t k = 0; k < m->files[i].n_keys; k++)
+			pubkey_free(m->files[i].keys[k]);
+		free(m->files[i].keys);
+	}
+	free(m->files);
+	memset(m, 0, sizeof(*m));
+}
+
+static int sha256_of(const struct pubkey *key, char *buf, size_t len)
+{
+	struct dynbuf fp;
+	dynbuf_init(&fp, 128);
+	int r = fingerprint_format(key, FINGERPRINT_SHA256, &fp);
+	if (r == 0)
+		snprintf(buf, len, "%.*s", (int)fp.len, (const char *)fp.data);
+	dynbuf_free(&fp);
+	return r;
+}
+
+static bool line_matches(const struct revoke_request *req, const struct authorized_keys_entry *e)
+{
+	for (size_t i = 0; i < req->n_revoke; i++)
+		if (pubkey_same_key(e->key, req->revoke[i]))
+			return true;
+	char fp[80];
+	if (req->n_fingerprints && sha256_of(e->key, fp, sizeof(fp)) == 0)
+		for (size_t i = 0; i < req->n_fingerprints; i++)
+			if (!strcmp(fp, req->fingerprints[i]))
+				return true;
+	if (req->comment_glob && e->comment.len) {
+		char *comment = strndup(e->raw + e->comment.off, e->comment.len);
+		bool hit = comment && fnmatch(req->comment_glob, comment, 0) == 0;
+		free(comment);
+		return hit;
+	}
+	return false;
+}
+
+/* a copy of key in fm's list unless one with its blob is there */
+static int add_distinct(struct pubkey ***keys, size_t *n, const struct pubkey *key)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (pubkey_same_key((*keys)[i], key))
+			return 0;
+	struct pubkey *copy = NULL;
+	int r = pubkey_from_blob(key->blob, key->blob_len, &copy);
+	if (r < 0)
+		return r;
+	struct pubkey **more = realloc(*keys, (*n + 1) * sizeof(*more));
+	if (!more) {
+		pubkey_free(copy);
+		return -ENOMEM;
+	}
+	more[(*n)++] = copy;
+	*keys = more;
+	return 0;
+}
+
+/* every file of every account holding a matching key, with the keys to remove */
+static int find_matches(const struct revoke_request *req, const struct scan_answer *a,
+			struct matches *m, struct revoke_result *res)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < a->n_accounts; i++) {
+		const struct scan_account *acc = &a->accounts[i];
+		for (size_t j = 0; r == 0 && j < acc->n_files; j++) {
+			const struct scan_file *f = &acc->files[j];
+			if (f->state == SCAN_FILE_UNREADABLE || f->state == SCAN_FILE_TOO_LARGE) {
+				r = dynbuf_printf(&res->changes,
+						  "not read: %s (%s): the key may be there; the "
+						  "proof will tell\n",
+						  f->path, acc->name);
+				continue;
+			}
+			if (f->state != SCAN_FILE_READ)
+				continue;
+			struct authorized_keys *ak = NULL;
+			if ((r = authorized_keys_parse(f->content, f->content_len, &ak)) < 0)
+				break;
+			struct file_match fm = {.account = i, .file = f};
+			for (size_t e = 0; r == 0 && e < ak->n_entries; e++) {
+				const struct authorized_keys_entry *en = &ak->entries[e];
+				if (en->kind != KEY_LINE_KEY || !line_matches(req, en))
+					continue;
+				fm.lines++;
+				r = add_distinct(&fm.keys, &fm.n_keys, en->key);
+			}
+			authorized_keys_free(ak);
+			if (r == 0 && fm.n_keys) {
+				struct file_match *more =
+					realloc(m->files, (m->n + 1) * sizeof(*more));
+				if (!more)
+					r = -ENOMEM;
+				else {
+					m->files = more;
+					m->files[m->n++] = fm;
+					fm.keys = NULL, fm.n_keys = 0;
+				}
+			}
+			for (size_t k = 0; k < fm.n_keys; k++)
+				pubkey_free(fm.keys[k]);
+			free(fm.keys);
+		}
+	}
+	return r;
+}
+
+static int remove_edit(const struct keys_edit_request *req, const struct authorized_keys_state *st,
+		       struct dynbuf *out, bool *ret_changed, struct diag *d)
+{
+	const struct file_match *fm = req->arg;
+	size_t lines = 0;
+	(void)d;
+	int r = authorized_keys_remove(st->content.len ? (const char *)st->content.data : "",
+				       st->content.len, (const struct pubkey *const *)fm->keys,
+				       fm->n_keys, out, NULL, &lines);
+	*ret_changed = r == 0 && lines > 0;
+	return r;
+}
+
+/* The login key is among those to remove from the login account: another way in first. */
+static int other_way_in(const struct target *t, const struct revoke_request *req,
+			const struct timespec *deadline, const struct pubkey *used, struct diag *d)
+{
+	for (size_t i = 0; i < req->n_keys; i++) {
+		const struct local_key *k = &req->keys[i];
+		bool revoked = pubkey_same_key(k->pub, used);
+		for (size_t j = 0; j < req->n_revoke; j++)
+			revoked = revoked || pubkey_same_key(k->pub, req->revoke[j]);
+		if (revoked || (!k->priv && !k->in_agent))
+			continue;
+		struct diag ignored = {{0}};
+		if (login_prove(t, NULL, req->connect, deadline, k->pub, k->priv, NULL, &ignored) ==
+		    0)
+			return 0;
+	}
+	if (req->password) {
+		struct remote_session *s = NULL;
+		struct login_request lr = {.target = t,
+					   .connect = req->connect,
+					   .deadline = deadline,
+					   .password = req->password};
+		bool accepted = false;
+		struct diag ignored = {{0}};
+		int r = login_for_work(&lr, &accepted, &s, &ignored);
+		remote_session_free(s);
+		if (r == 0)
+			return 0;
+	}
+	diag_set(d, "no other way in was proven (another key of -i that logs in, or the "
+		    "password): the login key stays");
+	return -EPERM;
+}
+
+/* after the removal: does each account's sshd still take the keys? */
+static void prove(const struct target *t, const struct revoke_request *req,
+		  const struct timespec *deadline, const struct scan_answer *a,
+		  const struct matches *m, bool tinysshd, struct revoke_result *res)
+{
+	bool all_refused = true;
+	for (size_t i = 0; i < a->n_accounts; i++) {
+		const struct scan_account *acc = &a->accounts[i];
+		struct pubkey **keys = NULL;
+		size_t n = 0;
+		for (size_t f = 0; f < m->n; f++)
+			for (size_t k = 0; m->files[f].account == i && k < m->files[f].n_keys; k++)
+				if (add_distinct(&keys, &n, m->files[f].keys[k]) < 0)
+					all_refused = false;
+		if (!n) {
+			free(keys);
+			continue;
+		}
+		res->n_accounts++;
+		bool *accepted = calloc(n, sizeof(*accepted));
+		struct diag d = {{0}};
+		int r = accepted ? 0 : -ENOMEM;
+		if (r == 0 && !tinysshd)
+			r = login_probe_keys(t, a->all_accounts ? acc->name : NULL, req->connect,
+					     deadline, (const struct pubkey *const *)keys, n,
+					     accepted, &d);
+		for (size_t k = 0; k < n; k++) {
+			char fp[80] = "";
+			sha256_of(keys[k], fp, sizeof(fp));
+			if (tinysshd)
+				dynbuf_printf(&res->proof,
+					      "%s: %s cannot be proven refused (tinysshd answers "
+					      "every key query with yes)\n",
+					      acc->name, fp);
+			else if (r < 0)
+				dynbuf_printf(&res->proof, "%s: %s not proven: %s\n", acc->name, fp,
+					      d.text);
+			else if (accepted[k])
+				dynbuf_printf(
+					&res->proof,
+					"%s: %s STILL ACCEPTED by the server (another source: "
+					"AuthorizedKeysCommand, a certificate authority, a "
+					"file not read)\n",
+					acc->name, fp);
+			else
+				dynbuf_printf(&res->proof, "%s: %s refused (publickey query)\n",
+					      acc->name, fp);
+			all_refused = all_refused && !tinysshd && r == 0 && !accepted[k];
+		}
+		free(accepted);
+		for (size_t k = 0; k < n; k++)
+			pubkey_free(keys[k]);
+		free(keys);
+	}
+	res->outcome = all_refused ? REVOKE_PROVEN : REVOKE_UNPROVEN;
+	if (!all_refused)
+		diag_set(&res->diag, "removed, but not proven: %s",
+			 tinysshd ? "tinysshd answers every key query with yes"
+				  : "see the proof lines");
+}
+
+void revoke_host(const struct target *t, const struct revoke_request *req,
+		 struct revoke_result *res)
+{
+	struct remote_session *s = NULL;
+	struct root_runner root = {0};
+	bool have_root = false;
+	struct scan_answer answer = {0};
+	struct matches m = {0};
+	struct pubkey *used = NULL;
+	struct dynbuf out;
+	char connection[256] = "";
+	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
+	struct timespec deadline = remote_host_deadline(req->connect);
+	struct login_request lr = {.target = t,
+				   .connect = req->connect,
+				   .deadline = &deadline,
+				   .keys = req->keys,
+				   .n_keys = req->n_keys,
+				   .password = req->password};
+	dynbuf_init(&out, SCAN_ANSWER_MAX);
+	res->outcome = REVOKE_FAILED;
+	int r = accepted ? 0 : -ENOMEM;
+	if (r == 0 && (r = login_for_work_with(&lr, accepted, &s, &used, &res->diag)) < 0) {
+		if (r == ERR_CONNECT || r == ERR_TIMEOUT)
+			res->outcome = REVOKE_UNREACHABLE;
+		goto out;
+	}
+	/* root's view: every account, through sudo when asked, or as root when that is who
+	 * logged in (the helper tells) */
+	if (req->all_accounts) {
+		if ((r = root_runner_open(s, req->password, &root, &res->diag)) < 0)
+			goto out;
+		have_root = true;
+		char value[256], c[64], cp[16], l[64], lp[16];
+		root_runner_probe_value(&root, "connection", value, sizeof(value));
+		if (sscanf(value, "%63s %15s %63s %15s", c, cp, l, lp) == 4)
+			snprintf(connection, sizeof(connection), "%s %s %s", c, l, lp);
+	}
+	if ((r = scan_remote_read(s, have_root ? &root : NULL,
+				  have_root ? SCAN_SCOPE_ALL : SCAN_SCOPE_AUTO, false, connection,
+				  &out, &answer, &res->diag)) < 0 ||
+	    (r = find_matches(req, &answer, &m, res)) < 0)
+		goto out;
+	bool all = answer.all_accounts;
+	if (all && !have_root) {
+		/* logged in as root: the edits run directly */
+		if ((r = root_runner_open(s, req->password, &root, &res->diag)) < 0)
+			goto out;
+		have_root = true;
+	}
+	if (m.n == 0) {
+		res->outcome = REVOKE_NOT_FOUND;
+		goto out;
+	}
+	/* the key this run logged in with, in the login account's files */
+	char login_uid_text[32] = "";
+	if (have_root && root.via_sudo)
+		root_runner_probe_value(&root, "uid", login_uid_text, sizeof(login_uid_text));
+	unsigned long login_uid =
+		login_uid_text[0] ? strtoul(login_uid_text, NULL, 10) : answer.login_uid;
+	bool login_key = false;
+	for (size_t f = 0; used && f < m.n; f++)
+		for (size_t k = 0; k < m.files[f].n_keys; k++)
+			login_key = login_key ||
+				    (answer.accounts[m.files[f].account].uid == login_uid &&
+				     pubkey_same_key(m.files[f].keys[k], used));
+	if (login_key && !req->including_login_key) {
+		diag_set(&res->diag,
+			 "refusing to remove the key this run logged in with from the login "
+			 "account (--including-login-key removes it once another way in is "
+			 "proven); nothing changed");
+		r = -EPERM;
+		goto out;
+	}
+	/* a file that is a symbolic link is never replaced (the link would become a file):
+	 * said before anything changes */
+	for (size_t f = 0; f < m.n; f++)
+		if (m.files[f].file->link) {
+			diag_set(&res->diag,
+				 "%s (%s) is a symbolic link (to %s); refusing to replace it; "
+				 "nothing changed",
+				 m.files[f].file->path, answer.accounts[m.files[f].account].name,
+				 m.files[f].file->link);
+			r = -ELOOP;
+			goto out;
+		}
+	if (login_key && !req->dry_run &&
+	    (r = other_way_in(t, req, &deadline, used, &res->diag)) < 0)
+		goto out;
+	for (size_t f = 0; f < m.n; f++) {
+		struct file_match *fm = &m.files[f];
+		const struct scan_account *acc = &answer.accounts[fm->account];
+		/* as the account's helper runs it: as root for the account in root's view */
+		struct account_ref acct = {0};
+		if (all) {
+			acct.for_user = acc->name;
+			acct.root = root;
+			acct.through_root = true;
+		}
+		struct authorized_keys_state st = {0};
+		struct remote_sftp *sftp = NULL;
+		struct keys_edit_outcome done = {0};
+		struct keys_edit_request er = {.s = s,
+					       .acct = &acct,
+					       .entry = fm->file->entry,
+					       .modes = KEYS_EDIT_MODES_IGNORE,
+					       .dry_run = req->dry_run,
+					       .edit = remove_edit,
+					       .arg = fm};
+		struct dynbuf log;
+		dynbuf_init(&log, 64 * 1024);
+		r = keys_edit_run(&er, &sftp, &st, &log, &res->diff, &done, &res->diag);
+		if (r == 0 && done.changed) {
+			res->n_files++;
+			res->n_lines += (unsigned)fm->lines;
+			dynbuf_printf(&res->changes, "%s %zu line%s from %s (%s)\n",
+				      req->dry_run ? "would remove" : "removed", fm->lines,
+				      fm->lines == 1 ? "" : "s", fm->file->path, acc->name);
+		}
+		dynbuf_free(&log);
+		authorized_keys_state_clear(&st);
+		remote_sftp_free(sftp);
+		if (r < 0) {
+			char prefix[4200];
+			snprintf(prefix, sizeof(prefix), "%s (%s): ", fm->file->path, acc->name);
+			struct diag why = res->diag;
+			diag_set(&res->diag, "%s%s", prefix, why.text);
+			goto out;
+		}
+	}
+	if (req->dry_run) {
+		res->outcome = REVOKE_WOULD;
+		goto out;
+	}
+	struct server_kind kind;
+	server_kind_of(s, &kind);
+	remote_session_free(s);
+	s = NULL;
+	prove(t, req, &deadline, &answer, &m, kind.software == SERVER_TINYSSH, res);
+out:
+	if (r < 0) {
+		res->outcome =
+			res->outcome == REVOKE_UNREACHABLE ? REVOKE_UNREACHABLE : REVOKE_FAILED;
+		res->error = r;
+		if (!res->diag.text[0])
+			diag_set(&res->diag, "%s", error_to_string(r));
+	}
+	matches_free(&m);
+	scan_answer_clear(&answer);
+	dynbuf_free(&out);
+	if (have_root)
+		root_runner_clear(&root);
+	pubkey_free(used);
+	remote_session_free(s);
+	free(accepted);
+}
