@@ -15,7 +15,10 @@
 #include "cli/local_keys.h"
 #include "cli/report.h"
 #include "files/authorized_keys.h"
+#include "base/base64.h"
 #include "keys/fingerprint.h"
+#include "keys/krl.h"
+#include <time.h>
 #include "ops/revoke.h"
 
 struct revoke_options {
@@ -27,9 +30,13 @@ struct revoke_options {
 	size_t n_keys;
 	const char **fingerprints;
 	size_t n_fingerprints;
+	const char *krl_path;
+	struct dynbuf krl_data; /* the KRL there before, parsed into krl */
+	struct krl krl;
+	bool krl_exists;
 };
 
-enum { OPT_COMMENT = 256, OPT_ALL_ACCOUNTS, OPT_INCLUDING_LOGIN_KEY };
+enum { OPT_COMMENT = 256, OPT_ALL_ACCOUNTS, OPT_INCLUDING_LOGIN_KEY, OPT_KRL };
 
 static int handle_option(int c, char *arg, void *data)
 {
@@ -43,6 +50,9 @@ static int handle_option(int c, char *arg, void *data)
 		return EXIT_OK;
 	case OPT_INCLUDING_LOGIN_KEY:
 		o->including_login_key = true;
+		return EXIT_OK;
+	case OPT_KRL:
+		o->krl_path = arg;
 		return EXIT_OK;
 	default:
 		return FLEET_OPTION_UNKNOWN;
@@ -87,6 +97,94 @@ static int add_key_file(struct revoke_options *o, const char *path)
 	return r;
 }
 
+/* --krl FILE: the KRL there now (a new one when missing), checked before any host */
+static int krl_load(struct revoke_options *o)
+{
+	dynbuf_init(&o->krl_data, KRL_FILE_MAX);
+	int r = read_file(o->krl_path, READ_FILE_REGULAR | READ_FILE_NOFOLLOW, &o->krl_data);
+	if (r == -ENOENT)
+		return EXIT_OK;
+	if (r == 0)
+		r = krl_parse(o->krl_data.data, o->krl_data.len, &o->krl);
+	if (r < 0) {
+		cli_error("--krl %s: %s", o->krl_path,
+			  r == ERR_FORMAT ? "not an OpenSSH KRL"
+			  : r >= -4096    ? strerror(-r)
+					  : error_to_string(r));
+		return EXIT_FAIL;
+	}
+	o->krl_exists = true;
+	if (o->krl.signed_) {
+		cli_error("--krl %s: a signed KRL; adding keys would break its signature (sign "
+			  "again with ssh-keygen -k -u -s after adding them yourself)",
+			  o->krl_path);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* "SHA256:" and 43 base64 characters: the 32 bytes */
+static int sha256_bytes(const char *fp, uint8_t out[32])
+{
+	struct dynbuf b;
+	char padded[48];
+	dynbuf_init(&b, 64);
+	snprintf(padded, sizeof(padded), "%s=", fp + 7);
+	int r = base64_decode(&b, padded, strlen(padded));
+	if (r == 0 && b.len != 32)
+		r = ERR_FORMAT;
+	if (r == 0)
+		memcpy(out, b.data, 32);
+	dynbuf_free(&b);
+	return r;
+}
+
+/* After the run: every key revoked (given, and found on the hosts by fingerprint or
+ * comment) and every fingerprint given, added to the KRL, written atomically. */
+static int krl_save(struct revoke_options *o, const struct revoke_result *results, size_t n)
+{
+	const struct pubkey **keys = NULL;
+	size_t n_keys = 0;
+	uint8_t(*hashes)[32] = calloc(o->n_fingerprints ? o->n_fingerprints : 1, 32);
+	struct dynbuf out;
+	dynbuf_init(&out, KRL_FILE_MAX);
+	int r = hashes ? 0 : -ENOMEM;
+	size_t total = o->n_keys;
+	for (size_t i = 0; i < n; i++)
+		total += results[i].n_removed;
+	keys = calloc(total ? total : 1, sizeof(*keys));
+	if (!keys)
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < o->n_keys; i++)
+		keys[n_keys++] = o->keys[i];
+	for (size_t i = 0; r == 0 && i < n; i++)
+		for (size_t k = 0; k < results[i].n_removed; k++)
+			keys[n_keys++] = results[i].removed[k];
+	for (size_t i = 0; r == 0 && i < o->n_fingerprints; i++)
+		r = sha256_bytes(o->fingerprints[i], hashes[i]);
+	if (r == 0)
+		r = krl_write(o->krl_exists ? &o->krl : NULL, keys, n_keys,
+			      (const uint8_t(*)[32])hashes, o->n_fingerprints,
+			      o->krl_exists ? NULL : "sshkeyctl revoke", (uint64_t)time(NULL),
+			      &out);
+	if (r == 0)
+		r = write_file_atomic(o->krl_path, out.data, out.len, 0644, 0);
+	if (r < 0)
+		cli_error("--krl %s: %s", o->krl_path,
+			  r >= -4096 ? strerror(-r) : error_to_string(r));
+	else if (!o->fleet.json)
+		fprintf(stderr,
+			"sshkeyctl: %s: %zu key%s and %zu fingerprint%s recorded (version "
+			"%llu)\n",
+			o->krl_path, n_keys, n_keys == 1 ? "" : "s", o->n_fingerprints,
+			o->n_fingerprints == 1 ? "" : "s",
+			(unsigned long long)(o->krl_exists ? o->krl.version + 1 : 1));
+	dynbuf_free(&out);
+	free(keys);
+	free(hashes);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 /* The leading arguments that are keys: a fingerprint, or a file holding keys. */
 static bool looks_like_key(const char *arg)
 {
@@ -101,6 +199,7 @@ static int parse_options(int argc, char **argv, struct revoke_options *o)
 		{"comment", required_argument, NULL, OPT_COMMENT},
 		{"all-accounts", no_argument, NULL, OPT_ALL_ACCOUNTS},
 		{"including-login-key", no_argument, NULL, OPT_INCLUDING_LOGIN_KEY},
+		{"krl", required_argument, NULL, OPT_KRL},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_revoke;
@@ -134,6 +233,8 @@ static int parse_options(int argc, char **argv, struct revoke_options *o)
 	if (!o->n_keys && !o->n_fingerprints && !o->comment_glob)
 		return cli_usage_error(cmd, "which key? give a public key file, a SHA256 "
 					    "fingerprint, or --comment PATTERN, then the targets");
+	if (o->krl_path && (status = krl_load(o)) != EXIT_OK)
+		return status;
 	return fleet_options_finish(&o->fleet, cmd, argc, argv);
 }
 
@@ -254,9 +355,16 @@ static int run_revoke(int argc, char **argv)
 		status = EXIT_FAIL;
 		goto out;
 	}
+	int saved =
+		o.krl_path && !o.fleet.dry_run ? krl_save(&o, results, o.fleet.targets.n) : EXIT_OK;
 	status = fleet_summarize(&o.fleet, &job, results, NULL);
+	if (saved != EXIT_OK)
+		status = saved;
 	fleet_results_free(&o.fleet, &job, results);
 out:
+	krl_clear(&o.krl);
+	if (o.krl_path)
+		dynbuf_free(&o.krl_data);
 	target_keys_free(&keys_table);
 	for (size_t i = 0; i < o.n_keys; i++)
 		pubkey_free(o.keys[i]);
@@ -272,8 +380,8 @@ const struct command command_revoke = {
 		   "alone.",
 	.usage = "sshkeyctl revoke [--comment PATTERN] [--all-accounts] [--including-login-key] "
 		 "[--dry-run]\n"
-		 "                        [copy's connection and fleet options] KEY|SHA256:FP... "
-		 "TARGET...",
+		 "                        [--krl FILE] [copy's connection and fleet options]\n"
+		 "                        KEY|SHA256:FP... TARGET...",
 	.help = "  KEY                     a public key file (every key line in it: a .pub, an\n"
 		"                          authorized_keys file), or a private key's path (its "
 		".pub)\n"
@@ -288,6 +396,10 @@ const struct command command_revoke = {
 		"                          way in (another -i key, or the password) has logged "
 		"in\n"
 		"  --dry-run               show the diff of each file, change nothing\n"
+		"  --krl FILE              also record the keys (and fingerprints) in an OpenSSH "
+		"KRL\n"
+		"                          (created, or extended: sshd's RevokedKeys, ssh-keygen "
+		"-Q)\n"
 		"  -i KEY                  the key that logs in (default ~/.ssh/id_*); not the "
 		"key\n"
 		"                          revoked\n"

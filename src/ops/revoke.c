@@ -29,6 +29,9 @@ void revoke_result_init(struct revoke_result *res)
 
 void revoke_result_clear(struct revoke_result *res)
 {
+	for (size_t i = 0; i < res->n_removed; i++)
+		pubkey_free(res->removed[i]);
+	free(res->removed);
 	dynbuf_free(&res->changes);
 	dynbuf_free(&res->diff);
 	dynbuf_free(&res->proof);
@@ -401,6 +404,11 @@ void revoke_host(const struct target *t, const struct revoke_request *req,
 		res->outcome = REVOKE_WOULD;
 		goto out;
 	}
+	for (size_t f = 0; r == 0 && f < m.n; f++)
+		for (size_t k = 0; r == 0 && k < m.files[f].n_keys; k++)
+			r = add_distinct(&res->removed, &res->n_removed, m.files[f].keys[k]);
+	if (r < 0)
+		goto out;
 	struct server_kind kind;
 	server_kind_of(s, &kind);
 	remote_session_free(s);

@@ -47,10 +47,12 @@ struct revoke_result {
 	enum revoke_outcome outcome;
 	int error;
 	struct diag diag;
-	struct dynbuf changes; /* one line per file changed (or, dry run, to be changed) */
-	struct dynbuf diff;    /* dry run */
-	struct dynbuf proof;   /* one line per account asked */
-	unsigned n_lines;      /* lines removed */
+	struct dynbuf changes;   /* one line per file changed (or, dry run, to be changed) */
+	struct dynbuf diff;      /* dry run */
+	struct dynbuf proof;     /* one line per account asked */
+	struct pubkey **removed; /* the distinct keys taken out (for --krl), owned */
+	size_t n_removed;
+	unsigned n_lines; /* lines removed */
 	unsigned n_files;
 	unsigned n_accounts;
 };

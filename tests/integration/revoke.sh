@@ -84,11 +84,28 @@ pass
 grep -q "OK: no such key here" out.txt || fail "again: $(cat out.txt)"
 pass
 
-# root's view, by fingerprint: every account
-"$K" revoke -i rootkey "${COMMON[@]}" "$FP_LOST" "root@127.0.0.1:$PORT" >out.txt 2>&1 ||
+# root's view, by fingerprint: every account; the key found there recorded in a KRL that
+# ssh-keygen -Q reads, the given fingerprint too
+"$K" keygen -q -f elsewhere --no-passphrase -C elsewhere || fail "keygen"
+FP_ELSEWHERE=$(ssh-keygen -lf elsewhere.pub | awk '{print $2}')
+"$K" revoke -i rootkey "${COMMON[@]}" --krl revoked.krl "$FP_LOST" "$FP_ELSEWHERE" "root@127.0.0.1:$PORT" >out.txt 2>&1 ||
 	fail "root revoke by fingerprint: $(cat out.txt)"
 grep -q "removed 1 line from /home/$V/.ssh/authorized_keys ($V)" out.txt || fail "root view: $(cat out.txt)"
 key_login lost "$V" && fail "the revoked key still logs in for V"
+ssh-keygen -Q -f revoked.krl lost.pub elsewhere.pub >q.txt 2>&1
+[ $? = 1 ] || fail "ssh-keygen -Q: $(cat q.txt)"
+grep -q "lost.pub (lost@laptop): REVOKED" q.txt && grep -q "elsewhere.pub (elsewhere): REVOKED" q.txt ||
+	fail "KRL: $(cat q.txt)"
+ssh-keygen -Q -f revoked.krl other.pub >q.txt 2>&1 || fail "KRL revokes a key never named: $(cat q.txt)"
+# extended by the next revoke, version 2, the first keys kept
+"$K" revoke -i rootkey "${COMMON[@]}" --krl revoked.krl --dry-run other.pub "root@127.0.0.1:$PORT" >/dev/null 2>&1
+ssh-keygen -Q -f revoked.krl other.pub >/dev/null 2>&1 || fail "a dry run wrote the KRL"
+"$K" keygen -q -f gone --no-passphrase -C gone || fail "keygen"
+"$K" revoke -i rootkey "${COMMON[@]}" --krl revoked.krl gone.pub "root@127.0.0.1:$PORT" >/dev/null 2>&1 ||
+	fail "revoke gone.pub"
+ssh-keygen -Q -f revoked.krl lost.pub gone.pub >q.txt 2>&1
+[ "$(grep -c REVOKED q.txt)" = 2 ] || fail "KRL extended: $(cat q.txt)"
+ssh-keygen -Qlf revoked.krl | grep -q "KRL version 2" || fail "KRL version: $(ssh-keygen -Qlf revoked.krl)"
 pass
 
 # by comment pattern, through sudo (the password asked once: the password file)
