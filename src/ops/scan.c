@@ -179,10 +179,14 @@ static unsigned key_findings(const struct scan_key *k, const struct scan_account
 	return f;
 }
 
+/* a file of garbage is one finding, not a million: the first lines named, then a count */
+#define SCAN_INVALID_LINES_NAMED 20
+
 static int add_keys(struct scan_result *res, const struct scan_account *acc,
 		    const struct scan_file *file, long long now, bool use_pam)
 {
 	struct authorized_keys *ak = NULL;
+	unsigned long invalid = 0;
 	struct dynbuf fp;
 	dynbuf_init(&fp, 128);
 	int r = authorized_keys_parse(file->content, file->content_len, &ak);
@@ -192,8 +196,9 @@ static int add_keys(struct scan_result *res, const struct scan_account *acc,
 	for (size_t i = 0; i < ak->n_entries && r == 0; i++) {
 		struct authorized_keys_entry *e = &ak->entries[i];
 		if (e->kind == KEY_LINE_INVALID) {
-			r = add_note(res, acc->name, SCAN_WARNING, false, "%s:%lu: %s", file->path,
-				     e->lineno, error_to_string(e->error));
+			if (++invalid <= SCAN_INVALID_LINES_NAMED)
+				r = add_note(res, acc->name, SCAN_WARNING, false, "%s:%lu: %s",
+					     file->path, e->lineno, error_to_string(e->error));
 			continue;
 		}
 		if (e->kind != KEY_LINE_KEY)
@@ -234,6 +239,10 @@ static int add_keys(struct scan_result *res, const struct scan_account *acc,
 				break;
 			}
 	}
+	if (r == 0 && invalid > SCAN_INVALID_LINES_NAMED)
+		r = add_note(res, acc->name, SCAN_WARNING, false,
+			     "%s: %lu more lines sshd cannot read (%lu in all)", file->path,
+			     invalid - SCAN_INVALID_LINES_NAMED, invalid);
 out:
 	authorized_keys_free(ak);
 	dynbuf_free(&fp);

@@ -14,7 +14,7 @@
 #include "base/error.h"
 
 /* An answer holds at most this much (the contents of every file of every account); a
- * single file larger than 16 MiB is reported by size, not sent. */
+ * single file larger than 64 MiB is reported by size, not sent. */
 #define SCAN_ANSWER_MAX   (192 * 1024 * 1024)
 #define SCAN_ACCOUNTS_MAX 100000
 #define SCAN_LOGINS_MAX   100000

@@ -208,6 +208,38 @@ grep -q "first scan recorded" out.txt || fail "default inventory: $(cat out.txt)
 [ -f "$WORK/state/sshkeyctl/inventory.db" ] || fail "default inventory not in XDG_STATE_HOME"
 pass
 
+# --- bad input: a million garbage lines, a 10 MB line, NUL bytes, CRLF; the key after them
+# all found at its line, the garbage reported once with a count, nothing changed ---
+testbed_host_up h2 "Match User root
+	AuthorizedKeysFile /etc/ssh/root_keys" || fail "host h2"
+cp rootkey.pub "$(testbed_root h2)/etc/ssh/root_keys"
+testbed_home h2 "$U" >/dev/null
+B=$(testbed_root h2)/home/$U/.ssh
+mkdir -m 700 "$B"
+{
+	yes "garbage line" | head -n 1000000
+	head -c 10485760 /dev/zero | tr '\0' 'A'
+	printf '\nssh-ed25519 AAAA\0NUL\n'
+	printf '%s\r\n' "$(cat ua.pub)"
+} >"$B/authorized_keys"
+chown -R "$U:" "$B"
+sha256sum "$B/authorized_keys" >bad.sum
+"$K" scan -i rootkey "${COMMON[@]}" --json "root@127.0.0.1:$(testbed_port h2)" >bad.json 2>err.txt
+[ $? = 5 ] || fail "bad input scan: $(tail -3 bad.json) $(cat err.txt)"
+sha256sum -c --quiet bad.sum || fail "bad input scan changed the file"
+python3 - "$U" "$FP_UA" <<'PY' || fail "bad input: $(grep -v '"record":"key"' bad.json | head -30)"
+import json, sys
+u, fp = sys.argv[1:]
+recs = [json.loads(l) for l in open("bad.json")]
+keys = [r for r in recs if r.get("record") == "key" and r["account"] == u]
+assert [(k["fingerprint"], k["line"]) for k in keys] == [(fp, 1000003)], keys
+notes = [r["text"] for r in recs if r.get("record") == "note" and r["account"] == u]
+assert len(notes) == 21, notes
+assert any(":1000001: " in n for n in notes) is False  # only the first 20 named
+assert notes[-1].endswith("more lines sshd cannot read (1000002 in all)"), notes[-1]
+PY
+pass
+
 # --- a host that is down, beside one that is up: 3 ---
 "$K" scan -i rootkey "${COMMON[@]}" --connect-timeout 2 "root@127.0.0.1:$PORT" "root@127.0.0.1:1" >out.txt 2>&1
 [ $? = 3 ] || fail "one host down: $(cat out.txt)"

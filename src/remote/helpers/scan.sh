@@ -27,9 +27,9 @@ umask 077
 
 nl='
 '
-# Files larger than this are not sent whole: their size is (scan reports them, sshd would
+# Files larger than this (64 MiB) are not sent: their size is (scan reports them, sshd would
 # read them; nobody keeps 16 MB of keys on purpose)
-max_bytes=16777216
+max_bytes=67108864
 
 # read_files TOKEN HOME ENTRY...: as the account (or ourselves): each authorized keys file,
 # then the private keys in HOME/.ssh
