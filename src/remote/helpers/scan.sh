@@ -105,6 +105,30 @@ EOF
 	done
 }
 
+# no_match_blocks CONFIG: prints "1" when neither CONFIG nor any file its Include lines name
+# (relative names under /etc/ssh, as sshd resolves them) holds a Match line, and those files
+# include nothing further; prints nothing when unsure
+no_match_blocks() {
+	nm_files=$1 nm_cfg=$1
+	set +f
+	# shellcheck disable=SC2046 # the Include lines' words, globbed as sshd globs them
+	set -- $(awk 'tolower($1) == "include" { for (i = 2; i <= NF; i++) print $i }' "$1" 2>/dev/null |
+		while IFS= read -r nm_p; do
+			case $nm_p in /*) ;; *) nm_p=/etc/ssh/$nm_p ;; esac
+			printf '%s\n' "$nm_p"
+		done)
+	for nm_f in "$@"; do
+		[ -e "$nm_f" ] || continue
+		nm_files="$nm_files
+$nm_f"
+	done
+	set -f
+	printf '%s\n' "$nm_files" | while IFS= read -r nm_f; do
+		[ "$nm_f" = "$nm_cfg" ] || ! grep -qi '^[[:space:]]*include[[:space:]]' "$nm_f" || echo nested
+		! grep -qi '^[[:space:]]*match[[:space:]]' "$nm_f" || echo match
+	done | grep -q . || echo 1
+}
+
 if [ "${1:-}" = --account ]; then
 	shift
 	read_files "$@"
@@ -134,18 +158,24 @@ echo "now $(date +%s)"
 [ "$scope" != all ] || [ "$me" = 0 ] || { echo "error not root"; exit 91; }
 echo "scope $scope"
 
-# "config KEY VALUE" lines: what sshd -T says for the account NAME (root only)
-sshd_ok=
+# "config KEY VALUE" lines: what sshd -T says for the account NAME (root only). Without a
+# Match block anywhere in the configuration every account gets the same answer (the
+# AuthorizedKeysFile tokens are expanded here), so sshd -T runs once, not once an account.
+sshd_ok='' same_for_all='' cached=
 if [ "$me" = 0 ]; then
 	listener_find
-	if [ -x "$sshd" ] && "$sshd" -T -f "$cfg" -C "user=root,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" >/dev/null 2>&1; then
+	if [ -x "$sshd" ] && cached=$("$sshd" -T -f "$cfg" -C "user=root,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null); then
 		sshd_ok=1
 		echo "sshd $sshd"
+		same_for_all=$(no_match_blocks "$cfg")
 	fi
 fi
 effective() {
-	"$sshd" -T -f "$cfg" -C "user=$1,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null |
-		awk 'BEGIN { split("authorizedkeysfile authorizedkeyscommand authorizedkeyscommanduser authorizedprincipalsfile authorizedprincipalscommand trustedusercakeys pubkeyauthentication usepam permitrootlogin revokedkeys", k, " "); for (i in k) want[k[i]] = 1 }
+	if [ -n "$same_for_all" ]; then
+		printf '%s\n' "$cached"
+	else
+		"$sshd" -T -f "$cfg" -C "user=$1,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null
+	fi | awk 'BEGIN { split("authorizedkeysfile authorizedkeyscommand authorizedkeyscommanduser authorizedprincipalsfile authorizedprincipalscommand trustedusercakeys pubkeyauthentication usepam permitrootlogin revokedkeys", k, " "); for (i in k) want[k[i]] = 1 }
 		(tolower($1) in want) { $1 = tolower($1); print "config " $0 }'
 }
 
@@ -163,11 +193,22 @@ scan_account() {
 	if [ -n "$sshd_ok" ]; then
 		eff=$(effective "$name")
 		printf '%s\n' "$eff"
-		v=$(printf '%s\n' "$eff" | awk '$2 == "authorizedkeysfile" { $1 = ""; $2 = ""; print substr($0, 3); exit }')
-		[ -z "$v" ] || entries=$v
-		if [ -r /etc/shadow ]; then
-			awk -F: -v u="$name" '$1 == u { p = $2 == "" ? "empty" : $2 ~ /^!/ ? "locked" : $2 ~ /^[*]/ ? "none" : "set"; print "password " p; print "expire " ($8 == "" ? "-" : $8); exit }' /etc/shadow
-		fi
+		# no process per account: the value from the lines at hand
+		case $eff in
+		*"config authorizedkeysfile "*)
+			v=${eff#*config authorizedkeysfile }
+			entries=${v%%"$nl"*}
+			;;
+		esac
+		# /etc/shadow's state, read once for all accounts
+		case $nl$shadow in
+		*"$nl$name "*)
+			v=${shadow#*"$name "}
+			v=${v%%"$nl"*}
+			echo "password ${v% *}"
+			echo "expire ${v#* }"
+			;;
+		esac
 	fi
 	set --
 	[ "$entries" != none ] || entries=
@@ -194,6 +235,12 @@ scan_account() {
 	fi
 	echo "end-account"
 }
+
+# /etc/shadow: "NAME STATE EXPIRE" for every account, once
+shadow=
+if [ -n "$sshd_ok" ] && [ -r /etc/shadow ]; then
+	shadow=$(awk -F: '{ p = $2 == "" ? "empty" : $2 ~ /^!/ ? "locked" : $2 ~ /^[*]/ ? "none" : "set"; print $1, p, ($8 == "" ? "-" : $8) }' /etc/shadow)
+fi
 
 if [ "$scope" = all ]; then
 	# every account sshd could let in: a usable shell, or root, or a ~/.ssh of its own
