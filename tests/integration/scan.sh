@@ -34,9 +34,12 @@ FP_RSA=$(ssh-keygen -lf rsa2k.pub | awk '{print $2}')
 FP_DSA=$(ssh-keygen -lf dsa.pub | awk '{print $2}')
 
 testbed_host_up h1 "Match User root
-	AuthorizedKeysFile /etc/ssh/root_keys" || fail "host"
+	AuthorizedKeysFile /etc/ssh/root_keys
+Match User $S,nosuchuser
+	AuthorizedKeysFile /etc/ssh/s_keys" || fail "host"
 R=$(testbed_root h1)
 cp rootkey.pub "$R/etc/ssh/root_keys"
+cp rsa2k.pub "$R/etc/ssh/s_keys"
 # U: its key, an RSA 2048 with an expired expiry-time and from=, a DSA key, its own key
 # again, a line sshd cannot read, CRLF; an unencrypted and an encrypted private key
 testbed_authorize h1 "$U" ua.pub
@@ -163,12 +166,17 @@ pass
 # --- through sudo: every account, sudo's password asked once (the password file) ---
 "$K" scan --all-accounts "${COMMON[@]}" --json "$S@127.0.0.1:$PORT" >sudo.json 2>err.txt
 [ $? = 5 ] || fail "sudo scan: $(cat sudo.json err.txt)"
-python3 - "$U" "$W" <<'PY' || fail "sudo scan JSON: $(head -5 sudo.json)"
+python3 - "$U" "$W" "$S" <<'PY' || fail "sudo scan JSON: $(head -5 sudo.json)"
 import json, sys
 recs = [json.loads(l) for l in open("sudo.json")]
 accounts = {r["account"] for r in recs if r.get("record") == "key"}
 assert sys.argv[1] in accounts and "root" in accounts, accounts
 assert [r for r in recs if r.get("record") == "host"][0]["all_accounts"] is True
+# each account's own AuthorizedKeysFile, as its Match block says (the others share one)
+s_keys = [r["file"] for r in recs if r.get("record") == "key" and r["account"] == sys.argv[3]]
+assert s_keys == ["/etc/ssh/s_keys"], s_keys
+u_files = {r["file"] for r in recs if r.get("record") == "key" and r["account"] == sys.argv[1]}
+assert u_files == {"/home/%s/.ssh/authorized_keys" % sys.argv[1]}, u_files
 PY
 snapshot >after.txt
 same after.txt before.txt "sudo scan changed the server"
@@ -177,7 +185,7 @@ same after.txt before.txt "sudo scan changed the server"
 "$K" scan -i rootkey "${COMMON[@]}" --db inv.db "root@127.0.0.1:$PORT" >/dev/null 2>&1
 [ "$(stat -c %a inv.db)" = 600 ] || fail "inventory mode $(stat -c %a inv.db)"
 [ "$(sqlite3 inv.db 'select count(*) from scans')" = 1 ] || fail "one scan not recorded"
-[ "$(sqlite3 inv.db "select count(*) from keys where target = 'root@127.0.0.1:$PORT'")" = 7 ] ||
+[ "$(sqlite3 inv.db "select count(*) from keys where target = 'root@127.0.0.1:$PORT'")" = 8 ] ||
 	fail "keys recorded: $(sqlite3 inv.db 'select account, fingerprint from keys')"
 [ "$(sqlite3 inv.db "select findings from keys where fingerprint = '$FP_DSA'")" = dsa ] ||
 	fail "findings recorded: $(sqlite3 inv.db 'select findings from keys')"

@@ -105,28 +105,52 @@ EOF
 	done
 }
 
-# no_match_blocks CONFIG: prints "1" when neither CONFIG nor any file its Include lines name
-# (relative names under /etc/ssh, as sshd resolves them) holds a Match line, and those files
-# include nothing further; prints nothing when unsure
-no_match_blocks() {
-	nm_files=$1 nm_cfg=$1
+# match_kind CONFIG: how sshd's answer can differ between accounts, from CONFIG and the
+# files its Include lines name (relative names under /etc/ssh, as sshd resolves them):
+# "none" (no Match line anywhere: one answer for all), "users LIST..." (every Match line is
+# "Match User LIST": the accounts no LIST names share one answer), or nothing (unsure: ask
+# sshd for each account). An Include inside an included file makes it unsure.
+match_kind() {
+	mk_cfg=$1
 	set +f
 	# shellcheck disable=SC2046 # the Include lines' words, globbed as sshd globs them
 	set -- $(awk 'tolower($1) == "include" { for (i = 2; i <= NF; i++) print $i }' "$1" 2>/dev/null |
-		while IFS= read -r nm_p; do
-			case $nm_p in /*) ;; *) nm_p=/etc/ssh/$nm_p ;; esac
-			printf '%s\n' "$nm_p"
+		while IFS= read -r mk_p; do
+			case $mk_p in /*) ;; *) mk_p=/etc/ssh/$mk_p ;; esac
+			printf '%s\n' "$mk_p"
 		done)
-	for nm_f in "$@"; do
-		[ -e "$nm_f" ] || continue
-		nm_files="$nm_files
-$nm_f"
-	done
 	set -f
-	printf '%s\n' "$nm_files" | while IFS= read -r nm_f; do
-		[ "$nm_f" = "$nm_cfg" ] || ! grep -qi '^[[:space:]]*include[[:space:]]' "$nm_f" || echo nested
-		! grep -qi '^[[:space:]]*match[[:space:]]' "$nm_f" || echo match
-	done | grep -q . || echo 1
+	mk_files=
+	for mk_f in "$@"; do
+		[ ! -f "$mk_f" ] || mk_files="$mk_files$mk_f$nl"
+	done
+	printf '%s' "$mk_files" | {
+		cat -- "$mk_cfg"
+		while IFS= read -r mk_f; do
+			echo "# sshkeyctl-included"
+			cat -- "$mk_f"
+		done
+	} 2>/dev/null | awk '
+		$0 == "# sshkeyctl-included" { inc = 1; next }
+		inc && tolower($1) == "include" { bad = 1 }
+		tolower($1) == "match" { n++; if (NF == 3 && tolower($2) == "user") lists = lists " " $3; else bad = 1 }
+		END { if (bad) exit; if (!n) print "none"; else print "users" lists }'
+}
+
+# user_matched NAME: a "Match User" list may name NAME (a pattern not evaluated here,
+# with negation or brackets, counts as naming it)
+user_matched() {
+	for um_list in $user_lists; do
+		IFS=,
+		for um_p in $um_list; do
+			unset IFS
+			case $um_p in *'!'* | *'['*) return 0 ;; esac
+			# shellcheck disable=SC2254 # the pattern is sshd's, matched as sshd matches it
+			case $1 in $um_p) return 0 ;; esac
+		done
+		unset IFS
+	done
+	return 1
 }
 
 if [ "${1:-}" = --account ]; then
@@ -161,18 +185,33 @@ echo "scope $scope"
 # "config KEY VALUE" lines: what sshd -T says for the account NAME (root only). Without a
 # Match block anywhere in the configuration every account gets the same answer (the
 # AuthorizedKeysFile tokens are expanded here), so sshd -T runs once, not once an account.
-sshd_ok='' same_for_all='' cached=
+sshd_ok='' same_for_all='' cached='' user_lists='' neutral=''
 if [ "$me" = 0 ]; then
 	listener_find
 	if [ -x "$sshd" ] && cached=$("$sshd" -T -f "$cfg" -C "user=root,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null); then
 		sshd_ok=1
 		echo "sshd $sshd"
-		same_for_all=$(no_match_blocks "$cfg")
+		kind=$(match_kind "$cfg")
+		case $kind in
+		none) same_for_all=1 ;;
+		users*) user_lists=${kind#users} ;;
+		esac
 	fi
 fi
+# share_answer NAME: when no Match block applies to NAME, the answer such accounts share,
+# asked once (here, not in effective's subshell, so that it is kept)
+share_answer() {
+	if [ -n "$user_lists" ] && [ -z "$neutral" ] && [ "$1" != root ] && ! user_matched "$1"; then
+		neutral=$("$sshd" -T -f "$cfg" -C "user=$1,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null)
+	fi
+}
 effective() {
-	if [ -n "$same_for_all" ]; then
+	if [ -n "$same_for_all" ] || [ "$1" = root ]; then
+		# the answer asked for root first
 		printf '%s\n' "$cached"
+	elif [ -n "$neutral" ] && ! user_matched "$1"; then
+		# no Match block applies: the answer every such account shares (share_answer)
+		printf '%s\n' "$neutral"
 	else
 		"$sshd" -T -f "$cfg" -C "user=$1,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null
 	fi | awk 'BEGIN { split("authorizedkeysfile authorizedkeyscommand authorizedkeyscommanduser authorizedprincipalsfile authorizedprincipalscommand trustedusercakeys pubkeyauthentication usepam permitrootlogin revokedkeys", k, " "); for (i in k) want[k[i]] = 1 }
@@ -191,6 +230,7 @@ scan_account() {
 	echo "shell $sh_state $shell"
 	entries=".ssh/authorized_keys .ssh/authorized_keys2"
 	if [ -n "$sshd_ok" ]; then
+		share_answer "$name"
 		eff=$(effective "$name")
 		printf '%s\n' "$eff"
 		# no process per account: the value from the lines at hand
