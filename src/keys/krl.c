@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/error.h"
 #include "base/wire.h"
 
@@ -57,7 +58,7 @@ int krl_parse(const uint8_t *data, size_t len, struct krl *ret)
 	while (rc == 0 && !wire_at_end(&r)) {
 		struct krl_section s;
 		if (wire_get_u8(&r, &s.type) < 0 || wire_get_string(&r, &s.data, &s.len) < 0 ||
-		    k.n_sections >= KRL_SECTIONS_MAX) {
+		    k.n_sections >= KRL_SECTIONS_MAX) { /* ERR_FORMAT: more sections than any KRL */
 			rc = ERR_FORMAT;
 			break;
 		}
@@ -88,13 +89,13 @@ int krl_parse(const uint8_t *data, size_t len, struct krl *ret)
 		}
 		if (rc < 0)
 			break;
-		struct krl_section *more = realloc(k.sections, (k.n_sections + 1) * sizeof(*more));
-		if (!more) {
+		struct krl_section *slot =
+			array_append(&k.sections, &k.n_sections, sizeof(*slot), KRL_SECTIONS_MAX);
+		if (!slot) {
 			rc = -ENOMEM;
 			break;
 		}
-		k.sections = more;
-		k.sections[k.n_sections++] = s;
+		*slot = s;
 	}
 	if (rc < 0) {
 		krl_clear(&k);

@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/error.h"
 #include "files/authorized_keys.h"
 #include "files/authorized_keys_edit.h"
@@ -13,6 +15,7 @@
 #include "ops/account_keys.h"
 #include "ops/keys_edit.h"
 #include "ops/login.h"
+#include "ops/scan.h"
 #include "remote/root_runner.h"
 #include "remote/scan_remote.h"
 #include "remote/server_kind.h"
@@ -103,13 +106,12 @@ static int add_distinct(struct pubkey ***keys, size_t *n, const struct pubkey *k
 	int r = pubkey_from_blob(key->blob, key->blob_len, &copy);
 	if (r < 0)
 		return r;
-	struct pubkey **more = realloc(*keys, (*n + 1) * sizeof(*more));
-	if (!more) {
+	struct pubkey **slot = array_append(keys, n, sizeof(*slot), SIZE_MAX);
+	if (!slot) {
 		pubkey_free(copy);
 		return -ENOMEM;
 	}
-	more[(*n)++] = copy;
-	*keys = more;
+	*slot = copy;
 	return 0;
 }
 
@@ -143,16 +145,15 @@ static int find_matches(const struct revoke_request *req, const struct scan_answ
 				r = add_distinct(&fm.keys, &fm.n_keys, en->key);
 			}
 			authorized_keys_free(ak);
-			if (r == 0 && fm.n_keys) {
-				struct file_match *more =
-					realloc(m->files, (m->n + 1) * sizeof(*more));
-				if (!more)
-					r = -ENOMEM;
-				else {
-					m->files = more;
-					m->files[m->n++] = fm;
-					fm.keys = NULL, fm.n_keys = 0;
-				}
+			struct file_match *slot =
+				r == 0 && fm.n_keys
+					? array_append(&m->files, &m->n, sizeof(*slot), SIZE_MAX)
+					: NULL;
+			if (slot) {
+				*slot = fm;
+				fm.keys = NULL, fm.n_keys = 0;
+			} else if (r == 0 && fm.n_keys) {
+				r = -ENOMEM;
 			}
 			for (size_t k = 0; k < fm.n_keys; k++)
 				pubkey_free(fm.keys[k]);
@@ -273,69 +274,35 @@ static void prove(const struct target *t, const struct revoke_request *req,
 void revoke_host(const struct target *t, const struct revoke_request *req,
 		 struct revoke_result *res)
 {
-	struct remote_session *s = NULL;
-	struct root_runner root = {0};
-	bool have_root = false;
-	struct scan_answer answer = {0};
+	struct scan_session ss;
 	struct matches m = {0};
-	struct pubkey *used = NULL;
-	struct dynbuf out;
-	char connection[256] = "";
-	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
 	struct timespec deadline = remote_host_deadline(req->connect);
-	struct login_request lr = {.target = t,
-				   .connect = req->connect,
-				   .deadline = &deadline,
-				   .keys = req->keys,
-				   .n_keys = req->n_keys,
-				   .password = req->password};
-	dynbuf_init(&out, SCAN_ANSWER_MAX);
+	const struct scan_request sr = {.keys = req->keys,
+					.n_keys = req->n_keys,
+					.connect = req->connect,
+					.password = req->password,
+					.all_accounts = req->all_accounts};
 	res->outcome = REVOKE_FAILED;
-	int r = accepted ? 0 : -ENOMEM;
-	if (r == 0 && (r = login_for_work_with(&lr, accepted, &s, &used, &res->diag)) < 0) {
-		if (r == ERR_CONNECT || r == ERR_TIMEOUT)
+	int r = scan_session_open(t, &sr, &ss, &res->diag);
+	if (r < 0) {
+		if (ss.unreachable)
 			res->outcome = REVOKE_UNREACHABLE;
 		goto out;
 	}
-	/* root's view: every account, through sudo when asked, or as root when that is who
-	 * logged in (the helper tells) */
-	if (req->all_accounts) {
-		if ((r = root_runner_open(s, req->password, &root, &res->diag)) < 0)
-			goto out;
-		have_root = true;
-		char value[256], c[64], cp[16], l[64], lp[16];
-		root_runner_probe_value(&root, "connection", value, sizeof(value));
-		if (sscanf(value, "%63s %15s %63s %15s", c, cp, l, lp) == 4)
-			snprintf(connection, sizeof(connection), "%s %s %s", c, l, lp);
-	}
-	if ((r = scan_remote_read(s, have_root ? &root : NULL,
-				  have_root ? SCAN_SCOPE_ALL : SCAN_SCOPE_AUTO, false, connection,
-				  &out, &answer, &res->diag)) < 0 ||
-	    (r = find_matches(req, &answer, &m, res)) < 0)
+	const struct scan_answer *a = &ss.answer;
+	if ((r = find_matches(req, a, &m, res)) < 0)
 		goto out;
-	bool all = answer.all_accounts;
-	if (all && !have_root) {
-		/* logged in as root: the edits run directly */
-		if ((r = root_runner_open(s, req->password, &root, &res->diag)) < 0)
-			goto out;
-		have_root = true;
-	}
 	if (m.n == 0) {
 		res->outcome = REVOKE_NOT_FOUND;
 		goto out;
 	}
 	/* the key this run logged in with, in the login account's files */
-	char login_uid_text[32] = "";
-	if (have_root && root.via_sudo)
-		root_runner_probe_value(&root, "uid", login_uid_text, sizeof(login_uid_text));
-	unsigned long login_uid =
-		login_uid_text[0] ? strtoul(login_uid_text, NULL, 10) : answer.login_uid;
 	bool login_key = false;
-	for (size_t f = 0; used && f < m.n; f++)
+	for (size_t f = 0; ss.used && f < m.n; f++)
 		for (size_t k = 0; k < m.files[f].n_keys; k++)
-			login_key = login_key ||
-				    (answer.accounts[m.files[f].account].uid == login_uid &&
-				     pubkey_same_key(m.files[f].keys[k], used));
+			login_key =
+				login_key || (a->accounts[m.files[f].account].uid == ss.login_uid &&
+					      pubkey_same_key(m.files[f].keys[k], ss.used));
 	if (login_key && !req->including_login_key) {
 		diag_set(&res->diag,
 			 "refusing to remove the key this run logged in with from the login "
@@ -351,28 +318,28 @@ void revoke_host(const struct target *t, const struct revoke_request *req,
 			diag_set(&res->diag,
 				 "%s (%s) is a symbolic link (to %s); refusing to replace it; "
 				 "nothing changed",
-				 m.files[f].file->path, answer.accounts[m.files[f].account].name,
+				 m.files[f].file->path, a->accounts[m.files[f].account].name,
 				 m.files[f].file->link);
 			r = -ELOOP;
 			goto out;
 		}
 	if (login_key && !req->dry_run &&
-	    (r = other_way_in(t, req, &deadline, used, &res->diag)) < 0)
+	    (r = other_way_in(t, req, &deadline, ss.used, &res->diag)) < 0)
 		goto out;
 	for (size_t f = 0; f < m.n; f++) {
 		struct file_match *fm = &m.files[f];
-		const struct scan_account *acc = &answer.accounts[fm->account];
+		const struct scan_account *acc = &a->accounts[fm->account];
 		/* as the account's helper runs it: as root for the account in root's view */
 		struct account_ref acct = {0};
-		if (all) {
+		if (a->all_accounts) {
 			acct.for_user = acc->name;
-			acct.root = root;
+			acct.root = ss.root;
 			acct.through_root = true;
 		}
 		struct authorized_keys_state st = {0};
 		struct remote_sftp *sftp = NULL;
 		struct keys_edit_outcome done = {0};
-		struct keys_edit_request er = {.s = s,
+		struct keys_edit_request er = {.s = ss.s,
 					       .acct = &acct,
 					       .entry = fm->file->entry,
 					       .modes = KEYS_EDIT_MODES_IGNORE,
@@ -410,10 +377,10 @@ void revoke_host(const struct target *t, const struct revoke_request *req,
 	if (r < 0)
 		goto out;
 	struct server_kind kind;
-	server_kind_of(s, &kind);
-	remote_session_free(s);
-	s = NULL;
-	prove(t, req, &deadline, &answer, &m, kind.software == SERVER_TINYSSH, res);
+	server_kind_of(ss.s, &kind);
+	remote_session_free(ss.s);
+	ss.s = NULL;
+	prove(t, req, &deadline, a, &m, kind.software == SERVER_TINYSSH, res);
 out:
 	if (r < 0) {
 		res->outcome =
@@ -423,11 +390,5 @@ out:
 			diag_set(&res->diag, "%s", error_to_string(r));
 	}
 	matches_free(&m);
-	scan_answer_clear(&answer);
-	dynbuf_free(&out);
-	if (have_root)
-		root_runner_clear(&root);
-	pubkey_free(used);
-	remote_session_free(s);
-	free(accepted);
+	scan_session_close(&ss);
 }

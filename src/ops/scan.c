@@ -2,19 +2,20 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "base/array.h"
 #include "base/base64.h"
 #include "base/wire.h"
 #include "files/authorized_keys.h"
 #include "files/sshd_log.h"
 #include "keys/fingerprint.h"
 #include "ops/login.h"
-#include "remote/root_runner.h"
 
 const struct scan_finding_info scan_finding_infos[SCAN_FINDING_COUNT] = {
 	[SCAN_FINDING_DSA] = {"dsa", "DSA key (OpenSSH 9.8+ refuses DSA)", SCAN_ERROR},
@@ -73,26 +74,12 @@ void scan_result_clear(struct scan_result *res)
 	scan_result_init(res);
 }
 
-/* One more zeroed element at the end of *array. */
-static void *append(void *array_ptr, size_t *n, size_t size)
-{
-	void **array = array_ptr;
-	void *bigger = realloc(*array, (*n + 1) * size);
-	if (!bigger)
-		return NULL;
-	*array = bigger;
-	void *added = (char *)bigger + *n * size;
-	memset(added, 0, size);
-	(*n)++;
-	return added;
-}
-
 static int add_note(struct scan_result *res, const char *account, enum scan_severity severity,
 		    bool info, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static int add_note(struct scan_result *res, const char *account, enum scan_severity severity,
 		    bool info, const char *fmt, ...)
 {
-	struct scan_note *n = append(&res->notes, &res->n_notes, sizeof(*n));
+	struct scan_note *n = array_append(&res->notes, &res->n_notes, sizeof(*n), SIZE_MAX);
 	if (!n)
 		return -ENOMEM;
 	va_list ap;
@@ -203,7 +190,7 @@ static int add_keys(struct scan_result *res, const struct scan_account *acc,
 		}
 		if (e->kind != KEY_LINE_KEY)
 			continue;
-		struct scan_key *k = append(&res->keys, &res->n_keys, sizeof(*k));
+		struct scan_key *k = array_append(&res->keys, &res->n_keys, sizeof(*k), SIZE_MAX);
 		if (!k) {
 			r = -ENOMEM;
 			break;
@@ -292,8 +279,8 @@ static int add_private_keys(struct scan_result *res, const struct scan_account *
 {
 	for (size_t i = 0; i < acc->n_private_files; i++) {
 		const struct scan_private_file *pf = &acc->private_files[i];
-		struct scan_private_key *pk =
-			append(&res->private_keys, &res->n_private_keys, sizeof(*pk));
+		struct scan_private_key *pk = array_append(&res->private_keys, &res->n_private_keys,
+							   sizeof(*pk), SIZE_MAX);
 		if (!pk)
 			return -ENOMEM;
 		pk->account = strdup(acc->name);
@@ -389,7 +376,7 @@ int scan_result_from_answer(const struct scan_answer *a, struct scan_result *res
 		scan_account_config(acc, "usepam", use_pam, sizeof(use_pam));
 		size_t before = res->n_keys;
 		struct scan_account_info *info =
-			append(&res->accounts, &res->n_accounts, sizeof(*info));
+			array_append(&res->accounts, &res->n_accounts, sizeof(*info), SIZE_MAX);
 		if (!info || !(info->name = strdup(acc->name)))
 			return -ENOMEM;
 		info->uid = acc->uid;
@@ -467,13 +454,9 @@ void scan_cross_findings(struct scan_result *results, size_t n)
 		scan_result_settle(&results[h]);
 }
 
-void scan_host(const struct target *t, const struct scan_request *req, struct scan_result *res)
+int scan_session_open(const struct target *t, const struct scan_request *req,
+		      struct scan_session *ss, struct diag *d)
 {
-	struct remote_session *s = NULL;
-	struct root_runner root = {0};
-	bool have_root = false;
-	struct scan_answer answer = {0};
-	struct dynbuf out;
 	char connection[256] = "";
 	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
 	struct timespec deadline = remote_host_deadline(req->connect);
@@ -483,40 +466,69 @@ void scan_host(const struct target *t, const struct scan_request *req, struct sc
 				   .keys = req->keys,
 				   .n_keys = req->n_keys,
 				   .password = req->password};
-	dynbuf_init(&out, SCAN_ANSWER_MAX);
-	res->outcome = SCAN_FAILED;
+	memset(ss, 0, sizeof(*ss));
+	dynbuf_init(&ss->out, SCAN_ANSWER_MAX);
 	int r = accepted ? 0 : -ENOMEM;
-	if (r == 0 && (r = login_for_work(&lr, accepted, &s, &res->diag)) < 0) {
-		if (r == ERR_CONNECT || r == ERR_TIMEOUT)
-			res->outcome = SCAN_UNREACHABLE;
+	if (r == 0 && (r = login_for_work_with(&lr, accepted, &ss->s, &ss->used, d)) < 0) {
+		ss->unreachable = r == ERR_CONNECT || r == ERR_TIMEOUT;
 		goto out;
 	}
 	if (req->all_accounts) {
-		if ((r = root_runner_open(s, req->password, &root, &res->diag)) < 0)
+		if ((r = root_runner_open(ss->s, req->password, &ss->root, d)) < 0)
 			goto out;
-		have_root = true;
-		char value[256];
-		root_runner_probe_value(&root, "connection", value, sizeof(value));
-		/* "CLIENT CPORT LOCAL LPORT" -> "CLIENT LOCAL LPORT" */
-		char c[64], cp[16], l[64], lp[16];
+		ss->have_root = true;
+		/* "CLIENT CPORT LOCAL LPORT" -> "CLIENT LOCAL LPORT", for sshd's Match */
+		char value[256], c[64], cp[16], l[64], lp[16];
+		root_runner_probe_value(&ss->root, "connection", value, sizeof(value));
 		if (sscanf(value, "%63s %15s %63s %15s", c, cp, l, lp) == 4)
 			snprintf(connection, sizeof(connection), "%s %s %s", c, l, lp);
 	}
-	if ((r = scan_remote_read(s, have_root ? &root : NULL,
-				  req->all_accounts ? SCAN_SCOPE_ALL : SCAN_SCOPE_AUTO, req->logs,
-				  connection, &out, &answer, &res->diag)) < 0 ||
-	    (r = scan_result_from_answer(&answer, res)) < 0)
+	if ((r = scan_remote_read(ss->s, ss->have_root ? &ss->root : NULL,
+				  ss->have_root ? SCAN_SCOPE_ALL : SCAN_SCOPE_AUTO, req->logs,
+				  connection, &ss->out, &ss->answer, d)) < 0)
 		goto out;
-	res->outcome = SCAN_CLEAN;
-	scan_result_settle(res);
+	ss->login_uid = ss->answer.login_uid;
+	if (ss->have_root) {
+		char uid[32] = "";
+		root_runner_probe_value(&ss->root, "uid", uid, sizeof(uid));
+		ss->login_uid = strtoul(uid, NULL, 10);
+	} else if (ss->answer.all_accounts) {
+		/* root logged in: the runner the edits use (no sudo) */
+		if ((r = root_runner_open(ss->s, req->password, &ss->root, d)) < 0)
+			goto out;
+		ss->have_root = true;
+	}
 out:
+	free(accepted);
+	return r;
+}
+
+void scan_session_close(struct scan_session *ss)
+{
+	scan_answer_clear(&ss->answer);
+	dynbuf_free(&ss->out);
+	if (ss->have_root)
+		root_runner_clear(&ss->root);
+	pubkey_free(ss->used);
+	remote_session_free(ss->s);
+	memset(ss, 0, sizeof(*ss));
+}
+
+void scan_host(const struct target *t, const struct scan_request *req, struct scan_result *res)
+{
+	struct scan_session ss;
+	res->outcome = SCAN_FAILED;
+	int r = scan_session_open(t, req, &ss, &res->diag);
+	if (r == 0)
+		r = scan_result_from_answer(&ss.answer, res);
+	if (r == 0) {
+		res->outcome = SCAN_CLEAN;
+		scan_result_settle(res);
+	} else if (ss.unreachable) {
+		res->outcome = SCAN_UNREACHABLE;
+	}
 	if (r < 0 && !res->diag.text[0])
 		diag_set(&res->diag, "%s", error_to_string(r));
 	res->error = r < 0 ? r : 0;
-	scan_answer_clear(&answer);
-	dynbuf_free(&out);
-	if (have_root)
-		root_runner_clear(&root);
-	remote_session_free(s);
-	free(accepted);
+	scan_session_close(&ss);
 }

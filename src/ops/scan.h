@@ -11,6 +11,7 @@
 #include "fleet/target.h"
 #include "keys/pubkey.h"
 #include "ops/local_key.h"
+#include "remote/root_runner.h"
 #include "remote/scan_remote.h"
 #include "remote/session.h"
 
@@ -116,6 +117,23 @@ struct scan_request {
 	bool all_accounts; /* through sudo when the login account is not root */
 	bool logs;         /* read sshd's log for last-used */
 };
+
+/* Logged in and the scan helper's answer read: what scan reports and revoke edits. */
+struct scan_session {
+	struct remote_session *s;
+	struct root_runner root; /* have_root: the way to root (directly, or sudo) */
+	bool have_root;
+	struct pubkey *used;       /* the key that logged in; NULL: the password */
+	struct dynbuf out;         /* the helper's answer, which answer points into */
+	struct scan_answer answer; /* answer.all_accounts: root's view */
+	unsigned long login_uid;   /* the login account's, sudo or not */
+	bool unreachable;          /* failed before logging in: no connection */
+};
+/* all_accounts: through sudo when the login account is not root; otherwise root's view
+ * only when root logged in (the helper tells), with the runner opened for the edits. */
+int scan_session_open(const struct target *t, const struct scan_request *req,
+		      struct scan_session *ret, struct diag *d);
+void scan_session_close(struct scan_session *ss);
 
 void scan_result_init(struct scan_result *res);
 void scan_result_clear(struct scan_result *res);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/number.h"
 #include "base/text_lines.h"
 #include "remote/helper_scripts.h"
@@ -59,22 +60,6 @@ void scan_account_config(const struct scan_account *a, const char *keyword, char
 	buf[0] = 0;
 	if (a->config)
 		keyword_values(a->config, strlen(a->config), keyword, false, buf, len);
-}
-
-/* One more element at the end of *array (n of size each), zeroed; NULL past max. */
-static void *grow(void *array_ptr, size_t *n, size_t size, size_t max)
-{
-	void **array = array_ptr;
-	if (*n >= max)
-		return NULL;
-	void *bigger = realloc(*array, (*n + 1) * size);
-	if (!bigger)
-		return NULL;
-	*array = bigger;
-	void *added = (char *)bigger + *n * size;
-	memset(added, 0, size);
-	(*n)++;
-	return added;
 }
 
 /* line starts with word and a space: *ret_value is what follows (rest bytes) */
@@ -234,7 +219,7 @@ static int account_line(struct parse *p, const char *line, size_t n)
 		unsigned long entry;
 		if (!sp || ulong_of(v, (size_t)(sp - v), &entry) < 0 || entry > 1000)
 			return ERR_FORMAT;
-		struct scan_file *f = grow(&acc->files, &acc->n_files, sizeof(*f), 1000);
+		struct scan_file *f = array_append(&acc->files, &acc->n_files, sizeof(*f), 1000);
 		if (!f)
 			return -ENOMEM;
 		f->entry = (unsigned)entry;
@@ -245,8 +230,8 @@ static int account_line(struct parse *p, const char *line, size_t n)
 		return text_copy(sp + 1, vn - (size_t)(sp + 1 - v), &f->path);
 	}
 	if (word_is(line, n, "private", &v, &vn)) {
-		struct scan_private_file *pf =
-			grow(&acc->private_files, &acc->n_private_files, sizeof(*pf), 10000);
+		struct scan_private_file *pf = array_append(
+			&acc->private_files, &acc->n_private_files, sizeof(*pf), 10000);
 		if (!pf)
 			return -ENOMEM;
 		const char *rest;
@@ -356,7 +341,7 @@ static int top_line(struct parse *p, const char *line, size_t n, bool *ret_end)
 		    ulong_of(sp2 + 1, ids_len - (size_t)(sp2 + 1 - ids), &gid) < 0)
 			return ERR_FORMAT;
 		struct scan_account *acc =
-			grow(&a->accounts, &a->n_accounts, sizeof(*acc), SCAN_ACCOUNTS_MAX);
+			array_append(&a->accounts, &a->n_accounts, sizeof(*acc), SCAN_ACCOUNTS_MAX);
 		if (!acc)
 			return -ENOMEM;
 		acc->uid = uid;
@@ -374,7 +359,8 @@ static int top_line(struct parse *p, const char *line, size_t n, bool *ret_end)
 	if (word_is(line, n, "line", &v, &vn)) {
 		if (p->pending_count == 0)
 			return ERR_FORMAT;
-		struct scan_login *l = grow(&a->logins, &a->n_logins, sizeof(*l), SCAN_LOGINS_MAX);
+		struct scan_login *l =
+			array_append(&a->logins, &a->n_logins, sizeof(*l), SCAN_LOGINS_MAX);
 		if (!l)
 			return -ENOMEM;
 		l->count = p->pending_count;

@@ -211,6 +211,8 @@ fi
 
 # shellcheck source=as_account.sh
 . ./as_account.sh # embedded by embed.py
+# shellcheck source=keys_file_path.sh
+. ./keys_file_path.sh # embedded by embed.py
 # account_step STEP ARGS...: this script's STEP as the account, the account's mode changes
 # (see below) after ARGS; $s holds this script's text (the runner's, remote/session.c)
 # shellcheck disable=SC2154
@@ -288,18 +290,10 @@ fi
 [ "$entries" != none ] || entries=
 n_entries=0
 file=
+[ -n "$name" ] || name=$(id -un)
 for e in $entries; do
-	s2=$e f=
-	while [ -n "$s2" ]; do
-		case $s2 in
-		%%*) f="$f%" s2=${s2#??} ;;
-		%h*) f="$f$home" s2=${s2#??} ;;
-		%u*) f="$f${name:-$(id -un)}" s2=${s2#??} ;;
-		%U*) f="$f$uid" s2=${s2#??} ;;
-		*) c=${s2%"${s2#?}"} f="$f$c" s2=${s2#?} ;;
-		esac
-	done
-	case $f in /*) ;; *) f="$home/$f" ;; esac
+	keys_file_path "$e"
+	f=$kf_path
 	[ "$n_entries" != "$entry" ] || file=$f
 	# the other entries worth a read of their own: those that exist
 	[ "$n_entries" = "$entry" ] || { [ ! -e "$f" ] && [ ! -L "$f" ]; } ||

@@ -18,9 +18,16 @@ listener_find() {
 		# shellcheck disable=SC2086 # the fields of /proc/PID/stat after the command name
 		set -- $st
 		pp=$2
-		exe=$(readlink "/proc/$p/exe" 2>/dev/null) || exe=
-		exe=${exe% (deleted)}
-		case $exe in */sshd) lpid=$p sshd=$exe ;; esac
+		# the name first (read, no process), the executable only for an sshd
+		comm=
+		{ IFS= read -r comm <"/proc/$p/comm"; } 2>/dev/null
+		case $comm in
+		sshd*)
+			exe=$(readlink "/proc/$p/exe" 2>/dev/null) || exe=
+			exe=${exe% (deleted)}
+			case $exe in */sshd) lpid=$p sshd=$exe ;; esac
+			;;
+		esac
 		[ "$pp" -gt 1 ] 2>/dev/null || break
 		p=$pp
 	done

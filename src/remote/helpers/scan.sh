@@ -24,6 +24,8 @@ umask 077
 . ./listener.sh # embedded by embed.py
 # shellcheck source=as_account.sh
 . ./as_account.sh # embedded by embed.py
+# shellcheck source=keys_file_path.sh
+. ./keys_file_path.sh # embedded by embed.py
 
 nl='
 '
@@ -185,7 +187,7 @@ echo "scope $scope"
 # "config KEY VALUE" lines: what sshd -T says for the account NAME (root only). Without a
 # Match block anywhere in the configuration every account gets the same answer (the
 # AuthorizedKeysFile tokens are expanded here), so sshd -T runs once, not once an account.
-sshd_ok='' same_for_all='' cached='' user_lists='' neutral=''
+sshd_ok='' same_for_all='' cached='' user_lists='' neutral='' neutral_lines='' cached_lines=''
 if [ "$me" = 0 ]; then
 	listener_find
 	if [ -x "$sshd" ] && cached=$("$sshd" -T -f "$cfg" -C "user=root,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null); then
@@ -203,19 +205,30 @@ fi
 share_answer() {
 	if [ -n "$user_lists" ] && [ -z "$neutral" ] && [ "$1" != root ] && ! user_matched "$1"; then
 		neutral=$("$sshd" -T -f "$cfg" -C "user=$1,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null)
+		neutral_lines=$(printf '%s\n' "$neutral" | config_lines)
+	fi
+	if [ -n "$same_for_all" ] && [ -z "$cached_lines" ]; then
+		cached_lines=$(printf '%s\n' "$cached" | config_lines)
 	fi
 }
+# config_lines: sshd -T's answer on stdin as the "config KEY VALUE" lines scan reports
+config_lines() {
+	awk 'BEGIN { split("authorizedkeysfile authorizedkeyscommand authorizedkeyscommanduser authorizedprincipalsfile authorizedprincipalscommand trustedusercakeys pubkeyauthentication usepam permitrootlogin revokedkeys", k, " "); for (i in k) want[k[i]] = 1 }
+		(tolower($1) in want) { $1 = tolower($1); print "config " $0 }'
+}
+# effective NAME: the config lines for account NAME; a shared answer is filtered once
 effective() {
 	if [ -n "$same_for_all" ] || [ "$1" = root ]; then
 		# the answer asked for root first
-		printf '%s\n' "$cached"
+		[ -n "$cached_lines" ] || cached_lines=$(printf '%s\n' "$cached" | config_lines)
+		printf '%s\n' "$cached_lines"
 	elif [ -n "$neutral" ] && ! user_matched "$1"; then
 		# no Match block applies: the answer every such account shares (share_answer)
-		printf '%s\n' "$neutral"
+		printf '%s\n' "$neutral_lines"
 	else
-		"$sshd" -T -f "$cfg" -C "user=$1,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null
-	fi | awk 'BEGIN { split("authorizedkeysfile authorizedkeyscommand authorizedkeyscommanduser authorizedprincipalsfile authorizedprincipalscommand trustedusercakeys pubkeyauthentication usepam permitrootlogin revokedkeys", k, " "); for (i in k) want[k[i]] = 1 }
-		(tolower($1) in want) { $1 = tolower($1); print "config " $0 }'
+		"$sshd" -T -f "$cfg" -C "user=$1,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null |
+			config_lines
+	fi
 }
 
 # one account: its facts, what sshd reads for it, then its files read as the account
@@ -253,18 +266,8 @@ scan_account() {
 	set --
 	[ "$entries" != none ] || entries=
 	for e in $entries; do
-		s2=$e f=
-		while [ -n "$s2" ]; do
-			case $s2 in
-			%%*) f="$f%" s2=${s2#??} ;;
-			%h*) f="$f$home" s2=${s2#??} ;;
-			%u*) f="$f$name" s2=${s2#??} ;;
-			%U*) f="$f$uid" s2=${s2#??} ;;
-			*) c=${s2%"${s2#?}"} f="$f$c" s2=${s2#?} ;;
-			esac
-		done
-		case $f in /*) ;; *) f="${home%/}/$f" ;; esac
-		set -- "$@" "$f"
+		keys_file_path "$e"
+		set -- "$@" "$kf_path"
 	done
 	if [ "$me" = "$uid" ]; then
 		read_files "$token" "$home" "$@"
@@ -288,8 +291,18 @@ if [ "$scope" = all ]; then
 	# files outside the home directories, every account
 	outside=
 	if [ -n "$sshd_ok" ]; then
-		# sshd's own setting (no Match applied) and root's
-		for e in $("$sshd" -T -f "$cfg" 2>/dev/null | awk 'tolower($1) == "authorizedkeysfile" { $1 = ""; print }'); do
+		# sshd's setting where no Match block applies: the answer all accounts share, the
+		# one accounts no "Match User" list names share (asked for a name none has), or
+		# sshd's own (no Match applied at all)
+		share_answer sshkeyctl-nobody
+		if [ -n "$same_for_all" ]; then
+			plain=$cached
+		elif [ -n "$neutral" ]; then
+			plain=$neutral
+		else
+			plain=$("$sshd" -T -f "$cfg" 2>/dev/null)
+		fi
+		for e in $(printf '%s\n' "$plain" | awk 'tolower($1) == "authorizedkeysfile" { $1 = ""; print }'); do
 			case $e in %h* | [!/%]*) ;; *) outside=1 ;; esac
 		done
 	fi
