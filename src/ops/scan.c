@@ -493,9 +493,8 @@ int scan_session_open(const struct target *t, const struct scan_request *req,
 		root_runner_probe_value(&ss->root, "uid", uid, sizeof(uid));
 		ss->login_uid = strtoul(uid, NULL, 10);
 	} else if (ss->answer.all_accounts) {
-		/* root logged in: the runner the edits use (no sudo) */
-		if ((r = root_runner_open(ss->s, req->password, &ss->root, d)) < 0)
-			goto out;
+		/* root logged in (the helper ran as uid 0): the runner the edits use, direct */
+		root_runner_as_root(&ss->root);
 		ss->have_root = true;
 	}
 out:

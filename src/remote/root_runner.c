@@ -104,6 +104,13 @@ void root_runner_probe_value(const struct root_runner *r, const char *key, char 
 	keyword_values(text, strlen(text), key, false, buf, len);
 }
 
+void root_runner_as_root(struct root_runner *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->runner = "";
+	dynbuf_init(&ret->probe, 64 * 1024);
+}
+
 int root_runner_open(struct remote_session *s, const struct password_source *password,
 		     struct root_runner *ret, struct diag *d)
 {

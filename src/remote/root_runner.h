@@ -26,6 +26,9 @@ struct root_runner {
 int root_runner_open(struct remote_session *s, const struct password_source *password,
 		     struct root_runner *ret, struct diag *d);
 void root_runner_clear(struct root_runner *r);
+/* The runner when the login account is known to be root already (a helper said uid 0):
+ * no probe, no sudo. */
+void root_runner_as_root(struct root_runner *ret);
 /* Before a run: would becoming root here need sudo's password? (the probe alone: nothing
  * asked, nothing sent) */
 int root_runner_needs_password(struct remote_session *s, bool *ret_needs, struct diag *d);
