@@ -5,7 +5,9 @@
 Each SCRIPT becomes `const char helper_NAME_sh[]`, NAME being its file name without .sh.
 The text is kept byte for byte, except that a line `. ./PART.sh # embedded by embed.py`
 is replaced by PART.sh (beside SCRIPT), so helpers share code yet each runs alone on the
-server; a script must not contain the runner's end marker line.
+server, and that whole-line comments are left out (outside here-documents): the runner
+sends the script through a shell that reads it a byte at a time, and the comments are a
+third of the bytes. A script must not contain the runner's end marker line.
 """
 import os
 import re
@@ -14,10 +16,32 @@ import sys
 INCLUDE = re.compile(rb"^\. \./([a-z_]+\.sh) # embedded by embed.py\n", re.M)
 
 
+HEREDOC = re.compile(rb"<<-?\s*['\"]?([A-Za-z_][A-Za-z_0-9]*)['\"]?")
+
+
+def without_comments(text):
+    """Whole-line comments dropped, here-documents kept as they are."""
+    out, end = [], None
+    for line in text.splitlines(keepends=True):
+        if end is not None:
+            out.append(line)
+            if line.rstrip(b"\n").lstrip(b"\t") == end:
+                end = None
+            continue
+        if line.lstrip().startswith(b"#"):
+            continue
+        m = HEREDOC.search(line)
+        if m:
+            end = m.group(1)
+        out.append(line)
+    return b"".join(out)
+
+
 def script_text(path):
     here = os.path.dirname(path)
-    return INCLUDE.sub(lambda m: open(os.path.join(here, m.group(1).decode()), "rb").read(),
-                       open(path, "rb").read())
+    return without_comments(
+        INCLUDE.sub(lambda m: open(os.path.join(here, m.group(1).decode()), "rb").read(),
+                    open(path, "rb").read()))
 
 
 if sys.argv[1] == "--print":
