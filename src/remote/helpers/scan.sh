@@ -14,7 +14,8 @@
 # else self); whether to read sshd's
 # log ("logs" or "nologs"); the connection ("CLIENT_ADDR LOCAL_ADDR LOCAL_PORT") for
 # sshd -T's Match evaluation.
-# Answer lines (scan_remote.h parses them): "scan 1", facts about the host, then per account
+# Answer lines (scan_remote.h parses them): "scan 1", facts about the host (no clock: one
+# process fewer; the client's is close enough for a log line's year), then per account
 # "account NAME UID GID" ... "end-account", then "login ..." lines, then "end-scan".
 
 set -u
@@ -122,21 +123,15 @@ match_kind() {
 			printf '%s\n' "$mk_p"
 		done)
 	set -f
-	mk_files=
+	# the files that are there, then one awk over all of them
 	for mk_f in "$@"; do
-		[ ! -f "$mk_f" ] || mk_files="$mk_files$mk_f$nl"
+		shift
+		[ ! -f "$mk_f" ] || set -- "$@" "$mk_f"
 	done
-	printf '%s' "$mk_files" | {
-		cat -- "$mk_cfg"
-		while IFS= read -r mk_f; do
-			echo "# sshkeyctl-included"
-			cat -- "$mk_f"
-		done
-	} 2>/dev/null | awk '
-		$0 == "# sshkeyctl-included" { inc = 1; next }
-		inc && tolower($1) == "include" { bad = 1 }
+	awk -v cfg="$mk_cfg" '
+		FILENAME != cfg && tolower($1) == "include" { bad = 1 }
 		tolower($1) == "match" { n++; if (NF == 3 && tolower($2) == "user") lists = lists " " $3; else bad = 1 }
-		END { if (bad) exit; if (!n) print "none"; else print "users" lists }'
+		END { if (bad) exit; if (!n) print "none"; else print "users" lists }' "$mk_cfg" "$@" 2>/dev/null
 }
 
 # user_matched NAME: a "Match User" list may name NAME (a pattern not evaluated here,
@@ -179,7 +174,6 @@ me=${i#uid=}
 me=${me%%[!0-9]*}
 echo "scan 1"
 echo "uid $me"
-echo "now $(date +%s)"
 [ "$scope" != auto ] || { scope=self; [ "$me" != 0 ] || scope=all; }
 [ "$scope" != all ] || [ "$me" = 0 ] || { echo "error not root"; exit 91; }
 echo "scope $scope"
