@@ -16,6 +16,7 @@
 #include "cli/report.h"
 #include "cli/terminal_safe.h"
 #include "base/file_io.h"
+#include "files/expect_keys.h"
 #include "ops/scan.h"
 #include "ops/scan_store.h"
 #include "cli/scan_html.h"
@@ -29,9 +30,11 @@ struct scan_options {
 	bool diff;
 	char *default_db; /* owned */
 	const char *html_path;
+	const char *expect_path;
+	struct expect_keys *expect;
 };
 
-enum { OPT_ALL_ACCOUNTS = 256, OPT_NO_LOGS, OPT_CSV, OPT_DB, OPT_DIFF, OPT_HTML };
+enum { OPT_ALL_ACCOUNTS = 256, OPT_NO_LOGS, OPT_CSV, OPT_DB, OPT_DIFF, OPT_HTML, OPT_EXPECT };
 
 static int handle_option(int c, char *arg, void *data)
 {
@@ -54,6 +57,9 @@ static int handle_option(int c, char *arg, void *data)
 		return EXIT_OK;
 	case OPT_HTML:
 		o->html_path = arg;
+		return EXIT_OK;
+	case OPT_EXPECT:
+		o->expect_path = arg;
 		return EXIT_OK;
 	default:
 		return FLEET_OPTION_UNKNOWN;
@@ -82,6 +88,7 @@ static int parse_options(int argc, char **argv, struct scan_options *o)
 		{"db", required_argument, NULL, OPT_DB},
 		{"diff", no_argument, NULL, OPT_DIFF},
 		{"html", required_argument, NULL, OPT_HTML},
+		{"expect", required_argument, NULL, OPT_EXPECT},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_scan;
@@ -93,6 +100,23 @@ static int parse_options(int argc, char **argv, struct scan_options *o)
 		return cli_usage_error(cmd, "scan changes nothing; --dry-run is not needed");
 	if (o->csv && o->fleet.json)
 		return cli_usage_error(cmd, "--csv and --json: choose one");
+	if (o->expect_path) {
+		struct dynbuf b;
+		struct diag d = {{0}};
+		dynbuf_init(&b, EXPECT_KEYS_FILE_MAX + 1);
+		int r = read_file(o->expect_path, READ_FILE_REGULAR, &b);
+		if (r < 0)
+			diag_set(&d, "%s: %s", o->expect_path,
+				 r >= -4096 ? strerror(-r) : error_to_string(r));
+		else
+			r = expect_keys_parse(b.len ? (const char *)b.data : "", b.len,
+					      o->expect_path, &o->expect, &d);
+		dynbuf_free(&b);
+		if (r < 0) {
+			cli_error("--expect %s", d.text);
+			return EXIT_FAIL;
+		}
+	}
 	if (o->diff && o->csv)
 		return cli_usage_error(cmd, "--diff shows changes, --csv every key: choose one");
 	if (o->diff && !o->db_path) {
@@ -516,6 +540,16 @@ static int outputs_after_run(struct scan_options *o, struct scan_store *store,
 static void all_done(void *results, size_t n, void *data)
 {
 	struct scan_run *run = data;
+	struct scan_result *res = results;
+	for (size_t i = 0; run->opt->expect && i < n; i++) {
+		const struct target *t = &run->opt->fleet.targets.items[i];
+		if (res[i].outcome != SCAN_CLEAN && res[i].outcome != SCAN_FINDINGS)
+			continue;
+		if (scan_apply_expect(&res[i], t->spec, t->host, run->opt->expect) < 0) {
+			res[i].outcome = SCAN_FAILED;
+			res[i].error = -ENOMEM;
+		}
+	}
 	scan_cross_findings(results, n);
 	if (run->opt->csv)
 		printf("host,account,file,line,type,bits,fingerprint,comment,options,findings,"
@@ -564,6 +598,7 @@ static int run_scan(int argc, char **argv)
 	fleet_results_free(&o.fleet, &job, results);
 out:
 	scan_store_close(store);
+	expect_keys_free(o.expect);
 	target_keys_free(&keys_table);
 	fleet_options_free(&o.fleet);
 	free(o.default_db);
@@ -576,7 +611,7 @@ const struct command command_scan = {
 		   "(read-only).",
 	.usage = "sshkeyctl scan [--all-accounts] [--no-logs] [--json | --csv] [--db FILE] "
 		 "[--diff]\n"
-		 "                      [--html FILE] [-i KEY]...\n"
+		 "                      [--html FILE] [--expect FILE] [-i KEY]...\n"
 		 "                      [copy's connection and fleet options] TARGET...",
 	.help = "  --all-accounts          every account, through sudo when the login account "
 		"is\n"
@@ -593,6 +628,9 @@ const struct command command_scan = {
 		"                          changed since the host's previous scan (default "
 		"database\n"
 		"                          $XDG_STATE_HOME/sshkeyctl/inventory.db)\n"
+		"  --expect FILE           the keys each account should have (sshkeyctl(1), "
+		"EXPECTED\n"
+		"                          KEYS): others are unexpected, absent ones missing\n"
 		"  --html FILE             also write one self-contained page (0600): the access\n"
 		"                          matrix, findings, search and filters, each key's "
 		"detail\n"

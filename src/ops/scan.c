@@ -13,6 +13,7 @@
 #include "base/base64.h"
 #include "base/wire.h"
 #include "files/authorized_keys.h"
+#include "files/expect_keys.h"
 #include "files/sshd_log.h"
 #include "keys/fingerprint.h"
 #include "ops/login.h"
@@ -400,6 +401,49 @@ int scan_result_from_answer(const struct scan_answer *a, struct scan_result *res
 	}
 	if (r == 0)
 		match_logins(res, a);
+	return r;
+}
+
+int scan_apply_expect(struct scan_result *res, const char *target, const char *host,
+		      const struct expect_keys *e)
+{
+	int r = 0;
+	for (size_t i = 0; i < res->n_keys; i++) {
+		struct scan_key *k = &res->keys[i];
+		bool expected = false;
+		for (size_t j = 0; !expected && j < e->n_keys; j++)
+			expected = !strcmp(e->keys[j].account, k->account) &&
+				   pubkey_same_key(e->keys[j].key, k->key) &&
+				   expect_group_matches(&e->groups[e->keys[j].group], target, host);
+		if (!expected)
+			k->findings |= 1u << SCAN_FINDING_UNEXPECTED;
+	}
+	for (size_t j = 0; r == 0 && j < e->n_keys; j++) {
+		const struct expect_key *x = &e->keys[j];
+		if (!expect_group_matches(&e->groups[x->group], target, host))
+			continue;
+		bool scanned = false, found = false;
+		for (size_t a = 0; a < res->n_accounts; a++)
+			scanned = scanned || !strcmp(res->accounts[a].name, x->account);
+		for (size_t i = 0; !found && i < res->n_keys; i++)
+			found = !strcmp(res->keys[i].account, x->account) &&
+				pubkey_same_key(res->keys[i].key, x->key);
+		if (found)
+			continue;
+		char fp[80] = "";
+		struct dynbuf b;
+		dynbuf_init(&b, 128);
+		if (fingerprint_format(x->key, FINGERPRINT_SHA256, &b) == 0)
+			snprintf(fp, sizeof(fp), "%.*s", (int)b.len, (const char *)b.data);
+		dynbuf_free(&b);
+		r = add_note(
+			res, x->account, SCAN_WARNING, false,
+			scanned ? "missing: the expected key %s %s%s%s (--expect line %lu)"
+				: "missing: the expected key %s %s%s%s (--expect line %lu), and "
+				  "no such account was scanned",
+			x->key->type->short_name, fp, x->comment ? " " : "",
+			x->comment ? x->comment : "", x->line);
+	}
 	return r;
 }
 

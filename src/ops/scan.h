@@ -145,6 +145,11 @@ int scan_result_from_answer(const struct scan_answer *a, struct scan_result *res
 /* After every host: the findings that need them all (a key in several accounts or hosts),
  * then each result's counts and outcome brought up to date. */
 void scan_cross_findings(struct scan_result *results, size_t n);
+/* --expect: keys of res (a host read) not expected for their account are unexpected; the
+ * expected keys that are missing, notes (warnings). target as given, host its name. */
+struct expect_keys;
+int scan_apply_expect(struct scan_result *res, const char *target, const char *host,
+		      const struct expect_keys *e);
 /* Counts and outcome of one result from its findings and notes. */
 void scan_result_settle(struct scan_result *res);
 

@@ -155,6 +155,36 @@ assert rsa["comment"].startswith("'="), rsa
 PY
 pass
 
+# --expect: the keys each account should have; the others unexpected, absent ones missing
+"$K" keygen -q -f wanted --no-passphrase -C "wanted@laptop" || fail "keygen"
+{
+	echo "# the fleet's keys"
+	echo "[nomatch*]"
+	echo "$V: $(cat ua.pub)"
+	echo "[127.0.0.1 other]"
+	echo "root: $(cat rootkey.pub)"
+	echo "$U: $(cat ua.pub)"
+	echo "$U: $(cat wanted.pub)"
+} >expect.txt
+"$K" scan -i rootkey "${COMMON[@]}" --json --expect expect.txt "root@127.0.0.1:$PORT" >exp.json 2>err.txt
+[ $? = 5 ] || fail "--expect status: $(cat err.txt)"
+python3 - "$U" "$V" "$FP_UA" <<'PY' || fail "--expect: $(grep -v '"record":"key"' exp.json | head)"
+import json, sys
+u, v, fp_ua = sys.argv[1:]
+recs = [json.loads(l) for l in open("exp.json")]
+keys = [r for r in recs if r.get("record") == "key"]
+for k in keys:
+    expected = (k["account"] == u and k["fingerprint"] == fp_ua) or (k["account"] == "root" and k["file"] == "/etc/ssh/root_keys")
+    assert ("unexpected" in k["findings"]) != expected, k
+notes = [r["text"] for r in recs if r.get("record") == "note" and r["account"] == u]
+assert any(n.startswith("missing: the expected key ED25519 ") and "wanted@laptop (--expect line 7)" in n for n in notes), notes
+PY
+printf '[*]\nroot ssh-ed25519 AAAA\n' >bad-expect.txt
+"$K" scan -i rootkey "${COMMON[@]}" --expect bad-expect.txt "root@127.0.0.1:$PORT" >out.txt 2>&1
+[ $? = 1 ] || fail "a bad --expect file: $(cat out.txt)"
+grep -q "bad-expect.txt:2: expected" out.txt || fail "bad --expect: $(cat out.txt)"
+pass
+
 # --- the login account's own view ---
 "$K" scan -i ua "${COMMON[@]}" "$U@127.0.0.1:$PORT" >out.txt 2>&1
 [ $? = 5 ] || fail "own scan: $(cat out.txt)"

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "files/authorized_keys.h"
+#include "files/expect_keys.h"
 #include "files/sshd_log.h"
 #include "ops/scan.h"
 #include "ops/scan_store.h"
@@ -230,6 +231,39 @@ static void test_log_lines(void **state)
 	assert_int_equal(sshd_log_parse_accepted(l, strlen(l), NOW, &acc), ERR_FORMAT);
 }
 
+static void test_expect_keys(void **state)
+{
+	(void)state;
+	struct expect_keys *e = NULL;
+	struct diag d = {{0}};
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "# keys\n[web* db1]\nroot: from=\"10.0.0.1\" %s\n\n[*]\r\n  deploy: %s\n",
+		 ed25519_line, ed25519_line);
+	assert_int_equal(expect_keys_parse(text, strlen(text), "exp", &e, &d), 0);
+	assert_int_equal(e->n_groups, 2);
+	assert_int_equal(e->n_keys, 2);
+	assert_string_equal(e->keys[0].account, "root");
+	assert_int_equal(e->keys[0].line, 3);
+	assert_string_equal(e->keys[1].comment, "alice@laptop");
+	assert_true(expect_group_matches(&e->groups[0], "root@web1:22", "web1"));
+	assert_true(expect_group_matches(&e->groups[0], "db1", "db1"));
+	assert_false(expect_group_matches(&e->groups[0], "db2", "db2"));
+	assert_true(expect_group_matches(&e->groups[1], "anything", "x"));
+	expect_keys_free(e);
+	/* errors name the line */
+	static const char *const bad[] = {"root: ssh-ed25519 AAAA\n", "[*]\nroot ssh-ed25519\n",
+					  "[]\n", "[*]\nroot: # nothing\n"};
+	static const char *const where[] = {"exp:1: a key before", "exp:2: expected",
+					    "exp:1: ", "exp:2: "};
+	for (size_t i = 0; i < 4; i++) {
+		d.text[0] = 0;
+		assert_int_equal(expect_keys_parse(bad[i], strlen(bad[i]), "exp", &e, &d),
+				 ERR_FORMAT);
+		assert_true(strncmp(d.text, where[i], strlen(where[i])) == 0);
+	}
+}
+
 static void test_options(void **state)
 {
 	(void)state;
@@ -255,7 +289,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answer_parse), cmocka_unit_test(test_result),
 		cmocka_unit_test(test_drift),        cmocka_unit_test(test_log_lines),
-		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_expect_keys),  cmocka_unit_test(test_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
