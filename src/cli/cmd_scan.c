@@ -26,6 +26,7 @@ struct scan_options {
 	bool all_accounts;
 	bool no_logs;
 	bool csv;
+	bool run_keys_command;
 	const char *db_path; /* --db, or the default one --diff uses */
 	bool diff;
 	char *default_db; /* owned */
@@ -34,7 +35,16 @@ struct scan_options {
 	struct expect_keys *expect;
 };
 
-enum { OPT_ALL_ACCOUNTS = 256, OPT_NO_LOGS, OPT_CSV, OPT_DB, OPT_DIFF, OPT_HTML, OPT_EXPECT };
+enum {
+	OPT_ALL_ACCOUNTS = 256,
+	OPT_NO_LOGS,
+	OPT_CSV,
+	OPT_DB,
+	OPT_DIFF,
+	OPT_HTML,
+	OPT_EXPECT,
+	OPT_RUN_KEYS_COMMAND
+};
 
 static int handle_option(int c, char *arg, void *data)
 {
@@ -60,6 +70,9 @@ static int handle_option(int c, char *arg, void *data)
 		return EXIT_OK;
 	case OPT_EXPECT:
 		o->expect_path = arg;
+		return EXIT_OK;
+	case OPT_RUN_KEYS_COMMAND:
+		o->run_keys_command = true;
 		return EXIT_OK;
 	default:
 		return FLEET_OPTION_UNKNOWN;
@@ -89,6 +102,7 @@ static int parse_options(int argc, char **argv, struct scan_options *o)
 		{"diff", no_argument, NULL, OPT_DIFF},
 		{"html", required_argument, NULL, OPT_HTML},
 		{"expect", required_argument, NULL, OPT_EXPECT},
+		{"run-keys-command", no_argument, NULL, OPT_RUN_KEYS_COMMAND},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_scan;
@@ -569,7 +583,8 @@ static int run_scan(int argc, char **argv)
 	struct scan_request req = {.connect = &o.fleet.connect,
 				   .password = &o.fleet.password_source,
 				   .all_accounts = o.all_accounts,
-				   .logs = !o.no_logs};
+				   .logs = !o.no_logs,
+				   .run_keys_command = o.run_keys_command};
 	struct scan_run run = {.opt = &o};
 	struct fleet_job job = FLEET_JOB(struct scan_result, report, &req, &run);
 	job.keys = &keys_table;
@@ -611,12 +626,16 @@ const struct command command_scan = {
 		   "(read-only).",
 	.usage = "sshkeyctl scan [--all-accounts] [--no-logs] [--json | --csv] [--db FILE] "
 		 "[--diff]\n"
-		 "                      [--html FILE] [--expect FILE] [-i KEY]...\n"
+		 "                      [--html FILE] [--expect FILE] [--run-keys-command] [-i "
+		 "KEY]...\n"
 		 "                      [copy's connection and fleet options] TARGET...",
 	.help = "  --all-accounts          every account, through sudo when the login account "
 		"is\n"
 		"                          not root (as root this is the default)\n"
 		"  --no-logs               do not read sshd's log for last-used dates\n"
+		"  --run-keys-command      run each account's AuthorizedKeysCommand as sshd would\n"
+		"                          (as its user; %u %U %h; not one that needs the "
+		"offered key)\n"
 		"  --json                  one object per host, key, private key and note, then a\n"
 		"                          summary (JSON Lines)\n"
 		"  --csv                   one row per key and place, with a header\n"

@@ -131,7 +131,8 @@ static int find_matches(const struct revoke_request *req, const struct scan_answ
 						  f->path, acc->name);
 				continue;
 			}
-			if (f->state != SCAN_FILE_READ)
+			/* a command's output is not a file to edit */
+			if (f->state != SCAN_FILE_READ || f->from_command)
 				continue;
 			struct authorized_keys *ak = NULL;
 			if ((r = authorized_keys_parse(f->content, f->content_len, &ak)) < 0)

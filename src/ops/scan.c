@@ -310,6 +310,9 @@ static int file_notes(struct scan_result *res, const struct scan_account *acc,
 	case SCAN_FILE_TOO_LARGE:
 		return add_note(res, acc->name, SCAN_WARNING, false,
 				"%s is too large to scan (%llu bytes)", f->path, f->size);
+	case SCAN_FILE_NOT_RUN:
+		return add_note(res, acc->name, SCAN_WARNING, true, "%s not run: %s", f->path,
+				f->why ? f->why : "");
 	default:
 		return 0;
 	}
@@ -322,10 +325,14 @@ static int config_notes(struct scan_result *res, const struct scan_account *acc)
 	int r = 0;
 	scan_account_config(acc, "authorizedkeyscommand", command, sizeof(command));
 	scan_account_config(acc, "authorizedkeyscommanduser", user, sizeof(user));
-	if (command[0] && strcmp(command, "none"))
+	bool ran = false;
+	for (size_t i = 0; i < acc->n_files; i++)
+		ran = ran || (acc->files[i].from_command && acc->files[i].state == SCAN_FILE_READ);
+	if (command[0] && strcmp(command, "none") && !ran)
 		r = add_note(res, acc->name, SCAN_WARNING, true,
-			     "keys also come from AuthorizedKeysCommand %s%s%s (not run)", command,
-			     user[0] ? " as " : "", user);
+			     "keys also come from AuthorizedKeysCommand %s%s%s (not run: "
+			     "--run-keys-command runs it)",
+			     command, user[0] ? " as " : "", user);
 	scan_account_config(acc, "trustedusercakeys", value, sizeof(value));
 	if (r == 0 && value[0] && strcmp(value, "none"))
 		r = add_note(res, acc->name, SCAN_WARNING, true,
@@ -529,7 +536,7 @@ int scan_session_open(const struct target *t, const struct scan_request *req,
 	}
 	if ((r = scan_remote_read(ss->s, ss->have_root ? &ss->root : NULL,
 				  ss->have_root ? SCAN_SCOPE_ALL : SCAN_SCOPE_AUTO, req->logs,
-				  connection, &ss->out, &ss->answer, d)) < 0)
+				  req->run_keys_command, connection, &ss->out, &ss->answer, d)) < 0)
 		goto out;
 	/* the helper sends no clock: the client's places a log line's year and what expired */
 	if (!ss->answer.now)

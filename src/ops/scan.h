@@ -114,8 +114,9 @@ struct scan_request {
 	size_t n_keys;
 	const struct connect_options *connect;
 	const struct password_source *password;
-	bool all_accounts; /* through sudo when the login account is not root */
-	bool logs;         /* read sshd's log for last-used */
+	bool all_accounts;     /* through sudo when the login account is not root */
+	bool logs;             /* read sshd's log for last-used */
+	bool run_keys_command; /* run each account's AuthorizedKeysCommand (root's view) */
 };
 
 /* Logged in and the scan helper's answer read: what scan reports and revoke edits. */

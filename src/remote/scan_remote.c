@@ -18,6 +18,7 @@ static void file_clear(struct scan_file *f)
 {
 	free(f->path);
 	free(f->link);
+	free(f->why);
 }
 
 static void private_file_clear(struct scan_private_file *p)
@@ -217,7 +218,7 @@ static int account_line(struct parse *p, const char *line, size_t n)
 	if (word_is(line, n, "file", &v, &vn)) {
 		const char *sp = memchr(v, ' ', vn);
 		unsigned long entry;
-		if (!sp || ulong_of(v, (size_t)(sp - v), &entry) < 0 || entry > 1000)
+		if (!sp || ulong_of(v, (size_t)(sp - v), &entry) < 0 || entry > 999)
 			return ERR_FORMAT;
 		struct scan_file *f = array_append(&acc->files, &acc->n_files, sizeof(*f), 1000);
 		if (!f)
@@ -249,6 +250,10 @@ static int account_line(struct parse *p, const char *line, size_t n)
 		return ERR_FORMAT;
 	if (word_is(line, n, "link", &v, &vn))
 		return text_copy(v, vn, &p->file->link);
+	if (n == 12 && !memcmp(line, "from-command", 12)) {
+		p->file->from_command = true;
+		return 0;
+	}
 	if (word_is(line, n, "mode", &v, &vn)) {
 		const char *rest;
 		size_t rest_len;
@@ -269,6 +274,10 @@ static int account_line(struct parse *p, const char *line, size_t n)
 		const char *size;
 		size_t size_len;
 		unsigned long bytes;
+		if (word_is(v, vn, "not-run", &size, &size_len) && p->file->from_command) {
+			p->file->state = SCAN_FILE_NOT_RUN;
+			return text_copy(size, size_len, &p->file->why);
+		}
 		if (word_is(v, vn, "too-large", &size, &size_len) &&
 		    ulong_of(size, size_len, &bytes) == 0) {
 			p->file->state = SCAN_FILE_TOO_LARGE;
@@ -413,8 +422,9 @@ static bool answer_complete(const struct dynbuf *out, void *arg)
 }
 
 int scan_remote_read(struct remote_session *s, const struct root_runner *root,
-		     enum scan_scope scope, bool logs, const char *connection, struct dynbuf *out,
-		     struct scan_answer *ret, struct diag *d)
+		     enum scan_scope scope, bool logs, bool run_keys_command,
+		     const char *connection, struct dynbuf *out, struct scan_answer *ret,
+		     struct diag *d)
 {
 	static const char *const scopes[] = {"auto", "self", "all"};
 	struct remote_process *process = NULL;
@@ -425,8 +435,9 @@ int scan_remote_read(struct remote_session *s, const struct root_runner *root,
 	dynbuf_init(&err, 64 * 1024);
 	int r = remote_random_token(token, sizeof(token));
 	if (r == 0)
-		r = dynbuf_printf(&in, "%s\n%s\n%s\n%s\n", token, scopes[scope],
-				  logs ? "logs" : "nologs", connection);
+		r = dynbuf_printf(&in, "%s\n%s\n%s\n%s\n%s\n", token, scopes[scope],
+				  logs ? "logs" : "nologs", connection,
+				  run_keys_command ? "keyscmd" : "nokeyscmd");
 	if (r == 0)
 		r = root_runner_run(s, root, helper_scan_sh, &in, out, &err, answer_complete, NULL,
 				    &process, d);

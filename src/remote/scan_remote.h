@@ -25,6 +25,7 @@ enum scan_file_state {
 	SCAN_FILE_NOT_REGULAR, /* a FIFO, a directory, a device: sshd reads none of them */
 	SCAN_FILE_UNREADABLE,  /* by the account itself: sshd cannot read it either */
 	SCAN_FILE_TOO_LARGE,
+	SCAN_FILE_NOT_RUN, /* AuthorizedKeysCommand that cannot run for an inventory: why */
 };
 
 /* One AuthorizedKeysFile entry of an account. */
@@ -32,6 +33,10 @@ struct scan_file {
 	unsigned entry; /* its place in AuthorizedKeysFile */
 	char *path;
 	char *link; /* the symbolic link's target when path is one, else NULL */
+	/* not a file: AuthorizedKeysCommand's output (entry 999, path "AuthorizedKeysCommand
+	 * COMMAND"), --run-keys-command; why holds why it did not run (SCAN_FILE_NOT_RUN) */
+	bool from_command;
+	char *why;
 	enum scan_file_state state;
 	char mode[12];           /* ls's permission string ("-rw-------"), "" when not given */
 	long owner_uid;          /* -1 when not given */
@@ -98,11 +103,13 @@ void scan_account_config(const struct scan_account *a, const char *keyword, char
 enum scan_scope { SCAN_SCOPE_AUTO, SCAN_SCOPE_SELF, SCAN_SCOPE_ALL };
 struct root_runner;
 struct remote_session;
-/* Run the helper (as root through root when not NULL) and parse its answer into ret; out
+/* Run the helper (as root through root when not NULL) and parse its answer into ret
+ * (run_keys_command: each account's AuthorizedKeysCommand run as sshd would); out
  * receives the answer and must outlive ret. connection: "CLIENT_ADDR LOCAL_ADDR LOCAL_PORT"
  * as the server sees this connection ("" when unknown), for sshd's Match blocks. */
 int scan_remote_read(struct remote_session *s, const struct root_runner *root,
-		     enum scan_scope scope, bool logs, const char *connection, struct dynbuf *out,
-		     struct scan_answer *ret, struct diag *d);
+		     enum scan_scope scope, bool logs, bool run_keys_command,
+		     const char *connection, struct dynbuf *out, struct scan_answer *ret,
+		     struct diag *d);
 
 #endif

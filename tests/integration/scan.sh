@@ -278,6 +278,39 @@ assert notes[-1].endswith("more lines sshd cannot read (1000002 in all)"), notes
 PY
 pass
 
+# --- AuthorizedKeysCommand: named; with --run-keys-command run as sshd runs it (as its
+# user, %u expanded), its keys listed; one that needs the offered key (%k) is not run ---
+testbed_host_up h3 "Match User root
+	AuthorizedKeysFile /etc/ssh/root_keys" || fail "host h3"
+R3=$(testbed_root h3)
+cp rootkey.pub "$R3/etc/ssh/root_keys"
+cat >"$R3/etc/ssh/akc" <<EOF
+#!/bin/sh
+[ "\$1" = "$U" ] && [ "\$(id -un)" = nobody ] && echo "$(cat wanted.pub)"
+exit 0
+EOF
+chmod 755 "$R3/etc/ssh/akc"
+printf 'AuthorizedKeysCommand /etc/ssh/akc %%u\nAuthorizedKeysCommandUser nobody\n' >"$R3/etc/ssh/sshd_config.d/akc.conf"
+testbed_reload h3
+sleep 0.5
+testbed_home h3 "$U" >/dev/null
+"$K" scan -i rootkey "${COMMON[@]}" --json "root@127.0.0.1:$(testbed_port h3)" >akc.json 2>&1
+grep -q "keys also come from AuthorizedKeysCommand /etc/ssh/akc %u as nobody (not run" akc.json ||
+	fail "command not named: $(grep note akc.json | head -3)"
+"$K" scan -i rootkey "${COMMON[@]}" --json --run-keys-command "root@127.0.0.1:$(testbed_port h3)" >akc.json 2>&1
+python3 - "$U" <<'PY' || fail "--run-keys-command: $(grep -v '"record":"key"' akc.json | head -5)"
+import json, sys
+recs = [json.loads(l) for l in open("akc.json")]
+keys = [r for r in recs if r.get("record") == "key" and r["account"] == sys.argv[1]]
+assert [(k["file"], k["line"], k["comment"]) for k in keys] == [("AuthorizedKeysCommand /etc/ssh/akc %u", 1, "wanted@laptop")], keys
+PY
+printf 'AuthorizedKeysCommand /etc/ssh/akc %%u %%k\nAuthorizedKeysCommandUser nobody\n' >"$R3/etc/ssh/sshd_config.d/akc.conf"
+testbed_reload h3
+sleep 0.5
+"$K" scan -i rootkey "${COMMON[@]}" --json --run-keys-command "root@127.0.0.1:$(testbed_port h3)" >akc.json 2>&1
+grep -q 'not run: it needs what sshd knows only at a login (%k)' akc.json || fail "%k command: $(grep note akc.json | head -3)"
+pass
+
 # --- a host that is down, beside one that is up: 3 ---
 "$K" scan -i rootkey "${COMMON[@]}" --connect-timeout 2 "root@127.0.0.1:$PORT" "root@127.0.0.1:1" >out.txt 2>&1
 [ $? = 3 ] || fail "one host down: $(cat out.txt)"

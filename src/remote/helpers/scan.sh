@@ -13,7 +13,7 @@
 # scope ("all": every account, as root; "self": the login account; "auto": all as root,
 # else self); whether to read sshd's
 # log ("logs" or "nologs"); the connection ("CLIENT_ADDR LOCAL_ADDR LOCAL_PORT") for
-# sshd -T's Match evaluation.
+# sshd -T's Match evaluation; whether to run AuthorizedKeysCommand ("keyscmd" or not).
 # Answer lines (scan_remote.h parses them): "scan 1", facts about the host (no clock: one
 # process fewer; the client's is close enough for a log line's year), then per account
 # "account NAME UID GID" ... "end-account", then "login ..." lines, then "end-scan".
@@ -160,6 +160,7 @@ IFS= read -r token || exit 90
 IFS= read -r scope || exit 90
 IFS= read -r logs || exit 90
 IFS= read -r conn || exit 90
+IFS= read -r run_kc || exit 90
 case $token in '' | *[!0-9a-f]*) exit 90 ;; esac
 # shellcheck disable=SC2086 # three words
 set -- $conn 127.0.0.1 127.0.0.1 22
@@ -270,7 +271,67 @@ scan_account() {
 		as_account /bin/sh -c "$s" sh --account "$token" "$home" "$@" ||
 			echo "unread cannot act as $name"
 	fi
+	[ "$run_kc" != keyscmd ] || [ -z "$sshd_ok" ] || keys_command "$eff"
 	echo "end-account"
+}
+
+# keys_command CONFIG_LINES: with --run-keys-command, the account's AuthorizedKeysCommand run
+# as sshd runs it (as AuthorizedKeysCommandUser, its tokens %u %U %h %% expanded, bounded in
+# time and size), its output sent as a file of its own. A command that needs the key being
+# offered (%k %f %t ...) or holds quotes cannot be run for an inventory: said so.
+keys_command() {
+	case $1 in *"config authorizedkeyscommand "*) ;; *) return 0 ;; esac
+	kc_cmd=${1#*config authorizedkeyscommand }
+	kc_cmd=${kc_cmd%%"$nl"*}
+	[ "$kc_cmd" != none ] || return 0
+	kc_user=none
+	case $1 in *"config authorizedkeyscommanduser "*)
+		kc_user=${1#*config authorizedkeyscommanduser }
+		kc_user=${kc_user%%"$nl"*}
+		;;
+	esac
+	echo "file 999 AuthorizedKeysCommand $kc_cmd"
+	echo "from-command"
+	case $kc_cmd in *\"* | *\'* | *\\*)
+		echo "state not-run quotes in the command (not split here as sshd splits them)"
+		return 0
+		;;
+	esac
+	kc_rest=$kc_cmd kc_line=
+	while [ -n "$kc_rest" ]; do
+		case $kc_rest in
+		%%*) kc_line="$kc_line%" kc_rest=${kc_rest#??} ;;
+		%u*) kc_line="$kc_line$name" kc_rest=${kc_rest#??} ;;
+		%U*) kc_line="$kc_line$uid" kc_rest=${kc_rest#??} ;;
+		%h*) kc_line="$kc_line$home" kc_rest=${kc_rest#??} ;;
+		%*)
+			echo "state not-run it needs what sshd knows only at a login (${kc_rest%"${kc_rest#??}"})"
+			return 0
+			;;
+		*)
+			kc_c=${kc_rest%"${kc_rest#?}"}
+			kc_line="$kc_line$kc_c" kc_rest=${kc_rest#?}
+			;;
+		esac
+	done
+	kc_ent=$(getent passwd "$kc_user" 2>/dev/null) || kc_ent=
+	if [ "$kc_user" = none ] || [ -z "$kc_ent" ]; then
+		echo "state not-run AuthorizedKeysCommandUser ($kc_user) is not an account"
+		return 0
+	fi
+	kc_save="$name:$uid:$gid"
+	IFS=: read -r name _ uid gid _ <<EOF
+$kc_ent
+EOF
+	echo "content-until $token"
+	# shellcheck disable=SC2086 # split at blanks, as sshd splits the command
+	if command -v timeout >/dev/null 2>&1; then
+		as_account timeout 20 $kc_line </dev/null 2>/dev/null | head -c 1048576
+	else as_account $kc_line </dev/null 2>/dev/null | head -c 1048576; fi
+	printf '\n%s\n' "$token"
+	IFS=: read -r name uid gid <<EOF
+$kc_save
+EOF
 }
 
 # /etc/shadow: "NAME STATE EXPIRE" for every account, once
