@@ -37,11 +37,6 @@ size_t line_strip_cr(const char *line, size_t len)
 	return len;
 }
 
-bool is_blank_char(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 void keyword_values(const char *text, size_t text_len, const char *keyword, bool all, char *buf,
 		    size_t len)
 {

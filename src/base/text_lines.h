@@ -32,6 +32,9 @@ void keyword_values(const char *text, size_t text_len, const char *keyword, bool
 
 /* Length of line without trailing '\r' characters. */
 size_t line_strip_cr(const char *line, size_t len);
-bool is_blank_char(char c);
+static inline bool is_blank_char(char c)
+{
+	return c == ' ' || c == '\t';
+}
 
 #endif
