@@ -39,6 +39,10 @@ const struct scan_finding_info scan_finding_infos[SCAN_FINDING_COUNT] = {
 					  "the account has expired: sshd refuses its keys",
 					  SCAN_WARNING},
 	[SCAN_FINDING_UNEXPECTED] = {"unexpected", "not in the expected keys", SCAN_WARNING},
+	[SCAN_FINDING_TYPE_REFUSED] = {"type-not-accepted",
+				       "a key type this server does not take (tinysshd: Ed25519 "
+				       "only)",
+				       SCAN_WARNING},
 };
 
 void scan_result_init(struct scan_result *res)
@@ -171,7 +175,7 @@ static unsigned key_findings(const struct scan_key *k, const struct scan_account
 #define SCAN_INVALID_LINES_NAMED 20
 
 static int add_keys(struct scan_result *res, const struct scan_account *acc,
-		    const struct scan_file *file, long long now, bool use_pam)
+		    const struct scan_file *file, long long now, bool use_pam, bool tinysshd)
 {
 	struct authorized_keys *ak = NULL;
 	unsigned long invalid = 0;
@@ -220,6 +224,8 @@ static int add_keys(struct scan_result *res, const struct scan_account *acc,
 		k->cert_authority = option_value(options, e->options.len, "cert-authority", value,
 						 sizeof(value));
 		k->findings = key_findings(k, acc, options, e->options.len, now, use_pam);
+		if (tinysshd && k->key->type->algorithm != KEY_ALG_ED25519)
+			k->findings |= 1u << SCAN_FINDING_TYPE_REFUSED;
 		/* twice in one file: sshd uses the first line that matches */
 		for (size_t j = first; j + 1 < res->n_keys; j++)
 			if (pubkey_same_key(res->keys[j].key, k->key)) {
@@ -397,7 +403,8 @@ int scan_result_from_answer(const struct scan_answer *a, struct scan_result *res
 		for (size_t j = 0; j < acc->n_files && r == 0; j++) {
 			const struct scan_file *f = &acc->files[j];
 			r = f->state == SCAN_FILE_READ
-				    ? add_keys(res, acc, f, a->now, !strcmp(use_pam, "yes"))
+				    ? add_keys(res, acc, f, a->now, !strcmp(use_pam, "yes"),
+					       a->tinysshd)
 				    : file_notes(res, acc, f);
 		}
 		if (r == 0)
@@ -538,6 +545,7 @@ int scan_session_open(const struct target *t, const struct scan_request *req,
 				  ss->have_root ? SCAN_SCOPE_ALL : SCAN_SCOPE_AUTO, req->logs,
 				  req->run_keys_command, connection, &ss->out, &ss->answer, d)) < 0)
 		goto out;
+	ss->answer.tinysshd = !strcmp(scan_server_name(ss->s), "tinysshd");
 	/* the helper sends no clock: the client's places a log line's year and what expired */
 	if (!ss->answer.now)
 		ss->answer.now = (long long)time(NULL);

@@ -27,7 +27,8 @@ enum scan_finding {
 	SCAN_FINDING_ACCOUNT_LOCKED,   /* passwd -l with UsePAM no: sshd refuses it */
 	SCAN_FINDING_LOCKED_KEYS_WORK, /* passwd -l with UsePAM yes: its keys still log in */
 	SCAN_FINDING_ACCOUNT_EXPIRED,
-	SCAN_FINDING_UNEXPECTED, /* not in --expect's list for the host */
+	SCAN_FINDING_UNEXPECTED,   /* not in --expect's list for the host */
+	SCAN_FINDING_TYPE_REFUSED, /* a type the server does not take (tinysshd: Ed25519 only) */
 	SCAN_FINDING_COUNT
 };
 enum scan_severity { SCAN_WARNING, SCAN_ERROR };

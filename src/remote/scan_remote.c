@@ -10,6 +10,7 @@
 #include "base/text_lines.h"
 #include "remote/helper_scripts.h"
 #include "remote/root_runner.h"
+#include "remote/server_kind.h"
 #include "remote/session.h"
 
 #define SCAN_TEXT_MAX 4096 /* a path, a shell, a log line: longer is not from our helper */
@@ -415,6 +416,22 @@ int scan_answer_parse(const char *text, size_t len, const char *token, struct sc
 	return 0;
 }
 
+const char *scan_server_name(const struct remote_session *s)
+{
+	struct server_kind kind;
+	server_kind_of(s, &kind);
+	switch (kind.software) {
+	case SERVER_OPENSSH:
+		return "openssh";
+	case SERVER_DROPBEAR:
+		return "dropbear";
+	case SERVER_TINYSSH:
+		return "tinysshd";
+	default:
+		return "other";
+	}
+}
+
 static bool answer_complete(const struct dynbuf *out, void *arg)
 {
 	(void)arg;
@@ -435,9 +452,9 @@ int scan_remote_read(struct remote_session *s, const struct root_runner *root,
 	dynbuf_init(&err, 64 * 1024);
 	int r = remote_random_token(token, sizeof(token));
 	if (r == 0)
-		r = dynbuf_printf(&in, "%s\n%s\n%s\n%s\n%s\n", token, scopes[scope],
+		r = dynbuf_printf(&in, "%s\n%s\n%s\n%s\n%s\n%s\n", token, scopes[scope],
 				  logs ? "logs" : "nologs", connection,
-				  run_keys_command ? "keyscmd" : "nokeyscmd");
+				  run_keys_command ? "keyscmd" : "nokeyscmd", scan_server_name(s));
 	if (r == 0)
 		r = root_runner_run(s, root, helper_scan_sh, &in, out, &err, answer_complete, NULL,
 				    &process, d);

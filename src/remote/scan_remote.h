@@ -85,6 +85,7 @@ struct scan_answer {
 	bool all_accounts; /* root's view: every account */
 	long long now;     /* the server's clock (seconds since 1970) */
 	char *sshd;        /* the sshd asked (root's view), else NULL */
+	bool tinysshd;     /* the server is tinysshd (Ed25519 keys only): set by the caller */
 	struct scan_account *accounts;
 	size_t n_accounts;
 	char *log_source; /* a file, "journal", "none"; NULL when logs were not read */
@@ -111,5 +112,9 @@ int scan_remote_read(struct remote_session *s, const struct root_runner *root,
 		     enum scan_scope scope, bool logs, bool run_keys_command,
 		     const char *connection, struct dynbuf *out, struct scan_answer *ret,
 		     struct diag *d);
+
+/* The server's software as the helper is told it (its banner's): "openssh", "dropbear",
+ * "tinysshd", "other". */
+const char *scan_server_name(const struct remote_session *s);
 
 #endif

@@ -164,6 +164,14 @@ dropbear_kind() {
 		fail "dropbear harden: $(cat out.txt)"
 	[ "$(snapshot $h)" = "$before" ] || fail "dropbear: harden changed /etc/ssh"
 	password_login $h || fail "dropbear: password login must still work"
+	# scan: Dropbear reads ~/.ssh/authorized_keys alone; a key in authorized_keys2 (which
+	# OpenSSH would read) is no key that logs in here
+	cp id3.pub "$(ak $h)2"
+	chown "$A:" "$(ak $h)2"
+	"$K" scan --json -i id2 "${COMMON[@]}" "$(target $h)" >out.txt 2>&1
+	grep -q '"record":"key".*"file":"/home/'"$A"'/.ssh/authorized_keys"' out.txt ||
+		fail "dropbear scan: $(cat out.txt)"
+	grep -q 'authorized_keys2' out.txt && fail "dropbear scan lists authorized_keys2: $(cat out.txt)"
 	pass
 }
 
@@ -184,6 +192,15 @@ tinysshd_kind() {
 	head -1 out.txt | grep -q "refuses the key" || fail "tinysshd doctor cause: $(cat out.txt)"
 	"$K" harden -i id "${COMMON[@]}" "$(target $h)" >out.txt && fail "tinysshd harden: $(cat out.txt)"
 	grep -q "this server is tinysshd .* not OpenSSH" out.txt || fail "tinysshd harden: $(cat out.txt)"
+	# scan: an RSA key in the file is one tinysshd never takes
+	"$K" keygen -q -t rsa -b 2048 -f rsa --no-passphrase -C rsa || fail "keygen rsa"
+	cat rsa.pub >>"$(ak $h)"
+	"$K" scan --json -i id2 "${COMMON[@]}" "$(target $h)" >out.txt 2>&1
+	[ $? = 5 ] || fail "tinysshd scan status: $(cat out.txt)"
+	grep -q '"comment":"rsa".*"type-not-accepted"' out.txt || fail "tinysshd scan: $(cat out.txt)"
+	grep '"comment":"rsa"' out.txt >/dev/null || fail "tinysshd scan: no rsa line"
+	grep '"record":"key"' out.txt | grep -v '"comment":"rsa"' | grep -q "type-not-accepted" &&
+		fail "tinysshd: an Ed25519 key flagged: $(cat out.txt)"
 	pass
 }
 

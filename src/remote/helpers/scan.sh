@@ -13,7 +13,10 @@
 # scope ("all": every account, as root; "self": the login account; "auto": all as root,
 # else self); whether to read sshd's
 # log ("logs" or "nologs"); the connection ("CLIENT_ADDR LOCAL_ADDR LOCAL_PORT") for
-# sshd -T's Match evaluation; whether to run AuthorizedKeysCommand ("keyscmd" or not).
+# sshd -T's Match evaluation; whether to run AuthorizedKeysCommand ("keyscmd" or not); the
+# server that answered ("openssh", "dropbear", "tinysshd", "other": from its banner).
+# Only OpenSSH is asked (sshd -T): an OpenSSH lying inactive beside Dropbear says nothing
+# about what Dropbear reads, which is ~/.ssh/authorized_keys alone.
 # Answer lines (scan_remote.h parses them): "scan 1", facts about the host (no clock: one
 # process fewer; the client's is close enough for a log line's year), then per account
 # "account NAME UID GID" ... "end-account", then "login ..." lines, then "end-scan".
@@ -161,6 +164,7 @@ IFS= read -r scope || exit 90
 IFS= read -r logs || exit 90
 IFS= read -r conn || exit 90
 IFS= read -r run_kc || exit 90
+IFS= read -r server || exit 90
 case $token in '' | *[!0-9a-f]*) exit 90 ;; esac
 # shellcheck disable=SC2086 # three words
 set -- $conn 127.0.0.1 127.0.0.1 22
@@ -183,7 +187,7 @@ echo "scope $scope"
 # Match block anywhere in the configuration every account gets the same answer (the
 # AuthorizedKeysFile tokens are expanded here), so sshd -T runs once, not once an account.
 sshd_ok='' same_for_all='' cached='' user_lists='' neutral='' neutral_lines='' cached_lines=''
-if [ "$me" = 0 ]; then
+if [ "$me" = 0 ] && [ "$server" = openssh ]; then
 	listener_find
 	if [ -x "$sshd" ] && cached=$("$sshd" -T -f "$cfg" -C "user=root,host=$caddr,addr=$caddr,laddr=$laddr,lport=$lport" 2>/dev/null); then
 		sshd_ok=1
@@ -237,6 +241,7 @@ scan_account() {
 	esac
 	echo "shell $sh_state $shell"
 	entries=".ssh/authorized_keys .ssh/authorized_keys2"
+	[ "$server" = openssh ] || entries=.ssh/authorized_keys
 	if [ -n "$sshd_ok" ]; then
 		share_answer "$name"
 		eff=$(effective "$name")
