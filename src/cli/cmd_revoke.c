@@ -34,9 +34,11 @@ struct revoke_options {
 	struct dynbuf krl_data; /* the KRL there before, parsed into krl */
 	struct krl krl;
 	bool krl_exists;
+	bool install_krl;
+	struct dynbuf krl_new; /* --install-krl: the KRL the hosts get, built before the run */
 };
 
-enum { OPT_COMMENT = 256, OPT_ALL_ACCOUNTS, OPT_INCLUDING_LOGIN_KEY, OPT_KRL };
+enum { OPT_COMMENT = 256, OPT_ALL_ACCOUNTS, OPT_INCLUDING_LOGIN_KEY, OPT_KRL, OPT_INSTALL_KRL };
 
 static int handle_option(int c, char *arg, void *data)
 {
@@ -53,6 +55,9 @@ static int handle_option(int c, char *arg, void *data)
 		return EXIT_OK;
 	case OPT_KRL:
 		o->krl_path = arg;
+		return EXIT_OK;
+	case OPT_INSTALL_KRL:
+		o->install_krl = true;
 		return EXIT_OK;
 	default:
 		return FLEET_OPTION_UNKNOWN;
@@ -139,15 +144,14 @@ static int sha256_bytes(const char *fp, uint8_t out[32])
 	return r;
 }
 
-/* After the run: every key revoked (given, and found on the hosts by fingerprint or
- * comment) and every fingerprint given, added to the KRL, written atomically. */
-static int krl_save(struct revoke_options *o, const struct revoke_result *results, size_t n)
+/* The KRL with every key given, the keys found on the hosts (results, may be none) and
+ * every fingerprint given, into out. */
+static int krl_build(struct revoke_options *o, const struct revoke_result *results, size_t n,
+		     struct dynbuf *out, size_t *ret_keys)
 {
 	const struct pubkey **keys = NULL;
 	size_t n_keys = 0;
 	uint8_t(*hashes)[32] = calloc(o->n_fingerprints ? o->n_fingerprints : 1, 32);
-	struct dynbuf out;
-	dynbuf_init(&out, KRL_FILE_MAX);
 	int r = hashes ? 0 : -ENOMEM;
 	size_t total = o->n_keys;
 	for (size_t i = 0; i < n; i++)
@@ -165,8 +169,23 @@ static int krl_save(struct revoke_options *o, const struct revoke_result *result
 	if (r == 0)
 		r = krl_write(o->krl_exists ? &o->krl : NULL, keys, n_keys,
 			      (const uint8_t(*)[32])hashes, o->n_fingerprints,
-			      o->krl_exists ? NULL : "sshkeyctl revoke", (uint64_t)time(NULL),
-			      &out);
+			      o->krl_exists ? NULL : "sshkeyctl revoke", (uint64_t)time(NULL), out);
+	free(keys);
+	free(hashes);
+	*ret_keys = n_keys;
+	return r;
+}
+
+/* After the run: the KRL written atomically: with --install-krl the very one the hosts got,
+ * else every key revoked (given, and found on the hosts by fingerprint or comment) and every
+ * fingerprint given. */
+static int krl_save(struct revoke_options *o, const struct revoke_result *results, size_t n)
+{
+	struct dynbuf out;
+	size_t n_keys = o->n_keys;
+	dynbuf_init(&out, KRL_FILE_MAX);
+	int r = o->install_krl ? dynbuf_append(&out, o->krl_new.data, o->krl_new.len)
+			       : krl_build(o, results, n, &out, &n_keys);
 	if (r == 0)
 		r = write_file_atomic(o->krl_path, out.data, out.len, 0644, 0);
 	if (r < 0)
@@ -180,8 +199,6 @@ static int krl_save(struct revoke_options *o, const struct revoke_result *result
 			o->n_fingerprints == 1 ? "" : "s",
 			(unsigned long long)(o->krl_exists ? o->krl.version + 1 : 1));
 	dynbuf_free(&out);
-	free(keys);
-	free(hashes);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -200,6 +217,7 @@ static int parse_options(int argc, char **argv, struct revoke_options *o)
 		{"all-accounts", no_argument, NULL, OPT_ALL_ACCOUNTS},
 		{"including-login-key", no_argument, NULL, OPT_INCLUDING_LOGIN_KEY},
 		{"krl", required_argument, NULL, OPT_KRL},
+		{"install-krl", no_argument, NULL, OPT_INSTALL_KRL},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_revoke;
@@ -233,6 +251,12 @@ static int parse_options(int argc, char **argv, struct revoke_options *o)
 	if (!o->n_keys && !o->n_fingerprints && !o->comment_glob)
 		return cli_usage_error(cmd, "which key? give a public key file, a SHA256 "
 					    "fingerprint, or --comment PATTERN, then the targets");
+	if (o->install_krl && !o->krl_path)
+		return cli_usage_error(cmd, "--install-krl installs the KRL of --krl FILE");
+	if (o->install_krl && o->comment_glob)
+		return cli_usage_error(cmd, "--install-krl needs the keys named (files or "
+					    "fingerprints): the hosts get the KRL before --comment "
+					    "finds keys; run --comment with --krl FILE first");
 	if (o->krl_path && (status = krl_load(o)) != EXIT_OK)
 		return status;
 	return fleet_options_finish(&o->fleet, cmd, argc, argv);
@@ -344,11 +368,19 @@ static int run_revoke(int argc, char **argv)
 				     .all_accounts = o.all_accounts,
 				     .including_login_key = o.including_login_key,
 				     .dry_run = o.fleet.dry_run};
+	dynbuf_init(&o.krl_new, KRL_FILE_MAX);
+	size_t n_krl_keys;
+	if (o.install_krl && krl_build(&o, NULL, 0, &o.krl_new, &n_krl_keys) < 0) {
+		cli_error("--krl %s: cannot build the KRL", o.krl_path);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	req.install_krl = o.install_krl ? &o.krl_new : NULL;
 	struct revoke_run run = {.opt = &o};
 	struct fleet_job job = FLEET_JOB(struct revoke_result, report, &req, &run);
 	job.keys = &keys_table;
 	job.password_login = true;
-	job.sudo_password = o.all_accounts;
+	job.sudo_password = o.all_accounts || o.install_krl;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);
@@ -362,6 +394,7 @@ static int run_revoke(int argc, char **argv)
 		status = saved;
 	fleet_results_free(&o.fleet, &job, results);
 out:
+	dynbuf_free(&o.krl_new);
 	krl_clear(&o.krl);
 	if (o.krl_path)
 		dynbuf_free(&o.krl_data);
@@ -378,10 +411,12 @@ const struct command command_revoke = {
 	.name = "revoke",
 	.summary = "Remove a key from every authorized keys file, proven with the public key "
 		   "alone.",
-	.usage = "sshkeyctl revoke [--comment PATTERN] [--all-accounts] [--including-login-key] "
-		 "[--dry-run]\n"
-		 "                        [--krl FILE] [copy's connection and fleet options]\n"
-		 "                        KEY|SHA256:FP... TARGET...",
+	.usage =
+		"sshkeyctl revoke [--comment PATTERN] [--all-accounts] [--including-login-key] "
+		"[--dry-run]\n"
+		"                        [--krl FILE [--install-krl]] [copy's connection and fleet "
+		"options]\n"
+		"                        KEY|SHA256:FP... TARGET...",
 	.help = "  KEY                     a public key file (every key line in it: a .pub, an\n"
 		"                          authorized_keys file), or a private key's path (its "
 		".pub)\n"
@@ -400,6 +435,12 @@ const struct command command_revoke = {
 		"KRL\n"
 		"                          (created, or extended: sshd's RevokedKeys, ssh-keygen "
 		"-Q)\n"
+		"  --install-krl           also put that KRL on each host\n"
+		"                          (/etc/ssh/sshkeyctl_revoked_keys, named by "
+		"RevokedKeys)\n"
+		"                          through harden's transaction: backup, sshd -t, "
+		"dead-man,\n"
+		"                          reload, proof; root or sudo\n"
 		"  -i KEY                  the key that logs in (default ~/.ssh/id_*); not the "
 		"key\n"
 		"                          revoked\n"

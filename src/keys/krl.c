@@ -101,6 +101,8 @@ int krl_parse(const uint8_t *data, size_t len, struct krl *ret)
 		krl_clear(&k);
 		return rc;
 	}
+	k.raw = data;
+	k.raw_len = len;
 	*ret = k;
 	return 0;
 }
@@ -194,6 +196,12 @@ int krl_write(const struct krl *old, const struct pubkey *const *keys, size_t n_
 	for (size_t i = 0; r == 0 && i < n_sha256; i++)
 		if (!in_sections(old, KRL_SECTION_FINGERPRINT_SHA256, sha256[i], 32))
 			hashes[nh++] = (struct entry){sha256[i], 32};
+	if (r == 0 && old && nb == 0 && nh == 0) {
+		r = dynbuf_append(out, old->raw, old->raw_len);
+		free(blobs);
+		free(hashes);
+		return r;
+	}
 	if (r == 0)
 		r = put_u64(out, KRL_MAGIC);
 	if (r == 0)

@@ -40,6 +40,8 @@ struct krl {
 	struct krl_section *sections;
 	size_t n_sections;
 	bool signed_;
+	const uint8_t *raw; /* the whole parsed buffer */
+	size_t raw_len;
 };
 
 /* Parse data[len] (which must outlive ret). ERR_FORMAT (bad magic, version, a section that
@@ -53,7 +55,8 @@ bool krl_revokes(const struct krl *k, const struct pubkey *key);
 /* old (NULL: a new KRL) with keys and sha256 hashes (32 bytes each) added: version one more,
  * generated now, old's sections kept byte for byte, then one explicit-key section and one
  * SHA256 section with the new entries (sorted, each once, none already revoked by old).
- * -EPERM when old is signed. */
+ * When old revokes all of them already, old's very bytes (nothing to record: the same
+ * version). -EPERM when old is signed. */
 int krl_write(const struct krl *old, const struct pubkey *const *keys, size_t n_keys,
 	      const uint8_t (*sha256)[32], size_t n_sha256, const char *comment, uint64_t now,
 	      struct dynbuf *out);

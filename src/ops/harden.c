@@ -831,6 +831,113 @@ out:
 	dynbuf_free(&root_eff);
 }
 
+/* after the write: sshd -T names our KRL (the login user's view) */
+static const char *check_krl(struct harden *h, char *buf, size_t len)
+{
+	char v[1024];
+	sshd_effective_values(&h->accounts[0].effective, "revokedkeys", v, sizeof(v));
+	if (strcmp(v, h->req->krl_path) == 0)
+		return NULL;
+	snprintf(buf, len, "after the change sshd -T shows RevokedKeys %s, not %s",
+		 v[0] ? v : "none", h->req->krl_path);
+	return buf;
+}
+
+/* revoke --install-krl: the KRL file written first (sshd refuses every key while
+ * RevokedKeys names a file it cannot read), then RevokedKeys set where it takes effect; a
+ * RevokedKeys that already names another file is left alone (refused, said so). */
+static void install_krl(struct harden *h)
+{
+	const struct harden_request *req = h->req;
+	struct sshd_config *cfg = NULL;
+	struct sshd_config_plan plan = {0};
+	struct file_change changes[1 + 8];
+	size_t n = 0;
+	struct dynbuf old;
+	struct diag d = {{0}};
+	char current[1024];
+	dynbuf_init(&old, 64 * 1024 * 1024);
+	if (open_server(h, &cfg) < 0)
+		goto out;
+	int r = read_effective(h, &d);
+	if (r < 0) {
+		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		goto out;
+	}
+	sshd_effective_values(&h->accounts[0].effective, "revokedkeys", current, sizeof(current));
+	bool named = strcmp(current, req->krl_path) == 0;
+	if (current[0] && strcmp(current, "none") && !named) {
+		outcome(h, HARDEN_REFUSED, -EEXIST,
+			"sshd already reads revoked keys from %s (RevokedKeys); nothing changed: "
+			"add "
+			"the keys there (ssh-keygen -k -u -f %s KEY...)",
+			current, current);
+		goto out;
+	}
+	r = server_admin_read(h->admin, req->krl_path, &old, &d);
+	if (r < 0 && r != -ENOENT) {
+		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		goto out;
+	}
+	bool exists = r == 0;
+	bool same = exists && old.len == req->krl->len &&
+		    memcmp(old.data, req->krl->data, old.len) == 0;
+	if (!same)
+		changes[n++] = (struct file_change){req->krl_path, exists ? &old : NULL, req->krl};
+	if (!named) {
+		const struct sshd_setting setting = {"RevokedKeys", req->krl_path};
+		if ((r = sshd_config_plan_settings(cfg, &setting, 1,
+						   "set by sshkeyctl revoke --install-krl", NULL, 0,
+						   &plan)) < 0 ||
+		    plan.n_edits > 8) {
+			outcome(h, HARDEN_FAILED, r < 0 ? r : -E2BIG, "cannot plan the change");
+			goto out;
+		}
+		for (size_t i = 0; i < plan.n_edits; i++) {
+			const struct sshd_file_edit *e = &plan.edits[i];
+			const struct dynbuf *was = NULL;
+			for (size_t f = 0; f < cfg->n_files && !e->create; f++)
+				if (strcmp(cfg->files[f].path, e->path) == 0)
+					was = &cfg->files[f].content;
+			changes[n++] = (struct file_change){e->path, was, &e->content};
+		}
+	}
+	if (n == 0) {
+		if ((r = prove(h, &d)) < 0) {
+			outcome(h, HARDEN_FAILED, r, "the KRL is in place, but %s", d.text);
+			goto out;
+		}
+		note_proof(h);
+		outcome(h, HARDEN_ALREADY, 0, NULL);
+		goto out;
+	}
+	if (req->dry_run) {
+		for (size_t i = 0; i < n; i++) {
+			bool krl = changes[i].content == req->krl;
+			dynbuf_printf(&h->res->plan, "%s %s%s\n",
+				      changes[i].expected ? "edit" : "create", changes[i].path,
+				      krl ? " (the KRL)" : "");
+			if (!krl)
+				line_diff_unified(
+					changes[i].expected && changes[i].expected->len
+						? (const char *)changes[i].expected->data
+						: "",
+					changes[i].expected ? changes[i].expected->len : 0,
+					(const char *)changes[i].content->data,
+					changes[i].content->len,
+					changes[i].expected ? changes[i].path : "/dev/null",
+					changes[i].path, &h->res->diff);
+		}
+		outcome(h, HARDEN_WOULD, 0, NULL);
+		goto out;
+	}
+	transaction(h, "install-krl", changes, n, check_krl, HARDEN_DONE);
+out:
+	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+	dynbuf_free(&old);
+}
+
 /* --undo: the latest completed harden's backup goes back, as a transaction of its own. */
 static void harden_undo(struct harden *h)
 {
@@ -933,6 +1040,8 @@ void harden_host(const struct target *t, const struct harden_request *req,
 			goto oom;
 	if (req->undo)
 		harden_undo(&h);
+	else if (req->krl)
+		install_krl(&h);
 	else
 		harden_change(&h);
 	goto out;

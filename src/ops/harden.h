@@ -25,6 +25,8 @@ enum harden_root_login {
 };
 
 #define HARDEN_DEFAULT_CONFIRM_TIMEOUT 120
+/* where revoke --install-krl puts the KRL on a server */
+#define HARDEN_KRL_PATH "/etc/ssh/sshkeyctl_revoked_keys"
 
 struct harden_request {
 	struct local_key *keys; /* the keys that log in (none: ssh-agent's) */
@@ -38,6 +40,10 @@ struct harden_request {
 	bool undo;
 	unsigned confirm_timeout;               /* seconds before the dead-man restores */
 	const struct password_source *password; /* for sudo */
+	/* revoke --install-krl: instead of password login off, this KRL installed at krl_path
+	 * and named by RevokedKeys, through the same transaction and proof */
+	const struct dynbuf *krl;
+	const char *krl_path;
 	/* tests only: "fail-after-reload", "cut-after-reload", "reload-no-effect" */
 	const char *fault;
 };

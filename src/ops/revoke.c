@@ -13,6 +13,7 @@
 #include "files/authorized_keys_edit.h"
 #include "keys/fingerprint.h"
 #include "ops/account_keys.h"
+#include "ops/harden.h"
 #include "ops/keys_edit.h"
 #include "ops/login.h"
 #include "ops/scan.h"
@@ -272,6 +273,52 @@ static void prove(const struct target *t, const struct revoke_request *req,
 				  : "see the proof lines");
 }
 
+/* --install-krl on this host, after the removal: harden's transaction (backup, write,
+ * sshd -t, dead-man, reload, proof from a new connection, rollback on failure) */
+static void install_krl(const struct target *t, const struct revoke_request *req,
+			struct revoke_result *res)
+{
+	struct harden_result hr;
+	struct harden_request hreq = {.keys = req->keys,
+				      .n_keys = req->n_keys,
+				      .connect = req->connect,
+				      .root_login = HARDEN_ROOT_KEEP,
+				      .dry_run = req->dry_run,
+				      .confirm_timeout = req->confirm_timeout
+								 ? req->confirm_timeout
+								 : HARDEN_DEFAULT_CONFIRM_TIMEOUT,
+				      .password = req->password,
+				      .krl = req->install_krl,
+				      .krl_path = HARDEN_KRL_PATH};
+	harden_result_init(&hr);
+	harden_host(t, &hreq, &hr);
+	switch (hr.outcome) {
+	case HARDEN_DONE:
+		dynbuf_printf(&res->changes,
+			      "KRL installed: %s, named by RevokedKeys (backup %s)\n",
+			      HARDEN_KRL_PATH, hr.backup_dir);
+		dynbuf_printf(&res->proof,
+			      "KRL: sshd -T names it; key login works from a new connection\n");
+		break;
+	case HARDEN_ALREADY:
+		dynbuf_printf(&res->changes, "KRL already in place: %s\n", HARDEN_KRL_PATH);
+		break;
+	case HARDEN_WOULD:
+		if (hr.plan.len)
+			dynbuf_append(&res->changes, hr.plan.data, hr.plan.len);
+		if (hr.diff.len)
+			dynbuf_append(&res->diff, hr.diff.data, hr.diff.len);
+		break;
+	default:
+		res->outcome = REVOKE_FAILED;
+		res->error = hr.error ? hr.error : ERR_REMOTE;
+		diag_set(&res->diag, "%s; installing the KRL failed: %s",
+			 res->n_lines ? "the key was removed" : "nothing to remove", hr.diag.text);
+		break;
+	}
+	harden_result_clear(&hr);
+}
+
 void revoke_host(const struct target *t, const struct revoke_request *req,
 		 struct revoke_result *res)
 {
@@ -383,6 +430,11 @@ void revoke_host(const struct target *t, const struct revoke_request *req,
 	ss.s = NULL;
 	prove(t, req, &deadline, a, &m, kind.software == SERVER_TINYSSH, res);
 out:
+	/* the KRL too, once the files are done (a key removed or never there) */
+	if (r == 0 && req->install_krl) {
+		scan_session_close(&ss);
+		install_krl(t, req, res);
+	}
 	if (r < 0) {
 		res->outcome =
 			res->outcome == REVOKE_UNREACHABLE ? REVOKE_UNREACHABLE : REVOKE_FAILED;

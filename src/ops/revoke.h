@@ -31,6 +31,10 @@ struct revoke_request {
 	bool all_accounts;        /* through sudo when the login account is not root */
 	bool including_login_key;
 	bool dry_run;
+	/* --install-krl: this KRL put on each host (RevokedKeys) through harden's transaction,
+	 * after the removal; NULL: not */
+	const struct dynbuf *install_krl;
+	unsigned confirm_timeout; /* its dead-man */
 };
 
 enum revoke_outcome {

@@ -153,6 +153,35 @@ grep -q "STILL ACCEPTED" out.txt || fail "unproven proof line: $(cat out.txt)"
 grep -q "^$(cut -d' ' -f1,2 lost.pub)" "$AK" && fail "not removed from the file"
 pass
 
+# --install-krl: the KRL on the host through harden's transaction; a revoked key put back
+# into authorized_keys still cannot log in, another key still does
+"$K" keygen -q -f lost2 --no-passphrase -C "lost2@laptop" || fail "keygen"
+cat lost2.pub >>"$AK"
+"$K" revoke -i rootkey "${COMMON[@]}" --krl inst.krl --install-krl lost2.pub "root@127.0.0.1:$PORT" >out.txt 2>&1 ||
+	fail "--install-krl: $(cat out.txt)"
+grep -q "KRL installed: /etc/ssh/sshkeyctl_revoked_keys, named by RevokedKeys" out.txt || fail "--install-krl: $(cat out.txt)"
+cmp -s inst.krl "$R/etc/ssh/sshkeyctl_revoked_keys" || fail "the installed KRL is not the local one"
+ssh-keygen -Q -f "$R/etc/ssh/sshkeyctl_revoked_keys" lost2.pub >/dev/null 2>&1 && fail "the KRL does not revoke lost2"
+cat lost2.pub >>"$AK"
+key_login lost2 "$U" && fail "a revoked key put back into authorized_keys logs in"
+key_login other "$U" || fail "another key no longer logs in after the KRL"
+grep -rqx "RevokedKeys /etc/ssh/sshkeyctl_revoked_keys" "$R/etc/ssh" || fail "RevokedKeys not set"
+# again: in place already
+"$K" revoke -i rootkey "${COMMON[@]}" --krl inst.krl --install-krl lost2.pub "root@127.0.0.1:$PORT" >out.txt 2>&1 ||
+	fail "--install-krl again: $(cat out.txt)"
+grep -q "KRL already in place" out.txt || fail "--install-krl again: $(cat out.txt)"
+# a RevokedKeys of the administrator's own: left alone, refused
+testbed_host_up h2 || fail "host h2"
+echo "RevokedKeys /etc/ssh/their_revoked" >"$(testbed_root h2)/etc/ssh/sshd_config.d/00-rk.conf"
+: >"$(testbed_root h2)/etc/ssh/their_revoked"
+testbed_reload h2
+testbed_authorize h2 "$S" other.pub
+"$K" revoke -i other "${COMMON[@]}" --password-file pw --krl inst.krl --install-krl lost2.pub \
+	"$S@127.0.0.1:$(testbed_port h2)" >out.txt 2>&1 && fail "another RevokedKeys overwritten: $(cat out.txt)"
+grep -q "sshd already reads revoked keys from /etc/ssh/their_revoked" out.txt || fail "their RevokedKeys: $(cat out.txt)"
+[ -e "$(testbed_root h2)/etc/ssh/sshkeyctl_revoked_keys" ] && fail "the KRL was written beside theirs"
+pass
+
 # a link planted as authorized_keys2: never replaced, the run fails naming it
 ln -sf authorized_keys "$AK"2.tmp && mv -T "$AK"2.tmp "$AK"2
 chown -h "$U:" "$AK"2

@@ -43,6 +43,13 @@ static void test_read_ssh_keygen(void **state)
 	assert_true(krl_revokes(&k2, kb));
 	/* kb was revoked already: only ka's section added */
 	assert_int_equal(k2.n_sections, k.n_sections + 1);
+	/* nothing new: the same bytes, the same version */
+	struct dynbuf again;
+	dynbuf_init(&again, KRL_FILE_MAX);
+	assert_int_equal(krl_write(&k2, add, 2, NULL, 0, NULL, 1796009999, &again), 0);
+	assert_int_equal(again.len, out.len);
+	assert_memory_equal(again.data, out.data, out.len);
+	dynbuf_free(&again);
 	krl_clear(&k2);
 	krl_clear(&k);
 	dynbuf_free(&out);
