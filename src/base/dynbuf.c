@@ -34,7 +34,10 @@ void dynbuf_free(struct dynbuf *b)
 {
 	if (!b)
 		return;
-	secure_wipe(b->data, b->alloc);
+	/* only the bytes in use can hold anything: past len, storage was never written or
+	 * was wiped when len came down (dynbuf_truncate, dynbuf_reset); wiping all of alloc
+	 * would touch (and fault in) pages nobody wrote */
+	secure_wipe(b->data, b->data ? b->len + 1 : 0);
 	free(b->data);
 	b->data = NULL;
 	b->len = 0;
@@ -68,7 +71,7 @@ static int dynbuf_grow(struct dynbuf *b, size_t len)
 		return -ENOMEM;
 	if (b->data) {
 		memcpy(p, b->data, b->len + 1);
-		secure_wipe(b->data, b->alloc);
+		secure_wipe(b->data, b->len + 1);
 		free(b->data);
 	}
 	b->data = p;
