@@ -1,5 +1,7 @@
 #include "files/authorized_keys_edit.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -154,5 +156,45 @@ int authorized_keys_join_split_line(const char *text, size_t len, unsigned long 
 		r = dynbuf_append(out, text, cut);
 	if (r == 0)
 		r = dynbuf_append(out, text + second, len - second);
+	return r;
+}
+
+int authorized_keys_replace(const char *old, size_t old_len, const struct pubkey *old_key,
+			    const struct pubkey *new_key, const char *new_comment,
+			    struct dynbuf *out, size_t *ret_lines)
+{
+	struct authorized_keys *ak;
+	size_t lines = 0;
+	int r = authorized_keys_parse(old, old_len, &ak);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < ak->n_entries; i++) {
+		const struct authorized_keys_entry *e = &ak->entries[i];
+		if (e->kind != KEY_LINE_KEY || !pubkey_same_key(e->key, old_key)) {
+			r = dynbuf_append(out, e->raw, e->raw_len + (e->has_newline ? 1 : 0));
+			continue;
+		}
+		lines++;
+		/* the options as written, then the new key, then the comment */
+		if (e->options.len &&
+		    ((r = dynbuf_append(out, e->raw + e->options.off, e->options.len)) < 0 ||
+		     (r = dynbuf_append_byte(out, ' ')) < 0))
+			break;
+		char *comment = NULL;
+		if (!new_comment && e->comment.len &&
+		    !(comment = strndup(e->raw + e->comment.off, e->comment.len))) {
+			r = -ENOMEM;
+			break;
+		}
+		r = pubkey_format_line(new_key, new_comment ? new_comment : comment, out);
+		free(comment);
+		if (r == 0 && e->crlf)
+			r = dynbuf_append_byte(out, '\r');
+		if (r == 0 && e->has_newline)
+			r = dynbuf_append_byte(out, '\n');
+	}
+	authorized_keys_free(ak);
+	if (r == 0 && ret_lines)
+		*ret_lines = lines;
 	return r;
 }

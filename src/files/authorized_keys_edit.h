@@ -38,6 +38,13 @@ int authorized_keys_remove(const char *old, size_t old_len, const struct pubkey 
 			   size_t n_keys, struct dynbuf *out, unsigned long long *ret_removed,
 			   size_t *ret_lines);
 
+/* Replace every line holding old_key (by blob) with new_key: the line's options and its
+ * line ending kept, the comment new_comment (NULL: the old line's comment). Every other
+ * line byte for byte. ret_lines: how many lines were replaced (0: old_key not there). */
+int authorized_keys_replace(const char *old, size_t old_len, const struct pubkey *old_key,
+			    const struct pubkey *new_key, const char *new_comment,
+			    struct dynbuf *out, size_t *ret_lines);
+
 /* Drop a UTF-8 byte-order mark at the start (ERR_FORMAT when there is none). */
 int authorized_keys_strip_bom(const char *old, size_t old_len, struct dynbuf *out);
 

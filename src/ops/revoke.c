@@ -374,9 +374,15 @@ void revoke_host(const struct target *t, const struct revoke_request *req,
 	if (login_key && !req->dry_run &&
 	    (r = other_way_in(t, req, &deadline, ss.used, &res->diag)) < 0)
 		goto out;
+	struct server_kind kind;
+	server_kind_of(ss.s, &kind);
 	for (size_t f = 0; f < m.n; f++) {
 		struct file_match *fm = &m.files[f];
 		const struct scan_account *acc = &a->accounts[fm->account];
+		/* tinysshd runs one command per connection */
+		if (kind.software == SERVER_TINYSSH &&
+		    (r = scan_session_reconnect(t, &sr, &ss, &res->diag)) < 0)
+			goto out;
 		/* as the account's helper runs it: as root for the account in root's view */
 		struct account_ref acct = {0};
 		if (a->all_accounts) {
@@ -424,8 +430,6 @@ void revoke_host(const struct target *t, const struct revoke_request *req,
 			r = add_distinct(&res->removed, &res->n_removed, m.files[f].keys[k]);
 	if (r < 0)
 		goto out;
-	struct server_kind kind;
-	server_kind_of(ss.s, &kind);
 	remote_session_free(ss.s);
 	ss.s = NULL;
 	prove(t, req, &deadline, a, &m, kind.software == SERVER_TINYSSH, res);

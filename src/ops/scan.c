@@ -564,6 +564,24 @@ out:
 	return r;
 }
 
+int scan_session_reconnect(const struct target *t, const struct scan_request *req,
+			   struct scan_session *ss, struct diag *d)
+{
+	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
+	struct timespec deadline = remote_host_deadline(req->connect);
+	struct login_request lr = {.target = t,
+				   .connect = req->connect,
+				   .deadline = &deadline,
+				   .keys = req->keys,
+				   .n_keys = req->n_keys,
+				   .password = req->password};
+	remote_session_free(ss->s);
+	ss->s = NULL;
+	int r = accepted ? login_for_work(&lr, accepted, &ss->s, d) : -ENOMEM;
+	free(accepted);
+	return r;
+}
+
 void scan_session_close(struct scan_session *ss)
 {
 	scan_answer_clear(&ss->answer);

@@ -136,6 +136,10 @@ struct scan_session {
 int scan_session_open(const struct target *t, const struct scan_request *req,
 		      struct scan_session *ret, struct diag *d);
 void scan_session_close(struct scan_session *ss);
+/* A new connection for the session's further commands, on a server that allows one
+ * command per connection (tinysshd: "only one 'session' channel allowed"). */
+int scan_session_reconnect(const struct target *t, const struct scan_request *req,
+			   struct scan_session *ss, struct diag *d);
 
 void scan_result_init(struct scan_result *res);
 void scan_result_clear(struct scan_result *res);

@@ -201,6 +201,14 @@ tinysshd_kind() {
 	grep '"comment":"rsa"' out.txt >/dev/null || fail "tinysshd scan: no rsa line"
 	grep '"record":"key"' out.txt | grep -v '"comment":"rsa"' | grep -q "type-not-accepted" &&
 		fail "tinysshd: an Ed25519 key flagged: $(cat out.txt)"
+	# revoke: removed from the file, but tinysshd answers every key query with yes: the
+	# proof cannot be made, and revoke says so (5), never "proven"
+	"$K" revoke -i id2 "${COMMON[@]}" id.pub "$(target $h)" >out.txt 2>&1
+	[ $? = 5 ] || fail "tinysshd revoke status: $(cat out.txt)"
+	grep -q "cannot be proven refused (tinysshd answers every key query with yes)" out.txt ||
+		fail "tinysshd revoke: $(cat out.txt)"
+	grep -q "revoked, proven" out.txt && fail "tinysshd revoke claims a proof: $(cat out.txt)"
+	grep -qF "$(cut -d' ' -f2 id.pub)" "$(ak $h)" && fail "tinysshd revoke: key still in the file"
 	pass
 }
 

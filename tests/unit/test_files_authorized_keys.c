@@ -216,6 +216,34 @@ static void test_remove(void **state)
 	check_remove(s, strlen(s), s, strlen(s), 0);
 }
 
+static void test_replace(void **state)
+{
+	struct pubkey *a = key_of(KEY), *b = key_of(KEY2);
+	struct dynbuf out;
+	size_t lines = 0;
+	dynbuf_init(&out, 1 << 20);
+	/* options and line endings kept; the comment kept unless given */
+	const char *s = "# c\nfrom=\"10.0.0.1\",no-pty " KEY " old@laptop\r\n" KEY2 " x\n" KEY;
+	assert_int_equal(authorized_keys_replace(s, strlen(s), a, b, NULL, &out, &lines), 0);
+	assert_int_equal(lines, 2);
+	assert_string_equal((char *)out.data, "# c\nfrom=\"10.0.0.1\",no-pty " KEY2
+					      " old@laptop\r\n" KEY2 " x\n" KEY2);
+	dynbuf_reset(&out);
+	assert_int_equal(authorized_keys_replace(s, strlen(s), a, b, "new@laptop", &out, &lines),
+			 0);
+	assert_string_equal((char *)out.data, "# c\nfrom=\"10.0.0.1\",no-pty " KEY2
+					      " new@laptop\r\n" KEY2 " x\n" KEY2 " new@laptop");
+	/* not there: the same bytes */
+	dynbuf_reset(&out);
+	const char *t2 = KEY2 " x\n";
+	assert_int_equal(authorized_keys_replace(t2, strlen(t2), a, b, NULL, &out, &lines), 0);
+	assert_int_equal(lines, 0);
+	assert_string_equal((char *)out.data, t2);
+	dynbuf_free(&out);
+	pubkey_free(a);
+	pubkey_free(b);
+}
+
 static void test_bom_and_join(void **state)
 {
 	struct pubkey *a = key_of(KEY);
@@ -252,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_add_keeps_bytes),
 		cmocka_unit_test(test_add_several),
 		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_bom_and_join),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
