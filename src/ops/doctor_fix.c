@@ -151,6 +151,7 @@ static int give_back(const struct target *t, const struct doctor_request *req,
 		dynbuf_printf(&res->fixes, "giving the file back to the account failed: %s\n",
 			      d.text[0] ? d.text : error_to_string(r));
 	authorized_keys_state_clear(&st);
+	account_ref_clear(&acct);
 	remote_session_free(s);
 	return r;
 }

@@ -25,7 +25,6 @@ static void test_read_ssh_keygen(void **state)
 	struct dynbuf b;
 	struct krl k;
 	struct pubkey *ka = key("krl/ka.pub"), *kb = key("krl/kb.pub");
-	dynbuf_init(&b, KRL_FILE_MAX);
 	read_test_file("krl/plain_kb.krl", &b);
 	assert_int_equal(krl_parse(b.data, b.len, &k), 0);
 	assert_false(k.signed_);
@@ -54,7 +53,7 @@ static void test_read_ssh_keygen(void **state)
 	krl_clear(&k);
 	dynbuf_free(&out);
 	/* certificate sections are kept as they are */
-	dynbuf_reset(&b);
+	dynbuf_free(&b);
 	read_test_file("krl/certificates.krl", &b);
 	assert_int_equal(krl_parse(b.data, b.len, &k), 0);
 	assert_int_equal(k.n_sections, 1);
