@@ -76,37 +76,63 @@ out:
 	return r;
 }
 
-int authorized_keys_remove(const char *old, size_t old_len, const struct pubkey *const *keys,
-			   size_t n_keys, struct dynbuf *out, unsigned long long *ret_removed,
-			   size_t *ret_lines)
+/* Every line of old to out as it was, except key lines for which change() writes something
+ * else (returning 1: the line was changed; 0: keep it; negative: error). */
+static int rewrite_lines(const char *old, size_t old_len,
+			 int (*change)(const struct authorized_keys_entry *e, struct dynbuf *out,
+				       void *arg),
+			 void *arg, struct dynbuf *out)
 {
 	struct authorized_keys *ak;
-	unsigned long long removed = 0;
-	size_t lines = 0;
 	int r = authorized_keys_parse(old, old_len, &ak);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; r == 0 && i < ak->n_entries; i++) {
 		const struct authorized_keys_entry *e = &ak->entries[i];
-		bool drop = false;
-		for (size_t k = 0; e->kind == KEY_LINE_KEY && k < n_keys; k++)
-			if (pubkey_same_key(e->key, keys[k])) {
-				drop = true;
-				if (k < 64)
-					removed |= 1ULL << k;
-			}
-		if (drop) {
-			lines++;
-			continue;
-		}
-		/* the line as it was, its own ending included (CRLF, or none at the end) */
-		r = dynbuf_append(out, e->raw, e->raw_len + (e->has_newline ? 1 : 0));
+		int c = e->kind == KEY_LINE_KEY ? change(e, out, arg) : 0;
+		if (c < 0)
+			r = c;
+		else if (c == 0)
+			/* the line as it was, its own ending included (CRLF, or none at the
+			 * end) */
+			r = dynbuf_append(out, e->raw, e->raw_len + (e->has_newline ? 1 : 0));
 	}
 	authorized_keys_free(ak);
+	return r;
+}
+
+struct removal {
+	const struct pubkey *const *keys;
+	size_t n_keys;
+	unsigned long long found;
+	size_t lines;
+};
+
+static int remove_line(const struct authorized_keys_entry *e, struct dynbuf *out, void *arg)
+{
+	struct removal *rm = arg;
+	bool drop = false;
+	(void)out;
+	for (size_t k = 0; k < rm->n_keys; k++)
+		if (pubkey_same_key(e->key, rm->keys[k])) {
+			drop = true;
+			if (k < 64)
+				rm->found |= 1ULL << k;
+		}
+	rm->lines += drop;
+	return drop;
+}
+
+int authorized_keys_remove(const char *old, size_t old_len, const struct pubkey *const *keys,
+			   size_t n_keys, struct dynbuf *out, unsigned long long *ret_removed,
+			   size_t *ret_lines)
+{
+	struct removal rm = {keys, n_keys, 0, 0};
+	int r = rewrite_lines(old, old_len, remove_line, &rm, out);
 	if (r == 0 && ret_removed)
-		*ret_removed = removed;
+		*ret_removed = rm.found;
 	if (r == 0 && ret_lines)
-		*ret_lines = lines;
+		*ret_lines = rm.lines;
 	return r;
 }
 
@@ -159,42 +185,44 @@ int authorized_keys_join_split_line(const char *text, size_t len, unsigned long 
 	return r;
 }
 
+struct replacement {
+	const struct pubkey *old_key, *new_key;
+	const char *new_comment;
+	size_t lines;
+};
+
+static int replace_line(const struct authorized_keys_entry *e, struct dynbuf *out, void *arg)
+{
+	struct replacement *rp = arg;
+	if (!pubkey_same_key(e->key, rp->old_key))
+		return 0;
+	rp->lines++;
+	/* the options as written, then the new key, then the comment */
+	int r = 0;
+	if (e->options.len &&
+	    ((r = dynbuf_append(out, e->raw + e->options.off, e->options.len)) < 0 ||
+	     (r = dynbuf_append_byte(out, ' ')) < 0))
+		return r;
+	char *comment = NULL;
+	if (!rp->new_comment && e->comment.len &&
+	    !(comment = strndup(e->raw + e->comment.off, e->comment.len)))
+		return -ENOMEM;
+	r = pubkey_format_line(rp->new_key, rp->new_comment ? rp->new_comment : comment, out);
+	free(comment);
+	if (r == 0 && e->crlf)
+		r = dynbuf_append_byte(out, '\r');
+	if (r == 0 && e->has_newline)
+		r = dynbuf_append_byte(out, '\n');
+	return r < 0 ? r : 1;
+}
+
 int authorized_keys_replace(const char *old, size_t old_len, const struct pubkey *old_key,
 			    const struct pubkey *new_key, const char *new_comment,
 			    struct dynbuf *out, size_t *ret_lines)
 {
-	struct authorized_keys *ak;
-	size_t lines = 0;
-	int r = authorized_keys_parse(old, old_len, &ak);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; r == 0 && i < ak->n_entries; i++) {
-		const struct authorized_keys_entry *e = &ak->entries[i];
-		if (e->kind != KEY_LINE_KEY || !pubkey_same_key(e->key, old_key)) {
-			r = dynbuf_append(out, e->raw, e->raw_len + (e->has_newline ? 1 : 0));
-			continue;
-		}
-		lines++;
-		/* the options as written, then the new key, then the comment */
-		if (e->options.len &&
-		    ((r = dynbuf_append(out, e->raw + e->options.off, e->options.len)) < 0 ||
-		     (r = dynbuf_append_byte(out, ' ')) < 0))
-			break;
-		char *comment = NULL;
-		if (!new_comment && e->comment.len &&
-		    !(comment = strndup(e->raw + e->comment.off, e->comment.len))) {
-			r = -ENOMEM;
-			break;
-		}
-		r = pubkey_format_line(new_key, new_comment ? new_comment : comment, out);
-		free(comment);
-		if (r == 0 && e->crlf)
-			r = dynbuf_append_byte(out, '\r');
-		if (r == 0 && e->has_newline)
-			r = dynbuf_append_byte(out, '\n');
-	}
-	authorized_keys_free(ak);
+	struct replacement rp = {old_key, new_key, new_comment, 0};
+	int r = rewrite_lines(old, old_len, replace_line, &rp, out);
 	if (r == 0 && ret_lines)
-		*ret_lines = lines;
+		*ret_lines = rp.lines;
 	return r;
 }

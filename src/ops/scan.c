@@ -512,10 +512,10 @@ void scan_cross_findings(struct scan_result *results, size_t n)
 		scan_result_settle(&results[h]);
 }
 
-int scan_session_open(const struct target *t, const struct scan_request *req,
-		      struct scan_session *ss, struct diag *d)
+/* A login for the session's work (keys, else the password); ret_used: the key that did */
+static int log_in(const struct target *t, const struct scan_request *req,
+		  struct remote_session **ret, struct pubkey **ret_used, struct diag *d)
 {
-	char connection[256] = "";
 	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
 	struct timespec deadline = remote_host_deadline(req->connect);
 	struct login_request lr = {.target = t,
@@ -524,16 +524,25 @@ int scan_session_open(const struct target *t, const struct scan_request *req,
 				   .keys = req->keys,
 				   .n_keys = req->n_keys,
 				   .password = req->password};
+	int r = accepted ? login_for_work_with(&lr, accepted, ret, ret_used, d) : -ENOMEM;
+	free(accepted);
+	return r;
+}
+
+int scan_session_open(const struct target *t, const struct scan_request *req,
+		      struct scan_session *ss, struct diag *d)
+{
+	char connection[256] = "";
 	memset(ss, 0, sizeof(*ss));
 	dynbuf_init(&ss->out, SCAN_ANSWER_MAX);
-	int r = accepted ? 0 : -ENOMEM;
-	if (r == 0 && (r = login_for_work_with(&lr, accepted, &ss->s, &ss->used, d)) < 0) {
+	int r = log_in(t, req, &ss->s, &ss->used, d);
+	if (r < 0) {
 		ss->unreachable = r == ERR_CONNECT || r == ERR_TIMEOUT;
-		goto out;
+		return r;
 	}
 	if (req->all_accounts) {
 		if ((r = root_runner_open(ss->s, req->password, &ss->root, d)) < 0)
-			goto out;
+			return r;
 		ss->have_root = true;
 		/* "CLIENT CPORT LOCAL LPORT" -> "CLIENT LOCAL LPORT", for sshd's Match */
 		char value[256], c[64], cp[16], l[64], lp[16];
@@ -544,7 +553,7 @@ int scan_session_open(const struct target *t, const struct scan_request *req,
 	if ((r = scan_remote_read(ss->s, ss->have_root ? &ss->root : NULL,
 				  ss->have_root ? SCAN_SCOPE_ALL : SCAN_SCOPE_AUTO, req->logs,
 				  req->run_keys_command, connection, &ss->out, &ss->answer, d)) < 0)
-		goto out;
+		return r;
 	ss->answer.tinysshd = !strcmp(scan_server_name(ss->s), "tinysshd");
 	/* the helper sends no clock: the client's places a log line's year and what expired */
 	if (!ss->answer.now)
@@ -559,27 +568,15 @@ int scan_session_open(const struct target *t, const struct scan_request *req,
 		root_runner_as_root(&ss->root);
 		ss->have_root = true;
 	}
-out:
-	free(accepted);
-	return r;
+	return 0;
 }
 
 int scan_session_reconnect(const struct target *t, const struct scan_request *req,
 			   struct scan_session *ss, struct diag *d)
 {
-	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
-	struct timespec deadline = remote_host_deadline(req->connect);
-	struct login_request lr = {.target = t,
-				   .connect = req->connect,
-				   .deadline = &deadline,
-				   .keys = req->keys,
-				   .n_keys = req->n_keys,
-				   .password = req->password};
 	remote_session_free(ss->s);
 	ss->s = NULL;
-	int r = accepted ? login_for_work(&lr, accepted, &ss->s, d) : -ENOMEM;
-	free(accepted);
-	return r;
+	return log_in(t, req, &ss->s, NULL, d);
 }
 
 void scan_session_close(struct scan_session *ss)

@@ -103,17 +103,29 @@ static int ulong_of(const char *value, size_t len, unsigned long *ret)
 	return 0;
 }
 
+/* "WORD REST": WORD (1 to max - 1 bytes) copied into word, NUL-terminated, REST after the
+ * space; false when there is no such split */
+static bool split_word(const char *v, size_t n, char *word, size_t max, const char **ret_rest,
+		       size_t *ret_rest_len)
+{
+	const char *sp = memchr(v, ' ', n);
+	if (!sp || sp == v || (size_t)(sp - v) >= max)
+		return false;
+	memcpy(word, v, (size_t)(sp - v));
+	word[sp - v] = 0;
+	*ret_rest = sp + 1;
+	*ret_rest_len = n - (size_t)(sp + 1 - v);
+	return true;
+}
+
 /* "MODE UID ..." from ls -ln's first and third fields: mode and owner */
 static int mode_owner_of(const char *value, size_t len, char *mode, long *owner,
 			 const char **ret_rest, size_t *ret_rest_len)
 {
-	const char *sp = memchr(value, ' ', len);
-	if (!sp || (size_t)(sp - value) >= 12 || sp == value)
+	const char *u;
+	size_t ulen;
+	if (!split_word(value, len, mode, 12, &u, &ulen))
 		return ERR_FORMAT;
-	memcpy(mode, value, (size_t)(sp - value));
-	mode[sp - value] = 0;
-	const char *u = sp + 1;
-	size_t ulen = len - (size_t)(u - value);
 	const char *sp2 = memchr(u, ' ', ulen);
 	size_t n = sp2 ? (size_t)(sp2 - u) : ulen;
 	unsigned long uid;
@@ -339,13 +351,10 @@ static int top_line(struct parse *p, const char *line, size_t n, bool *ret_end)
 	if (word_is(line, n, "account", &v, &vn)) {
 		char name[64];
 		unsigned long uid, gid;
-		const char *sp = memchr(v, ' ', vn);
-		if (!sp || (size_t)(sp - v) >= sizeof(name) || sp == v)
+		const char *ids;
+		size_t ids_len;
+		if (!split_word(v, vn, name, sizeof(name), &ids, &ids_len))
 			return ERR_FORMAT;
-		memcpy(name, v, (size_t)(sp - v));
-		name[sp - v] = 0;
-		const char *ids = sp + 1;
-		size_t ids_len = vn - (size_t)(ids - v);
 		const char *sp2 = memchr(ids, ' ', ids_len);
 		if (!sp2 || ulong_of(ids, (size_t)(sp2 - ids), &uid) < 0 ||
 		    ulong_of(sp2 + 1, ids_len - (size_t)(sp2 + 1 - ids), &gid) < 0)

@@ -54,6 +54,16 @@ static char *answer_text(void)
 	return text;
 }
 
+/* the crafted answer parsed and turned into a result (clear both after) */
+static char *load_result(struct scan_answer *a, struct scan_result *res)
+{
+	char *text = answer_text();
+	assert_int_equal(scan_answer_parse(text, strlen(text), TOKEN, a), 0);
+	scan_result_init(res);
+	assert_int_equal(scan_result_from_answer(a, res), 0);
+	return text;
+}
+
 static void test_answer_parse(void **state)
 {
 	(void)state;
@@ -98,12 +108,9 @@ static void test_answer_parse(void **state)
 static void test_result(void **state)
 {
 	(void)state;
-	char *text = answer_text();
 	struct scan_answer a;
 	struct scan_result res;
-	assert_int_equal(scan_answer_parse(text, strlen(text), TOKEN, &a), 0);
-	scan_result_init(&res);
-	assert_int_equal(scan_result_from_answer(&a, &res), 0);
+	char *text = load_result(&a, &res);
 	res.outcome = SCAN_CLEAN;
 	scan_cross_findings(&res, 1);
 	assert_int_equal(res.outcome, SCAN_FINDINGS);
@@ -164,12 +171,9 @@ static int count_change(const struct scan_change *c, void *data)
 static void test_drift(void **state)
 {
 	(void)state;
-	char *text = answer_text();
 	struct scan_answer a;
 	struct scan_result res;
-	assert_int_equal(scan_answer_parse(text, strlen(text), TOKEN, &a), 0);
-	scan_result_init(&res);
-	assert_int_equal(scan_result_from_answer(&a, &res), 0);
+	char *text = load_result(&a, &res);
 	/* before: alice's key with another comment, bob's key; root's key is new */
 	struct scan_store_key keys[] = {
 		{"alice", (char *)res.keys[0].fingerprint, "ssh-ed25519", "old", NULL,
