@@ -19,6 +19,7 @@
 #include "ops/scan.h"
 #include "remote/root_runner.h"
 #include "remote/scan_remote.h"
+#include "remote/openssh_client.h"
 #include "remote/server_kind.h"
 #include "remote/sftp_client.h"
 
@@ -319,9 +320,174 @@ static void install_krl(const struct target *t, const struct revoke_request *req
 	harden_result_clear(&hr);
 }
 
+/* The login account's own files when it is not root and only its first AuthorizedKeysFile
+ * entry exists (the usual case): one helper reads, matches and writes (no inventory run
+ * first). -EAGAIN: another entry exists, or root logged in: the inventory's way instead. */
+struct own_edit {
+	const struct revoke_request *req;
+	const struct target *t;
+	const struct timespec *deadline;
+	const struct pubkey *used;
+	struct file_match fm;
+	char account[64];
+	char path[4096];
+};
+
+static int own_edit(const struct keys_edit_request *er, const struct authorized_keys_state *st,
+		    struct dynbuf *out, bool *ret_changed, struct diag *d)
+{
+	struct own_edit *oe = er->arg;
+	struct authorized_keys *ak = NULL;
+	if (st->login_uid == 0 || (st->others_existing & ~1UL) || st->is_link || st->unreadable)
+		return -EAGAIN;
+	for (size_t k = 0; k < oe->fm.n_keys; k++)
+		pubkey_free(oe->fm.keys[k]);
+	free(oe->fm.keys);
+	oe->fm.keys = NULL, oe->fm.n_keys = 0, oe->fm.lines = 0;
+	snprintf(oe->account, sizeof(oe->account), "%s", st->account);
+	snprintf(oe->path, sizeof(oe->path), "%s", st->path);
+	const char *text = st->content.len ? (const char *)st->content.data : "";
+	int r = authorized_keys_parse(text, st->content.len, &ak);
+	for (size_t e = 0; r == 0 && e < ak->n_entries; e++) {
+		const struct authorized_keys_entry *en = &ak->entries[e];
+		if (en->kind != KEY_LINE_KEY || !line_matches(oe->req, en))
+			continue;
+		oe->fm.lines++;
+		r = add_distinct(&oe->fm.keys, &oe->fm.n_keys, en->key);
+	}
+	authorized_keys_free(ak);
+	bool login_key = false;
+	for (size_t k = 0; r == 0 && oe->used && k < oe->fm.n_keys; k++)
+		login_key = login_key || pubkey_same_key(oe->fm.keys[k], oe->used);
+	if (r == 0 && login_key && !oe->req->including_login_key) {
+		diag_set(d, "refusing to remove the key this run logged in with from the login "
+			    "account (--including-login-key removes it once another way in is "
+			    "proven); nothing changed");
+		r = -EPERM;
+	}
+	if (r == 0 && login_key && !oe->req->dry_run)
+		r = other_way_in(oe->t, oe->req, oe->deadline, oe->used, d);
+	if (r == 0)
+		r = remove_edit(&(struct keys_edit_request){.arg = &oe->fm}, st, out, ret_changed,
+				d);
+	return r;
+}
+
+/* Will the login be root's (the target's user, -l, or ssh's configuration)? */
+static bool logs_in_as_root(const struct target *t, const struct connect_options *c)
+{
+	const struct openssh_client_config *cfg = NULL;
+	const char *user = t->user ? t->user : c->login_user;
+	unsigned port = t->port ? t->port : c->port;
+	if (openssh_client_config_get(t->host, port, user, c->config_file, c->ssh_options,
+				      c->n_ssh_options, &cfg, NULL, 0) == 0 &&
+	    cfg->user[0])
+		return !strcmp(cfg->user, "root");
+	return user && !strcmp(user, "root");
+}
+
+static int revoke_own(const struct target *t, const struct revoke_request *req,
+		      struct revoke_result *res)
+{
+	struct remote_session *s = NULL;
+	struct pubkey *used = NULL;
+	struct timespec deadline = remote_host_deadline(req->connect);
+	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
+	struct login_request lr = {.target = t,
+				   .connect = req->connect,
+				   .deadline = &deadline,
+				   .keys = req->keys,
+				   .n_keys = req->n_keys,
+				   .password = req->password};
+	struct own_edit oe = {.req = req, .t = t, .deadline = &deadline};
+	struct account_ref acct = {0};
+	struct authorized_keys_state st = {0};
+	struct remote_sftp *sftp = NULL;
+	struct keys_edit_outcome done = {0};
+	int r = accepted ? 0 : -ENOMEM;
+	if (r == 0 && logs_in_as_root(t, req->connect))
+		r = -EAGAIN;
+	if (r < 0)
+		goto out;
+	if ((r = login_for_work_with(&lr, accepted, &s, &used, &res->diag)) < 0) {
+		if (r == ERR_CONNECT || r == ERR_TIMEOUT)
+			res->outcome = REVOKE_UNREACHABLE;
+		goto out;
+	}
+	oe.used = used;
+	struct keys_edit_request er = {.s = s,
+				       .acct = &acct,
+				       .modes = KEYS_EDIT_MODES_IGNORE,
+				       .dry_run = req->dry_run,
+				       .edit = own_edit,
+				       .arg = &oe};
+	if ((r = keys_edit_run(&er, &sftp, &st, NULL, &res->diff, &done, &res->diag)) < 0)
+		goto out;
+	if (oe.fm.n_keys == 0) {
+		res->outcome = REVOKE_NOT_FOUND;
+		goto out;
+	}
+	res->n_files = 1;
+	res->n_lines = (unsigned)oe.fm.lines;
+	dynbuf_printf(&res->changes, "%s %zu line%s from %s (%s)\n",
+		      req->dry_run ? "would remove" : "removed", oe.fm.lines,
+		      oe.fm.lines == 1 ? "" : "s", oe.path, oe.account);
+	if (req->dry_run) {
+		res->outcome = REVOKE_WOULD;
+		goto out;
+	}
+	for (size_t k = 0; r == 0 && k < oe.fm.n_keys; k++)
+		r = add_distinct(&res->removed, &res->n_removed, oe.fm.keys[k]);
+	if (r < 0)
+		goto out;
+	struct server_kind kind;
+	server_kind_of(s, &kind);
+	authorized_keys_state_clear(&st);
+	remote_session_free(s);
+	s = NULL;
+	/* the proof: as prove() makes it, for the one account */
+	struct scan_account acc = {.name = oe.account};
+	struct scan_answer a = {.accounts = &acc, .n_accounts = 1};
+	struct file_match fm = oe.fm;
+	fm.account = 0;
+	struct matches m = {&fm, 1};
+	prove(t, req, &deadline, &a, &m, kind.software == SERVER_TINYSSH, res);
+out:
+	for (size_t k = 0; k < oe.fm.n_keys; k++)
+		pubkey_free(oe.fm.keys[k]);
+	free(oe.fm.keys);
+	authorized_keys_state_clear(&st);
+	remote_sftp_free(sftp);
+	remote_session_free(s);
+	pubkey_free(used);
+	free(accepted);
+	return r;
+}
+
 void revoke_host(const struct target *t, const struct revoke_request *req,
 		 struct revoke_result *res)
 {
+	/* the login account's own files, the usual way first */
+	if (!req->all_accounts) {
+		int own = revoke_own(t, req, res);
+		if (own != -EAGAIN) {
+			if (own == 0 && req->install_krl)
+				install_krl(t, req, res);
+			else if (own < 0) {
+				res->outcome = res->outcome == REVOKE_UNREACHABLE
+						       ? REVOKE_UNREACHABLE
+						       : REVOKE_FAILED;
+				res->error = own;
+				if (!res->diag.text[0])
+					diag_set(&res->diag, "%s", error_to_string(own));
+			}
+			return;
+		}
+		/* start again the inventory's way: what the first try found does not stay */
+		res->diag.text[0] = 0;
+		dynbuf_reset(&res->diff);
+		res->outcome = REVOKE_FAILED;
+	}
 	struct scan_session ss;
 	struct matches m = {0};
 	struct timespec deadline = remote_host_deadline(req->connect);

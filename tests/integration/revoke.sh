@@ -153,6 +153,21 @@ grep -q "STILL ACCEPTED" out.txt || fail "unproven proof line: $(cat out.txt)"
 grep -q "^$(cut -d' ' -f1,2 lost.pub)" "$AK" && fail "not removed from the file"
 pass
 
+# an account with one authorized_keys file (the usual case: one helper reads, matches and
+# writes): the key goes, proven; its login key refused
+"$K" keygen -q -f vlost --no-passphrase -C "vlost@laptop" || fail "keygen"
+cat other.pub vlost.pub >"$R/home/$V/.ssh/authorized_keys"
+cp "$R/home/$V/.ssh/authorized_keys" v.before
+"$K" revoke -i other "${COMMON[@]}" other.pub "$V@127.0.0.1:$PORT" >out.txt 2>&1 &&
+	fail "V's login key removed: $(cat out.txt)"
+grep -q "refusing to remove the key this run logged in with" out.txt || fail "V login key: $(cat out.txt)"
+same "$R/home/$V/.ssh/authorized_keys" v.before "the refused revoke changed V's file"
+"$K" revoke -i other "${COMMON[@]}" vlost.pub "$V@127.0.0.1:$PORT" >out.txt 2>&1 || fail "V revoke: $(cat out.txt)"
+grep -q "OK: revoked, proven: 1 line from 1 file; 1 account refuse it" out.txt || fail "V revoke: $(cat out.txt)"
+grep -q "removed 1 line from /home/$V/.ssh/authorized_keys ($V)" out.txt || fail "V revoke: $(cat out.txt)"
+[ "$(cat "$R/home/$V/.ssh/authorized_keys")" = "$(cat other.pub)" ] || fail "V's file after revoke"
+pass
+
 # --install-krl: the KRL on the host through harden's transaction; a revoked key put back
 # into authorized_keys still cannot log in, another key still does
 "$K" keygen -q -f lost2 --no-passphrase -C "lost2@laptop" || fail "keygen"
