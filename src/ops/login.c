@@ -215,6 +215,24 @@ int login_for_work_with(const struct login_request *req, bool *accepted,
 	return 0;
 }
 
+int login_for_work_keys(const struct target *t, const struct connect_options *connect,
+			const struct local_key *keys, size_t n_keys,
+			const struct password_source *password, struct remote_session **ret_session,
+			struct pubkey **ret_used, struct diag *d)
+{
+	bool *accepted = calloc(n_keys ? n_keys : 1, sizeof(*accepted));
+	struct timespec deadline = remote_host_deadline(connect);
+	struct login_request lr = {.target = t,
+				   .connect = connect,
+				   .deadline = &deadline,
+				   .keys = keys,
+				   .n_keys = n_keys,
+				   .password = password};
+	int r = accepted ? login_for_work_with(&lr, accepted, ret_session, ret_used, d) : -ENOMEM;
+	free(accepted);
+	return r;
+}
+
 int login_for_work(const struct login_request *req, bool *accepted,
 		   struct remote_session **ret_session, struct diag *d)
 {

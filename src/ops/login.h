@@ -35,6 +35,13 @@ int login_for_work_with(const struct login_request *req, bool *accepted,
 			struct remote_session **ret_session, struct pubkey **ret_used,
 			struct diag *d);
 
+/* The same for work that needs neither which keys the server took nor a deadline shared
+ * with later steps (scan, revoke): the request made here, the host's deadline its own. */
+int login_for_work_keys(const struct target *t, const struct connect_options *connect,
+			const struct local_key *keys, size_t n_keys,
+			const struct password_source *password, struct remote_session **ret_session,
+			struct pubkey **ret_used, struct diag *d);
+
 /* Before a fleet run fans out: what logging in for work on this host will take, found
  * without signing or sending anything secret (the methods, then key probes as
  * login_for_work makes them). ret_user: the account it logs in as. Errors as

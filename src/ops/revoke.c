@@ -197,13 +197,9 @@ static int other_way_in(const struct target *t, const struct revoke_request *req
 	}
 	if (req->password) {
 		struct remote_session *s = NULL;
-		struct login_request lr = {.target = t,
-					   .connect = req->connect,
-					   .deadline = deadline,
-					   .password = req->password};
-		bool accepted = false;
 		struct diag ignored = {{0}};
-		int r = login_for_work(&lr, &accepted, &s, &ignored);
+		int r = login_for_work_keys(t, req->connect, NULL, 0, req->password, &s, NULL,
+					    &ignored);
 		remote_session_free(s);
 		if (r == 0)
 			return 0;
@@ -392,24 +388,18 @@ static int revoke_own(const struct target *t, const struct revoke_request *req,
 	struct remote_session *s = NULL;
 	struct pubkey *used = NULL;
 	struct timespec deadline = remote_host_deadline(req->connect);
-	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
-	struct login_request lr = {.target = t,
-				   .connect = req->connect,
-				   .deadline = &deadline,
-				   .keys = req->keys,
-				   .n_keys = req->n_keys,
-				   .password = req->password};
 	struct own_edit oe = {.req = req, .t = t, .deadline = &deadline};
 	struct account_ref acct = {0};
 	struct authorized_keys_state st = {0};
 	struct remote_sftp *sftp = NULL;
 	struct keys_edit_outcome done = {0};
-	int r = accepted ? 0 : -ENOMEM;
-	if (r == 0 && logs_in_as_root(t, req->connect))
+	int r = 0;
+	if (logs_in_as_root(t, req->connect)) {
 		r = -EAGAIN;
-	if (r < 0)
 		goto out;
-	if ((r = login_for_work_with(&lr, accepted, &s, &used, &res->diag)) < 0) {
+	}
+	if ((r = login_for_work_keys(t, req->connect, req->keys, req->n_keys, req->password, &s,
+				     &used, &res->diag)) < 0) {
 		if (r == ERR_CONNECT || r == ERR_TIMEOUT)
 			res->outcome = REVOKE_UNREACHABLE;
 		goto out;
@@ -460,7 +450,6 @@ out:
 	remote_sftp_free(sftp);
 	remote_session_free(s);
 	pubkey_free(used);
-	free(accepted);
 	return r;
 }
 

@@ -512,30 +512,14 @@ void scan_cross_findings(struct scan_result *results, size_t n)
 		scan_result_settle(&results[h]);
 }
 
-/* A login for the session's work (keys, else the password); ret_used: the key that did */
-static int log_in(const struct target *t, const struct scan_request *req,
-		  struct remote_session **ret, struct pubkey **ret_used, struct diag *d)
-{
-	bool *accepted = calloc(req->n_keys ? req->n_keys : 1, sizeof(*accepted));
-	struct timespec deadline = remote_host_deadline(req->connect);
-	struct login_request lr = {.target = t,
-				   .connect = req->connect,
-				   .deadline = &deadline,
-				   .keys = req->keys,
-				   .n_keys = req->n_keys,
-				   .password = req->password};
-	int r = accepted ? login_for_work_with(&lr, accepted, ret, ret_used, d) : -ENOMEM;
-	free(accepted);
-	return r;
-}
-
 int scan_session_open(const struct target *t, const struct scan_request *req,
 		      struct scan_session *ss, struct diag *d)
 {
 	char connection[256] = "";
 	memset(ss, 0, sizeof(*ss));
 	dynbuf_init(&ss->out, SCAN_ANSWER_MAX);
-	int r = log_in(t, req, &ss->s, &ss->used, d);
+	int r = login_for_work_keys(t, req->connect, req->keys, req->n_keys, req->password, &ss->s,
+				    &ss->used, d);
 	if (r < 0) {
 		ss->unreachable = r == ERR_CONNECT || r == ERR_TIMEOUT;
 		return r;
@@ -576,7 +560,8 @@ int scan_session_reconnect(const struct target *t, const struct scan_request *re
 {
 	remote_session_free(ss->s);
 	ss->s = NULL;
-	return log_in(t, req, &ss->s, NULL, d);
+	return login_for_work_keys(t, req->connect, req->keys, req->n_keys, req->password, &ss->s,
+				   NULL, d);
 }
 
 void scan_session_close(struct scan_session *ss)
