@@ -90,13 +90,9 @@ int base64_encode_unpadded(struct dynbuf *out, const uint8_t *data, size_t len)
 	return base64_encode_impl(out, data, len, 0, false);
 }
 
-static int base64_decode_impl(struct dynbuf *out, const char *text, size_t len, bool skip_space)
+/* Decode into p (base64_decoded_max(len) bytes); ERR_BASE64 on bad input. */
+static int decode_into(uint8_t *p, const char *text, size_t len, bool skip_space, size_t *ret_len)
 {
-	uint8_t *p;
-	size_t start = out->len;
-	int r = dynbuf_reserve_tail(out, len / 4 * 3 + 3, &p);
-	if (r < 0)
-		return r;
 	size_t n = 0, i = 0;
 	uint32_t acc = 0;
 	int nsym = 0, npad = 0;
@@ -151,11 +147,32 @@ static int base64_decode_impl(struct dynbuf *out, const char *text, size_t len, 
 		p[n++] = (uint8_t)(acc >> 10);
 		p[n++] = (uint8_t)(acc >> 2);
 	}
-	dynbuf_truncate(out, start + n);
+	*ret_len = n;
 	return 0;
 bad:
-	dynbuf_truncate(out, start);
 	return ERR_BASE64;
+}
+
+static int base64_decode_impl(struct dynbuf *out, const char *text, size_t len, bool skip_space)
+{
+	uint8_t *p;
+	size_t start = out->len, n = 0;
+	int r = dynbuf_reserve_tail(out, base64_decoded_max(len), &p);
+	if (r < 0)
+		return r;
+	r = decode_into(p, text, len, skip_space, &n);
+	dynbuf_truncate(out, start + (r < 0 ? 0 : n));
+	return r;
+}
+
+int base64_decode_to(uint8_t *out, const char *text, size_t len, size_t *ret_len)
+{
+	size_t n;
+	int r = decode_into(out, text, len, false, &n);
+	if (r < 0)
+		return r;
+	*ret_len = n;
+	return 0;
 }
 
 int base64_decode(struct dynbuf *out, const char *text, size_t len)

@@ -79,6 +79,11 @@ static int dynbuf_grow(struct dynbuf *b, size_t len)
 	return 0;
 }
 
+int dynbuf_reserve(struct dynbuf *b, size_t len)
+{
+	return dynbuf_grow(b, len);
+}
+
 int dynbuf_reserve_tail(struct dynbuf *b, size_t len, uint8_t **ret_ptr)
 {
 	int r = dynbuf_grow(b, len);
@@ -109,6 +114,16 @@ int dynbuf_append_str(struct dynbuf *b, const char *s)
 int dynbuf_append_byte(struct dynbuf *b, uint8_t byte)
 {
 	return dynbuf_append(b, &byte, 1);
+}
+
+int dynbuf_append_uint(struct dynbuf *b, unsigned long value)
+{
+	char digits[3 * sizeof(value)];
+	size_t n = sizeof(digits);
+	do
+		digits[--n] = (char)('0' + value % 10);
+	while ((value /= 10));
+	return dynbuf_append(b, digits + n, sizeof(digits) - n);
 }
 
 int dynbuf_printf(struct dynbuf *b, const char *fmt, ...)

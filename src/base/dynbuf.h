@@ -32,8 +32,12 @@ void dynbuf_reset(struct dynbuf *b);
 int dynbuf_append(struct dynbuf *b, const void *data, size_t len);
 int dynbuf_append_str(struct dynbuf *b, const char *s);
 int dynbuf_append_byte(struct dynbuf *b, uint8_t byte);
+/* value in decimal, without printf's cost (listings write one per line) */
+int dynbuf_append_uint(struct dynbuf *b, unsigned long value);
 int dynbuf_printf(struct dynbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reserve len bytes at the end and return a pointer to them through ret_ptr. */
+/* Room for len more bytes without a move (a size known ahead: no copies while growing). */
+int dynbuf_reserve(struct dynbuf *b, size_t len);
 int dynbuf_reserve_tail(struct dynbuf *b, size_t len, uint8_t **ret_ptr);
 /* Drop everything from offset len on. */
 void dynbuf_truncate(struct dynbuf *b, size_t len);

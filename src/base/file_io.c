@@ -56,6 +56,9 @@ int read_fd(int fd, struct dynbuf *out)
 		dynbuf_truncate(out, before + (size_t)n);
 		if (n == 0)
 			return 0;
+		/* the rest of a regular file is normally nothing: asking for its whole size
+		 * again would double the buffer (and wipe pages never written) to see the end */
+		chunk = 64 * 1024;
 	}
 }
 

@@ -76,18 +76,28 @@ static size_t octal(unsigned char c, char *out)
 	return 4;
 }
 
+static bool is_plain(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n';
+}
+
 size_t terminal_text_escape(const char *in, size_t len, bool final, char *out, size_t *ret_out_len)
 {
 	const unsigned char *p = (const unsigned char *)in;
 	bool utf8 = terminal_text_utf8();
 	size_t i = 0, o = 0;
 	while (i < len) {
-		unsigned char c = p[i];
-		if ((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n') {
-			out[o++] = (char)c;
-			i++;
+		/* a run of printable ASCII (nearly all output) goes across in one copy */
+		size_t run = i;
+		while (run < len && is_plain(p[run]))
+			run++;
+		if (run > i) {
+			memcpy(out + o, p + i, run - i);
+			o += run - i;
+			i = run;
 			continue;
 		}
+		unsigned char c = p[i];
 		if (c >= 0x80 && utf8) {
 			unsigned cp;
 			int n = utf8_char(p + i, len - i, &cp);

@@ -16,6 +16,7 @@
 #include "files/known_hosts.h"
 #include "files/public_key_file.h"
 #include "keys/key_file.h"
+#include "ops/key_listing.h"
 
 /* authorized_keys and known_hosts files can be large; private keys are capped lower */
 #define SHOW_FILE_MAX        AUTHORIZED_KEYS_FILE_MAX
@@ -94,9 +95,9 @@ static int parse_options(int argc, char **argv, struct show_options *o)
 }
 
 /* ssh-dss is read so old files can be listed, but it is no key to use */
-static void warn_legacy(const char *path, unsigned long lineno, const struct pubkey *key)
+static void warn_legacy(const char *path, unsigned long lineno, const struct key_type *type)
 {
-	if (!key->type->legacy)
+	if (!type->legacy)
 		return;
 	if (lineno)
 		fprintf(stderr, "%s:%lu: ", path, lineno);
@@ -105,7 +106,7 @@ static void warn_legacy(const char *path, unsigned long lineno, const struct pub
 	fprintf(stderr,
 		"warning: %s is a legacy DSA key: OpenSSH refuses it since 7.0 and "
 		"removed it in 10.0; replace it\n",
-		key->type->name);
+		type->name);
 }
 
 static int show_private(const char *path, const struct dynbuf *data, const struct show_options *o)
@@ -128,7 +129,7 @@ static int show_private(const char *path, const struct dynbuf *data, const struc
 		}
 		if (r < 0)
 			goto fail;
-		warn_legacy(path, 0, key->pub);
+		warn_legacy(path, 0, key->pub->type);
 		print_public_line(stdout, key->pub, key->comment[0] ? key->comment : NULL);
 		goto out;
 	}
@@ -158,7 +159,7 @@ static int show_private(const char *path, const struct dynbuf *data, const struc
 	free(file_comment);
 	if (r < 0)
 		goto fail;
-	warn_legacy(path, 0, pub);
+	warn_legacy(path, 0, pub->type);
 	if (o->list)
 		print_fingerprint_line(stdout, pub, o->hash, comment, comment ? strlen(comment) : 0,
 				       o->randomart);
@@ -175,115 +176,74 @@ out:
 	return r;
 }
 
-/* ssh-keygen -l's choice of comment: the text after the key unless it is empty or starts
- * with '#'; else what stood before the key (options or host names). */
-static void listing_comment(const char *raw, struct text_span before, struct text_span after,
-			    const char **ret, size_t *ret_len)
+/* A text listing's totals as its pieces come */
+struct show_listing {
+	const char *path;
+	unsigned long keys, bad, marked; /* so far */
+	bool error_told;
+};
+
+static int write_stdout(const uint8_t *p, size_t n)
 {
-	if (after.len && raw[after.off] != '#') {
-		*ret = raw + after.off;
-		*ret_len = after.len;
-	} else {
-		*ret = raw + before.off;
-		*ret_len = before.len;
+	return n && fwrite(p, 1, n, stdout) != n ? -EIO : 0;
+}
+
+/* A piece of the listing: its lines, with its notes between them on stderr (stdout written
+ * first, so the two keep their order on a terminal). */
+static int emit_listing_piece(const struct key_listing_piece *piece, void *ctx)
+{
+	struct show_listing *l = ctx;
+	size_t done = 0;
+	unsigned long bad = l->bad;
+	int r = 0;
+	for (size_t i = 0; i < piece->n_notes && r == 0; i++) {
+		const struct key_listing_note *note = &piece->notes[i];
+		/* a binary or foreign file would make every line an error: name the first few */
+		if (note->kind == KEY_LISTING_BAD_LINE && bad++ >= SHOW_BAD_LINES_NAMED)
+			continue;
+		r = write_stdout(piece->out.data + done, note->out_off - done);
+		done = note->out_off;
+		fflush(stdout);
+		if (note->kind == KEY_LISTING_BAD_LINE) {
+			fprintf(stderr, "%s:%lu: %s\n", l->path, note->lineno,
+				error_to_string(note->error));
+		} else {
+			warn_legacy(l->path, note->lineno, note->type);
+		}
 	}
+	if (r == 0)
+		r = write_stdout(piece->out.data + done, piece->out.len - done);
+	if (r == 0 && piece->error < 0) {
+		cli_error("%s: %s", l->path, error_to_string(piece->error));
+		l->error_told = true;
+	}
+	l->keys += piece->keys, l->bad += piece->bad, l->marked += piece->marked;
+	return r;
 }
 
 static int show_text(const char *path, const struct dynbuf *data, const struct show_options *o)
 {
-	struct line_iter it;
-	const char *line;
-	size_t len;
-	unsigned long keys = 0, bad = 0, marked = 0;
-
-	line_iter_init(&it, (const char *)data->data, data->len);
-	while (line_iter_next(&it, &line, &len, NULL)) {
-		/* a line read as authorized_keys takes known_hosts host names in its options place;
-		 * marker lines, and host lists that are no valid options, are read as known_hosts
-		 */
-		struct authorized_keys_entry ak;
-		struct known_hosts_entry kh;
-		struct pubkey *key;
-		struct text_span before, after;
-		enum key_line_kind kind = KEY_LINE_INVALID;
-		int error = 0, r = 0;
-		size_t lead = 0;
-		while (lead < len && is_blank_char(line[lead]))
-			lead++;
-		bool as_known_hosts = lead < len && line[lead] == '@';
-		if (!as_known_hosts) {
-			r = authorized_keys_parse_line(line, len, &ak);
-			kind = ak.kind, error = ak.error, key = ak.key, before = ak.options,
-			after = ak.comment;
-			if (r == 0 && kind == KEY_LINE_INVALID && error == ERR_OPTIONS) {
-				/* not options: a known_hosts host list, such as a hashed name with
-				 * '=' */
-				authorized_keys_entry_clear(&ak);
-				as_known_hosts = true;
-			}
-		}
-		char *renamed = NULL;
-		if (as_known_hosts) {
-			r = known_hosts_parse_line(line, len, &kh);
-			if (r == 0 && kh.kind == KEY_LINE_INVALID &&
-			    kh.error == ERR_MARKER_UNKNOWN && (renamed = strndup(line, len))) {
-				/* as ssh-keygen -l: a word after '@' that is no marker is a host
-				 * name; the line is read again with it as one */
-				renamed[lead] = 'x';
-				known_hosts_entry_clear(&kh);
-				r = known_hosts_parse_line(renamed, len, &kh);
-			}
-			kind = kh.kind, error = kh.error, key = kh.key, before = kh.hosts,
-			after = kh.comment;
-			/* @revoked and @cert-authority keys are no host's keys: ssh-keygen -l
-			 * skips them */
-			if (r == 0 && kind == KEY_LINE_KEY &&
-			    kh.marker != KNOWN_HOSTS_MARKER_NONE) {
-				kind = KEY_LINE_COMMENT;
-				marked++;
-			}
-		}
-		if (r < 0) {
+	struct show_listing l = {.path = path};
+	struct key_listing_options lo = {.fingerprints = o->list,
+					 .randomart = o->randomart,
+					 .hash = o->hash,
+					 .bad_notes_max = SHOW_BAD_LINES_NAMED};
+	int r = key_listing_run((const char *)data->data, data->len, &lo, emit_listing_piece, &l);
+	if (r == 0 && fflush(stdout) != 0)
+		r = -EIO;
+	if (r < 0) {
+		if (!l.error_told)
 			cli_error("%s: %s", path, error_to_string(r));
-			return r;
-		}
-		if (kind == KEY_LINE_INVALID) {
-			/* a binary or foreign file would make every line an error: name the first
-			 * few */
-			if (bad < SHOW_BAD_LINES_NAMED)
-				fprintf(stderr, "%s:%lu: %s\n", path, it.lineno,
-					error_to_string(error));
-			bad++;
-		} else if (kind == KEY_LINE_KEY) {
-			keys++;
-			warn_legacy(path, it.lineno, key);
-			if (o->list) {
-				const char *comment;
-				size_t comment_len;
-				listing_comment(line, before, after, &comment, &comment_len);
-				print_fingerprint_line(stdout, key, o->hash, comment, comment_len,
-						       o->randomart);
-			} else {
-				char *comment =
-					after.len ? strndup(line + after.off, after.len) : NULL;
-				print_public_line(stdout, key, comment);
-				free(comment);
-			}
-		}
-		if (as_known_hosts)
-			known_hosts_entry_clear(&kh);
-		else
-			authorized_keys_entry_clear(&ak);
-		free(renamed);
+		return r;
 	}
-	if (bad > SHOW_BAD_LINES_NAMED)
+	if (l.bad > SHOW_BAD_LINES_NAMED)
 		fprintf(stderr, "%s: %lu more bad lines not shown\n", path,
-			bad - SHOW_BAD_LINES_NAMED);
-	if (keys == 0 && bad == 0 && marked == 0) {
+			l.bad - SHOW_BAD_LINES_NAMED);
+	if (l.keys == 0 && l.bad == 0 && l.marked == 0) {
 		cli_error("%s is not a public key file.", path);
 		return ERR_NOT_A_KEY;
 	}
-	return bad ? ERR_FORMAT : 0;
+	return l.bad ? ERR_FORMAT : 0;
 }
 
 static int run_show(int argc, char **argv)

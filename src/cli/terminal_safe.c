@@ -8,7 +8,8 @@
 
 #include "base/terminal_text.h"
 
-#define PENDING_MAX 4 /* the start of a UTF-8 character cut between two writes */
+#define PENDING_MAX  4 /* the start of a UTF-8 character cut between two writes */
+#define FILTER_CHUNK (16 * 1024)
 
 struct filtered {
 	int fd;
@@ -36,7 +37,8 @@ static int write_all(int fd, const char *p, size_t n)
 /* Escape and write in[len] after what is pending; keep a cut character for later. */
 static int filter(struct filtered *f, const char *in, size_t len, bool final)
 {
-	char chunk[1024], out[sizeof(chunk) * TERMINAL_TEXT_EXPANSION];
+	/* pieces as large as stdout's buffer: one write(2) per piece, not per kilobyte */
+	char chunk[FILTER_CHUNK], out[sizeof(chunk) * TERMINAL_TEXT_EXPANSION];
 	while (len || (final && f->n_pending)) {
 		size_t n = f->n_pending;
 		memcpy(chunk, f->pending, n);
@@ -89,7 +91,7 @@ void terminal_safe_install(void)
 {
 	FILE *out = open_filtered(&filtered_out), *err = open_filtered(&filtered_err);
 	if (out) {
-		setvbuf(out, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+		setvbuf(out, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, FILTER_CHUNK);
 		stdout = out;
 	}
 	if (err) {

@@ -65,10 +65,48 @@ static const EVP_MD *hash_md(enum fingerprint_hash hash)
 	}
 }
 
+/* One digest context per thread, kept: EVP_Digest makes and frees one per call, a third
+ * of the digest's cost on a key blob. Freed when the thread ends. */
+static pthread_key_t context_key;
+static pthread_once_t context_once = PTHREAD_ONCE_INIT;
+
+static void free_context(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
+static void make_context_key(void)
+{
+	if (pthread_key_create(&context_key, free_context) != 0)
+		context_key = (pthread_key_t)-1;
+}
+
+static EVP_MD_CTX *thread_context(void)
+{
+	pthread_once(&context_once, make_context_key);
+	if (context_key == (pthread_key_t)-1)
+		return NULL;
+	EVP_MD_CTX *ctx = pthread_getspecific(context_key);
+	if (!ctx && (ctx = EVP_MD_CTX_new()) && pthread_setspecific(context_key, ctx) != 0) {
+		EVP_MD_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
 static int fingerprint_digest(const struct pubkey *key, enum fingerprint_hash hash, uint8_t *digest,
 			      unsigned *ret_len)
 {
-	if (!EVP_Digest(key->plain_blob, key->plain_blob_len, digest, ret_len, hash_md(hash), NULL))
+	EVP_MD_CTX *ctx = thread_context();
+	if (!ctx) {
+		if (!EVP_Digest(key->plain_blob, key->plain_blob_len, digest, ret_len,
+				hash_md(hash), NULL))
+			return ERR_CRYPTO;
+		return 0;
+	}
+	if (!EVP_DigestInit_ex2(ctx, hash_md(hash), NULL) ||
+	    !EVP_DigestUpdate(ctx, key->plain_blob, key->plain_blob_len) ||
+	    !EVP_DigestFinal_ex(ctx, digest, ret_len))
 		return ERR_CRYPTO;
 	return 0;
 }
@@ -166,7 +204,9 @@ int fingerprint_randomart(const struct pubkey *key, enum fingerprint_hash hash, 
 int fingerprint_listing(const struct pubkey *key, enum fingerprint_hash hash, const char *comment,
 			size_t comment_len, bool randomart, struct dynbuf *out)
 {
-	int r = dynbuf_printf(out, "%u ", key->bits);
+	int r = dynbuf_append_uint(out, key->bits);
+	if (r == 0)
+		r = dynbuf_append_byte(out, ' ');
 	if (r == 0)
 		r = fingerprint_format(key, hash, out);
 	if (r == 0)
@@ -176,7 +216,11 @@ int fingerprint_listing(const struct pubkey *key, enum fingerprint_hash hash, co
 	else if (r == 0)
 		r = dynbuf_append_str(out, "no comment");
 	if (r == 0)
-		r = dynbuf_printf(out, " (%s)\n", key->type->short_name);
+		r = dynbuf_append(out, " (", 2);
+	if (r == 0)
+		r = dynbuf_append_str(out, key->type->short_name);
+	if (r == 0)
+		r = dynbuf_append(out, ")\n", 2);
 	if (r == 0 && randomart) {
 		r = fingerprint_randomart(key, hash, out);
 		if (r == 0)

@@ -35,7 +35,9 @@ static const struct key_type key_types[] = {
 const struct key_type *key_type_from_name(const char *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++) {
-		if (strlen(key_types[i].name) == len && memcmp(key_types[i].name, name, len) == 0)
+		/* bounded, not a strlen per candidate: a listing looks a name up per line */
+		const char *candidate = key_types[i].name;
+		if (strnlen(candidate, len + 1) == len && memcmp(candidate, name, len) == 0)
 			return &key_types[i];
 	}
 	return NULL;

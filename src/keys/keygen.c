@@ -6,10 +6,10 @@
 #include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
+#include "base/cpus.h"
 #include "base/error.h"
 #include "base/random.h"
 #include "base/wire.h"
@@ -139,15 +139,6 @@ out:
 	EVP_PKEY_CTX_free(ctx);
 	ERR_clear_error(); /* the losers' "generation cancelled", or this thread's failure */
 	return NULL;
-}
-
-static unsigned usable_cpus(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) < 0)
-		return 1;
-	int n = CPU_COUNT(&set);
-	return n > 0 ? (unsigned)n : 1;
 }
 
 static EVP_PKEY *rsa_generate(unsigned bits)

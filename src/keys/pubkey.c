@@ -189,23 +189,24 @@ static int parse_blob(const uint8_t *blob, size_t len, bool allow_cert, struct p
 	return 0;
 }
 
-int pubkey_from_blob(const uint8_t *blob, size_t len, struct pubkey **ret)
+/* A key and room for its blob in one allocation (a listing makes one per line). */
+static struct pubkey *pubkey_alloc(size_t blob_room)
 {
-	struct pubkey *key = calloc(1, sizeof(*key));
+	struct pubkey *key = malloc(sizeof(*key) + (blob_room ? blob_room : 1));
 	if (!key)
-		return -ENOMEM;
-	int r = parse_blob(blob, len, true, key);
+		return NULL;
+	*key = (struct pubkey){.blob = (uint8_t *)(key + 1)};
+	return key;
+}
+
+/* Parse the blob key->blob[len] already holds; frees the key on failure. */
+static int pubkey_finish(struct pubkey *key, size_t len, struct pubkey **ret)
+{
+	int r = parse_blob(key->blob, len, true, key);
 	if (r < 0) {
 		free(key);
 		return r;
 	}
-	key->blob = malloc(len ? len : 1);
-	if (!key->blob) {
-		free(key->plain_blob);
-		free(key);
-		return -ENOMEM;
-	}
-	memcpy(key->blob, blob, len);
 	key->blob_len = len;
 	if (!key->plain_blob) {
 		key->plain_blob = key->blob;
@@ -215,13 +216,24 @@ int pubkey_from_blob(const uint8_t *blob, size_t len, struct pubkey **ret)
 	return 0;
 }
 
+int pubkey_from_blob(const uint8_t *blob, size_t len, struct pubkey **ret)
+{
+	if (len > PUBKEY_BLOB_MAX)
+		return ERR_TOO_LARGE;
+	struct pubkey *key = pubkey_alloc(len);
+	if (!key)
+		return -ENOMEM;
+	if (len)
+		memcpy(key->blob, blob, len);
+	return pubkey_finish(key, len, ret);
+}
+
 void pubkey_free(struct pubkey *key)
 {
 	if (!key)
 		return;
 	if (key->plain_blob != key->blob)
 		free(key->plain_blob);
-	free(key->blob);
 	free(key);
 }
 
@@ -269,16 +281,18 @@ int pubkey_parse_text(const char *text, size_t len, struct pubkey **ret, size_t 
 	if (i == b64_start)
 		return ERR_NOT_A_KEY;
 
-	struct dynbuf blob;
-	dynbuf_init(&blob, PUBKEY_BLOB_MAX);
-	int r = base64_decode(&blob, text + b64_start, i - b64_start);
-	if (r == ERR_TOO_LARGE)
-		r = ERR_BASE64;
-	struct pubkey *key = NULL;
-	if (r == 0)
-		r = pubkey_from_blob(blob.data, blob.len, &key);
-	dynbuf_free(&blob);
-	if (r < 0)
+	size_t room = base64_decoded_max(i - b64_start), blob_len;
+	if (room > PUBKEY_BLOB_MAX)
+		return ERR_BASE64;
+	struct pubkey *key = pubkey_alloc(room);
+	if (!key)
+		return -ENOMEM;
+	int r = base64_decode_to(key->blob, text + b64_start, i - b64_start, &blob_len);
+	if (r < 0) {
+		free(key);
+		return r;
+	}
+	if ((r = pubkey_finish(key, blob_len, &key)) < 0)
 		return r;
 	if (key->type != t) {
 		pubkey_free(key);
