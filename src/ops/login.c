@@ -129,7 +129,21 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 	if (r < 0 || l->methods == 0)
 		return r;
 	if (l->methods & AUTH_METHOD_PUBLICKEY) {
-		for (size_t i = 0; i < req->n_keys; i++)
+		bool signed_first = req->sign_at_once && !l->probe_only && req->n_keys == 1 &&
+				    req->keys[0].priv;
+		if (signed_first) {
+			r = remote_auth_key(l->s, req->keys[0].priv, d);
+			if (r == 0) {
+				accepted[0] = true;
+				return remember_key(l, req->keys[0].pub);
+			}
+			if (r != ERR_AUTH_DENIED)
+				return r;
+			d->text[0] = 0;
+			l->refused++;
+			l->refused_total++;
+		}
+		for (size_t i = 0; !signed_first && i < req->n_keys; i++)
 			if ((r = login_probe(l, req->keys[i].pub, &accepted[i], d)) < 0)
 				return r;
 		for (size_t i = 0; l->probe_only && i < req->n_keys; i++)
@@ -149,6 +163,7 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 		if (r != ERR_AUTH_DENIED)
 			return r;
 	}
+
 	if (l->probe_only) {
 		l->outcome = l->methods & (AUTH_METHOD_PASSWORD | AUTH_METHOD_KBDINT)
 				     ? LOGIN_PREFLIGHT_PASSWORD
@@ -227,7 +242,8 @@ int login_for_work_keys(const struct target *t, const struct connect_options *co
 				   .deadline = &deadline,
 				   .keys = keys,
 				   .n_keys = n_keys,
-				   .password = password};
+				   .password = password,
+				   .sign_at_once = true};
 	int r = accepted ? login_for_work_with(&lr, accepted, ret_session, ret_used, d) : -ENOMEM;
 	free(accepted);
 	return r;

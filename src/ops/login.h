@@ -23,6 +23,10 @@ struct login_request {
 	/* When set: the server (its identification string) must suit the work, checked before
 	 * any authentication; a negative return (with d set) ends the login with it. */
 	int (*server_check)(const char *banner, struct diag *d);
+	/* One key whose private half is here is offered signed at once, without the query
+	 * first: one round trip less, for work that needs no list of the keys the server
+	 * takes (a refusal counts toward MaxAuthTries as a refused query does). */
+	bool sign_at_once;
 };
 
 /* ret_session: logged in. accepted[i] (one per key): the server already accepts key i. */

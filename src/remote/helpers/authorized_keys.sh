@@ -161,7 +161,8 @@ write_file() {
 		sleep 0.1 2>/dev/null || sleep 1
 	done
 	wf_tmp=.authorized_keys.sshkeyctl.$wf_token
-	trap '[ ! -e "$wf_tmp" ] || rm -f -- "$wf_tmp"; rm -f -- "$wf_lock/owner"; rmdir "$wf_lock" 2>/dev/null' EXIT
+	# the lock and its owner line go in one process (the directory holds nothing else)
+	trap '[ ! -e "$wf_tmp" ] || rm -f -- "$wf_tmp"; rm -rf -- "$wf_lock"' EXIT
 	trap 'exit 97' INT TERM HUP PIPE
 	wf_conn=${SSH_CONNECTION:-}
 	printf 'sshkeyctl pid %s from %s since %s\n' "$$" "${wf_conn%% *}" \
