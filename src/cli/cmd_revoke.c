@@ -25,6 +25,7 @@ struct revoke_options {
 	struct fleet_options fleet;
 	const char *comment_glob;
 	bool all_accounts;
+	const char *for_user;
 	bool including_login_key;
 	struct pubkey **keys; /* to revoke */
 	size_t n_keys;
@@ -38,7 +39,14 @@ struct revoke_options {
 	struct dynbuf krl_new; /* --install-krl: the KRL the hosts get, built before the run */
 };
 
-enum { OPT_COMMENT = 256, OPT_ALL_ACCOUNTS, OPT_INCLUDING_LOGIN_KEY, OPT_KRL, OPT_INSTALL_KRL };
+enum {
+	OPT_COMMENT = 256,
+	OPT_ALL_ACCOUNTS,
+	OPT_FOR_USER,
+	OPT_INCLUDING_LOGIN_KEY,
+	OPT_KRL,
+	OPT_INSTALL_KRL
+};
 
 static int handle_option(int c, char *arg, void *data)
 {
@@ -50,6 +58,8 @@ static int handle_option(int c, char *arg, void *data)
 	case OPT_ALL_ACCOUNTS:
 		o->all_accounts = true;
 		return EXIT_OK;
+	case OPT_FOR_USER:
+		return fleet_for_user(&command_revoke, arg, &o->for_user);
 	case OPT_INCLUDING_LOGIN_KEY:
 		o->including_login_key = true;
 		return EXIT_OK;
@@ -215,6 +225,7 @@ static int parse_options(int argc, char **argv, struct revoke_options *o)
 	static const struct option longopts[] = {
 		{"comment", required_argument, NULL, OPT_COMMENT},
 		{"all-accounts", no_argument, NULL, OPT_ALL_ACCOUNTS},
+		{"for-user", required_argument, NULL, OPT_FOR_USER},
 		{"including-login-key", no_argument, NULL, OPT_INCLUDING_LOGIN_KEY},
 		{"krl", required_argument, NULL, OPT_KRL},
 		{"install-krl", no_argument, NULL, OPT_INSTALL_KRL},
@@ -251,6 +262,9 @@ static int parse_options(int argc, char **argv, struct revoke_options *o)
 	if (!o->n_keys && !o->n_fingerprints && !o->comment_glob)
 		return cli_usage_error(cmd, "which key? give a public key file, a SHA256 "
 					    "fingerprint, or --comment PATTERN, then the targets");
+	if (o->for_user && o->all_accounts)
+		return cli_usage_error(cmd, "--for-user NAME is one account, --all-accounts every "
+					    "one: give one of them");
 	if (o->install_krl && !o->krl_path)
 		return cli_usage_error(cmd, "--install-krl installs the KRL of --krl FILE");
 	if (o->install_krl && o->comment_glob)
@@ -366,6 +380,7 @@ static int run_revoke(int argc, char **argv)
 				     .n_fingerprints = o.n_fingerprints,
 				     .comment_glob = o.comment_glob,
 				     .all_accounts = o.all_accounts,
+				     .for_user = o.for_user,
 				     .including_login_key = o.including_login_key,
 				     .dry_run = o.fleet.dry_run};
 	dynbuf_init(&o.krl_new, KRL_FILE_MAX);
@@ -380,7 +395,7 @@ static int run_revoke(int argc, char **argv)
 	struct fleet_job job = FLEET_JOB(struct revoke_result, report, &req, &run);
 	job.keys = &keys_table;
 	job.password_login = true;
-	job.sudo_password = o.all_accounts || o.install_krl;
+	job.sudo_password = o.all_accounts || o.for_user || o.install_krl;
 	void *results = NULL;
 	if (fleet_run(&o.fleet, &job, &results) < 0) {
 		fleet_results_free(&o.fleet, &job, results);
@@ -412,8 +427,8 @@ const struct command command_revoke = {
 	.summary = "Remove a key from every authorized keys file, proven with the public key "
 		   "alone.",
 	.usage =
-		"sshkeyctl revoke [--comment PATTERN] [--all-accounts] [--including-login-key] "
-		"[--dry-run]\n"
+		"sshkeyctl revoke [--comment PATTERN] [--all-accounts | --for-user NAME]\n"
+		"                        [--including-login-key] [--dry-run]\n"
 		"                        [--krl FILE [--install-krl]] [copy's connection and fleet "
 		"options]\n"
 		"                        KEY|SHA256:FP... TARGET...",
@@ -426,6 +441,9 @@ const struct command command_revoke = {
 		"  --all-accounts          every account, through sudo when the login account "
 		"is\n"
 		"                          not root (as root this is the default)\n"
+		"  --for-user NAME         only account NAME's files, as root (directly, or "
+		"through\n"
+		"                          sudo)\n"
 		"  --including-login-key   also remove the key this run logs in with, once "
 		"another\n"
 		"                          way in (another -i key, or the password) has logged "

@@ -124,6 +124,8 @@ static int find_matches(const struct revoke_request *req, const struct scan_answ
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < a->n_accounts; i++) {
 		const struct scan_account *acc = &a->accounts[i];
+		if (req->for_user && strcmp(acc->name, req->for_user) != 0)
+			continue;
 		for (size_t j = 0; r == 0 && j < acc->n_files; j++) {
 			const struct scan_file *f = &acc->files[j];
 			if (f->state == SCAN_FILE_UNREADABLE || f->state == SCAN_FILE_TOO_LARGE) {
@@ -334,7 +336,9 @@ static int own_edit(const struct keys_edit_request *er, const struct authorized_
 {
 	struct own_edit *oe = er->arg;
 	struct authorized_keys *ak = NULL;
-	if (st->login_uid == 0 || (st->others_existing & ~1UL) || st->is_link || st->unreadable)
+	/* root's own view is every account's (the inventory's way), unless one is named */
+	if ((st->login_uid == 0 && !oe->req->for_user) || (st->others_existing & ~1UL) ||
+	    st->is_link || st->unreadable)
 		return -EAGAIN;
 	for (size_t k = 0; k < oe->fm.n_keys; k++)
 		pubkey_free(oe->fm.keys[k]);
@@ -394,7 +398,7 @@ static int revoke_own(const struct target *t, const struct revoke_request *req,
 	struct remote_sftp *sftp = NULL;
 	struct keys_edit_outcome done = {0};
 	int r = 0;
-	if (logs_in_as_root(t, req->connect)) {
+	if (!req->for_user && logs_in_as_root(t, req->connect)) {
 		r = -EAGAIN;
 		goto out;
 	}
@@ -404,7 +408,12 @@ static int revoke_own(const struct target *t, const struct revoke_request *req,
 			res->outcome = REVOKE_UNREACHABLE;
 		goto out;
 	}
-	oe.used = used;
+	/* --for-user: that account's files, as root (or through sudo); the key this run
+	 * logs in with is another account's then, unless it is that very account */
+	if (req->for_user &&
+	    (r = account_ref_open(s, req->for_user, req->password, &acct, &res->diag)) < 0)
+		goto out;
+	oe.used = req->for_user && strcmp(req->for_user, remote_user(s)) ? NULL : used;
 	struct keys_edit_request er = {.s = s,
 				       .acct = &acct,
 				       .modes = KEYS_EDIT_MODES_IGNORE,
@@ -448,6 +457,7 @@ out:
 	free(oe.fm.keys);
 	authorized_keys_state_clear(&st);
 	remote_sftp_free(sftp);
+	account_ref_clear(&acct);
 	remote_session_free(s);
 	pubkey_free(used);
 	return r;
@@ -484,7 +494,7 @@ void revoke_host(const struct target *t, const struct revoke_request *req,
 					.n_keys = req->n_keys,
 					.connect = req->connect,
 					.password = req->password,
-					.all_accounts = req->all_accounts};
+					.all_accounts = req->all_accounts || req->for_user};
 	res->outcome = REVOKE_FAILED;
 	int r = scan_session_open(t, &sr, &ss, &res->diag);
 	if (r < 0) {

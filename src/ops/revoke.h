@@ -29,6 +29,7 @@ struct revoke_request {
 	size_t n_fingerprints;
 	const char *comment_glob; /* and any key whose comment matches (fnmatch), or NULL */
 	bool all_accounts;        /* through sudo when the login account is not root */
+	const char *for_user;     /* only this account's files, as root or through sudo */
 	bool including_login_key;
 	bool dry_run;
 	/* --install-krl: this KRL put on each host (RevokedKeys) through harden's transaction,

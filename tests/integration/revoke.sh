@@ -108,6 +108,32 @@ ssh-keygen -Q -f revoked.krl lost.pub gone.pub >q.txt 2>&1
 ssh-keygen -Qlf revoked.krl | grep -q "KRL version 2" || fail "KRL version: $(ssh-keygen -Qlf revoked.krl)"
 pass
 
+# --for-user NAME: that account's files alone, as root (one file: one helper run) and
+# through sudo (an account with two files: the inventory's way); other accounts untouched
+"$K" keygen -q -f named --no-passphrase -C named || fail "keygen"
+cat named.pub >>"$AK"
+cat named.pub >>"$AK"2
+cat named.pub >>"$R/home/$V/.ssh/authorized_keys"
+cp "$AK" ak.before
+cp "$AK"2 ak2.before
+grep -v named "$R/home/$V/.ssh/authorized_keys" >v.want
+"$K" revoke -i rootkey "${COMMON[@]}" --for-user "$V" named.pub "root@127.0.0.1:$PORT" >out.txt 2>&1 ||
+	fail "--for-user as root: $(cat out.txt)"
+grep -q "OK: revoked, proven: 1 line from 1 file; 1 account refuse it" out.txt || fail "--for-user: $(cat out.txt)"
+grep -q "removed 1 line from /home/$V/.ssh/authorized_keys ($V)" out.txt || fail "--for-user: $(cat out.txt)"
+same "$R/home/$V/.ssh/authorized_keys" v.want "--for-user: V's file"
+[ "$(stat -c %U "$R/home/$V/.ssh/authorized_keys")" = "$V" ] || fail "--for-user: owner changed"
+same "$AK" ak.before "--for-user V changed U's file"
+key_login named "$V" && fail "--for-user: the key still logs in for V"
+key_login named "$U" || fail "--for-user: U lost the key"
+"$K" revoke --for-user "$U" --password-file pw "${COMMON[@]}" named.pub "$S@127.0.0.1:$PORT" >out.txt 2>&1 ||
+	fail "--for-user through sudo: $(cat out.txt)"
+grep -q "OK: revoked, proven: 2 lines from 2 files; 1 account refuse it" out.txt || fail "--for-user sudo: $(cat out.txt)"
+grep -q named "$AK" "$AK"2 && fail "--for-user through sudo left a line"
+key_login named "$U" && fail "--for-user: the key still logs in for U"
+expect_status 2 "--for-user with --all-accounts" -- "$K" revoke --for-user "$U" --all-accounts named.pub "$S@127.0.0.1:$PORT"
+pass
+
 # by comment pattern, through sudo (the password asked once: the password file)
 "$K" revoke --all-accounts --password-file pw "${COMMON[@]}" --comment '*@old-laptop' \
 	"$S@127.0.0.1:$PORT" >out.txt 2>&1 || fail "revoke --comment through sudo: $(cat out.txt)"
