@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/error.h"
 #include "base/posix_cksum.h"
@@ -436,7 +437,15 @@ int authorized_keys_remote_read_entry(struct remote_session *s, const char *for_
 		goto out;
 	dynbuf_init(&c->out, AUTHORIZED_KEYS_STATE_MAX + 1024 * 1024);
 	dynbuf_init(&c->err, 64 * 1024);
-	if ((r = dynbuf_printf(&in, "%s\n%s\n%u\n", for_user ? for_user : "", token, entry)) < 0)
+	/* the time a lock of ours says it was taken: ours (the server's date would be a
+	 * process more per write) */
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(now, sizeof(now), "unknown");
+	if ((r = dynbuf_printf(&in, "%s\n%s\n%u\n%s\n", for_user ? for_user : "", token, entry,
+			       now)) < 0)
 		goto out;
 	if ((r = start_and_read(s, for_user ? root : NULL, c, &in, d)) < 0)
 		goto out;

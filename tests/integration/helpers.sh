@@ -39,7 +39,7 @@ helper() {
 	{
 		printf '%s\n' "$FRAME"
 		python3 "$HELPERS/embed.py" --print "$HELPERS/authorized_keys.sh"
-		printf '\n__sshkeyctl_end_of_script__\n%s\n%s\n0\n' "$account" "$TOKEN"
+		printf '\n__sshkeyctl_end_of_script__\n%s\n%s\n0\n2026-12-01T00:00:00Z\n' "$account" "$TOKEN"
 		cat
 	} | $shell -c 'IFS= read -r f; n=$(printf "\nx"); n=${n%x}; s=; while IFS= read -r l; do [ "$l" = __sshkeyctl_end_of_script__ ] && break; s="$s$l$n"; done; printf "\n%s\n" "$f"; eval "$s"' |
 		sed -u "1,/^$FRAME\$/d"

@@ -112,12 +112,12 @@ print_content() {
 	fi
 }
 
-# write_file DIR NAME TOKEN EXPECT MODE OWNER MKDIR_OWNER: the content on stdin replaces
+# write_file DIR NAME TOKEN EXPECT MODE OWNER MKDIR_OWNER LENGTH SINCE: the content on stdin replaces
 # DIR/NAME if it still holds what was read (EXPECT: "cksum length" or "absent"); MODE for the
 # new file; OWNER (uid:gid) and MKDIR_OWNER only when root writes, else "-".
 write_file() {
 	wf_dir=$1 wf_name=$2 wf_token=$3 wf_expect=$4 wf_mode=$5 wf_owner=$6
-	wf_mkdir_owner=$7 wf_length=$8
+	wf_mkdir_owner=$7 wf_length=$8 wf_since=$9
 	[ ! -L "$wf_dir" ] || { echo "error symlink $wf_dir"; exit 94; }
 	if [ ! -d "$wf_dir" ]; then
 		# root makes a directory only where nobody else can swap it before the chown (it
@@ -165,8 +165,8 @@ write_file() {
 	trap '[ ! -e "$wf_tmp" ] || rm -f -- "$wf_tmp"; rm -rf -- "$wf_lock"' EXIT
 	trap 'exit 97' INT TERM HUP PIPE
 	wf_conn=${SSH_CONNECTION:-}
-	printf 'sshkeyctl pid %s from %s since %s\n' "$$" "${wf_conn%% *}" \
-		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$wf_lock/owner" 2>/dev/null || :
+	printf 'sshkeyctl pid %s from %s since %s\n' "$$" "${wf_conn%% *}" "$wf_since" \
+		>"$wf_lock/owner" 2>/dev/null || :
 	[ ! -L "$wf_name" ] || { echo "error symlink $wf_dir/$wf_name"; exit 94; }
 	wf_now=absent
 	if [ -f "$wf_name" ]; then
@@ -175,12 +175,21 @@ write_file() {
 		wf_now="$1 $2"
 	fi
 	[ "$wf_now" = "$wf_expect" ] || { echo "error changed"; exit 98; }
-	(set -C && : >"$wf_tmp") || { echo "error write $wf_dir/$wf_tmp"; exit 99; }
+	# a mode without execute bits comes with the file's creation (no chmod process)
+	wf_umask=
+	case $wf_mode in
+	[0246][0246][0246])
+		wf_rest=${wf_mode#?}
+		wf_umask=$((7 - ${wf_mode%??}))$((7 - ${wf_rest%?}))$((7 - ${wf_mode#??}))
+		;;
+	esac
+	(umask "${wf_umask:-077}" && set -C && : >"$wf_tmp") ||
+		{ echo "error write $wf_dir/$wf_tmp"; exit 99; }
 	cat >>"$wf_tmp" || { echo "error write $wf_dir/$wf_tmp"; exit 99; }
 	# shellcheck disable=SC2046
 	set -- $(wc -c <"$wf_tmp")
 	[ "$1" = "$wf_length" ] || { echo "error write $wf_dir/$wf_tmp"; exit 99; }
-	[ "$wf_mode" = 600 ] || chmod "$wf_mode" "$wf_tmp" || exit 99
+	[ -n "$wf_umask" ] || chmod "$wf_mode" "$wf_tmp" || exit 99
 	[ "$wf_owner" = - ] || chown "$wf_owner" "$wf_tmp" || exit 99
 	sync "$wf_tmp" 2>/dev/null || sync
 	mv -f -- "$wf_tmp" "$wf_name" || { echo "error rename $wf_dir/$wf_name"; exit 99; }
@@ -198,12 +207,12 @@ if [ "${1:-}" = --account ]; then
 		shift 2
 		for w in "$@"; do strip_mode "$w"; done
 		;;
-	write) # write (write_file's eight arguments) "MODE TYPE PATH"...
+	write) # write (write_file's nine arguments) "MODE TYPE PATH"...
 		shift 2
-		a1=$1 a2=$2 a3=$3 a4=$4 a5=$5 a6=$6 a7=$7 a8=$8
-		shift 8
+		a1=$1 a2=$2 a3=$3 a4=$4 a5=$5 a6=$6 a7=$7 a8=$8 a9=$9
+		shift 9
 		for w in "$@"; do strip_mode "$w"; done
-		write_file "$a1" "$a2" "$a3" "$a4" "$a5" "$a6" "$a7" "$a8"
+		write_file "$a1" "$a2" "$a3" "$a4" "$a5" "$a6" "$a7" "$a8" "$a9"
 		;;
 	*) exit 93 ;;
 	esac
@@ -231,6 +240,9 @@ IFS= read -r for_user || exit 90
 IFS= read -r token || exit 90
 IFS= read -r entry || exit 90
 case $entry in '' | *[!0-9]*) exit 90 ;; esac
+# the client's time (UTC), for the owner line of the lock a write takes
+IFS= read -r now || exit 90
+case $now in *[!0-9TZ:-]* | '') now=unknown ;; esac
 i=$(LC_ALL=C id)
 me=${i#uid=}
 me=${me%%[!0-9]*}
@@ -273,19 +285,33 @@ if [ "$me" = 0 ]; then
 	set -- ${SSH_CONNECTION:-127.0.0.1}
 	if [ -x "$sshd" ] && eff=$("$sshd" -T -f "$cfg" -C "user=$name,host=$1,addr=$1" 2>/dev/null); then
 		# keywords in any case: OpenSSH 10.4+ prints them mixed-case
-		v=$(printf '%s\n' "$eff" | awk 'tolower($1) == "authorizedkeysfile" { $1 = ""; print substr($0, 2); exit }')
-		[ -z "$v" ] || entries=$v source=sshd
+		# the three keywords in one awk: "k value" lines, AuthorizedKeysFile's first
+		kw=$(printf '%s\n' "$eff" | awk '
+			{ k = tolower($1); $1 = ""; v = substr($0, 2) }
+			k == "authorizedkeysfile" && !f { f = v }
+			k == "authorizedkeyscommand" && !c { c = v }
+			k == "authorizedkeyscommanduser" && !u { u = v }
+			END { print "f " f; print "c " c; print "u " u }')
 		kc=
-		for k in authorizedkeyscommand authorizedkeyscommanduser; do
-			v=$(printf '%s\n' "$eff" | awk -v k="$k" 'tolower($1) == k { $1 = ""; print substr($0, 2); exit }')
-			case $v in
-			'' | none) ;;
+		while IFS= read -r kv; do
+			v=${kv#? }
+			case $kv in
+			'f '*) [ -z "$v" ] || entries=$v source=sshd ;;
 			*)
-				echo "$k $v"
-				kc="$kc${kc:+ run as }$v"
+				k=authorizedkeyscommand
+				case $kv in 'u '*) k=authorizedkeyscommanduser ;; esac
+				case $v in
+				'' | none) ;;
+				*)
+					echo "$k $v"
+					kc="$kc${kc:+ run as }$v"
+					;;
+				esac
 				;;
 			esac
-		done
+		done <<EOF
+$kw
+EOF
 	fi
 fi
 [ "$entries" != none ] || entries=
@@ -492,14 +518,15 @@ root)
 	mkdir_owner=-
 	[ "$new_uid" = - ] || mkdir_owner="$new_uid:$new_gid"
 	[ "$own" != -:- ] || own=-
-	write_file "$dir" "${file##*/}" "$token" "$expect" "$mode" "$own" "$mkdir_owner" "$length"
+	write_file "$dir" "${file##*/}" "$token" "$expect" "$mode" "$own" "$mkdir_owner" "$length" \
+		"$now"
 	;;
 account)
-	account_step write "$dir" "${file##*/}" "$token" "$expect" "$mode" - - "$length" ||
+	account_step write "$dir" "${file##*/}" "$token" "$expect" "$mode" - - "$length" "$now" ||
 		exit $?
 	;;
 *)
-	write_file "$dir" "${file##*/}" "$token" "$expect" "$mode" - - "$length"
+	write_file "$dir" "${file##*/}" "$token" "$expect" "$mode" - - "$length" "$now"
 	;;
 esac
 exit 0
