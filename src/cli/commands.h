@@ -37,6 +37,7 @@ extern const struct command command_harden;
 extern const struct command command_doctor;
 extern const struct command command_scan;
 extern const struct command command_revoke;
+extern const struct command command_agent;
 
 /* NULL-terminated table in the order --help lists them */
 extern const struct command *const commands[];
