@@ -48,6 +48,7 @@ static const char *const error_messages[] = {
 	[-ERR_NOT_OPENSSH - ERR_FIRST] = "the server is not OpenSSH's sshd",
 	[-ERR_PASSWORD_WITHHELD - ERR_FIRST] =
 		"the password was refused on another host first, so it is sent to no other",
+	[-ERR_AGENT_REFUSED - ERR_FIRST] = "ssh-agent refused the request",
 };
 
 const char *error_to_string(int err)
@@ -103,6 +104,7 @@ static const char *const error_names[] = {
 	[-ERR_KEYS_NOT_IN_FILES - ERR_FIRST] = "keys-not-in-files",
 	[-ERR_NOT_OPENSSH - ERR_FIRST] = "not-openssh",
 	[-ERR_PASSWORD_WITHHELD - ERR_FIRST] = "password-withheld",
+	[-ERR_AGENT_REFUSED - ERR_FIRST] = "agent-refused",
 };
 
 const char *error_code_name(int err)

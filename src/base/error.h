@@ -50,7 +50,8 @@ enum {
 	ERR_KEYS_NOT_IN_FILES = -10038,    /* sshd takes keys from a command, no file (copy) */
 	ERR_NOT_OPENSSH = -10039,       /* the work needs OpenSSH's sshd; another server answers */
 	ERR_PASSWORD_WITHHELD = -10040, /* refused on another host first: not sent here */
-	ERR_LAST = -10041,
+	ERR_AGENT_REFUSED = -10041,     /* ssh-agent answered a request with failure */
+	ERR_LAST = -10042,
 };
 
 /* A short description of err (negative), never NULL, never to be freed. */

@@ -1,4 +1,4 @@
-/* sshkeyctl agent list: what ssh-add -l and ssh-add -L print of the keys ssh-agent holds. */
+/* sshkeyctl agent: the keys ssh-agent holds (ssh-add -l, -L) and taking them out (-d, -D). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,10 +7,23 @@
 
 #include "base/error.h"
 #include "cli/commands.h"
+#include "files/public_key_file.h"
 #include "keys/fingerprint.h"
 #include "remote/agent.h"
 
 #define AGENT_LINE_MAX (1024 * 1024)
+
+static void agent_failed(const char *what, int r)
+{
+	const char *sock = getenv("SSH_AUTH_SOCK");
+	if (r == -ENOENT && !sock)
+		cli_error("no ssh-agent here (SSH_AUTH_SOCK is not set)");
+	else if (r == ERR_AGENT_REFUSED)
+		cli_error("%s: ssh-agent does not hold it", what);
+	else
+		cli_error("%s: cannot ask ssh-agent (%s): %s", what, sock ? sock : "",
+			  error_to_string(r));
+}
 
 /* One key as ssh-add prints it: -l "BITS HASH:FP COMMENT (TYPE)", else "TYPE BASE64
  * COMMENT" (the comment as the agent holds it, empty or not). */
@@ -68,12 +81,7 @@ static int agent_list(int argc, char **argv)
 	struct agent_identities ids = {0};
 	int r = agent_list_identities(NULL, &ids);
 	if (r < 0) {
-		if (r == -ENOENT && !getenv("SSH_AUTH_SOCK"))
-			cli_error("no ssh-agent here (SSH_AUTH_SOCK is not set)");
-		else
-			cli_error("cannot ask ssh-agent (%s): %s",
-				  getenv("SSH_AUTH_SOCK") ? getenv("SSH_AUTH_SOCK") : "",
-				  error_to_string(r));
+		agent_failed("list", r);
 		return EXIT_FAIL;
 	}
 	/* as ssh-add: a key of a type not known here is left out */
@@ -94,24 +102,97 @@ static int agent_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* KEY: a public key file, or a private key's path (its .pub beside it); its certificate
+ * (KEY-cert.pub) goes with it when the agent holds that too, as ssh-add -d does. */
+static int remove_key_file(const char *path)
+{
+	struct pubkey *key = NULL;
+	char *comment = NULL, *pub = NULL, *cert = NULL;
+	size_t len = strlen(path);
+	bool is_pub = len > 4 && !strcmp(path + len - 4, ".pub");
+	int r = 0;
+	if (!is_pub && asprintf(&pub, "%s.pub", path) < 0) {
+		pub = NULL; /* undefined after a failure */
+		r = -ENOMEM;
+	}
+	if (r == 0)
+		r = public_key_file_read(is_pub ? path : pub, &key, &comment);
+	if (r < 0) {
+		cli_error("%s: %s", is_pub ? path : pub, error_to_string(r));
+		goto out;
+	}
+	if ((r = agent_remove_identity(NULL, key)) < 0) {
+		agent_failed(path, r);
+		goto out;
+	}
+	printf("removed from ssh-agent: %s (%s)\n", path, comment ? comment : "no comment");
+	struct pubkey *cert_key = NULL;
+	char *cert_comment = NULL;
+	if (asprintf(&cert, "%.*s-cert.pub", (int)(is_pub ? len - 4 : len), path) < 0)
+		cert = NULL;
+	else if (public_key_file_read(cert, &cert_key, &cert_comment) == 0 &&
+		 agent_remove_identity(NULL, cert_key) == 0)
+		printf("removed from ssh-agent: %s\n", cert);
+	pubkey_free(cert_key);
+	free(cert_comment);
+out:
+	pubkey_free(key);
+	free(comment);
+	free(pub);
+	free(cert);
+	return r;
+}
+
+static int agent_remove(int argc, char **argv, bool all)
+{
+	if (all) {
+		if (argc != 1)
+			return cli_usage_error(&command_agent,
+					       "agent remove-all takes no arguments");
+		int r = agent_remove_all(NULL);
+		if (r < 0) {
+			agent_failed("remove-all", r);
+			return EXIT_FAIL;
+		}
+		printf("every key removed from ssh-agent\n");
+		return EXIT_OK;
+	}
+	if (argc < 2)
+		return cli_usage_error(&command_agent, "agent remove: which key?");
+	int status = EXIT_OK;
+	for (int i = 1; i < argc; i++)
+		if (remove_key_file(argv[i]) < 0)
+			status = EXIT_FAIL;
+	return status;
+}
+
 static int run_agent(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "list") != 0)
-		return cli_usage_error(&command_agent, "the subcommand is 'list'");
-	return agent_list(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		return agent_list(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "remove"))
+		return agent_remove(argc - 1, argv + 1, false);
+	if (argc >= 2 && !strcmp(argv[1], "remove-all"))
+		return agent_remove(argc - 1, argv + 1, true);
+	return cli_usage_error(&command_agent, "the subcommands are list, remove, remove-all");
 }
 
 const struct command command_agent = {
 	.name = "agent",
-	.summary = "The keys ssh-agent holds (ssh-add -l, ssh-add -L).",
-	.usage = "sshkeyctl agent list [-l] [-E sha256|md5]",
+	.summary = "The keys ssh-agent holds (ssh-add -l, -L), and taking them out (-d, -D).",
+	.usage = "sshkeyctl agent list [-l] [-E sha256|md5]\n"
+		 "       sshkeyctl agent remove KEY...\n"
+		 "       sshkeyctl agent remove-all",
 	.help = "  -l                      fingerprints, as ssh-add -l prints them; without -l "
 		"the\n"
 		"                          public key lines, as ssh-add -L\n"
 		"  -E HASH                 the fingerprint's hash: sha256 (default) or md5\n"
-		"\nThe agent is the one SSH_AUTH_SOCK names. Exit status 0 with keys listed, 1 "
-		"when\n"
-		"the agent holds none (\"The agent has no identities.\", as ssh-add) or cannot be\n"
-		"reached.\n",
+		"  KEY                     a public key file, or a private key's path (its .pub);\n"
+		"                          its certificate (KEY-cert.pub) goes too, as with "
+		"ssh-add -d\n"
+		"\nThe agent is the one SSH_AUTH_SOCK names. Exit status 0 done; 1 when the agent\n"
+		"holds no keys to list (\"The agent has no identities.\", as ssh-add), does not "
+		"hold\n"
+		"the key to remove, or cannot be reached.\n",
 	.run = run_agent,
 };

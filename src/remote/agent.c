@@ -169,3 +169,46 @@ int agent_list_identities(const char *path, struct agent_identities *ret)
 	close(fd);
 	return r;
 }
+
+/* One request, its one-byte verdict: SUCCESS, or ERR_AGENT_REFUSED. */
+static int agent_request(const char *path, const struct dynbuf *msg)
+{
+	int fd;
+	struct dynbuf answer;
+	int r = agent_connect(path, &fd);
+	if (r < 0)
+		return r;
+	dynbuf_init(&answer, AGENT_MAX_MESSAGE);
+	if ((r = agent_write_message(fd, msg->data, msg->len)) == 0 &&
+	    (r = agent_read_message(fd, &answer)) == 0)
+		r = answer.len == 1 && answer.data[0] == AGENT_SUCCESS   ? 0
+		    : answer.len == 1 && answer.data[0] == AGENT_FAILURE ? ERR_AGENT_REFUSED
+									 : ERR_FORMAT;
+	dynbuf_free(&answer);
+	close(fd);
+	return r;
+}
+
+int agent_remove_identity(const char *path, const struct pubkey *key)
+{
+	struct dynbuf msg;
+	dynbuf_init(&msg, AGENT_MAX_MESSAGE);
+	int r = dynbuf_append_byte(&msg, AGENT_REMOVE_IDENTITY);
+	if (r == 0)
+		r = wire_put_string(&msg, key->blob, key->blob_len);
+	if (r == 0)
+		r = agent_request(path, &msg);
+	dynbuf_free(&msg);
+	return r;
+}
+
+int agent_remove_all(const char *path)
+{
+	struct dynbuf msg;
+	dynbuf_init(&msg, 16);
+	int r = dynbuf_append_byte(&msg, AGENT_REMOVE_ALL_IDENTITIES);
+	if (r == 0)
+		r = agent_request(path, &msg);
+	dynbuf_free(&msg);
+	return r;
+}

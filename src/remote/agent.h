@@ -20,6 +20,9 @@ enum {
 	AGENT_REQUEST_IDENTITIES = 11,
 	AGENT_IDENTITIES_ANSWER = 12,
 	AGENT_SIGN_REQUEST = 13,
+	AGENT_SUCCESS = 6,
+	AGENT_REMOVE_IDENTITY = 18,
+	AGENT_REMOVE_ALL_IDENTITIES = 19,
 };
 
 struct agent_identity {
@@ -43,5 +46,10 @@ int agent_list_identities(const char *path, struct agent_identities *ret);
 /* Parse an IDENTITIES_ANSWER message (type byte first). */
 int agent_identities_parse(const uint8_t *msg, size_t len, struct agent_identities *ret);
 void agent_identities_clear(struct agent_identities *ids);
+/* Take key (its blob: a certificate is a key of its own there) out of the agent.
+ * ERR_AGENT_REFUSED when the agent says no (it does not hold it). */
+int agent_remove_identity(const char *path, const struct pubkey *key);
+/* Take every key out. */
+int agent_remove_all(const char *path);
 
 #endif

@@ -1,8 +1,9 @@
 #!/bin/bash
-# agent list against OpenSSH's own ssh-agent: -l, -E md5 and the plain listing byte for
+# agent against OpenSSH's own ssh-agent: list -l, -E md5 and the plain listing byte for
 # byte what ssh-add -l and ssh-add -L print, for every key type, a certificate, an empty and
-# a UTF-8 comment; an empty agent, no agent, a dead socket and a hostile agent (a huge
-# length, garbage) each end with a clear message and status 1, at once.
+# a UTF-8 comment; remove (with the certificate, as ssh-add -d) and remove-all, checked with
+# ssh-add; an empty agent, no agent, a dead socket and a hostile agent (a huge length,
+# garbage) each end with a clear message and status 1, at once.
 . "$(dirname "$0")/lib.sh"
 need_cmd ssh-agent
 need_cmd ssh-add
@@ -34,6 +35,21 @@ for args in "-l" "-l -E md5" "-l -E sha256" ""; do
 	ssh-add ${args:--L} >theirs.out 2>&1
 	same ours.out theirs.out "agent list $args"
 done
+
+# remove: a private key's path takes its key and its certificate out, a .pub its key; a key
+# the agent does not hold is status 1; remove-all empties it (ssh-add agrees each time)
+"$K" agent remove certified >out.txt 2>&1 || fail "remove certified: $(cat out.txt)"
+grep -q "removed from ssh-agent: certified (with cert)" out.txt && grep -q "certified-cert.pub" out.txt ||
+	fail "remove certified: $(cat out.txt)"
+ssh-add -l | grep -q "with cert" && fail "the key or its certificate is still held: $(ssh-add -l)"
+"$K" agent remove rsa.pub >out.txt 2>&1 || fail "remove rsa.pub: $(cat out.txt)"
+ssh-add -l | grep -q "rsa key" && fail "rsa key still held"
+[ "$(ssh-add -l | wc -l)" = 5 ] || fail "other keys went too: $(ssh-add -l)"
+"$K" agent remove rsa.pub >out.txt 2>&1
+[ $? = 1 ] && grep -q "rsa.pub: ssh-agent does not hold it" out.txt || fail "remove again: $(cat out.txt)"
+"$K" agent remove-all >out.txt 2>&1 || fail "remove-all: $(cat out.txt)"
+ssh-add -l >/dev/null 2>&1 && fail "remove-all left keys: $(ssh-add -l)"
+pass
 
 # no agent; a socket nobody listens on
 env -u SSH_AUTH_SOCK "$K" agent list >out.txt 2>&1
