@@ -1,13 +1,18 @@
 /* sshkeyctl agent: the keys ssh-agent holds (ssh-add -l, -L) and taking them out (-d, -D). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
 #include "cli/commands.h"
+#include "base/file_io.h"
+#include "base/number.h"
+#include "cli/passphrase.h"
 #include "files/public_key_file.h"
+#include "keys/key_file.h"
 #include "keys/fingerprint.h"
 #include "remote/agent.h"
 
@@ -166,28 +171,155 @@ static int agent_remove(int argc, char **argv, bool all)
 	return status;
 }
 
+#define ADD_PASSPHRASE_TRIES 3
+
+struct add_options {
+	unsigned long lifetime; /* seconds; 0: for ever */
+	bool confirm;
+	struct passphrase_source passphrase;
+	char *last_passphrase; /* the one that opened the previous key: tried first */
+};
+
+/* Open the private key at path: without a passphrase, with the last one that worked, then
+ * asked (ADD_PASSPHRASE_TRIES times at most; once from a file). */
+static int open_private_key(const char *path, struct add_options *o, struct privkey **ret)
+{
+	struct dynbuf data;
+	dynbuf_init(&data, KEY_FILE_MAX);
+	int r = read_file(path, READ_FILE_REGULAR, &data);
+	if (r == 0)
+		r = private_key_read(data.data, data.len, NULL, ret);
+	if (r == ERR_PASSPHRASE_NEEDED && o->last_passphrase)
+		r = private_key_read(data.data, data.len, o->last_passphrase, ret);
+	for (int tries = 0; (r == ERR_PASSPHRASE_NEEDED || r == ERR_PASSPHRASE_WRONG) &&
+			    tries < ADD_PASSPHRASE_TRIES;
+	     tries++) {
+		char prompt[4200], *passphrase = NULL;
+		snprintf(prompt, sizeof(prompt), "%sassphrase for %s: ",
+			 r == ERR_PASSPHRASE_WRONG && tries ? "Wrong passphrase. P" : "P", path);
+		int q = passphrase_for_existing_key(&o->passphrase, prompt, &passphrase);
+		if (q < 0)
+			break; /* no way to ask: r says why */
+		r = private_key_read(data.data, data.len, passphrase, ret);
+		if (r == 0) {
+			secret_string_free(o->last_passphrase);
+			o->last_passphrase = passphrase;
+		} else {
+			secret_string_free(passphrase);
+		}
+		if (o->passphrase.file || o->passphrase.option)
+			break; /* the same answer would come again */
+	}
+	dynbuf_free(&data);
+	return r;
+}
+
+static int add_key(const char *path, struct add_options *o)
+{
+	struct privkey *key = NULL;
+	int r = open_private_key(path, o, &key);
+	if (r < 0) {
+		cli_error("%s: %s", path, error_to_string(r));
+		return r;
+	}
+	/* as ssh-add: a key without a comment goes in under its file's name */
+	const char *comment = key->comment[0] ? key->comment : path;
+	r = agent_add_identity(NULL, key, comment, (uint32_t)o->lifetime, o->confirm);
+	if (r == ERR_AGENT_REFUSED)
+		cli_error("%s: ssh-agent refused the key", path);
+	else if (r < 0)
+		agent_failed(path, r);
+	else {
+		printf("added to ssh-agent: %s (%s)", path, comment);
+		if (o->lifetime)
+			printf(", for %lu seconds", o->lifetime);
+		if (o->confirm)
+			printf(", each use confirmed");
+		printf("\n");
+	}
+	privkey_free(key);
+	return r;
+}
+
+static int agent_add(int argc, char **argv)
+{
+	enum { OPT_PASSPHRASE_FILE = 256 };
+	static const struct option longopts[] = {
+		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+		{NULL, 0, NULL, 0},
+	};
+	struct add_options o = {0};
+	int c, status = EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:c", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			/* the agent's field is 32 bits */
+			if (duration_parse(optarg, UINT32_MAX, &o.lifetime) < 0 || o.lifetime == 0)
+				return cli_usage_error(&command_agent,
+						       "-t: '%s' is no lifetime (seconds, or "
+						       "as 30m, 1h, 2d, 1w)",
+						       optarg);
+			break;
+		case 'c':
+			o.confirm = true;
+			break;
+		case OPT_PASSPHRASE_FILE:
+			o.passphrase.file = optarg;
+			break;
+		default:
+			return cli_usage_error(&command_agent, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return cli_usage_error(&command_agent, "agent add: which key?");
+	for (int i = optind; i < argc; i++) {
+		int r = add_key(argv[i], &o);
+		if (r < 0 && status == EXIT_OK)
+			status = r == ERR_PASSPHRASE_WRONG || r == ERR_PASSPHRASE_NEEDED
+					 ? EXIT_PASSPHRASE
+					 : EXIT_FAIL;
+	}
+	secret_string_free(o.last_passphrase);
+	return status;
+}
+
 static int run_agent(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "add"))
+		return agent_add(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "list"))
 		return agent_list(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "remove"))
 		return agent_remove(argc - 1, argv + 1, false);
 	if (argc >= 2 && !strcmp(argv[1], "remove-all"))
 		return agent_remove(argc - 1, argv + 1, true);
-	return cli_usage_error(&command_agent, "the subcommands are list, remove, remove-all");
+	return cli_usage_error(&command_agent, "the subcommands are add, list, remove, remove-all");
 }
 
 const struct command command_agent = {
 	.name = "agent",
-	.summary = "The keys ssh-agent holds (ssh-add -l, -L), and taking them out (-d, -D).",
-	.usage = "sshkeyctl agent list [-l] [-E sha256|md5]\n"
+	.summary = "Keys in ssh-agent: add with a lifetime, list, remove (ssh-add).",
+	.usage = "sshkeyctl agent add [-t LIFETIME] [-c] [--passphrase-file FILE] KEY...\n"
+		 "       sshkeyctl agent list [-l] [-E sha256|md5]\n"
 		 "       sshkeyctl agent remove KEY...\n"
 		 "       sshkeyctl agent remove-all",
-	.help = "  -l                      fingerprints, as ssh-add -l prints them; without -l "
+	.help = "  -t LIFETIME             add: the agent forgets the key after it (seconds, or "
+		"30m,\n"
+		"                          1h, 2d, 1w: as ssh-add -t)\n"
+		"  -c                      add: each use of the key is confirmed (ssh-askpass)\n"
+		"  --passphrase-file FILE  add: the keys' passphrase, its first line (else asked "
+		"once,\n"
+		"                          and again only for a key it does not open)\n"
+		"  -l                      fingerprints, as ssh-add -l prints them; without -l "
 		"the\n"
 		"                          public key lines, as ssh-add -L\n"
 		"  -E HASH                 the fingerprint's hash: sha256 (default) or md5\n"
-		"  KEY                     a public key file, or a private key's path (its .pub);\n"
+		"  KEY                     add: a private key, in any format show reads; remove: "
+		"a\n"
+		"                          public key file, or a private key's path (its .pub);\n"
 		"                          its certificate (KEY-cert.pub) goes too, as with "
 		"ssh-add -d\n"
 		"\nThe agent is the one SSH_AUTH_SOCK names. Exit status 0 done; 1 when the agent\n"

@@ -212,3 +212,26 @@ int agent_remove_all(const char *path)
 	dynbuf_free(&msg);
 	return r;
 }
+
+int agent_add_identity(const char *path, const struct privkey *key, const char *comment,
+		       uint32_t lifetime, bool confirm)
+{
+	struct dynbuf msg;
+	dynbuf_init(&msg, AGENT_MAX_MESSAGE);
+	/* the body is the key's private fields as openssh-key-v1 holds them (PROTOCOL.agent
+	 * takes the same serialization), then the comment, then the constraints */
+	int r = dynbuf_append_byte(&msg, lifetime || confirm ? AGENT_ADD_ID_CONSTRAINED
+							     : AGENT_ADD_IDENTITY);
+	if (r == 0)
+		r = dynbuf_append(&msg, key->fields, key->fields_len);
+	if (r == 0)
+		r = wire_put_cstring(&msg, comment);
+	if (r == 0 && lifetime && (r = dynbuf_append_byte(&msg, AGENT_CONSTRAIN_LIFETIME)) == 0)
+		r = wire_put_u32(&msg, lifetime);
+	if (r == 0 && confirm)
+		r = dynbuf_append_byte(&msg, AGENT_CONSTRAIN_CONFIRM);
+	if (r == 0)
+		r = agent_request(path, &msg);
+	dynbuf_free(&msg);
+	return r;
+}

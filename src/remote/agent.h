@@ -5,10 +5,12 @@
 #ifndef SSHKEYCTL_REMOTE_AGENT_H
 #define SSHKEYCTL_REMOTE_AGENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/dynbuf.h"
+#include "keys/privkey.h"
 #include "keys/pubkey.h"
 
 #define AGENT_MAX_MESSAGE (256 * 1024)
@@ -23,6 +25,10 @@ enum {
 	AGENT_SUCCESS = 6,
 	AGENT_REMOVE_IDENTITY = 18,
 	AGENT_REMOVE_ALL_IDENTITIES = 19,
+	AGENT_ADD_IDENTITY = 17,
+	AGENT_ADD_ID_CONSTRAINED = 25,
+	AGENT_CONSTRAIN_LIFETIME = 1,
+	AGENT_CONSTRAIN_CONFIRM = 2,
 };
 
 struct agent_identity {
@@ -51,5 +57,9 @@ void agent_identities_clear(struct agent_identities *ids);
 int agent_remove_identity(const char *path, const struct pubkey *key);
 /* Take every key out. */
 int agent_remove_all(const char *path);
+/* Give the agent key with comment; lifetime seconds (0: for ever) and confirm (ssh-askpass
+ * asks before each use) as constraints. The message holding the secret is wiped. */
+int agent_add_identity(const char *path, const struct privkey *key, const char *comment,
+		       uint32_t lifetime, bool confirm);
 
 #endif

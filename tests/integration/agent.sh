@@ -51,6 +51,68 @@ ssh-add -l | grep -q "rsa key" && fail "rsa key still held"
 ssh-add -l >/dev/null 2>&1 && fail "remove-all left keys: $(ssh-add -l)"
 pass
 
+# add: every private key format, the same keys and comments as ssh-add gives the agent (a
+# key without a comment under its file name), compared in a second agent
+ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -C '' -f pem
+ssh-keygen -q -t ecdsa -m PKCS8 -N '' -f pkcs8
+ssh-keygen -q -t ed25519 -N 'sekrit' -C 'enc one' -f enc1
+ssh-keygen -q -t ecdsa -N 'sekrit' -C 'enc two' -f enc2
+echo sekrit >pw
+"$K" agent add ed rsa ec dsa pem pkcs8 >out.txt 2>&1 || fail "agent add: $(cat out.txt)"
+"$K" agent add --passphrase-file pw enc1 enc2 >>out.txt 2>&1 || fail "agent add encrypted: $(cat out.txt)"
+grep -q "added to ssh-agent: pem (pem)" out.txt || fail "agent add: $(cat out.txt)"
+ssh-add -l >ours.out
+(
+	eval "$(ssh-agent -s -a "$WORK/agent2.sock")" >/dev/null
+	ssh-add -q ed rsa ec dsa pem pkcs8 2>/dev/null
+	SSH_ASKPASS_REQUIRE=never ssh-add -q enc1 enc2 </dev/null 2>/dev/null ||
+		for k in enc1 enc2; do ssh-keygen -q -p -P sekrit -N '' -f $k >/dev/null &&
+			ssh-add -q $k 2>/dev/null; done
+	ssh-add -l
+	kill "$SSH_AGENT_PID"
+) >theirs.out
+same ours.out theirs.out "agent add: the agent holds what ssh-add gives it"
+"$K" agent remove-all >/dev/null || fail "remove-all"
+ssh-keygen -q -t ed25519 -N 'sekrit' -C 'enc one' -f enc1 <<<y >/dev/null 2>&1
+ssh-keygen -q -t ecdsa -N 'sekrit' -C 'enc two' -f enc2 <<<y >/dev/null 2>&1
+pass
+
+# a wrong passphrase: status 4, nothing added
+echo wrong >badpw
+expect_status 4 "wrong passphrase" -- "$K" agent add --passphrase-file badpw enc1
+ssh-add -l >/dev/null 2>&1 && fail "a key was added with a wrong passphrase"
+
+# at a terminal: the passphrase asked once for two keys that share it
+PYTHONPATH=$(dirname "$0") python3 - "$K" <<'PY' || fail "agent add at a terminal"
+import sys
+from pty_drive import Pty
+t = Pty([sys.argv[1], "agent", "add", "enc1", "enc2"])
+t.expect("Passphrase for enc1: ")
+t.send("sekrit")
+t.expect("added to ssh-agent: enc2")
+if b"Passphrase for enc2" in t.transcript:
+    sys.exit("asked twice:\n" + t.transcript.decode(errors="replace"))
+sys.exit(t.wait())
+PY
+[ "$(ssh-add -l | grep -c 'enc ')" = 2 ] || fail "agent add at a terminal: $(ssh-add -l)"
+pass
+
+# -t: the agent forgets the key (ssh-add -l shows it gone); -c: each use needs a
+# confirmation (no ssh-askpass here: the agent refuses to sign), without -c it signs
+"$K" agent add -t 1 ed >out.txt 2>&1 || fail "agent add -t: $(cat out.txt)"
+grep -q "for 1 seconds" out.txt || fail "agent add -t: $(cat out.txt)"
+for _ in $(seq 100); do ssh-add -l | grep -q alice@laptop || break; sleep 0.1; done
+ssh-add -l | grep -q alice@laptop && fail "-t 1: the key is still held"
+expect_status 2 "-t nonsense" -- "$K" agent add -t 5x ed
+echo data >data
+"$K" agent add ed >/dev/null || fail "agent add ed"
+SSH_ASKPASS=/bin/false ssh-keygen -Y sign -f ed.pub -n file data >/dev/null 2>&1 || fail "no signature without -c"
+rm -f data.sig
+"$K" agent add -c ed >/dev/null || fail "agent add -c ed"
+SSH_ASKPASS=/bin/false SSH_ASKPASS_REQUIRE=force ssh-keygen -Y sign -f ed.pub -n file data >/dev/null 2>&1 &&
+	fail "-c: the agent signed without a confirmation"
+pass
+
 # no agent; a socket nobody listens on
 env -u SSH_AUTH_SOCK "$K" agent list >out.txt 2>&1
 [ $? = 1 ] && grep -q "no ssh-agent here" out.txt || fail "no agent: $(cat out.txt)"

@@ -256,6 +256,23 @@ static void test_error_names_and_numbers(void **state)
 	const char *end;
 	assert_int_equal(number_parse_prefix("0 rest", 0, 255, &v, &end), 0);
 	assert_string_equal(end, " rest");
+	/* durations as OpenSSH's convtime reads them (ssh-add -t) */
+	unsigned long sec;
+	static const struct {
+		const char *text;
+		unsigned long seconds;
+	} spans[] = {{"90", 90},       {"90s", 90},    {"10m", 600},
+		     {"1h30m", 5400},  {"2d", 172800}, {"1w", 604800},
+		     {"1H2M3S", 3723}, {"0", 0},       {"1w1d1h1m1s", 694861}};
+	for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
+		assert_int_equal(duration_parse(spans[i].text, UINT32_MAX, &sec), 0);
+		assert_int_equal(sec, spans[i].seconds);
+	}
+	static const char *const bad[] = {"",    "m",   "1x", "-1",         "+1",
+					  "1 m", "1mm", "h1", "4294967296", "7102w"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(duration_parse(bad[i], UINT32_MAX, &sec), -EINVAL);
+	assert_int_equal(duration_parse("4294967295", UINT32_MAX, &sec), 0);
 }
 
 int main(void)
