@@ -286,8 +286,56 @@ static int agent_add(int argc, char **argv)
 	return status;
 }
 
+/* agent lock / unlock [--passphrase-file FILE]: the password asked twice to lock (as
+ * ssh-add -x), once to unlock */
+static int agent_lock_unlock(int argc, char **argv, bool lock)
+{
+	enum { OPT_PASSPHRASE_FILE = 256 };
+	static const struct option longopts[] = {
+		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+		{NULL, 0, NULL, 0},
+	};
+	struct passphrase_source src = {0};
+	char *password = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (c != OPT_PASSPHRASE_FILE)
+			return cli_usage_error(&command_agent, "unknown option '%s'",
+					       argv[optind - 1]);
+		src.file = optarg;
+	}
+	if (optind != argc)
+		return cli_usage_error(&command_agent, "agent %s takes no key",
+				       lock ? "lock" : "unlock");
+	int r = lock ? passphrase_for_new_key(&src, "Lock password: ", &password)
+		     : passphrase_for_existing_key(&src, "Unlock password: ", &password);
+	if (r < 0) {
+		cli_error("no password (--passphrase-file FILE, or a terminal): %s",
+			  error_to_string(r));
+		return EXIT_PASSPHRASE;
+	}
+	r = agent_lock(NULL, password, lock);
+	secret_string_free(password);
+	if (r == ERR_AGENT_REFUSED) {
+		cli_error(lock ? "ssh-agent refused to lock (it is locked already)"
+			       : "ssh-agent refused to unlock (not locked, or another password)");
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		agent_failed(lock ? "lock" : "unlock", r);
+		return EXIT_FAIL;
+	}
+	printf(lock ? "ssh-agent locked: it lists and signs nothing until unlocked\n"
+		    : "ssh-agent unlocked\n");
+	return EXIT_OK;
+}
+
 static int run_agent(int argc, char **argv)
 {
+	if (argc >= 2 && (!strcmp(argv[1], "lock") || !strcmp(argv[1], "unlock")))
+		return agent_lock_unlock(argc - 1, argv + 1, !strcmp(argv[1], "lock"));
 	if (argc >= 2 && !strcmp(argv[1], "add"))
 		return agent_add(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "list"))
@@ -296,23 +344,27 @@ static int run_agent(int argc, char **argv)
 		return agent_remove(argc - 1, argv + 1, false);
 	if (argc >= 2 && !strcmp(argv[1], "remove-all"))
 		return agent_remove(argc - 1, argv + 1, true);
-	return cli_usage_error(&command_agent, "the subcommands are add, list, remove, remove-all");
+	return cli_usage_error(&command_agent,
+			       "the subcommands are add, list, remove, remove-all, lock, unlock");
 }
 
 const struct command command_agent = {
 	.name = "agent",
-	.summary = "Keys in ssh-agent: add with a lifetime, list, remove (ssh-add).",
+	.summary = "Keys in ssh-agent: add with a lifetime, list, remove, lock (ssh-add).",
 	.usage = "sshkeyctl agent add [-t LIFETIME] [-c] [--passphrase-file FILE] KEY...\n"
 		 "       sshkeyctl agent list [-l] [-E sha256|md5]\n"
 		 "       sshkeyctl agent remove KEY...\n"
-		 "       sshkeyctl agent remove-all",
+		 "       sshkeyctl agent remove-all\n"
+		 "       sshkeyctl agent lock|unlock [--passphrase-file FILE]",
 	.help = "  -t LIFETIME             add: the agent forgets the key after it (seconds, or "
 		"30m,\n"
 		"                          1h, 2d, 1w: as ssh-add -t)\n"
 		"  -c                      add: each use of the key is confirmed (ssh-askpass)\n"
 		"  --passphrase-file FILE  add: the keys' passphrase, its first line (else asked "
 		"once,\n"
-		"                          and again only for a key it does not open)\n"
+		"                          and again only for a key it does not open); lock, "
+		"unlock:\n"
+		"                          the agent's password\n"
 		"  -l                      fingerprints, as ssh-add -l prints them; without -l "
 		"the\n"
 		"                          public key lines, as ssh-add -L\n"

@@ -235,3 +235,16 @@ int agent_add_identity(const char *path, const struct privkey *key, const char *
 	dynbuf_free(&msg);
 	return r;
 }
+
+int agent_lock(const char *path, const char *password, bool lock)
+{
+	struct dynbuf msg;
+	dynbuf_init(&msg, AGENT_MAX_MESSAGE);
+	int r = dynbuf_append_byte(&msg, lock ? AGENT_LOCK : AGENT_UNLOCK);
+	if (r == 0)
+		r = wire_put_cstring(&msg, password);
+	if (r == 0)
+		r = agent_request(path, &msg);
+	dynbuf_free(&msg); /* wiped */
+	return r;
+}

@@ -29,6 +29,8 @@ enum {
 	AGENT_ADD_ID_CONSTRAINED = 25,
 	AGENT_CONSTRAIN_LIFETIME = 1,
 	AGENT_CONSTRAIN_CONFIRM = 2,
+	AGENT_LOCK = 22,
+	AGENT_UNLOCK = 23,
 };
 
 struct agent_identity {
@@ -57,6 +59,9 @@ void agent_identities_clear(struct agent_identities *ids);
 int agent_remove_identity(const char *path, const struct pubkey *key);
 /* Take every key out. */
 int agent_remove_all(const char *path);
+/* Lock the agent with password (it then lists and signs nothing), or unlock it.
+ * ERR_AGENT_REFUSED: already locked, or the wrong password. */
+int agent_lock(const char *path, const char *password, bool lock);
 /* Give the agent key with comment; lifetime seconds (0: for ever) and confirm (ssh-askpass
  * asks before each use) as constraints. The message holding the secret is wiped. */
 int agent_add_identity(const char *path, const struct privkey *key, const char *comment,

@@ -1,9 +1,10 @@
 #!/bin/bash
 # agent against OpenSSH's own ssh-agent: list -l, -E md5 and the plain listing byte for
 # byte what ssh-add -l and ssh-add -L print, for every key type, a certificate, an empty and
-# a UTF-8 comment; remove (with the certificate, as ssh-add -d) and remove-all, checked with
-# ssh-add; an empty agent, no agent, a dead socket and a hostile agent (a huge length,
-# garbage) each end with a clear message and status 1, at once.
+# a UTF-8 comment; add (every format, lifetime, confirm, the passphrase once), remove (with
+# the certificate, as ssh-add -d), remove-all, lock and unlock, checked with ssh-add; an
+# empty agent, no agent, a dead socket and a hostile agent (a huge length, garbage) each
+# end with a clear message and status 1, at once.
 . "$(dirname "$0")/lib.sh"
 need_cmd ssh-agent
 need_cmd ssh-add
@@ -105,12 +106,28 @@ for _ in $(seq 100); do ssh-add -l | grep -q alice@laptop || break; sleep 0.1; d
 ssh-add -l | grep -q alice@laptop && fail "-t 1: the key is still held"
 expect_status 2 "-t nonsense" -- "$K" agent add -t 5x ed
 echo data >data
+# the public half alone, so that ssh-keygen -Y sign can only sign through the agent
+mkdir -p pubonly && cp ed.pub pubonly/ed.pub
 "$K" agent add ed >/dev/null || fail "agent add ed"
-SSH_ASKPASS=/bin/false ssh-keygen -Y sign -f ed.pub -n file data >/dev/null 2>&1 || fail "no signature without -c"
+SSH_ASKPASS=/bin/false ssh-keygen -Y sign -f pubonly/ed.pub -n file data >/dev/null 2>&1 || fail "no signature without -c"
 rm -f data.sig
 "$K" agent add -c ed >/dev/null || fail "agent add -c ed"
-SSH_ASKPASS=/bin/false SSH_ASKPASS_REQUIRE=force ssh-keygen -Y sign -f ed.pub -n file data >/dev/null 2>&1 &&
+SSH_ASKPASS=/bin/false SSH_ASKPASS_REQUIRE=force ssh-keygen -Y sign -f pubonly/ed.pub -n file data >/dev/null 2>&1 &&
 	fail "-c: the agent signed without a confirmation"
+pass
+
+# lock: the agent lists nothing and signs nothing until unlocked with the same password
+echo "lock words" >lockpw
+echo "other words" >otherpw
+"$K" agent add ed >/dev/null || fail "agent add ed"
+"$K" agent lock --passphrase-file lockpw >out.txt 2>&1 || fail "lock: $(cat out.txt)"
+ssh-add -l >/dev/null 2>&1 && fail "a locked agent lists keys: $(ssh-add -l)"
+rm -f data.sig
+SSH_ASKPASS=/bin/false ssh-keygen -Y sign -f pubonly/ed.pub -n file data >/dev/null 2>&1 && fail "a locked agent signed"
+expect_status 1 "unlock with another password" -- "$K" agent unlock --passphrase-file otherpw
+ssh-add -l >/dev/null 2>&1 && fail "unlocked by another password"
+"$K" agent unlock --passphrase-file lockpw >out.txt 2>&1 || fail "unlock: $(cat out.txt)"
+ssh-add -l | grep -q alice@laptop || fail "after unlock: $(ssh-add -l)"
 pass
 
 # no agent; a socket nobody listens on
