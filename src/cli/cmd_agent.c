@@ -1,4 +1,5 @@
-/* sshkeyctl agent: the keys ssh-agent holds (ssh-add -l, -L) and taking them out (-d, -D). */
+/* sshkeyctl agent: keys into ssh-agent with lifetimes (ssh-add -t, -c), the keys it holds
+ * (ssh-add -l, -L), taking them out (-d, -D), locking it (-x, -X). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -7,13 +8,13 @@
 #include <string.h>
 
 #include "base/error.h"
-#include "cli/commands.h"
 #include "base/file_io.h"
 #include "base/number.h"
+#include "cli/commands.h"
 #include "cli/passphrase.h"
 #include "files/public_key_file.h"
-#include "keys/key_file.h"
 #include "keys/fingerprint.h"
+#include "keys/key_file.h"
 #include "remote/agent.h"
 
 #define AGENT_LINE_MAX (1024 * 1024)
