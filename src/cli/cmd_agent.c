@@ -15,6 +15,7 @@
 #include "files/public_key_file.h"
 #include "keys/fingerprint.h"
 #include "keys/key_file.h"
+#include "keys/privkey.h"
 #include "remote/agent.h"
 
 #define AGENT_LINE_MAX (1024 * 1024)
@@ -215,6 +216,16 @@ static int open_private_key(const char *path, struct add_options *o, struct priv
 	return r;
 }
 
+static void print_added(const char *path, const char *comment, const struct add_options *o)
+{
+	printf("added to ssh-agent: %s (%s)", path, comment);
+	if (o->lifetime)
+		printf(", for %lu seconds", o->lifetime);
+	if (o->confirm)
+		printf(", each use confirmed");
+	printf("\n");
+}
+
 static int add_key(const char *path, struct add_options *o)
 {
 	struct privkey *key = NULL;
@@ -223,21 +234,39 @@ static int add_key(const char *path, struct add_options *o)
 		cli_error("%s: %s", path, error_to_string(r));
 		return r;
 	}
-	/* as ssh-add: a key without a comment goes in under its file's name */
+	/* as ssh-add: a key without a comment goes in under its file's name, and its
+	 * certificate beside it (KEY-cert.pub) goes in too, with the same comment */
 	const char *comment = key->comment[0] ? key->comment : path;
-	r = agent_add_identity(NULL, key, comment, (uint32_t)o->lifetime, o->confirm);
+	r = agent_add_identity(NULL, key->fields, key->fields_len, comment, (uint32_t)o->lifetime,
+			       o->confirm);
+	if (r == 0)
+		print_added(path, comment, o);
+	char *cert_path = NULL;
+	struct pubkey *cert = NULL;
+	char *cert_comment = NULL;
+	struct dynbuf fields;
+	dynbuf_init(&fields, KEY_FILE_MAX);
+	if (r == 0 && asprintf(&cert_path, "%s-cert.pub", path) < 0) {
+		cert_path = NULL;
+		r = -ENOMEM;
+	}
+	if (r == 0 && public_key_file_read(cert_path, &cert, &cert_comment) == 0) {
+		r = privkey_cert_fields(key, cert, &fields);
+		if (r < 0)
+			cli_error("%s: %s", cert_path, error_to_string(r));
+		else if ((r = agent_add_identity(NULL, fields.data, fields.len, comment,
+						 (uint32_t)o->lifetime, o->confirm)) == 0)
+			print_added(cert_path, comment, o);
+		path = cert_path;
+	}
 	if (r == ERR_AGENT_REFUSED)
 		cli_error("%s: ssh-agent refused the key", path);
-	else if (r < 0)
+	else if (r < 0 && r != ERR_KEY_MISMATCH && r != ERR_KEY_TYPE_UNSUPPORTED)
 		agent_failed(path, r);
-	else {
-		printf("added to ssh-agent: %s (%s)", path, comment);
-		if (o->lifetime)
-			printf(", for %lu seconds", o->lifetime);
-		if (o->confirm)
-			printf(", each use confirmed");
-		printf("\n");
-	}
+	dynbuf_free(&fields);
+	pubkey_free(cert);
+	free(cert_comment);
+	free(cert_path);
 	privkey_free(key);
 	return r;
 }

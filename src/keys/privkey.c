@@ -150,6 +150,40 @@ out:
 	return r;
 }
 
+int privkey_cert_fields(const struct privkey *key, const struct pubkey *cert, struct dynbuf *out)
+{
+	/* the public items of each type's private fields, which the certificate holds */
+	size_t public_items;
+	switch (key->pub->type->algorithm) {
+	case KEY_ALG_RSA:   /* n, e */
+	case KEY_ALG_ECDSA: /* curve, Q */
+		public_items = 2;
+		break;
+	case KEY_ALG_DSA: /* p, q, g, y */
+		public_items = 4;
+		break;
+	case KEY_ALG_ED25519: /* its private half is stored with the public, as OpenSSH keeps it */
+		public_items = 0;
+		break;
+	default:
+		return ERR_KEY_TYPE_UNSUPPORTED;
+	}
+	if (!cert->type->cert || !pubkey_same_key(cert, key->pub))
+		return ERR_KEY_MISMATCH;
+	struct wire_reader rd;
+	int r;
+	wire_reader_init(&rd, key->fields, key->fields_len);
+	if ((r = wire_get_string(&rd, NULL, NULL)) < 0) /* the plain type's name */
+		return r;
+	for (size_t i = 0; i < public_items; i++)
+		if ((r = wire_get_string(&rd, NULL, NULL)) < 0)
+			return r;
+	if ((r = wire_put_cstring(out, cert->type->name)) < 0 ||
+	    (r = wire_put_string(out, cert->blob, cert->blob_len)) < 0)
+		return r;
+	return dynbuf_append(out, key->fields + rd.off, key->fields_len - rd.off);
+}
+
 int privkey_set_comment(struct privkey *key, const char *comment)
 {
 	char *copy = strdup(comment ? comment : "");

@@ -34,6 +34,11 @@ int privkey_from_fields(const uint8_t *fields, size_t len, const char *comment,
 /* Build a private key from an OpenSSL key (RSA, ECDSA P-256/384/521, Ed25519, DSA). */
 int privkey_from_evp(EVP_PKEY *pkey, const char *comment, struct privkey **ret);
 int privkey_set_comment(struct privkey *key, const char *comment);
+/* The private serialization of key certified by cert (OpenSSH's, as ssh-agent takes it):
+ * string cert type, string cert blob, then key's private fields without the public ones
+ * the certificate carries. ERR_KEY_MISMATCH when cert certifies another key,
+ * ERR_KEY_TYPE_UNSUPPORTED for security keys. The caller wipes out (dynbuf_free). */
+int privkey_cert_fields(const struct privkey *key, const struct pubkey *cert, struct dynbuf *out);
 void privkey_free(struct privkey *key);
 
 #endif

@@ -213,8 +213,8 @@ int agent_remove_all(const char *path)
 	return r;
 }
 
-int agent_add_identity(const char *path, const struct privkey *key, const char *comment,
-		       uint32_t lifetime, bool confirm)
+int agent_add_identity(const char *path, const uint8_t *fields, size_t fields_len,
+		       const char *comment, uint32_t lifetime, bool confirm)
 {
 	struct dynbuf msg;
 	dynbuf_init(&msg, AGENT_MAX_MESSAGE);
@@ -223,7 +223,7 @@ int agent_add_identity(const char *path, const struct privkey *key, const char *
 	int r = dynbuf_append_byte(&msg, lifetime || confirm ? AGENT_ADD_ID_CONSTRAINED
 							     : AGENT_ADD_IDENTITY);
 	if (r == 0)
-		r = dynbuf_append(&msg, key->fields, key->fields_len);
+		r = dynbuf_append(&msg, fields, fields_len);
 	if (r == 0)
 		r = wire_put_cstring(&msg, comment);
 	if (r == 0 && lifetime && (r = dynbuf_append_byte(&msg, AGENT_CONSTRAIN_LIFETIME)) == 0)

@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 #include "base/dynbuf.h"
-#include "keys/privkey.h"
 #include "keys/pubkey.h"
 
 #define AGENT_MAX_MESSAGE (256 * 1024)
@@ -62,9 +61,11 @@ int agent_remove_all(const char *path);
 /* Lock the agent with password (it then lists and signs nothing), or unlock it.
  * ERR_AGENT_REFUSED: already locked, or the wrong password. */
 int agent_lock(const char *path, const char *password, bool lock);
-/* Give the agent key with comment; lifetime seconds (0: for ever) and confirm (ssh-askpass
- * asks before each use) as constraints. The message holding the secret is wiped. */
-int agent_add_identity(const char *path, const struct privkey *key, const char *comment,
-		       uint32_t lifetime, bool confirm);
+/* Give the agent a key: its private serialization (a privkey's fields, or
+ * privkey_cert_fields for a certificate) and comment; lifetime seconds (0: for ever) and
+ * confirm (ssh-askpass asks before each use) as constraints. The message holding the
+ * secret is wiped. */
+int agent_add_identity(const char *path, const uint8_t *fields, size_t fields_len,
+		       const char *comment, uint32_t lifetime, bool confirm);
 
 #endif

@@ -1,10 +1,10 @@
 #!/bin/bash
 # agent against OpenSSH's own ssh-agent: list -l, -E md5 and the plain listing byte for
 # byte what ssh-add -l and ssh-add -L print, for every key type, a certificate, an empty and
-# a UTF-8 comment; add (every format, lifetime, confirm, the passphrase once), remove (with
-# the certificate, as ssh-add -d), remove-all, lock and unlock, checked with ssh-add; an
-# empty agent, no agent, a dead socket and a hostile agent (a huge length, garbage) each
-# end with a clear message and status 1, at once.
+# a UTF-8 comment; add (every format, certificates beside their keys, lifetime, confirm,
+# the passphrase once), remove (with the certificate, as ssh-add -d), remove-all, lock and
+# unlock, checked with ssh-add; an empty agent, no agent, a dead socket and a hostile agent
+# (a huge length, garbage) each end with a clear message and status 1, at once.
 . "$(dirname "$0")/lib.sh"
 need_cmd ssh-agent
 need_cmd ssh-add
@@ -59,13 +59,16 @@ ssh-keygen -q -t ecdsa -m PKCS8 -N '' -f pkcs8
 ssh-keygen -q -t ed25519 -N 'sekrit' -C 'enc one' -f enc1
 ssh-keygen -q -t ecdsa -N 'sekrit' -C 'enc two' -f enc2
 echo sekrit >pw
-"$K" agent add ed rsa ec dsa pem pkcs8 >out.txt 2>&1 || fail "agent add: $(cat out.txt)"
+ssh-keygen -q -t rsa -N '' -C 'rsa with cert' -f certrsa
+ssh-keygen -q -s ca -I certrsa -n alice certrsa.pub || fail "certificate"
+"$K" agent add ed rsa ec dsa pem pkcs8 certified certrsa >out.txt 2>&1 || fail "agent add: $(cat out.txt)"
+grep -q "added to ssh-agent: certrsa-cert.pub (rsa with cert)" out.txt || fail "certificate: $(cat out.txt)"
 "$K" agent add --passphrase-file pw enc1 enc2 >>out.txt 2>&1 || fail "agent add encrypted: $(cat out.txt)"
 grep -q "added to ssh-agent: pem (pem)" out.txt || fail "agent add: $(cat out.txt)"
 ssh-add -l >ours.out
 (
 	eval "$(ssh-agent -s -a "$WORK/agent2.sock")" >/dev/null
-	ssh-add -q ed rsa ec dsa pem pkcs8 2>/dev/null
+	ssh-add -q ed rsa ec dsa pem pkcs8 certified certrsa 2>/dev/null
 	SSH_ASKPASS_REQUIRE=never ssh-add -q enc1 enc2 </dev/null 2>/dev/null ||
 		for k in enc1 enc2; do ssh-keygen -q -p -P sekrit -N '' -f $k >/dev/null &&
 			ssh-add -q $k 2>/dev/null; done
@@ -96,6 +99,16 @@ if b"Passphrase for enc2" in t.transcript:
 sys.exit(t.wait())
 PY
 [ "$(ssh-add -l | grep -c 'enc ')" = 2 ] || fail "agent add at a terminal: $(ssh-add -l)"
+pass
+
+# a certificate added beside its key signs through the agent (the agent checked its private
+# fields against the certified key when it took it)
+mkdir -p certonly && cp certrsa-cert.pub certonly/
+"$K" agent add certrsa >/dev/null || fail "agent add certrsa"
+echo data >data
+SSH_ASKPASS=/bin/false ssh-keygen -Y sign -f certonly/certrsa-cert.pub -n file data >/dev/null 2>&1 ||
+	fail "the certificate does not sign through the agent"
+rm -f data.sig
 pass
 
 # -t: the agent forgets the key (ssh-add -l shows it gone); -c: each use needs a
