@@ -305,6 +305,11 @@ static int agent_add(int argc, char **argv)
 	}
 	if (optind == argc)
 		return cli_usage_error(&command_agent, "agent add: which key?");
+	/* before any passphrase is asked */
+	if (!getenv("SSH_AUTH_SOCK")) {
+		agent_failed("add", -ENOENT);
+		return EXIT_FAIL;
+	}
 	for (int i = optind; i < argc; i++) {
 		int r = add_key(argv[i], &o);
 		if (r < 0 && status == EXIT_OK)

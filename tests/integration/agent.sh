@@ -146,6 +146,9 @@ pass
 # no agent; a socket nobody listens on
 env -u SSH_AUTH_SOCK "$K" agent list >out.txt 2>&1
 [ $? = 1 ] && grep -q "no ssh-agent here" out.txt || fail "no agent: $(cat out.txt)"
+# no agent: said before a passphrase is asked (none can come here: no terminal, no file)
+env -u SSH_AUTH_SOCK setsid "$K" agent add enc1 </dev/null >out.txt 2>&1
+[ $? = 1 ] && grep -q "no ssh-agent here" out.txt || fail "add without an agent: $(cat out.txt)"
 SSH_AUTH_SOCK=$WORK/nobody "$K" agent list >out.txt 2>&1
 [ $? = 1 ] && grep -q "cannot ask ssh-agent ($WORK/nobody)" out.txt || fail "dead socket: $(cat out.txt)"
 pass
