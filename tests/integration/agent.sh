@@ -161,6 +161,7 @@ import socket, struct, sys
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1])
 s.listen(1)
+s.settimeout(30)  # a client that never comes does not hang the test
 c, _ = s.accept()
 c.recv(5)
 if sys.argv[2] == "huge":
