@@ -109,6 +109,17 @@ static int agent_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* KEY-cert.pub for KEY or KEY.pub (where ssh-keygen -s puts a key's certificate); NULL when
+ * memory runs out */
+static char *cert_path_of(const char *path)
+{
+	size_t len = strlen(path);
+	char *cert;
+	if (len > 4 && !strcmp(path + len - 4, ".pub"))
+		len -= 4;
+	return asprintf(&cert, "%.*s-cert.pub", (int)len, path) < 0 ? NULL : cert;
+}
+
 /* KEY: a public key file, or a private key's path (its .pub beside it); its certificate
  * (KEY-cert.pub) goes with it when the agent holds that too, as ssh-add -d does. */
 static int remove_key_file(const char *path)
@@ -135,10 +146,9 @@ static int remove_key_file(const char *path)
 	printf("removed from ssh-agent: %s (%s)\n", path, comment ? comment : "no comment");
 	struct pubkey *cert_key = NULL;
 	char *cert_comment = NULL;
-	if (asprintf(&cert, "%.*s-cert.pub", (int)(is_pub ? len - 4 : len), path) < 0)
-		cert = NULL;
-	else if (public_key_file_read(cert, &cert_key, &cert_comment) == 0 &&
-		 agent_remove_identity(NULL, cert_key) == 0)
+	if ((cert = cert_path_of(path)) &&
+	    public_key_file_read(cert, &cert_key, &cert_comment) == 0 &&
+	    agent_remove_identity(NULL, cert_key) == 0)
 		printf("removed from ssh-agent: %s\n", cert);
 	pubkey_free(cert_key);
 	free(cert_comment);
@@ -174,6 +184,13 @@ static int agent_remove(int argc, char **argv, bool all)
 }
 
 #define ADD_PASSPHRASE_TRIES 3
+
+/* --passphrase-file, the one long option of add, lock and unlock */
+enum { OPT_PASSPHRASE_FILE = 256 };
+static const struct option passphrase_file_option[] = {
+	{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+	{NULL, 0, NULL, 0},
+};
 
 struct add_options {
 	unsigned long lifetime; /* seconds; 0: for ever */
@@ -246,10 +263,8 @@ static int add_key(const char *path, struct add_options *o)
 	char *cert_comment = NULL;
 	struct dynbuf fields;
 	dynbuf_init(&fields, KEY_FILE_MAX);
-	if (r == 0 && asprintf(&cert_path, "%s-cert.pub", path) < 0) {
-		cert_path = NULL;
+	if (r == 0 && !(cert_path = cert_path_of(path)))
 		r = -ENOMEM;
-	}
 	if (r == 0 && public_key_file_read(cert_path, &cert, &cert_comment) == 0) {
 		r = privkey_cert_fields(key, cert, &fields);
 		if (r < 0)
@@ -273,16 +288,11 @@ static int add_key(const char *path, struct add_options *o)
 
 static int agent_add(int argc, char **argv)
 {
-	enum { OPT_PASSPHRASE_FILE = 256 };
-	static const struct option longopts[] = {
-		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
-		{NULL, 0, NULL, 0},
-	};
 	struct add_options o = {0};
 	int c, status = EXIT_OK;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:c", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:c", passphrase_file_option, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			/* the agent's field is 32 bits */
@@ -325,17 +335,12 @@ static int agent_add(int argc, char **argv)
  * ssh-add -x), once to unlock */
 static int agent_lock_unlock(int argc, char **argv, bool lock)
 {
-	enum { OPT_PASSPHRASE_FILE = 256 };
-	static const struct option longopts[] = {
-		{"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
-		{NULL, 0, NULL, 0},
-	};
 	struct passphrase_source src = {0};
 	char *password = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", passphrase_file_option, NULL)) != -1) {
 		if (c != OPT_PASSPHRASE_FILE)
 			return cli_usage_error(&command_agent, "unknown option '%s'",
 					       argv[optind - 1]);

@@ -57,13 +57,18 @@ struct matches {
 	size_t n;
 };
 
+static void file_match_clear(struct file_match *fm)
+{
+	for (size_t k = 0; k < fm->n_keys; k++)
+		pubkey_free(fm->keys[k]);
+	free(fm->keys);
+	fm->keys = NULL, fm->n_keys = 0, fm->lines = 0;
+}
+
 static void matches_free(struct matches *m)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		for (size_t k = 0; k < m->files[i].n_keys; k++)
-			pubkey_free(m->files[i].keys[k]);
-		free(m->files[i].keys);
-	}
+	for (size_t i = 0; i < m->n; i++)
+		file_match_clear(&m->files[i]);
 	free(m->files);
 	memset(m, 0, sizeof(*m));
 }
@@ -117,6 +122,34 @@ static int add_distinct(struct pubkey ***keys, size_t *n, const struct pubkey *k
 	return 0;
 }
 
+/* The lines of an authorized_keys text holding a key to revoke: counted, their distinct
+ * keys into fm (cleared first). */
+static int match_lines(const struct revoke_request *req, const char *text, size_t len,
+		       struct file_match *fm)
+{
+	struct authorized_keys *ak = NULL;
+	file_match_clear(fm);
+	int r = authorized_keys_parse(len ? text : "", len, &ak);
+	for (size_t e = 0; r == 0 && e < ak->n_entries; e++) {
+		const struct authorized_keys_entry *en = &ak->entries[e];
+		if (en->kind != KEY_LINE_KEY || !line_matches(req, en))
+			continue;
+		fm->lines++;
+		r = add_distinct(&fm->keys, &fm->n_keys, en->key);
+	}
+	authorized_keys_free(ak);
+	return r;
+}
+
+/* The key this run logged in with stays, unless asked */
+static int refuse_login_key(struct diag *d)
+{
+	diag_set(d, "refusing to remove the key this run logged in with from the login "
+		    "account (--including-login-key removes it once another way in is "
+		    "proven); nothing changed");
+	return -EPERM;
+}
+
 /* every file of every account holding a matching key, with the keys to remove */
 static int find_matches(const struct revoke_request *req, const struct scan_answer *a,
 			struct matches *m, struct revoke_result *res)
@@ -138,18 +171,8 @@ static int find_matches(const struct revoke_request *req, const struct scan_answ
 			/* a command's output is not a file to edit */
 			if (f->state != SCAN_FILE_READ || f->from_command)
 				continue;
-			struct authorized_keys *ak = NULL;
-			if ((r = authorized_keys_parse(f->content, f->content_len, &ak)) < 0)
-				break;
 			struct file_match fm = {.account = i, .file = f};
-			for (size_t e = 0; r == 0 && e < ak->n_entries; e++) {
-				const struct authorized_keys_entry *en = &ak->entries[e];
-				if (en->kind != KEY_LINE_KEY || !line_matches(req, en))
-					continue;
-				fm.lines++;
-				r = add_distinct(&fm.keys, &fm.n_keys, en->key);
-			}
-			authorized_keys_free(ak);
+			r = match_lines(req, f->content, f->content_len, &fm);
 			struct file_match *slot =
 				r == 0 && fm.n_keys
 					? array_append(&m->files, &m->n, sizeof(*slot), SIZE_MAX)
@@ -160,9 +183,7 @@ static int find_matches(const struct revoke_request *req, const struct scan_answ
 			} else if (r == 0 && fm.n_keys) {
 				r = -ENOMEM;
 			}
-			for (size_t k = 0; k < fm.n_keys; k++)
-				pubkey_free(fm.keys[k]);
-			free(fm.keys);
+			file_match_clear(&fm);
 		}
 	}
 	return r;
@@ -335,36 +356,18 @@ static int own_edit(const struct keys_edit_request *er, const struct authorized_
 		    struct dynbuf *out, bool *ret_changed, struct diag *d)
 {
 	struct own_edit *oe = er->arg;
-	struct authorized_keys *ak = NULL;
 	/* root's own view is every account's (the inventory's way), unless one is named */
 	if ((st->login_uid == 0 && !oe->req->for_user) || (st->others_existing & ~1UL) ||
 	    st->is_link || st->unreadable)
 		return -EAGAIN;
-	for (size_t k = 0; k < oe->fm.n_keys; k++)
-		pubkey_free(oe->fm.keys[k]);
-	free(oe->fm.keys);
-	oe->fm.keys = NULL, oe->fm.n_keys = 0, oe->fm.lines = 0;
 	snprintf(oe->account, sizeof(oe->account), "%s", st->account);
 	snprintf(oe->path, sizeof(oe->path), "%s", st->path);
-	const char *text = st->content.len ? (const char *)st->content.data : "";
-	int r = authorized_keys_parse(text, st->content.len, &ak);
-	for (size_t e = 0; r == 0 && e < ak->n_entries; e++) {
-		const struct authorized_keys_entry *en = &ak->entries[e];
-		if (en->kind != KEY_LINE_KEY || !line_matches(oe->req, en))
-			continue;
-		oe->fm.lines++;
-		r = add_distinct(&oe->fm.keys, &oe->fm.n_keys, en->key);
-	}
-	authorized_keys_free(ak);
+	int r = match_lines(oe->req, (const char *)st->content.data, st->content.len, &oe->fm);
 	bool login_key = false;
 	for (size_t k = 0; r == 0 && oe->used && k < oe->fm.n_keys; k++)
 		login_key = login_key || pubkey_same_key(oe->fm.keys[k], oe->used);
-	if (r == 0 && login_key && !oe->req->including_login_key) {
-		diag_set(d, "refusing to remove the key this run logged in with from the login "
-			    "account (--including-login-key removes it once another way in is "
-			    "proven); nothing changed");
-		r = -EPERM;
-	}
+	if (r == 0 && login_key && !oe->req->including_login_key)
+		r = refuse_login_key(d);
 	if (r == 0 && login_key && !oe->req->dry_run)
 		r = other_way_in(oe->t, oe->req, oe->deadline, oe->used, d);
 	if (r == 0)
@@ -452,9 +455,7 @@ static int revoke_own(const struct target *t, const struct revoke_request *req,
 	struct matches m = {&fm, 1};
 	prove(t, req, &deadline, &a, &m, kind.software == SERVER_TINYSSH, res);
 out:
-	for (size_t k = 0; k < oe.fm.n_keys; k++)
-		pubkey_free(oe.fm.keys[k]);
-	free(oe.fm.keys);
+	file_match_clear(&oe.fm);
 	authorized_keys_state_clear(&st);
 	remote_sftp_free(sftp);
 	account_ref_clear(&acct);
@@ -517,11 +518,7 @@ void revoke_host(const struct target *t, const struct revoke_request *req,
 				login_key || (a->accounts[m.files[f].account].uid == ss.login_uid &&
 					      pubkey_same_key(m.files[f].keys[k], ss.used));
 	if (login_key && !req->including_login_key) {
-		diag_set(&res->diag,
-			 "refusing to remove the key this run logged in with from the login "
-			 "account (--including-login-key removes it once another way in is "
-			 "proven); nothing changed");
-		r = -EPERM;
+		r = refuse_login_key(&res->diag);
 		goto out;
 	}
 	/* a file that is a symbolic link is never replaced (the link would become a file):

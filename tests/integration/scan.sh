@@ -311,6 +311,18 @@ sleep 0.5
 grep -q 'not run: it needs what sshd knows only at a login (%k)' akc.json || fail "%k command: $(grep note akc.json | head -3)"
 pass
 
+# --- a key the server refuses, signed at once: the refusal costs one attempt, then the
+# password logs in (one "Failed publickey", one "Accepted password") ---
+"$K" keygen -q -f stranger --no-passphrase -C stranger || fail "keygen stranger"
+before=$(grep -c "" "$R/log")
+"$K" scan -i stranger "${COMMON[@]}" "$U@127.0.0.1:$PORT" >out.txt 2>&1 || [ $? = 5 ] ||
+	fail "scan after a refused key: $(cat out.txt)"
+grep -q "alice@laptop" out.txt || fail "scan after a refused key: $(cat out.txt)"
+tail -n +"$((before + 1))" "$R/log" >log.txt
+grep -q "Accepted password for $U" log.txt || fail "no password login: $(cat log.txt)"
+[ "$(grep -c "Failed publickey for $U" log.txt)" = 1 ] || fail "refused key attempts: $(cat log.txt)"
+pass
+
 # --- a host that is down, beside one that is up: 3 ---
 "$K" scan -i rootkey "${COMMON[@]}" --connect-timeout 2 "root@127.0.0.1:$PORT" "root@127.0.0.1:1" >out.txt 2>&1
 [ $? = 3 ] || fail "one host down: $(cat out.txt)"
