@@ -102,6 +102,8 @@ enum {
 	AUTH_METHOD_KBDINT = 1 << 2,
 };
 int remote_auth_methods(struct remote_session *s, unsigned *ret_methods, struct diag *d);
+/* The methods the server named when it last refused a request (no request sent). */
+unsigned remote_auth_methods_named(struct remote_session *s);
 /* Would the server accept this public key for the user (no signature made)? */
 int remote_auth_probe_key(struct remote_session *s, const struct pubkey *key, bool *ret_accepted,
 			  struct diag *d);

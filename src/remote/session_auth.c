@@ -134,11 +134,16 @@ int remote_auth_methods(struct remote_session *s, unsigned *ret_methods, struct 
 		*d = refused;
 		return r;
 	}
-	int m = ssh_userauth_list(s->ssh, NULL);
-	*ret_methods = ((m & SSH_AUTH_METHOD_PUBLICKEY) ? AUTH_METHOD_PUBLICKEY : 0) |
-		       ((m & SSH_AUTH_METHOD_PASSWORD) ? AUTH_METHOD_PASSWORD : 0) |
-		       ((m & SSH_AUTH_METHOD_INTERACTIVE) ? AUTH_METHOD_KBDINT : 0);
+	*ret_methods = remote_auth_methods_named(s);
 	return 0;
+}
+
+unsigned remote_auth_methods_named(struct remote_session *s)
+{
+	int m = ssh_userauth_list(s->ssh, NULL);
+	return ((m & SSH_AUTH_METHOD_PUBLICKEY) ? AUTH_METHOD_PUBLICKEY : 0) |
+	       ((m & SSH_AUTH_METHOD_PASSWORD) ? AUTH_METHOD_PASSWORD : 0) |
+	       ((m & SSH_AUTH_METHOD_INTERACTIVE) ? AUTH_METHOD_KBDINT : 0);
 }
 
 static int libssh_public_key(const struct pubkey *key, ssh_key *ret)
