@@ -188,6 +188,7 @@ int authorized_keys_join_split_line(const char *text, size_t len, unsigned long 
 struct replacement {
 	const struct pubkey *old_key, *new_key;
 	const char *new_comment;
+	bool keep_old; /* the new line goes after the old one, which stays */
 	size_t lines;
 };
 
@@ -197,8 +198,14 @@ static int replace_line(const struct authorized_keys_entry *e, struct dynbuf *ou
 	if (!pubkey_same_key(e->key, rp->old_key))
 		return 0;
 	rp->lines++;
-	/* the options as written, then the new key, then the comment */
 	int r = 0;
+	/* the old line as it was (its CR, if any, is in raw), then a newline of its own when
+	 * it was the last line without one */
+	if (rp->keep_old &&
+	    ((r = dynbuf_append(out, e->raw, e->raw_len + (e->has_newline ? 1 : 0))) < 0 ||
+	     (!e->has_newline && (r = dynbuf_append_byte(out, '\n')) < 0)))
+		return r;
+	/* the options as written, then the new key, then the comment */
 	if (e->options.len &&
 	    ((r = dynbuf_append(out, e->raw + e->options.off, e->options.len)) < 0 ||
 	     (r = dynbuf_append_byte(out, ' ')) < 0))
@@ -211,18 +218,35 @@ static int replace_line(const struct authorized_keys_entry *e, struct dynbuf *ou
 	free(comment);
 	if (r == 0 && e->crlf)
 		r = dynbuf_append_byte(out, '\r');
-	if (r == 0 && e->has_newline)
+	if (r == 0 && (e->has_newline || rp->keep_old))
 		r = dynbuf_append_byte(out, '\n');
 	return r < 0 ? r : 1;
+}
+
+static int replace_lines(const char *old, size_t old_len, struct replacement *rp,
+			 struct dynbuf *out, size_t *ret_lines)
+{
+	int r = rewrite_lines(old, old_len, replace_line, rp, out);
+	if (r == 0 && ret_lines)
+		*ret_lines = rp->lines;
+	return r;
 }
 
 int authorized_keys_replace(const char *old, size_t old_len, const struct pubkey *old_key,
 			    const struct pubkey *new_key, const char *new_comment,
 			    struct dynbuf *out, size_t *ret_lines)
 {
-	struct replacement rp = {old_key, new_key, new_comment, 0};
-	int r = rewrite_lines(old, old_len, replace_line, &rp, out);
-	if (r == 0 && ret_lines)
-		*ret_lines = rp.lines;
-	return r;
+	struct replacement rp = {.old_key = old_key, .new_key = new_key, .new_comment = new_comment};
+	return replace_lines(old, old_len, &rp, out, ret_lines);
+}
+
+int authorized_keys_add_beside(const char *old, size_t old_len, const struct pubkey *old_key,
+			       const struct pubkey *new_key, const char *new_comment,
+			       struct dynbuf *out, size_t *ret_lines)
+{
+	struct replacement rp = {.old_key = old_key,
+				 .new_key = new_key,
+				 .new_comment = new_comment,
+				 .keep_old = true};
+	return replace_lines(old, old_len, &rp, out, ret_lines);
 }

@@ -45,6 +45,13 @@ int authorized_keys_replace(const char *old, size_t old_len, const struct pubkey
 			    const struct pubkey *new_key, const char *new_comment,
 			    struct dynbuf *out, size_t *ret_lines);
 
+/* The same, keeping each old line: the new line (old options, new key) goes right after
+ * it, so both keys log in with the same restrictions (rotate's first step). A last line
+ * without a newline gets one before the new line. */
+int authorized_keys_add_beside(const char *old, size_t old_len, const struct pubkey *old_key,
+			       const struct pubkey *new_key, const char *new_comment,
+			       struct dynbuf *out, size_t *ret_lines);
+
 /* Drop a UTF-8 byte-order mark at the start (ERR_FORMAT when there is none). */
 int authorized_keys_strip_bom(const char *old, size_t old_len, struct dynbuf *out);
 

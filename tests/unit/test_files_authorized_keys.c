@@ -244,6 +244,38 @@ static void test_replace(void **state)
 	pubkey_free(b);
 }
 
+static void test_add_beside(void **state)
+{
+	struct pubkey *a = key_of(KEY), *b = key_of(KEY2);
+	struct dynbuf out;
+	size_t lines = 0;
+	dynbuf_init(&out, 1 << 20);
+	/* each old line stays; the new one follows with its options and its line ending; the
+	 * last line without a newline gets one */
+	const char *s = "# c\nfrom=\"10.0.0.1\",no-pty " KEY " old@laptop\r\n#x\n" KEY;
+	assert_int_equal(
+		authorized_keys_add_beside(s, strlen(s), a, b, "new@laptop", &out, &lines), 0);
+	assert_int_equal(lines, 2);
+	assert_string_equal((char *)out.data,
+			    "# c\nfrom=\"10.0.0.1\",no-pty " KEY " old@laptop\r\n"
+			    "from=\"10.0.0.1\",no-pty " KEY2 " new@laptop\r\n#x\n" KEY
+			    "\n" KEY2 " new@laptop\n");
+	/* a CRLF last line without its LF */
+	dynbuf_reset(&out);
+	const char *t = KEY " a\r";
+	assert_int_equal(authorized_keys_add_beside(t, strlen(t), a, b, NULL, &out, &lines), 0);
+	assert_string_equal((char *)out.data, KEY " a\r\n" KEY2 " a\r\n");
+	/* not there: the same bytes */
+	dynbuf_reset(&out);
+	const char *t2 = KEY2 " x\n";
+	assert_int_equal(authorized_keys_add_beside(t2, strlen(t2), a, b, NULL, &out, &lines), 0);
+	assert_int_equal(lines, 0);
+	assert_string_equal((char *)out.data, t2);
+	dynbuf_free(&out);
+	pubkey_free(a);
+	pubkey_free(b);
+}
+
 static void test_bom_and_join(void **state)
 {
 	struct pubkey *a = key_of(KEY);
@@ -281,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_add_several),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_replace),
+		cmocka_unit_test(test_add_beside),
 		cmocka_unit_test(test_bom_and_join),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
