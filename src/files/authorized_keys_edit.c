@@ -236,7 +236,8 @@ int authorized_keys_replace(const char *old, size_t old_len, const struct pubkey
 			    const struct pubkey *new_key, const char *new_comment,
 			    struct dynbuf *out, size_t *ret_lines)
 {
-	struct replacement rp = {.old_key = old_key, .new_key = new_key, .new_comment = new_comment};
+	struct replacement rp = {
+		.old_key = old_key, .new_key = new_key, .new_comment = new_comment};
 	return replace_lines(old, old_len, &rp, out, ret_lines);
 }
 

@@ -228,3 +228,16 @@ int fingerprint_listing(const struct pubkey *key, enum fingerprint_hash hash, co
 	}
 	return r;
 }
+
+int fingerprint_sha256_text(const struct pubkey *key, char *buf, size_t len)
+{
+	struct dynbuf fp;
+	dynbuf_init(&fp, FINGERPRINT_SHA256_TEXT_MAX);
+	int r = fingerprint_format(key, FINGERPRINT_SHA256, &fp);
+	if (r == 0 && fp.len >= len)
+		r = -ENOSPC;
+	if (r == 0)
+		snprintf(buf, len, "%.*s", (int)fp.len, (const char *)fp.data);
+	dynbuf_free(&fp);
+	return r;
+}

@@ -22,6 +22,10 @@ enum fingerprint_hash {
 /* "sha256", "md5", "sha1", "sha512" (any case) as ssh-keygen -E takes them; -EINVAL else */
 int fingerprint_hash_from_name(const char *name, enum fingerprint_hash *ret);
 int fingerprint_format(const struct pubkey *key, enum fingerprint_hash hash, struct dynbuf *out);
+/* "SHA256:..." into buf (FINGERPRINT_SHA256_TEXT_MAX bytes are enough), for messages and
+ * state files. */
+#define FINGERPRINT_SHA256_TEXT_MAX 64
+int fingerprint_sha256_text(const struct pubkey *key, char *buf, size_t len);
 /* The 11-line randomart box, lines joined by '\n', no final newline. */
 int fingerprint_randomart(const struct pubkey *key, enum fingerprint_hash hash, struct dynbuf *out);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "base/error.h"
+#include "keys/fingerprint.h"
 #include "remote/agent.h"
 #include "remote/openssh_client.h"
 #include "remote/root_runner.h"
@@ -353,5 +354,44 @@ int login_probe_keys(const struct target *t, const char *as_user,
 			r = remote_auth_probe_key(s, keys[i], &ret_accepted[i], d);
 		remote_session_free(s);
 	}
+	return r;
+}
+
+int login_prove_refused(const struct target *t, const char *as_user, const char *label,
+			const struct connect_options *connect, const struct timespec *deadline,
+			const struct pubkey *const *keys, size_t n, bool tinysshd,
+			struct dynbuf *proof, bool *ret_all_refused)
+{
+	bool *accepted = calloc(n ? n : 1, sizeof(*accepted)), all_refused = !tinysshd;
+	struct diag d = {{0}};
+	if (!accepted)
+		return -ENOMEM;
+	int asked =
+		tinysshd ? 0
+			 : login_probe_keys(t, as_user, connect, deadline, keys, n, accepted, &d);
+	int r = 0;
+	for (size_t k = 0; r == 0 && k < n; k++) {
+		char fp[FINGERPRINT_SHA256_TEXT_MAX] = "";
+		fingerprint_sha256_text(keys[k], fp, sizeof(fp));
+		if (tinysshd)
+			r = dynbuf_printf(proof,
+					  "%s: %s cannot be proven refused (tinysshd answers every "
+					  "key query with yes)\n",
+					  label, fp);
+		else if (asked < 0)
+			r = dynbuf_printf(proof, "%s: %s not proven: %s\n", label, fp, d.text);
+		else if (accepted[k])
+			r = dynbuf_printf(proof,
+					  "%s: %s STILL ACCEPTED by the server (another source: "
+					  "AuthorizedKeysCommand, a certificate authority, a file "
+					  "not read)\n",
+					  label, fp);
+		else
+			r = dynbuf_printf(proof, "%s: %s refused (publickey query)\n", label, fp);
+		all_refused = all_refused && asked == 0 && !accepted[k];
+	}
+	free(accepted);
+	if (r == 0)
+		*ret_all_refused = all_refused;
 	return r;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "base/dynbuf.h"
 #include "fleet/target.h"
 #include "ops/local_key.h"
 #include "remote/session.h"
@@ -83,5 +84,13 @@ int login_probe_keys(const struct target *t, const char *as_user,
 		     const struct connect_options *connect, const struct timespec *deadline,
 		     const struct pubkey *const *keys, size_t n, bool *ret_accepted,
 		     struct diag *d);
+/* After a removal: the same queries, one line per key into proof, named by label (the
+ * account): "LABEL: SHA256:... refused (publickey query)", "... STILL ACCEPTED ...", or
+ * "... not proven: why"; tinysshd, which answers every query with yes, cannot prove it (no
+ * connection made). *ret_all_refused: every key was refused. */
+int login_prove_refused(const struct target *t, const char *as_user, const char *label,
+			const struct connect_options *connect, const struct timespec *deadline,
+			const struct pubkey *const *keys, size_t n, bool tinysshd,
+			struct dynbuf *proof, bool *ret_all_refused);
 
 #endif

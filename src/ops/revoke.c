@@ -73,24 +73,13 @@ static void matches_free(struct matches *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static int sha256_of(const struct pubkey *key, char *buf, size_t len)
-{
-	struct dynbuf fp;
-	dynbuf_init(&fp, 128);
-	int r = fingerprint_format(key, FINGERPRINT_SHA256, &fp);
-	if (r == 0)
-		snprintf(buf, len, "%.*s", (int)fp.len, (const char *)fp.data);
-	dynbuf_free(&fp);
-	return r;
-}
-
 static bool line_matches(const struct revoke_request *req, const struct authorized_keys_entry *e)
 {
 	for (size_t i = 0; i < req->n_revoke; i++)
 		if (pubkey_same_key(e->key, req->revoke[i]))
 			return true;
 	char fp[80];
-	if (req->n_fingerprints && sha256_of(e->key, fp, sizeof(fp)) == 0)
+	if (req->n_fingerprints && fingerprint_sha256_text(e->key, fp, sizeof(fp)) == 0)
 		for (size_t i = 0; i < req->n_fingerprints; i++)
 			if (!strcmp(fp, req->fingerprints[i]))
 				return true;
@@ -251,37 +240,12 @@ static void prove(const struct target *t, const struct revoke_request *req,
 			continue;
 		}
 		res->n_accounts++;
-		bool *accepted = calloc(n, sizeof(*accepted));
-		struct diag d = {{0}};
-		int r = accepted ? 0 : -ENOMEM;
-		if (r == 0 && !tinysshd)
-			r = login_probe_keys(t, a->all_accounts ? acc->name : NULL, req->connect,
-					     deadline, (const struct pubkey *const *)keys, n,
-					     accepted, &d);
-		for (size_t k = 0; k < n; k++) {
-			char fp[80] = "";
-			sha256_of(keys[k], fp, sizeof(fp));
-			if (tinysshd)
-				dynbuf_printf(&res->proof,
-					      "%s: %s cannot be proven refused (tinysshd answers "
-					      "every key query with yes)\n",
-					      acc->name, fp);
-			else if (r < 0)
-				dynbuf_printf(&res->proof, "%s: %s not proven: %s\n", acc->name, fp,
-					      d.text);
-			else if (accepted[k])
-				dynbuf_printf(
-					&res->proof,
-					"%s: %s STILL ACCEPTED by the server (another source: "
-					"AuthorizedKeysCommand, a certificate authority, a "
-					"file not read)\n",
-					acc->name, fp);
-			else
-				dynbuf_printf(&res->proof, "%s: %s refused (publickey query)\n",
-					      acc->name, fp);
-			all_refused = all_refused && !tinysshd && r == 0 && !accepted[k];
-		}
-		free(accepted);
+		bool refused = false;
+		if (login_prove_refused(t, a->all_accounts ? acc->name : NULL, acc->name,
+					req->connect, deadline, (const struct pubkey *const *)keys,
+					n, tinysshd, &res->proof, &refused) < 0)
+			refused = false;
+		all_refused = all_refused && refused;
 		for (size_t k = 0; k < n; k++)
 			pubkey_free(keys[k]);
 		free(keys);

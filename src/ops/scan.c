@@ -444,12 +444,8 @@ int scan_apply_expect(struct scan_result *res, const char *target, const char *h
 				pubkey_same_key(res->keys[i].key, x->key);
 		if (found)
 			continue;
-		char fp[80] = "";
-		struct dynbuf b;
-		dynbuf_init(&b, 128);
-		if (fingerprint_format(x->key, FINGERPRINT_SHA256, &b) == 0)
-			snprintf(fp, sizeof(fp), "%.*s", (int)b.len, (const char *)b.data);
-		dynbuf_free(&b);
+		char fp[FINGERPRINT_SHA256_TEXT_MAX] = "";
+		fingerprint_sha256_text(x->key, fp, sizeof(fp));
 		r = add_note(
 			res, x->account, SCAN_WARNING, false,
 			scanned ? "missing: the expected key %s %s%s%s (--expect line %lu)"

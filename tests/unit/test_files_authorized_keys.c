@@ -253,13 +253,12 @@ static void test_add_beside(void **state)
 	/* each old line stays; the new one follows with its options and its line ending; the
 	 * last line without a newline gets one */
 	const char *s = "# c\nfrom=\"10.0.0.1\",no-pty " KEY " old@laptop\r\n#x\n" KEY;
-	assert_int_equal(
-		authorized_keys_add_beside(s, strlen(s), a, b, "new@laptop", &out, &lines), 0);
+	assert_int_equal(authorized_keys_add_beside(s, strlen(s), a, b, "new@laptop", &out, &lines),
+			 0);
 	assert_int_equal(lines, 2);
-	assert_string_equal((char *)out.data,
-			    "# c\nfrom=\"10.0.0.1\",no-pty " KEY " old@laptop\r\n"
-			    "from=\"10.0.0.1\",no-pty " KEY2 " new@laptop\r\n#x\n" KEY
-			    "\n" KEY2 " new@laptop\n");
+	assert_string_equal((char *)out.data, "# c\nfrom=\"10.0.0.1\",no-pty " KEY " old@laptop\r\n"
+					      "from=\"10.0.0.1\",no-pty " KEY2
+					      " new@laptop\r\n#x\n" KEY "\n" KEY2 " new@laptop\n");
 	/* a CRLF last line without its LF */
 	dynbuf_reset(&out);
 	const char *t = KEY " a\r";
