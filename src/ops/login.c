@@ -137,8 +137,9 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 	const struct login_request *req = l->req;
 	unsigned skipped = 0;
 	l->budget = REFUSALS_PER_CONNECTION;
+	/* the first key signs at once; the others, if it is refused, are probed first */
 	bool signed_first =
-		req->sign_at_once && !l->probe_only && req->n_keys == 1 && req->keys[0].priv;
+		req->sign_at_once && !l->probe_only && req->n_keys >= 1 && req->keys[0].priv;
 	int r = login_connect_asking(l, !signed_first, d);
 	if (r < 0 || l->methods == 0)
 		return r;
@@ -156,7 +157,7 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 			l->refused_total++;
 			l->methods = remote_auth_methods_named(l->s);
 		}
-		for (size_t i = 0; !signed_first && i < req->n_keys; i++)
+		for (size_t i = signed_first ? 1 : 0; i < req->n_keys; i++)
 			if ((r = login_probe(l, req->keys[i].pub, &accepted[i], d)) < 0)
 				return r;
 		for (size_t i = 0; l->probe_only && i < req->n_keys; i++)

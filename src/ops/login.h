@@ -24,9 +24,10 @@ struct login_request {
 	/* When set: the server (its identification string) must suit the work, checked before
 	 * any authentication; a negative return (with d set) ends the login with it. */
 	int (*server_check)(const char *banner, struct diag *d);
-	/* One key whose private half is here is offered signed at once, without the query
-	 * first: one round trip less, for work that needs no list of the keys the server
-	 * takes (a refusal counts toward MaxAuthTries as a refused query does). */
+	/* The first key, when its private half is here, is offered signed at once, without
+	 * the query first (the others are queried if it is refused): one round trip less,
+	 * for work that needs no list of the keys the server takes (a refusal counts toward
+	 * MaxAuthTries as a refused query does). */
 	bool sign_at_once;
 };
 
