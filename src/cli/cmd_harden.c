@@ -273,17 +273,6 @@ int harden_fleet(struct fleet_options *o, const struct harden_request *req, cons
 	return status;
 }
 
-/* The tests' injected failures (tests/integration/harden.sh), only in the sshkeyctl-faults
- * build: the installed program has no such hook. */
-static const char *test_fault(void)
-{
-#ifdef SSHKEYCTL_TEST_HOOKS
-	return getenv("SSHKEYCTL_TEST_FAULT");
-#else
-	return NULL;
-#endif
-}
-
 static int run_harden(int argc, char **argv)
 {
 	struct harden_options o = {.confirm_timeout = HARDEN_DEFAULT_CONFIRM_TIMEOUT};
@@ -304,7 +293,7 @@ static int run_harden(int argc, char **argv)
 				     .undo = o.undo,
 				     .confirm_timeout = o.confirm_timeout,
 				     .password = &o.fleet.password_source,
-				     .fault = test_fault()};
+				     .fault = cli_test_fault()};
 	status = harden_fleet(&o.fleet, &req, NULL, &keys);
 out:
 	target_keys_free(&keys);

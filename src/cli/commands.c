@@ -9,9 +9,10 @@
 #include "base/error.h"
 
 const struct command *const commands[] = {
-	&command_keygen, &command_show,  &command_passwd,      &command_copy,   &command_setup,
-	&command_verify, &command_perms, &command_harden,      &command_doctor, &command_scan,
-	&command_revoke, &command_agent, &command_known_hosts, &command_help,   NULL,
+	&command_keygen, &command_show,        &command_passwd, &command_copy,
+	&command_setup,  &command_verify,      &command_perms,  &command_harden,
+	&command_doctor, &command_scan,        &command_revoke, &command_rotate,
+	&command_agent,  &command_known_hosts, &command_help,   NULL,
 };
 
 const struct command *command_find(const char *name)
@@ -74,4 +75,13 @@ bool account_name_valid(const char *name)
 	return *name && name[0] != '-' && strlen(name) < 256 &&
 	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
 		       strlen(name);
+}
+
+const char *cli_test_fault(void)
+{
+#ifdef SSHKEYCTL_TEST_HOOKS
+	return getenv("SSHKEYCTL_TEST_FAULT");
+#else
+	return NULL;
+#endif
 }

@@ -37,6 +37,7 @@ extern const struct command command_harden;
 extern const struct command command_doctor;
 extern const struct command command_scan;
 extern const struct command command_revoke;
+extern const struct command command_rotate;
 extern const struct command command_agent;
 
 /* NULL-terminated table in the order --help lists them */
@@ -49,6 +50,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* usage error: message, the command's usage line, and EXIT_USAGE */
 int cli_usage_error(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The tests' injected fault (SSHKEYCTL_TEST_FAULT), only in the sshkeyctl-faults build
+ * (tests/integration/harden.sh, rotate.sh); NULL in the installed program. */
+const char *cli_test_fault(void);
 /* Map a library error to the exit status it deserves. */
 int exit_status_for_error(int err);
 /* A plausible account name for an option (--for-user, --users): POSIX portable characters,

@@ -1,9 +1,11 @@
 #include "ops/rotate.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "files/authorized_keys_edit.h"
@@ -117,7 +119,19 @@ static int edit_entry(struct remote_session *s, const struct rotate_request *req
 		.edit = rotate_edit,
 		.arg = re,
 	};
-	int r = keys_edit_run(&er, &sftp, &st, &res->changes, &res->diff, &done, d);
+	/* the transaction's own lines, but its "write PATH" (said better below) */
+	struct dynbuf log;
+	dynbuf_init(&log, 64 * 1024);
+	int r = keys_edit_run(&er, &sftp, &st, &log, &res->diff, &done, d);
+	for (size_t at = 0; at < log.len;) {
+		const char *line = (const char *)log.data + at;
+		const char *nl = memchr(line, '\n', log.len - at);
+		size_t len = nl ? (size_t)(nl - line) + 1 : log.len - at;
+		if (r == 0 && !(len > 6 && !memcmp(line, "write ", 6)))
+			r = dynbuf_append(&res->changes, line, len);
+		at += len;
+	}
+	dynbuf_free(&log);
 	if (r == 0 && done.changed && !req->dry_run)
 		r = dynbuf_printf(&res->changes, "%s %zu line%s %s %s\n",
 				  re->what == EDIT_INSTALL ? "added" : "removed", re->lines,
@@ -204,6 +218,20 @@ static int prove_new_key(const struct target *t, const struct rotate_request *re
 	return 0;
 }
 
+/* The tests' injected faults (rotate.h). */
+static void fault_at(const struct rotate_request *req, const char *step)
+{
+	if (!req->fault)
+		return;
+	size_t n = strlen(step);
+	if (!strncmp(req->fault, "kill-", 5) && !strcmp(req->fault + 5, step))
+		raise(SIGKILL);
+	if (!strncmp(req->fault, "wait-", 5) && !strncmp(req->fault + 5, step, n) &&
+	    req->fault[5 + n] == ':')
+		for (int i = 0; i < 1200 && access(req->fault + 6 + n, F_OK) < 0; i++)
+			usleep(50 * 1000);
+}
+
 static void fingerprint_line(struct dynbuf *proof, const struct pubkey *key, const char *what)
 {
 	char fp[FINGERPRINT_SHA256_TEXT_MAX] = "";
@@ -235,6 +263,7 @@ void rotate_host(const struct target *t, const struct rotate_request *req,
 	/* 2. the new key beside the old */
 	if ((r = install(s, req, &re, &entry, res, &res->diag)) < 0)
 		goto out;
+	fault_at(req, "after-install");
 	if (req->dry_run) {
 		if (!req->keep_old)
 			dynbuf_printf(&res->changes,
@@ -262,6 +291,7 @@ void rotate_host(const struct target *t, const struct rotate_request *req,
 		res->state_known = true;
 		goto out;
 	}
+	fault_at(req, "after-proof");
 	fingerprint_line(&res->proof, req->new_key->pub, "logs in (new key, a new connection)");
 	res->state = ROTATE_HOST_INSTALLED;
 	res->state_known = true;
@@ -277,6 +307,7 @@ void rotate_host(const struct target *t, const struct rotate_request *req,
 		goto out;
 	remote_session_free(s);
 	s = NULL;
+	fault_at(req, "after-remove");
 	/* 5. refused? */
 	bool refused = false;
 	const struct pubkey *old = req->old->pub;

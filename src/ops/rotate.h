@@ -34,6 +34,10 @@ struct rotate_request {
 	const struct password_source *password; /* when neither key logs in */
 	bool keep_old;                          /* stop once the new key is proven */
 	bool dry_run;
+	/* the tests' injected faults (sshkeyctl-faults only; NULL in the installed program):
+	 * "kill-after-install", "kill-after-proof", "kill-after-remove" (SIGKILL there), or
+	 * "wait-after-install:PATH" (the host waits, up to a minute, until PATH exists) */
+	const char *fault;
 };
 
 enum rotate_outcome {

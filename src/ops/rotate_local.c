@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,15 @@
 
 #include "base/file_io.h"
 #include "files/public_key_file.h"
+#include "keys/fingerprint.h"
 #include "remote/agent.h"
+
+static const char *swap_fault;
+
+void rotate_local_set_fault(const char *fault)
+{
+	swap_fault = fault;
+}
 
 int rotate_local_new_path(const char *key, char **ret)
 {
@@ -105,7 +114,7 @@ static int keep_as(int dir, const char *from, const char *to, struct dynbuf *mov
 	return dynbuf_printf(moved, "%s kept as %s\n", from, to);
 }
 
-int rotate_local_swap(const char *key, const char *retired, const struct pubkey *old_key,
+int rotate_local_swap(const char *key, const char *retired, const char *old_fingerprint,
 		      const struct pubkey *new_key, struct dynbuf *ret_moved, struct diag *d)
 {
 	char *key_copy = strdup(key), *ret_copy = retired ? strdup(retired) : NULL;
@@ -146,7 +155,11 @@ int rotate_local_swap(const char *key, const char *retired, const struct pubkey 
 			 r == -ELOOP ? "a symbolic link; refusing to swap" : error_to_string(r));
 		goto out;
 	}
-	if ((now && !pubkey_same_key(now, old_key) && !pubkey_same_key(now, new_key)) ||
+	char now_fp[FINGERPRINT_SHA256_TEXT_MAX] = "";
+	if (now && (r = fingerprint_sha256_text(now, now_fp, sizeof(now_fp))) < 0)
+		goto out;
+	bool old_in_place = now && !strcmp(now_fp, old_fingerprint);
+	if ((now && !old_in_place && !pubkey_same_key(now, new_key)) ||
 	    (incoming && !pubkey_same_key(incoming, new_key))) {
 		diag_set(d,
 			 "%s.pub or %s.new.pub holds another key than this rotation's; nothing "
@@ -155,7 +168,6 @@ int rotate_local_swap(const char *key, const char *retired, const struct pubkey 
 		r = ERR_KEY_MISMATCH;
 		goto out;
 	}
-	bool old_in_place = now && pubkey_same_key(now, old_key);
 	if (rk && old_in_place) {
 		if ((r = keep_as(dir, k, r_priv, ret_moved)) < 0 ||
 		    (r = keep_as(dir, k_pub, r_pub, ret_moved)) < 0)
@@ -167,8 +179,11 @@ int rotate_local_swap(const char *key, const char *retired, const struct pubkey 
 	    (r = rk ? move_if_there(dir, k_cert, r_cert, ret_moved)
 		    : (unlinkat(dir, k_cert, 0) < 0 && errno != ENOENT ? -errno : 0)) < 0)
 		goto out;
-	if ((r = move_if_there(dir, n_priv, k, ret_moved)) < 0 ||
-	    (r = move_if_there(dir, n_pub, k_pub, ret_moved)) < 0)
+	if ((r = move_if_there(dir, n_priv, k, ret_moved)) < 0)
+		goto out;
+	if (swap_fault && !strcmp(swap_fault, "kill-between-renames"))
+		raise(SIGKILL);
+	if ((r = move_if_there(dir, n_pub, k_pub, ret_moved)) < 0)
 		goto out;
 	/* the retired public half is no longer the live one: private too (0600) */
 	if (rk && fchmodat(dir, r_pub, 0600, 0) < 0 && errno != ENOENT) {
