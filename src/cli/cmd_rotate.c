@@ -141,7 +141,9 @@ static int resolve_key(struct rotate_options *o)
 	    rotate_local_state_path(o->key, &o->state_path) < 0)
 		return EXIT_FAIL;
 	/* the state file says where each host stands: it must be able to name the key */
-	if (!json_string(o->key)) {
+	json_t *named = json_string(o->key);
+	json_decref(named);
+	if (!named) {
 		cli_error("%s: the path is not UTF-8; rotate's state file could not name it",
 			  o->key);
 		return EXIT_FAIL;
