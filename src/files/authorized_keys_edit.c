@@ -251,3 +251,84 @@ int authorized_keys_add_beside(const char *old, size_t old_len, const struct pub
 				 .keep_old = true};
 	return replace_lines(old, old_len, &rp, out, ret_lines);
 }
+
+/* the entry's text without its CR */
+static size_t text_len(const struct authorized_keys_entry *e)
+{
+	return e->raw_len - (e->crlf ? 1 : 0);
+}
+
+int authorized_keys_make_exact(const char *old, size_t old_len, const struct authorized_keys *want,
+			       struct dynbuf *out, bool *ret_changed, struct pubkey ***ret_removed,
+			       size_t *ret_n_removed, size_t *ret_unreadable)
+{
+	struct authorized_keys *ak = NULL;
+	struct pubkey **removed = NULL;
+	size_t n_removed = 0, unreadable = 0;
+	bool changed = false, crlf = false;
+	bool *found = calloc(want->n_entries ? want->n_entries : 1, sizeof(*found));
+	int r = found ? authorized_keys_parse(old, old_len, &ak) : -ENOMEM;
+	for (size_t i = 0; r == 0 && i < ak->n_entries; i++) {
+		const struct authorized_keys_entry *e = &ak->entries[i];
+		crlf = crlf || (e->crlf && e->has_newline);
+		if (e->kind == KEY_LINE_BLANK || e->kind == KEY_LINE_COMMENT) {
+			r = dynbuf_append(out, e->raw, e->raw_len + (e->has_newline ? 1 : 0));
+			continue;
+		}
+		changed = changed || e->kind == KEY_LINE_INVALID;
+		unreadable += e->kind == KEY_LINE_INVALID;
+		if (e->kind == KEY_LINE_INVALID)
+			continue;
+		size_t w = 0;
+		while (w < want->n_entries && (want->entries[w].kind != KEY_LINE_KEY ||
+					       !pubkey_same_key(want->entries[w].key, e->key)))
+			w++;
+		if (w == want->n_entries || found[w]) {
+			/* not wanted, or wanted once and here again */
+			changed = true;
+			if (w == want->n_entries)
+				r = pubkey_list_add_distinct(&removed, &n_removed, e->key);
+			continue;
+		}
+		found[w] = true;
+		const struct authorized_keys_entry *line = &want->entries[w];
+		if (text_len(e) == text_len(line) && !memcmp(e->raw, line->raw, text_len(e))) {
+			r = dynbuf_append(out, e->raw, e->raw_len + (e->has_newline ? 1 : 0));
+			continue;
+		}
+		changed = true;
+		if ((r = dynbuf_append(out, line->raw, text_len(line))) == 0 && e->crlf)
+			r = dynbuf_append_byte(out, '\r');
+		if (r == 0 && e->has_newline)
+			r = dynbuf_append_byte(out, '\n');
+	}
+	for (size_t w = 0; r == 0 && w < want->n_entries; w++) {
+		const struct authorized_keys_entry *line = &want->entries[w];
+		if (line->kind != KEY_LINE_KEY || found[w])
+			continue;
+		bool twice = false; /* the same key listed twice: its first line */
+		for (size_t v = 0; v < w; v++)
+			twice = twice || (want->entries[v].kind == KEY_LINE_KEY &&
+					  pubkey_same_key(want->entries[v].key, line->key));
+		if (twice)
+			continue;
+		changed = true;
+		if (out->len && out->data[out->len - 1] != '\n')
+			r = dynbuf_append_str(out, crlf ? "\r\n" : "\n");
+		if (r == 0)
+			r = dynbuf_append(out, line->raw, text_len(line));
+		if (r == 0)
+			r = dynbuf_append_str(out, crlf ? "\r\n" : "\n");
+	}
+	authorized_keys_free(ak);
+	free(found);
+	if (r < 0) {
+		pubkey_list_free(removed, n_removed);
+		return r;
+	}
+	*ret_changed = changed;
+	*ret_removed = removed;
+	*ret_n_removed = n_removed;
+	*ret_unreadable = unreadable;
+	return 0;
+}

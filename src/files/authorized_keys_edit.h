@@ -52,6 +52,18 @@ int authorized_keys_add_beside(const char *old, size_t old_len, const struct pub
 			       const struct pubkey *new_key, const char *new_comment,
 			       struct dynbuf *out, size_t *ret_lines);
 
+/* copy --exclusive: the key lines of the file become exactly want's key lines (as listed:
+ * options, key, comment). A key already there keeps its place: its first line stays byte for
+ * byte when it reads as listed, else becomes the listed line (in the file's line ending);
+ * the wanted keys not there are appended; every other key line goes, and so does every line
+ * that is neither a key sshkeyctl reads nor a comment or blank (sshd might read it as a key:
+ * counted in ret_unreadable). Comments and blank lines stay. ret_removed: the distinct keys
+ * that went (owned by the caller: pubkey_free each, free the array). */
+struct authorized_keys;
+int authorized_keys_make_exact(const char *old, size_t old_len, const struct authorized_keys *want,
+			       struct dynbuf *out, bool *ret_changed, struct pubkey ***ret_removed,
+			       size_t *ret_n_removed, size_t *ret_unreadable);
+
 /* Drop a UTF-8 byte-order mark at the start (ERR_FORMAT when there is none). */
 int authorized_keys_strip_bom(const char *old, size_t old_len, struct dynbuf *out);
 

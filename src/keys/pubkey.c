@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/base64.h"
 #include "base/error.h"
 #include "base/text_lines.h"
@@ -317,4 +319,29 @@ int pubkey_format_line(const struct pubkey *key, const char *comment, struct dyn
 			r = dynbuf_append_str(out, comment);
 	}
 	return r;
+}
+
+int pubkey_list_add_distinct(struct pubkey ***keys, size_t *n, const struct pubkey *key)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (pubkey_same_key((*keys)[i], key))
+			return 0;
+	struct pubkey *copy = NULL;
+	int r = pubkey_from_blob(key->blob, key->blob_len, &copy);
+	struct pubkey **slot = r == 0 ? array_append(keys, n, sizeof(*slot), SIZE_MAX) : NULL;
+	if (r == 0 && !slot)
+		r = -ENOMEM;
+	if (r < 0) {
+		pubkey_free(copy);
+		return r;
+	}
+	*slot = copy;
+	return 0;
+}
+
+void pubkey_list_free(struct pubkey **keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pubkey_free(keys[i]);
+	free(keys);
 }

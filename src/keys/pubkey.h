@@ -33,6 +33,10 @@ void pubkey_free(struct pubkey *key);
 bool pubkey_equal(const struct pubkey *a, const struct pubkey *b);
 /* Same key, ignoring certificates: compares plain blobs. */
 bool pubkey_same_key(const struct pubkey *a, const struct pubkey *b);
+/* A copy of key appended to the list keys[n] unless a key with its blob is there. */
+int pubkey_list_add_distinct(struct pubkey ***keys, size_t *n, const struct pubkey *key);
+/* Free the list's keys and the list. */
+void pubkey_list_free(struct pubkey **keys, size_t n);
 
 /* Parse "type base64" at the start of text[len] (leading blanks skipped). *ret_end is the
  * offset just past the base64 token, where a comment may follow. Errors as above plus

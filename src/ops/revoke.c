@@ -92,25 +92,6 @@ static bool line_matches(const struct revoke_request *req, const struct authoriz
 	return false;
 }
 
-/* a copy of key in fm's list unless one with its blob is there */
-static int add_distinct(struct pubkey ***keys, size_t *n, const struct pubkey *key)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (pubkey_same_key((*keys)[i], key))
-			return 0;
-	struct pubkey *copy = NULL;
-	int r = pubkey_from_blob(key->blob, key->blob_len, &copy);
-	if (r < 0)
-		return r;
-	struct pubkey **slot = array_append(keys, n, sizeof(*slot), SIZE_MAX);
-	if (!slot) {
-		pubkey_free(copy);
-		return -ENOMEM;
-	}
-	*slot = copy;
-	return 0;
-}
-
 /* The lines of an authorized_keys text holding a key to revoke: counted, their distinct
  * keys into fm (cleared first). */
 static int match_lines(const struct revoke_request *req, const char *text, size_t len,
@@ -124,7 +105,7 @@ static int match_lines(const struct revoke_request *req, const char *text, size_
 		if (en->kind != KEY_LINE_KEY || !line_matches(req, en))
 			continue;
 		fm->lines++;
-		r = add_distinct(&fm->keys, &fm->n_keys, en->key);
+		r = pubkey_list_add_distinct(&fm->keys, &fm->n_keys, en->key);
 	}
 	authorized_keys_free(ak);
 	return r;
@@ -233,7 +214,7 @@ static void prove(const struct target *t, const struct revoke_request *req,
 		size_t n = 0;
 		for (size_t f = 0; f < m->n; f++)
 			for (size_t k = 0; m->files[f].account == i && k < m->files[f].n_keys; k++)
-				if (add_distinct(&keys, &n, m->files[f].keys[k]) < 0)
+				if (pubkey_list_add_distinct(&keys, &n, m->files[f].keys[k]) < 0)
 					all_refused = false;
 		if (!n) {
 			free(keys);
@@ -403,7 +384,7 @@ static int revoke_own(const struct target *t, const struct revoke_request *req,
 		goto out;
 	}
 	for (size_t k = 0; r == 0 && k < oe.fm.n_keys; k++)
-		r = add_distinct(&res->removed, &res->n_removed, oe.fm.keys[k]);
+		r = pubkey_list_add_distinct(&res->removed, &res->n_removed, oe.fm.keys[k]);
 	if (r < 0)
 		goto out;
 	struct server_kind kind;
@@ -553,7 +534,8 @@ void revoke_host(const struct target *t, const struct revoke_request *req,
 	}
 	for (size_t f = 0; r == 0 && f < m.n; f++)
 		for (size_t k = 0; r == 0 && k < m.files[f].n_keys; k++)
-			r = add_distinct(&res->removed, &res->n_removed, m.files[f].keys[k]);
+			r = pubkey_list_add_distinct(&res->removed, &res->n_removed,
+						     m.files[f].keys[k]);
 	if (r < 0)
 		goto out;
 	remote_session_free(ss.s);

@@ -275,6 +275,50 @@ static void test_add_beside(void **state)
 	pubkey_free(b);
 }
 
+#define KEY3 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILYPzA9wR9GGrFffSfra+pZ4U4zkGqSDOOrbmH2Cskx0"
+
+static void check_exact(const char *old, const char *want_text, const char *expect, bool changed,
+			size_t n_removed, size_t unreadable)
+{
+	struct authorized_keys *want = NULL;
+	struct pubkey **removed = NULL;
+	size_t n = 0, bad = 0;
+	bool ch = !changed;
+	struct dynbuf out;
+	dynbuf_init(&out, 1 << 20);
+	assert_int_equal(authorized_keys_parse(want_text, strlen(want_text), &want), 0);
+	assert_int_equal(
+		authorized_keys_make_exact(old, strlen(old), want, &out, &ch, &removed, &n, &bad),
+		0);
+	assert_int_equal(dynbuf_append_byte(&out, 0), 0);
+	assert_string_equal((char *)out.data, expect);
+	assert_int_equal(ch, changed);
+	assert_int_equal(n, n_removed);
+	assert_int_equal(bad, unreadable);
+	pubkey_list_free(removed, n);
+	authorized_keys_free(want);
+	dynbuf_free(&out);
+}
+
+static void test_make_exact(void **state)
+{
+	/* the wanted key stays where it is, byte for byte; others go; comments stay; the
+	 * missing wanted key is appended in the file's CRLF */
+	check_exact("# top\r\n" KEY " a\r\n" KEY2 " b\r\n" KEY2 " again\r\n",
+		    KEY " a\nfrom=\"10.0.0.0/8\" " KEY3 " c\n",
+		    "# top\r\n" KEY " a\r\nfrom=\"10.0.0.0/8\" " KEY3 " c\r\n", true, 1, 0);
+	/* already exact: unchanged */
+	check_exact("# c\n" KEY " a\n", KEY " a\n", "# c\n" KEY " a\n", false, 0, 0);
+	/* the listed options replace the line's; a duplicate of a wanted key goes (not counted
+	 * as removed: the key stays); an unreadable line goes, counted */
+	check_exact("no-pty " KEY " a\nnot a key line\n" KEY " dup\n", "restrict " KEY " z\n",
+		    "restrict " KEY " z\n", true, 0, 1);
+	/* no file: the listed keys, a key listed twice once */
+	check_exact("", KEY " a\n" KEY " b\n", KEY " a\n", true, 0, 0);
+	/* a last line without a newline gets one before what is appended */
+	check_exact("# c", KEY2 "\n", "# c\n" KEY2 "\n", true, 0, 0);
+}
+
 static void test_bom_and_join(void **state)
 {
 	struct pubkey *a = key_of(KEY);
@@ -313,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_add_beside),
+		cmocka_unit_test(test_make_exact),
 		cmocka_unit_test(test_bom_and_join),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
