@@ -17,6 +17,7 @@
 #include "cli/fleet_run.h"
 #include "cli/passphrase.h"
 #include "cli/report.h"
+#include "files/authorized_keys.h"
 #include "files/public_key_file.h"
 #include "keys/key_file.h"
 #include "keys/keygen.h"
@@ -30,6 +31,7 @@ enum {
 	OPT_NO_PASSPHRASE,
 	OPT_HARDEN,
 	OPT_CONFIG_ALIAS,
+	OPT_EXCLUSIVE,
 };
 
 struct option_context {
@@ -49,6 +51,11 @@ static int handle_option(int c, char *arg, void *data)
 		return EXIT_OK;
 	case OPT_SFTP:
 		o->sftp = true;
+		return EXIT_OK;
+	case OPT_EXCLUSIVE:
+		if (o->setup)
+			return FLEET_OPTION_UNKNOWN;
+		o->exclusive_file = arg;
 		return EXIT_OK;
 	case 'b':
 		if (parse_unsigned_option(arg, 1, 1u << 20, &o->key_bits) < 0)
@@ -91,6 +98,7 @@ static int parse_options(int argc, char **argv, struct copy_options *o, const st
 		{"for-user", required_argument, NULL, OPT_FOR_USER},
 		{"no-fix", no_argument, NULL, OPT_NO_FIX},
 		{"sftp", no_argument, NULL, OPT_SFTP},
+		{"exclusive", required_argument, NULL, OPT_EXCLUSIVE},
 		{NULL, 0, NULL, 0},
 	};
 	struct option_context ctx = {o, cmd};
@@ -172,6 +180,12 @@ static void report_json(const char *spec, const struct copy_result *res)
 			      (json_int_t)res->keys_present, "changes", changes);
 	if (o && res->path)
 		json_object_set_new(o, "path", report_json_text(res->path));
+	if (o && (res->keys_removed || res->proof.len)) {
+		json_object_set_new(o, "keys_removed", json_integer(res->keys_removed));
+		json_object_set_new(o, "lines_unreadable_removed",
+				    json_integer(res->lines_unreadable));
+		json_object_set_new(o, "proof", report_lines_json(&res->proof));
+	}
 	if (o && (res->outcome == COPY_FAILED || res->outcome == COPY_INSTALLED_UNVERIFIED))
 		json_object_set_new(o, "reason", report_json_text(res->diag.text));
 	if (o && res->diff.len)
@@ -191,7 +205,13 @@ static void report(const struct target *t, const void *result, void *data)
 		return;
 	}
 	printf("%s: %s", spec, outcome_text(res));
-	if (res->outcome == COPY_INSTALLED || res->outcome == COPY_INSTALLED_UNVERIFIED)
+	if (run->opt->exclusive_file &&
+	    (res->outcome == COPY_INSTALLED || res->outcome == COPY_INSTALLED_UNVERIFIED ||
+	     res->outcome == COPY_WOULD_CHANGE))
+		printf(" (exclusive: %u key%s removed%s)", res->keys_removed,
+		       res->keys_removed == 1 ? "" : "s",
+		       res->lines_unreadable ? ", and lines sshkeyctl cannot read" : "");
+	else if (res->outcome == COPY_INSTALLED || res->outcome == COPY_INSTALLED_UNVERIFIED)
 		printf(" (%u key%s added%s%u already there)", res->keys_added,
 		       res->keys_added == 1 ? "" : "s", ", ", res->keys_present);
 	if (res->outcome == COPY_FAILED || res->outcome == COPY_INSTALLED_UNVERIFIED)
@@ -199,7 +219,30 @@ static void report(const struct target *t, const void *result, void *data)
 	printf("\n");
 	report_lines_shared(&run->shared, spec, "changes", &res->changes, "  ", false);
 	report_lines_shared(&run->shared, spec, "diff", &res->diff, "", true);
+	report_print_lines(&res->proof, "  proof: ");
 	fflush(stdout);
+}
+
+/* --exclusive FILE: authorized_keys lines (a .pub too), each a key sshkeyctl reads; read
+ * before any host is tried */
+static int load_exclusive(const char *path, struct dynbuf *text, struct authorized_keys **ret)
+{
+	int r = read_file(path, READ_FILE_REGULAR, text);
+	if (r == 0)
+		r = authorized_keys_parse(text->len ? (const char *)text->data : "", text->len,
+					  ret);
+	if (r < 0) {
+		cli_error("--exclusive %s: %s", path,
+			  r >= -4096 ? strerror(-r) : error_to_string(r));
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < (*ret)->n_entries; i++)
+		if ((*ret)->entries[i].kind == KEY_LINE_INVALID) {
+			cli_error("%s:%lu: %s; nothing changed", path, (*ret)->entries[i].lineno,
+				  error_to_string((*ret)->entries[i].error));
+			return EXIT_FAIL;
+		}
+	return EXIT_OK;
 }
 
 int copy_main(int argc, char **argv, const struct command *cmd, const struct copy_setup *setup)
@@ -209,8 +252,11 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 	struct local_key *keys = NULL;
 	size_t n_keys = 0;
 	char *default_path = NULL, *new_key_passphrase = NULL;
+	struct authorized_keys *exclusive = NULL;
+	struct dynbuf exclusive_text;
 	int status;
 
+	dynbuf_init(&exclusive_text, AUTHORIZED_KEYS_FILE_MAX);
 	fleet_options_init(&o.fleet);
 	if ((status = parse_options(argc, argv, &o, cmd)) != EXIT_OK)
 		goto out;
@@ -275,12 +321,16 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 		n_keys = keys_table.n;
 	}
 
+	if (o.exclusive_file &&
+	    (status = load_exclusive(o.exclusive_file, &exclusive_text, &exclusive)) != EXIT_OK)
+		goto out;
 	struct copy_request req = {.connect = &o.fleet.connect,
 				   .for_user = o.for_user,
 				   .fix = !o.no_fix,
 				   .dry_run = o.fleet.dry_run,
 				   .sftp = o.sftp,
-				   .password = &o.fleet.password_source};
+				   .password = &o.fleet.password_source,
+				   .exclusive = exclusive};
 	report_shared_init(&run.shared, !o.fleet.json && o.fleet.targets.n > 1);
 	struct fleet_job job = FLEET_JOB(struct copy_result, report, &req, &run);
 	job.keys = &keys_table;
@@ -314,6 +364,8 @@ int copy_main(int argc, char **argv, const struct command *cmd, const struct cop
 	}
 	fleet_results_free(&o.fleet, &job, results);
 out:
+	authorized_keys_free(exclusive);
+	dynbuf_free(&exclusive_text);
 	report_shared_free(&run.shared);
 	target_keys_free(&keys_table);
 	free(default_path);
@@ -334,8 +386,8 @@ const struct command command_copy = {
 		 "JOBS]\n"
 		 "                      [--dry-run] [--accept-new] [--password-file FILE | "
 		 "--password-stdin]\n"
-		 "                      [--for-user NAME] [--no-fix] [--sftp] [--connect-timeout "
-		 "SECONDS]\n"
+		 "                      [--for-user NAME] [--no-fix] [--sftp] [--exclusive FILE]\n"
+		 "                      [--connect-timeout SECONDS]\n"
 		 "                      [--host-keys FILE] [-q] [-v] [--order input|done] [--json] "
 		 "[--failed-file FILE]\n"
 		 "                      TARGET...",
@@ -359,6 +411,11 @@ const struct command command_copy = {
 		"  --sftp                  edit authorized_keys over SFTP (automatic when the "
 		"account\n"
 		"                          has no shell, as with ForceCommand internal-sftp)\n"
+		"  --exclusive FILE        the keys of FILE (authorized_keys lines, options kept)\n"
+		"                          and -i's become exactly the account's keys: every "
+		"other\n"
+		"                          key goes from every file sshd reads; proven: each key\n"
+		"                          kept is accepted, each removed one refused\n"
 		"  --connect-timeout SECS  give up on a host that does not answer (default: "
 		"ConnectTimeout, else 10)\n"
 		"  --json                  one JSON object per host, then a summary object (JSON "

@@ -16,6 +16,7 @@ struct copy_options {
 	const char *for_user;
 	bool no_fix;
 	bool sftp;
+	const char *exclusive_file; /* --exclusive FILE (copy only) */
 	/* setup only: the key to create when there is none */
 	bool setup;
 	const char *key_type;

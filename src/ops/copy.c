@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "base/random.h"
 #include "files/authorized_keys_edit.h"
 #include "keys/fingerprint.h"
+#include "remote/server_kind.h"
 #include "ops/strict_modes.h"
 #include "ops/account_keys.h"
 #include "ops/keys_edit.h"
@@ -24,12 +26,14 @@ void copy_result_init(struct copy_result *res)
 	res->outcome = COPY_FAILED; /* until the host's work says otherwise (never started) */
 	dynbuf_init(&res->changes, 1024 * 1024);
 	dynbuf_init(&res->diff, 64 * 1024 * 1024);
+	dynbuf_init(&res->proof, 64 * 1024);
 }
 
 void copy_result_clear(struct copy_result *res)
 {
 	dynbuf_free(&res->changes);
 	dynbuf_free(&res->diff);
+	dynbuf_free(&res->proof);
 	free(res->path);
 	memset(res, 0, sizeof(*res));
 }
@@ -149,6 +153,240 @@ static int copy_edit(const struct keys_edit_request *req, const struct authorize
 	return r;
 }
 
+/* --exclusive: the key lines wanted: the listed ones as listed, then copy's keys not among
+ * them, each as the file has it already (its options kept), else plain */
+static bool listed(const struct authorized_keys *ak, const struct pubkey *key)
+{
+	for (size_t i = 0; ak && i < ak->n_entries; i++)
+		if (ak->entries[i].kind == KEY_LINE_KEY && pubkey_same_key(ak->entries[i].key, key))
+			return true;
+	return false;
+}
+
+static int wanted_lines(const struct copy_request *req, const struct authorized_keys *now,
+			struct dynbuf *text, struct authorized_keys **ret)
+{
+	int r = 0;
+	const struct authorized_keys *list = req->exclusive;
+	for (size_t i = 0; r == 0 && i < list->n_entries; i++) {
+		const struct authorized_keys_entry *e = &list->entries[i];
+		if (e->kind != KEY_LINE_KEY)
+			continue;
+		if ((r = dynbuf_append(text, e->raw, e->raw_len - (e->crlf ? 1 : 0))) == 0)
+			r = dynbuf_append_byte(text, '\n');
+	}
+	for (size_t k = 0; r == 0 && k < req->n_keys; k++) {
+		const struct pubkey *key = req->keys[k].pub;
+		if (listed(list, key))
+			continue;
+		const struct authorized_keys_entry *there = NULL;
+		for (size_t i = 0; !there && i < now->n_entries; i++)
+			if (now->entries[i].kind == KEY_LINE_KEY &&
+			    pubkey_same_key(now->entries[i].key, key))
+				there = &now->entries[i];
+		r = there ? dynbuf_append(text, there->raw, there->raw_len - (there->crlf ? 1 : 0))
+			  : pubkey_format_line(key, req->keys[k].comment, text);
+		if (r == 0)
+			r = dynbuf_append_byte(text, '\n');
+	}
+	if (r == 0)
+		r = authorized_keys_parse(text->len ? (const char *)text->data : "", text->len,
+					  ret);
+	return r;
+}
+
+struct exclusive_edit {
+	const struct copy_request *req;
+	bool no_keys;                /* another file sshd reads: no key at all */
+	struct authorized_keys *now; /* the file as read, and the lines wanted in it */
+	struct authorized_keys *want;
+	struct dynbuf want_text;
+	struct pubkey **removed; /* this file's last edit's */
+	size_t n_removed, unreadable;
+	unsigned long others_existing;
+};
+
+static void exclusive_edit_reset(struct exclusive_edit *xe)
+{
+	authorized_keys_free(xe->now);
+	authorized_keys_free(xe->want);
+	xe->now = xe->want = NULL;
+	dynbuf_reset(&xe->want_text);
+	pubkey_list_free(xe->removed, xe->n_removed);
+	xe->removed = NULL, xe->n_removed = 0, xe->unreadable = 0;
+}
+
+static int exclusive_edit(const struct keys_edit_request *req,
+			  const struct authorized_keys_state *st, struct dynbuf *out,
+			  bool *ret_changed, struct diag *d)
+{
+	struct exclusive_edit *xe = req->arg;
+	const char *text = st->content.len ? (const char *)st->content.data : "";
+	const struct authorized_keys none = {0};
+	(void)d;
+	xe->others_existing = st->others_existing;
+	exclusive_edit_reset(xe);
+	int r = 0;
+	if (!xe->no_keys && (r = authorized_keys_parse(text, st->content.len, &xe->now)) == 0)
+		r = wanted_lines(xe->req, xe->now, &xe->want_text, &xe->want);
+	if (r == 0)
+		r = authorized_keys_make_exact(text, st->content.len, xe->want ? xe->want : &none,
+					       out, ret_changed, &xe->removed, &xe->n_removed,
+					       &xe->unreadable);
+	return r;
+}
+
+/* A listed line whose options limit where or until when it logs in: a query from here
+ * proves nothing about it. */
+static bool limited(const struct authorized_keys_entry *e)
+{
+	struct authorized_keys_option o;
+	size_t pos = 0;
+	const char *opts = e->raw + e->options.off;
+	while (e->options.len && authorized_keys_option_next(opts, e->options.len, &pos, &o) == 1)
+		if ((o.name.len == 4 && !strncasecmp(opts + o.name.off, "from", 4)) ||
+		    (o.name.len == 11 && !strncasecmp(opts + o.name.off, "expiry-time", 11)))
+			return true;
+	return false;
+}
+
+/* After --exclusive's edit: each wanted key the server takes (copy's keys log in; the
+ * listed ones answer a publickey query), each removed key refused. */
+static void prove_exclusive(const struct target *t, const struct copy_request *req,
+			    const struct timespec *deadline, const char *label,
+			    struct pubkey **removed, size_t n_removed, bool tinysshd,
+			    struct copy_result *res)
+{
+	const struct authorized_keys *want = req->exclusive;
+	prove(t, req, deadline, res);
+	if (res->outcome == COPY_FAILED)
+		return;
+	for (size_t k = 0; k < req->n_keys; k++) {
+		char fp[FINGERPRINT_SHA256_TEXT_MAX] = "";
+		fingerprint_sha256_text(req->keys[k].pub, fp, sizeof(fp));
+		if (req->keys[k].priv || req->keys[k].in_agent)
+			dynbuf_printf(&res->proof, "%s: %s logs in (a new connection)\n", label,
+				      fp);
+	}
+	const struct pubkey **ask = calloc(want->n_entries ? want->n_entries : 1, sizeof(*ask));
+	bool *accepted = calloc(want->n_entries ? want->n_entries : 1, sizeof(*accepted));
+	size_t n_ask = 0;
+	for (size_t i = 0; ask && i < want->n_entries; i++) {
+		const struct authorized_keys_entry *e = &want->entries[i];
+		bool ours = false;
+		for (size_t k = 0; k < req->n_keys; k++)
+			ours = ours || pubkey_same_key(req->keys[k].pub, e->key);
+		if (e->kind != KEY_LINE_KEY || ours)
+			continue; /* copy's keys: proven above */
+		char fp[FINGERPRINT_SHA256_TEXT_MAX] = "";
+		fingerprint_sha256_text(e->key, fp, sizeof(fp));
+		if (limited(e) || tinysshd)
+			dynbuf_printf(&res->proof, "%s: %s not asked (%s)\n", label, fp,
+				      tinysshd ? "tinysshd answers every key query with yes"
+					       : "from= or expiry-time limits where and when it "
+						 "logs in");
+		else
+			ask[n_ask++] = e->key;
+	}
+	struct diag d = {{0}};
+	int r = !ask || !accepted ? -ENOMEM
+		: n_ask ? login_probe_keys(t, req->for_user, req->connect, deadline, ask, n_ask,
+					   accepted, &d)
+			: 0;
+	for (size_t i = 0; r == 0 && i < n_ask; i++) {
+		char fp[FINGERPRINT_SHA256_TEXT_MAX] = "";
+		fingerprint_sha256_text(ask[i], fp, sizeof(fp));
+		dynbuf_printf(&res->proof, "%s: %s %s (publickey query)\n", label, fp,
+			      accepted[i] ? "accepted" : "NOT ACCEPTED");
+		if (!accepted[i] && res->outcome != COPY_FAILED) {
+			res->outcome = COPY_FAILED;
+			res->error = ERR_AUTH_DENIED;
+			diag_set(&res->diag, "the server does not take the listed key %s", fp);
+		}
+	}
+	if (r < 0) {
+		res->outcome = COPY_FAILED;
+		res->error = r;
+		diag_set(&res->diag, "the listed keys could not be asked about: %s", d.text);
+	}
+	free(ask);
+	free(accepted);
+	bool refused = true;
+	if (n_removed && login_prove_refused(t, req->for_user, label, req->connect, deadline,
+					     (const struct pubkey *const *)removed, n_removed,
+					     tinysshd, &res->proof, &refused) < 0)
+		refused = false;
+	if (!refused && res->outcome != COPY_FAILED) {
+		res->outcome = COPY_INSTALLED_UNVERIFIED;
+		diag_set(&res->diag, "a removed key is not proven refused (see the proof lines)");
+	}
+}
+
+/* --exclusive on the open session: the first file exact, the others without keys. */
+static int make_exclusive(struct remote_session *s, const struct account_ref *acct,
+			  const struct copy_request *req, const struct pubkey *used,
+			  struct authorized_keys_state *st, struct remote_sftp **sftp,
+			  struct pubkey ***removed, size_t *n_removed, bool *ret_changed,
+			  struct copy_result *res)
+{
+	/* the key this run logged in with stays, unless listed: refused before any change */
+	bool own = !req->for_user || !strcmp(req->for_user, remote_user(s));
+	bool login_key_kept = !used || !own || listed(req->exclusive, used);
+	for (size_t k = 0; !login_key_kept && k < req->n_keys; k++)
+		login_key_kept = pubkey_same_key(req->keys[k].pub, used);
+	if (!login_key_kept) {
+		char fp[FINGERPRINT_SHA256_TEXT_MAX] = "";
+		fingerprint_sha256_text(used, fp, sizeof(fp));
+		diag_set(&res->diag,
+			 "refusing: the key this run logged in with (%s) is not in the list, and "
+			 "--exclusive would remove it; nothing changed",
+			 fp);
+		return -EPERM;
+	}
+	struct exclusive_edit xe = {.req = req};
+	dynbuf_init(&xe.want_text, AUTHORIZED_KEYS_FILE_MAX);
+	struct keys_edit_outcome done = {0};
+	struct keys_edit_request er = {
+		.s = s,
+		.acct = acct,
+		.use_sftp = req->sftp,
+		.modes = req->fix ? KEYS_EDIT_MODES_FIX : KEYS_EDIT_MODES_REFUSE,
+		.dry_run = req->dry_run,
+		.edit = exclusive_edit,
+		.arg = &xe,
+	};
+	int r = keys_edit_run(&er, sftp, st, &res->changes, &res->diff, &done, &res->diag);
+	unsigned long others = xe.others_existing;
+	*ret_changed = r == 0 && (done.changed || done.n_fixes);
+	if (st->path) {
+		free(res->path);
+		res->path = strdup(st->path);
+	}
+	for (unsigned e = 0; r == 0 && e < 64; e++) {
+		if (e > 0) {
+			if (!(others & (1UL << e)))
+				continue;
+			/* another file sshd reads: no key at all */
+			struct authorized_keys_state other = {0};
+			xe.no_keys = true;
+			er.entry = e;
+			er.modes = KEYS_EDIT_MODES_IGNORE;
+			r = keys_edit_run(&er, sftp, &other, &res->changes, &res->diff, &done,
+					  &res->diag);
+			authorized_keys_state_clear(&other);
+			*ret_changed = *ret_changed || (r == 0 && done.changed);
+		}
+		for (size_t k = 0; r == 0 && k < xe.n_removed; k++)
+			r = pubkey_list_add_distinct(removed, n_removed, xe.removed[k]);
+		res->lines_unreadable += r == 0 ? (unsigned)xe.unreadable : 0;
+		exclusive_edit_reset(&xe);
+	}
+	exclusive_edit_reset(&xe);
+	dynbuf_free(&xe.want_text);
+	res->keys_removed = (unsigned)*n_removed;
+	return r;
+}
+
 void copy_to_host(const struct target *t, const struct copy_request *req, struct copy_result *res)
 {
 	struct remote_session *s = NULL;
@@ -158,6 +396,8 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 	struct authorized_key_to_add *adds = calloc(req->n_keys, sizeof(*adds));
 	bool *accepted = calloc(req->n_keys, sizeof(*accepted));
 	struct keys_edit_outcome done = {0};
+	struct pubkey *used = NULL, **removed = NULL;
+	size_t n_removed = 0;
 	int r;
 	res->outcome = COPY_FAILED;
 	if (!adds || !accepted) {
@@ -172,11 +412,36 @@ void copy_to_host(const struct target *t, const struct copy_request *req, struct
 				   .keys = req->keys,
 				   .n_keys = req->n_keys,
 				   .password = req->password};
-	if ((r = login_for_work(&lr, accepted, &s, &res->diag)) < 0)
+	if ((r = login_for_work_with(&lr, accepted, &s, &used, &res->diag)) < 0)
 		goto out;
 	/* --for-user: as root, directly or through sudo */
 	if ((r = account_ref_open(s, req->for_user, req->password, &acct, &res->diag)) < 0)
 		goto out;
+	if (req->exclusive) {
+		bool changed = false;
+		if ((r = make_exclusive(s, &acct, req, used, &st, &sftp, &removed, &n_removed,
+					&changed, res)) < 0)
+			goto out;
+		res->outcome = !changed       ? COPY_PRESENT
+			       : req->dry_run ? COPY_WOULD_CHANGE
+					      : COPY_INSTALLED;
+		if (!changed || req->dry_run)
+			goto out;
+		struct server_kind kind;
+		char label[64];
+		server_kind_of(s, &kind);
+		snprintf(label, sizeof(label), "%s",
+			 req->for_user ? req->for_user : remote_user(s));
+		authorized_keys_state_clear(&st);
+		remote_sftp_free(sftp);
+		sftp = NULL;
+		remote_session_free(s);
+		s = NULL;
+		prove_exclusive(t, req, &deadline, label, removed, n_removed,
+				kind.software == SERVER_TINYSSH, res);
+		r = res->outcome == COPY_FAILED ? res->error : 0;
+		goto out;
+	}
 	bool all_accepted = true;
 	for (size_t i = 0; i < req->n_keys; i++)
 		all_accepted = all_accepted && accepted[i];
@@ -228,4 +493,6 @@ out:
 	remote_session_free(s);
 	free(adds);
 	free(accepted);
+	pubkey_free(used);
+	pubkey_list_free(removed, n_removed);
 }

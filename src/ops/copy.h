@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "base/dynbuf.h"
+#include "files/authorized_keys.h"
 #include "fleet/target.h"
 #include "keys/privkey.h"
 #include "ops/local_key.h"
@@ -21,6 +22,10 @@ struct copy_request {
 	bool dry_run;
 	bool sftp; /* --sftp: edit over SFTP even when the account has a shell */
 	const struct password_source *password;
+	/* --exclusive FILE: these key lines (options kept), with the keys above, become
+	 * exactly the account's authorized keys (every other key goes, from every file sshd
+	 * reads); NULL: copy adds */
+	const struct authorized_keys *exclusive;
 };
 
 enum copy_outcome {
@@ -40,6 +45,10 @@ struct copy_result {
 	char *path;            /* authorized_keys on the host */
 	unsigned keys_added;
 	unsigned keys_present;
+	/* --exclusive */
+	unsigned keys_removed;     /* distinct keys taken out */
+	unsigned lines_unreadable; /* lines sshkeyctl cannot read as keys, taken out */
+	struct dynbuf proof;       /* one line per key proven accepted or refused */
 };
 
 void copy_result_init(struct copy_result *res);
