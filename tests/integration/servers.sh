@@ -407,6 +407,37 @@ PY
 	pass
 }
 
+# rotate on each kind: the new key beside the old, proven by a real login; the old one
+# removed and refused (tinysshd: removed, but it cannot be proven: status 5, never "proven")
+rotate_on() {
+	local kind=$1 h=rot-$1 key=rot-$1
+	TB_KIND=$kind testbed_host_up "$h" || fail "$kind: rotate host"
+	"$K" keygen -q -f "$key" --no-passphrase -C "$key@servers" || fail "keygen $key"
+	# options kept (tinysshd reads no options: a plain line there)
+	local opts='no-pty '
+	[ "$kind" = tinysshd ] && opts=
+	printf '%s%s\n' "$opts" "$(cat "$key.pub")" >"$key.line"
+	cat id3.pub >>"$key.line"
+	testbed_authorize "$h" "$A" "$key.line"
+	cp "$key" "$key.old"
+	"$K" rotate -i "$key" --no-passphrase "${COMMON[@]}" "$(target "$h")" >out.txt 2>&1
+	local status=$?
+	if [ "$kind" = tinysshd ]; then
+		[ $status = 5 ] || fail "tinysshd rotate status $status: $(cat out.txt)"
+		grep -q "cannot be proven refused (tinysshd answers every key query with yes)" out.txt ||
+			fail "tinysshd rotate: $(cat out.txt)"
+		grep -q "rotated, proven" out.txt && fail "tinysshd rotate claims a proof: $(cat out.txt)"
+	else
+		[ $status = 0 ] || fail "$kind rotate status $status: $(cat out.txt)"
+		grep -q "OK: rotated, proven" out.txt || fail "$kind rotate: $(cat out.txt)"
+		key_login "$h" "$key.old" && fail "$kind: the old key logs in after rotate"
+	fi
+	key_login "$h" "$key" || fail "$kind: the new key does not log in after rotate"
+	printf '%s%s\n' "$opts" "$(cat "$key.pub")" >want
+	cat id3.pub >>want
+	same "$(ak "$h")" want "$kind: the file after rotate (options kept, the other key kept)"
+}
+
 ran=0
 for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	if ! testbed_kind_server "$kind" >/dev/null; then
@@ -415,6 +446,7 @@ for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	fi
 	echo "=== $kind"
 	client_side "$kind"
+	rotate_on "$kind"
 	case $kind in
 	debian) openssh_kind "$kind" && proxyjump && akf_forms "$kind" ;;
 	openssh-10.5) openssh_kind "$kind" && penalties && akf_forms "$kind" && listener_not_in_path ;;
