@@ -144,10 +144,7 @@ static const char *outcome_text(const struct copy_result *res)
 }
 
 /* the outcomes, and the summary's counts */
-static unsigned outcome_of(const void *result)
-{
-	return ((const struct copy_result *)result)->outcome;
-}
+FLEET_RESULT_ACCESSORS(struct copy_result)
 static const struct fleet_outcome copy_outcomes[] = {
 	[COPY_INSTALLED] = {"installed", FLEET_LEVEL_OK, 0},
 	/* installed but not proven is a warning, as verify's WARN and perms' unverified fix */
@@ -164,11 +161,6 @@ static const struct fleet_group summary_groups[] = {
 	{"failed", "failed", false},
 };
 static const struct fleet_outcomes outcomes = {copy_outcomes, summary_groups, 5, outcome_of, true};
-
-static int error_of(const void *result)
-{
-	return ((const struct copy_result *)result)->error;
-}
 
 /* --json: one object per host, one line each (JSON Lines) */
 static void report_json(const char *spec, const struct copy_result *res)

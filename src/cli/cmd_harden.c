@@ -106,10 +106,7 @@ static const char *const outcome_text[] = {
 };
 
 /* the outcomes, and the summary's counts */
-static unsigned outcome_of(const void *result)
-{
-	return ((const struct harden_result *)result)->outcome;
-}
+FLEET_RESULT_ACCESSORS(struct harden_result)
 static const struct fleet_outcome harden_outcomes[] = {
 	[HARDEN_DONE] = {"done", FLEET_LEVEL_OK, 0},
 	[HARDEN_ALREADY] = {"already", FLEET_LEVEL_OK, 0},
@@ -130,11 +127,6 @@ static const struct fleet_group summary_groups[] = {
 };
 static const struct fleet_outcomes outcomes = {harden_outcomes, summary_groups, 6, outcome_of,
 					       true};
-
-static int error_of(const void *result)
-{
-	return ((const struct harden_result *)result)->error;
-}
 
 void harden_report(const char *spec, const struct harden_result *res, bool json,
 		   struct report_shared *shared)

@@ -82,10 +82,7 @@ static const char *const outcome_text[] = {
 };
 
 /* the outcomes, and the summary's counts */
-static unsigned outcome_of(const void *result)
-{
-	return ((const struct perms_result *)result)->outcome;
-}
+FLEET_RESULT_ACCESSORS(struct perms_result)
 static const struct fleet_outcome perms_outcomes[] = {
 	[PERMS_OK] = {"ok", FLEET_LEVEL_OK, 0},
 	[PERMS_FOUND] = {"found", FLEET_LEVEL_WARN, 1},
@@ -102,11 +99,6 @@ static const struct fleet_group summary_groups[] = {
 	{"failed", "failed", false},
 };
 static const struct fleet_outcomes outcomes = {perms_outcomes, summary_groups, 4, outcome_of, true};
-
-static int error_of(const void *result)
-{
-	return ((const struct perms_result *)result)->error;
-}
 
 static void report(const char *spec, const struct perms_result *res, bool json)
 {

@@ -280,10 +280,7 @@ static struct target_keys keys_table;
 FLEET_WORK_KEYS(revoke_host, struct revoke_request, &keys_table)
 FLEET_RESULT_CALLBACKS(revoke_result_init, revoke_result_clear)
 
-static unsigned outcome_of(const void *result)
-{
-	return ((const struct revoke_result *)result)->outcome;
-}
+FLEET_RESULT_ACCESSORS(struct revoke_result)
 static const struct fleet_outcome revoke_outcomes[] = {
 	[REVOKE_NOT_FOUND] = {"not-found", FLEET_LEVEL_OK, 1},
 	[REVOKE_PROVEN] = {"revoked", FLEET_LEVEL_OK, 0},
@@ -300,11 +297,6 @@ static const struct fleet_group summary_groups[] = {{"revoked and proven", "revo
 						    {"unreachable", "unreachable", false}};
 static const struct fleet_outcomes outcomes = {revoke_outcomes, summary_groups, 6, outcome_of,
 					       true};
-
-static int error_of(const void *result)
-{
-	return ((const struct revoke_result *)result)->error;
-}
 
 struct revoke_run {
 	struct revoke_options *opt;
@@ -356,11 +348,7 @@ static void report(const struct target *t, const void *result, void *data)
 		printf("%s: UNREACHABLE: %s\n", t->spec, res->diag.text);
 		break;
 	}
-	report_print_lines(&res->changes, "  ");
-	if (res->diff.len)
-		report_print_lines(&res->diff, "  ");
-	report_print_lines(&res->proof, "  proof: ");
-	fflush(stdout);
+	report_print_details(&res->changes, &res->diff, &res->proof);
 }
 
 static int run_revoke(int argc, char **argv)

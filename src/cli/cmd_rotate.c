@@ -436,17 +436,10 @@ struct rotate_job {
 	struct local_key keys[2]; /* old, new: the preflight's view */
 };
 
-static void work(size_t index, const struct target *t, const void *request, void *result)
-{
-	(void)index;
-	rotate_host(t, request, result);
-}
+FLEET_WORK(rotate_host)
 FLEET_RESULT_CALLBACKS(rotate_result_init, rotate_result_clear)
 
-static unsigned outcome_of(const void *result)
-{
-	return ((const struct rotate_result *)result)->outcome;
-}
+FLEET_RESULT_ACCESSORS(struct rotate_result)
 static const struct fleet_outcome rotate_outcomes[] = {
 	[ROTATE_DONE] = {"rotated", FLEET_LEVEL_OK, 0},
 	[ROTATE_INSTALLED] = {"installed", FLEET_LEVEL_OK, 1},
@@ -464,11 +457,6 @@ static const struct fleet_group summary_groups[] = {
 	{"unreachable", "unreachable", false}};
 static const struct fleet_outcomes outcomes = {rotate_outcomes, summary_groups, 6, outcome_of,
 					       true};
-
-static int error_of(const void *result)
-{
-	return ((const struct rotate_result *)result)->error;
-}
 
 /* The state file follows each host as it is reported. */
 static void record(struct rotate_options *o, const struct target *t,
@@ -529,11 +517,7 @@ static void report(const struct target *t, const void *result, void *data)
 		printf("%s: UNREACHABLE: %s (the old key stays)\n", t->spec, res->diag.text);
 		break;
 	}
-	report_print_lines(&res->changes, "  ");
-	if (res->diff.len)
-		report_print_lines(&res->diff, "  ");
-	report_print_lines(&res->proof, "  proof: ");
-	fflush(stdout);
+	report_print_details(&res->changes, &res->diff, &res->proof);
 }
 
 /* rotate --status: where each host stands. */

@@ -161,10 +161,7 @@ static struct target_keys keys_table;
 FLEET_WORK_KEYS(scan_host, struct scan_request, &keys_table)
 FLEET_RESULT_CALLBACKS(scan_result_init, scan_result_clear)
 
-static unsigned outcome_of(const void *result)
-{
-	return ((const struct scan_result *)result)->outcome;
-}
+FLEET_RESULT_ACCESSORS(struct scan_result)
 static const struct fleet_outcome scan_outcomes[] = {
 	[SCAN_CLEAN] = {"ok", FLEET_LEVEL_OK, 0},
 	[SCAN_FINDINGS] = {"findings", FLEET_LEVEL_WARN, 1},
@@ -176,11 +173,6 @@ static const struct fleet_group summary_groups[] = {{"clean", "ok", false},
 						    {"failed", "failed", false},
 						    {"unreachable", "unreachable", false}};
 static const struct fleet_outcomes outcomes = {scan_outcomes, summary_groups, 4, outcome_of, true};
-
-static int error_of(const void *result)
-{
-	return ((const struct scan_result *)result)->error;
-}
 
 struct scan_run {
 	struct scan_options *opt;

@@ -93,6 +93,17 @@ struct fleet_job {
 		host_fn(t, &per_target, result);                                                  \
 	}
 
+/* outcome_of and error_of over a result type with the fields outcome and error */
+#define FLEET_RESULT_ACCESSORS(result_type)                    \
+	static unsigned outcome_of(const void *result)         \
+	{                                                      \
+		return ((const result_type *)result)->outcome; \
+	}                                                      \
+	static int error_of(const void *result)                \
+	{                                                      \
+		return ((const result_type *)result)->error;   \
+	}
+
 /* A command's job over the callbacks above (result_init, result_clear, work), its own
  * outcomes table and error_of, and its report function. */
 #define FLEET_JOB(result_type, report_fn, request_, run_data)                                   \

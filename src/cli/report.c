@@ -234,3 +234,13 @@ void report_shared_free(struct report_shared *rs)
 	free(rs->blocks);
 	memset(rs, 0, sizeof(*rs));
 }
+
+void report_print_details(const struct dynbuf *changes, const struct dynbuf *diff,
+			  const struct dynbuf *proof)
+{
+	report_print_lines(changes, "  ");
+	if (diff->len)
+		report_print_lines(diff, "  ");
+	report_print_lines(proof, "  proof: ");
+	fflush(stdout);
+}

@@ -40,6 +40,10 @@ json_t *report_json_textn(const char *text, size_t len);
 json_t *report_lines_json(const struct dynbuf *b);
 /* The lines of b on stdout, each after indent. */
 void report_print_lines(const struct dynbuf *b, const char *indent);
+/* A host's details under its line (text output): its changes, its diff (when any), and its
+ * proof lines ("  proof: ..."), then stdout flushed. */
+void report_print_details(const struct dynbuf *changes, const struct dynbuf *diff,
+			  const struct dynbuf *proof);
 
 /* Detail blocks (a plan, warnings, a diff) that the hosts of a fleet share: the first host
  * with a block shows it in full; a later host with the same block shows one line

@@ -87,31 +87,19 @@ static int key_in(int dir, const char *name, struct pubkey **ret)
 	return r;
 }
 
-/* Rename from to to in dir when from is still there (a swap cut short did it already). */
-static int move_if_there(int dir, const char *from, const char *to, struct dynbuf *moved)
+/* from's file under the name to as well (keep: a second name, from stays, as the old pair
+ * keeps its retired name while its own takes the new pair; else a rename), when from is
+ * still there (a swap cut short did it already); a link is refused. */
+static int name_as(int dir, const char *from, const char *to, bool keep, struct dynbuf *moved)
 {
 	struct stat st;
 	if (fstatat(dir, from, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (S_ISLNK(st.st_mode))
 		return -ELOOP;
-	if (renameat(dir, from, dir, to) < 0)
-		return -errno;
-	return dynbuf_printf(moved, "%s -> %s\n", from, to);
-}
-
-/* A second name (to) for from, when from is there and to is not yet: the old pair kept
- * under its retired name while its own name takes the new pair. */
-static int keep_as(int dir, const char *from, const char *to, struct dynbuf *moved)
-{
-	struct stat st;
-	if (fstatat(dir, from, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (S_ISLNK(st.st_mode))
-		return -ELOOP;
-	if (linkat(dir, from, dir, to, 0) < 0)
-		return errno == EEXIST ? 0 : -errno;
-	return dynbuf_printf(moved, "%s kept as %s\n", from, to);
+	if (keep ? linkat(dir, from, dir, to, 0) < 0 : renameat(dir, from, dir, to) < 0)
+		return keep && errno == EEXIST ? 0 : -errno;
+	return dynbuf_printf(moved, keep ? "%s kept as %s\n" : "%s -> %s\n", from, to);
 }
 
 int rotate_local_swap(const char *key, const char *retired, const char *old_fingerprint,
@@ -169,21 +157,21 @@ int rotate_local_swap(const char *key, const char *retired, const char *old_fing
 		goto out;
 	}
 	if (rk && old_in_place) {
-		if ((r = keep_as(dir, k, r_priv, ret_moved)) < 0 ||
-		    (r = keep_as(dir, k_pub, r_pub, ret_moved)) < 0)
+		if ((r = name_as(dir, k, r_priv, true, ret_moved)) < 0 ||
+		    (r = name_as(dir, k_pub, r_pub, true, ret_moved)) < 0)
 			goto out;
 	}
 	/* a certificate of the old key would be offered with the new one: it goes with the
 	 * old pair (or away with it) */
 	if (old_in_place &&
-	    (r = rk ? move_if_there(dir, k_cert, r_cert, ret_moved)
+	    (r = rk ? name_as(dir, k_cert, r_cert, false, ret_moved)
 		    : (unlinkat(dir, k_cert, 0) < 0 && errno != ENOENT ? -errno : 0)) < 0)
 		goto out;
-	if ((r = move_if_there(dir, n_priv, k, ret_moved)) < 0)
+	if ((r = name_as(dir, n_priv, k, false, ret_moved)) < 0)
 		goto out;
 	if (swap_fault && !strcmp(swap_fault, "kill-between-renames"))
 		raise(SIGKILL);
-	if ((r = move_if_there(dir, n_pub, k_pub, ret_moved)) < 0)
+	if ((r = name_as(dir, n_pub, k_pub, false, ret_moved)) < 0)
 		goto out;
 	/* the retired public half is no longer the live one: private too (0600) */
 	if (rk && fchmodat(dir, r_pub, 0600, 0) < 0 && errno != ENOENT) {
