@@ -242,7 +242,19 @@ testbed_authorize() {
 		chown -R "$2:$(id -gn "$2")" "$home/.ssh"
 }
 
-testbed_reload() { kill -HUP "$(testbed_pid "$1")"; }
+# testbed_reload HOST: SIGHUP (sshd re-executes itself, its listener closed a moment), then
+# wait until the port answers again
+testbed_reload() {
+	local port i
+	port=$(testbed_port "$1")
+	kill -HUP "$(testbed_pid "$1")" || return 1
+	sleep 0.2
+	for i in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 testbed_host_down() {
 	local pid
