@@ -246,6 +246,33 @@ grep -q "added 1 line of the new key to" out.txt || fail "old key gone: $(cat ou
 login id h2 || fail "id does not log in after rotation 6"
 pass
 
+# --- at a terminal, two hosts: the old key's passphrase asked once, the new key's once (and
+# its confirmation); the new key is encrypted with it
+"$K" keygen -q -f tk -C "tk@laptop" --passphrase-file pp || fail "keygen tk"
+testbed_authorize h1 "$U" tk.pub
+testbed_authorize h3 "$U" tk.pub
+PYTHONPATH=$(dirname "$0") python3 - "$K" "$T1" "$T3" "${COMMON[@]}" <<'PY' || fail "rotate at a terminal"
+import sys
+from pty_drive import Pty
+k, t1, t3, *common = sys.argv[1:]
+t = Pty([k, "rotate", "-i", "tk", *common, t1, t3])
+t.expect("Enter passphrase for key ")
+t.send("passphrase of rotate")
+t.expect("Enter passphrase for the new key (empty for no passphrase): ")
+t.send("the new one")
+t.expect("Enter same passphrase again: ")
+t.send("the new one")
+t.expect("every host done")
+text = t.transcript.decode(errors="replace")
+for prompt in ("Enter passphrase for key ", "Enter passphrase for the new key", "Enter same passphrase"):
+    if text.count(prompt) != 1:
+        sys.exit("asked %d times: %s\n%s" % (text.count(prompt), prompt, text))
+sys.exit(t.wait())
+PY
+[ "$(ssh-keygen -y -P "the new one" -f tk | cut -d' ' -f2)" = "$(blob tk.pub)" ] ||
+	fail "the new key is not encrypted with the passphrase given"
+pass
+
 # --- ssh-agent: it held the old key; it holds the new one after, with the lifetime asked
 eval "$(ssh-agent -s)" >/dev/null
 cleanup_hooks+=("kill $SSH_AGENT_PID")
