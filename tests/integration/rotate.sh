@@ -157,6 +157,29 @@ login id h2 || fail "id does not log in on h2 after rotation 2"
 [ "$(grep -c "" "$AK2")" = 1 ] || fail "h2's file: $(cat "$AK2")"
 pass
 
+# --- Ctrl-C while a host stands between install and proof: the run stops, the host keeps a
+# key that logs in, the rerun finishes
+cp id id2b.old
+rm -f go
+SSHKEYCTL_TEST_FAULT="wait-after-install:$WORK/go" "$KF" rotate -i id --passphrase-file pp \
+	"${COMMON[@]}" "$T2" >out.txt 2>&1 &
+rot=$!
+for _ in $(seq 200); do [ -e id.new.pub ] && grep -qF "$(blob id.new.pub)" "$AK2" && break; sleep 0.05; done
+grep -qF "$(blob id.new.pub)" "$AK2" || fail "Ctrl-C: the new key never went in: $(cat out.txt)"
+kill -INT $rot
+touch go
+wait $rot
+status=$?
+[ $status != 0 ] || fail "Ctrl-C: status 0: $(cat out.txt)"
+grep -qi "interrupted" out.txt || fail "Ctrl-C: not said: $(cat out.txt)"
+login id2b.old h2 || login id.new h2 || fail "Ctrl-C: no key logs in on h2"
+cmp -s id id2b.old || fail "Ctrl-C: the local key was swapped"
+"$K" rotate -i id --passphrase-file pp "${COMMON[@]}" >out.txt 2>&1 ||
+	fail "rerun after Ctrl-C: $(cat out.txt)"
+login id h2 || fail "id does not log in after the rerun"
+login id2b.old h2 && fail "the old key logs in after the rerun"
+pass
+
 # --- rotation 3: the new key refused by the server (-t ecdsa where sshd takes ed25519 only):
 # taken out again, the host keeps the old key, the file as it was
 echo "PubkeyAcceptedAlgorithms ssh-ed25519" >"$(testbed_root h2)/etc/ssh/sshd_config.d/ed.conf"
