@@ -447,6 +447,7 @@ static const struct fleet_outcome rotate_outcomes[] = {
 	[ROTATE_UNPROVEN] = {"unproven", FLEET_LEVEL_WARN, 3},
 	[ROTATE_FAILED] = {"failed", FLEET_LEVEL_FAIL, 4},
 	[ROTATE_UNREACHABLE] = {"unreachable", FLEET_LEVEL_FAIL, 5},
+	[ROTATE_OLD_ELSEWHERE] = {"rotated-old-key-elsewhere", FLEET_LEVEL_WARN, 6},
 };
 static const struct fleet_group summary_groups[] = {
 	{"rotated and proven", "rotated", false},
@@ -454,8 +455,9 @@ static const struct fleet_group summary_groups[] = {
 	{"would change", "would_rotate", true},
 	{"old key not proven refused", "unproven", false},
 	{"failed (old key kept)", "failed", false},
-	{"unreachable", "unreachable", false}};
-static const struct fleet_outcomes outcomes = {rotate_outcomes, summary_groups, 6, outcome_of,
+	{"unreachable", "unreachable", false},
+	{"old key still in other accounts", "old_key_elsewhere", true}};
+static const struct fleet_outcomes outcomes = {rotate_outcomes, summary_groups, 7, outcome_of,
 					       true};
 
 /* The state file follows each host as it is reported. */
@@ -508,6 +510,7 @@ static void report(const struct target *t, const void *result, void *data)
 		printf("%s: dry run: would rotate\n", t->spec);
 		break;
 	case ROTATE_UNPROVEN:
+	case ROTATE_OLD_ELSEWHERE:
 		printf("%s: WARN: %s\n", t->spec, res->diag.text);
 		break;
 	case ROTATE_FAILED:
@@ -726,7 +729,8 @@ static int run_rotate(int argc, char **argv)
 					.password = &o.fleet.password_source,
 					.keep_old = o.have_state ? o.state.keep_old : o.keep_old,
 					.dry_run = o.fleet.dry_run,
-					.fault = cli_test_fault()},
+					.fault = cli_test_fault(),
+					.targets = &o.fleet.targets},
 				.keys = {o.old, o.new_key}};
 	struct target_keys keys = {.keys = rj.keys, .n = 2};
 	rotate_local_set_fault(cli_test_fault());

@@ -13,6 +13,7 @@
 #include "ops/account_keys.h"
 #include "ops/keys_edit.h"
 #include "ops/login.h"
+#include "ops/scan.h"
 #include "remote/authorized_keys_remote.h"
 #include "remote/server_kind.h"
 #include "remote/sftp_client.h"
@@ -43,6 +44,7 @@ struct rotate_edit {
 	bool old_present, new_present;
 	size_t lines; /* added or removed */
 	unsigned long others_existing;
+	unsigned long login_uid;
 	char account[64];
 	char path[4096];
 };
@@ -57,6 +59,7 @@ static int rotate_edit(const struct keys_edit_request *er, const struct authoriz
 	struct authorized_key_to_add find[2] = {{.key = req->old->pub}, {.key = req->new_key->pub}};
 	(void)d;
 	re->others_existing = st->others_existing;
+	re->login_uid = st->login_uid;
 	re->lines = 0;
 	snprintf(re->account, sizeof(re->account), "%s", st->account);
 	snprintf(re->path, sizeof(re->path), "%s", st->path);
@@ -232,6 +235,60 @@ static void fault_at(const struct rotate_request *req, const char *step)
 			usleep(50 * 1000);
 }
 
+/* account is a target of this run on t's host and port (rotated there by its own login) */
+static bool rotated_too(const struct rotate_request *req, const struct target *t,
+			const char *account)
+{
+	for (size_t i = 0; req->targets && i < req->targets->n; i++) {
+		const struct target *u = &req->targets->items[i];
+		if (u->user && !strcmp(u->user, account) && !strcmp(u->host, t->host) &&
+		    u->port == t->port)
+			return true;
+	}
+	return false;
+}
+
+/* Logged in as root: the other accounts of the host whose files hold the old key (root's
+ * inventory, read-only), named in the result; the rotation did not touch them. */
+static void old_key_elsewhere(const struct target *t, const struct rotate_request *req,
+			      struct rotate_result *res)
+{
+	struct scan_session ss;
+	struct diag d = {{0}};
+	const struct scan_request sr = {
+		.keys = (struct local_key *)req->new_key, .n_keys = 1, .connect = req->connect};
+	struct dynbuf names;
+	dynbuf_init(&names, 64 * 1024);
+	int r = scan_session_open(t, &sr, &ss, &d);
+	for (size_t i = 0; r == 0 && ss.answer.all_accounts && i < ss.answer.n_accounts; i++) {
+		const struct scan_account *acc = &ss.answer.accounts[i];
+		bool holds = false;
+		for (size_t f = 0; acc->uid != ss.login_uid && f < acc->n_files; f++) {
+			struct authorized_key_to_add old = {.key = req->old->pub};
+			const struct scan_file *file = &acc->files[f];
+			holds = holds ||
+				(file->state == SCAN_FILE_READ && !file->from_command &&
+				 authorized_keys_find(file->content_len ? file->content : "",
+						      file->content_len, &old, 1) == 0 &&
+				 old.present);
+		}
+		if (holds && !rotated_too(req, t, acc->name))
+			r = dynbuf_printf(&names, "%s%s", names.len ? ", " : "", acc->name);
+	}
+	scan_session_close(&ss);
+	if (r == 0 && names.len) {
+		res->outcome = ROTATE_OLD_ELSEWHERE;
+		diag_set(&res->diag,
+			 "rotated for root, but the old key also logs in here as %.*s (their files "
+			 "were not changed: give each as a target, ACCOUNT@%s, to rotate it there)",
+			 (int)names.len, (const char *)names.data, t->host);
+	} else if (r < 0 && r != -ENOMEM) {
+		dynbuf_printf(&res->changes,
+			      "other accounts' files not checked for the old key: %s\n", d.text);
+	}
+	dynbuf_free(&names);
+}
+
 static void fingerprint_line(struct dynbuf *proof, const struct pubkey *key, const char *what)
 {
 	char fp[FINGERPRINT_SHA256_TEXT_MAX] = "";
@@ -322,6 +379,8 @@ void rotate_host(const struct target *t, const struct rotate_request *req,
 			 kind.software == SERVER_TINYSSH
 				 ? "tinysshd answers every key query with yes"
 				 : "see the proof lines");
+	else if (re.login_uid == 0)
+		old_key_elsewhere(t, req, res);
 out:
 	if (r < 0) {
 		res->outcome =

@@ -33,6 +33,9 @@ struct rotate_request {
 	const struct connect_options *connect;
 	const struct password_source *password; /* when neither key logs in */
 	bool keep_old;                          /* stop once the new key is proven */
+	/* the run's targets: an account that is one of them on the same host is rotated there
+	 * (not named as keeping the old key) */
+	const struct target_list *targets;
 	bool dry_run;
 	/* the tests' injected faults (sshkeyctl-faults only; NULL in the installed program):
 	 * "kill-after-install", "kill-after-proof", "kill-after-remove" (SIGKILL there), or
@@ -45,10 +48,13 @@ enum rotate_outcome {
 	ROTATE_INSTALLED, /* keep_old: the new key logs in, the old one stays */
 	ROTATE_WOULD,     /* dry run */
 	ROTATE_UNPROVEN,  /* the old key removed, but the server still takes it */
-	ROTATE_FAILED,    /* the host keeps the old key (said why) */
+	/* logged in as root: done for root, but other accounts' files hold the old key too
+	 * (each account is its own target: said which) */
+	ROTATE_OLD_ELSEWHERE,
+	ROTATE_FAILED, /* the host keeps the old key (said why) */
 	ROTATE_UNREACHABLE,
 };
-#define ROTATE_OUTCOMES 6
+#define ROTATE_OUTCOMES 7
 
 struct rotate_result {
 	enum rotate_outcome outcome;

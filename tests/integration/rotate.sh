@@ -127,6 +127,23 @@ grep -q "4 hosts: 4 done" out.txt && grep -q "^finished .*the old pair is .*reti
 	fail "status: $(cat out.txt)"
 pass
 
+# --- as root, the key also in another account's file: root's rotated, the other named
+# (status 5), its file untouched
+"$K" keygen -q -f rk --no-passphrase -C "rk@laptop" || fail "keygen rk"
+cat rk.pub >>"$RK1"
+cat rk.pub >>"$AK1"
+cp "$AK1" ak1.rk
+cp rk rk.old
+expect_status 5 "the key in another account too" -- "$K" rotate -i rk --no-passphrase \
+	"${COMMON[@]}" "$R1" >out.txt 2>&1
+grep -q "WARN: rotated for root, but the old key also logs in here as $U " out.txt ||
+	fail "another account's key: $(cat out.txt)"
+same "$AK1" ak1.rk "root's rotation changed another account's file"
+login rk h1 root || fail "root: the new key does not log in"
+login rk.old h1 root && fail "root: the old key still logs in"
+login rk.old h1 || fail "$U's key was touched"
+pass
+
 # --- rotation 2: kill -9 after each step; at every moment a key logs in; each rerun goes on
 cp id.pub id2.old.pub
 cp id id2.old
