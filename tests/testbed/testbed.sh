@@ -259,15 +259,23 @@ testbed_reload() {
 testbed_host_down() {
 	local pid
 	pid=$(testbed_pid "$1" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null || :
+	wait "$pid" 2>/dev/null || :
 	return 0
 }
 
+# (each step may fail without stopping the rest: the benchmarks run under set -e)
 testbed_cleanup() {
-	local h u
+	local h u i
 	for h in "${TB_HOSTS[@]}"; do testbed_host_down "$h"; done
-	for u in "${TB_USERS[@]}"; do flock /etc/passwd.lock-testbed userdel "$u" 2>/dev/null; done
-	[ -n "$TB_ROOT" ] && rm -rf "$TB_ROOT"
+	# a user's sessions may outlive their listener a moment: userdel refuses until then
+	for u in "${TB_USERS[@]}"; do
+		for i in $(seq 50); do
+			flock /etc/passwd.lock-testbed userdel "$u" 2>/dev/null && break
+			id "$u" >/dev/null 2>&1 || break
+			sleep 0.1
+		done
+	done
+	[ -z "$TB_ROOT" ] || rm -rf "$TB_ROOT" || :
 	TB_HOSTS=() TB_USERS=()
 }
