@@ -1,5 +1,6 @@
 #include "files/sshd_log.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -113,51 +114,358 @@ static bool copy_word(const char *s, size_t n, char *buf, size_t size)
 	return true;
 }
 
+/* An address as sshd writes it (an IP address, or a name with UseDNS): no space, nothing a
+ * shell or a terminal would read as more than a word */
+static bool copy_address(const char *s, size_t n, char *buf, size_t size)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '.' || s[i] == ':' || s[i] == '-' ||
+		      s[i] == '_' || s[i] == '%'))
+			return false;
+	return copy_word(s, n, buf, size);
+}
+
+static bool copy_text(const char *s, size_t n, char *buf, size_t size)
+{
+	if (n >= size || memchr(s, 0, n))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	return true;
+}
+
+static const char *find(const char *s, size_t len, const char *needle)
+{
+	return memmem(s, len, needle, strlen(needle));
+}
+
+static bool starts(const char *s, size_t len, const char *prefix, size_t *ret_n)
+{
+	size_t n = strlen(prefix);
+	if (len < n || memcmp(s, prefix, n) != 0)
+		return false;
+	*ret_n = n;
+	return true;
+}
+
+static bool ends(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return len >= n && !memcmp(s + len - n, suffix, n);
+}
+
+/* "... ADDR port N" at the end of s[*len]: address and port out, *len cut before " ADDR"
+ * (sep " from " when the address follows that word, " " when it follows the user) */
+static bool tail_address(const char *s, size_t *len, const char *sep, struct sshd_log_event *e)
+{
+	const char *port = last_of(s, *len, " port ");
+	int n;
+	size_t digits_len = port ? *len - (size_t)(port + 6 - s) : 0;
+	if (!port || digits_len == 0 || digits_len > 5 || !digits(port + 6, digits_len, &n) ||
+	    n > 65535)
+		return false;
+	size_t head = (size_t)(port - s);
+	const char *at = last_of(s, head, sep);
+	if (!at)
+		return false;
+	const char *addr = at + strlen(sep);
+	if (!copy_address(addr, (size_t)(port - addr), e->address, sizeof(e->address)))
+		return false;
+	e->port = (unsigned)n;
+	*len = (size_t)(at - s);
+	return true;
+}
+
+/* "[invalid user |authenticating user ]USER": the user, whatever it holds */
+static bool user_text(const char *s, size_t len, struct sshd_log_event *e)
+{
+	size_t n;
+	if (starts(s, len, "invalid user ", &n)) {
+		e->invalid_user = true;
+		s += n, len -= n;
+	} else if (starts(s, len, "authenticating user ", &n)) {
+		s += n, len -= n;
+	}
+	return copy_text(s, len, e->user, sizeof(e->user));
+}
+
+/* "METHOD for [invalid user ]USER from ADDR port N ssh2[: KEY...]" (Accepted, Failed) */
+static bool method_line(const char *m, size_t len, struct sshd_log_event *e)
+{
+	const char *sp = memchr(m, ' ', len);
+	if (!sp || !copy_word(m, (size_t)(sp - m), e->method, sizeof(e->method)))
+		return false;
+	const char *p = sp + 1;
+	size_t rest = len - (size_t)(p - m), n;
+	if (!starts(p, rest, "for ", &n))
+		return false;
+	p += n, rest -= n;
+	/* the last " ssh2" that ends the line or is followed by ": " (the key) */
+	const char *ssh2 = NULL;
+	for (const char *q = p; (q = memmem(q, rest - (size_t)(q - p), " ssh2", 5)); q++) {
+		size_t after = rest - (size_t)(q + 5 - p);
+		if (after == 0 || (after >= 2 && q[5] == ':' && q[6] == ' '))
+			ssh2 = q;
+		if ((size_t)(q + 1 - p) >= rest)
+			break;
+	}
+	if (!ssh2)
+		return false;
+	size_t head = (size_t)(ssh2 - p);
+	if (!tail_address(p, &head, " from ", e) || !user_text(p, head, e))
+		return false;
+	const char *key = ssh2 + 5;
+	size_t key_len = rest - (size_t)(key - p);
+	if (key_len >= 2) { /* ": TYPE FP[ more]" */
+		key += 2, key_len -= 2;
+		const char *ksp = memchr(key, ' ', key_len);
+		if (ksp && copy_word(key, (size_t)(ksp - key), e->key_type, sizeof(e->key_type))) {
+			const char *fp = ksp + 1;
+			size_t fp_len = 0, fp_max = key_len - (size_t)(fp - key);
+			while (fp_len < fp_max && fp[fp_len] != ' ')
+				fp_len++;
+			if (!copy_word(fp, fp_len, e->fingerprint, sizeof(e->fingerprint)) ||
+			    (strncmp(e->fingerprint, "SHA256:", 7) &&
+			     strncmp(e->fingerprint, "MD5:", 4)))
+				e->fingerprint[0] = 0;
+		}
+	}
+	return true;
+}
+
+/* the message's classification (m: the message, without " [preauth]") */
+static void classify(const char *m, size_t len, struct sshd_log_event *e)
+{
+	size_t n;
+	const char *p;
+	e->kind = SSHD_EVENT_OTHER;
+	if (starts(m, len, "Accepted ", &n)) {
+		if (method_line(m + n, len - n, e))
+			e->kind = SSHD_EVENT_ACCEPTED;
+	} else if (starts(m, len, "Failed ", &n)) {
+		if (method_line(m + n, len - n, e))
+			e->kind = SSHD_EVENT_FAILED;
+	} else if (starts(m, len, "Invalid user ", &n)) {
+		/* "Invalid user USER from ADDR port N" (7.4+), "... from ADDR" before */
+		size_t rest = len - n;
+		const char *u = m + n;
+		e->invalid_user = true;
+		if (tail_address(u, &rest, " from ", e) ||
+		    ((p = last_of(u, rest, " from ")) &&
+		     copy_address(p + 6, rest - (size_t)(p + 6 - u), e->address,
+				  sizeof(e->address)) &&
+		     (rest = (size_t)(p - u), true)))
+			if (copy_text(u, rest, e->user, sizeof(e->user)))
+				e->kind = SSHD_EVENT_INVALID_USER;
+	} else if ((p = find(m, len, "maximum authentication attempts exceeded for "))) {
+		/* "[error: ]maximum authentication attempts exceeded for [invalid user ]USER from
+		 * ADDR port N ssh2" */
+		const char *u = p + 45;
+		size_t rest = len - (size_t)(u - m);
+		if (ends(u, rest, " ssh2"))
+			rest -= 5;
+		if (tail_address(u, &rest, " from ", e) && user_text(u, rest, e))
+			e->kind = SSHD_EVENT_TOO_MANY;
+	} else if (starts(m, len, "Disconnecting ", &n) &&
+		   ends(m, len, ": Too many authentication failures")) {
+		size_t rest = len - n - 34;
+		const char *u = m + n;
+		if (tail_address(u, &rest, " ", e) && user_text(u, rest, e))
+			e->kind = SSHD_EVENT_TOO_MANY;
+	} else if (starts(m, len, "Authentication refused: bad ownership or modes for ", &n)) {
+		const char *what = m + n;
+		size_t rest = len - n;
+		if ((starts(what, rest, "file ", &n) || starts(what, rest, "directory ", &n)) &&
+		    copy_text(what + n, rest - n, e->detail, sizeof(e->detail)))
+			e->kind = SSHD_EVENT_REFUSED_MODES;
+	} else if (starts(m, len, "User ", &n) &&
+		   (p = last_of(m + n, len - n, " not allowed because "))) {
+		const char *u = m + n;
+		size_t head = (size_t)(p - u);
+		const char *from = last_of(u, head, " from ");
+		if (from &&
+		    copy_address(from + 6, head - (size_t)(from + 6 - u), e->address,
+				 sizeof(e->address)) &&
+		    copy_text(u, (size_t)(from - u), e->user, sizeof(e->user)) &&
+		    copy_text(p + 21, len - (size_t)(p + 21 - m), e->detail, sizeof(e->detail)))
+			e->kind = SSHD_EVENT_NOT_ALLOWED;
+	} else if (starts(m, len, "ROOT LOGIN REFUSED FROM ", &n)) {
+		const char *f = m + n - 6; /* " FROM ADDR port N" */
+		size_t rest = len - (size_t)(f - m);
+		if (tail_address(f, &rest, " FROM ", e)) {
+			snprintf(e->user, sizeof(e->user), "root");
+			e->kind = SSHD_EVENT_ROOT_REFUSED;
+		}
+	} else if (starts(m, len, "userauth_pubkey: ", &n) &&
+		   (p = find(m + n, len - n, " not in Pubkey"))) {
+		/* "key type T not in PubkeyAcceptedAlgorithms" (also ...KeyTypes), "signature
+		 * algorithm T not in ..." */
+		const char *t = p;
+		while (t > m + n && t[-1] != ' ')
+			t--;
+		if (copy_word(t, (size_t)(p - t), e->detail, sizeof(e->detail)))
+			e->kind = SSHD_EVENT_KEY_TYPE;
+	} else if ((p = find(m, len, "Authentication tried for ")) &&
+		   (p = find(p, len - (size_t)(p - m),
+			     " with correct key but not from a permitted host ("))) {
+		const char *u = find(m, len, "Authentication tried for ") + 25;
+		const char *ip = find(p, len - (size_t)(p - m), ", ip=");
+		const char *end = ip ? memchr(ip + 5, ',', len - (size_t)(ip + 5 - m)) : NULL;
+		if (ip && end &&
+		    copy_address(ip + 5, (size_t)(end - ip - 5), e->address, sizeof(e->address)) &&
+		    copy_text(u, (size_t)(p - u), e->user, sizeof(e->user)))
+			e->kind = SSHD_EVENT_FROM_REFUSED;
+	}
+	if (e->kind == SSHD_EVENT_OTHER && e->preauth)
+		e->kind = SSHD_EVENT_PREAUTH;
+}
+
+/* "sshd[42]: " or "sshd: " at s: the program (one of sshd's) and pid; *ret_n past it */
+static bool sshd_tag(const char *s, size_t len, struct sshd_log_event *e, size_t *ret_n)
+{
+	static const char *const programs[] = {"sshd-session", "sshd-auth", "sshd"};
+	for (size_t i = 0; i < 3; i++) {
+		size_t n;
+		if (!starts(s, len, programs[i], &n))
+			continue;
+		snprintf(e->program, sizeof(e->program), "%s", programs[i]);
+		if (n < len && s[n] == '[') {
+			size_t j = n + 1;
+			unsigned long pid = 0;
+			while (j < len && j < n + 12 && s[j] >= '0' && s[j] <= '9')
+				pid = pid * 10 + (unsigned long)(s[j++] - '0');
+			if (j >= len || s[j] != ']')
+				return false;
+			e->pid = pid;
+			n = j + 1;
+		}
+		if (n + 1 < len && s[n] == ':' && s[n + 1] == ' ') {
+			*ret_n = n + 2;
+			return true;
+		}
+		return false;
+	}
+	return false;
+}
+
+/* the next space-separated token of s[len] at *pos: its start and length */
+static bool token(const char *s, size_t len, size_t *pos, const char **ret, size_t *ret_len)
+{
+	size_t i = *pos;
+	if (i >= len)
+		return false;
+	const char *sp = memchr(s + i, ' ', len - i);
+	size_t n = sp ? (size_t)(sp - (s + i)) : len - i;
+	*ret = s + i;
+	*ret_len = n;
+	*pos = sp ? i + n + 1 : len;
+	return true;
+}
+
+int sshd_log_parse_line(const char *line, size_t len, long long now, struct sshd_log_event *ret)
+{
+	struct sshd_log_event e = {0};
+	if (len > SSHD_LOG_LINE_MAX)
+		return ERR_TOO_LARGE;
+	if (len && line[len - 1] == '\r')
+		len--;
+	const char *m = line;
+	size_t mlen = len, pos = 0, n;
+	const char *tok;
+	size_t tlen;
+	if (len > 3 && line[0] == '<') {
+		/* a priority: RFC 5424 ("<PRI>1 TIME HOST APP PROCID MSGID SD MSG") or RFC 3164
+		 * with its priority */
+		const char *gt = memchr(line, '>', len < 6 ? len : 6);
+		if (!gt)
+			goto out;
+		pos = (size_t)(gt + 1 - line);
+		if (pos + 1 < len && line[pos] == '1' && line[pos + 1] == ' ') {
+			const char *app, *procid;
+			size_t app_len, procid_len;
+			pos += 2;
+			if (!token(line, len, &pos, &tok, &tlen))
+				goto out;
+			e.time = sshd_log_time(tok, tlen, now);
+			if (!token(line, len, &pos, &tok, &tlen) ||
+			    !copy_text(tok, tlen, e.host, sizeof(e.host)) ||
+			    !token(line, len, &pos, &app, &app_len) ||
+			    !token(line, len, &pos, &procid, &procid_len) ||
+			    !token(line, len, &pos, &tok, &tlen)) /* MSGID */
+				goto out;
+			if (pos < len && line[pos] == '[') {
+				/* structured data: up to the "]" that is not escaped, then " " */
+				size_t j = pos;
+				while (j < len && !(line[j] == ']' && line[j - 1] != '\\' &&
+						    (j + 1 == len || line[j + 1] == ' ')))
+					j++;
+				pos = j + 2;
+			} else if (!token(line, len, &pos, &tok, &tlen)) {
+				goto out;
+			}
+			size_t tag_n;
+			char tag[32];
+			if (app_len >= sizeof(tag) - 3)
+				goto out;
+			snprintf(tag, sizeof(tag), "%.*s: ", (int)app_len, app);
+			if (!sshd_tag(tag, strlen(tag), &e, &tag_n))
+				goto out;
+			int pid;
+			if (procid_len && procid_len < 10 && digits(procid, procid_len, &pid))
+				e.pid = (unsigned long)pid;
+			m = pos < len ? line + pos : line + len;
+			mlen = pos < len ? len - pos : 0;
+			goto message;
+		}
+	}
+	/* RFC 3339 time (Debian 12) or RFC 3164, then HOST, then the tag */
+	if (len - pos >= 15 && (line[pos] >= '0' && line[pos] <= '9')) {
+		if (!token(line, len, &pos, &tok, &tlen))
+			goto out;
+		e.time = sshd_log_time(tok, tlen, now);
+	} else if (len - pos >= 16 && line[pos + 3] == ' ' && line[pos + 15] == ' ' &&
+		   (e.time = sshd_log_time(line + pos, len - pos, now))) {
+		pos += 16;
+	} else {
+		/* bare, as sshd -E writes: the file is sshd's own */
+		snprintf(e.program, sizeof(e.program), "sshd");
+		goto message;
+	}
+	if (!e.time || !token(line, len, &pos, &tok, &tlen) ||
+	    !copy_text(tok, tlen, e.host, sizeof(e.host)) ||
+	    !sshd_tag(line + pos, len - pos, &e, &n))
+		goto out;
+	m = line + pos + n;
+	mlen = len - pos - n;
+message:
+	if (ends(m, mlen, " [preauth]")) {
+		e.preauth = true;
+		mlen -= 10;
+	}
+	classify(m, mlen, &e);
+out:
+	if (e.kind == SSHD_EVENT_NONE) {
+		/* not sshd's: nothing half-read */
+		e = (struct sshd_log_event){.time = e.time};
+	}
+	*ret = e;
+	return 0;
+}
+
 int sshd_log_parse_accepted(const char *line, size_t len, long long now,
 			    struct sshd_log_accepted *ret)
 {
-	static const char start[] = "Accepted publickey for ";
-	struct sshd_log_accepted a = {0};
-	if (len > SSHD_LOG_LINE_MAX)
+	struct sshd_log_event e;
+	int r = sshd_log_parse_line(line, len, now, &e);
+	if (r < 0 || e.kind != SSHD_EVENT_ACCEPTED || strcmp(e.method, "publickey") != 0 ||
+	    !e.fingerprint[0])
 		return ERR_FORMAT;
-	const char *p = memmem(line, len, start, sizeof(start) - 1);
-	if (!p)
-		return ERR_FORMAT;
-	p += sizeof(start) - 1;
-	size_t rest = len - (size_t)(p - line);
-	/* what sshd appends: " from ADDR port N ssh2: TYPE FP", the last such */
-	const char *ssh2 = last_of(p, rest, " ssh2: ");
-	if (!ssh2)
-		return ERR_FORMAT;
-	size_t head = (size_t)(ssh2 - p);
-	const char *from = last_of(p, head, " from ");
-	if (!from)
-		return ERR_FORMAT;
-	const char *addr = from + 6;
-	const char *port = last_of(addr, (size_t)(ssh2 - addr), " port ");
-	int port_number;
-	if (!port || !copy_word(addr, (size_t)(port - addr), a.address, sizeof(a.address)) ||
-	    ssh2 == port + 6 || (size_t)(ssh2 - port - 6) > 5 ||
-	    !digits(port + 6, (size_t)(ssh2 - port - 6), &port_number) || port_number > 65535)
-		return ERR_FORMAT;
-	a.port = (unsigned)port_number;
-	size_t user_len = (size_t)(from - p);
-	if (user_len == 0 || user_len >= sizeof(a.user) || memchr(p, 0, user_len))
-		return ERR_FORMAT;
-	memcpy(a.user, p, user_len);
-	const char *type = ssh2 + 7;
-	size_t tail = len - (size_t)(type - line);
-	const char *sp = memchr(type, ' ', tail);
-	if (!sp || !copy_word(type, (size_t)(sp - type), a.key_type, sizeof(a.key_type)))
-		return ERR_FORMAT;
-	const char *fp = sp + 1;
-	size_t fp_max = tail - (size_t)(fp - type), fp_len = 0;
-	while (fp_len < fp_max && fp[fp_len] != ' ' && fp[fp_len] != '\r')
-		fp_len++;
-	if (!copy_word(fp, fp_len, a.fingerprint, sizeof(a.fingerprint)) ||
-	    (strncmp(a.fingerprint, "SHA256:", 7) && strncmp(a.fingerprint, "MD5:", 4)))
-		return ERR_FORMAT;
-	a.time = sshd_log_time(line, len, now);
+	struct sshd_log_accepted a = {.port = e.port, .time = e.time};
+	memcpy(a.user, e.user, sizeof(a.user));
+	memcpy(a.address, e.address, sizeof(a.address));
+	memcpy(a.key_type, e.key_type, sizeof(a.key_type));
+	memcpy(a.fingerprint, e.fingerprint, sizeof(a.fingerprint));
 	*ret = a;
 	return 0;
 }

@@ -17,6 +17,50 @@
  * read as UTC). 0 when the line has none (sshd -E's lines). */
 long long sshd_log_time(const char *line, size_t len, long long now);
 
+/* What one line of sshd's log says, in the terms a report needs. Lines come as syslog
+ * writes them (RFC 3164 "Nov 30 21:00:00 host sshd[42]: MSG", Debian 12's high-precision
+ * "2026-11-30T21:00:00.123456+00:00 host sshd[42]: MSG", RFC 5424 "<38>1 TIME HOST sshd 42 -
+ * - MSG"), or bare as sshd -E writes them ("MSG"); the programs sshd, sshd-session (9.8+)
+ * and sshd-auth (10.0+). Every address, port and key is taken from the end of the message,
+ * where sshd appends it after anything a user chose (a user name "x from 6.6.6.6 port 1"
+ * decides nothing). */
+enum sshd_event {
+	SSHD_EVENT_NONE,          /* another program's line, or a line of no interest */
+	SSHD_EVENT_ACCEPTED,      /* method, user, address, port; publickey: key_type, fingerprint */
+	SSHD_EVENT_FAILED,        /* method, user (invalid_user), address, port */
+	SSHD_EVENT_INVALID_USER,  /* user, address, port (0: not given, before 7.4) */
+	SSHD_EVENT_REFUSED_MODES, /* detail: the file or directory StrictModes refused */
+	SSHD_EVENT_NOT_ALLOWED,   /* user, address; detail: the reason (AllowUsers, ...) */
+	SSHD_EVENT_ROOT_REFUSED,  /* PermitRootLogin: address, port */
+	SSHD_EVENT_KEY_TYPE,      /* detail: the key type or signature algorithm not accepted */
+	SSHD_EVENT_TOO_MANY,      /* MaxAuthTries: user (invalid_user), address, port */
+	SSHD_EVENT_FROM_REFUSED,  /* a key's from= did not allow the address: user, address */
+	SSHD_EVENT_PREAUTH,       /* closed or disconnected before authentication: noise */
+	SSHD_EVENT_OTHER,         /* sshd's, none of the above */
+};
+#define SSHD_EVENTS 12
+
+struct sshd_log_event {
+	enum sshd_event kind;
+	long long time; /* 0: the line has none */
+	char host[64];  /* the syslog host name; "" bare */
+	char program[16];
+	unsigned long pid;
+	char method[40]; /* "password", "publickey", "keyboard-interactive/pam", ... */
+	char user[65];
+	bool invalid_user;
+	bool preauth;
+	char address[64];
+	unsigned port;
+	char key_type[48];
+	char fingerprint[72];
+	char detail[256];
+};
+
+/* 0 with ret filled (kind NONE for a line that is not sshd's); ERR_TOO_LARGE beyond
+ * SSHD_LOG_LINE_MAX. */
+int sshd_log_parse_line(const char *line, size_t len, long long now, struct sshd_log_event *ret);
+
 /* "Accepted publickey for USER from ADDR port PORT ssh2: TYPE SHA256:..." */
 struct sshd_log_accepted {
 	char user[65];
