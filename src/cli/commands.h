@@ -38,6 +38,7 @@ extern const struct command command_doctor;
 extern const struct command command_scan;
 extern const struct command command_revoke;
 extern const struct command command_rotate;
+extern const struct command command_logs;
 extern const struct command command_agent;
 
 /* NULL-terminated table in the order --help lists them */

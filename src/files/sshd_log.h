@@ -25,10 +25,10 @@ long long sshd_log_time(const char *line, size_t len, long long now);
  * where sshd appends it after anything a user chose (a user name "x from 6.6.6.6 port 1"
  * decides nothing). */
 enum sshd_event {
-	SSHD_EVENT_NONE,          /* another program's line, or a line of no interest */
-	SSHD_EVENT_ACCEPTED,      /* method, user, address, port; publickey: key_type, fingerprint */
-	SSHD_EVENT_FAILED,        /* method, user (invalid_user), address, port */
-	SSHD_EVENT_INVALID_USER,  /* user, address, port (0: not given, before 7.4) */
+	SSHD_EVENT_NONE,         /* another program's line, or a line of no interest */
+	SSHD_EVENT_ACCEPTED,     /* method, user, address, port; publickey: key_type, fingerprint */
+	SSHD_EVENT_FAILED,       /* method, user (invalid_user), address, port */
+	SSHD_EVENT_INVALID_USER, /* user, address, port (0: not given, before 7.4) */
 	SSHD_EVENT_REFUSED_MODES, /* detail: the file or directory StrictModes refused */
 	SSHD_EVENT_NOT_ALLOWED,   /* user, address; detail: the reason (AllowUsers, ...) */
 	SSHD_EVENT_ROOT_REFUSED,  /* PermitRootLogin: address, port */

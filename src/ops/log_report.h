@@ -1,0 +1,56 @@
+/* The logs use case: what sshd's log says about logins, keys, passwords and attacks,
+ * gathered from any number of files (plain or gzip) in one streaming pass: memory bounded by
+ * the number of distinct keys kept (each table capped), never by the input's size. Lines are
+ * parsed by files/sshd_log (every address from what sshd appends). */
+#ifndef SSHKEYCTL_OPS_LOG_REPORT_H
+#define SSHKEYCTL_OPS_LOG_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/dynbuf.h"
+#include "base/error.h"
+#include "base/string_counts.h"
+#include "files/sshd_log.h"
+
+#define LOG_REPORT_TABLE_MAX 100000 /* distinct keys a table keeps */
+#define LOG_REPORT_NOTES_MAX 20     /* bad lines named, file:line each */
+
+/* counters of the failures table */
+enum { LOG_FAILED_PASSWORD, LOG_INVALID_USER, LOG_TOO_MANY, LOG_FAILED_OTHER };
+
+struct log_report {
+	long long now;
+	uint64_t lines;                 /* every line read */
+	uint64_t sshd_lines;            /* sshd's */
+	uint64_t kinds[SSHD_EVENTS];    /* sshd's lines by what they say */
+	uint64_t too_long;              /* lines over SSHD_LOG_LINE_MAX, not parsed */
+	long long first, last;          /* the times of sshd's lines (0: none had one) */
+	struct string_counts logins;    /* "METHOD\tACCOUNT": n[0] logins */
+	struct string_counts sources;   /* "ADDRESS": n[0] logins from there */
+	struct string_counts passwords; /* "ACCOUNT\tADDRESS": n[0] password logins that worked */
+	struct string_counts keys;      /* "FINGERPRINT\tTYPE\tACCOUNT": n[0] logins */
+	struct string_counts failures;  /* "ADDRESS": n[LOG_FAILED_PASSWORD...] */
+	struct string_counts accounts;  /* "ACCOUNT": n[0] failed passwords, n[1] as invalid user */
+	struct string_counts refusals;  /* "KIND\tDETAIL": n[0] (misconfigurations) */
+	struct string_counts hours; /* "HOUR" (seconds at its start): n[0] logins, n[1] failures */
+	struct dynbuf notes;        /* "FILE:LINE: what" lines (at most LOG_REPORT_NOTES_MAX) */
+	unsigned n_notes;
+	uint64_t notes_left_out;
+};
+
+void log_report_init(struct log_report *r, long long now);
+void log_report_clear(struct log_report *r);
+/* One line (without its newline) of name at lineno. */
+int log_report_add_line(struct log_report *r, const char *line, size_t len, const char *name,
+			unsigned long lineno);
+/* A whole file, plain or gzip (told by its content), read from fd to its end; a file that
+ * ends inside a gzip stream (cut short) is reported in notes, what came before counted. */
+int log_report_read_fd(struct log_report *r, int fd, const char *name, struct diag *d);
+/* A note of the report's own ("FILE:LINE: what"), counted when over the limit. */
+int log_report_note(struct log_report *r, const char *name, unsigned long lineno, const char *what);
+
+/* What a refusal means and what to do, as doctor says it (kind: a SSHD_EVENT_*). */
+const char *log_report_cause(enum sshd_event kind);
+
+#endif
