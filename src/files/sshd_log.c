@@ -23,15 +23,21 @@ static bool valid_clock(int mon, int day, int h, int m, int s)
 	return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && h <= 23 && m <= 59 && s <= 60;
 }
 
+/* days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil):
+ * timegm's normalisation costs more than the rest of a line's parse */
+static long long days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	long long yoe = y - era * 400;
+	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
 static long long utc_seconds(int year, int mon, int day, int h, int m, int s)
 {
-	struct tm tm = {.tm_year = year - 1900,
-			.tm_mon = mon - 1,
-			.tm_mday = day,
-			.tm_hour = h,
-			.tm_min = m,
-			.tm_sec = s};
-	return (long long)timegm(&tm);
+	return days_from_civil(year, mon, day) * 86400 + h * 3600LL + m * 60LL + s;
 }
 
 /* "2026-11-30T21:00:00[.frac](Z|+HH:MM|+HHMM)" */
@@ -91,18 +97,19 @@ long long sshd_log_time(const char *line, size_t len, long long now)
 	return rfc3164_time(line, len, now);
 }
 
-/* the last occurrence of needle in s[len] */
+/* the last occurrence of needle in s[len], searched from the end (what sshd appends is
+ * there) */
 static const char *last_of(const char *s, size_t len, const char *needle)
 {
 	size_t n = strlen(needle);
-	const char *found = NULL;
-	for (const char *p = s; (size_t)(p - s) + n <= len; p++) {
-		p = memmem(p, len - (size_t)(p - s), needle, n);
-		if (!p)
-			break;
-		found = p;
+	if (n == 0 || len < n)
+		return NULL;
+	for (const char *p = s + len - n;; p--) {
+		if (*p == *needle && !memcmp(p, needle, n))
+			return p;
+		if (p == s)
+			return NULL;
 	}
-	return found;
 }
 
 static bool copy_word(const char *s, size_t n, char *buf, size_t size)
@@ -329,7 +336,7 @@ static bool sshd_tag(const char *s, size_t len, struct sshd_log_event *e, size_t
 		size_t n;
 		if (!starts(s, len, programs[i], &n))
 			continue;
-		snprintf(e->program, sizeof(e->program), "%s", programs[i]);
+		memcpy(e->program, programs[i], n + 1); /* n: its length; fits program[16] */
 		if (n < len && s[n] == '[') {
 			size_t j = n + 1;
 			unsigned long pid = 0;
@@ -419,22 +426,26 @@ int sshd_log_parse_line(const char *line, size_t len, long long now, struct sshd
 			goto message;
 		}
 	}
-	/* RFC 3339 time (Debian 12) or RFC 3164, then HOST, then the tag */
+	/* RFC 3339 time (Debian 12) or RFC 3164, then HOST, then the tag: the tag is looked
+	 * at first (most lines of a system's log are another program's) */
+	const char *time_at = line + pos;
+	size_t time_len;
 	if (len - pos >= 15 && (line[pos] >= '0' && line[pos] <= '9')) {
 		if (!token(line, len, &pos, &tok, &tlen))
 			goto out;
-		e.time = sshd_log_time(tok, tlen, now);
+		time_len = tlen;
 	} else if (len - pos >= 16 && line[pos + 3] == ' ' && line[pos + 15] == ' ' &&
-		   (e.time = sshd_log_time(line + pos, len - pos, now))) {
+		   line[pos + 6] == ' ' && line[pos + 9] == ':') {
+		time_len = 15;
 		pos += 16;
 	} else {
 		/* bare, as sshd -E writes: the file is sshd's own */
-		snprintf(e.program, sizeof(e.program), "sshd");
+		memcpy(e.program, "sshd", 5);
 		goto message;
 	}
-	if (!e.time || !token(line, len, &pos, &tok, &tlen) ||
+	if (!token(line, len, &pos, &tok, &tlen) || !sshd_tag(line + pos, len - pos, &e, &n) ||
 	    !copy_text(tok, tlen, e.host, sizeof(e.host)) ||
-	    !sshd_tag(line + pos, len - pos, &e, &n))
+	    !(e.time = sshd_log_time(time_at, time_len, now)))
 		goto out;
 	m = line + pos + n;
 	mlen = len - pos - n;

@@ -70,11 +70,41 @@ const char *log_report_cause(enum sshd_event kind)
 	}
 }
 
+/* "a\tb[\tc]" as a table's key (the fields are an event's: each under 300 bytes) */
+static size_t join(char *key, const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(a), nb = strlen(b);
+	memcpy(key, a, n);
+	key[n++] = '\t';
+	memcpy(key + n, b, nb);
+	n += nb;
+	if (c) {
+		size_t nc = strlen(c);
+		key[n++] = '\t';
+		memcpy(key + n, c, nc);
+		n += nc;
+	}
+	return n;
+}
+
 static int tab2(struct string_counts *c, const char *a, const char *b, unsigned i, long long t)
 {
-	char key[512];
-	int n = snprintf(key, sizeof(key), "%s\t%s", a, b);
-	return n > 0 && (size_t)n < sizeof(key) ? string_counts_add(c, key, (size_t)n, i, 1, t) : 0;
+	char key[1024];
+	return string_counts_add(c, key, join(key, a, b, NULL), i, 1, t);
+}
+
+/* the hour's start, in decimal, as the hours table's key */
+static size_t hour_key(long long t, char buf[24])
+{
+	unsigned long long v = t > 0 ? (unsigned long long)(t - t % 3600) : 0;
+	char digits[24];
+	size_t n = 0;
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t k = 0; k < n; k++)
+		buf[k] = digits[n - 1 - k];
+	return n;
 }
 
 static int add_event(struct log_report *r, const struct sshd_log_event *e)
@@ -82,13 +112,13 @@ static int add_event(struct log_report *r, const struct sshd_log_event *e)
 	long long t = e->time;
 	int rc = 0;
 	char hour[24];
+	size_t hour_len = hour_key(t, hour);
 	if (t) {
 		if (!r->first || t < r->first)
 			r->first = t;
 		if (t > r->last)
 			r->last = t;
 	}
-	snprintf(hour, sizeof(hour), "%lld", t ? t - t % 3600 : 0);
 	switch (e->kind) {
 	case SSHD_EVENT_ACCEPTED:
 		rc = tab2(&r->logins, e->method, e->user, 0, t);
@@ -99,14 +129,13 @@ static int add_event(struct log_report *r, const struct sshd_log_event *e)
 				!strncmp(e->method, "keyboard-interactive", 20)))
 			rc = tab2(&r->passwords, e->user, e->address, 0, t);
 		if (rc == 0 && e->fingerprint[0]) {
-			char key[256];
-			int n = snprintf(key, sizeof(key), "%s\t%s\t%s", e->fingerprint,
-					 e->key_type, e->user);
-			if (n > 0 && (size_t)n < sizeof(key))
-				rc = string_counts_add(&r->keys, key, (size_t)n, 0, 1, t);
+			char key[1024];
+			rc = string_counts_add(&r->keys, key,
+					       join(key, e->fingerprint, e->key_type, e->user), 0,
+					       1, t);
 		}
 		if (rc == 0 && t)
-			rc = string_counts_add(&r->hours, hour, strlen(hour), 0, 1, t);
+			rc = string_counts_add(&r->hours, hour, hour_len, 0, 1, t);
 		break;
 	case SSHD_EVENT_FAILED:
 		rc = string_counts_add(&r->failures, e->address, strlen(e->address),
@@ -117,7 +146,7 @@ static int add_event(struct log_report *r, const struct sshd_log_event *e)
 			rc = string_counts_add(&r->accounts, e->user, strlen(e->user),
 					       e->invalid_user ? 1 : 0, 1, t);
 		if (rc == 0 && t)
-			rc = string_counts_add(&r->hours, hour, strlen(hour), 1, 1, t);
+			rc = string_counts_add(&r->hours, hour, hour_len, 1, 1, t);
 		break;
 	case SSHD_EVENT_INVALID_USER:
 		rc = string_counts_add(&r->failures, e->address, strlen(e->address),
@@ -155,13 +184,6 @@ int log_report_add_line(struct log_report *r, const char *line, size_t len, cons
 {
 	struct sshd_log_event e;
 	r->lines++;
-	/* most lines of a system's log are not sshd's: a syslog header without "sshd" where
-	 * the tag goes is another program's (bare lines, sshd -E's, are all parsed) */
-	bool header = len > 5 && ((line[0] >= '0' && line[0] <= '9') || line[0] == '<' ||
-				  (line[3] == ' ' && line[0] >= 'A' && line[0] <= 'Z' &&
-				   line[1] >= 'a' && line[1] <= 'z'));
-	if (header && !memmem(line, len < 160 ? len : 160, "sshd", 4))
-		return 0;
 	int rc = sshd_log_parse_line(line, len, r->now, &e);
 	if (rc == ERR_TOO_LARGE) {
 		r->too_long++;
