@@ -144,3 +144,26 @@ int string_counts_sorted(const struct string_counts *c, unsigned i, struct strin
 	*ret_n = n;
 	return 0;
 }
+
+int string_counts_merge(struct string_counts *into, const struct string_counts *from)
+{
+	into->overflow += from->overflow;
+	for (size_t j = 0; j < from->n_slots; j++) {
+		const struct string_count *f = &from->slots[j];
+		if (!f->key)
+			continue;
+		struct string_count *e = string_counts_get(into, f->key, f->key_len);
+		if (!e) {
+			if (into->n_keys < into->max_keys)
+				return -ENOMEM;
+			continue; /* counted in overflow */
+		}
+		for (unsigned i = 0; i < STRING_COUNTS_VALUES; i++)
+			e->n[i] += f->n[i];
+		if (f->first && (!e->first || f->first < e->first))
+			e->first = f->first;
+		if (f->last > e->last)
+			e->last = f->last;
+	}
+	return 0;
+}

@@ -34,6 +34,8 @@ struct string_count *string_counts_get(struct string_counts *c, const char *key,
 /* Add value to counter i of key, and time (0: none) to its first and last. */
 int string_counts_add(struct string_counts *c, const char *key, size_t len, unsigned i,
 		      uint64_t value, long long time);
+/* Every entry of from added to into (counters summed, first and last kept). */
+int string_counts_merge(struct string_counts *into, const struct string_counts *from);
 /* Every entry, into a new array (free it) sorted by counter i, largest first (ties by key). */
 int string_counts_sorted(const struct string_counts *c, unsigned i, struct string_count **ret,
 			 size_t *ret_n);

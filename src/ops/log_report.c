@@ -4,8 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "base/cpus.h"
 
 void log_report_init(struct log_report *r, long long now)
 {
@@ -42,8 +46,50 @@ int log_report_note(struct log_report *r, const char *name, unsigned long lineno
 		return 0;
 	}
 	r->n_notes++;
+	/* a range's own report (name NULL): "LINENO\tWHAT", numbered whole at the merge */
+	if (!name)
+		return dynbuf_printf(&r->notes, "%lu\t%s\n", lineno, what);
 	return lineno ? dynbuf_printf(&r->notes, "%s:%lu: %s\n", name, lineno, what)
 		      : dynbuf_printf(&r->notes, "%s: %s\n", name, what);
+}
+
+int log_report_merge(struct log_report *r, const struct log_report *part, const char *name,
+		     unsigned long line_base)
+{
+	int rc = 0;
+	r->lines += part->lines;
+	r->sshd_lines += part->sshd_lines;
+	r->too_long += part->too_long;
+	for (unsigned i = 0; i < SSHD_EVENTS; i++)
+		r->kinds[i] += part->kinds[i];
+	if (part->first && (!r->first || part->first < r->first))
+		r->first = part->first;
+	if (part->last > r->last)
+		r->last = part->last;
+	struct string_counts *into[] = {&r->logins,   &r->sources,  &r->passwords, &r->keys,
+					&r->failures, &r->accounts, &r->refusals,  &r->hours};
+	const struct string_counts *from[] = {&part->logins,   &part->sources,  &part->passwords,
+					      &part->keys,     &part->failures, &part->accounts,
+					      &part->refusals, &part->hours};
+	for (size_t t = 0; rc == 0 && t < sizeof(into) / sizeof(into[0]); t++)
+		rc = string_counts_merge(into[t], from[t]);
+	/* the part's notes: "LINENO\tWHAT" */
+	const char *p = (const char *)part->notes.data, *end = p + part->notes.len;
+	while (rc == 0 && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *tab = memchr(p, '\t', len);
+		char text[400];
+		if (tab) {
+			snprintf(text, sizeof(text), "%.*s", (int)(len - (size_t)(tab + 1 - p)),
+				 tab + 1);
+			unsigned long rel = strtoul(p, NULL, 10);
+			rc = log_report_note(r, name, rel ? line_base + rel : 0, text);
+		}
+		p += len + 1;
+	}
+	r->notes_left_out += part->notes_left_out;
+	return rc;
 }
 
 const char *log_report_cause(enum sshd_event kind)
@@ -198,81 +244,212 @@ int log_report_add_line(struct log_report *r, const char *line, size_t len, cons
 
 #define READ_CHUNK (1024 * 1024)
 
-int log_report_read_fd(struct log_report *r, int fd, const char *name, struct diag *d)
+/* A source of bytes for read_lines: n bytes into buf, 0 at the end, negative on an error
+ * (why says what). */
+struct byte_source {
+	ssize_t (*read)(struct byte_source *src, char *buf, size_t n);
+	gzFile gz;
+	int fd;
+	off_t pos;
+	char why[200];
+};
+
+static ssize_t gz_read(struct byte_source *src, char *buf, size_t n)
 {
-	int dup_fd = dup(fd);
-	gzFile gz = dup_fd >= 0 ? gzdopen(dup_fd, "rb") : NULL;
+	int got = gzread(src->gz, buf, (unsigned)n), zerr = Z_OK;
+	/* a stream cut short ends like a file, with its error kept */
+	if (got == 0)
+		gzerror(src->gz, &zerr);
+	if (got < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+		const char *why = gzerror(src->gz, &zerr), *colon = strstr(why, ": ");
+		/* zlib names the stream "<fd:N>": the file's own name is ours */
+		if (!strncmp(why, "<fd:", 4) && colon)
+			why = colon + 2;
+		snprintf(src->why, sizeof(src->why), "%s", zerr == Z_ERRNO ? strerror(errno) : why);
+		return -1;
+	}
+	return got;
+}
+
+static ssize_t file_read(struct byte_source *src, char *buf, size_t n)
+{
+	ssize_t got;
+	do
+		got = pread(src->fd, buf, n, src->pos);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		snprintf(src->why, sizeof(src->why), "%s", strerror(errno));
+		return -1;
+	}
+	src->pos += got;
+	return got;
+}
+
+/* Every line of src into r; lines that start at or after limit bytes (a range's end) are
+ * left to the next range. skip_first: the first line belongs to the range before. Notes
+ * name lines by their number from 1 here. */
+static int read_lines(struct log_report *r, struct byte_source *src, const char *name,
+		      uint64_t limit, bool skip_first)
+{
 	char *buf = malloc(READ_CHUNK + SSHD_LOG_LINE_MAX + 1);
 	size_t have = 0;
+	uint64_t offset = 0; /* of buf[0] in the range */
 	unsigned long lineno = 0;
-	bool skipping = false; /* inside a line too long to keep */
+	bool skipping = skip_first; /* inside a line not ours, or too long to keep */
+	bool counted = skip_first;  /* the skipped line is not counted either */
 	int rc = 0;
-	if (!gz || !buf) {
-		if (!gz && dup_fd >= 0)
-			close(dup_fd);
-		free(buf);
-		if (gz)
-			gzclose(gz);
-		diag_set(d, "%s: out of memory", name);
+	if (!buf)
 		return -ENOMEM;
-	}
-	gzbuffer(gz, 256 * 1024);
-	for (;;) {
-		int n = gzread(gz, buf + have, READ_CHUNK), zerr = Z_OK;
-		/* a stream cut short ends like a file, with its error kept */
-		if (n == 0)
-			gzerror(gz, &zerr);
-		if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
-			const char *why = gzerror(gz, &zerr), *colon = strstr(why, ": ");
-			/* zlib names the stream "<fd:N>": the file's own name is ours */
-			if (!strncmp(why, "<fd:", 4) && colon)
-				why = colon + 2;
+	for (bool end = false; !end && rc == 0;) {
+		ssize_t n = src->read(src, buf + have, READ_CHUNK);
+		if (n < 0) {
 			char what[300];
 			snprintf(what, sizeof(what),
 				 "not read to its end: %s (the %lu lines before are counted)",
-				 zerr == Z_ERRNO ? strerror(errno) : why, lineno);
+				 src->why, lineno);
 			rc = log_report_note(r, name, 0, what);
 			break;
 		}
 		size_t total = have + (size_t)n, start = 0;
 		for (;;) {
+			if (!skipping && offset + start >= limit) {
+				end = true; /* the next range's lines */
+				break;
+			}
 			char *nl = memchr(buf + start, '\n', total - start);
 			if (!nl)
 				break;
 			size_t len = (size_t)(nl - (buf + start));
-			lineno++;
-			if (skipping)
-				skipping = false; /* the end of a long line */
-			else if (rc == 0)
-				rc = log_report_add_line(r, buf + start, len, name, lineno);
+			if (skipping && counted) {
+				skipping = counted = false; /* the end of the line not ours */
+			} else {
+				lineno++;
+				if (skipping)
+					skipping = false; /* the end of a long line */
+				else if ((rc = log_report_add_line(r, buf + start, len, name,
+								   lineno)) < 0)
+					break;
+			}
 			start += len + 1;
 		}
+		if (end || rc < 0)
+			break;
 		/* what is left: the start of a line; one longer than sshd writes is skipped */
 		have = total - start;
+		offset += start;
 		if (have > SSHD_LOG_LINE_MAX) {
 			if (!skipping) {
+				lineno++;
 				r->lines++;
 				r->too_long++;
-				rc = rc ? rc
-					: log_report_note(
-						  r, name, lineno + 1,
-						  "a line longer than sshd writes: skipped");
+				rc = log_report_note(r, name, lineno,
+						     "a line longer than sshd writes: skipped");
 			}
 			skipping = true;
+			offset += have;
 			have = 0;
 		} else if (have) {
 			memmove(buf, buf + start, have);
 		}
 		if (n == 0) {
-			if (have && !skipping && rc == 0)
+			if (have && !skipping && rc == 0 && offset < limit)
 				rc = log_report_add_line(r, buf, have, name, ++lineno);
 			break;
 		}
-		if (rc < 0)
-			break;
 	}
-	gzclose(gz);
 	free(buf);
+	return rc;
+}
+
+/* a worker's part of a large plain file: its own report, notes numbered from its start */
+struct range_work {
+	struct log_report r;
+	int fd;
+	off_t start, end;
+	int rc;
+	pthread_t thread;
+};
+
+static void *range_run(void *arg)
+{
+	struct range_work *w = arg;
+	/* the range starts at a line's start when the byte before it is a newline */
+	bool skip_first = false;
+	if (w->start > 0) {
+		char before;
+		skip_first = pread(w->fd, &before, 1, w->start - 1) != 1 || before != '\n';
+	}
+	struct byte_source src = {.read = file_read, .fd = w->fd, .pos = w->start};
+	w->rc = read_lines(&w->r, &src, NULL, (uint64_t)(w->end - w->start), skip_first);
+	return NULL;
+}
+
+/* A plain file large enough: its ranges read on every usable CPU, then merged in order (the
+ * notes' line numbers made whole). */
+static int read_parallel(struct log_report *r, int fd, off_t size, unsigned n, const char *name)
+{
+	struct range_work *w = calloc(n, sizeof(*w));
+	unsigned started = 0;
+	int rc = 0;
+	if (!w)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		log_report_init(&w[i].r, r->now);
+		w[i].fd = fd;
+		w[i].start = size / n * i;
+		w[i].end = i + 1 == n ? size : size / n * (i + 1);
+	}
+	for (unsigned i = 1; i < n; i++)
+		if (pthread_create(&w[i].thread, NULL, range_run, &w[i]) == 0)
+			started = i;
+		else
+			break;
+	range_run(&w[0]);
+	/* a range whose thread did not start is read here */
+	for (unsigned i = started + 1; i < n; i++)
+		range_run(&w[i]);
+	for (unsigned i = 1; i <= started; i++)
+		pthread_join(w[i].thread, NULL);
+	unsigned long base = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (rc == 0 && w[i].rc < 0)
+			rc = w[i].rc;
+		if (rc == 0)
+			rc = log_report_merge(r, &w[i].r, name, base);
+		base += (unsigned long)w[i].r.lines;
+		log_report_clear(&w[i].r);
+	}
+	free(w);
+	return rc;
+}
+
+#define PARALLEL_FROM (8 * 1024 * 1024) /* smaller files: one thread */
+
+int log_report_read_fd(struct log_report *r, int fd, const char *name, struct diag *d)
+{
+	struct stat st;
+	unsigned char magic[2] = {0};
+	unsigned cpus = usable_cpus();
+	int rc;
+	/* a plain regular file of some size: in ranges, on every CPU */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= PARALLEL_FROM && cpus > 1 &&
+	    pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b)) {
+		rc = read_parallel(r, fd, st.st_size, cpus > 16 ? 16 : cpus, name);
+	} else {
+		/* anything else (gzip, a pipe) as a stream: zlib reads plain input as it is */
+		int dup_fd = dup(fd);
+		gzFile gz = dup_fd >= 0 ? gzdopen(dup_fd, "rb") : NULL;
+		if (!gz) {
+			if (dup_fd >= 0)
+				close(dup_fd);
+			diag_set(d, "%s: out of memory", name);
+			return -ENOMEM;
+		}
+		gzbuffer(gz, 256 * 1024);
+		struct byte_source src = {.read = gz_read, .gz = gz};
+		rc = read_lines(r, &src, name, UINT64_MAX, false);
+		gzclose(gz);
+	}
 	if (rc < 0)
 		diag_set(d, "%s: %s", name, error_to_string(rc));
 	return rc;

@@ -50,6 +50,11 @@ int log_report_read_fd(struct log_report *r, int fd, const char *name, struct di
 /* A note of the report's own ("FILE:LINE: what"), counted when over the limit. */
 int log_report_note(struct log_report *r, const char *name, unsigned long lineno, const char *what);
 
+/* part (a range of a file read by another thread) added to r; its notes' line numbers
+ * counted from line_base, under name. */
+int log_report_merge(struct log_report *r, const struct log_report *part, const char *name,
+		     unsigned long line_base);
+
 /* What a refusal means and what to do, as doctor says it (kind: a SSHD_EVENT_*). */
 const char *log_report_cause(enum sshd_event kind);
 

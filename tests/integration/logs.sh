@@ -93,4 +93,14 @@ expect_status 1 "a FIFO" -- timeout 10 "$K" logs fifo
 grep -Eq "^  publickey +$U +1 " out.txt || fail "standard input: $(cat out.txt)"
 pass
 
+# a file large enough to be read in ranges on every CPU reads as the same stream does (the
+# numbers of the lines skipped too)
+python3 -c 'import sys; d = open(sys.argv[1]).read(); sys.stdout.write(d * (9000000 // len(d) + 1))' \
+	"$LOG" | head -c 9000000 >big.log
+{ head -c 4500000 big.log; head -c 20000 /dev/zero | tr '\0' 'z'; echo; tail -c +4500001 big.log; } >big2.log
+"$K" logs --json big2.log | sed 's/big2.log:/SRC:/g' >ranges.json
+"$K" logs --json - <big2.log | sed 's/(standard input):/SRC:/g' >stream.json
+same ranges.json stream.json "a large file read in ranges"
+grep -q '"notes":\["SRC:[0-9]*: a line longer' ranges.json || fail "ranges: $(tail -1 ranges.json)"
+
 done_checks
