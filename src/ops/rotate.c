@@ -208,7 +208,7 @@ static int prove_new_key(const struct target *t, const struct rotate_request *re
 	struct pubkey *used = NULL;
 	struct remote_session *s = NULL;
 	int r = login_for_work_keys(t, req->connect, req->new_key, 1, NULL, &s, &used, d);
-	if (r == 0 && !pubkey_same_key(used, req->new_key->pub)) {
+	if (r == 0 && (!used || !pubkey_same_key(used, req->new_key->pub))) {
 		diag_set(d, "the server refused the new key (another key of ssh-agent logged in)");
 		r = ERR_AUTH_DENIED;
 	}
