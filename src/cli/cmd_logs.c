@@ -12,16 +12,23 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/number.h"
+#include "base/time_text.h"
 #include "base/user_info.h"
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "files/public_key_file.h"
 #include "keys/fingerprint.h"
 #include "ops/log_report.h"
+#include "remote/server_admin.h"
 
 struct logs_options {
 	bool json;
 	unsigned top;
+	long long since;        /* 0: every line */
+	const char *since_what; /* what the time is ("(harden began: DIR)"), NULL: a date */
+	bool journal;
+	const char *journal_dir; /* NULL: the machine's journal */
 	const char **key_files;
 	size_t n_key_files;
 };
@@ -91,31 +98,42 @@ static const char *name_of(const struct key_names *names, const char *fp, size_t
 	return NULL;
 }
 
-static const char *when(long long t, char buf[32])
+/* a table time: minutes, UTC; "-" for none */
+static const char *when(long long t, char buf[TIME_TEXT_MAX])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!t || !gmtime_r(&tt, &tm))
+	if (!t)
 		return "-";
-	strftime(buf, 32, "%Y-%m-%d %H:%M", &tm);
+	time_text_minutes(t, buf);
 	return buf;
 }
 
-/* the fields of a table key ("a\tb\tc") */
-static size_t fields(const char *key, const char *out[3], size_t lens[3])
+/* A table's row, its key split into the fields it joins ("a\tb\tc"). */
+struct row {
+	const struct string_count *count;
+	const char *field[3];
+	int len[3];
+};
+
+/* Each of t's rows, largest counter `by` first, at most max of them, given to show. */
+static void each_row(const struct string_counts *t, unsigned by, size_t max,
+		     void (*show)(const struct row *row, const void *ctx), const void *ctx)
 {
+	struct string_count *sorted = NULL;
 	size_t n = 0;
-	const char *p = key;
-	while (n < 3) {
-		const char *tab = strchr(p, '\t');
-		out[n] = p;
-		lens[n] = tab ? (size_t)(tab - p) : strlen(p);
-		n++;
-		if (!tab)
-			break;
-		p = tab + 1;
+	if (string_counts_sorted(t, by, &sorted, &n) < 0)
+		return;
+	for (size_t i = 0; i < n && i < max; i++) {
+		struct row row = {.count = &sorted[i]};
+		const char *p = sorted[i].key;
+		for (size_t f = 0; f < 3; f++) {
+			const char *tab = strchr(p, '\t');
+			row.field[f] = p;
+			row.len[f] = (int)(tab ? (size_t)(tab - p) : strlen(p));
+			p = tab ? tab + 1 : p + row.len[f];
+		}
+		show(&row, ctx);
 	}
-	return n;
+	free(sorted);
 }
 
 static uint64_t total_of(const struct string_counts *c, unsigned i)
@@ -127,113 +145,192 @@ static uint64_t total_of(const struct string_counts *c, unsigned i)
 	return t;
 }
 
-static void print_text(const struct log_report *r, const struct logs_options *o,
-		       const struct key_names *names, size_t n_files)
+static const struct {
+	const char *name;
+	enum sshd_event kind;
+} refusal_kinds[] = {
+	{"bad-modes", SSHD_EVENT_REFUSED_MODES},   {"not-allowed", SSHD_EVENT_NOT_ALLOWED},
+	{"root-refused", SSHD_EVENT_ROOT_REFUSED}, {"key-type", SSHD_EVENT_KEY_TYPE},
+	{"from-refused", SSHD_EVENT_FROM_REFUSED}, {"too-many-failures", SSHD_EVENT_TOO_MANY}};
+
+/* what a refusal table row means (its first field names the kind) */
+static const char *refusal_cause(const struct row *row)
 {
-	char a[32], b[32];
-	struct string_count *rows = NULL;
-	size_t n = 0;
-	printf("sshd's log: %zu file%s, %llu lines, %llu of sshd's (%s to %s UTC)\n", n_files,
-	       n_files == 1 ? "" : "s", (unsigned long long)r->lines,
+	for (size_t k = 0; k < sizeof(refusal_kinds) / sizeof(refusal_kinds[0]); k++)
+		if ((int)strlen(refusal_kinds[k].name) == row->len[0] &&
+		    !memcmp(refusal_kinds[k].name, row->field[0], (size_t)row->len[0]))
+			return log_report_cause(refusal_kinds[k].kind);
+	return "";
+}
+
+static void login_text(const struct row *row, const void *ctx)
+{
+	char a[TIME_TEXT_MAX];
+	(void)ctx;
+	printf("  %-26.*s %-20.*s %8llu  %s\n", row->len[0], row->field[0], row->len[1],
+	       row->field[1], (unsigned long long)row->count->n[0], when(row->count->last, a));
+}
+
+static void password_text(const struct row *row, const void *ctx)
+{
+	char a[TIME_TEXT_MAX];
+	(void)ctx;
+	printf("  %-20.*s %-40.*s %8llu  %s\n", row->len[0], row->field[0], row->len[1],
+	       row->field[1], (unsigned long long)row->count->n[0], when(row->count->last, a));
+}
+
+static void key_text(const struct row *row, const void *ctx)
+{
+	char a[TIME_TEXT_MAX];
+	const char *known = name_of(ctx, row->field[0], (size_t)row->len[0]);
+	printf("  %-51.*s %-12.*s %-16.*s %7llu  %s%s%s\n", row->len[0], row->field[0], row->len[1],
+	       row->field[1], row->len[2], row->field[2], (unsigned long long)row->count->n[0],
+	       when(row->count->last, a), known ? "  " : "", known ? known : "");
+}
+
+static void source_text(const struct row *row, const void *ctx)
+{
+	char a[TIME_TEXT_MAX];
+	const uint64_t *n = row->count->n;
+	(void)ctx;
+	printf("  %-40.*s %9llu %9llu %9llu  %s\n", row->len[0], row->field[0],
+	       (unsigned long long)n[LOG_FAILED_PASSWORD], (unsigned long long)n[LOG_INVALID_USER],
+	       (unsigned long long)n[LOG_TOO_MANY], when(row->count->last, a));
+}
+
+static void account_text(const struct row *row, const void *ctx)
+{
+	(void)ctx;
+	printf(" %.*s (%llu)", row->len[0], row->field[0],
+	       (unsigned long long)(row->count->n[0] + row->count->n[1]));
+}
+
+static void refusal_text(const struct row *row, const void *ctx)
+{
+	char a[TIME_TEXT_MAX];
+	(void)ctx;
+	printf("  %.*s %.*s: %llu, last %s\n    cause: %s\n", row->len[0], row->field[0],
+	       row->len[1], row->field[1], (unsigned long long)row->count->n[0],
+	       when(row->count->last, a), refusal_cause(row));
+}
+
+#define HISTOGRAM_ROWS  30
+#define HISTOGRAM_WIDTH 40
+
+/* Logins and failures over time, in the terminal: buckets of the smallest width that shows
+ * the whole span in HISTOGRAM_ROWS rows or fewer (empty ones too: a gap is information). */
+static void print_histogram(const struct log_report *r)
+{
+	static const struct {
+		long long seconds;
+		const char *name;
+	} widths[] = {{3600, "hour"},          {3 * 3600, "3 hours"},    {6 * 3600, "6 hours"},
+		      {12 * 3600, "12 hours"}, {86400, "day"},           {7 * 86400, "week"},
+		      {30 * 86400, "30 days"}, {365 * 86400, "365 days"}};
+	long long first = 0, last = 0;
+	for (size_t i = 0; i < r->hours.n_slots; i++) {
+		const struct string_count *c = &r->hours.slots[i];
+		if (c->key && (!first || c->first < first))
+			first = c->first;
+		if (c->key && c->last > last)
+			last = c->last;
+	}
+	if (!first)
+		return;
+	size_t w = 0;
+	while (w + 1 < sizeof(widths) / sizeof(widths[0]) &&
+	       (last / widths[w].seconds - first / widths[w].seconds) >= HISTOGRAM_ROWS)
+		w++;
+	long long width = widths[w].seconds, start = first - first % width;
+	size_t n = (size_t)((last - start) / width) + 1;
+	uint64_t(*bucket)[2] = calloc(n, sizeof(*bucket)), top = 0;
+	if (!bucket)
+		return;
+	for (size_t i = 0; i < r->hours.n_slots; i++) {
+		const struct string_count *c = &r->hours.slots[i];
+		if (!c->key)
+			continue;
+		size_t b = (size_t)((c->first - start) / width);
+		if (b < n) {
+			bucket[b][0] += c->n[0];
+			bucket[b][1] += c->n[1];
+		}
+	}
+	for (size_t b = 0; b < n; b++)
+		if (bucket[b][0] + bucket[b][1] > top)
+			top = bucket[b][0] + bucket[b][1];
+	printf("\nOver time, a row per %s (UTC; + logins, # failures)\n", widths[w].name);
+	printf("  %-16s %8s %9s\n", "FROM", "LOGINS", "FAILURES");
+	for (size_t b = 0; b < n; b++) {
+		char a[TIME_TEXT_MAX], bar[HISTOGRAM_WIDTH + 1];
+		uint64_t sum = bucket[b][0] + bucket[b][1];
+		size_t cols = top ? (size_t)((sum * HISTOGRAM_WIDTH + top - 1) / top) : 0;
+		size_t plus = sum ? (size_t)(bucket[b][0] * cols / sum) : 0;
+		/* a bucket with logins shows at least one + */
+		if (bucket[b][0] && !plus)
+			plus = 1;
+		memset(bar, '+', plus);
+		memset(bar + plus, '#', cols - plus);
+		bar[cols] = 0;
+		printf("  %-16s %8llu %9llu  %s\n", when(start + (long long)b * width, a),
+		       (unsigned long long)bucket[b][0], (unsigned long long)bucket[b][1], bar);
+	}
+	free(bucket);
+}
+
+static void print_text(const struct log_report *r, const struct logs_options *o,
+		       const struct key_names *names, size_t n_sources)
+{
+	char a[TIME_TEXT_MAX], b[TIME_TEXT_MAX];
+	printf("sshd's log: %zu source%s, %llu lines, %llu of sshd's (%s to %s UTC)\n", n_sources,
+	       n_sources == 1 ? "" : "s", (unsigned long long)r->lines,
 	       (unsigned long long)r->sshd_lines, when(r->first, a), when(r->last, b));
+	if (r->since)
+		printf("Since %s UTC%s%s: %llu of sshd's lines before it left out, %llu without a "
+		       "time\n",
+		       when(r->since, a), o->since_what ? " " : "",
+		       o->since_what ? o->since_what : "", (unsigned long long)r->before_since,
+		       (unsigned long long)r->undated);
 
 	printf("\nLogins: %llu\n", (unsigned long long)r->kinds[SSHD_EVENT_ACCEPTED]);
-	if (string_counts_sorted(&r->logins, 0, &rows, &n) == 0 && n) {
+	if (r->logins.n_keys)
 		printf("  %-26s %-20s %8s  %s\n", "METHOD", "ACCOUNT", "LOGINS", "LAST");
-		for (size_t i = 0; i < n && i < o->top; i++) {
-			const char *f[3];
-			size_t l[3];
-			fields(rows[i].key, f, l);
-			printf("  %-26.*s %-20.*s %8llu  %s\n", (int)l[0], f[0], (int)l[1], f[1],
-			       (unsigned long long)rows[i].n[0], when(rows[i].last, a));
-		}
-	}
-	free(rows);
+	each_row(&r->logins, 0, o->top, login_text, NULL);
 
-	uint64_t pw = total_of(&r->passwords, 0);
-	printf("\nPassword logins that worked: %llu\n", (unsigned long long)pw);
-	if (string_counts_sorted(&r->passwords, 0, &rows, &n) == 0 && n) {
+	printf("\nPassword logins that worked: %llu\n",
+	       (unsigned long long)total_of(&r->passwords, 0));
+	if (r->passwords.n_keys)
 		printf("  %-20s %-40s %8s  %s\n", "ACCOUNT", "FROM", "LOGINS", "LAST");
-		for (size_t i = 0; i < n && i < o->top; i++) {
-			const char *f[3];
-			size_t l[3];
-			fields(rows[i].key, f, l);
-			printf("  %-20.*s %-40.*s %8llu  %s\n", (int)l[0], f[0], (int)l[1], f[1],
-			       (unsigned long long)rows[i].n[0], when(rows[i].last, a));
-		}
-	}
-	free(rows);
+	each_row(&r->passwords, 0, o->top, password_text, NULL);
 
 	printf("\nKeys that logged in: %zu\n", r->keys.n_keys);
-	if (string_counts_sorted(&r->keys, 0, &rows, &n) == 0 && n) {
+	if (r->keys.n_keys)
 		printf("  %-51s %-12s %-16s %7s  %s\n", "FINGERPRINT", "TYPE", "ACCOUNT", "LOGINS",
 		       "LAST");
-		for (size_t i = 0; i < n && i < o->top; i++) {
-			const char *f[3];
-			size_t l[3];
-			fields(rows[i].key, f, l);
-			const char *known = name_of(names, f[0], l[0]);
-			printf("  %-51.*s %-12.*s %-16.*s %7llu  %s%s%s\n", (int)l[0], f[0],
-			       (int)l[1], f[1], (int)l[2], f[2], (unsigned long long)rows[i].n[0],
-			       when(rows[i].last, a), known ? "  " : "", known ? known : "");
-		}
-	}
-	free(rows);
+	each_row(&r->keys, 0, o->top, key_text, names);
 
 	printf("\nFailed passwords: %llu, invalid users: %llu, from %zu sources\n",
 	       (unsigned long long)total_of(&r->failures, LOG_FAILED_PASSWORD),
 	       (unsigned long long)total_of(&r->failures, LOG_INVALID_USER), r->failures.n_keys);
-	if (string_counts_sorted(&r->failures, LOG_FAILED_PASSWORD, &rows, &n) == 0 && n) {
+	if (r->failures.n_keys)
 		printf("  %-40s %9s %9s %9s  %s\n", "SOURCE", "PASSWORDS", "INVALID", "MAXTRIES",
 		       "LAST");
-		for (size_t i = 0; i < n && i < o->top; i++)
-			printf("  %-40s %9llu %9llu %9llu  %s\n", rows[i].key,
-			       (unsigned long long)rows[i].n[LOG_FAILED_PASSWORD],
-			       (unsigned long long)rows[i].n[LOG_INVALID_USER],
-			       (unsigned long long)rows[i].n[LOG_TOO_MANY], when(rows[i].last, a));
-	}
-	free(rows);
-	if (string_counts_sorted(&r->accounts, 0, &rows, &n) == 0 && n) {
+	each_row(&r->failures, LOG_FAILED_PASSWORD, o->top, source_text, NULL);
+	if (r->accounts.n_keys) {
 		printf("  accounts tried:");
-		for (size_t i = 0; i < n && i < o->top; i++)
-			printf(" %s (%llu)", rows[i].key,
-			       (unsigned long long)(rows[i].n[0] + rows[i].n[1]));
+		each_row(&r->accounts, 0, o->top, account_text, NULL);
 		printf("\n");
 	}
-	free(rows);
 
 	printf("\nRefusals that point at a misconfiguration: %llu\n",
 	       (unsigned long long)total_of(&r->refusals, 0));
-	if (string_counts_sorted(&r->refusals, 0, &rows, &n) == 0) {
-		for (size_t i = 0; i < n && i < o->top; i++) {
-			const char *f[3];
-			size_t l[3];
-			fields(rows[i].key, f, l);
-			static const struct {
-				const char *name;
-				enum sshd_event kind;
-			} kinds[] = {{"bad-modes", SSHD_EVENT_REFUSED_MODES},
-				     {"not-allowed", SSHD_EVENT_NOT_ALLOWED},
-				     {"root-refused", SSHD_EVENT_ROOT_REFUSED},
-				     {"key-type", SSHD_EVENT_KEY_TYPE},
-				     {"from-refused", SSHD_EVENT_FROM_REFUSED},
-				     {"too-many-failures", SSHD_EVENT_TOO_MANY}};
-			const char *cause = "";
-			for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-				if (strlen(kinds[k].name) == l[0] &&
-				    !memcmp(kinds[k].name, f[0], l[0]))
-					cause = log_report_cause(kinds[k].kind);
-			printf("  %.*s %.*s: %llu, last %s\n    cause: %s\n", (int)l[0], f[0],
-			       (int)l[1], f[1], (unsigned long long)rows[i].n[0],
-			       when(rows[i].last, a), cause);
-		}
-	}
-	free(rows);
+	each_row(&r->refusals, 0, o->top, refusal_text, NULL);
 
 	printf("\nBefore authentication (closed, disconnected, scans): %llu\n",
 	       (unsigned long long)r->kinds[SSHD_EVENT_PREAUTH]);
+	print_histogram(r);
 	if (r->too_long)
-		printf("Lines longer than sshd writes, skipped: %llu\n",
+		printf("\nLines longer than sshd writes, skipped: %llu\n",
 		       (unsigned long long)r->too_long);
 	if (r->notes.len) {
 		printf("\n");
@@ -243,87 +340,110 @@ static void print_text(const struct log_report *r, const struct logs_options *o,
 	}
 }
 
-static int print_json(const struct log_report *r, const struct logs_options *o,
-		      const struct key_names *names, size_t n_files)
+static void login_json(const struct row *row, const void *ctx)
 {
-	struct string_count *rows = NULL;
-	size_t n = 0;
-	(void)o;
-	if (string_counts_sorted(&r->logins, 0, &rows, &n) == 0)
-		for (size_t i = 0; i < n; i++) {
-			const char *f[3];
-			size_t l[3];
-			fields(rows[i].key, f, l);
-			report_json_line(json_pack("{s:s, s:o, s:o, s:I, s:I}", "record", "login",
-						   "method", report_json_textn(f[0], l[0]),
-						   "account", report_json_textn(f[1], l[1]),
-						   "count", (json_int_t)rows[i].n[0], "last",
-						   (json_int_t)rows[i].last));
-		}
-	free(rows);
-	if (string_counts_sorted(&r->passwords, 0, &rows, &n) == 0)
-		for (size_t i = 0; i < n; i++) {
-			const char *f[3];
-			size_t l[3];
-			fields(rows[i].key, f, l);
-			report_json_line(json_pack(
-				"{s:s, s:o, s:o, s:I, s:I}", "record", "password_login", "account",
-				report_json_textn(f[0], l[0]), "from",
-				report_json_textn(f[1], l[1]), "count", (json_int_t)rows[i].n[0],
-				"last", (json_int_t)rows[i].last));
-		}
-	free(rows);
-	if (string_counts_sorted(&r->keys, 0, &rows, &n) == 0)
-		for (size_t i = 0; i < n; i++) {
-			const char *f[3];
-			size_t l[3];
-			fields(rows[i].key, f, l);
-			const char *known = name_of(names, f[0], l[0]);
-			json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:I, s:I}", "record", "key",
-					      "fingerprint", report_json_textn(f[0], l[0]), "type",
-					      report_json_textn(f[1], l[1]), "account",
-					      report_json_textn(f[2], l[2]), "count",
-					      (json_int_t)rows[i].n[0], "last",
-					      (json_int_t)rows[i].last);
-			if (j && known)
-				json_object_set_new(j, "known_as", report_json_text(known));
-			report_json_line(j);
-		}
-	free(rows);
-	if (string_counts_sorted(&r->failures, LOG_FAILED_PASSWORD, &rows, &n) == 0)
-		for (size_t i = 0; i < n; i++)
-			report_json_line(json_pack(
-				"{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "record", "source",
-				"address", report_json_text(rows[i].key), "failed_passwords",
-				(json_int_t)rows[i].n[LOG_FAILED_PASSWORD], "invalid_users",
-				(json_int_t)rows[i].n[LOG_INVALID_USER], "max_tries",
-				(json_int_t)rows[i].n[LOG_TOO_MANY], "failed_other",
-				(json_int_t)rows[i].n[LOG_FAILED_OTHER], "first",
-				(json_int_t)rows[i].first, "last", (json_int_t)rows[i].last));
-	free(rows);
-	if (string_counts_sorted(&r->refusals, 0, &rows, &n) == 0)
-		for (size_t i = 0; i < n; i++) {
-			const char *f[3];
-			size_t l[3];
-			fields(rows[i].key, f, l);
-			report_json_line(json_pack("{s:s, s:o, s:o, s:I, s:I}", "record", "refusal",
-						   "kind", report_json_textn(f[0], l[0]), "detail",
-						   report_json_textn(f[1], l[1]), "count",
-						   (json_int_t)rows[i].n[0], "last",
-						   (json_int_t)rows[i].last));
-		}
-	free(rows);
-	json_t *notes = report_lines_json(&r->notes);
+	(void)ctx;
+	report_json_line(json_pack("{s:s, s:o, s:o, s:I, s:o, s:o}", "record", "login", "method",
+				   report_json_textn(row->field[0], (size_t)row->len[0]), "account",
+				   report_json_textn(row->field[1], (size_t)row->len[1]), "count",
+				   (json_int_t)row->count->n[0], "first",
+				   report_json_time(row->count->first), "last",
+				   report_json_time(row->count->last)));
+}
+
+static void password_json(const struct row *row, const void *ctx)
+{
+	(void)ctx;
+	report_json_line(json_pack("{s:s, s:o, s:o, s:I, s:o, s:o}", "record", "password_login",
+				   "account", report_json_textn(row->field[0], (size_t)row->len[0]),
+				   "from", report_json_textn(row->field[1], (size_t)row->len[1]),
+				   "count", (json_int_t)row->count->n[0], "first",
+				   report_json_time(row->count->first), "last",
+				   report_json_time(row->count->last)));
+}
+
+static void key_json(const struct row *row, const void *ctx)
+{
+	const char *known = name_of(ctx, row->field[0], (size_t)row->len[0]);
+	json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:I, s:o, s:o}", "record", "key", "fingerprint",
+			      report_json_textn(row->field[0], (size_t)row->len[0]), "type",
+			      report_json_textn(row->field[1], (size_t)row->len[1]), "account",
+			      report_json_textn(row->field[2], (size_t)row->len[2]), "count",
+			      (json_int_t)row->count->n[0], "first",
+			      report_json_time(row->count->first), "last",
+			      report_json_time(row->count->last));
+	if (j && known)
+		json_object_set_new(j, "known_as", report_json_text(known));
+	report_json_line(j);
+}
+
+static void source_json(const struct row *row, const void *ctx)
+{
+	const uint64_t *n = row->count->n;
+	(void)ctx;
 	report_json_line(json_pack(
-		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "record", "summary",
-		"files", (json_int_t)n_files, "lines", (json_int_t)r->lines, "sshd_lines",
+		"{s:s, s:o, s:I, s:I, s:I, s:I, s:o, s:o}", "record", "source", "address",
+		report_json_textn(row->field[0], (size_t)row->len[0]), "failed_passwords",
+		(json_int_t)n[LOG_FAILED_PASSWORD], "invalid_users",
+		(json_int_t)n[LOG_INVALID_USER], "max_tries", (json_int_t)n[LOG_TOO_MANY],
+		"failed_other", (json_int_t)n[LOG_FAILED_OTHER], "first",
+		report_json_time(row->count->first), "last", report_json_time(row->count->last)));
+}
+
+static void refusal_json(const struct row *row, const void *ctx)
+{
+	(void)ctx;
+	report_json_line(json_pack(
+		"{s:s, s:o, s:o, s:I, s:o, s:o, s:s}", "record", "refusal", "kind",
+		report_json_textn(row->field[0], (size_t)row->len[0]), "detail",
+		report_json_textn(row->field[1], (size_t)row->len[1]), "count",
+		(json_int_t)row->count->n[0], "first", report_json_time(row->count->first), "last",
+		report_json_time(row->count->last), "cause", refusal_cause(row)));
+}
+
+static int earlier_first(const void *a, const void *b)
+{
+	const struct string_count *x = a, *y = b;
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+static void print_json(const struct log_report *r, const struct logs_options *o,
+		       const struct key_names *names, size_t n_sources)
+{
+	each_row(&r->logins, 0, SIZE_MAX, login_json, NULL);
+	each_row(&r->passwords, 0, SIZE_MAX, password_json, NULL);
+	each_row(&r->keys, 0, SIZE_MAX, key_json, names);
+	each_row(&r->failures, LOG_FAILED_PASSWORD, SIZE_MAX, source_json, NULL);
+	each_row(&r->refusals, 0, SIZE_MAX, refusal_json, NULL);
+	/* the hours in time order */
+	struct string_count *hours = NULL;
+	size_t n_hours = 0;
+	if (string_counts_sorted(&r->hours, 0, &hours, &n_hours) == 0) {
+		qsort(hours, n_hours, sizeof(*hours), earlier_first);
+		for (size_t i = 0; i < n_hours; i++)
+			report_json_line(json_pack(
+				"{s:s, s:o, s:I, s:I}", "record", "hour", "from",
+				report_json_time(hours[i].first - hours[i].first % 3600), "logins",
+				(json_int_t)hours[i].n[0], "failures", (json_int_t)hours[i].n[1]));
+	}
+	free(hours);
+	json_t *summary = json_pack(
+		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "record", "summary",
+		"sources", (json_int_t)n_sources, "lines", (json_int_t)r->lines, "sshd_lines",
 		(json_int_t)r->sshd_lines, "logins", (json_int_t)r->kinds[SSHD_EVENT_ACCEPTED],
 		"password_logins", (json_int_t)total_of(&r->passwords, 0), "failed_passwords",
 		(json_int_t)total_of(&r->failures, LOG_FAILED_PASSWORD), "invalid_users",
 		(json_int_t)total_of(&r->failures, LOG_INVALID_USER), "preauth",
-		(json_int_t)r->kinds[SSHD_EVENT_PREAUTH], "first", (json_int_t)r->first, "last",
-		(json_int_t)r->last, "notes", notes));
-	return 0;
+		(json_int_t)r->kinds[SSHD_EVENT_PREAUTH], "first", report_json_time(r->first),
+		"last", report_json_time(r->last), "notes", report_lines_json(&r->notes));
+	if (summary && r->since) {
+		json_object_set_new(summary, "since", report_json_time(r->since));
+		json_object_set_new(summary, "before_since",
+				    json_integer((json_int_t)r->before_since));
+		json_object_set_new(summary, "undated", json_integer((json_int_t)r->undated));
+	}
+	report_json_line(summary);
+	(void)o;
 }
 
 /* One source opened: "-" standard input, else a regular file (a FIFO or a device is
@@ -349,9 +469,11 @@ static int open_source(const char *path)
 
 static int run_logs(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_KEYS, OPT_TOP };
+	enum { OPT_JSON = 256, OPT_KEYS, OPT_TOP, OPT_SINCE, OPT_JOURNAL };
 	static const struct option longopts[] = {
+		{"journal", optional_argument, NULL, OPT_JOURNAL},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"since", required_argument, NULL, OPT_SINCE},
 		{"keys", required_argument, NULL, OPT_KEYS},
 		{"top", required_argument, NULL, OPT_TOP},
 		{NULL, 0, NULL, 0},
@@ -359,6 +481,7 @@ static int run_logs(int argc, char **argv)
 	struct logs_options o = {.top = 10};
 	struct key_names names = {0};
 	struct log_report r;
+	char harden_dir[64], since_what[128];
 	int c, status = EXIT_OK;
 	optind = 1;
 	opterr = 0;
@@ -376,6 +499,30 @@ static int run_logs(int argc, char **argv)
 			o.key_files[o.n_key_files++] = optarg;
 			break;
 		}
+		case OPT_JOURNAL:
+			o.journal = true;
+			o.journal_dir = optarg;
+			break;
+		case OPT_SINCE:
+			if (!strcmp(optarg, "harden")) {
+				struct diag d = {{0}};
+				if (log_report_harden_time(SERVER_ADMIN_BACKUP_ROOT, &o.since,
+							   harden_dir, &d) < 0) {
+					free(o.key_files);
+					cli_error("--since harden: %s", d.text);
+					return EXIT_FAIL;
+				}
+				snprintf(since_what, sizeof(since_what), "(harden began: %s/%s)",
+					 SERVER_ADMIN_BACKUP_ROOT, harden_dir);
+				o.since_what = since_what;
+			} else if (time_text_parse(optarg, (long long)time(NULL), &o.since) < 0) {
+				free(o.key_files);
+				return cli_usage_error(&command_logs,
+						       "--since: a date (2026-12-01, \"2026-12-01 "
+						       "04:00\", UTC), a span before now (2d, 90m) "
+						       "or harden");
+			}
+			break;
 		case OPT_TOP:
 			if (parse_unsigned_option(optarg, 1, 1000000, &o.top) < 0) {
 				free(o.key_files);
@@ -390,7 +537,7 @@ static int run_logs(int argc, char **argv)
 	}
 	static const char *const defaults[] = {"/var/log/auth.log", "/var/log/secure"};
 	const char *chosen = NULL;
-	if (optind == argc) {
+	if (optind == argc && !o.journal) {
 		for (size_t i = 0; i < 2 && !chosen; i++)
 			if (access(defaults[i], R_OK) == 0)
 				chosen = defaults[i];
@@ -420,6 +567,7 @@ static int run_logs(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	log_report_init(&r, (long long)time(NULL));
+	r.since = o.since;
 	load_key_names(&o, &names);
 	for (size_t i = 0; i < n_files; i++) {
 		struct diag d = {{0}};
@@ -432,12 +580,19 @@ static int run_logs(int argc, char **argv)
 			close(fds[i]);
 	}
 	free(fds);
+	if (o.journal) {
+		struct diag d = {{0}};
+		if (log_report_read_journal(&r, o.journal_dir, &d) < 0) {
+			cli_error("%s", d.text);
+			status = EXIT_FAIL;
+		}
+	}
 	if (o.json)
-		print_json(&r, &o, &names, n_files);
+		print_json(&r, &o, &names, n_files + o.journal);
 	else
-		print_text(&r, &o, &names, n_files);
+		print_text(&r, &o, &names, n_files + o.journal);
 	fflush(stdout);
-	/* a file that could not be read to its end is a failure of the report */
+	/* a source not read to its end, or lines skipped: the report is incomplete, a warning */
 	if (status == EXIT_OK && (r.n_notes || r.notes_left_out))
 		status = EXIT_WARN;
 	log_report_clear(&r);
@@ -451,14 +606,22 @@ static int run_logs(int argc, char **argv)
 const struct command command_logs = {
 	.name = "logs",
 	.summary = "What sshd's log says about logins, keys, passwords and attacks.",
-	.usage = "sshkeyctl logs [--json] [--keys PUBFILE]... [--top N] [FILE|-]...",
+	.usage = "sshkeyctl logs [--json] [--keys PUBFILE]... [--top N] [--since WHEN] "
+		 "[--journal[=DIR]] [FILE|-]...",
 	.help = "  FILE                    sshd's log: auth.log, secure, rotated .1 and .gz, or "
 		"-\n"
 		"                          (standard input); default /var/log/auth.log, else\n"
 		"                          /var/log/secure\n"
+		"  --journal[=DIR]         the journal's sshd entries too (journalctl -o json; "
+		"DIR:\n"
+		"                          a journal directory, as journalctl --directory)\n"
 		"  --keys PUBFILE          name the keys that logged in by these public keys\n"
 		"                          (default: ~/.ssh/*.pub)\n"
 		"  --top N                 rows per table (default 10)\n"
+		"  --since WHEN            only sshd's lines from then on: a date (2026-12-01,\n"
+		"                          \"2026-12-01 04:00\", UTC), a span before now (2d,\n"
+		"                          90m), or harden (the start of the last completed\n"
+		"                          sshkeyctl harden on this machine)\n"
 		"  --json                  one object per row (record: login, password_login, "
 		"key,\n"
 		"                          source, refusal), then a summary\n"

@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/file_io.h"
 #include "base/number.h"
+#include "base/time_text.h"
 #include "base/user_info.h"
 #include "cli/commands.h"
 #include "cli/fleet_options.h"
@@ -296,7 +297,7 @@ static int begin_state(struct rotate_options *o)
 {
 	char now[32];
 	rotate_state_clear(&o->state);
-	rotate_state_now(now);
+	time_text_iso((long long)time(NULL), now);
 	struct rotate_state *s = &o->state;
 	s->keep_old = o->keep_old;
 	if (!(s->key = strdup(o->key)) || !(s->new_key = strdup(o->new_path)) ||
@@ -638,7 +639,7 @@ static int finish_locally(struct rotate_options *o)
 	free(old_comment);
 	free(retired_pub);
 	char now[32];
-	rotate_state_now(now);
+	time_text_iso((long long)time(NULL), now);
 	free(s->finished);
 	s->finished = strdup(now);
 	save_state(o);

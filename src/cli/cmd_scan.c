@@ -16,6 +16,7 @@
 #include "cli/report.h"
 #include "cli/terminal_safe.h"
 #include "base/file_io.h"
+#include "base/time_text.h"
 #include "files/expect_keys.h"
 #include "ops/scan.h"
 #include "ops/scan_store.h"
@@ -196,14 +197,6 @@ static void last_used_text(const struct scan_result *res, const struct scan_key 
 	}
 }
 
-static void iso_time(long long when, char *buf, size_t len)
-{
-	time_t t = (time_t)when;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* the findings' short words joined by sep */
 static void findings_text(unsigned findings, bool names, const char *sep, char *buf, size_t len)
 {
@@ -333,7 +326,7 @@ static void report_json(const char *spec, const struct scan_result *res)
 			findings_json(k->findings), "cert_authority", k->cert_authority, "uses",
 			(json_int_t)k->uses);
 		if (o && k->last_used) {
-			iso_time(k->last_used, when, sizeof(when));
+			time_text_iso(k->last_used, when);
 			json_object_set_new(o, "last_used", json_string(when));
 		} else if (o) {
 			json_object_set_new(o, "last_used", json_null());
@@ -392,7 +385,7 @@ static void report_csv(const char *spec, const struct scan_result *res)
 		snprintf(bits, sizeof(bits), "%u", k->key->bits);
 		snprintf(uses, sizeof(uses), "%lu", k->uses);
 		if (k->last_used)
-			iso_time(k->last_used, when, sizeof(when));
+			time_text_iso(k->last_used, when);
 		findings_text(k->findings, true, " ", findings, sizeof(findings));
 		csv_field(spec, false);
 		csv_field(k->account, false);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "base/terminal_text.h"
+#include "base/time_text.h"
 
 static bool json_failed;
 
@@ -111,6 +112,15 @@ json_t *report_json_textn(const char *text, size_t len)
 json_t *report_json_text(const char *text)
 {
 	return report_json_textn(text ? text : "", text ? strlen(text) : 0);
+}
+
+json_t *report_json_time(long long t)
+{
+	char text[TIME_TEXT_MAX];
+	if (!t)
+		return json_null();
+	time_text_iso(t, text);
+	return json_string(text);
 }
 
 /* Call each(line, len, arg) for every line of b. */

@@ -36,6 +36,8 @@ bool report_json_failed(void);
  * Documented in sshkeyctl(1), "JSON output". NULL text: "". */
 json_t *report_json_text(const char *text);
 json_t *report_json_textn(const char *text, size_t len);
+/* A time as ISO 8601 text in UTC ("2026-12-01T04:00:09Z"); 0 (none): null. */
+json_t *report_json_time(long long t);
 /* The lines of b as a JSON array of strings. */
 json_t *report_lines_json(const struct dynbuf *b);
 /* The lines of b on stdout, each after indent. */

@@ -9,19 +9,12 @@
 
 #include "base/dynbuf.h"
 #include "base/file_io.h"
+#include "base/time_text.h"
 #include "cli/report.h"
 
 #define HTML_MAX (512 * 1024 * 1024)
 
 static const char *const outcome_names[] = {"ok", "findings", "failed", "unreachable"};
-
-static void iso_time(long long when, char *buf, size_t len)
-{
-	time_t t = (time_t)when;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static json_t *text_or_null(const char *s)
 {
@@ -36,7 +29,7 @@ static json_t *key_json(const char *spec, const struct scan_key *k)
 		if (k->findings & (1u << f))
 			json_array_append_new(findings, json_string(scan_finding_infos[f].name));
 	if (k->last_used)
-		iso_time(k->last_used, when, sizeof(when));
+		time_text_iso(k->last_used, when);
 	return json_pack("{s:o, s:o, s:o, s:I, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:I, "
 			 "s:o, s:b}",
 			 "host", report_json_text(spec), "account", report_json_text(k->account),
@@ -55,7 +48,7 @@ static json_t *page_data(const char *const *specs, const struct scan_result *res
 			 const bool *counted, size_t n, long long generated)
 {
 	char when[32];
-	iso_time(generated, when, sizeof(when));
+	time_text_iso(generated, when);
 	json_t *hosts = json_array(), *keys = json_array(), *privs = json_array(),
 	       *notes = json_array(), *names = json_object();
 	for (unsigned f = 0; f < SCAN_FINDING_COUNT; f++)

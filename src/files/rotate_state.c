@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/time_text.h"
+
 static const char *const state_names[ROTATE_HOST_STATES] = {
 	[ROTATE_HOST_PENDING] = "pending",
 	[ROTATE_HOST_INSTALLED] = "installed",
@@ -257,18 +259,10 @@ struct rotate_state_host *rotate_state_host(struct rotate_state *st, const char 
 	return h;
 }
 
-void rotate_state_now(char buf[32])
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int rotate_state_set(struct rotate_state_host *h, enum rotate_host_state state, const char *reason)
 {
 	char now[32];
-	rotate_state_now(now);
+	time_text_iso((long long)time(NULL), now);
 	char *updated = strdup(now), *why = reason ? strdup(reason) : NULL;
 	if (!updated || (reason && !why)) {
 		free(updated);

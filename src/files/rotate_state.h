@@ -72,7 +72,5 @@ void rotate_state_clear(struct rotate_state *st);
 struct rotate_state_host *rotate_state_host(struct rotate_state *st, const char *target, bool add);
 /* Record a host's state now (updated: now, in UTC; reason copied, NULL: none). */
 int rotate_state_set(struct rotate_state_host *h, enum rotate_host_state state, const char *reason);
-/* The current time as the file writes it ("2026-12-01T04:00:09Z"). */
-void rotate_state_now(char buf[32]);
 
 #endif

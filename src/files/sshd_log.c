@@ -1,6 +1,8 @@
 #include "files/sshd_log.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -370,6 +372,80 @@ static bool token(const char *s, size_t len, size_t *pos, const char **ret, size
 	return true;
 }
 
+/* A journal field's text: a string, or (for bytes that are not UTF-8) journalctl's array of
+ * numbers, copied into buf; false when missing or too long. */
+static bool journal_field(json_t *entry, const char *name, char *buf, size_t size, size_t *ret_len)
+{
+	json_t *v = json_object_get(entry, name);
+	size_t n = 0;
+	if (json_is_string(v)) {
+		n = json_string_length(v);
+		if (n >= size)
+			return false;
+		memcpy(buf, json_string_value(v), n);
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *b;
+		json_array_foreach(v, i, b)
+		{
+			json_int_t c = json_integer_value(b);
+			if (!json_is_integer(b) || c < 0 || c > 255 || n + 1 >= size)
+				return false;
+			buf[n++] = (char)c;
+		}
+	} else {
+		return false;
+	}
+	buf[n] = 0;
+	if (ret_len)
+		*ret_len = n;
+	return true;
+}
+
+/* One entry as journalctl -o json writes it: the program from journald's own _COMM (a
+ * client cannot set it: logger -t sshd is not sshd) or, in entries without it,
+ * SYSLOG_IDENTIFIER; journald's _UID, when given, must be root's; the time from
+ * __REALTIME_TIMESTAMP (microseconds); the message into message[SSHD_LOG_LINE_MAX + 1]. False when
+ * the entry is not sshd's. */
+static bool journal_entry(const char *line, size_t len, struct sshd_log_event *e, char *message,
+			  size_t *ret_mlen)
+{
+	json_t *entry = json_loadb(line, len, 0, NULL);
+	char text[64], tag[72];
+	size_t n, tag_n;
+	bool ours = false;
+	if (!json_is_object(entry))
+		goto out;
+	if (!journal_field(entry, "_COMM", text, sizeof(text), &n) &&
+	    !journal_field(entry, "SYSLOG_IDENTIFIER", text, sizeof(text), &n))
+		goto out;
+	snprintf(tag, sizeof(tag), "%s: ", text);
+	if (!sshd_tag(tag, strlen(tag), e, &tag_n) || strcmp(e->program, text))
+		goto out;
+	/* sshd logs as root (its unprivileged children through the monitor): an entry journald
+	 * says came from another user is a program of that user's named sshd */
+	if (journal_field(entry, "_UID", text, sizeof(text), &n) && strcmp(text, "0"))
+		goto out;
+	if (!journal_field(entry, "MESSAGE", message, SSHD_LOG_LINE_MAX + 1, ret_mlen))
+		goto out;
+	if (journal_field(entry, "__REALTIME_TIMESTAMP", text, sizeof(text), &n) && n > 6 &&
+	    n < 20 && strspn(text, "0123456789") == n) {
+		text[n - 6] = 0;
+		long long t = 0;
+		for (size_t i = 0; text[i]; i++)
+			t = t * 10 + (text[i] - '0');
+		e->time = t;
+	}
+	if (journal_field(entry, "_PID", text, sizeof(text), &n) && n < 10 &&
+	    strspn(text, "0123456789") == n)
+		e->pid = strtoul(text, NULL, 10);
+	journal_field(entry, "_HOSTNAME", e->host, sizeof(e->host), NULL);
+	ours = true;
+out:
+	json_decref(entry);
+	return ours;
+}
+
 int sshd_log_parse_line(const char *line, size_t len, long long now, struct sshd_log_event *ret)
 {
 	struct sshd_log_event e = {0};
@@ -381,6 +457,13 @@ int sshd_log_parse_line(const char *line, size_t len, long long now, struct sshd
 	size_t mlen = len, pos = 0, n;
 	const char *tok;
 	size_t tlen;
+	char journal_message[SSHD_LOG_LINE_MAX + 1];
+	if (len && line[0] == '{') {
+		if (!journal_entry(line, len, &e, journal_message, &mlen))
+			goto out;
+		m = journal_message;
+		goto message;
+	}
 	if (len > 3 && line[0] == '<') {
 		/* a priority: RFC 5424 ("<PRI>1 TIME HOST APP PROCID MSGID SD MSG") or RFC 3164
 		 * with its priority */

@@ -20,7 +20,9 @@ long long sshd_log_time(const char *line, size_t len, long long now);
 /* What one line of sshd's log says, in the terms a report needs. Lines come as syslog
  * writes them (RFC 3164 "Nov 30 21:00:00 host sshd[42]: MSG", Debian 12's high-precision
  * "2026-11-30T21:00:00.123456+00:00 host sshd[42]: MSG", RFC 5424 "<38>1 TIME HOST sshd 42 -
- * - MSG"), or bare as sshd -E writes them ("MSG"); the programs sshd, sshd-session (9.8+)
+ * - MSG"), as journalctl -o json writes the journal's entries (one object a line; the
+ * program from journald's trusted _COMM field), or bare as sshd -E writes them ("MSG"); the
+ * programs sshd, sshd-session (9.8+)
  * and sshd-auth (10.0+). Every address, port and key is taken from the end of the message,
  * where sshd appends it after anything a user chose (a user name "x from 6.6.6.6 port 1"
  * decides nothing). */

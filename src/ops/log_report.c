@@ -1,11 +1,17 @@
 #include "ops/log_report.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -60,6 +66,8 @@ int log_report_merge(struct log_report *r, const struct log_report *part, const 
 	r->lines += part->lines;
 	r->sshd_lines += part->sshd_lines;
 	r->too_long += part->too_long;
+	r->before_since += part->before_since;
+	r->undated += part->undated;
 	for (unsigned i = 0; i < SSHD_EVENTS; i++)
 		r->kinds[i] += part->kinds[i];
 	if (part->first && (!r->first || part->first < r->first))
@@ -89,6 +97,78 @@ int log_report_merge(struct log_report *r, const struct log_report *part, const 
 		p += len + 1;
 	}
 	r->notes_left_out += part->notes_left_out;
+	return rc;
+}
+
+/* the time in a harden directory's name, 0 when it is not one */
+static long long harden_dir_time(const char *name)
+{
+	size_t n = strlen(name);
+	int f[6];
+	static const unsigned at[6] = {0, 4, 6, 9, 11, 13}, width[6] = {4, 2, 2, 2, 2, 2};
+	if (n < 24 || n >= 64 || name[8] != 'T' || name[15] != 'Z' || name[16] != '-' ||
+	    strcmp(name + n - 7, "-harden") || strspn(name + 17, "0123456789") != n - 24)
+		return 0;
+	for (int i = 0; i < 6; i++) {
+		f[i] = 0;
+		for (unsigned j = 0; j < width[i]; j++) {
+			char c = name[at[i] + j];
+			if (c < '0' || c > '9')
+				return 0;
+			f[i] = f[i] * 10 + (c - '0');
+		}
+	}
+	struct tm tm = {.tm_year = f[0] - 1900,
+			.tm_mon = f[1] - 1,
+			.tm_mday = f[2],
+			.tm_hour = f[3],
+			.tm_min = f[4],
+			.tm_sec = f[5]};
+	time_t t = timegm(&tm);
+	return t == (time_t)-1 ? 0 : (long long)t;
+}
+
+int log_report_harden_time(const char *root, long long *ret_time, char ret_name[64], struct diag *d)
+{
+	/* root's own directory (0700, root's): entered once, entries read relative to it */
+	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	DIR *dir = dfd >= 0 ? fdopendir(dfd) : NULL;
+	long long best = 0;
+	char best_name[64] = "";
+	int rc = 0;
+	if (!dir) {
+		rc = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		if (rc == -ENOENT)
+			diag_set(d, "no harden has run on this machine (%s does not exist)", root);
+		else
+			diag_set(d, "%s: %s", root, strerror(-rc));
+		return rc;
+	}
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		long long t = harden_dir_time(de->d_name);
+		char path[128], state[8] = "";
+		if (!t || strcmp(de->d_name, best_name) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/state", de->d_name);
+		int fd = openat(dirfd(dir), path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		ssize_t got = fd >= 0 ? read(fd, state, sizeof(state) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (got == 5 && !memcmp(state, "done\n", 5)) {
+			best = t;
+			snprintf(best_name, sizeof(best_name), "%s", de->d_name);
+		}
+	}
+	closedir(dir);
+	if (!best) {
+		diag_set(d, "no harden has completed on this machine (%s)", root);
+		return -ENOENT;
+	}
+	*ret_time = best;
+	memcpy(ret_name, best_name, sizeof(best_name));
 	return rc;
 }
 
@@ -237,6 +317,13 @@ int log_report_add_line(struct log_report *r, const char *line, size_t len, cons
 	}
 	if (rc < 0 || e.kind == SSHD_EVENT_NONE)
 		return 0;
+	if (r->since && e.time < r->since) {
+		if (e.time)
+			r->before_since++;
+		else
+			r->undated++;
+		return 0;
+	}
 	r->sshd_lines++;
 	r->kinds[e.kind]++;
 	return add_event(r, &e);
@@ -395,6 +482,7 @@ static int read_parallel(struct log_report *r, int fd, off_t size, unsigned n, c
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
 		log_report_init(&w[i].r, r->now);
+		w[i].r.since = r->since;
 		w[i].fd = fd;
 		w[i].start = size / n * i;
 		w[i].end = i + 1 == n ? size : size / n * (i + 1);
@@ -420,6 +508,88 @@ static int read_parallel(struct log_report *r, int fd, off_t size, unsigned n, c
 		log_report_clear(&w[i].r);
 	}
 	free(w);
+	return rc;
+}
+
+int log_report_read_journal(struct log_report *r, const char *directory, struct diag *d)
+{
+	char since[32];
+	const char *argv[24];
+	size_t n = 0;
+	int out[2] = {-1, -1}, err_fd = -1, rc = 0;
+	argv[n++] = "journalctl";
+	argv[n++] = "--output=json";
+	argv[n++] = "--no-pager";
+	argv[n++] = "--quiet";
+	if (directory) {
+		argv[n++] = "--directory";
+		argv[n++] = directory;
+	}
+	if (r->since) {
+		snprintf(since, sizeof(since), "--since=@%lld", r->since);
+		argv[n++] = since;
+	}
+	/* journald's own _COMM, or the tag of entries that have none (imported ones): the
+	 * parse keeps the entries whose _COMM is sshd's */
+	static const char *const matches[] = {"_COMM=sshd",
+					      "_COMM=sshd-session",
+					      "_COMM=sshd-auth",
+					      "+",
+					      "SYSLOG_IDENTIFIER=sshd",
+					      "SYSLOG_IDENTIFIER=sshd-session",
+					      "SYSLOG_IDENTIFIER=sshd-auth"};
+	for (size_t i = 0; i < sizeof(matches) / sizeof(matches[0]); i++)
+		argv[n++] = matches[i];
+	argv[n] = NULL;
+	/* journalctl's stderr in memory: read after it ends, nothing to deadlock on */
+	err_fd = memfd_create("journalctl-stderr", MFD_CLOEXEC);
+	if (err_fd < 0 || pipe2(out, O_CLOEXEC) < 0) {
+		rc = -errno;
+		diag_set(d, "journalctl: %s", strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
+	pid_t pid;
+	rc = -posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out[1]);
+	out[1] = -1;
+	if (rc < 0) {
+		diag_set(d, "journalctl: %s", strerror(-rc));
+		goto out;
+	}
+	struct diag read_diag = {{0}};
+	int read_rc = log_report_read_fd(r, out[0], "(journal)", &read_diag);
+	/* a report that stopped reading early: journalctl must not block on a full pipe */
+	close(out[0]);
+	out[0] = -1;
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (read_rc < 0) {
+		rc = read_rc;
+		diag_set(d, "%s", read_diag.text);
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		char said[400] = "";
+		ssize_t got = pread(err_fd, said, sizeof(said) - 1, 0);
+		said[got > 0 ? got : 0] = 0;
+		said[strcspn(said, "\n")] = 0;
+		rc = -EIO;
+		diag_set(d, "journalctl failed (%s%d)%s%s",
+			 WIFEXITED(status) ? "exit status " : "signal ",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			 said[0] ? ": " : "", said);
+	}
+out:
+	for (int i = 0; i < 2; i++)
+		if (out[i] >= 0)
+			close(out[i]);
+	if (err_fd >= 0)
+		close(err_fd);
 	return rc;
 }
 

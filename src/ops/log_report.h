@@ -21,6 +21,9 @@ enum { LOG_FAILED_PASSWORD, LOG_INVALID_USER, LOG_TOO_MANY, LOG_FAILED_OTHER };
 
 struct log_report {
 	long long now;
+	long long since;                /* 0, or: sshd's lines before this time are left out */
+	uint64_t before_since;          /* sshd's lines left out for being before it */
+	uint64_t undated;               /* and for having no time (sshd -E's) */
 	uint64_t lines;                 /* every line read */
 	uint64_t sshd_lines;            /* sshd's */
 	uint64_t kinds[SSHD_EVENTS];    /* sshd's lines by what they say */
@@ -47,6 +50,10 @@ int log_report_add_line(struct log_report *r, const char *line, size_t len, cons
 /* A whole file, plain or gzip (told by its content), read from fd to its end; a file that
  * ends inside a gzip stream (cut short) is reported in notes, what came before counted. */
 int log_report_read_fd(struct log_report *r, int fd, const char *name, struct diag *d);
+/* The journal's sshd entries, as journalctl -o json gives them (journalctl found in PATH;
+ * directory: journalctl --directory, NULL: the machine's journal); from r->since on when set.
+ * journalctl's own failure is an error, its words in d. */
+int log_report_read_journal(struct log_report *r, const char *directory, struct diag *d);
 /* A note of the report's own ("FILE:LINE: what"), counted when over the limit. */
 int log_report_note(struct log_report *r, const char *name, unsigned long lineno, const char *what);
 
@@ -54,6 +61,12 @@ int log_report_note(struct log_report *r, const char *name, unsigned long lineno
  * counted from line_base, under name. */
 int log_report_merge(struct log_report *r, const struct log_report *part, const char *name,
 		     unsigned long line_base);
+
+/* The start of the last harden transaction that completed on this machine: the newest
+ * directory "YYYYMMDDTHHMMSSZ-PID-harden" of root (SERVER_ADMIN_BACKUP_ROOT) whose state is
+ * "done". -ENOENT when there is none; the directory's name in ret_name. */
+int log_report_harden_time(const char *root, long long *ret_time, char ret_name[64],
+			   struct diag *d);
 
 /* What a refusal means and what to do, as doctor says it (kind: a SSHD_EVENT_*). */
 const char *log_report_cause(enum sshd_event kind);

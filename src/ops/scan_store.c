@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/time_text.h"
 #include "config.h"
 #include "keys/pubkey.h"
 
@@ -110,14 +111,6 @@ void scan_store_close(struct scan_store *st)
 	free(st);
 }
 
-static void iso_time(long long when, char *buf, size_t len)
-{
-	time_t t = (time_t)when;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* bind the values of one row: 's' text (NULL: SQL NULL), 'i' long long, 'b' bool */
 static int bind_row(sqlite3_stmt *q, const char *types, ...)
 {
@@ -161,7 +154,7 @@ static int record_host(sqlite3_stmt **q, long long id, const char *target,
 					 sizeof(findings) - strlen(findings), "%s%s",
 					 findings[0] ? " " : "", scan_finding_infos[f].name);
 		if (k->last_used)
-			iso_time(k->last_used, when, sizeof(when));
+			time_text_iso(k->last_used, when);
 		dynbuf_reset(&line);
 		if (pubkey_format_line(k->key, NULL, &line) < 0 ||
 		    dynbuf_append_byte(&line, 0) < 0) {
@@ -208,8 +201,8 @@ int scan_store_record(struct scan_store *st, const char *const *targets,
 	};
 	sqlite3_stmt *q[5] = {0};
 	char start_text[32], end_text[32];
-	iso_time(started, start_text, sizeof(start_text));
-	iso_time((long long)time(NULL), end_text, sizeof(end_text));
+	time_text_iso(started, start_text);
+	time_text_iso((long long)time(NULL), end_text);
 	int r = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (size_t i = 0; r == SQLITE_OK && i < 5; i++)
 		r = sqlite3_prepare_v2(st->db, inserts[i], -1, &q[i], NULL);

@@ -71,6 +71,91 @@ gzip -c rsyslog.log >rsyslog.log.gz
 "$K" logs rsyslog.log rsyslog.log.gz >out.txt 2>&1 || fail "rsyslog form: $(cat out.txt)"
 grep -Eq "^  publickey +$U +2 " out.txt || fail "rsyslog form twice: $(cat out.txt)"
 grep -q "root" out.txt && grep -q "^  password +root" out.txt && fail "CRON's line counted"
+# the histogram: one row per hour, the logins and failures of that hour
+grep -Eq "^Over time, a row per hour" out.txt || fail "histogram: $(cat out.txt)"
+grep -Eq "^  2026-11-30 21:00 +4 +[0-9]+  \+" out.txt || fail "histogram row: $(cat out.txt)"
+# --since: a date (the lines from then on, the others counted), harden (the start of the
+# last completed harden, in its backup directory)
+expected=$(awk '$3 ~ /^sshd/ && substr($1, 18, 2) >= 30' rsyslog.log | wc -l)
+"$K" logs --json --since "2026-11-30 21:00:30" rsyslog.log >since.json || fail "--since"
+python3 - since.json "$expected" <<'PY' || fail "--since: $(tail -1 since.json)"
+import json, sys
+s = [json.loads(l) for l in open(sys.argv[1])][-1]
+assert s["since"] == "2026-11-30T21:00:30Z" and s["sshd_lines"] == int(sys.argv[2]), s
+assert s["before_since"] > 0 and s["undated"] == 0, s
+assert s["first"] >= "2026-11-30T21:00:30Z", s
+PY
+need_cmd unshare
+mkdir -p /var/lib/sshkeyctl state/harden/20261130T210030Z-1-harden \
+	state/harden/20261130T210050Z-2-harden state/harden/20991130T210050Z-3-harden-not
+echo done >state/harden/20261130T210030Z-1-harden/state
+echo open >state/harden/20261130T210050Z-2-harden/state
+echo done >state/harden/20991130T210050Z-3-harden-not/state
+harden_since() {
+	unshare --mount --propagation private -- /bin/sh -c \
+		'mount --bind "$1" /var/lib/sshkeyctl && shift && exec "$@"' sh "$PWD/state" "$K" logs "$@"
+}
+harden_since --json --since harden rsyslog.log >harden.json || fail "--since harden"
+cmp <(grep -v '"since"' since.json) <(grep -v '"since"' harden.json) || fail "--since harden: not the done one's time"
+grep -q '"since":"2026-11-30T21:00:30Z"' harden.json || fail "--since harden: $(tail -1 harden.json)"
+harden_since --since harden rsyslog.log >out.txt || fail "--since harden text"
+grep -q "^Since 2026-11-30 21:00 UTC (harden began: /var/lib/sshkeyctl/harden/20261130T210030Z-1-harden)" out.txt ||
+	fail "--since harden: $(head -3 out.txt)"
+rm state/harden/20261130T210030Z-1-harden/state
+expect_status 1 "--since harden, none completed" -- harden_since --since harden rsyslog.log
+expect_status 2 "--since, a date that is none" -- "$K" logs --since 2026-02-30 rsyslog.log
+pass
+
+# the journal (journalctl -o json, real journal files made by systemd-journal-remote from
+# the same lines): the same report; an entry tagged sshd by another program (journald's own
+# _COMM says logger) is not sshd's, nor one of a program named sshd run by another user
+# (journald's _UID); a message that is not UTF-8 (journalctl's byte array)
+# is read
+[ -x /lib/systemd/systemd-journal-remote ] || skip "needs systemd-journal-remote"
+python3 - "$LOG" journal.export <<'PY'
+import struct, sys
+lines = open(sys.argv[1], "rb").read().splitlines()
+out = open(sys.argv[2], "wb")
+def entry(t, fields):
+    out.write(b"__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=0123456789abcdef0123456789abcdef\n" % (t, t))
+    for k, v in fields:
+        if b"\n" in v or any(c >= 0x80 for c in v):
+            out.write(k + b"\n" + struct.pack("<Q", len(v)) + v + b"\n")
+        else:
+            out.write(k + b"=" + v + b"\n")
+    out.write(b"\n")
+base = 1764536400 * 1000000
+for i, l in enumerate(lines):
+    entry(base + i * 1000000, [(b"_COMM", b"sshd"), (b"_PID", b"%d" % (100 + i)), (b"_HOSTNAME", b"h1"),
+                               (b"SYSLOG_IDENTIFIER", b"sshd"), (b"MESSAGE", l)])
+entry(base + 10**9, [(b"_COMM", b"logger"), (b"_PID", b"7"), (b"SYSLOG_IDENTIFIER", b"sshd"),
+                     (b"MESSAGE", b"Accepted password for root from 6.6.6.6 port 1 ssh2")])
+entry(base + 10**9, [(b"_COMM", b"sshd"), (b"_UID", b"1000"), (b"_PID", b"7"), (b"SYSLOG_IDENTIFIER", b"sshd"),
+                     (b"MESSAGE", b"Accepted password for root from 6.6.6.7 port 1 ssh2")])
+entry(base + 10**9 + 1, [(b"_COMM", b"sshd"), (b"_PID", b"8"), (b"SYSLOG_IDENTIFIER", b"sshd"),
+                         (b"MESSAGE", b"Invalid user caf\xe9 from 10.9.9.9 port 22")])
+PY
+mkdir journal
+/lib/systemd/systemd-journal-remote -o journal/remote.journal journal.export 2>/dev/null ||
+	fail "systemd-journal-remote"
+journalctl --directory journal -o json | grep -q '"MESSAGE":\[' || fail "no byte-array message in the journal"
+"$K" logs --json --journal=journal >journal.json || fail "--journal: $(cat journal.json)"
+"$K" logs --json "$LOG" >file.json || fail "logs file"
+python3 - file.json journal.json <<'PY' || fail "--journal: $(cat journal.json)"
+import json, sys
+f = [json.loads(l) for l in open(sys.argv[1])]
+j = [json.loads(l) for l in open(sys.argv[2])]
+pick = lambda recs, kind: sorted(json.dumps({k: v for k, v in r.items() if k not in ("first", "last")}, sort_keys=True) for r in recs if r["record"] == kind)
+for kind in ("login", "password_login", "key", "refusal"):
+    assert pick(f, kind) == pick(j, kind), (kind, pick(f, kind), pick(j, kind))
+src = {r["address"]: r for r in j if r["record"] == "source"}
+assert not [r for r in j if "6.6.6." in json.dumps(r)] and src["10.9.9.9"]["invalid_users"] == 1, src
+s = j[-1]
+assert s["logins"] == f[-1]["logins"] == 2 and s["first"] == "2025-11-30T21:00:00Z", s
+PY
+expect_status 1 "--journal, no such directory" -- "$K" logs --journal=nothing-here
+pass
+
 head -c $(($(stat -c %s rsyslog.log.gz) / 2)) rsyslog.log.gz >cut.gz
 expect_status 5 "a gzip cut short" -- "$K" logs cut.gz >out.txt 2>&1
 grep -q "^note: cut.gz: not read to its end: unexpected end of file" out.txt || fail "cut.gz: $(cat out.txt)"

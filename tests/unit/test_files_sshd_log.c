@@ -156,12 +156,66 @@ static void test_forged(void **state)
 	assert_int_equal(e.kind, SSHD_EVENT_OTHER);
 }
 
+/* journalctl -o json's entries: the program from journald's _COMM (a client cannot set it),
+ * else the tag; the time in microseconds; a message that is not UTF-8 as bytes */
+static void test_journal(void **state)
+{
+	struct sshd_log_event e;
+	(void)state;
+	e = parse("{\"_COMM\":\"sshd\",\"__REALTIME_TIMESTAMP\":\"1764536400123456\","
+		  "\"_PID\":\"42\",\"_HOSTNAME\":\"web1\",\"SYSLOG_IDENTIFIER\":\"sshd\","
+		  "\"MESSAGE\":\"Accepted publickey for alice from 10.0.0.5 port 4242 ssh2: "
+		  "ED25519 SHA256:abc\"}");
+	assert_int_equal(e.kind, SSHD_EVENT_ACCEPTED);
+	assert_int_equal(e.time, 1764536400);
+	assert_int_equal(e.pid, 42);
+	assert_string_equal(e.host, "web1");
+	assert_string_equal(e.address, "10.0.0.5");
+	assert_string_equal(e.fingerprint, "SHA256:abc");
+	/* logger -t sshd: journald says the program was logger */
+	e = parse("{\"_COMM\":\"logger\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"MESSAGE\":"
+		  "\"Accepted password for root from 6.6.6.6 port 1 ssh2\"}");
+	assert_int_equal(e.kind, SSHD_EVENT_NONE);
+	/* imported entries without _COMM: the tag decides, as in syslog */
+	e = parse("{\"SYSLOG_IDENTIFIER\":\"sshd-session\",\"MESSAGE\":"
+		  "\"Accepted password for root from 10.0.0.1 port 1 ssh2\"}");
+	assert_int_equal(e.kind, SSHD_EVENT_ACCEPTED);
+	assert_string_equal(e.program, "sshd-session");
+	assert_int_equal(e.time, 0);
+	/* bytes: "Invalid user caf\xe9 from 10.9.9.9 port 22" */
+	e = parse("{\"_COMM\":\"sshd\",\"MESSAGE\":[73,110,118,97,108,105,100,32,117,115,"
+		  "101,114,32,99,97,102,233,32,102,114,111,109,32,49,48,46,57,46,57,46,57,32,"
+		  "112,111,114,116,32,50,50]}");
+	assert_int_equal(e.kind, SSHD_EVENT_INVALID_USER);
+	assert_string_equal(e.user, "caf\xe9");
+	assert_string_equal(e.address, "10.9.9.9");
+	/* what is not an entry of sshd's: null (journalctl's field over 4096 bytes), a byte out
+	 * of range, a program name too long or with a pid, another user's, broken JSON */
+	static const char *const none[] = {
+		"{\"_COMM\":\"sshd\",\"MESSAGE\":null}",
+		"{\"_COMM\":\"sshd\",\"MESSAGE\":[65,256]}",
+		"{\"_COMM\":"
+		"\"sshdxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\","
+		"\"MESSAGE\":\"Accepted password for root from 10.0.0.1 port 1 ssh2\"}",
+		"{\"_COMM\":\"sshd[1]\",\"MESSAGE\":\"Accepted password for r from 10.0.0.1 port 1 "
+		"ssh2\"}",
+		/* a program of another user's, named sshd */
+		"{\"_COMM\":\"sshd\",\"_UID\":\"1000\",\"MESSAGE\":\"Accepted password for r from "
+		"10.0.0.1 port 1 ssh2\"}",
+		"{\"_COMM\":\"sshd\",\"MESSAGE\":\"Accepted password for r from 10.0.0.1 port 1 "
+		"ssh2\"",
+	};
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		assert_int_equal(parse(none[i]).kind, SSHD_EVENT_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_forged),
+		cmocka_unit_test(test_journal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,84 @@
+#include "base/time_text.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/number.h"
+
+/* tm of t in UTC, false when it has none (a time_t overflow) */
+static bool utc_fields(long long t, struct tm *tm)
+{
+	time_t tt = (time_t)t;
+	return gmtime_r(&tt, tm) != NULL;
+}
+
+void time_text_iso(long long t, char buf[TIME_TEXT_MAX])
+{
+	struct tm tm;
+	if (!utc_fields(t, &tm) || !strftime(buf, TIME_TEXT_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		strcpy(buf, "?");
+}
+
+void time_text_minutes(long long t, char buf[TIME_TEXT_MAX])
+{
+	struct tm tm;
+	if (!utc_fields(t, &tm) || !strftime(buf, TIME_TEXT_MAX, "%Y-%m-%d %H:%M", &tm))
+		strcpy(buf, "?");
+}
+
+/* n digits at text into *ret */
+static bool digits(const char *text, unsigned n, int *ret)
+{
+	int v = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+		v = v * 10 + (text[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+int time_text_parse(const char *text, long long now, long long *ret)
+{
+	size_t n = strlen(text);
+	int year, mon, day, hour = 0, min = 0, sec = 0;
+	if (n >= 10 && digits(text, 4, &year) && text[4] == '-' && digits(text + 5, 2, &mon) &&
+	    text[7] == '-' && digits(text + 8, 2, &day)) {
+		const char *p = text + 10;
+		if (*p == ' ' || *p == 'T') {
+			if (!digits(p + 1, 2, &hour) || p[3] != ':' || !digits(p + 4, 2, &min))
+				return -EINVAL;
+			p += 6;
+			if (*p == ':') {
+				if (!digits(p + 1, 2, &sec))
+					return -EINVAL;
+				p += 3;
+			}
+		}
+		if (*p == 'Z')
+			p++;
+		if (*p || mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 ||
+		    sec > 60 || year < 1970)
+			return -EINVAL;
+		struct tm tm = {.tm_year = year - 1900,
+				.tm_mon = mon - 1,
+				.tm_mday = day,
+				.tm_hour = hour,
+				.tm_min = min,
+				.tm_sec = sec};
+		time_t t = timegm(&tm);
+		/* timegm normalises 2026-02-31 into March: such a date is no date */
+		if (t == (time_t)-1 || tm.tm_mday != day)
+			return -EINVAL;
+		*ret = (long long)t;
+		return 0;
+	}
+	unsigned long span;
+	if (duration_parse(text, 100UL * 366 * 86400, &span) < 0)
+		return -EINVAL;
+	*ret = now - (long long)span;
+	return 0;
+}

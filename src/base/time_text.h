@@ -1,0 +1,18 @@
+/* Times as text, in UTC: the forms the reports write (ISO 8601 for JSON and files, minutes
+ * for tables) and the forms a user gives on the command line. */
+#ifndef SSHKEYCTL_BASE_TIME_TEXT_H
+#define SSHKEYCTL_BASE_TIME_TEXT_H
+
+#define TIME_TEXT_MAX 32
+
+/* "2026-12-01T04:00:09Z" */
+void time_text_iso(long long t, char buf[TIME_TEXT_MAX]);
+/* "2026-12-01 04:00" */
+void time_text_minutes(long long t, char buf[TIME_TEXT_MAX]);
+
+/* A point in time given by a user: "2026-12-01", "2026-12-01 04:00", "2026-12-01T04:00:09",
+ * each with an optional "Z" (all read as UTC), or a span before now as duration_parse reads
+ * it ("90m", "2d", "1w"). 0, or -EINVAL. */
+int time_text_parse(const char *text, long long now, long long *ret);
+
+#endif
