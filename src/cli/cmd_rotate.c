@@ -570,9 +570,8 @@ static int print_status(struct rotate_options *o)
 	       s->keep_old ? " (--keep-old)" : "", s->old_fingerprint, s->new_fingerprint);
 	for (size_t i = 0; i < s->n_hosts; i++) {
 		const struct rotate_state_host *h = &s->hosts[i];
-		printf("%s: %s%s%s%s%s\n", h->target, rotate_host_state_name(h->state),
-		       h->updated ? " (" : "", h->updated ? h->updated : "", h->updated ? ")" : "",
-		       "");
+		printf("%s: %s%s%s%s\n", h->target, rotate_host_state_name(h->state),
+		       h->updated ? " (" : "", h->updated ? h->updated : "", h->updated ? ")" : "");
 		if (h->reason)
 			printf("  last attempt failed: %s\n", h->reason);
 	}
@@ -615,8 +614,8 @@ static int finish_locally(struct rotate_options *o)
 	struct dynbuf moved;
 	struct diag d = {{0}};
 	dynbuf_init(&moved, 64 * 1024);
-	int r = rotate_local_swap(o->key, s->retired, s->old_fingerprint, o->new_key.pub, &moved,
-				  &d);
+	int r = rotate_local_swap(o->key, s->retired, s->old_fingerprint, o->new_key.pub,
+				  cli_test_fault(), &moved, &d);
 	dynbuf_free(&moved);
 	if (r < 0) {
 		cli_error("%s; the hosts are done: run rotate -i %s again to finish", d.text,
@@ -734,7 +733,6 @@ static int run_rotate(int argc, char **argv)
 					.targets = &o.fleet.targets},
 				.keys = {o.old, o.new_key}};
 	struct target_keys keys = {.keys = rj.keys, .n = 2};
-	rotate_local_set_fault(cli_test_fault());
 	struct fleet_job job = FLEET_JOB(struct rotate_result, report, &rj.req, &o);
 	job.keys = &keys;
 	job.password_login = true;

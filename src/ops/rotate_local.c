@@ -16,13 +16,6 @@
 #include "keys/fingerprint.h"
 #include "remote/agent.h"
 
-static const char *swap_fault;
-
-void rotate_local_set_fault(const char *fault)
-{
-	swap_fault = fault;
-}
-
 int rotate_local_new_path(const char *key, char **ret)
 {
 	return asprintf(ret, "%s.new", key) < 0 ? -ENOMEM : 0;
@@ -103,7 +96,8 @@ static int name_as(int dir, const char *from, const char *to, bool keep, struct 
 }
 
 int rotate_local_swap(const char *key, const char *retired, const char *old_fingerprint,
-		      const struct pubkey *new_key, struct dynbuf *ret_moved, struct diag *d)
+		      const struct pubkey *new_key, const char *test_fault,
+		      struct dynbuf *ret_moved, struct diag *d)
 {
 	char *key_copy = strdup(key), *ret_copy = retired ? strdup(retired) : NULL;
 	char n_priv[4200], n_pub[4200], k_pub[4200], r_priv[4200], r_pub[4200], k_cert[4200],
@@ -169,7 +163,7 @@ int rotate_local_swap(const char *key, const char *retired, const char *old_fing
 		goto out;
 	if ((r = name_as(dir, n_priv, k, false, ret_moved)) < 0)
 		goto out;
-	if (swap_fault && !strcmp(swap_fault, "kill-between-renames"))
+	if (test_fault && !strcmp(test_fault, "kill-between-renames"))
 		raise(SIGKILL);
 	if ((r = name_as(dir, n_pub, k_pub, false, ret_moved)) < 0)
 		goto out;

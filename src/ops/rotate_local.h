@@ -26,12 +26,12 @@ int rotate_local_retired_path(const char *key, char **ret);
 
 /* The swap. retired: where the old pair goes (NULL: removed). KEY.new.pub must hold
  * new_key, KEY.pub the old key (its SHA256 fingerprint old_fingerprint) or new_key already
- * (a swap cut short). ret_moved: what was done, one line per step ("KEY -> KEY.retired-..."). */
+ * (a swap cut short). test_fault: NULL, or (sshkeyctl-faults only) "kill-between-renames",
+ * the tests' kill -9 between the private key's rename and the public key's. ret_moved: what
+ * was done, one line per step ("KEY -> KEY.retired-..."). */
 int rotate_local_swap(const char *key, const char *retired, const char *old_fingerprint,
-		      const struct pubkey *new_key, struct dynbuf *ret_moved, struct diag *d);
-/* The tests' kill -9 between the private key's rename and the public key's
- * (sshkeyctl-faults only: "kill-between-renames"). */
-void rotate_local_set_fault(const char *fault);
+		      const struct pubkey *new_key, const char *test_fault,
+		      struct dynbuf *ret_moved, struct diag *d);
 
 /* ssh-agent (SSH_AUTH_SOCK): when it holds old_key, old_key out and new_key in, with
  * lifetime (seconds; 0: none) and comment. *ret_swapped: the agent held the old key.
