@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "base/cpus.h"
+#include "ops/log_stream.h"
 
 void log_report_init(struct log_report *r, long long now)
 {
@@ -331,119 +331,38 @@ int log_report_add_line(struct log_report *r, const char *line, size_t len, cons
 
 #define READ_CHUNK (1024 * 1024)
 
-/* A source of bytes for read_lines: n bytes into buf, 0 at the end, negative on an error
- * (why says what). */
-struct byte_source {
-	ssize_t (*read)(struct byte_source *src, char *buf, size_t n);
-	gzFile gz;
-	int fd;
-	off_t pos;
-	char why[200];
-};
-
-static ssize_t gz_read(struct byte_source *src, char *buf, size_t n)
+/* fd's bytes from start (pread: the threads share the descriptor; a pipe: read) into a
+ * stream; plain: the format is known (a range may start with any bytes) */
+static int read_into(struct log_report *r, int fd, off_t start, uint64_t limit, bool skip_first,
+		     bool plain, const char *name)
 {
-	int got = gzread(src->gz, buf, (unsigned)n), zerr = Z_OK;
-	/* a stream cut short ends like a file, with its error kept */
-	if (got == 0)
-		gzerror(src->gz, &zerr);
-	if (got < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
-		const char *why = gzerror(src->gz, &zerr), *colon = strstr(why, ": ");
-		/* zlib names the stream "<fd:N>": the file's own name is ours */
-		if (!strncmp(why, "<fd:", 4) && colon)
-			why = colon + 2;
-		snprintf(src->why, sizeof(src->why), "%s", zerr == Z_ERRNO ? strerror(errno) : why);
-		return -1;
-	}
-	return got;
-}
-
-static ssize_t file_read(struct byte_source *src, char *buf, size_t n)
-{
-	ssize_t got;
-	do
-		got = pread(src->fd, buf, n, src->pos);
-	while (got < 0 && errno == EINTR);
-	if (got < 0) {
-		snprintf(src->why, sizeof(src->why), "%s", strerror(errno));
-		return -1;
-	}
-	src->pos += got;
-	return got;
-}
-
-/* Every line of src into r; lines that start at or after limit bytes (a range's end) are
- * left to the next range. skip_first: the first line belongs to the range before. Notes
- * name lines by their number from 1 here. */
-static int read_lines(struct log_report *r, struct byte_source *src, const char *name,
-		      uint64_t limit, bool skip_first)
-{
-	char *buf = malloc(READ_CHUNK + SSHD_LOG_LINE_MAX + 1);
-	size_t have = 0;
-	uint64_t offset = 0; /* of buf[0] in the range */
-	unsigned long lineno = 0;
-	bool skipping = skip_first; /* inside a line not ours, or too long to keep */
-	bool counted = skip_first;  /* the skipped line is not counted either */
-	int rc = 0;
-	if (!buf)
-		return -ENOMEM;
-	for (bool end = false; !end && rc == 0;) {
-		ssize_t n = src->read(src, buf + have, READ_CHUNK);
-		if (n < 0) {
-			char what[300];
-			snprintf(what, sizeof(what),
-				 "not read to its end: %s (the %lu lines before are counted)",
-				 src->why, lineno);
-			rc = log_report_note(r, name, 0, what);
+	struct log_stream s;
+	char *buf = malloc(READ_CHUNK);
+	int rc = log_stream_begin(&s, r, name);
+	if (rc == 0 && !buf)
+		rc = -ENOMEM;
+	s.limit = limit;
+	s.skipping = skip_first;
+	if (plain)
+		s.format = LOG_STREAM_PLAIN;
+	bool seekable = lseek(fd, 0, SEEK_CUR) >= 0;
+	for (off_t pos = start; rc == 0 && !s.full;) {
+		ssize_t got =
+			seekable ? pread(fd, buf, READ_CHUNK, pos) : read(fd, buf, READ_CHUNK);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = log_stream_fail(&s, strerror(errno));
 			break;
 		}
-		size_t total = have + (size_t)n, start = 0;
-		for (;;) {
-			if (!skipping && offset + start >= limit) {
-				end = true; /* the next range's lines */
-				break;
-			}
-			char *nl = memchr(buf + start, '\n', total - start);
-			if (!nl)
-				break;
-			size_t len = (size_t)(nl - (buf + start));
-			if (skipping && counted) {
-				skipping = counted = false; /* the end of the line not ours */
-			} else {
-				lineno++;
-				if (skipping)
-					skipping = false; /* the end of a long line */
-				else if ((rc = log_report_add_line(r, buf + start, len, name,
-								   lineno)) < 0)
-					break;
-			}
-			start += len + 1;
-		}
-		if (end || rc < 0)
+		if (got == 0)
 			break;
-		/* what is left: the start of a line; one longer than sshd writes is skipped */
-		have = total - start;
-		offset += start;
-		if (have > SSHD_LOG_LINE_MAX) {
-			if (!skipping) {
-				lineno++;
-				r->lines++;
-				r->too_long++;
-				rc = log_report_note(r, name, lineno,
-						     "a line longer than sshd writes: skipped");
-			}
-			skipping = true;
-			offset += have;
-			have = 0;
-		} else if (have) {
-			memmove(buf, buf + start, have);
-		}
-		if (n == 0) {
-			if (have && !skipping && rc == 0 && offset < limit)
-				rc = log_report_add_line(r, buf, have, name, ++lineno);
-			break;
-		}
+		pos += got;
+		rc = log_stream_push(&s, buf, (size_t)got);
 	}
+	if (rc == 0)
+		rc = log_stream_end(&s);
+	log_stream_clear(&s);
 	free(buf);
 	return rc;
 }
@@ -466,8 +385,8 @@ static void *range_run(void *arg)
 		char before;
 		skip_first = pread(w->fd, &before, 1, w->start - 1) != 1 || before != '\n';
 	}
-	struct byte_source src = {.read = file_read, .fd = w->fd, .pos = w->start};
-	w->rc = read_lines(&w->r, &src, NULL, (uint64_t)(w->end - w->start), skip_first);
+	w->rc = read_into(&w->r, w->fd, w->start, (uint64_t)(w->end - w->start), skip_first, true,
+			  NULL);
 	return NULL;
 }
 
@@ -606,19 +525,9 @@ int log_report_read_fd(struct log_report *r, int fd, const char *name, struct di
 	    pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b)) {
 		rc = read_parallel(r, fd, st.st_size, cpus > 16 ? 16 : cpus, name);
 	} else {
-		/* anything else (gzip, a pipe) as a stream: zlib reads plain input as it is */
-		int dup_fd = dup(fd);
-		gzFile gz = dup_fd >= 0 ? gzdopen(dup_fd, "rb") : NULL;
-		if (!gz) {
-			if (dup_fd >= 0)
-				close(dup_fd);
-			diag_set(d, "%s: out of memory", name);
-			return -ENOMEM;
-		}
-		gzbuffer(gz, 256 * 1024);
-		struct byte_source src = {.read = gz_read, .gz = gz};
-		rc = read_lines(r, &src, name, UINT64_MAX, false);
-		gzclose(gz);
+		/* anything else (gzip, a pipe) as a stream from where it is */
+		off_t at = lseek(fd, 0, SEEK_CUR);
+		rc = read_into(r, fd, at > 0 ? at : 0, UINT64_MAX, false, false, name);
 	}
 	if (rc < 0)
 		diag_set(d, "%s: %s", name, error_to_string(rc));
