@@ -145,17 +145,29 @@ int string_counts_sorted(const struct string_counts *c, unsigned i, struct strin
 	return 0;
 }
 
-int string_counts_merge(struct string_counts *into, const struct string_counts *from)
+int string_counts_merge_renamed(struct string_counts *into, const struct string_counts *from,
+				size_t (*rename)(const char *key, size_t len, char *buf,
+						 size_t size, void *arg),
+				void *arg)
 {
+	char renamed[STRING_COUNTS_KEY_MAX + 1];
 	into->overflow += from->overflow;
 	for (size_t j = 0; j < from->n_slots; j++) {
 		const struct string_count *f = &from->slots[j];
 		if (!f->key)
 			continue;
-		struct string_count *e = string_counts_get(into, f->key, f->key_len);
+		const char *key = f->key;
+		size_t len = f->key_len;
+		if (rename) {
+			len = rename(f->key, f->key_len, renamed, sizeof(renamed), arg);
+			key = renamed;
+		}
+		struct string_count *e =
+			len <= STRING_COUNTS_KEY_MAX ? string_counts_get(into, key, len) : NULL;
 		if (!e) {
-			if (into->n_keys < into->max_keys)
+			if (len <= STRING_COUNTS_KEY_MAX && into->n_keys < into->max_keys)
 				return -ENOMEM;
+			into->overflow += len > STRING_COUNTS_KEY_MAX;
 			continue; /* counted in overflow */
 		}
 		for (unsigned i = 0; i < STRING_COUNTS_VALUES; i++)
@@ -166,4 +178,9 @@ int string_counts_merge(struct string_counts *into, const struct string_counts *
 			e->last = f->last;
 	}
 	return 0;
+}
+
+int string_counts_merge(struct string_counts *into, const struct string_counts *from)
+{
+	return string_counts_merge_renamed(into, from, NULL, NULL);
 }

@@ -36,6 +36,12 @@ int string_counts_add(struct string_counts *c, const char *key, size_t len, unsi
 		      uint64_t value, long long time);
 /* Every entry of from added to into (counters summed, first and last kept). */
 int string_counts_merge(struct string_counts *into, const struct string_counts *from);
+/* The same, each of from's keys renamed on the way: rename writes the new key into buf (size
+ * bytes) and returns its length (over size - 1: counted in overflow). */
+int string_counts_merge_renamed(struct string_counts *into, const struct string_counts *from,
+				size_t (*rename)(const char *key, size_t len, char *buf,
+						 size_t size, void *arg),
+				void *arg);
 /* Every entry, into a new array (free it) sorted by counter i, largest first (ties by key). */
 int string_counts_sorted(const struct string_counts *c, unsigned i, struct string_count **ret,
 			 size_t *ret_n);

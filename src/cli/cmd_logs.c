@@ -16,21 +16,28 @@
 #include "base/time_text.h"
 #include "base/user_info.h"
 #include "cli/commands.h"
+#include "cli/fleet_options.h"
+#include "cli/fleet_run.h"
+#include "cli/local_keys.h"
 #include "cli/report.h"
 #include "files/public_key_file.h"
 #include "keys/fingerprint.h"
 #include "ops/log_report.h"
+#include "ops/logs_host.h"
 #include "remote/server_admin.h"
 
 struct logs_options {
-	bool json;
+	struct fleet_options fleet; /* fleet.json: --json */
 	unsigned top;
 	long long since;        /* 0: every line */
 	const char *since_what; /* what the time is ("(harden began: DIR)"), NULL: a date */
+	bool since_harden;      /* --since harden: each source's own last harden */
 	bool journal;
 	const char *journal_dir; /* NULL: the machine's journal */
+	bool rotated;            /* the servers' rotated files too */
 	const char **key_files;
 	size_t n_key_files;
+	char since_text[160];
 };
 
 /* A fingerprint's name: the comment and file of a public key at hand. */
@@ -291,6 +298,10 @@ static void print_text(const struct log_report *r, const struct logs_options *o,
 		       when(r->since, a), o->since_what ? " " : "",
 		       o->since_what ? o->since_what : "", (unsigned long long)r->before_since,
 		       (unsigned long long)r->undated);
+	else if (o->since_what)
+		printf("Since %s: %llu of sshd's lines before it left out, %llu without a time\n",
+		       o->since_what, (unsigned long long)r->before_since,
+		       (unsigned long long)r->undated);
 
 	printf("\nLogins: %llu\n", (unsigned long long)r->kinds[SSHD_EVENT_ACCEPTED]);
 	if (r->logins.n_keys)
@@ -467,111 +478,231 @@ static int open_source(const char *path)
 	return fd;
 }
 
+enum { OPT_KEYS = 256, OPT_TOP, OPT_SINCE, OPT_JOURNAL, OPT_ROTATED };
+
+static int handle_option(int c, char *arg, void *data)
+{
+	struct logs_options *o = data;
+	switch (c) {
+	case OPT_JOURNAL:
+		o->journal = true;
+		o->journal_dir = arg;
+		return EXIT_OK;
+	case OPT_ROTATED:
+		o->rotated = true;
+		return EXIT_OK;
+	case OPT_SINCE:
+		if (!strcmp(arg, "harden")) {
+			o->since_harden = true;
+			return EXIT_OK;
+		}
+		if (time_text_parse(arg, (long long)time(NULL), &o->since) < 0)
+			return cli_usage_error(&command_logs,
+					       "--since: a date (2026-12-01, \"2026-12-01 04:00\", "
+					       "UTC), a span before now (2d, 90m) or harden");
+		return EXIT_OK;
+	case OPT_KEYS: {
+		const char **more = realloc(o->key_files, (o->n_key_files + 1) * sizeof(*more));
+		if (!more)
+			return EXIT_FAIL;
+		o->key_files = more;
+		o->key_files[o->n_key_files++] = arg;
+		return EXIT_OK;
+	}
+	case OPT_TOP:
+		if (parse_unsigned_option(arg, 1, 1000000, &o->top) < 0)
+			return cli_usage_error(&command_logs, "--top: a number from 1");
+		return EXIT_OK;
+	default:
+		return FLEET_OPTION_UNKNOWN;
+	}
+}
+
+/* --- hosts --- */
+
+static const struct fleet_outcome logs_outcomes[] = {
+	[LOGS_READ] = {"ok", FLEET_LEVEL_OK, 0},
+	[LOGS_INCOMPLETE] = {"incomplete", FLEET_LEVEL_WARN, 1},
+	[LOGS_NO_LOG] = {"no-log", FLEET_LEVEL_FAIL, 2},
+	[LOGS_FAILED] = {"failed", FLEET_LEVEL_FAIL, 3},
+	[LOGS_UNREACHABLE] = {"unreachable", FLEET_LEVEL_FAIL, 4},
+};
+static const struct fleet_group summary_groups[] = {{"read", "ok", false},
+						    {"incomplete", "incomplete", false},
+						    {"without a log", "no_log", false},
+						    {"failed", "failed", false},
+						    {"unreachable", "unreachable", false}};
+FLEET_RESULT_ACCESSORS(struct logs_result)
+static const struct fleet_outcomes outcomes = {logs_outcomes, summary_groups, 5, outcome_of, true};
+FLEET_RESULT_CALLBACKS(logs_result_init, logs_result_clear)
+static struct target_keys keys_table;
+FLEET_WORK_KEYS(logs_host, struct logs_request, &keys_table)
+
+static void report_host(const struct target *t, const void *result, void *data)
+{
+	const struct logs_result *res = result;
+	const struct log_report *r = &res->report;
+	const struct logs_options *o = data;
+	char since[TIME_TEXT_MAX];
+	uint64_t passwords = total_of(&r->passwords, 0);
+	bool read = res->outcome == LOGS_READ || res->outcome == LOGS_INCOMPLETE;
+	if (o->fleet.json) {
+		json_t *j = json_pack("{s:o, s:s}", "target", report_json_text(t->spec), "record",
+				      "host");
+		if (j && res->diag.text[0])
+			json_object_set_new(j, "reason", report_json_text(res->diag.text));
+		if (j && read) {
+			json_object_set_new(j, "log_source", report_json_text(res->source));
+			json_object_set_new(j, "as_root", json_boolean(res->as_root));
+			json_object_set_new(j, "lines", json_integer((json_int_t)r->lines));
+			json_object_set_new(
+				j, "logins",
+				json_integer((json_int_t)r->kinds[SSHD_EVENT_ACCEPTED]));
+			json_object_set_new(j, "password_logins",
+					    json_integer((json_int_t)passwords));
+			json_object_set_new(j, "failed_passwords",
+					    json_integer((json_int_t)total_of(
+						    &r->failures, LOG_FAILED_PASSWORD)));
+			if (r->since)
+				json_object_set_new(j, "since", report_json_time(r->since));
+			if (res->harden_dir[0] && r->since)
+				json_object_set_new(j, "harden", report_json_text(res->harden_dir));
+			json_object_set_new(j, "notes", report_lines_json(&r->notes));
+		}
+		report_json_line(j);
+		return;
+	}
+	if (!read) {
+		static const char *const words[] = {[LOGS_NO_LOG] = "NO LOG",
+						    [LOGS_FAILED] = "FAILED",
+						    [LOGS_UNREACHABLE] = "UNREACHABLE"};
+		printf("%s: %s: %s\n", t->spec, words[res->outcome], res->diag.text);
+		return;
+	}
+	if (r->since)
+		time_text_minutes(r->since, since);
+	printf("%s: %s: %s%s, %llu lines%s%s%s: %llu logins, %llu with a password, %llu failed "
+	       "passwords\n",
+	       t->spec, res->outcome == LOGS_READ ? "OK" : "INCOMPLETE", res->source,
+	       res->as_root ? "" : " (not as root)", (unsigned long long)r->lines,
+	       r->since ? " (since " : "", r->since ? since : "",
+	       r->since ? (res->harden_dir[0] ? " UTC, harden)" : " UTC)") : "",
+	       (unsigned long long)r->kinds[SSHD_EVENT_ACCEPTED], (unsigned long long)passwords,
+	       (unsigned long long)total_of(&r->failures, LOG_FAILED_PASSWORD));
+	if (!res->as_root && !strcmp(res->source, "journal"))
+		printf("  the journal as %s shows only what that account may see\n",
+		       t->user ? t->user : "the login account");
+	report_print_lines(&r->notes, "  note: ");
+	fflush(stdout);
+}
+
+/* "-" and what names a local file (a path, or a name that exists here) are files; the
+ * other arguments are servers */
+static bool is_local_file(const char *arg)
+{
+	struct stat st;
+	return !strcmp(arg, "-") || strchr(arg, '/') || stat(arg, &st) == 0;
+}
+
 static int run_logs(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_KEYS, OPT_TOP, OPT_SINCE, OPT_JOURNAL };
 	static const struct option longopts[] = {
 		{"journal", optional_argument, NULL, OPT_JOURNAL},
-		{"json", no_argument, NULL, OPT_JSON},
 		{"since", required_argument, NULL, OPT_SINCE},
 		{"keys", required_argument, NULL, OPT_KEYS},
 		{"top", required_argument, NULL, OPT_TOP},
+		{"rotated", no_argument, NULL, OPT_ROTATED},
 		{NULL, 0, NULL, 0},
 	};
+	const struct command *cmd = &command_logs;
 	struct logs_options o = {.top = 10};
+	const struct fleet_extra_options extra = {"", longopts, handle_option, &o};
 	struct key_names names = {0};
 	struct log_report r;
-	char harden_dir[64], since_what[128];
-	int c, status = EXIT_OK;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			o.json = true;
-			break;
-		case OPT_KEYS: {
-			const char **more =
-				realloc(o.key_files, (o.n_key_files + 1) * sizeof(*more));
-			if (!more)
-				return EXIT_FAIL;
-			o.key_files = more;
-			o.key_files[o.n_key_files++] = optarg;
-			break;
-		}
-		case OPT_JOURNAL:
-			o.journal = true;
-			o.journal_dir = optarg;
-			break;
-		case OPT_SINCE:
-			if (!strcmp(optarg, "harden")) {
-				struct diag d = {{0}};
-				if (log_report_harden_time(SERVER_ADMIN_BACKUP_ROOT, &o.since,
-							   harden_dir, &d) < 0) {
-					free(o.key_files);
-					cli_error("--since harden: %s", d.text);
-					return EXIT_FAIL;
-				}
-				snprintf(since_what, sizeof(since_what), "(harden began: %s/%s)",
-					 SERVER_ADMIN_BACKUP_ROOT, harden_dir);
-				o.since_what = since_what;
-			} else if (time_text_parse(optarg, (long long)time(NULL), &o.since) < 0) {
-				free(o.key_files);
-				return cli_usage_error(&command_logs,
-						       "--since: a date (2026-12-01, \"2026-12-01 "
-						       "04:00\", UTC), a span before now (2d, 90m) "
-						       "or harden");
-			}
-			break;
-		case OPT_TOP:
-			if (parse_unsigned_option(optarg, 1, 1000000, &o.top) < 0) {
-				free(o.key_files);
-				return cli_usage_error(&command_logs, "--top: a number from 1");
-			}
-			break;
-		default:
-			free(o.key_files);
-			return cli_usage_error(&command_logs, "unknown option %s",
-					       argv[optind - 1]);
-		}
+	const char **files = NULL;
+	char **target_args = NULL;
+	size_t n_files = 0, n_targets = 0;
+	int *fds = NULL;
+	void *results = NULL;
+	struct logs_request req = {0};
+	struct fleet_job job = FLEET_JOB(struct logs_result, report_host, &req, &o);
+	int status;
+	fleet_options_init(&o.fleet);
+	log_report_init(&r, (long long)time(NULL));
+	if ((status = fleet_options_parse(&o.fleet, cmd, argc, argv, &extra)) != EXIT_OK)
+		goto out;
+	if (o.fleet.dry_run) {
+		status = cli_usage_error(cmd, "logs changes nothing; --dry-run is not needed");
+		goto out;
+	}
+	files = calloc((size_t)argc + 1, sizeof(*files));
+	target_args = calloc((size_t)argc + 2, sizeof(*target_args));
+	if (!files || !target_args) {
+		status = EXIT_FAIL;
+		goto out;
+	}
+	target_args[n_targets++] = argv[0];
+	for (int i = optind; i < argc; i++) {
+		if (is_local_file(argv[i]))
+			files[n_files++] = argv[i];
+		else
+			target_args[n_targets++] = argv[i];
+	}
+	bool fleet = n_targets > 1 || o.fleet.targets.n > 0;
+	if (fleet) {
+		optind = 1;
+		if ((status = fleet_options_finish(&o.fleet, cmd, (int)n_targets, target_args)) !=
+			    EXIT_OK ||
+		    (status = target_keys_load(&o.fleet, NULL, &keys_table)) != EXIT_OK)
+			goto out;
 	}
 	static const char *const defaults[] = {"/var/log/auth.log", "/var/log/secure"};
-	const char *chosen = NULL;
-	if (optind == argc && !o.journal) {
-		for (size_t i = 0; i < 2 && !chosen; i++)
+	if (!n_files && !o.journal && !fleet) {
+		for (size_t i = 0; i < 2 && !n_files; i++)
 			if (access(defaults[i], R_OK) == 0)
-				chosen = defaults[i];
-		if (!chosen) {
-			free(o.key_files);
+				files[n_files++] = defaults[i];
+		if (!n_files) {
 			cli_error("no sshd log here (/var/log/auth.log, /var/log/secure): name the "
-				  "files, or - for standard input");
-			return EXIT_FAIL;
+				  "files, the servers, or - for standard input");
+			status = EXIT_FAIL;
+			goto out;
 		}
+	}
+	/* the local sources' --since harden: this machine's own */
+	if (o.since_harden && (n_files || o.journal)) {
+		struct diag d = {{0}};
+		char dir[64];
+		if (log_report_harden_time(SERVER_ADMIN_BACKUP_ROOT, &o.since, dir, &d) < 0) {
+			cli_error("--since harden: %s", d.text);
+			status = EXIT_FAIL;
+			goto out;
+		}
+		snprintf(o.since_text, sizeof(o.since_text), "(harden began: %s/%s)",
+			 SERVER_ADMIN_BACKUP_ROOT, dir);
+		o.since_what = o.since_text;
+	} else if (o.since_harden) {
+		o.since_what = "(each server's last harden)";
 	}
 	/* every source opened before any is read: a name that is wrong is said, and nothing
 	 * reported */
-	const char **paths = chosen ? &chosen : (const char **)argv + optind;
-	size_t n_files = chosen ? 1 : (size_t)(argc - optind);
-	int *fds = calloc(n_files, sizeof(*fds));
+	fds = calloc(n_files ? n_files : 1, sizeof(*fds));
 	for (size_t i = 0; fds && i < n_files; i++)
-		if ((fds[i] = open_source(paths[i])) < 0) {
+		if ((fds[i] = open_source(files[i])) < 0) {
 			while (i--)
 				if (fds[i] > 0)
 					close(fds[i]);
-			free(fds);
-			free(o.key_files);
-			return EXIT_FAIL;
+			status = EXIT_FAIL;
+			goto out;
 		}
 	if (!fds) {
-		free(o.key_files);
-		return EXIT_FAIL;
+		status = EXIT_FAIL;
+		goto out;
 	}
-	log_report_init(&r, (long long)time(NULL));
-	r.since = o.since;
+	r.since = o.since_harden && !(n_files || o.journal) ? 0 : o.since;
 	load_key_names(&o, &names);
 	for (size_t i = 0; i < n_files; i++) {
 		struct diag d = {{0}};
-		if (log_report_read_fd(&r, fds[i], fds[i] ? paths[i] : "(standard input)", &d) <
+		if (log_report_read_fd(&r, fds[i], fds[i] ? files[i] : "(standard input)", &d) <
 		    0) {
 			cli_error("%s", d.text);
 			status = EXIT_FAIL;
@@ -579,7 +710,6 @@ static int run_logs(int argc, char **argv)
 		if (fds[i] > 0)
 			close(fds[i]);
 	}
-	free(fds);
 	if (o.journal) {
 		struct diag d = {{0}};
 		if (log_report_read_journal(&r, o.journal_dir, &d) < 0) {
@@ -587,19 +717,72 @@ static int run_logs(int argc, char **argv)
 			status = EXIT_FAIL;
 		}
 	}
-	if (o.json)
-		print_json(&r, &o, &names, n_files + o.journal);
-	else
-		print_text(&r, &o, &names, n_files + o.journal);
+	size_t n_sources = n_files + o.journal;
+	if (n_sources &&
+	    log_report_undated_note(&r, n_sources == 1 && n_files ? files[0]
+								  : "(the local sources)") < 0) {
+		status = EXIT_FAIL;
+		goto out;
+	}
+	req = (struct logs_request){.connect = &o.fleet.connect,
+				    .password = &o.fleet.password_source,
+				    .since = o.since_harden ? 0 : o.since,
+				    .since_harden = o.since_harden,
+				    .rotated = o.rotated,
+				    .now = r.now};
+	job.keys = &keys_table;
+	job.password_login = true;
+	job.sudo_password = true;
+	if (fleet) {
+		if (fleet_run(&o.fleet, &job, &results) < 0) {
+			status = EXIT_FAIL;
+			goto out;
+		}
+		const struct logs_result *res = results;
+		for (size_t i = 0; i < o.fleet.targets.n; i++) {
+			if (o.fleet.not_started && o.fleet.not_started[i])
+				continue;
+			if (res[i].outcome != LOGS_READ && res[i].outcome != LOGS_INCOMPLETE)
+				continue;
+			/* the accounts of a host are named ACCOUNT@HOST[:PORT] */
+			const struct target *t = &o.fleet.targets.items[i];
+			char host[300];
+			snprintf(host, sizeof(host), t->port ? "%s:%u" : "%s", t->host, t->port);
+			if (log_report_merge(&r, &res[i].report, NULL, 0, host) < 0) {
+				status = EXIT_FAIL;
+				goto out;
+			}
+			n_sources++;
+		}
+	}
+	/* the report of every source read (none: every host failed, each said why) */
+	if (n_sources && o.fleet.json)
+		print_json(&r, &o, &names, n_sources);
+	else if (n_sources)
+		print_text(&r, &o, &names, n_sources);
 	fflush(stdout);
-	/* a source not read to its end, or lines skipped: the report is incomplete, a warning */
+	/* the worst of: a local source that failed, the hosts' status, a report with notes
+	 * (a source not read to its end, lines skipped: a warning) */
+	if (fleet) {
+		int fleet_status = fleet_summarize(&o.fleet, &job, results, NULL);
+		if (status == EXIT_OK || fleet_status == EXIT_FAIL)
+			status = fleet_status;
+	}
 	if (status == EXIT_OK && (r.n_notes || r.notes_left_out))
 		status = EXIT_WARN;
+out:
+	if (results)
+		fleet_results_free(&o.fleet, &job, results);
+	free(fds);
+	free(files);
+	free(target_args);
 	log_report_clear(&r);
 	for (size_t i = 0; i < names.n; i++)
 		free(names.items[i].text);
 	free(names.items);
 	free(o.key_files);
+	target_keys_free(&keys_table);
+	fleet_options_free(&o.fleet);
 	return status;
 }
 

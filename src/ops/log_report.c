@@ -45,22 +45,75 @@ void log_report_clear(struct log_report *r)
 	dynbuf_free(&r->notes);
 }
 
-int log_report_note(struct log_report *r, const char *name, unsigned long lineno, const char *what)
+/* one note line as it is, counted past the limit */
+static int note_line(struct log_report *r, const char *text, size_t len)
 {
 	if (r->n_notes >= LOG_REPORT_NOTES_MAX) {
 		r->notes_left_out++;
 		return 0;
 	}
 	r->n_notes++;
+	return dynbuf_printf(&r->notes, "%.*s\n", (int)len, text);
+}
+
+int log_report_note(struct log_report *r, const char *name, unsigned long lineno, const char *what)
+{
+	char text[700];
+	int n;
 	/* a range's own report (name NULL): "LINENO\tWHAT", numbered whole at the merge */
 	if (!name)
-		return dynbuf_printf(&r->notes, "%lu\t%s\n", lineno, what);
-	return lineno ? dynbuf_printf(&r->notes, "%s:%lu: %s\n", name, lineno, what)
-		      : dynbuf_printf(&r->notes, "%s: %s\n", name, what);
+		n = snprintf(text, sizeof(text), "%lu\t%s", lineno, what);
+	else if (lineno)
+		n = snprintf(text, sizeof(text), "%s:%lu: %s", name, lineno, what);
+	else
+		n = snprintf(text, sizeof(text), "%s: %s", name, what);
+	return note_line(r, text, n < (int)sizeof(text) ? (size_t)n : sizeof(text) - 1);
+}
+
+int log_report_undated_note(struct log_report *r, const char *name)
+{
+	char what[200];
+	if (!r->since || !r->undated)
+		return 0;
+	snprintf(what, sizeof(what),
+		 "%llu of sshd's lines carry no time (sshd -E writes none): left out, whether "
+		 "before or after the --since time unknown",
+		 (unsigned long long)r->undated);
+	return log_report_note(r, name, 0, what);
+}
+
+/* a table key's account field made ACCOUNT@HOST */
+struct host_rename {
+	unsigned field; /* which tab-separated field is the account */
+	const char *host;
+};
+
+static size_t rename_account(const char *key, size_t len, char *buf, size_t size, void *arg)
+{
+	const struct host_rename *h = arg;
+	size_t out = 0, field = 0, host_len = strlen(h->host);
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || key[i] == '\t') {
+			if (field++ == h->field) {
+				if (out + 1 + host_len >= size)
+					return size;
+				buf[out++] = '@';
+				memcpy(buf + out, h->host, host_len);
+				out += host_len;
+			}
+			if (i == len)
+				break;
+		}
+		if (out + 1 >= size)
+			return size;
+		buf[out++] = key[i];
+	}
+	buf[out] = 0;
+	return out;
 }
 
 int log_report_merge(struct log_report *r, const struct log_report *part, const char *name,
-		     unsigned long line_base)
+		     unsigned long line_base, const char *host)
 {
 	int rc = 0;
 	r->lines += part->lines;
@@ -74,25 +127,41 @@ int log_report_merge(struct log_report *r, const struct log_report *part, const 
 		r->first = part->first;
 	if (part->last > r->last)
 		r->last = part->last;
-	struct string_counts *into[] = {&r->logins,   &r->sources,  &r->passwords, &r->keys,
-					&r->failures, &r->accounts, &r->refusals,  &r->hours};
-	const struct string_counts *from[] = {&part->logins,   &part->sources,  &part->passwords,
-					      &part->keys,     &part->failures, &part->accounts,
-					      &part->refusals, &part->hours};
-	for (size_t t = 0; rc == 0 && t < sizeof(into) / sizeof(into[0]); t++)
-		rc = string_counts_merge(into[t], from[t]);
-	/* the part's notes: "LINENO\tWHAT" */
+	/* a host's accounts are that host's: "alice@web1" */
+	struct host_rename method_account = {1, host}, account_address = {0, host},
+			   fp_type_account = {2, host};
+	struct {
+		struct string_counts *into;
+		const struct string_counts *from;
+		struct host_rename *rename;
+	} tables[] = {{&r->logins, &part->logins, &method_account},
+		      {&r->sources, &part->sources, NULL},
+		      {&r->passwords, &part->passwords, &account_address},
+		      {&r->keys, &part->keys, &fp_type_account},
+		      {&r->failures, &part->failures, NULL},
+		      {&r->accounts, &part->accounts, NULL},
+		      {&r->refusals, &part->refusals, NULL},
+		      {&r->hours, &part->hours, NULL}};
+	for (size_t t = 0; rc == 0 && t < sizeof(tables) / sizeof(tables[0]); t++)
+		rc = host && tables[t].rename
+			     ? string_counts_merge_renamed(tables[t].into, tables[t].from,
+							   rename_account, tables[t].rename)
+			     : string_counts_merge(tables[t].into, tables[t].from);
+	/* the part's notes: a range's "LINENO\tWHAT", numbered whole here; a host's as they
+	 * are */
 	const char *p = (const char *)part->notes.data, *end = p + part->notes.len;
 	while (rc == 0 && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		const char *tab = memchr(p, '\t', len);
-		char text[400];
+		const char *tab = host ? NULL : memchr(p, '\t', len);
+		char text[600];
 		if (tab) {
 			snprintf(text, sizeof(text), "%.*s", (int)(len - (size_t)(tab + 1 - p)),
 				 tab + 1);
 			unsigned long rel = strtoul(p, NULL, 10);
 			rc = log_report_note(r, name, rel ? line_base + rel : 0, text);
+		} else if (host) {
+			rc = note_line(r, p, len);
 		}
 		p += len + 1;
 	}
@@ -100,8 +169,7 @@ int log_report_merge(struct log_report *r, const struct log_report *part, const 
 	return rc;
 }
 
-/* the time in a harden directory's name, 0 when it is not one */
-static long long harden_dir_time(const char *name)
+long long log_report_harden_dir_time(const char *name)
 {
 	size_t n = strlen(name);
 	int f[6];
@@ -148,8 +216,8 @@ int log_report_harden_time(const char *root, long long *ret_time, char ret_name[
 	}
 	struct dirent *de;
 	while ((de = readdir(dir))) {
-		long long t = harden_dir_time(de->d_name);
-		char path[128], state[8] = "";
+		long long t = log_report_harden_dir_time(de->d_name);
+		char path[300], state[8] = "";
 		if (!t || strcmp(de->d_name, best_name) <= 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/state", de->d_name);
@@ -159,7 +227,8 @@ int log_report_harden_time(const char *root, long long *ret_time, char ret_name[
 			close(fd);
 		if (got == 5 && !memcmp(state, "done\n", 5)) {
 			best = t;
-			snprintf(best_name, sizeof(best_name), "%s", de->d_name);
+			/* a harden name is shorter than 64 (log_report_harden_dir_time) */
+			memcpy(best_name, de->d_name, strlen(de->d_name) + 1);
 		}
 	}
 	closedir(dir);
@@ -422,7 +491,7 @@ static int read_parallel(struct log_report *r, int fd, off_t size, unsigned n, c
 		if (rc == 0 && w[i].rc < 0)
 			rc = w[i].rc;
 		if (rc == 0)
-			rc = log_report_merge(r, &w[i].r, name, base);
+			rc = log_report_merge(r, &w[i].r, name, base, NULL);
 		base += (unsigned long)w[i].r.lines;
 		log_report_clear(&w[i].r);
 	}

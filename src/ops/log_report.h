@@ -57,11 +57,19 @@ int log_report_read_journal(struct log_report *r, const char *directory, struct 
 /* A note of the report's own ("FILE:LINE: what"), counted when over the limit. */
 int log_report_note(struct log_report *r, const char *name, unsigned long lineno, const char *what);
 
-/* part (a range of a file read by another thread) added to r; its notes' line numbers
- * counted from line_base, under name. */
-int log_report_merge(struct log_report *r, const struct log_report *part, const char *name,
-		     unsigned long line_base);
+/* With since: lines without a time (sshd -E's) cannot be placed before or after it; when
+ * some were left out for that, a note says so under name (the report cannot know). */
+int log_report_undated_note(struct log_report *r, const char *name);
 
+/* part added to r: a range of a file read by another thread (host NULL: its notes' line
+ * numbers counted from line_base, under name), or a host's whole report (host: its
+ * accounts become ACCOUNT@HOST, its notes are kept as they are). */
+int log_report_merge(struct log_report *r, const struct log_report *part, const char *name,
+		     unsigned long line_base, const char *host);
+
+/* The time in a harden directory's name ("20261130T210030Z-4242-harden"), 0 when the name
+ * is not one. */
+long long log_report_harden_dir_time(const char *name);
 /* The start of the last harden transaction that completed on this machine: the newest
  * directory "YYYYMMDDTHHMMSSZ-PID-harden" of root (SERVER_ADMIN_BACKUP_ROOT) whose state is
  * "done". -ENOENT when there is none; the directory's name in ret_name. */

@@ -17,5 +17,7 @@ extern const char helper_selinux_labels_sh[];
 /* read-only inventory: accounts, their authorized keys files (read as each account),
  * private keys in ~/.ssh, sshd's logged key logins (scan_remote.h) */
 extern const char helper_scan_sh[];
+/* sshd's log, sent whole (gzip'ed) after a header; harden's last start (ops/logs_host.h) */
+extern const char helper_logs_sh[];
 
 #endif

@@ -151,6 +151,13 @@ int remote_process_write(struct remote_process *p, const void *data, size_t len,
 int remote_process_read_until(struct remote_process *p,
 			      bool (*complete)(const struct dynbuf *out, void *arg), void *arg,
 			      struct diag *d);
+/* End of input, then the output handed to consume as it comes (the bytes given are
+ * consume's to keep or drop: out is emptied after each call), until the command ends; a
+ * negative return of consume stops the read. Each wait is bounded by the timeout from the
+ * last output, not from the start. Then remote_process_finish gives the status. */
+int remote_process_stream(struct remote_process *p,
+			  int (*consume)(const uint8_t *data, size_t len, void *arg), void *arg,
+			  struct diag *d);
 /* End of input; all the output; the exit status. */
 int remote_process_finish(struct remote_process *p, int *ret_status, struct diag *d);
 void remote_process_free(struct remote_process *p);

@@ -179,6 +179,48 @@ int remote_process_read_until(struct remote_process *p,
 	return drain(p);
 }
 
+int remote_process_stream(struct remote_process *p,
+			  int (*consume)(const uint8_t *data, size_t len, void *arg), void *arg,
+			  struct diag *d)
+{
+	struct timespec deadline;
+	int r = session_step_begin(p->session, &deadline, d);
+	if (r < 0)
+		return r;
+	if (!p->ended)
+		ssh_channel_send_eof(p->channel);
+	for (;;) {
+		bool ended = ssh_channel_is_eof(p->channel) || ssh_channel_is_closed(p->channel);
+		if (p->out->len) {
+			r = consume(p->out->data, p->out->len, arg);
+			dynbuf_reset(p->out);
+			/* the time limit counts from the last output: a long answer that flows
+			 * is not cut */
+			if (r < 0 || (r = session_step_begin(p->session, &deadline, d)) < 0)
+				return r;
+		}
+		if (ended)
+			return 0;
+		long ms = session_remaining_ms(&deadline);
+		if (ms <= 0) {
+			diag_set(d, "no output for %lds", p->session->timeout);
+			return ERR_TIMEOUT;
+		}
+		char buf[16384];
+		int n = ssh_channel_read_timeout(p->channel, buf, sizeof(buf), 0,
+						 (int)(ms > 200 ? 200 : ms));
+		if (n == SSH_ERROR) {
+			diag_set(d, "reading from the server failed: %s",
+				 ssh_get_error(p->session->ssh));
+			return ERR_CONNECT;
+		}
+		if (n > 0 && (r = frame_reader_feed(&p->frame, buf, (size_t)n, p->out)) < 0)
+			return r;
+		if ((r = drain(p)) < 0)
+			return r;
+	}
+}
+
 int remote_process_finish(struct remote_process *p, int *ret_status, struct diag *d)
 {
 	if (!p->ended)

@@ -20,6 +20,7 @@ done
 # the backup root the root helper uses is the one the C side names
 root_c=$(sed -n 's/^#define SERVER_ADMIN_BACKUP_ROOT "\(.*\)"$/\1/p' "$HELPERS/../server_admin.h")
 grep -q "^root=$root_c " "$HELPERS/server_admin.sh" || fail "server_admin.sh's root is not $root_c"
+grep -q "^	root=$root_c " "$HELPERS/logs.sh" || fail "logs.sh's root is not $root_c"
 pass
 # the lock and temporary names the SFTP writer shares with the sh helper
 for name in LOCK_NAME TEMP_PREFIX; do

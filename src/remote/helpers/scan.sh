@@ -30,6 +30,8 @@ umask 077
 . ./as_account.sh # embedded by embed.py
 # shellcheck source=keys_file_path.sh
 . ./keys_file_path.sh # embedded by embed.py
+# shellcheck source=log_files.sh
+. ./log_files.sh # embedded by embed.py
 
 nl='
 '
@@ -394,32 +396,14 @@ fi
 # (which nobody else can write), else the log files, oldest first (anyone can forge a line
 # there with logger: scan says where its dates come from)
 if [ "$logs" = logs ]; then
-	src=
-	for f in /var/log/auth.log /var/log/secure; do
-		[ -r "$f" ] && [ -s "$f" ] && src=$f && break
-	done
-	if [ -n "$src" ]; then
-		echo "log-source $src"
-		{
-			# rotated files, oldest first: NAME.N.gz (N down to 2), NAME.1, NAME, or
-			# RHEL's NAME-DATE in date order
-			n=52
-			while [ $((n -= 1)) -ge 2 ]; do
-				[ ! -r "$src.$n.gz" ] || gzip -dc -- "$src.$n.gz"
-			done
-			set +f
-			for f in "$src"-*; do
-				[ -f "$f" ] || continue
-				case $f in *.gz) gzip -dc -- "$f" ;; *) cat -- "$f" ;; esac
-			done
-			set -f
-			[ ! -r "$src.1" ] || cat -- "$src.1"
-			cat -- "$src"
-		} 2>/dev/null | grep -F 'Accepted publickey for '
-	elif command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	log_source
+	if [ "$log_src" = journal ]; then
 		echo "log-source journal"
 		journalctl -q --no-pager -o short-iso _UID=0 _COMM=sshd _COMM=sshd-session \
 			_COMM=sshd-auth 2>/dev/null | grep -F 'Accepted publickey for '
+	elif [ "$log_src" != none ]; then
+		echo "log-source $log_src"
+		log_cat "$log_src" rotated 2>/dev/null | grep -F 'Accepted publickey for '
 	else
 		echo "log-source none"
 	fi | awk '
