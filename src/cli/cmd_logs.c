@@ -447,14 +447,13 @@ static void print_json(const struct log_report *r, const struct logs_options *o,
 		(json_int_t)total_of(&r->failures, LOG_INVALID_USER), "preauth",
 		(json_int_t)r->kinds[SSHD_EVENT_PREAUTH], "first", report_json_time(r->first),
 		"last", report_json_time(r->last), "notes", report_lines_json(&r->notes));
-	if (summary && r->since) {
+	if (summary && (r->since || o->since_what)) {
 		json_object_set_new(summary, "since", report_json_time(r->since));
 		json_object_set_new(summary, "before_since",
 				    json_integer((json_int_t)r->before_since));
 		json_object_set_new(summary, "undated", json_integer((json_int_t)r->undated));
 	}
 	report_json_line(summary);
-	(void)o;
 }
 
 /* One source opened: "-" standard input, else a regular file (a FIFO or a device is

@@ -97,9 +97,10 @@ static int inflate_piece(struct log_stream *s, const unsigned char *data, size_t
 		s->z.next_out = (unsigned char *)s->inflated;
 		s->z.avail_out = INFLATE_CHUNK;
 		int zr = inflate(&s->z, Z_NO_FLUSH);
-		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-			return log_stream_fail(s, s->z.msg ? s->z.msg : "not gzip data");
+		/* what came out before an error is counted, however the bytes were cut */
 		rc = plain(s, s->inflated, INFLATE_CHUNK - s->z.avail_out);
+		if (rc == 0 && zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			return log_stream_fail(s, s->z.msg ? s->z.msg : "not gzip data");
 		if (zr == Z_STREAM_END)
 			s->z_end = true;
 		else if (s->z.avail_out && !s->z.avail_in)

@@ -14,7 +14,10 @@ V=sktest-lh$$
 PW="pw of logs"
 for u in "$U" "$V"; do testbed_add_user "$u" "$PW" || fail "useradd $u"; done
 "$K" keygen -q -f id --no-passphrase -C "me@laptop" || fail "keygen"
-testbed_host_up h1 "DenyUsers $V" || fail "host"
+testbed_host_up h1 "DenyUsers $V
+Match User root
+	AuthorizedKeysFile /etc/ssh/root_keys" || fail "host"
+cp id.pub "$(testbed_root h1)/etc/ssh/root_keys"
 testbed_authorize h1 "$U" id.pub
 P=$(testbed_port h1)
 LOG=$(testbed_root h1)/var/log/auth.log
@@ -187,5 +190,70 @@ python3 -c 'import sys; d = open(sys.argv[1]).read(); sys.stdout.write(d * (9000
 "$K" logs --json - <big2.log | sed 's/(standard input):/SRC:/g' >stream.json
 same ranges.json stream.json "a large file read in ranges"
 grep -q '"notes":\["SRC:[0-9]*: a line longer' ranges.json || fail "ranges: $(tail -1 ranges.json)"
+
+# --- servers over SSH: the host's own log, read there ---
+C=(-i id --accept-new -o "UserKnownHostsFile=$PWD/kh")
+HLOG=$(testbed_root h1)/var/log/auth.log
+# as root: the report of the host's file as read here (after the run, which logged its own
+# login), its accounts named ACCOUNT@HOST:PORT
+"$K" logs "${C[@]}" --json "root@127.0.0.1:$P" >remote.json || fail "logs root@h1: $(cat remote.json)"
+"$K" logs --json "$HLOG" >here.json || fail "logs of h1's file"
+python3 - remote.json here.json "127.0.0.1:$P" <<'PY' || fail "remote report: $(cat remote.json)"
+import json, sys
+remote = [json.loads(l) for l in open(sys.argv[1])]
+here = [json.loads(l) for l in open(sys.argv[2])]
+suffix = "@" + sys.argv[3]
+host = remote[0]
+assert host["record"] == "host" and host["status"] == "ok" and host["as_root"] is True, host
+assert host["log_source"] == "/var/log/auth.log", host
+def norm(recs, strip):
+    out = []
+    for r in recs:
+        if r.get("record") in (None, "host", "summary"):
+            continue
+        r = dict(r)
+        if "account" in r and strip:
+            assert r["account"].endswith(suffix), r
+            r["account"] = r["account"][: -len(suffix)]
+        out.append(json.dumps(r, sort_keys=True))
+    return sorted(out)
+assert norm(remote, True) == norm(here, False), (norm(remote, True), norm(here, False))
+s = [r for r in remote if r.get("record") == "summary"][0]
+assert s["logins"] >= 3 and s["lines"] == host["lines"], s
+PY
+# as the account, without sudo's password: read with its own rights, and said so
+"$K" logs "${C[@]}" "$U@127.0.0.1:$P" >out.txt 2>&1 || fail "logs as $U: $(cat out.txt)"
+grep -q "^$U@127.0.0.1:$P: OK: /var/log/auth.log (not as root), " out.txt || fail "as $U: $(cat out.txt)"
+grep -Eq "^  publickey +root@127.0.0.1:$P +[0-9]+ " out.txt || fail "as $U, the table: $(cat out.txt)"
+# a log the account may not read, and no way to root: said, status 1, nothing counted
+chmod 600 "$HLOG"
+expect_status 1 "an unreadable log" -- "$K" logs "${C[@]}" "$U@127.0.0.1:$P" >out.txt 2>&1
+grep -q "NO LOG: /var/log/auth.log cannot be read by $U, and root is out of reach: " out.txt ||
+	fail "unreadable: $(cat out.txt)"
+grep -q "^Logins" out.txt && fail "a report of nothing: $(cat out.txt)"
+chmod 644 "$HLOG"
+# --since harden: the host's own last completed harden (none yet: said, status 1); then
+# the host's log is the rsyslog form (times 2026-11-30T21:00:SS) with the run's own lines
+# after it (sshd -E's, no time: left out, and said: status 5)
+expect_status 1 "--since harden, none on the host" -- "$K" logs "${C[@]}" --since harden "root@127.0.0.1:$P" >out.txt 2>&1
+grep -q "FAILED: no harden has completed on this host" out.txt || fail "no harden: $(cat out.txt)"
+HST=$(testbed_root h1)/var/lib/sshkeyctl/harden
+mkdir -p "$HST/20261130T210030Z-1-harden" "$HST/20261130T210050Z-2-harden"
+echo done >"$HST/20261130T210030Z-1-harden/state"
+echo open >"$HST/20261130T210050Z-2-harden/state"
+cp rsyslog.log "$HLOG"
+expect_status 5 "--since harden on the host" -- "$K" logs "${C[@]}" --json --since harden "root@127.0.0.1:$P" >remote.json
+python3 - remote.json since.json <<'PY' || fail "--since harden remote: $(cat remote.json)"
+import json, sys
+remote = [json.loads(l) for l in open(sys.argv[1])]
+local = [json.loads(l) for l in open(sys.argv[2])][-1]
+host = remote[0]
+assert host["status"] == "incomplete" and host["harden"] == "20261130T210030Z-1-harden", host
+assert host["since"] == "2026-11-30T21:00:30Z", host
+assert any("carry no time" in n for n in host["notes"]), host
+s = [r for r in remote if r.get("record") == "summary"][0]
+assert s["sshd_lines"] == local["sshd_lines"] and s["before_since"] == local["before_since"], (s, local)
+PY
+pass
 
 done_checks

@@ -438,6 +438,34 @@ rotate_on() {
 	same "$(ak "$h")" want "$kind: the file after rotate (options kept, the other key kept)"
 }
 
+# logs on each kind: OpenSSH's log read there, the key login just made in it (by the key's
+# fingerprint); Dropbear's and tinysshd's named as not OpenSSH's, never counted as silence
+logs_on() {
+	local kind=$1 h=rot-$1 key=rot-$1
+	"$K" logs -i "$key" "${COMMON[@]}" --json "$(target "$h")" >out.json 2>&1
+	local status=$?
+	case $kind in
+	dropbear | tinysshd)
+		[ $status = 1 ] || fail "$kind logs status $status: $(cat out.json)"
+		grep -q '"status":"no-log"' out.json && grep -q "sshkeyctl reads OpenSSH's log lines only" out.json ||
+			fail "$kind logs: $(cat out.json)"
+		;;
+	*)
+		[ $status = 0 ] || fail "$kind logs status $status: $(cat out.json)"
+		python3 - out.json "$(ssh-keygen -lf "$key.pub" | awk '{print $2}')" "$A" <<'PY' ||
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+host = recs[0]
+assert host["status"] == "ok" and host["log_source"] == "/var/log/auth.log", host
+keys = [r for r in recs if r.get("record") == "key" and r["fingerprint"] == sys.argv[2]]
+assert keys and keys[0]["account"].startswith(sys.argv[3] + "@127.0.0.1:"), recs
+PY
+			fail "$kind logs: $(cat out.json)"
+		;;
+	esac
+	pass
+}
+
 ran=0
 for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	if ! testbed_kind_server "$kind" >/dev/null; then
@@ -447,6 +475,7 @@ for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	echo "=== $kind"
 	client_side "$kind"
 	rotate_on "$kind"
+	logs_on "$kind"
 	case $kind in
 	debian) openssh_kind "$kind" && proxyjump && akf_forms "$kind" ;;
 	openssh-10.5) openssh_kind "$kind" && penalties && akf_forms "$kind" && listener_not_in_path ;;
