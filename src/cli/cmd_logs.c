@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 #include "cli/report.h"
 #include "files/public_key_file.h"
 #include "keys/fingerprint.h"
+#include "ops/log_alerts.h"
+#include "ops/log_follow.h"
 #include "ops/log_report.h"
 #include "ops/logs_host.h"
 #include "remote/server_admin.h"
@@ -35,6 +38,10 @@ struct logs_options {
 	bool journal;
 	const char *journal_dir; /* NULL: the machine's journal */
 	bool rotated;            /* the servers' rotated files too */
+	bool follow;
+	unsigned maxretry;
+	unsigned long findtime;
+	const char *exec; /* --exec PROGRAM, NULL: none */
 	const char **key_files;
 	size_t n_key_files;
 	char since_text[160];
@@ -477,7 +484,17 @@ static int open_source(const char *path)
 	return fd;
 }
 
-enum { OPT_KEYS = 256, OPT_TOP, OPT_SINCE, OPT_JOURNAL, OPT_ROTATED };
+enum {
+	OPT_KEYS = 256,
+	OPT_TOP,
+	OPT_SINCE,
+	OPT_JOURNAL,
+	OPT_ROTATED,
+	OPT_FOLLOW,
+	OPT_MAXRETRY,
+	OPT_FINDTIME,
+	OPT_EXEC
+};
 
 static int handle_option(int c, char *arg, void *data)
 {
@@ -489,6 +506,26 @@ static int handle_option(int c, char *arg, void *data)
 		return EXIT_OK;
 	case OPT_ROTATED:
 		o->rotated = true;
+		return EXIT_OK;
+	case OPT_FOLLOW:
+		o->follow = true;
+		return EXIT_OK;
+	case OPT_MAXRETRY:
+		if (parse_unsigned_option(arg, 1, LOG_ALERTS_MAXRETRY_MAX, &o->maxretry) < 0)
+			return cli_usage_error(&command_logs, "--maxretry: a number from 1 to %d",
+					       LOG_ALERTS_MAXRETRY_MAX);
+		return EXIT_OK;
+	case OPT_FINDTIME:
+		if (duration_parse(arg, 366UL * 86400, &o->findtime) < 0 || !o->findtime)
+			return cli_usage_error(&command_logs,
+					       "--findtime: a time span (600, 10m, 1h, 1d)");
+		return EXIT_OK;
+	case OPT_EXEC:
+		/* a program run by its path, never through a shell */
+		if (arg[0] != '/' || access(arg, X_OK) < 0)
+			return cli_usage_error(&command_logs,
+					       "--exec: the absolute path of a program to run");
+		o->exec = arg;
 		return EXIT_OK;
 	case OPT_SINCE:
 		if (!strcmp(arg, "harden")) {
@@ -595,6 +632,159 @@ static void report_host(const struct target *t, const void *result, void *data)
 	fflush(stdout);
 }
 
+/* --- --follow --- */
+
+static volatile sig_atomic_t follow_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+struct follow_run {
+	const struct logs_options *o;
+	unsigned hook_failures;
+};
+
+static json_t *alert_json(const struct log_alert *a)
+{
+	json_t *j = json_pack("{s:s, s:s, s:o, s:o}", "record", "alert", "kind",
+			      log_alert_kind_name(a->kind), "time", report_json_time(a->time),
+			      "address", report_json_text(a->address));
+	if (!j)
+		return NULL;
+	if (a->port)
+		json_object_set_new(j, "port", json_integer(a->port));
+	if (a->host[0])
+		json_object_set_new(j, "host", report_json_text(a->host));
+	if (a->kind == LOG_ALERT_FAILURES) {
+		json_object_set_new(j, "failures", json_integer(a->failures));
+		json_object_set_new(j, "first", report_json_time(a->first));
+	} else {
+		json_object_set_new(j, "account", report_json_text(a->account));
+		json_object_set_new(j, "method", report_json_text(a->method));
+	}
+	if (a->kind == LOG_ALERT_UNKNOWN_KEY) {
+		json_object_set_new(j, "key_type", report_json_text(a->key_type));
+		json_object_set_new(j, "fingerprint", report_json_text(a->fingerprint));
+	}
+	return j;
+}
+
+static int on_alert(const struct log_alert *a, void *arg)
+{
+	struct follow_run *run = arg;
+	char when_text[TIME_TEXT_MAX], first[TIME_TEXT_MAX];
+	json_t *j = alert_json(a);
+	if (run->o->fleet.json) {
+		report_json_line(json_incref(j));
+	} else {
+		time_text_iso(a->time, when_text);
+		if (a->kind == LOG_ALERT_FAILURES) {
+			time_text_iso(a->first, first);
+			printf("%s ALERT failures: %s reached %u failures in %lu s (from %s)\n",
+			       when_text, a->address, a->failures, run->o->findtime, first);
+		} else if (a->kind == LOG_ALERT_PASSWORD_LOGIN) {
+			printf("%s ALERT password-login: %s from %s (%s)\n", when_text, a->account,
+			       a->address, a->method);
+		} else {
+			printf("%s ALERT unknown-key: %s from %s with %s %s\n", when_text,
+			       a->account, a->address, a->key_type, a->fingerprint);
+		}
+	}
+	fflush(stdout);
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	json_decref(j);
+	if (run->o->exec && text) {
+		struct diag d = {{0}};
+		int st = 0;
+		if (log_alert_run_hook(run->o->exec, a, text, &st, &d) < 0 || st) {
+			run->hook_failures++;
+			if (d.text[0])
+				cli_error("--exec %s: %s", run->o->exec, d.text);
+			else
+				cli_error("--exec %s: exit status %d", run->o->exec, st);
+		}
+	}
+	free(text);
+	return 0;
+}
+
+static void on_notice(const char *path, const char *what, void *arg)
+{
+	(void)arg;
+	cli_error("note: %s: %s", path, what);
+}
+
+/* --follow: the files from their end, alerts as they come, until Ctrl-C or SIGTERM */
+static int follow(const struct logs_options *o, const struct key_names *names, const char **files,
+		  size_t n_files)
+{
+	struct log_alerts alerts;
+	struct log_report r;
+	struct follow_run run = {o, 0};
+	const char **known = calloc(names->n ? names->n : 1, sizeof(*known));
+	struct diag d = {{0}};
+	int status = EXIT_OK;
+	if (!known || log_alerts_init(&alerts, o->maxretry, (long long)o->findtime) < 0) {
+		free(known);
+		return EXIT_FAIL;
+	}
+	/* unknown keys: only when the known ones are named (--keys) */
+	for (size_t i = 0; o->n_key_files && i < names->n; i++)
+		known[alerts.n_known++] = names->items[i].fingerprint;
+	alerts.known = known;
+	alerts.alert = on_alert;
+	alerts.arg = &run;
+	log_report_init(&r, (long long)time(NULL));
+	r.on_event = log_alerts_event;
+	r.on_event_arg = &alerts;
+	struct sigaction sa = {.sa_handler = on_stop_signal}, old_int, old_term,
+			 ignore = {.sa_handler = SIG_IGN};
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGPIPE, &ignore, NULL);
+	struct log_follow_request req = {.paths = files,
+					 .n_paths = n_files,
+					 .report = &r,
+					 .stop = &follow_stop,
+					 .notice = on_notice};
+	if (!o->fleet.json)
+		printf("following %zu file%s (alerts: %u failures in %lu s from one source, "
+		       "password logins%s)\n",
+		       n_files, n_files == 1 ? "" : "s", o->maxretry, o->findtime,
+		       alerts.n_known ? ", keys not in --keys" : "");
+	fflush(stdout);
+	if (log_follow(&req, &d) < 0) {
+		cli_error("%s", d.text);
+		status = EXIT_FAIL;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (status == EXIT_OK) {
+		if (o->fleet.json)
+			report_json_line(json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "record",
+						   "summary", "lines", (json_int_t)r.lines,
+						   "sshd_lines", (json_int_t)r.sshd_lines, "alerts",
+						   (json_int_t)alerts.alerts, "hook_failures",
+						   (json_int_t)run.hook_failures, "notes",
+						   report_lines_json(&r.notes)));
+		else
+			printf("followed %llu lines, %llu of sshd's: %llu alert%s\n",
+			       (unsigned long long)r.lines, (unsigned long long)r.sshd_lines,
+			       (unsigned long long)alerts.alerts, alerts.alerts == 1 ? "" : "s");
+		if (r.notes.len && !o->fleet.json)
+			report_print_lines(&r.notes, "note: ");
+		if (run.hook_failures || r.n_notes || r.notes_left_out)
+			status = EXIT_WARN;
+	}
+	log_report_clear(&r);
+	log_alerts_clear(&alerts);
+	free(known);
+	return status;
+}
+
 /* "-" and what names a local file (a path, or a name that exists here) are files; the
  * other arguments are servers */
 static bool is_local_file(const char *arg)
@@ -611,10 +801,14 @@ static int run_logs(int argc, char **argv)
 		{"keys", required_argument, NULL, OPT_KEYS},
 		{"top", required_argument, NULL, OPT_TOP},
 		{"rotated", no_argument, NULL, OPT_ROTATED},
+		{"follow", no_argument, NULL, OPT_FOLLOW},
+		{"maxretry", required_argument, NULL, OPT_MAXRETRY},
+		{"findtime", required_argument, NULL, OPT_FINDTIME},
+		{"exec", required_argument, NULL, OPT_EXEC},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_logs;
-	struct logs_options o = {.top = 10};
+	struct logs_options o = {.top = 10, .maxretry = 5, .findtime = 600};
 	const struct fleet_extra_options extra = {"", longopts, handle_option, &o};
 	struct key_names names = {0};
 	struct log_report r;
@@ -666,6 +860,20 @@ static int run_logs(int argc, char **argv)
 			status = EXIT_FAIL;
 			goto out;
 		}
+	}
+	if (o.follow) {
+		if (fleet || o.journal || o.since || o.since_harden) {
+			status = cli_usage_error(cmd, "--follow follows local files: no servers, "
+						      "--journal or --since with it");
+			goto out;
+		}
+		load_key_names(&o, &names);
+		status = follow(&o, &names, files, n_files);
+		goto out;
+	}
+	if (o.exec) {
+		status = cli_usage_error(cmd, "--exec runs on --follow's alerts");
+		goto out;
 	}
 	/* the local sources' --since harden: this machine's own */
 	if (o.since_harden && (n_files || o.journal)) {

@@ -395,7 +395,10 @@ int log_report_add_line(struct log_report *r, const char *line, size_t len, cons
 	}
 	r->sshd_lines++;
 	r->kinds[e.kind]++;
-	return add_event(r, &e);
+	rc = add_event(r, &e);
+	if (rc == 0 && r->on_event)
+		rc = r->on_event(&e, r->on_event_arg);
+	return rc;
 }
 
 #define READ_CHUNK (1024 * 1024)

@@ -38,6 +38,9 @@ struct log_report {
 	struct string_counts refusals;  /* "KIND\tDETAIL": n[0] (misconfigurations) */
 	struct string_counts hours; /* "HOUR" (seconds at its start): n[0] logins, n[1] failures */
 	struct dynbuf notes;        /* "FILE:LINE: what" lines (at most LOG_REPORT_NOTES_MAX) */
+	/* NULL, or each of sshd's events as it is counted (--follow's alerts) */
+	int (*on_event)(const struct sshd_log_event *e, void *arg);
+	void *on_event_arg;
 	unsigned n_notes;
 	uint64_t notes_left_out;
 };

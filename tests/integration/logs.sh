@@ -256,4 +256,57 @@ assert s["sshd_lines"] == local["sshd_lines"] and s["before_since"] == local["be
 PY
 pass
 
+# --- --follow: alerts from a real sshd's log as it grows ---
+# the failures of one source (maxretry in findtime; a user name holding "from 6.6.6.6"
+# decides nothing), a password login, a key not in --keys; the hook gets KIND ADDRESS
+# [ACCOUNT] and the alert's JSON, no shell; a line rotated in (logrotate's create), a
+# truncation, and a source that is no IP address (the hook not run, said, status 5)
+cat >hook.sh <<'HOOK'
+#!/bin/sh
+{ printf '%s|' "$@"; echo; cat; echo; } >>"$(dirname "$0")/hook.out"
+HOOK
+chmod 755 hook.sh
+"$K" keygen -q -f other --no-passphrase -C other || fail "keygen other"
+: >hook.out
+"$K" logs --follow --maxretry 3 --findtime 1h --keys other.pub --exec "$PWD/hook.sh" "$HLOG" \
+	>follow.txt 2>follow.err &
+FPID=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s follow.txt ] && break; sleep 0.2; done
+for _ in 1 2 3; do
+	sshpass -p wrong ssh "${SSHO[@]}" -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 \
+		"x from 6.6.6.6 port 1 ssh2@127.0.0.1" true 2>/dev/null
+done
+sshpass -p "$PW" ssh "${SSHO[@]}" -o PubkeyAuthentication=no "$U@127.0.0.1" true || fail "password login"
+ssh "${SSHO[@]}" -o BatchMode=yes -i id -o IdentitiesOnly=yes "$U@127.0.0.1" true || fail "key login"
+sleep 1.5
+mv "$HLOG" "$HLOG.1"
+for _ in 1 2 3; do echo "Failed password for root from evil-name port 2 ssh2"; done >"$HLOG"
+sleep 1.5
+kill -TERM $FPID
+wait $FPID
+st=$?
+[ $st = 5 ] || fail "--follow status $st (want 5: a hook not run): $(cat follow.txt follow.err)"
+grep -Eq "ALERT failures: 127\.0\.0\.1 reached 3 failures in 3600 s" follow.txt || fail "failures alert: $(cat follow.txt)"
+grep -q "6\.6\.6\.6" follow.txt hook.out && fail "the forged address was taken: $(cat follow.txt hook.out)"
+grep -q "ALERT password-login: $U from 127.0.0.1 (password)" follow.txt || fail "password alert: $(cat follow.txt)"
+grep -q "ALERT unknown-key: $U from 127.0.0.1 with ED25519 $FP" follow.txt || fail "unknown key alert: $(cat follow.txt)"
+grep -q "ALERT failures: evil-name reached 3" follow.txt || fail "after the rotation: $(cat follow.txt follow.err)"
+grep -q "note: $HLOG: rotated: the new file read from its start" follow.err || fail "rotation: $(cat follow.err)"
+grep -q "the address is not an IP address: the hook is not run" follow.err || fail "evil-name hook: $(cat follow.err)"
+python3 - hook.out "$U" "$FP" <<'PY' || fail "hook: $(cat hook.out)"
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+calls = [(lines[i].rstrip("|").split("|"), json.loads(lines[i + 1])) for i in range(0, len(lines) - 1, 2) if lines[i]]
+kinds = [c[0][0] for c in calls]
+# three wrong passwords of an invalid user: six lines that count (its "Invalid user" and
+# "Failed password" lines, as fail2ban's sshd filter counts them): two alerts of three
+assert kinds == ["failures", "failures", "password-login", "unknown-key"], calls
+assert calls[0][0] == ["failures", "127.0.0.1"] and calls[0][1]["failures"] == 3, calls[0]
+assert calls[2][0] == ["password-login", "127.0.0.1", sys.argv[2]], calls[2]
+assert calls[3][1]["fingerprint"] == sys.argv[3] and calls[3][1]["account"] == sys.argv[2], calls[3]
+PY
+expect_status 2 "--exec, not an absolute path" -- "$K" logs --follow --exec hook.sh "$HLOG"
+expect_status 2 "--exec without --follow" -- "$K" logs --exec "$PWD/hook.sh" "$HLOG"
+expect_status 1 "--follow, a gzip file" -- "$K" logs --follow rsyslog.log.gz
+
 done_checks
