@@ -20,6 +20,7 @@
 #include "cli/fleet_options.h"
 #include "cli/fleet_run.h"
 #include "cli/local_keys.h"
+#include "cli/logs_html.h"
 #include "cli/report.h"
 #include "files/public_key_file.h"
 #include "keys/fingerprint.h"
@@ -42,6 +43,8 @@ struct logs_options {
 	unsigned maxretry;
 	unsigned long findtime;
 	const char *exec; /* --exec PROGRAM, NULL: none */
+	const char *html; /* --html FILE, NULL: none */
+	json_t *html_records;
 	const char **key_files;
 	size_t n_key_files;
 	char since_text[160];
@@ -358,26 +361,35 @@ static void print_text(const struct log_report *r, const struct logs_options *o,
 	}
 }
 
+/* where print_json's records go: stdout, or (--html) an array */
+static json_t *json_sink;
+
+static void emit(json_t *j)
+{
+	if (json_sink)
+		json_array_append_new(json_sink, j);
+	else
+		report_json_line(j);
+}
+
 static void login_json(const struct row *row, const void *ctx)
 {
 	(void)ctx;
-	report_json_line(json_pack("{s:s, s:o, s:o, s:I, s:o, s:o}", "record", "login", "method",
-				   report_json_textn(row->field[0], (size_t)row->len[0]), "account",
-				   report_json_textn(row->field[1], (size_t)row->len[1]), "count",
-				   (json_int_t)row->count->n[0], "first",
-				   report_json_time(row->count->first), "last",
-				   report_json_time(row->count->last)));
+	emit(json_pack("{s:s, s:o, s:o, s:I, s:o, s:o}", "record", "login", "method",
+		       report_json_textn(row->field[0], (size_t)row->len[0]), "account",
+		       report_json_textn(row->field[1], (size_t)row->len[1]), "count",
+		       (json_int_t)row->count->n[0], "first", report_json_time(row->count->first),
+		       "last", report_json_time(row->count->last)));
 }
 
 static void password_json(const struct row *row, const void *ctx)
 {
 	(void)ctx;
-	report_json_line(json_pack("{s:s, s:o, s:o, s:I, s:o, s:o}", "record", "password_login",
-				   "account", report_json_textn(row->field[0], (size_t)row->len[0]),
-				   "from", report_json_textn(row->field[1], (size_t)row->len[1]),
-				   "count", (json_int_t)row->count->n[0], "first",
-				   report_json_time(row->count->first), "last",
-				   report_json_time(row->count->last)));
+	emit(json_pack("{s:s, s:o, s:o, s:I, s:o, s:o}", "record", "password_login", "account",
+		       report_json_textn(row->field[0], (size_t)row->len[0]), "from",
+		       report_json_textn(row->field[1], (size_t)row->len[1]), "count",
+		       (json_int_t)row->count->n[0], "first", report_json_time(row->count->first),
+		       "last", report_json_time(row->count->last)));
 }
 
 static void key_json(const struct row *row, const void *ctx)
@@ -392,31 +404,30 @@ static void key_json(const struct row *row, const void *ctx)
 			      report_json_time(row->count->last));
 	if (j && known)
 		json_object_set_new(j, "known_as", report_json_text(known));
-	report_json_line(j);
+	emit(j);
 }
 
 static void source_json(const struct row *row, const void *ctx)
 {
 	const uint64_t *n = row->count->n;
 	(void)ctx;
-	report_json_line(json_pack(
-		"{s:s, s:o, s:I, s:I, s:I, s:I, s:o, s:o}", "record", "source", "address",
-		report_json_textn(row->field[0], (size_t)row->len[0]), "failed_passwords",
-		(json_int_t)n[LOG_FAILED_PASSWORD], "invalid_users",
-		(json_int_t)n[LOG_INVALID_USER], "max_tries", (json_int_t)n[LOG_TOO_MANY],
-		"failed_other", (json_int_t)n[LOG_FAILED_OTHER], "first",
-		report_json_time(row->count->first), "last", report_json_time(row->count->last)));
+	emit(json_pack("{s:s, s:o, s:I, s:I, s:I, s:I, s:o, s:o}", "record", "source", "address",
+		       report_json_textn(row->field[0], (size_t)row->len[0]), "failed_passwords",
+		       (json_int_t)n[LOG_FAILED_PASSWORD], "invalid_users",
+		       (json_int_t)n[LOG_INVALID_USER], "max_tries", (json_int_t)n[LOG_TOO_MANY],
+		       "failed_other", (json_int_t)n[LOG_FAILED_OTHER], "first",
+		       report_json_time(row->count->first), "last",
+		       report_json_time(row->count->last)));
 }
 
 static void refusal_json(const struct row *row, const void *ctx)
 {
 	(void)ctx;
-	report_json_line(json_pack(
-		"{s:s, s:o, s:o, s:I, s:o, s:o, s:s}", "record", "refusal", "kind",
-		report_json_textn(row->field[0], (size_t)row->len[0]), "detail",
-		report_json_textn(row->field[1], (size_t)row->len[1]), "count",
-		(json_int_t)row->count->n[0], "first", report_json_time(row->count->first), "last",
-		report_json_time(row->count->last), "cause", refusal_cause(row)));
+	emit(json_pack("{s:s, s:o, s:o, s:I, s:o, s:o, s:s}", "record", "refusal", "kind",
+		       report_json_textn(row->field[0], (size_t)row->len[0]), "detail",
+		       report_json_textn(row->field[1], (size_t)row->len[1]), "count",
+		       (json_int_t)row->count->n[0], "first", report_json_time(row->count->first),
+		       "last", report_json_time(row->count->last), "cause", refusal_cause(row)));
 }
 
 static int earlier_first(const void *a, const void *b)
@@ -439,10 +450,10 @@ static void print_json(const struct log_report *r, const struct logs_options *o,
 	if (string_counts_sorted(&r->hours, 0, &hours, &n_hours) == 0) {
 		qsort(hours, n_hours, sizeof(*hours), earlier_first);
 		for (size_t i = 0; i < n_hours; i++)
-			report_json_line(json_pack(
-				"{s:s, s:o, s:I, s:I}", "record", "hour", "from",
-				report_json_time(hours[i].first - hours[i].first % 3600), "logins",
-				(json_int_t)hours[i].n[0], "failures", (json_int_t)hours[i].n[1]));
+			emit(json_pack("{s:s, s:o, s:I, s:I}", "record", "hour", "from",
+				       report_json_time(hours[i].first - hours[i].first % 3600),
+				       "logins", (json_int_t)hours[i].n[0], "failures",
+				       (json_int_t)hours[i].n[1]));
 	}
 	free(hours);
 	json_t *summary = json_pack(
@@ -460,7 +471,7 @@ static void print_json(const struct log_report *r, const struct logs_options *o,
 				    json_integer((json_int_t)r->before_since));
 		json_object_set_new(summary, "undated", json_integer((json_int_t)r->undated));
 	}
-	report_json_line(summary);
+	emit(summary);
 }
 
 /* One source opened: "-" standard input, else a regular file (a FIFO or a device is
@@ -493,7 +504,8 @@ enum {
 	OPT_FOLLOW,
 	OPT_MAXRETRY,
 	OPT_FINDTIME,
-	OPT_EXEC
+	OPT_EXEC,
+	OPT_HTML
 };
 
 static int handle_option(int c, char *arg, void *data)
@@ -519,6 +531,9 @@ static int handle_option(int c, char *arg, void *data)
 		if (duration_parse(arg, 366UL * 86400, &o->findtime) < 0 || !o->findtime)
 			return cli_usage_error(&command_logs,
 					       "--findtime: a time span (600, 10m, 1h, 1d)");
+		return EXIT_OK;
+	case OPT_HTML:
+		o->html = arg;
 		return EXIT_OK;
 	case OPT_EXEC:
 		/* a program run by its path, never through a shell */
@@ -574,6 +589,33 @@ FLEET_RESULT_CALLBACKS(logs_result_init, logs_result_clear)
 static struct target_keys keys_table;
 FLEET_WORK_KEYS(logs_host, struct logs_request, &keys_table)
 
+static json_t *host_json(const struct target *t, const struct logs_result *res)
+{
+	const struct log_report *r = &res->report;
+	json_t *j = json_pack("{s:o, s:s, s:s}", "target", report_json_text(t->spec), "record",
+			      "host", "status", logs_outcomes[res->outcome].json);
+	if (j && res->diag.text[0])
+		json_object_set_new(j, "reason", report_json_text(res->diag.text));
+	if (j && (res->outcome == LOGS_READ || res->outcome == LOGS_INCOMPLETE)) {
+		json_object_set_new(j, "log_source", report_json_text(res->source));
+		json_object_set_new(j, "as_root", json_boolean(res->as_root));
+		json_object_set_new(j, "lines", json_integer((json_int_t)r->lines));
+		json_object_set_new(j, "logins",
+				    json_integer((json_int_t)r->kinds[SSHD_EVENT_ACCEPTED]));
+		json_object_set_new(j, "password_logins",
+				    json_integer((json_int_t)total_of(&r->passwords, 0)));
+		json_object_set_new(
+			j, "failed_passwords",
+			json_integer((json_int_t)total_of(&r->failures, LOG_FAILED_PASSWORD)));
+		if (r->since)
+			json_object_set_new(j, "since", report_json_time(r->since));
+		if (res->harden_dir[0] && r->since)
+			json_object_set_new(j, "harden", report_json_text(res->harden_dir));
+		json_object_set_new(j, "notes", report_lines_json(&r->notes));
+	}
+	return j;
+}
+
 static void report_host(const struct target *t, const void *result, void *data)
 {
 	const struct logs_result *res = result;
@@ -582,30 +624,10 @@ static void report_host(const struct target *t, const void *result, void *data)
 	char since[TIME_TEXT_MAX];
 	uint64_t passwords = total_of(&r->passwords, 0);
 	bool read = res->outcome == LOGS_READ || res->outcome == LOGS_INCOMPLETE;
+	if (o->html_records)
+		json_array_append_new(o->html_records, host_json(t, res));
 	if (o->fleet.json) {
-		json_t *j = json_pack("{s:o, s:s}", "target", report_json_text(t->spec), "record",
-				      "host");
-		if (j && res->diag.text[0])
-			json_object_set_new(j, "reason", report_json_text(res->diag.text));
-		if (j && read) {
-			json_object_set_new(j, "log_source", report_json_text(res->source));
-			json_object_set_new(j, "as_root", json_boolean(res->as_root));
-			json_object_set_new(j, "lines", json_integer((json_int_t)r->lines));
-			json_object_set_new(
-				j, "logins",
-				json_integer((json_int_t)r->kinds[SSHD_EVENT_ACCEPTED]));
-			json_object_set_new(j, "password_logins",
-					    json_integer((json_int_t)passwords));
-			json_object_set_new(j, "failed_passwords",
-					    json_integer((json_int_t)total_of(
-						    &r->failures, LOG_FAILED_PASSWORD)));
-			if (r->since)
-				json_object_set_new(j, "since", report_json_time(r->since));
-			if (res->harden_dir[0] && r->since)
-				json_object_set_new(j, "harden", report_json_text(res->harden_dir));
-			json_object_set_new(j, "notes", report_lines_json(&r->notes));
-		}
-		report_json_line(j);
+		report_json_line(host_json(t, res));
 		return;
 	}
 	if (!read) {
@@ -805,6 +827,7 @@ static int run_logs(int argc, char **argv)
 		{"maxretry", required_argument, NULL, OPT_MAXRETRY},
 		{"findtime", required_argument, NULL, OPT_FINDTIME},
 		{"exec", required_argument, NULL, OPT_EXEC},
+		{"html", required_argument, NULL, OPT_HTML},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_logs;
@@ -826,6 +849,10 @@ static int run_logs(int argc, char **argv)
 		goto out;
 	if (o.fleet.dry_run) {
 		status = cli_usage_error(cmd, "logs changes nothing; --dry-run is not needed");
+		goto out;
+	}
+	if (o.html && !(o.html_records = json_array())) {
+		status = EXIT_FAIL;
 		goto out;
 	}
 	files = calloc((size_t)argc + 1, sizeof(*files));
@@ -862,9 +889,9 @@ static int run_logs(int argc, char **argv)
 		}
 	}
 	if (o.follow) {
-		if (fleet || o.journal || o.since || o.since_harden) {
+		if (fleet || o.journal || o.since || o.since_harden || o.html) {
 			status = cli_usage_error(cmd, "--follow follows local files: no servers, "
-						      "--journal or --since with it");
+						      "--journal, --since or --html with it");
 			goto out;
 		}
 		load_key_names(&o, &names);
@@ -967,6 +994,18 @@ static int run_logs(int argc, char **argv)
 		print_json(&r, &o, &names, n_sources);
 	else if (n_sources)
 		print_text(&r, &o, &names, n_sources);
+	if (o.html) {
+		json_sink = o.html_records;
+		print_json(&r, &o, &names, n_sources);
+		json_sink = NULL;
+		int hr = logs_html_write(o.html, o.html_records, r.now);
+		if (hr < 0) {
+			cli_error("%s: %s", o.html, error_to_string(hr));
+			status = EXIT_FAIL;
+		} else if (!o.fleet.json) {
+			printf("report written to %s\n", o.html);
+		}
+	}
 	fflush(stdout);
 	/* the worst of: a local source that failed, the hosts' status, a report with notes
 	 * (a source not read to its end, lines skipped: a warning) */
@@ -988,6 +1027,7 @@ out:
 		free(names.items[i].text);
 	free(names.items);
 	free(o.key_files);
+	json_decref(o.html_records);
 	target_keys_free(&keys_table);
 	fleet_options_free(&o.fleet);
 	return status;
@@ -1022,6 +1062,8 @@ const struct command command_logs = {
 		"  --json                  one object per row (record: host, login,\n"
 		"                          password_login, key, source, refusal, hour), then a\n"
 		"                          summary\n"
+		"  --html FILE             also write one self-contained page (0600): the tables,\n"
+		"                          each server's line, a chart over time\n"
 		"  --follow                the files from their end as they grow (rotation and\n"
 		"                          truncation followed), alerts as they come, until\n"
 		"                          Ctrl-C or SIGTERM\n"

@@ -7,12 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "base/dynbuf.h"
-#include "base/file_io.h"
 #include "base/time_text.h"
+#include "cli/html_page.h"
 #include "cli/report.h"
-
-#define HTML_MAX (512 * 1024 * 1024)
 
 static const char *const outcome_names[] = {"ok", "findings", "failed", "unreachable"};
 
@@ -284,38 +281,11 @@ static const char page_tail[] =
 	"render();\n"
 	"</script>\n</body>\n</html>\n";
 
-/* JSON inside <script>: '<', '>' and '&' as \u escapes, so no text can close the element
- * or open a comment; the rest is jansson's (valid JSON, non-UTF-8 bytes escaped) */
-static int append_script_json(struct dynbuf *out, const char *json)
-{
-	int r = 0;
-	for (const char *p = json; *p && r == 0; p++) {
-		if (*p == '<')
-			r = dynbuf_append_str(out, "\\u003c");
-		else if (*p == '>')
-			r = dynbuf_append_str(out, "\\u003e");
-		else if (*p == '&')
-			r = dynbuf_append_str(out, "\\u0026");
-		else
-			r = dynbuf_append_byte(out, (uint8_t)*p);
-	}
-	return r;
-}
-
 int scan_html_write(const char *path, const char *const *specs, const struct scan_result *results,
 		    const bool *counted, size_t n, long long generated)
 {
-	struct dynbuf page;
-	dynbuf_init(&page, HTML_MAX);
 	json_t *data = page_data(specs, results, counted, n, generated);
-	char *json = data ? json_dumps(data, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-	int r = json ? 0 : -ENOMEM;
-	if (r == 0 && (r = dynbuf_append_str(&page, page_head)) == 0 &&
-	    (r = append_script_json(&page, json)) == 0 &&
-	    (r = dynbuf_append_str(&page, page_tail)) == 0)
-		r = write_file_atomic(path, page.data, page.len, 0600, 0);
-	free(json);
+	int r = data ? html_page_write(path, page_head, data, page_tail) : -ENOMEM;
 	json_decref(data);
-	dynbuf_free(&page);
 	return r;
 }

@@ -191,6 +191,25 @@ python3 -c 'import sys; d = open(sys.argv[1]).read(); sys.stdout.write(d * (9000
 same ranges.json stream.json "a large file read in ranges"
 grep -q '"notes":\["SRC:[0-9]*: a line longer' ranges.json || fail "ranges: $(tail -1 ranges.json)"
 
+# --html: one page, drawn by headless Chromium: the chart's bars, the tables, and a user
+# name holding markup shown as text (never markup)
+printf '2026-11-30T21:00:01.000000+00:00 h sshd[1]: Invalid user <img src=x onerror=alert(1)> from 10.0.0.1 port 2\n' >forged.log
+printf '2026-11-30T23:00:02.000000+00:00 h sshd[1]: Accepted password for </script><b>x from 10.0.0.2 port 3 ssh2\n' >>forged.log
+"$K" logs --html page.html rsyslog.log forged.log >out.txt || fail "--html: $(cat out.txt)"
+grep -q "^report written to page.html$" out.txt || fail "--html: $(cat out.txt)"
+[ "$(stat -c %a page.html)" = 600 ] || fail "--html: mode $(stat -c %a page.html)"
+grep -q "<img\|</script><b>" page.html && fail "--html: markup from the log in the page"
+if command -v chromium >/dev/null; then
+	timeout 120 chromium --headless=new --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --user-data-dir="$PWD/chromium" \
+		--dump-dom "file://$PWD/page.html" >dom.html 2>/dev/null || fail "chromium"
+	[ "$(grep -o '<rect' dom.html | wc -l)" -ge 4 ] || fail "--html: no chart"
+	grep -q '&lt;/script&gt;&lt;b&gt;x' dom.html || fail "--html: the forged name not shown as text"
+	grep -q '<img' dom.html && fail "--html: markup from the log became markup"
+	grep -q "<td>publickey</td><td>$U</td>" dom.html || fail "--html: the logins table"
+fi
+pass
+
 # --- servers over SSH: the host's own log, read there ---
 C=(-i id --accept-new -o "UserKnownHostsFile=$PWD/kh")
 HLOG=$(testbed_root h1)/var/log/auth.log
