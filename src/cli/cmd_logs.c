@@ -28,6 +28,7 @@
 #include "ops/log_follow.h"
 #include "ops/log_report.h"
 #include "ops/logs_host.h"
+#include "ops/scan_store.h"
 #include "remote/server_admin.h"
 
 struct logs_options {
@@ -44,6 +45,7 @@ struct logs_options {
 	unsigned long findtime;
 	const char *exec; /* --exec PROGRAM, NULL: none */
 	const char *html; /* --html FILE, NULL: none */
+	const char *db;   /* --db FILE: scan's inventory */
 	json_t *html_records;
 	const char **key_files;
 	size_t n_key_files;
@@ -505,7 +507,8 @@ enum {
 	OPT_MAXRETRY,
 	OPT_FINDTIME,
 	OPT_EXEC,
-	OPT_HTML
+	OPT_HTML,
+	OPT_DB
 };
 
 static int handle_option(int c, char *arg, void *data)
@@ -534,6 +537,9 @@ static int handle_option(int c, char *arg, void *data)
 		return EXIT_OK;
 	case OPT_HTML:
 		o->html = arg;
+		return EXIT_OK;
+	case OPT_DB:
+		o->db = arg;
 		return EXIT_OK;
 	case OPT_EXEC:
 		/* a program run by its path, never through a shell */
@@ -566,6 +572,146 @@ static int handle_option(int c, char *arg, void *data)
 		return EXIT_OK;
 	default:
 		return FLEET_OPTION_UNKNOWN;
+	}
+}
+
+/* --- --db: scan's inventory --- */
+
+struct inventory_key {
+	char *target, *account, *fingerprint, *comment;
+	const char *server; /* the target after its "user@": as the report names hosts */
+	long long last;     /* from the logs read: 0 none */
+	bool read;          /* its server's log was read in this run */
+};
+
+struct inventory {
+	struct inventory_key *keys;
+	size_t n;
+	struct key_names *names;
+};
+
+static int add_inventory_key(const char *target, const char *account, const char *fingerprint,
+			     const char *comment, void *arg)
+{
+	struct inventory *inv = arg;
+	struct inventory_key *more = realloc(inv->keys, (inv->n + 1) * sizeof(*more));
+	if (!more)
+		return -ENOMEM;
+	inv->keys = more;
+	struct inventory_key *k = &inv->keys[inv->n];
+	*k = (struct inventory_key){.target = strdup(target),
+				    .account = strdup(account),
+				    .fingerprint = strdup(fingerprint),
+				    .comment = comment ? strdup(comment) : NULL};
+	if (!k->target || !k->account || !k->fingerprint || (comment && !k->comment)) {
+		free(k->target);
+		free(k->account);
+		free(k->fingerprint);
+		free(k->comment);
+		return -ENOMEM;
+	}
+	const char *at = strrchr(k->target, '@');
+	k->server = at ? at + 1 : k->target;
+	inv->n++;
+	/* the key's name in the tables, when no local .pub names it */
+	struct key_name kn = {0};
+	if (!name_of(inv->names, fingerprint, strlen(fingerprint)) &&
+	    snprintf(kn.fingerprint, sizeof(kn.fingerprint), "%s", fingerprint) > 0 &&
+	    asprintf(&kn.text, "%s%s(inventory: %s@%s)", comment ? comment : "", comment ? " " : "",
+		     account, k->server) >= 0) {
+		struct key_name *grown =
+			realloc(inv->names->items, (inv->names->n + 1) * sizeof(*grown));
+		if (grown) {
+			inv->names->items = grown;
+			inv->names->items[inv->names->n++] = kn;
+			kn.text = NULL;
+		}
+	}
+	free(kn.text);
+	return 0;
+}
+
+static void inventory_free(struct inventory *inv)
+{
+	for (size_t i = 0; i < inv->n; i++) {
+		free(inv->keys[i].target);
+		free(inv->keys[i].account);
+		free(inv->keys[i].fingerprint);
+		free(inv->keys[i].comment);
+	}
+	free(inv->keys);
+}
+
+/* "FP\tTYPE\tACCOUNT@SERVER" -> "FP\tACCOUNT@SERVER" */
+static size_t without_type(const char *key, size_t len, char *buf, size_t size, void *arg)
+{
+	const char *tab1 = memchr(key, '\t', len);
+	const char *tab2 = tab1 ? memchr(tab1 + 1, '\t', len - (size_t)(tab1 + 1 - key)) : NULL;
+	(void)arg;
+	if (!tab2 || len >= size)
+		return size;
+	size_t a = (size_t)(tab1 - key) + 1, b = len - (size_t)(tab2 + 1 - key);
+	memcpy(buf, key, a);
+	memcpy(buf + a, tab2 + 1, b);
+	buf[a + b] = 0;
+	return a + b;
+}
+
+/* each inventory key of a server read in this run: its last login in the report */
+static int inventory_match(struct inventory *inv, const struct log_report *r,
+			   const char *const *servers, size_t n_servers)
+{
+	struct string_counts by_account;
+	char key[1024];
+	string_counts_init(&by_account, LOG_REPORT_TABLE_MAX);
+	int rc = string_counts_merge_renamed(&by_account, &r->keys, without_type, NULL);
+	for (size_t i = 0; rc == 0 && i < inv->n; i++) {
+		struct inventory_key *k = &inv->keys[i];
+		for (size_t j = 0; j < n_servers && !k->read; j++)
+			k->read = !strcmp(servers[j], k->server);
+		int n = snprintf(key, sizeof(key), "%s\t%s@%s", k->fingerprint, k->account,
+				 k->server);
+		if (!k->read || n < 0 || (size_t)n >= sizeof(key))
+			continue;
+		for (size_t s = 0; s < by_account.n_slots; s++)
+			if (by_account.slots[s].key && by_account.slots[s].key_len == (size_t)n &&
+			    !memcmp(by_account.slots[s].key, key, (size_t)n))
+				k->last = by_account.slots[s].last ? by_account.slots[s].last : 1;
+	}
+	string_counts_clear(&by_account);
+	return rc;
+}
+
+static void print_inventory(const struct inventory *inv, bool json)
+{
+	size_t read = 0, used = 0;
+	char a[TIME_TEXT_MAX];
+	for (size_t i = 0; i < inv->n; i++) {
+		read += inv->keys[i].read;
+		used += inv->keys[i].read && inv->keys[i].last;
+	}
+	if (!json)
+		printf("\nInventory keys (--db) on the servers read: %zu, %zu logged in\n", read,
+		       used);
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct inventory_key *k = &inv->keys[i];
+		if (!k->read)
+			continue;
+		if (json) {
+			emit(json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:o}", "record",
+				       "inventory_key", "target", report_json_text(k->target),
+				       "account", report_json_text(k->account), "fingerprint",
+				       report_json_text(k->fingerprint), "comment",
+				       k->comment ? report_json_text(k->comment) : json_null(),
+				       "used", k->last != 0, "last_used",
+				       k->last > 1 ? report_json_time(k->last) : json_null()));
+			continue;
+		}
+		printf("  %-24s %-12s %-51s %s%s%s\n", k->target, k->account, k->fingerprint,
+		       !k->last       ? "not in its log"
+		       : k->last == 1 ? "logged, no date"
+				      : when(k->last, a),
+		       k->comment ? "  " : "", k->comment ? k->comment : "");
 	}
 }
 
@@ -828,6 +974,7 @@ static int run_logs(int argc, char **argv)
 		{"findtime", required_argument, NULL, OPT_FINDTIME},
 		{"exec", required_argument, NULL, OPT_EXEC},
 		{"html", required_argument, NULL, OPT_HTML},
+		{"db", required_argument, NULL, OPT_DB},
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_logs;
@@ -842,6 +989,9 @@ static int run_logs(int argc, char **argv)
 	void *results = NULL;
 	struct logs_request req = {0};
 	struct fleet_job job = FLEET_JOB(struct logs_result, report_host, &req, &o);
+	struct inventory inv = {.names = &names};
+	const char **servers = NULL;
+	size_t n_servers = 0;
 	int status;
 	fleet_options_init(&o.fleet);
 	log_report_init(&r, (long long)time(NULL));
@@ -934,6 +1084,20 @@ static int run_logs(int argc, char **argv)
 	}
 	r.since = o.since_harden && !(n_files || o.journal) ? 0 : o.since;
 	load_key_names(&o, &names);
+	if (o.db) {
+		struct scan_store *store = NULL;
+		struct diag d = {{0}};
+		/* an inventory scan --db wrote: never a new, empty one */
+		int dr = access(o.db, R_OK) < 0 ? -errno : scan_store_open(o.db, &store, &d);
+		if (dr == 0)
+			dr = scan_store_inventory(store, add_inventory_key, &inv, &d);
+		scan_store_close(store);
+		if (dr < 0) {
+			cli_error("--db %s: %s", o.db, d.text[0] ? d.text : strerror(-dr));
+			status = EXIT_FAIL;
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < n_files; i++) {
 		struct diag d = {{0}};
 		if (log_report_read_fd(&r, fds[i], fds[i] ? files[i] : "(standard input)", &d) <
@@ -986,17 +1150,33 @@ static int run_logs(int argc, char **argv)
 				status = EXIT_FAIL;
 				goto out;
 			}
+			const char **more = realloc(servers, (n_servers + 1) * sizeof(*more));
+			if (!more || !(more[n_servers] = strdup(host))) {
+				free(more);
+				status = EXIT_FAIL;
+				goto out;
+			}
+			servers = more;
+			n_servers++;
 			n_sources++;
 		}
+	}
+	if (o.db && inventory_match(&inv, &r, servers, n_servers) < 0) {
+		status = EXIT_FAIL;
+		goto out;
 	}
 	/* the report of every source read (none: every host failed, each said why) */
 	if (n_sources && o.fleet.json)
 		print_json(&r, &o, &names, n_sources);
 	else if (n_sources)
 		print_text(&r, &o, &names, n_sources);
+	if (o.db && n_sources)
+		print_inventory(&inv, o.fleet.json);
 	if (o.html) {
 		json_sink = o.html_records;
 		print_json(&r, &o, &names, n_sources);
+		if (o.db)
+			print_inventory(&inv, true);
 		json_sink = NULL;
 		int hr = logs_html_write(o.html, o.html_records, r.now);
 		if (hr < 0) {
@@ -1028,6 +1208,10 @@ out:
 	free(names.items);
 	free(o.key_files);
 	json_decref(o.html_records);
+	inventory_free(&inv);
+	for (size_t i = 0; i < n_servers; i++)
+		free((char *)servers[i]);
+	free(servers);
 	target_keys_free(&keys_table);
 	fleet_options_free(&o.fleet);
 	return status;
@@ -1062,6 +1246,9 @@ const struct command command_logs = {
 		"  --json                  one object per row (record: host, login,\n"
 		"                          password_login, key, source, refusal, hour), then a\n"
 		"                          summary\n"
+		"  --db FILE               scan's inventory (scan --db): its keys name the keys\n"
+		"                          that logged in, and each key of a server read gets\n"
+		"                          its last login from that server's log\n"
 		"  --html FILE             also write one self-contained page (0600): the tables,\n"
 		"                          each server's line, a chart over time\n"
 		"  --follow                the files from their end as they grow (rotation and\n"

@@ -246,6 +246,35 @@ void scan_store_keys_clear(struct scan_store_keys *k)
 	memset(k, 0, sizeof(*k));
 }
 
+int scan_store_inventory(struct scan_store *st,
+			 int (*fn)(const char *target, const char *account, const char *fingerprint,
+				   const char *comment, void *arg),
+			 void *arg, struct diag *d)
+{
+	sqlite3_stmt *q = NULL;
+	int r = 0, step;
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT k.target, k.account, k.fingerprint, k.comment FROM keys k "
+		    "JOIN (SELECT target, MAX(scan_id) AS sid FROM hosts WHERE status IN "
+		    "('ok', 'findings') GROUP BY target) h ON k.target = h.target AND "
+		    "k.scan_id = h.sid ORDER BY k.target, k.account, k.rowid",
+		    -1, &q, NULL) != SQLITE_OK)
+		return db_error(st->db, "reading the inventory", d);
+	while (r == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *target = (const char *)sqlite3_column_text(q, 0),
+			   *account = (const char *)sqlite3_column_text(q, 1),
+			   *fp = (const char *)sqlite3_column_text(q, 2),
+			   *comment = (const char *)sqlite3_column_text(q, 3);
+		if (target && account && fp)
+			r = fn(target, account, fp, comment, arg);
+	}
+	if (r == 0 && step != SQLITE_DONE)
+		r = db_error(st->db, "reading the inventory", d);
+	sqlite3_finalize(q);
+	return r;
+}
+
 int scan_store_previous(struct scan_store *st, const char *target, long long scan_id,
 			struct scan_store_keys *ret, struct diag *d)
 {

@@ -57,6 +57,13 @@ int scan_store_previous(struct scan_store *st, const char *target, long long sca
 			struct scan_store_keys *ret, struct diag *d);
 void scan_store_keys_clear(struct scan_store_keys *k);
 
+/* Every key of each target's last successful scan: fn(target, account, fingerprint,
+ * comment (NULL: none), arg) per key; a negative return of fn stops and is returned. */
+int scan_store_inventory(struct scan_store *st,
+			 int (*fn)(const char *target, const char *account, const char *fingerprint,
+				   const char *comment, void *arg),
+			 void *arg, struct diag *d);
+
 /* Drift of one host: what changed between before and now, one change a line. */
 enum scan_change_kind { SCAN_KEY_ADDED, SCAN_KEY_REMOVED, SCAN_KEY_CHANGED };
 struct scan_change {

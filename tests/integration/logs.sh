@@ -328,4 +328,28 @@ expect_status 2 "--exec, not an absolute path" -- "$K" logs --follow --exec hook
 expect_status 2 "--exec without --follow" -- "$K" logs --exec "$PWD/hook.sh" "$HLOG"
 expect_status 1 "--follow, a gzip file" -- "$K" logs --follow rsyslog.log.gz
 
+# --db: scan's inventory; each key of the server read gets its last login from that
+# server's log (--rotated: the rotated file too); a key never used says so
+cat id.pub other.pub >both.pub
+testbed_authorize h1 "$U" both.pub
+"$K" scan "${C[@]}" --db inv.db "root@127.0.0.1:$P" >scan.txt 2>&1
+[ -s inv.db ] || fail "scan --db: $(cat scan.txt)"
+"$K" logs "${C[@]}" --rotated --db inv.db --json "root@127.0.0.1:$P" >inv.json ||
+	[ $? = 5 ] || fail "logs --db: $(cat inv.json)"
+python3 - inv.json "$U" "$FP" "$(ssh-keygen -lf other.pub | awk '{print $2}')" <<'PY' || fail "logs --db: $(cat inv.json)"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+u, used_fp, other_fp = sys.argv[2:5]
+inv = {(r["account"], r["fingerprint"]): r for r in recs if r.get("record") == "inventory_key"}
+assert inv[(u, used_fp)]["used"] is True, inv
+assert inv[(u, other_fp)]["used"] is False and inv[(u, other_fp)]["last_used"] is None, inv
+assert inv[(u, other_fp)]["comment"] == "other", inv
+PY
+"$K" logs "${C[@]}" --rotated --db inv.db "root@127.0.0.1:$P" >inv.txt 2>&1
+grep -F " $FP " inv.txt | grep -Eq "^  root@127.0.0.1:$P +$U +SHA256:[^ ]+ +(logged, no date|2026-)" ||
+	fail "logs --db text: $(cat inv.txt)"
+grep -q "not in its log  other$" inv.txt || fail "logs --db, the unused key: $(cat inv.txt)"
+expect_status 1 "--db, no such inventory" -- "$K" logs --db nothing.db "$HLOG"
+[ ! -e nothing.db ] || fail "--db made a database"
+
 done_checks
