@@ -355,6 +355,10 @@ static void print_text(const struct log_report *r, const struct logs_options *o,
 	if (r->too_long)
 		printf("\nLines longer than sshd writes, skipped: %llu\n",
 		       (unsigned long long)r->too_long);
+	if (r->future || r->out_of_order)
+		printf("\nLines dated after now: %llu; dated over an hour before the line before: "
+		       "%llu\n",
+		       (unsigned long long)r->future, (unsigned long long)r->out_of_order);
 	if (r->notes.len) {
 		printf("\n");
 		report_print_lines(&r->notes, "note: ");
@@ -467,6 +471,11 @@ static void print_json(const struct log_report *r, const struct logs_options *o,
 		(json_int_t)total_of(&r->failures, LOG_INVALID_USER), "preauth",
 		(json_int_t)r->kinds[SSHD_EVENT_PREAUTH], "first", report_json_time(r->first),
 		"last", report_json_time(r->last), "notes", report_lines_json(&r->notes));
+	if (summary) {
+		json_object_set_new(summary, "future", json_integer((json_int_t)r->future));
+		json_object_set_new(summary, "out_of_order",
+				    json_integer((json_int_t)r->out_of_order));
+	}
 	if (summary && (r->since || o->since_what)) {
 		json_object_set_new(summary, "since", report_json_time(r->since));
 		json_object_set_new(summary, "before_since",

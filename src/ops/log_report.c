@@ -119,6 +119,8 @@ int log_report_merge(struct log_report *r, const struct log_report *part, const 
 	r->lines += part->lines;
 	r->sshd_lines += part->sshd_lines;
 	r->too_long += part->too_long;
+	r->future += part->future;
+	r->out_of_order += part->out_of_order;
 	r->before_since += part->before_since;
 	r->undated += part->undated;
 	for (unsigned i = 0; i < SSHD_EVENTS; i++)
@@ -386,6 +388,20 @@ int log_report_add_line(struct log_report *r, const char *line, size_t len, cons
 	}
 	if (rc < 0 || e.kind == SSHD_EVENT_NONE)
 		return 0;
+	/* dates a log should not have: said (a clock set wrong, files given out of order, or
+	 * lines someone wrote), still counted */
+	if (e.time && e.time > r->now + 86400) {
+		r->future++;
+		if ((rc = log_report_note(r, name, lineno, "dated more than a day after now")) < 0)
+			return rc;
+	} else if (e.time && r->prev_time && e.time + 3600 < r->prev_time) {
+		r->out_of_order++;
+		if ((rc = log_report_note(r, name, lineno,
+					  "dated over an hour before the line before it")) < 0)
+			return rc;
+	}
+	if (e.time)
+		r->prev_time = e.time;
 	if (r->since && e.time < r->since) {
 		if (e.time)
 			r->before_since++;

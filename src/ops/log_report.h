@@ -28,6 +28,9 @@ struct log_report {
 	uint64_t sshd_lines;            /* sshd's */
 	uint64_t kinds[SSHD_EVENTS];    /* sshd's lines by what they say */
 	uint64_t too_long;              /* lines over SSHD_LOG_LINE_MAX, not parsed */
+	uint64_t future;                /* dated more than a day after now (noted) */
+	uint64_t out_of_order;          /* dated over an hour before the line before (noted) */
+	long long prev_time;            /* the last dated line's, in this stream */
 	long long first, last;          /* the times of sshd's lines (0: none had one) */
 	struct string_counts logins;    /* "METHOD\tACCOUNT": n[0] logins */
 	struct string_counts sources;   /* "ADDRESS": n[0] logins from there */

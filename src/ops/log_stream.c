@@ -13,6 +13,7 @@ int log_stream_begin(struct log_stream *s, struct log_report *r, const char *nam
 	s->r = r;
 	s->name = name;
 	s->limit = UINT64_MAX;
+	r->prev_time = 0; /* the order of a stream's own lines */
 	s->line = malloc(SSHD_LOG_LINE_MAX + 1);
 	return s->line ? 0 : -ENOMEM;
 }

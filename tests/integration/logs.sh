@@ -175,6 +175,17 @@ grep -q "^note: cut.gz: not read to its end: unexpected end of file" out.txt || 
 expect_status 5 "bad input" -- "$K" logs bad.log >out.txt 2>&1
 grep -q "^note: bad.log:1: a line longer than sshd writes: skipped" out.txt || fail "bad input: $(cat out.txt)"
 grep -Eq "^  publickey +$U +1 " out.txt || fail "bad input: the good lines after: $(cat out.txt)"
+# dates a log should not have: a line over an hour before the one before it, one from the
+# future; said with file:line, still counted
+{
+	echo "2026-11-30T21:00:00.000000+00:00 h sshd[1]: Accepted password for a from 10.0.0.1 port 2 ssh2"
+	echo "2026-11-30T19:00:00.000000+00:00 h sshd[1]: Accepted password for a from 10.0.0.1 port 2 ssh2"
+	echo "$(($(date -u +%Y) + 2))-11-30T19:00:00.000000+00:00 h sshd[1]: Accepted password for a from 10.0.0.1 port 2 ssh2"
+} >dates.log
+expect_status 5 "dates out of order and from the future" -- "$K" logs dates.log >out.txt 2>&1
+grep -q "^note: dates.log:2: dated over an hour before the line before it" out.txt || fail "out of order: $(cat out.txt)"
+grep -q "^note: dates.log:3: dated more than a day after now" out.txt || fail "future: $(cat out.txt)"
+grep -q "^Password logins that worked: 3$" out.txt || fail "dates: still counted: $(cat out.txt)"
 mkfifo fifo
 expect_status 1 "a FIFO" -- timeout 10 "$K" logs fifo
 "$K" logs - <"$LOG" >out.txt 2>&1 || fail "standard input: $(cat out.txt)"

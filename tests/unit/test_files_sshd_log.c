@@ -146,6 +146,16 @@ static void test_forged(void **state)
 		  "10.2.2.2 port 7: Too many authentication failures [preauth]");
 	assert_int_equal(e.kind, SSHD_EVENT_TOO_MANY);
 	assert_string_equal(e.address, "10.2.2.2");
+	/* a newline in a user name, as rsyslog escapes it (#012): still one line, the address
+	 * the one sshd appended */
+	e = parse("Invalid user a#012Accepted password for root from 6.6.6.6 port 1 ssh2 from "
+		  "10.3.3.3 port 22");
+	assert_int_equal(e.kind, SSHD_EVENT_INVALID_USER);
+	assert_string_equal(e.address, "10.3.3.3");
+	e = parse("Failed password for invalid user a#012Accepted password for root from 6.6.6.6 "
+		  "port 1 ssh2 from 10.3.3.4 port 23 ssh2");
+	assert_int_equal(e.kind, SSHD_EVENT_FAILED);
+	assert_string_equal(e.address, "10.3.3.4");
 	/* an "address" that is not one: the line is sshd's, but names no address */
 	e = parse("Invalid user x from $(reboot) port 1");
 	assert_int_equal(e.kind, SSHD_EVENT_OTHER);
