@@ -28,6 +28,24 @@ void time_text_minutes(long long t, char buf[TIME_TEXT_MAX])
 		strcpy(buf, "?");
 }
 
+long long time_text_utc(int year, int mon, int day, int hour, int min, int sec)
+{
+	struct tm tm = {.tm_year = year - 1900,
+			.tm_mon = mon - 1,
+			.tm_mday = day,
+			.tm_hour = hour,
+			.tm_min = min,
+			.tm_sec = sec};
+	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
+	    min < 0 || min > 59 || sec < 0 || sec > 60)
+		return 0;
+	time_t t = timegm(&tm);
+	/* timegm normalises 2026-02-31 into March: such a date is no date */
+	if (t == (time_t)-1 || tm.tm_mday != day)
+		return 0;
+	return (long long)t;
+}
+
 /* n digits at text into *ret */
 static bool digits(const char *text, unsigned n, int *ret)
 {
@@ -63,17 +81,10 @@ int time_text_parse(const char *text, long long now, long long *ret)
 		if (*p || mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 ||
 		    sec > 60 || year < 1970)
 			return -EINVAL;
-		struct tm tm = {.tm_year = year - 1900,
-				.tm_mon = mon - 1,
-				.tm_mday = day,
-				.tm_hour = hour,
-				.tm_min = min,
-				.tm_sec = sec};
-		time_t t = timegm(&tm);
-		/* timegm normalises 2026-02-31 into March: such a date is no date */
-		if (t == (time_t)-1 || tm.tm_mday != day)
+		long long t = time_text_utc(year, mon, day, hour, min, sec);
+		if (!t && (year != 1970 || mon != 1 || day != 1 || hour || min || sec))
 			return -EINVAL;
-		*ret = (long long)t;
+		*ret = t;
 		return 0;
 	}
 	unsigned long span;

@@ -10,6 +10,10 @@ void time_text_iso(long long t, char buf[TIME_TEXT_MAX]);
 /* "2026-12-01 04:00" */
 void time_text_minutes(long long t, char buf[TIME_TEXT_MAX]);
 
+/* The time of a date and a clock in UTC; 0 for a date that does not exist (2026-02-30, a
+ * month 13) or is before 1970. */
+long long time_text_utc(int year, int mon, int day, int hour, int min, int sec);
+
 /* A point in time given by a user: "2026-12-01", "2026-12-01 04:00", "2026-12-01T04:00:09",
  * each with an optional "Z" (all read as UTC), or a span before now as duration_parse reads
  * it ("90m", "2d", "1w"). 0, or -EINVAL. */

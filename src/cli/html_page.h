@@ -7,8 +7,13 @@
 
 #include <jansson.h>
 
-/* head ends inside the data element's start tag's content; tail closes it. data is not
- * released. A negative errno on failure. */
-int html_page_write(const char *path, const char *head, const json_t *data, const char *tail);
+/* The page: its title (text of ours), the style every page shares and style, body (the
+ * markup before the data), then the data in <script type="application/json" id="data">,
+ * then the page's program: a prelude that every page shares
+ * (D: the data, parsed; $(id); el(tag, attrs, ...kids): an element whose children are
+ * text nodes or elements, never markup), script, and the page's end. data is not released.
+ * A negative errno on failure. */
+int html_page_write(const char *path, const char *title, const char *style, const char *body,
+		    const json_t *data, const char *script);
 
 #endif

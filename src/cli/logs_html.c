@@ -5,32 +5,18 @@
 #include "base/time_text.h"
 #include "cli/html_page.h"
 
-static const char page_head[] =
-	"<!DOCTYPE html>\n"
-	"<html lang=\"en\">\n"
-	"<head>\n"
-	"<meta charset=\"utf-8\">\n"
-	"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
-	"'unsafe-inline'; script-src 'unsafe-inline'\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	"<title>sshkeyctl logs: what sshd's log says</title>\n"
-	"<style>\n"
-	"body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}\n"
-	"header{background:#24292f;color:#fff;padding:12px 20px}header "
-	"h1{margin:0;font-size:20px}\n"
-	"header p{margin:4px 0 0;color:#c9d1d9}main{padding:12px 20px}\n"
-	"section{background:#fff;border:1px solid #d0d7de;border-radius:6px;margin:12px "
-	"0;padding:10px 14px}\n"
+#define PAGE_TITLE "sshkeyctl logs: what sshd's log says"
+
+static const char page_style[] =
 	"h2{font-size:16px;margin:4px 0 8px}table{border-collapse:collapse;width:100%}\n"
 	"th,td{border-bottom:1px solid #eaeef2;padding:3px "
 	"6px;text-align:left;vertical-align:top}\n"
 	"th{background:#f6f8fa}.mono{font-family:ui-monospace,monospace;font-size:12px}\n"
 	".num{text-align:right}.muted{color:#57606a}.warn{background:#fff8c5}\n"
 	"#counts{display:flex;flex-wrap:wrap;gap:18px}#counts div{min-width:9em}\n"
-	"#counts b{display:block;font-size:22px}svg text{font-size:11px;fill:#57606a}\n"
-	"</style>\n"
-	"</head>\n"
-	"<body>\n"
+	"#counts b{display:block;font-size:22px}svg text{font-size:11px;fill:#57606a}\n";
+
+static const char page_body[] =
 	"<header><h1>sshd's log: logins, keys, passwords and attacks</h1><p "
 	"id=\"meta\"></p></header>\n"
 	"<main>\n"
@@ -45,21 +31,10 @@ static const char page_head[] =
 	"<section><h2>Refusals that point at a misconfiguration</h2><table "
 	"id=\"refusals\"></table></section>\n"
 	"<section><h2>Notes</h2><ul id=\"notes\"></ul></section>\n"
-	"</main>\n"
-	"<script type=\"application/json\" id=\"data\">";
+	"</main>\n";
 
 /* the page's program: every datum becomes text nodes (textContent), never markup */
-static const char page_tail[] =
-	"</script>\n"
-	"<script>\n"
-	"'use strict';\n"
-	"const D = JSON.parse(document.getElementById('data').textContent);\n"
-	"const $ = id => document.getElementById(id);\n"
-	"function el(tag, attrs, ...kids) { const e = document.createElement(tag);\n"
-	"  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);\n"
-	"  for (const c of kids) e.append(c instanceof Node ? c : document.createTextNode(String(c "
-	"?? '')));\n"
-	"  return e; }\n"
+static const char page_script[] =
 	"const recs = D.records, of = kind => recs.filter(r => r.record === kind);\n"
 	"const summary = of('summary')[0] || {};\n"
 	"$('meta').textContent = 'Generated ' + D.generated + ' UTC; ' + (summary.sources ?? 0) + "
@@ -148,16 +123,15 @@ static const char page_tail[] =
 	"  add('text', {x: W - 60, y: H + 20}, new Date((start + (n - 1) * width) * "
 	"1000).toISOString().slice(0, 16).replace('T', ' '));\n"
 	"  $('chart').append(svg); })();\n"
-	"</script>\n"
-	"</body>\n"
-	"</html>\n";
+	"";
 
 int logs_html_write(const char *path, const json_t *records, long long generated)
 {
 	char when[TIME_TEXT_MAX];
 	time_text_minutes(generated, when);
 	json_t *data = json_pack("{s:s, s:O}", "generated", when, "records", records);
-	int r = data ? html_page_write(path, page_head, data, page_tail) : -ENOMEM;
+	int r = data ? html_page_write(path, PAGE_TITLE, page_style, page_body, data, page_script)
+		     : -ENOMEM;
 	json_decref(data);
 	return r;
 }

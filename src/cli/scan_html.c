@@ -95,37 +95,33 @@ static json_t *page_data(const char *const *specs, const struct scan_result *res
 			 "keys", keys, "private_keys", privs, "notes", notes, "findings", names);
 }
 
-static const char page_head[] =
-	"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
-	"'unsafe-inline'; script-src 'unsafe-inline'\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	"<title>sshkeyctl scan: who can log in where</title>\n<style>\n"
-	"body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}\n"
-	"header{background:#24292f;color:#fff;padding:12px 20px}header "
-	"h1{margin:0;font-size:20px}\n"
-	"header p{margin:4px 0 0;color:#c9d1d9}main{padding:12px 20px}\n"
-	"section{background:#fff;border:1px solid #d0d7de;border-radius:6px;margin:12px "
-	"0;padding:10px 14px}\n"
-	"h2{font-size:16px;margin:4px 0 8px}#controls{display:flex;flex-wrap:wrap;gap:8px;align-"
-	"items:center;position:sticky;top:0;z-index:2}\n"
+#define PAGE_TITLE "sshkeyctl scan: who can log in where"
+
+static const char page_style[] =
+	"h2{font-size:16px;margin:4px 0 "
+	"8px}#controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;position:sticky;top:"
+	"0;z-index:2}\n"
 	"input[type=search]{min-width:22em;padding:4px 6px}select{padding:3px}\n"
 	"table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid "
 	"#eaeef2;padding:3px 6px;text-align:left;vertical-align:top}\n"
-	"th{background:#f6f8fa;position:sticky;top:0}.mono{font-family:ui-monospace,monospace;"
-	"font-size:12px}\n"
+	"th{background:#f6f8fa;position:sticky;top:0}.mono{font-family:ui-monospace,monospace;font-"
+	"size:12px}\n"
 	".scroll{overflow:auto;max-height:60vh}#matrix "
 	"th[scope=row]{white-space:nowrap;width:1%}#matrix "
-	"th.col{writing-mode:vertical-rl;transform:"
-	"rotate(180deg);white-space:nowrap;font-weight:normal}\n"
-	"#matrix td.cell{text-align:center}.has{background:#dafbe1}.warning{background:#fff8c5}."
-	"error{background:#ffebe9}\n"
-	".tag{display:inline-block;border-radius:10px;padding:0 7px;margin:1px 2px;font-size:"
-	"12px;border:1px solid #d0d7de}\n"
+	"th.col{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-weight:"
+	"normal}\n"
+	"#matrix "
+	"td.cell{text-align:center}.has{background:#dafbe1}.warning{background:#fff8c5}.error{"
+	"background:#ffebe9}\n"
+	".tag{display:inline-block;border-radius:10px;padding:0 7px;margin:1px "
+	"2px;font-size:12px;border:1px solid #d0d7de}\n"
 	".tag.warning{border-color:#d4a72c}.tag.error{border-color:#cf222e;color:#a40e26}\n"
 	"tr.key{cursor:pointer}tr.key:hover{background:#f3f4f6}tr.detail td{background:#f6f8fa}\n"
-	"#count{color:#57606a}.muted{color:#57606a}\n</style>\n</head>\n<body>\n"
-	"<header><h1>SSH keys: who can log in where</h1><p id=\"meta\"></p></header>\n<main>\n"
+	"#count{color:#57606a}.muted{color:#57606a}\n";
+
+static const char page_body[] =
+	"<header><h1>SSH keys: who can log in where</h1><p id=\"meta\"></p></header>\n"
+	"<main>\n"
 	"<section id=\"controls\" aria-label=\"filters\">\n"
 	"<input id=\"search\" type=\"search\" placeholder=\"Search fingerprint, comment, account, "
 	"host, file\" aria-label=\"search\">\n"
@@ -137,33 +133,27 @@ static const char page_head[] =
 	"host</option></select>\n"
 	"<select id=\"f-account\" aria-label=\"account\"><option value=\"\">every "
 	"account</option></select>\n"
-	"<button id=\"reset\" type=\"button\">Clear</button> <span "
-	"id=\"count\"></span>\n</section>\n"
+	"<button id=\"reset\" type=\"button\">Clear</button> <span id=\"count\"></span>\n"
+	"</section>\n"
 	"<section><h2>Findings</h2><div id=\"summary\"></div></section>\n"
 	"<section><h2>Access matrix: keys &times; hosts and accounts</h2><div "
 	"class=\"scroll\"><table id=\"matrix\"></table></div></section>\n"
 	"<section><h2>Keys and places</h2><p class=\"muted\">Click a row for the key's "
-	"detail.</p><div class=\"scroll\"><table id=\"keys\"><thead><tr><th>Host</th><th>Account</"
-	"th><th>Where</th><th>Type</th><th>Fingerprint</th><th>Comment</th><th>Last "
+	"detail.</p><div class=\"scroll\"><table "
+	"id=\"keys\"><thead><tr><th>Host</th><th>Account</th><th>Where</th><th>Type</"
+	"th><th>Fingerprint</th><th>Comment</th><th>Last "
 	"used</th><th>Findings</th></tr></thead><tbody></tbody></table></div></section>\n"
-	"<section><h2>Private keys lying on servers</h2><table id=\"private\"><thead><tr><th>Host</"
-	"th><th>Account</th><th>Path</th><th>Format</th><th>Protection</th><th>Mode</th></tr></"
-	"thead><tbody></tbody></table></section>\n"
-	"<section><h2>Hosts and notes</h2><table id=\"hosts\"><thead><tr><th>Host</th><th>Status</"
-	"th><th>What</th></tr></thead><tbody></tbody></table></section>\n"
-	"</main>\n<script type=\"application/json\" id=\"data\">";
+	"<section><h2>Private keys lying on servers</h2><table "
+	"id=\"private\"><thead><tr><th>Host</th><th>Account</th><th>Path</th><th>Format</"
+	"th><th>Protection</th><th>Mode</th></tr></thead><tbody></tbody></table></section>\n"
+	"<section><h2>Hosts and notes</h2><table "
+	"id=\"hosts\"><thead><tr><th>Host</th><th>Status</th><th>What</th></tr></thead><tbody></"
+	"tbody></table></section>\n"
+	"</main>\n";
 
-/* the page's program: every datum becomes text nodes (textContent), never markup */
-static const char page_tail[] =
-	"</script>\n<script>\n"
-	"'use strict';\n"
-	"const D = JSON.parse(document.getElementById('data').textContent);\n"
-	"const $ = id => document.getElementById(id);\n"
-	"function el(tag, attrs, ...kids) { const e = document.createElement(tag);\n"
-	"  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);\n"
-	"  for (const c of kids) e.append(c instanceof Node ? c : document.createTextNode(String(c "
-	"?? '')));\n"
-	"  return e; }\n"
+/* the page's program (after html_page's prelude): every datum becomes text nodes
+ * (textContent), never markup */
+static const char page_script[] =
 	"function severity(k) { let s = ''; for (const f of k.findings) { if "
 	"(D.findings[f].severity "
 	"=== 'error') return 'error'; s = 'warning'; } return s; }\n"
@@ -279,13 +269,14 @@ static const char page_tail[] =
 	"$('reset').addEventListener('click', () => { $('search').value = ''; for (const id of "
 	"['f-finding', 'f-type', 'f-host', 'f-account']) $(id).value = ''; render(); });\n"
 	"render();\n"
-	"</script>\n</body>\n</html>\n";
+	"";
 
 int scan_html_write(const char *path, const char *const *specs, const struct scan_result *results,
 		    const bool *counted, size_t n, long long generated)
 {
 	json_t *data = page_data(specs, results, counted, n, generated);
-	int r = data ? html_page_write(path, page_head, data, page_tail) : -ENOMEM;
+	int r = data ? html_page_write(path, PAGE_TITLE, page_style, page_body, data, page_script)
+		     : -ENOMEM;
 	json_decref(data);
 	return r;
 }

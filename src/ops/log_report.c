@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/cpus.h"
+#include "base/time_text.h"
 #include "ops/log_stream.h"
 
 void log_report_init(struct log_report *r, long long now)
@@ -188,14 +189,7 @@ long long log_report_harden_dir_time(const char *name)
 			f[i] = f[i] * 10 + (c - '0');
 		}
 	}
-	struct tm tm = {.tm_year = f[0] - 1900,
-			.tm_mon = f[1] - 1,
-			.tm_mday = f[2],
-			.tm_hour = f[3],
-			.tm_min = f[4],
-			.tm_sec = f[5]};
-	time_t t = timegm(&tm);
-	return t == (time_t)-1 ? 0 : (long long)t;
+	return time_text_utc(f[0], f[1], f[2], f[3], f[4], f[5]);
 }
 
 int log_report_harden_time(const char *root, long long *ret_time, char ret_name[64], struct diag *d)

@@ -11,6 +11,7 @@
 
 #include "base/array.h"
 #include "base/base64.h"
+#include "base/time_text.h"
 #include "base/wire.h"
 #include "files/authorized_keys.h"
 #include "files/expect_keys.h"
@@ -135,13 +136,7 @@ static long long expiry_time(const char *v)
 			f[i] = f[i] * 10 + (v[pos] - '0');
 		}
 	}
-	struct tm tm = {.tm_year = f[0] - 1900,
-			.tm_mon = f[1] - 1,
-			.tm_mday = f[2],
-			.tm_hour = f[3],
-			.tm_min = f[4],
-			.tm_sec = f[5]};
-	return (long long)timegm(&tm);
+	return time_text_utc(f[0], f[1], f[2], f[3], f[4], f[5]);
 }
 
 static unsigned key_findings(const struct scan_key *k, const struct scan_account *acc,

@@ -148,6 +148,32 @@ int remote_process_write(struct remote_process *p, const void *data, size_t len,
 	return r;
 }
 
+/* One wait for output, at most 200 ms and within deadline: what came appended to the
+ * process's out and err. streaming: the deadline counts from the last output. */
+static int read_step(struct remote_process *p, const struct timespec *deadline, bool streaming,
+		     struct diag *d)
+{
+	long ms = session_remaining_ms(deadline);
+	if (ms <= 0) {
+		if (streaming)
+			diag_set(d, "no output for %lds", p->session->timeout);
+		else
+			diag_set(d, "the command did not finish within %lds", p->session->timeout);
+		return ERR_TIMEOUT;
+	}
+	char buf[16384];
+	int n = ssh_channel_read_timeout(p->channel, buf, sizeof(buf), 0,
+					 (int)(ms > 200 ? 200 : ms));
+	if (n == SSH_ERROR) {
+		diag_set(d, "reading from the server failed: %s", ssh_get_error(p->session->ssh));
+		return ERR_CONNECT;
+	}
+	int r = 0;
+	if (n > 0 && (r = frame_reader_feed(&p->frame, buf, (size_t)n, p->out)) < 0)
+		return r;
+	return drain(p);
+}
+
 int remote_process_read_until(struct remote_process *p,
 			      bool (*complete)(const struct dynbuf *out, void *arg), void *arg,
 			      struct diag *d)
@@ -157,25 +183,9 @@ int remote_process_read_until(struct remote_process *p,
 	if (r < 0)
 		return r;
 	while (!(complete && complete(p->out, arg)) && !ssh_channel_is_eof(p->channel) &&
-	       !ssh_channel_is_closed(p->channel)) {
-		long ms = session_remaining_ms(&deadline);
-		if (ms <= 0) {
-			diag_set(d, "the command did not finish within %lds", p->session->timeout);
-			return ERR_TIMEOUT;
-		}
-		char buf[16384];
-		int n = ssh_channel_read_timeout(p->channel, buf, sizeof(buf), 0,
-						 (int)(ms > 200 ? 200 : ms));
-		if (n == SSH_ERROR) {
-			diag_set(d, "reading from the server failed: %s",
-				 ssh_get_error(p->session->ssh));
-			return ERR_CONNECT;
-		}
-		if (n > 0 && (r = frame_reader_feed(&p->frame, buf, (size_t)n, p->out)) < 0)
+	       !ssh_channel_is_closed(p->channel))
+		if ((r = read_step(p, &deadline, false, d)) < 0)
 			return r;
-		if ((r = drain(p)) < 0)
-			return r;
-	}
 	return drain(p);
 }
 
@@ -201,22 +211,7 @@ int remote_process_stream(struct remote_process *p,
 		}
 		if (ended)
 			return 0;
-		long ms = session_remaining_ms(&deadline);
-		if (ms <= 0) {
-			diag_set(d, "no output for %lds", p->session->timeout);
-			return ERR_TIMEOUT;
-		}
-		char buf[16384];
-		int n = ssh_channel_read_timeout(p->channel, buf, sizeof(buf), 0,
-						 (int)(ms > 200 ? 200 : ms));
-		if (n == SSH_ERROR) {
-			diag_set(d, "reading from the server failed: %s",
-				 ssh_get_error(p->session->ssh));
-			return ERR_CONNECT;
-		}
-		if (n > 0 && (r = frame_reader_feed(&p->frame, buf, (size_t)n, p->out)) < 0)
-			return r;
-		if ((r = drain(p)) < 0)
+		if ((r = read_step(p, &deadline, true, d)) < 0)
 			return r;
 	}
 }
