@@ -46,32 +46,21 @@ long long time_text_utc(int year, int mon, int day, int hour, int min, int sec)
 	return (long long)t;
 }
 
-/* n digits at text into *ret */
-static bool digits(const char *text, unsigned n, int *ret)
-{
-	int v = 0;
-	for (unsigned i = 0; i < n; i++) {
-		if (text[i] < '0' || text[i] > '9')
-			return false;
-		v = v * 10 + (text[i] - '0');
-	}
-	*ret = v;
-	return true;
-}
-
 int time_text_parse(const char *text, long long now, long long *ret)
 {
 	size_t n = strlen(text);
 	int year, mon, day, hour = 0, min = 0, sec = 0;
-	if (n >= 10 && digits(text, 4, &year) && text[4] == '-' && digits(text + 5, 2, &mon) &&
-	    text[7] == '-' && digits(text + 8, 2, &day)) {
+	if (n >= 10 && time_text_digits(text, 4, &year) && text[4] == '-' &&
+	    time_text_digits(text + 5, 2, &mon) && text[7] == '-' &&
+	    time_text_digits(text + 8, 2, &day)) {
 		const char *p = text + 10;
 		if (*p == ' ' || *p == 'T') {
-			if (!digits(p + 1, 2, &hour) || p[3] != ':' || !digits(p + 4, 2, &min))
+			if (!time_text_digits(p + 1, 2, &hour) || p[3] != ':' ||
+			    !time_text_digits(p + 4, 2, &min))
 				return -EINVAL;
 			p += 6;
 			if (*p == ':') {
-				if (!digits(p + 1, 2, &sec))
+				if (!time_text_digits(p + 1, 2, &sec))
 					return -EINVAL;
 				p += 3;
 			}

@@ -3,12 +3,29 @@
 #ifndef SSHKEYCTL_BASE_TIME_TEXT_H
 #define SSHKEYCTL_BASE_TIME_TEXT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #define TIME_TEXT_MAX 32
 
 /* "2026-12-01T04:00:09Z" */
 void time_text_iso(long long t, char buf[TIME_TEXT_MAX]);
 /* "2026-12-01 04:00" */
 void time_text_minutes(long long t, char buf[TIME_TEXT_MAX]);
+
+/* The n decimal digits at text as a number (false: one is not a digit). Inline: the log
+ * parser calls it a dozen times a line. */
+static inline bool time_text_digits(const char *text, size_t n, int *ret)
+{
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+		v = v * 10 + (text[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
 
 /* The time of a date and a clock in UTC; 0 for a date that does not exist (2026-02-30, a
  * month 13) or is before 1970. */

@@ -7,18 +7,7 @@
 #include <time.h>
 
 #include "base/error.h"
-
-static bool digits(const char *s, size_t n, int *ret)
-{
-	int v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*ret = v;
-	return true;
-}
+#include "base/time_text.h"
 
 static bool valid_clock(int mon, int day, int h, int m, int s)
 {
@@ -47,9 +36,10 @@ static long long rfc3339_time(const char *l, size_t len)
 {
 	int year, mon, day, h, m, s, oh = 0, om = 0;
 	if (len < 20 || l[4] != '-' || l[7] != '-' || l[10] != 'T' || l[13] != ':' ||
-	    l[16] != ':' || !digits(l, 4, &year) || !digits(l + 5, 2, &mon) ||
-	    !digits(l + 8, 2, &day) || !digits(l + 11, 2, &h) || !digits(l + 14, 2, &m) ||
-	    !digits(l + 17, 2, &s) || !valid_clock(mon, day, h, m, s))
+	    l[16] != ':' || !time_text_digits(l, 4, &year) || !time_text_digits(l + 5, 2, &mon) ||
+	    !time_text_digits(l + 8, 2, &day) || !time_text_digits(l + 11, 2, &h) ||
+	    !time_text_digits(l + 14, 2, &m) || !time_text_digits(l + 17, 2, &s) ||
+	    !valid_clock(mon, day, h, m, s))
 		return 0;
 	size_t i = 19;
 	if (l[i] == '.')
@@ -58,9 +48,9 @@ static long long rfc3339_time(const char *l, size_t len)
 	long long t = utc_seconds(year, mon, day, h, m, s);
 	if (i < len && (l[i] == '+' || l[i] == '-')) {
 		int sign = l[i] == '-' ? -1 : 1;
-		if (i + 5 <= len && digits(l + i + 1, 2, &oh)) {
+		if (i + 5 <= len && time_text_digits(l + i + 1, 2, &oh)) {
 			size_t mo = l[i + 3] == ':' ? i + 4 : i + 3;
-			if (mo + 2 > len || !digits(l + mo, 2, &om))
+			if (mo + 2 > len || !time_text_digits(l + mo, 2, &om))
 				return 0;
 			t -= sign * (oh * 3600LL + om * 60LL);
 		}
@@ -78,9 +68,10 @@ static long long rfc3164_time(const char *l, size_t len, long long now)
 	for (int i = 0; i < 12; i++)
 		if (!memcmp(l, months + 3 * i, 3))
 			mon = i + 1;
-	if (!mon || !(l[4] == ' ' ? digits(l + 5, 1, &day) : digits(l + 4, 2, &day)) ||
-	    !digits(l + 7, 2, &h) || !digits(l + 10, 2, &m) || !digits(l + 13, 2, &s) ||
-	    !valid_clock(mon, day, h, m, s))
+	if (!mon ||
+	    !(l[4] == ' ' ? time_text_digits(l + 5, 1, &day) : time_text_digits(l + 4, 2, &day)) ||
+	    !time_text_digits(l + 7, 2, &h) || !time_text_digits(l + 10, 2, &m) ||
+	    !time_text_digits(l + 13, 2, &s) || !valid_clock(mon, day, h, m, s))
 		return 0;
 	time_t n = (time_t)now;
 	struct tm tm;
@@ -171,8 +162,8 @@ static bool tail_address(const char *s, size_t *len, const char *sep, struct ssh
 	const char *port = last_of(s, *len, " port ");
 	int n;
 	size_t digits_len = port ? *len - (size_t)(port + 6 - s) : 0;
-	if (!port || digits_len == 0 || digits_len > 5 || !digits(port + 6, digits_len, &n) ||
-	    n > 65535)
+	if (!port || digits_len == 0 || digits_len > 5 ||
+	    !time_text_digits(port + 6, digits_len, &n) || n > 65535)
 		return false;
 	size_t head = (size_t)(port - s);
 	const char *at = last_of(s, head, sep);
@@ -502,7 +493,8 @@ int sshd_log_parse_line(const char *line, size_t len, long long now, struct sshd
 			if (!sshd_tag(tag, strlen(tag), &e, &tag_n))
 				goto out;
 			int pid;
-			if (procid_len && procid_len < 10 && digits(procid, procid_len, &pid))
+			if (procid_len && procid_len < 10 &&
+			    time_text_digits(procid, procid_len, &pid))
 				e.pid = (unsigned long)pid;
 			m = pos < len ? line + pos : line + len;
 			mlen = pos < len ? len - pos : 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -197,29 +198,28 @@ int log_alert_run_hook(const char *program, const struct log_alert *a, const cha
 	}
 	const char *argv[5] = {program, log_alert_kind_name(a->kind), a->address,
 			       a->account[0] ? a->account : NULL, NULL};
-	int in[2];
-	if (pipe2(in, O_CLOEXEC) < 0) {
-		diag_set(d, "%s: %s", program, strerror(errno));
-		return -errno;
+	/* the JSON in a memory file: a hook that does not read it blocks nothing, and no
+	 * SIGPIPE can come of it */
+	int in = memfd_create("sshkeyctl-alert", MFD_CLOEXEC);
+	size_t len = strlen(json);
+	if (in < 0 || write(in, json, len) != (ssize_t)len || lseek(in, 0, SEEK_SET) < 0) {
+		int e = errno;
+		if (in >= 0)
+			close(in);
+		diag_set(d, "%s: %s", program, strerror(e));
+		return -e;
 	}
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
 	pid_t pid;
 	int r = -posix_spawn(&pid, program, &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
+	close(in);
 	if (r < 0) {
-		close(in[1]);
 		diag_set(d, "%s: %s", program, strerror(-r));
 		return r;
 	}
-	/* the JSON is one short line: it fits the pipe, and a hook that does not read it
-	 * blocks nothing (SIGPIPE is ignored by the caller's write: EPIPE) */
-	size_t len = strlen(json);
-	ssize_t put = write(in[1], json, len);
-	(void)put;
-	close(in[1]);
 	int status = 0;
 	for (int waited = 0;; waited++) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
