@@ -8,7 +8,7 @@ int hotp_code(enum totp_hash hash, const uint8_t *secret, size_t secret_len, uin
 	      unsigned digits, uint32_t *ret_code)
 {
 	static const uint32_t powers[] = {1000000, 10000000, 100000000, 1000000000};
-	const EVP_MD *md = hash == TOTP_SHA256 ? EVP_sha256()
+	const EVP_MD *md = hash == TOTP_SHA256   ? EVP_sha256()
 			   : hash == TOTP_SHA512 ? EVP_sha512()
 						 : EVP_sha1();
 	uint8_t msg[8], mac[EVP_MAX_MD_SIZE];

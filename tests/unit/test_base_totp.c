@@ -34,16 +34,16 @@ static void test_base32(void **state)
 	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
 		struct dynbuf b;
 		dynbuf_init(&b, 1024);
-		assert_int_equal(base32_encode(&b, (const uint8_t *)vectors[i][0],
-					       strlen(vectors[i][0])),
-				 0);
+		assert_int_equal(
+			base32_encode(&b, (const uint8_t *)vectors[i][0], strlen(vectors[i][0])),
+			0);
 		assert_int_equal(b.len, strlen(vectors[i][1]));
 		assert_memory_equal(b.data, vectors[i][1], b.len);
 		for (int padded = 1; padded <= 2; padded++) {
 			dynbuf_reset(&b);
-			assert_int_equal(base32_decode(&b, vectors[i][padded],
-						       strlen(vectors[i][padded])),
-					 0);
+			assert_int_equal(
+				base32_decode(&b, vectors[i][padded], strlen(vectors[i][padded])),
+				0);
 			assert_int_equal(b.len, strlen(vectors[i][0]));
 			if (b.len)
 				assert_memory_equal(b.data, vectors[i][0], b.len);
@@ -52,8 +52,8 @@ static void test_base32(void **state)
 	}
 	/* lower case, a symbol outside the alphabet, a length no encoding has, padding in the
 	 * middle or too much of it, bits left over that are not zero */
-	static const char *const bad[] = {"my", "M1", "M", "MZX", "MZXW6Y", "M=Y=====",
-					  "MY=======", "MZ", "MY=", "MZXW6YTBOJ"};
+	static const char *const bad[] = {"my",       "M1",        "M",  "MZX", "MZXW6Y",
+					  "M=Y=====", "MY=======", "MZ", "MY=", "MZXW6YTBOJ"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct dynbuf b;
 		dynbuf_init(&b, 1024);
@@ -93,8 +93,9 @@ static void test_totp_rfc6238(void **state)
 	};
 	const uint8_t *s1 = (const uint8_t *)"12345678901234567890";
 	const uint8_t *s256 = (const uint8_t *)"12345678901234567890123456789012";
-	const uint8_t *s512 = (const uint8_t *)"1234567890123456789012345678901234567890123456789012"
-					       "345678901234";
+	const uint8_t *s512 =
+		(const uint8_t *)"1234567890123456789012345678901234567890123456789012"
+				 "345678901234";
 	(void)state;
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		uint32_t c;
