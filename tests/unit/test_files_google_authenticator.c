@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "base/file_io.h"
+#include "base/base32.h"
 #include "files/google_authenticator.h"
+#include "files/otpauth.h"
 #include "test_support.h"
 
 extern char **environ;
@@ -152,12 +154,40 @@ static void test_state_and_errors(void **state)
 	assert_int_equal(ga_file_parse("JB\0SW", 5, "F", &f, &d), ERR_FORMAT);
 }
 
+/* the URI google-authenticator -l alice@web1 -i "web1 ssh" printed (its chart URL's chl,
+ * decoded once) for the secret HLJRHQODSALFTPI3OV5DL6763Q */
+static void test_otpauth_uri(void **state)
+{
+	struct dynbuf secret, uri;
+	(void)state;
+	dynbuf_init(&secret, 64);
+	dynbuf_init(&uri, 1024);
+	assert_int_equal(base32_decode(&secret, "HLJRHQODSALFTPI3OV5DL6763Q", 26), 0);
+	assert_int_equal(otpauth_uri("alice@web1", "web1 ssh", secret.data, secret.len, 30, &uri),
+			 0);
+	assert_string_equal(
+		(const char *)uri.data,
+		"otpauth://totp/alice@web1?secret=HLJRHQODSALFTPI3OV5DL6763Q&issuer=web1%20ssh");
+	dynbuf_reset(&uri);
+	assert_int_equal(otpauth_uri("b\xc3\xa9"
+				     "a/x?&y",
+				     "a&b=c", secret.data, secret.len, 60, &uri),
+			 0);
+	assert_string_equal(
+		(const char *)uri.data,
+		"otpauth://totp/b%C3%A9a%2Fx%3F%26y?secret=HLJRHQODSALFTPI3OV5DL6763Q&issuer="
+		"a%26b%3Dc&period=60");
+	dynbuf_free(&secret);
+	dynbuf_free(&uri);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tool_files),
 		cmocka_unit_test(test_tool_fresh),
 		cmocka_unit_test(test_state_and_errors),
+		cmocka_unit_test(test_otpauth_uri),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
