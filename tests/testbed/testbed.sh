@@ -1,7 +1,7 @@
 # Sandbox SSH hosts for the integration tests, the benchmarks and the demo (bash; source it).
 #
 # Each host is a real SSH server (OpenSSH by default; see TB_KIND) on 127.0.0.1 at a high port, running in a private mount
-# namespace where /etc/ssh, /home, /root, /var/log (sshd logs to its auth.log) and
+# namespace where /etc/ssh, /etc/pam.d, /home, /root, /var/log (sshd logs to its auth.log) and
 # /var/lib/sshkeyctl (harden's backups) are the host's own directories: ten hosts on one
 # machine have ten sshd_configs and ten sets of home directories. Accounts are shared (one
 # /etc/passwd), homes are not. A reload is a SIGHUP to the host's sshd pid; testbed_exec runs
@@ -135,6 +135,8 @@ testbed_host_up() {
 	mkdir -p "$root/etc/ssh" "$root/home" "$root/var/lib/sshkeyctl" /var/lib/sshkeyctl \
 		"$root/var/log" "$root/root"
 	chmod 700 "$root/root"
+	# the host's own PAM configuration (mfa edits it), a copy of this machine's
+	cp -a /etc/pam.d "$root/etc/pam.d"
 	# the server logs where Debian's rsyslog puts it, the host's own /var/log/auth.log;
 	# $root/log names it from outside
 	: >"$root/var/log/auth.log"
@@ -143,13 +145,14 @@ testbed_host_up() {
 	echo "$kind" >"$root/kind"
 	local port
 	port=$(testbed_free_port)
-	# what the server runs, inside the host's namespace (its /etc/ssh, /home, /var/log)
+	# what the server runs, inside the host's namespace (its /etc/ssh, /etc/pam.d, /home,
+	# /var/log)
 	# root's home is the host's own too: root's logins there never run this machine's
 	# shell start-up files, and nothing on a host reads or writes the machine's /root
 	local mounts='mount --bind "$1/etc/ssh" /etc/ssh && mount --bind "$1/home" /home &&
 		mount --bind "$1/root" /root &&
 		mount --bind "$1/var/lib/sshkeyctl" /var/lib/sshkeyctl &&
-		mount --bind "$1/var/log" /var/log' run
+		mount --bind "$1/var/log" /var/log && mount --bind "$1/etc/pam.d" /etc/pam.d' run
 	case $kind in
 	debian | openssh-*)
 		mkdir -p "$root/etc/ssh/sshd_config.d"
