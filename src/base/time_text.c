@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,14 +19,14 @@ void time_text_iso(long long t, char buf[TIME_TEXT_MAX])
 {
 	struct tm tm;
 	if (!utc_fields(t, &tm) || !strftime(buf, TIME_TEXT_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		strcpy(buf, "?");
+		snprintf(buf, TIME_TEXT_MAX, "?");
 }
 
 void time_text_minutes(long long t, char buf[TIME_TEXT_MAX])
 {
 	struct tm tm;
 	if (!utc_fields(t, &tm) || !strftime(buf, TIME_TEXT_MAX, "%Y-%m-%d %H:%M", &tm))
-		strcpy(buf, "?");
+		snprintf(buf, TIME_TEXT_MAX, "?");
 }
 
 long long time_text_utc(int year, int mon, int day, int hour, int min, int sec)

@@ -56,7 +56,7 @@ static int rule_of(const char *s, size_t len, unsigned long lineno, const char *
 	if (!strcmp(r->type, "@include")) {
 		r->kind = PAM_INCLUDE_LINE;
 		r->type[0] = 0;
-		strcpy(r->control, "include");
+		snprintf(r->control, sizeof(r->control), "include");
 		if (!word(s, len, &pos, r->module, sizeof(r->module), false))
 			goto bad;
 		return 1;

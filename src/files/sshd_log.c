@@ -246,6 +246,9 @@ static void classify(const char *m, size_t len, struct sshd_log_event *e)
 	} else if (starts(m, len, "Failed ", &n)) {
 		if (method_line(m + n, len - n, e))
 			e->kind = SSHD_EVENT_FAILED;
+	} else if (starts(m, len, "Partial ", &n)) {
+		if (method_line(m + n, len - n, e))
+			e->kind = SSHD_EVENT_PARTIAL;
 	} else if (starts(m, len, "Invalid user ", &n)) {
 		/* "Invalid user USER from ADDR port N" (7.4+), "... from ADDR" before */
 		size_t rest = len - n;

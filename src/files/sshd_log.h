@@ -38,9 +38,11 @@ enum sshd_event {
 	SSHD_EVENT_TOO_MANY,      /* MaxAuthTries: user (invalid_user), address, port */
 	SSHD_EVENT_FROM_REFUSED,  /* a key's from= did not allow the address: user, address */
 	SSHD_EVENT_PREAUTH,       /* closed or disconnected before authentication: noise */
-	SSHD_EVENT_OTHER,         /* sshd's, none of the above */
+	SSHD_EVENT_PARTIAL, /* a first method that worked, another required (AuthenticationMethods
+			     * "publickey,keyboard-interactive"): as ACCEPTED's fields */
+	SSHD_EVENT_OTHER,   /* sshd's, none of the above */
 };
-#define SSHD_EVENTS 12
+#define SSHD_EVENTS 13
 
 struct sshd_log_event {
 	enum sshd_event kind;

@@ -152,8 +152,10 @@ int log_alerts_event(const struct sshd_log_event *e, void *arg)
 	}
 	if (e->kind != SSHD_EVENT_ACCEPTED)
 		return 0;
+	/* "publickey,keyboard-interactive/pam": a key and a second factor, not a password */
 	bool password =
-		!strcmp(e->method, "password") || !strncmp(e->method, "keyboard-interactive", 20);
+		!strchr(e->method, ',') &&
+		(!strcmp(e->method, "password") || !strncmp(e->method, "keyboard-interactive", 20));
 	bool unknown = false;
 	if (e->fingerprint[0] && a->n_known) {
 		unknown = true;

@@ -31,6 +31,9 @@ void log_report_init(struct log_report *r, long long now)
 	string_counts_init(&r->refusals, LOG_REPORT_TABLE_MAX);
 	string_counts_init(&r->hours, LOG_REPORT_TABLE_MAX);
 	dynbuf_init(&r->notes, 64 * 1024);
+	/* NULL when out of memory: then no second factor is recognised (said nowhere; the
+	 * report's other tables fail the same way) */
+	r->partials = calloc(LOG_REPORT_PARTIALS_MAX, sizeof(*r->partials));
 }
 
 void log_report_clear(struct log_report *r)
@@ -44,6 +47,8 @@ void log_report_clear(struct log_report *r)
 	string_counts_clear(&r->refusals);
 	string_counts_clear(&r->hours);
 	dynbuf_free(&r->notes);
+	free(r->partials);
+	r->partials = NULL;
 }
 
 /* one note line as it is, counted past the limit */
@@ -316,8 +321,9 @@ static int add_event(struct log_report *r, const struct sshd_log_event *e)
 		if (rc == 0)
 			rc = string_counts_add(&r->sources, e->address, strlen(e->address), 0, 1,
 					       t);
-		if (rc == 0 && (!strcmp(e->method, "password") ||
-				!strncmp(e->method, "keyboard-interactive", 20)))
+		if (rc == 0 &&
+		    (!strcmp(e->method, "password") ||
+		     (!strncmp(e->method, "keyboard-interactive", 20) && !strchr(e->method, ','))))
 			rc = tab2(&r->passwords, e->user, e->address, 0, t);
 		if (rc == 0 && e->fingerprint[0]) {
 			char key[1024];
@@ -370,6 +376,49 @@ static int add_event(struct log_report *r, const struct sshd_log_event *e)
 	return rc;
 }
 
+/* A first method that worked is kept for its connection; the login that completes it there
+ * becomes "FIRST,SECOND" with the first's key (sshd's own notation for AuthenticationMethods):
+ * a key and a code is never a password login. */
+static void combine_partial(struct log_report *r, struct sshd_log_event *e)
+{
+	if (!r->partials || !e->port ||
+	    (e->kind != SSHD_EVENT_PARTIAL && e->kind != SSHD_EVENT_ACCEPTED))
+		return;
+	if (e->kind == SSHD_EVENT_PARTIAL) {
+		struct log_partial *p = &r->partials[r->next_partial];
+		r->next_partial = (r->next_partial + 1) % LOG_REPORT_PARTIALS_MAX;
+		memcpy(p->address, e->address, sizeof(p->address));
+		p->port = e->port;
+		memcpy(p->method, e->method, sizeof(p->method));
+		memcpy(p->key_type, e->key_type, sizeof(p->key_type));
+		memcpy(p->fingerprint, e->fingerprint, sizeof(p->fingerprint));
+		return;
+	}
+	for (size_t i = 0; i < LOG_REPORT_PARTIALS_MAX; i++) {
+		struct log_partial *p = &r->partials[i];
+		if (p->port != e->port || strcmp(p->address, e->address))
+			continue;
+		/* "FIRST,SECOND", the second cut if it must be (the comma stays) */
+		char method[sizeof(e->method)];
+		size_t a = strlen(p->method), b = strlen(e->method);
+		if (a + 2 > sizeof(method))
+			a = sizeof(method) - 2;
+		if (a + 1 + b >= sizeof(method))
+			b = sizeof(method) - 2 - a;
+		memcpy(method, p->method, a);
+		method[a] = ',';
+		memcpy(method + a + 1, e->method, b);
+		method[a + 1 + b] = 0;
+		memcpy(e->method, method, sizeof(e->method));
+		if (!e->fingerprint[0]) {
+			memcpy(e->key_type, p->key_type, sizeof(e->key_type));
+			memcpy(e->fingerprint, p->fingerprint, sizeof(e->fingerprint));
+		}
+		p->port = 0; /* used */
+		return;
+	}
+}
+
 int log_report_add_line(struct log_report *r, const char *line, size_t len, const char *name,
 			unsigned long lineno)
 {
@@ -396,6 +445,7 @@ int log_report_add_line(struct log_report *r, const char *line, size_t len, cons
 	}
 	if (e.time)
 		r->prev_time = e.time;
+	combine_partial(r, &e);
 	if (r->since && e.time < r->since) {
 		if (e.time)
 			r->before_since++;

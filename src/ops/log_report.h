@@ -13,8 +13,9 @@
 #include "base/string_counts.h"
 #include "files/sshd_log.h"
 
-#define LOG_REPORT_TABLE_MAX 100000 /* distinct keys a table keeps */
-#define LOG_REPORT_NOTES_MAX 20     /* bad lines named, file:line each */
+#define LOG_REPORT_TABLE_MAX    100000 /* distinct keys a table keeps */
+#define LOG_REPORT_NOTES_MAX    20     /* bad lines named, file:line each */
+#define LOG_REPORT_PARTIALS_MAX 1024   /* connections between two methods, kept at once */
 
 /* counters of the failures table */
 enum { LOG_FAILED_PASSWORD, LOG_INVALID_USER, LOG_TOO_MANY, LOG_FAILED_OTHER };
@@ -41,6 +42,17 @@ struct log_report {
 	struct string_counts refusals;  /* "KIND\tDETAIL": n[0] (misconfigurations) */
 	struct string_counts hours; /* "HOUR" (seconds at its start): n[0] logins, n[1] failures */
 	struct dynbuf notes;        /* "FILE:LINE: what" lines (at most LOG_REPORT_NOTES_MAX) */
+	/* first methods that worked on connections not accepted yet (a ring, the oldest
+	 * overwritten): the login that follows on the same connection is a key and a second
+	 * factor, not a password login */
+	struct log_partial {
+		char address[64];
+		unsigned port;
+		char method[40];
+		char key_type[48];
+		char fingerprint[72];
+	} * partials;
+	size_t next_partial;
 	/* NULL, or each of sshd's events as it is counted (--follow's alerts) */
 	int (*on_event)(const struct sshd_log_event *e, void *arg);
 	void *on_event_arg;

@@ -186,6 +186,24 @@ expect_status 5 "dates out of order and from the future" -- "$K" logs dates.log 
 grep -q "^note: dates.log:2: dated over an hour before the line before it" out.txt || fail "out of order: $(cat out.txt)"
 grep -q "^note: dates.log:3: dated more than a day after now" out.txt || fail "future: $(cat out.txt)"
 grep -q "^Password logins that worked: 3$" out.txt || fail "dates: still counted: $(cat out.txt)"
+# a key and a second factor (AuthenticationMethods publickey,keyboard-interactive): sshd's
+# "Partial publickey" then "Accepted keyboard-interactive/pam" on the same connection is one
+# login with the key, never a password login; a keyboard-interactive login alone still is
+{
+	echo "Partial publickey for mfa from 10.1.1.1 port 4000 ssh2: ED25519 SHA256:2zucR/LGOTU2Ixw7gBOirOl3U6AhWNmZTvUAp+COune"
+	echo "Accepted keyboard-interactive/pam for pw from 10.1.1.2 port 4001 ssh2"
+	echo "Accepted keyboard-interactive/pam for mfa from 10.1.1.1 port 4000 ssh2"
+} >mfa.log
+"$K" logs --json mfa.log >mfa.json || fail "mfa.log: $(cat mfa.json)"
+python3 - mfa.json <<'PY' || fail "key and second factor: $(cat mfa.json)"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+logins = {(r["method"], r["account"]) for r in recs if r["record"] == "login"}
+assert logins == {("publickey,keyboard-interactive/pam", "mfa"), ("keyboard-interactive/pam", "pw")}, logins
+assert [r["account"] for r in recs if r["record"] == "password_login"] == ["pw"], recs
+keys = [r for r in recs if r["record"] == "key"]
+assert len(keys) == 1 and keys[0]["account"] == "mfa", keys
+PY
 mkfifo fifo
 expect_status 1 "a FIFO" -- timeout 10 "$K" logs fifo
 "$K" logs - <"$LOG" >out.txt 2>&1 || fail "standard input: $(cat out.txt)"

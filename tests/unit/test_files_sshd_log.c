@@ -146,6 +146,13 @@ static void test_forged(void **state)
 		  "10.2.2.2 port 7: Too many authentication failures [preauth]");
 	assert_int_equal(e.kind, SSHD_EVENT_TOO_MANY);
 	assert_string_equal(e.address, "10.2.2.2");
+	/* the first of two methods (AuthenticationMethods publickey,keyboard-interactive), as
+	 * the test bed's sshd 9.2 logged it */
+	e = parse("Partial publickey for sktest-mf16024 from 127.0.0.1 port 45956 ssh2: ED25519 "
+		  "SHA256:EaDMYMdFJXiW6KjAwcIkneRhvSFmaTx1XfWwpyci2z0");
+	assert_int_equal(e.kind, SSHD_EVENT_PARTIAL);
+	assert_int_equal(e.port, 45956);
+	assert_string_equal(e.fingerprint, "SHA256:EaDMYMdFJXiW6KjAwcIkneRhvSFmaTx1XfWwpyci2z0");
 	/* a newline in a user name, as rsyslog escapes it (#012): still one line, the address
 	 * the one sshd appended */
 	e = parse("Invalid user a#012Accepted password for root from 6.6.6.6 port 1 ssh2 from "
