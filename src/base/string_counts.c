@@ -74,18 +74,27 @@ static const char *keep_key(struct string_counts *c, const char *key, size_t len
 	return at;
 }
 
+const struct string_count *string_counts_find(const struct string_counts *c, const char *key,
+					      size_t len)
+{
+	if (!c->n_slots)
+		return NULL;
+	size_t j = hash_of(key, len) & (c->n_slots - 1);
+	for (; c->slots[j].key; j = (j + 1) & (c->n_slots - 1))
+		if (c->slots[j].key_len == len && !memcmp(c->slots[j].key, key, len))
+			return &c->slots[j];
+	return NULL;
+}
+
 struct string_count *string_counts_get(struct string_counts *c, const char *key, size_t len)
 {
 	if (len > STRING_COUNTS_KEY_MAX) {
 		c->overflow++;
 		return NULL;
 	}
-	if (c->n_slots) {
-		size_t j = hash_of(key, len) & (c->n_slots - 1);
-		for (; c->slots[j].key; j = (j + 1) & (c->n_slots - 1))
-			if (c->slots[j].key_len == len && !memcmp(c->slots[j].key, key, len))
-				return &c->slots[j];
-	}
+	const struct string_count *found = string_counts_find(c, key, len);
+	if (found)
+		return &c->slots[found - c->slots];
 	if (c->n_keys >= c->max_keys) {
 		c->overflow++;
 		return NULL;

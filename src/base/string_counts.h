@@ -28,6 +28,9 @@ struct string_counts {
 
 void string_counts_init(struct string_counts *c, size_t max_keys);
 void string_counts_clear(struct string_counts *c);
+/* The entry for key, NULL when there is none (nothing made). */
+const struct string_count *string_counts_find(const struct string_counts *c, const char *key,
+					      size_t len);
 /* The entry for key (made when missing): NULL past max_keys (counted in overflow) or out of
  * memory. */
 struct string_count *string_counts_get(struct string_counts *c, const char *key, size_t len);

@@ -682,10 +682,9 @@ static int inventory_match(struct inventory *inv, const struct log_report *r,
 				 k->server);
 		if (!k->read || n < 0 || (size_t)n >= sizeof(key))
 			continue;
-		for (size_t s = 0; s < by_account.n_slots; s++)
-			if (by_account.slots[s].key && by_account.slots[s].key_len == (size_t)n &&
-			    !memcmp(by_account.slots[s].key, key, (size_t)n))
-				k->last = by_account.slots[s].last ? by_account.slots[s].last : 1;
+		const struct string_count *used = string_counts_find(&by_account, key, (size_t)n);
+		if (used)
+			k->last = used->last ? used->last : 1;
 	}
 	string_counts_clear(&by_account);
 	return rc;

@@ -94,19 +94,14 @@ int logs_header_parse(const char *text, size_t len, const char *token, struct lo
 	return pos > HEADER_MAX || len > HEADER_MAX * 4 ? ERR_FORMAT : 0;
 }
 
-struct header_wait {
-	const char *token;
-	struct logs_result *res;
-};
-
 static bool header_complete(const struct dynbuf *out, void *arg)
 {
-	struct header_wait *w = arg;
+	const char *token = arg;
 	size_t n = 0;
 	struct logs_result scratch = {0};
 	/* whole, or never going to be: either way the wait is over */
-	return logs_header_parse(out->len ? (const char *)out->data : "", out->len, w->token,
-				 &scratch, &n) < 0 ||
+	return logs_header_parse(out->len ? (const char *)out->data : "", out->len, token, &scratch,
+				 &n) < 0 ||
 	       n > 0;
 }
 
@@ -179,9 +174,8 @@ void logs_host(const struct target *t, const struct logs_request *req, struct lo
 		finish(res, LOGS_FAILED, r);
 		goto out;
 	}
-	struct header_wait wait = {token, res};
 	r = root_runner_run(s, have_root ? &root : NULL, helper_logs_sh, &in, &out, &err,
-			    header_complete, &wait, &p, &res->diag);
+			    header_complete, token, &p, &res->diag);
 	if (r == 0)
 		r = logs_header_parse(out.len ? (const char *)out.data : "", out.len, token, res,
 				      &header_len);

@@ -330,6 +330,11 @@ sleep 1.5
 mv "$HLOG" "$HLOG.1"
 for _ in 1 2 3; do echo "Failed password for root from evil-name port 2 ssh2"; done >"$HLOG"
 sleep 1.5
+# cut to nothing (copytruncate), then a source's failures written after: read from the start
+: >"$HLOG"
+sleep 1.5
+for _ in 1 2 3; do echo "Failed password for root from 192.0.2.9 port 2 ssh2"; done >>"$HLOG"
+sleep 1.5
 kill -TERM $FPID
 wait $FPID
 st=$?
@@ -340,6 +345,8 @@ grep -q "ALERT password-login: $U from 127.0.0.1 (password)" follow.txt || fail 
 grep -q "ALERT unknown-key: $U from 127.0.0.1 with ED25519 $FP" follow.txt || fail "unknown key alert: $(cat follow.txt)"
 grep -q "ALERT failures: evil-name reached 3" follow.txt || fail "after the rotation: $(cat follow.txt follow.err)"
 grep -q "note: $HLOG: rotated: the new file read from its start" follow.err || fail "rotation: $(cat follow.err)"
+grep -q "note: $HLOG: truncated: read again from its start" follow.err || fail "truncation: $(cat follow.err)"
+grep -q "ALERT failures: 192\.0\.2\.9 reached 3" follow.txt || fail "after the truncation: $(cat follow.txt)"
 grep -q "the address is not an IP address: the hook is not run" follow.err || fail "evil-name hook: $(cat follow.err)"
 python3 - hook.out "$U" "$FP" <<'PY' || fail "hook: $(cat hook.out)"
 import json, sys
@@ -348,7 +355,7 @@ calls = [(lines[i].rstrip("|").split("|"), json.loads(lines[i + 1])) for i in ra
 kinds = [c[0][0] for c in calls]
 # three wrong passwords of an invalid user: six lines that count (its "Invalid user" and
 # "Failed password" lines, as fail2ban's sshd filter counts them): two alerts of three
-assert kinds == ["failures", "failures", "password-login", "unknown-key"], calls
+assert kinds == ["failures", "failures", "password-login", "unknown-key", "failures"], calls
 assert calls[0][0] == ["failures", "127.0.0.1"] and calls[0][1]["failures"] == 3, calls[0]
 assert calls[2][0] == ["password-login", "127.0.0.1", sys.argv[2]], calls[2]
 assert calls[3][1]["fingerprint"] == sys.argv[3] and calls[3][1]["account"] == sys.argv[2], calls[3]
