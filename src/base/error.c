@@ -49,6 +49,8 @@ static const char *const error_messages[] = {
 	[-ERR_PASSWORD_WITHHELD - ERR_FIRST] =
 		"the password was refused on another host first, so it is sent to no other",
 	[-ERR_AGENT_REFUSED - ERR_FIRST] = "ssh-agent refused the request",
+	[-ERR_AUTH_PARTIAL - ERR_FIRST] =
+		"accepted, but the server wants a second authentication method too",
 };
 
 const char *error_to_string(int err)
@@ -105,6 +107,7 @@ static const char *const error_names[] = {
 	[-ERR_NOT_OPENSSH - ERR_FIRST] = "not-openssh",
 	[-ERR_PASSWORD_WITHHELD - ERR_FIRST] = "password-withheld",
 	[-ERR_AGENT_REFUSED - ERR_FIRST] = "agent-refused",
+	[-ERR_AUTH_PARTIAL - ERR_FIRST] = "auth-partial",
 };
 
 const char *error_code_name(int err)

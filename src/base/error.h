@@ -51,7 +51,8 @@ enum {
 	ERR_NOT_OPENSSH = -10039,       /* the work needs OpenSSH's sshd; another server answers */
 	ERR_PASSWORD_WITHHELD = -10040, /* refused on another host first: not sent here */
 	ERR_AGENT_REFUSED = -10041,     /* ssh-agent answered a request with failure */
-	ERR_LAST = -10042,
+	ERR_AUTH_PARTIAL = -10042,      /* accepted, but the server wants another method too */
+	ERR_LAST = -10043,
 };
 
 /* A short description of err (negative), never NULL, never to be freed. */

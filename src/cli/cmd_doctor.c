@@ -151,6 +151,8 @@ static void report_one(const struct target *t, const void *result, void *data)
 		json_t *o = json_pack("{s:o, s:o, s:b, s:o}", "target", report_json_text(t->spec),
 				      "cause", report_json_text(res->cause), "key_login",
 				      res->key_login, "checks", checks);
+		if (o)
+			json_object_set_new(o, "second_factor", json_boolean(res->second_factor));
 		if (o && res->fix_outcome[0]) {
 			json_object_set_new(o, "fixes", report_lines_json(&res->fixes));
 			json_object_set_new(o, "fix_outcome", report_json_text(res->fix_outcome));

@@ -148,6 +148,15 @@ static void report_json(const char *spec, const struct verify_result *res)
 		json_object_set_new(o, "user", report_json_text(res->login.user));
 		json_object_set_new(o, "methods", methods_json(res->login.methods));
 		json_object_set_new(o, "key_login", json_boolean(res->key_login));
+		if (res->second_factor) {
+			json_t *f = json_object();
+			json_object_set_new(f, "key", report_json_text(res->key_used));
+			json_object_set_new(f, "methods", methods_json(res->then_methods));
+			json_object_set_new(f, "prompt",
+					    res->then_prompt[0] ? report_json_text(res->then_prompt)
+								: json_null());
+			json_object_set_new(o, "second_factor", f);
+		}
 		if (res->key_login) {
 			json_object_set_new(o, "key", report_json_text(res->key_used));
 			json_object_set_new(o, "true_status", json_integer(res->true_status));
@@ -175,6 +184,18 @@ static void report_json(const char *spec, const struct verify_result *res)
 	report_json_line(o);
 }
 
+/* The key is accepted, and then sshd asks more: said as what it is, never as a refusal. */
+static void second_factor_text(const struct verify_result *res)
+{
+	char methods[128];
+	methods_text(res->then_methods, methods, sizeof(methods));
+	printf("key and second factor required: the key is accepted (%s), then sshd asks %s",
+	       res->key_used, methods);
+	if (res->then_prompt[0])
+		printf(" (\"%.*s\")", (int)strcspn(res->then_prompt, "\n"), res->then_prompt);
+	printf(", not answered here; no password login alone");
+}
+
 static void report(const struct target *t, const void *result, void *data)
 {
 	struct verify_run *run = data;
@@ -189,11 +210,17 @@ static void report(const struct target *t, const void *result, void *data)
 	printf("%s: %s: ", spec, verdict_text[res->verdict]);
 	switch (res->verdict) {
 	case VERIFY_OK:
-		printf("key login works (%s); no password login", res->key_used);
+		if (res->second_factor)
+			second_factor_text(res);
+		else
+			printf("key login works (%s); no password login", res->key_used);
 		break;
 	case VERIFY_WARN:
 		password_users_text(res, who, sizeof(who));
-		if (res->key_login)
+		if (res->second_factor) {
+			second_factor_text(res);
+			printf("; but password login is still offered to %s", who);
+		} else if (res->key_login)
 			printf("key login works (%s); password login is still offered to %s",
 			       res->key_used, who);
 		else
@@ -276,7 +303,10 @@ const struct command command_verify = {
 		"it\n"
 		"offers, a real key login that runs `true`, and whether a password (password or\n"
 		"keyboard-interactive) can still log in. Verdicts: OK, WARN (password login still\n"
-		"offered), FAIL (key refused: try 'sshkeyctl doctor'), UNREACHABLE. At most four\n"
+		"offered), FAIL (key refused: try 'sshkeyctl doctor'), UNREACHABLE. A key the\n"
+		"server accepts and then asks a second factor for (AuthenticationMethods\n"
+		"publickey,keyboard-interactive: sshkeyctl mfa) is OK, \"key and second factor\n"
+		"required\", with the factor's first prompt, never answered. At most four\n"
 		"keys are refused per host, under the servers' MaxAuthTries. Exit status 0 all "
 		"OK,\n"
 		"5 some WARN, 3 some FAIL or UNREACHABLE, 1 all of them.\n"

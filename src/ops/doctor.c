@@ -544,6 +544,33 @@ static int check_connect(struct doctor *dr, struct remote_session **ret)
 
 /* Before logging in: the methods offered, whether the key would be accepted, and a real
  * login with it. */
+/* The key is accepted, then sshd asks more (AuthenticationMethods
+ * publickey,keyboard-interactive): the key's side works. The second factor's first prompt
+ * is read, never answered. */
+static void second_factor(struct doctor *dr, struct remote_session *s)
+{
+	unsigned then = remote_auth_methods_named(s);
+	bool prompts = false;
+	struct diag ignored = {{0}};
+	dr->res->key_login = true;
+	dr->res->second_factor = true;
+	if ((then & AUTH_METHOD_KBDINT) &&
+	    (remote_auth_kbdint_prompts(s, &prompts, dr->res->second_prompt,
+					sizeof(dr->res->second_prompt), &ignored) < 0 ||
+	     !prompts))
+		dr->res->second_prompt[0] = 0;
+	size_t cut = strcspn(dr->res->second_prompt, "\n");
+	dr->res->second_prompt[cut] = 0;
+	doctor_add(dr, "server: key", DOCTOR_PASS,
+		   "the key is accepted for %s; sshd then asks a second factor (%s%s%s%s)",
+		   dr->user,
+		   then & AUTH_METHOD_KBDINT     ? "keyboard-interactive"
+		   : then & AUTH_METHOD_PASSWORD ? "password"
+						 : "another method",
+		   dr->res->second_prompt[0] ? ": \"" : "", dr->res->second_prompt,
+		   dr->res->second_prompt[0] ? "\"" : "");
+}
+
 static void check_key_login(struct doctor *dr, struct remote_session *s)
 {
 	struct diag d = {{0}};
@@ -594,6 +621,10 @@ static void check_key_login(struct doctor *dr, struct remote_session *s)
 	}
 	const struct local_key *k = dr->req->key;
 	r = k->priv ? remote_auth_key(s, k->priv, &d) : remote_auth_agent_key(s, k->pub, &d);
+	if (r == ERR_AUTH_PARTIAL) {
+		second_factor(dr, s);
+		return;
+	}
 	if (r < 0) {
 		struct server_kind kind;
 		server_kind_of(s, &kind);
@@ -625,6 +656,10 @@ static void check_key_login(struct doctor *dr, struct remote_session *s)
 /* Logged in (with the key, else the password or another key), look at the server's side. */
 static void look_inside(struct doctor *dr, struct remote_session **s)
 {
+	/* the key is accepted and the connection waits for the second factor: nothing
+	 * refused to explain, and no way in to look */
+	if (dr->res->second_factor && !dr->req->for_user)
+		return;
 	if (!dr->res->key_login || dr->req->for_user) {
 		bool accepted = false;
 		struct diag d = {{0}};
@@ -704,6 +739,12 @@ static void name_cause(struct doctor *dr)
 	}
 	if (best)
 		snprintf(dr->res->cause, sizeof(dr->res->cause), "%s", best->cause);
+	else if (dr->res->second_factor)
+		snprintf(dr->res->cause, sizeof(dr->res->cause),
+			 "no problem found: key and second factor required: the key is accepted "
+			 "for %s, then sshd asks a second factor%s%.80s%s",
+			 dr->user, dr->res->second_prompt[0] ? " (\"" : "", dr->res->second_prompt,
+			 dr->res->second_prompt[0] ? "\")" : "");
 	else if (dr->res->key_login)
 		snprintf(dr->res->cause, sizeof(dr->res->cause),
 			 "no problem found: the key logs in as %s", dr->user);
@@ -761,7 +802,7 @@ void doctor_host(const struct target *t, const struct doctor_request *req,
 		free(res->checks);
 		res->checks = NULL;
 		res->n_checks = 0;
-		res->key_login = false;
+		res->key_login = res->second_factor = false;
 		res->fixable_key_file = res->private_key_mode = res->owner_fix = false;
 		res->repair = DOCTOR_REPAIR_NONE;
 		diagnose(t, req, res);

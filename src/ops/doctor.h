@@ -48,8 +48,12 @@ enum doctor_repair {
 struct doctor_result {
 	struct doctor_check *checks;
 	size_t n_checks;
-	char cause[512];       /* the first line: the most likely cause, or that key login works */
-	bool key_login;        /* our key logged in (with the server's view; ssh may still fail) */
+	char cause[512]; /* the first line: the most likely cause, or that key login works */
+	bool key_login;  /* our key logged in (with the server's view; ssh may still fail) */
+	/* the key is accepted and sshd then asks a second factor (key_login is true too: the
+	 * key's side works); second_prompt: the factor's first prompt, "" when unknown */
+	bool second_factor;
+	char second_prompt[128];
 	bool fixable_key_file; /* the key is missing, or the path's modes: copy's work */
 	enum doctor_repair repair;
 	unsigned long repair_line;

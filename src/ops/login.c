@@ -90,6 +90,21 @@ static bool is_one_of_ours(const struct login_request *req, const struct pubkey 
 	return false;
 }
 
+/* The key is accepted and sshd wants a second factor after it (AuthenticationMethods):
+ * the work stops here rather than send the password where a code is asked. */
+static int second_factor_wanted(const struct login *l, struct diag *d)
+{
+	unsigned m = remote_auth_methods_named(l->s);
+	diag_set(d,
+		 "the server accepts the key for %s, then asks a second factor (%s): "
+		 "sshkeyctl cannot answer it for this work; log in as an account without one",
+		 remote_label(l->s),
+		 m & AUTH_METHOD_KBDINT     ? "keyboard-interactive"
+		 : m & AUTH_METHOD_PASSWORD ? "password"
+					    : "another method");
+	return ERR_AUTH_PARTIAL;
+}
+
 /* ssh-agent's keys, each probed first so that only an accepted one is used (ssh offers them
  * all, and a full agent ends the login at MaxAuthTries). */
 static int login_with_agent(struct login *l, unsigned *ret_skipped, struct diag *d)
@@ -121,8 +136,13 @@ static int login_with_agent(struct login *l, unsigned *ret_skipped, struct diag 
 			r = 0;
 			break;
 		}
-		if (accepted && remote_auth_agent_key(l->s, key, d) == 0) {
+		int in = accepted ? remote_auth_agent_key(l->s, key, d) : ERR_AUTH_DENIED;
+		if (in == 0) {
 			r = remember_key(l, key);
+			break;
+		}
+		if (in == ERR_AUTH_PARTIAL) {
+			r = second_factor_wanted(l, d);
 			break;
 		}
 	}
@@ -150,6 +170,8 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 				accepted[0] = true;
 				return remember_key(l, req->keys[0].pub);
 			}
+			if (r == ERR_AUTH_PARTIAL)
+				return second_factor_wanted(l, d);
 			if (r != ERR_AUTH_DENIED)
 				return r;
 			d->text[0] = 0;
@@ -167,12 +189,16 @@ static int login(struct login *l, bool *accepted, struct diag *d)
 			}
 		/* an accepted key signs with its private half, or, when that could not be
 		 * opened here (a passphrase and no terminal), through ssh-agent */
-		for (size_t i = 0; i < req->n_keys; i++)
-			if (accepted[i] &&
-			    (req->keys[i].priv
-				     ? remote_auth_key(l->s, req->keys[i].priv, d)
-				     : remote_auth_agent_key(l->s, req->keys[i].pub, d)) == 0)
+		for (size_t i = 0; i < req->n_keys; i++) {
+			if (!accepted[i])
+				continue;
+			r = req->keys[i].priv ? remote_auth_key(l->s, req->keys[i].priv, d)
+					      : remote_auth_agent_key(l->s, req->keys[i].pub, d);
+			if (r == 0)
 				return remember_key(l, req->keys[i].pub);
+			if (r == ERR_AUTH_PARTIAL)
+				return second_factor_wanted(l, d);
+		}
 		/* a server that turned out not to take keys at all: straight to the password */
 		r = l->methods & AUTH_METHOD_PUBLICKEY ? login_with_agent(l, &skipped, d)
 						       : ERR_AUTH_DENIED;

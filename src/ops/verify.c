@@ -67,7 +67,7 @@ static void kbdint_asks(struct remote_session *s, struct verify_account *acct,
 	if (!(acct->methods & AUTH_METHOD_KBDINT) || (acct->methods & AUTH_METHOD_PASSWORD))
 		return;
 	res->auth_requests++;
-	if (remote_auth_kbdint_prompts(s, &prompts, &ignored) < 0)
+	if (remote_auth_kbdint_prompts(s, &prompts, NULL, 0, &ignored) < 0)
 		prompts = true;
 	acct->kbdint_asks = prompts;
 }
@@ -108,6 +108,12 @@ static int try_key(struct remote_session *s, const struct pubkey *pub, const str
 	if (r == ERR_AUTH_DENIED) {
 		res->refusals++;
 		return 0;
+	}
+	if (r == ERR_AUTH_PARTIAL) {
+		res->second_factor = true;
+		res->then_methods = remote_auth_methods_named(s);
+		d->text[0] = 0;
+		r = 0;
 	}
 	*ret_in = r == 0;
 	return r;
@@ -168,8 +174,23 @@ static int key_login(struct remote_session *s, const struct verify_request *req,
 				 : req->n_keys    ? "every key given"
 						  : "every key in ssh-agent");
 	}
-	res->key_login = in;
+	res->key_login = in && !res->second_factor;
 	return r;
+}
+
+/* After the key's partial success: keyboard-interactive's first question, read and never
+ * answered (what the second factor is: "Verification code:", or a password). */
+static void second_factor_prompt(struct remote_session *s, struct verify_result *res)
+{
+	struct diag ignored = {{0}};
+	bool prompts = false;
+	if (!(res->then_methods & AUTH_METHOD_KBDINT))
+		return;
+	res->auth_requests++;
+	if (remote_auth_kbdint_prompts(s, &prompts, res->then_prompt, sizeof(res->then_prompt),
+				       &ignored) < 0 ||
+	    !prompts)
+		res->then_prompt[0] = 0;
 }
 
 void verify_host(const struct target *t, const struct verify_request *req,
@@ -199,10 +220,12 @@ void verify_host(const struct target *t, const struct verify_request *req,
 			 res->login.user);
 		goto out;
 	}
-	if ((r = key_login(s, req, res, &res->diag)) < 0 || !res->key_login)
+	if ((r = key_login(s, req, res, &res->diag)) < 0 ||
+	    (!res->key_login && !res->second_factor))
 		goto out;
-	r = remote_exec_status(s, "true", &res->true_status, &res->diag);
-	if (r < 0)
+	if (res->second_factor)
+		second_factor_prompt(s, res);
+	else if ((r = remote_exec_status(s, "true", &res->true_status, &res->diag)) < 0)
 		goto out;
 	res->others = calloc(req->n_users ? req->n_users : 1, sizeof(*res->others));
 	if (!res->others) {

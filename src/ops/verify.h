@@ -21,7 +21,8 @@ struct verify_request {
 };
 
 enum verify_verdict {
-	VERIFY_OK,          /* key login works, no password login */
+	VERIFY_OK,          /* key login works (or the key and then a second factor are
+			     * required), no password login */
 	VERIFY_WARN,        /* key login works, password login still offered */
 	VERIFY_FAIL,        /* no key of ours logs in */
 	VERIFY_UNREACHABLE, /* no SSH conversation (down, refused, host key refused) */
@@ -48,7 +49,13 @@ struct verify_result {
 	struct verify_account *others; /* one per --users name */
 	size_t n_others;
 	bool key_login;
-	char key_used[512];     /* the file, or "ssh-agent: COMMENT" */
+	char key_used[512]; /* the file, or "ssh-agent: COMMENT" */
+	/* the key was accepted and sshd then wants another method (AuthenticationMethods
+	 * publickey,keyboard-interactive: a second factor), which verify does not answer:
+	 * key_login stays false, key_used names the key */
+	bool second_factor;
+	unsigned then_methods;  /* AUTH_METHOD_* wanted after the key */
+	char then_prompt[256];  /* keyboard-interactive's first prompt ("Verification code:") */
 	int true_status;        /* exit status of `true` after the key login */
 	unsigned auth_requests; /* authentication requests sent, all connections */
 	unsigned refusals;      /* of which refused */

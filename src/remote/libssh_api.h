@@ -57,7 +57,10 @@
 	X(ssh_string_free_char)                 \
 	X(ssh_userauth_agent)                   \
 	X(ssh_userauth_kbdint)                  \
+	X(ssh_userauth_kbdint_getinstruction)   \
+	X(ssh_userauth_kbdint_getname)          \
 	X(ssh_userauth_kbdint_getnprompts)      \
+	X(ssh_userauth_kbdint_getprompt)        \
 	X(ssh_userauth_kbdint_setanswer)        \
 	X(ssh_userauth_list)                    \
 	X(ssh_userauth_none)                    \
@@ -120,7 +123,10 @@ int libssh_api_load(const char **why);
 #define ssh_string_free_char                 (libssh_api.ssh_string_free_char)
 #define ssh_userauth_agent                   (libssh_api.ssh_userauth_agent)
 #define ssh_userauth_kbdint                  (libssh_api.ssh_userauth_kbdint)
+#define ssh_userauth_kbdint_getinstruction   (libssh_api.ssh_userauth_kbdint_getinstruction)
+#define ssh_userauth_kbdint_getname          (libssh_api.ssh_userauth_kbdint_getname)
 #define ssh_userauth_kbdint_getnprompts      (libssh_api.ssh_userauth_kbdint_getnprompts)
+#define ssh_userauth_kbdint_getprompt        (libssh_api.ssh_userauth_kbdint_getprompt)
 #define ssh_userauth_kbdint_setanswer        (libssh_api.ssh_userauth_kbdint_setanswer)
 #define ssh_userauth_list                    (libssh_api.ssh_userauth_list)
 #define ssh_userauth_none                    (libssh_api.ssh_userauth_none)

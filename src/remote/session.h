@@ -115,9 +115,30 @@ int remote_auth_agent_key(struct remote_session *s, const struct pubkey *key, st
  * started and its first questions read, never answered: a server without PAM or
  * another device offers the method and fails it at once. Leaves s unusable for further
  * authentication (free it). */
-int remote_auth_kbdint_prompts(struct remote_session *s, bool *ret_prompts, struct diag *d);
+/* ret_prompt (may be NULL): the first prompt's text, as the server sent it (not for a
+ * terminal before it is made safe). */
+int remote_auth_kbdint_prompts(struct remote_session *s, bool *ret_prompts, char *ret_prompt,
+			       size_t prompt_len, struct diag *d);
 /* password, then keyboard-interactive answering every prompt with the password */
 int remote_auth_password(struct remote_session *s, const char *password, struct diag *d);
+
+/* Every authentication call above returns ERR_AUTH_PARTIAL when the server accepted it
+ * and wants another method too (AuthenticationMethods publickey,keyboard-interactive): d
+ * names the methods still wanted (remote_auth_methods_named gives them). */
+
+/* keyboard-interactive with each prompt answered by answer (a second factor: a TOTP code
+ * computed here, say). The texts are the server's, unfiltered; answer writes a
+ * NUL-terminated answer into buf (wiped after use) and returns 0, or a negative error to
+ * give up (returned). At most a few rounds are answered. */
+struct kbdint_prompt {
+	const char *name;
+	const char *instruction;
+	const char *text;
+	bool echo;
+};
+typedef int (*kbdint_answer_fn)(const struct kbdint_prompt *p, char *buf, size_t len, void *data);
+int remote_auth_kbdint(struct remote_session *s, kbdint_answer_fn answer, void *data,
+		       struct diag *d);
 
 /* A command in a conversation: input sent in parts, output read as it comes (for a helper
  * that answers, then waits for what to do). Output is appended to out and err, which the

@@ -116,6 +116,15 @@ static int auth_result(struct remote_session *s, int rc, const char *what, struc
 		diag_set(d, "%s: %s", what, ssh_get_error(s->ssh));
 		return ERR_CONNECT;
 	}
+	if (rc == SSH_AUTH_PARTIAL) {
+		unsigned m = remote_auth_methods_named(s);
+		diag_set(d, "%s accepted, and the server then wants %s%s%s%s", what,
+			 m & AUTH_METHOD_KBDINT ? "keyboard-interactive " : "",
+			 m & AUTH_METHOD_PASSWORD ? "password " : "",
+			 m & AUTH_METHOD_PUBLICKEY ? "publickey (another key) " : "",
+			 m ? "too" : "another method too");
+		return ERR_AUTH_PARTIAL;
+	}
 	diag_set(d, "%s refused", what);
 	return ERR_AUTH_DENIED;
 }
@@ -307,6 +316,16 @@ int remote_auth_agent_key(struct remote_session *s, const struct pubkey *key, st
 	return auth_result(s, rc, "agent authentication", d);
 }
 
+static int answer_password(const struct kbdint_prompt *p, char *buf, size_t len, void *data)
+{
+	(void)p;
+	const char *password = data;
+	if (strlen(password) >= len)
+		return -E2BIG;
+	memcpy(buf, password, strlen(password) + 1);
+	return 0;
+}
+
 int remote_auth_password(struct remote_session *s, const char *password, struct diag *d)
 {
 	unsigned methods = AUTH_METHOD_PASSWORD | AUTH_METHOD_KBDINT;
@@ -325,24 +344,60 @@ int remote_auth_password(struct remote_session *s, const char *password, struct 
 		if (r != ERR_AUTH_DENIED || !(methods & AUTH_METHOD_KBDINT))
 			return r;
 	}
-	/* keyboard-interactive (PAM): every prompt gets the password; a server that keeps
-	 * asking more than a few rounds is not asking for a password */
-	int rc = auth_call(s, CALL_KBDINT, NULL);
-	for (int round = 0; rc == SSH_AUTH_INFO && round < 4; round++) {
-		int n = ssh_userauth_kbdint_getnprompts(s->ssh);
-		for (int i = 0; i < n; i++)
-			ssh_userauth_kbdint_setanswer(s->ssh, (unsigned)i, password);
-		rc = auth_call(s, CALL_KBDINT, NULL);
-	}
-	return auth_result(s, rc, "password authentication", d);
+	/* keyboard-interactive (PAM): every prompt gets the password */
+	return remote_auth_kbdint(s, answer_password, (void *)password, d);
 }
 
-int remote_auth_kbdint_prompts(struct remote_session *s, bool *ret_prompts, struct diag *d)
+/* rounds of keyboard-interactive answered: a server that keeps asking more than a few is
+ * not asking what the caller knows */
+#define KBDINT_ROUNDS 4
+
+int remote_auth_kbdint(struct remote_session *s, kbdint_answer_fn answer, void *data,
+		       struct diag *d)
 {
 	int rc = auth_call(s, CALL_KBDINT, NULL);
+	char buf[1024];
+	for (int round = 0; rc == SSH_AUTH_INFO && round < KBDINT_ROUNDS; round++) {
+		int n = ssh_userauth_kbdint_getnprompts(s->ssh);
+		for (int i = 0; i < n; i++) {
+			char echo = 0;
+			struct kbdint_prompt p = {
+				.name = ssh_userauth_kbdint_getname(s->ssh),
+				.instruction = ssh_userauth_kbdint_getinstruction(s->ssh),
+				.text = ssh_userauth_kbdint_getprompt(s->ssh, (unsigned)i, &echo),
+			};
+			p.echo = echo != 0;
+			p.name = p.name ? p.name : "";
+			p.instruction = p.instruction ? p.instruction : "";
+			p.text = p.text ? p.text : "";
+			int r = answer(&p, buf, sizeof(buf), data);
+			if (r < 0) {
+				explicit_bzero(buf, sizeof(buf));
+				diag_set(d, "keyboard-interactive: no answer to the prompt \"%s\"",
+					 p.text);
+				return r;
+			}
+			ssh_userauth_kbdint_setanswer(s->ssh, (unsigned)i, buf);
+			explicit_bzero(buf, sizeof(buf));
+		}
+		rc = auth_call(s, CALL_KBDINT, NULL);
+	}
+	return auth_result(s, rc, "keyboard-interactive authentication", d);
+}
+
+int remote_auth_kbdint_prompts(struct remote_session *s, bool *ret_prompts, char *ret_prompt,
+			       size_t prompt_len, struct diag *d)
+{
+	int rc = auth_call(s, CALL_KBDINT, NULL);
+	if (ret_prompt && prompt_len)
+		ret_prompt[0] = 0;
 	/* an INFO_REQUEST with no prompt (a notice) is answered with no answer */
 	for (int round = 0; rc == SSH_AUTH_INFO && round < 3; round++) {
 		if (ssh_userauth_kbdint_getnprompts(s->ssh) > 0) {
+			char echo = 0;
+			const char *text = ssh_userauth_kbdint_getprompt(s->ssh, 0, &echo);
+			if (ret_prompt && prompt_len)
+				snprintf(ret_prompt, prompt_len, "%s", text ? text : "");
 			*ret_prompts = true;
 			return 0;
 		}
