@@ -250,3 +250,156 @@ int pam_auth_view(const struct pam_config *c, const char *name,
 		*ret = v;
 	return r;
 }
+
+/* The lines mfa adds after the password step it comments out. */
+#define TOTP_HEADER                                                                        \
+	"# sshkeyctl mfa: after the key, a TOTP code (pam_google_authenticator), not the " \
+	"password"
+#define TOTP_RULE_NULLOK "auth required pam_google_authenticator.so nullok"
+#define TOTP_RULE        "auth required pam_google_authenticator.so"
+#define TOTP_PERMIT      "auth required pam_permit.so"
+
+/* Each line of text, with its length (newline excluded) and whether a newline ends it. */
+struct text_line {
+	const char *s;
+	size_t len;
+	bool nl;
+};
+
+static size_t count_lines(const char *text, size_t len)
+{
+	size_t n = 1;
+	for (const char *p = text; (p = memchr(p, '\n', len - (size_t)(p - text))); p++)
+		n++;
+	return n;
+}
+
+static size_t split_lines(const char *text, size_t len, struct text_line *lines, size_t max)
+{
+	size_t n = 0;
+	for (size_t pos = 0; pos < len && n < max;) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		lines[n++] = (struct text_line){text + pos, end - pos, nl != NULL};
+		pos = end + (nl ? 1 : 0);
+	}
+	return n;
+}
+
+static bool line_is(const struct text_line *l, const char *s)
+{
+	return l->len == strlen(s) && memcmp(l->s, s, l->len) == 0;
+}
+
+static bool ours_added(const struct text_line *l)
+{
+	return line_is(l, TOTP_RULE_NULLOK) || line_is(l, TOTP_RULE) || line_is(l, TOTP_PERMIT);
+}
+
+static int put_line(struct dynbuf *out, const char *s, size_t len, bool nl)
+{
+	int r = dynbuf_append(out, s, len);
+	return r == 0 && nl ? dynbuf_append(out, "\n", 1) : r;
+}
+
+int pam_config_totp_unedit(const char *text, size_t len, struct dynbuf *out, bool *ret_changed)
+{
+	size_t max = count_lines(text, len);
+	struct text_line *lines = calloc(max, sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	size_t n = split_lines(text, len, lines, max);
+	size_t marker_len = strlen(PAM_CONFIG_MARKER);
+	bool changed = false;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const struct text_line *l = &lines[i];
+		if (line_is(l, TOTP_HEADER)) {
+			changed = true;
+			while (i + 1 < n && ours_added(&lines[i + 1]))
+				i++;
+			continue;
+		}
+		if (l->len > marker_len && !memcmp(l->s, PAM_CONFIG_MARKER, marker_len)) {
+			/* the block after it ends as the line ended (a last line without a
+			 * newline stays so) */
+			bool nl = l->nl;
+			size_t j = i;
+			if (i + 1 < n && line_is(&lines[i + 1], TOTP_HEADER)) {
+				for (j = i + 1; j + 1 < n && ours_added(&lines[j + 1]); j++)
+					;
+				nl = lines[j].nl;
+			}
+			changed = true;
+			r = put_line(out, l->s + marker_len, l->len - marker_len, nl);
+			i = j;
+			continue;
+		}
+		r = put_line(out, l->s, l->len, l->nl);
+	}
+	free(lines);
+	if (r == 0)
+		*ret_changed = changed;
+	return r;
+}
+
+/* The rule that asks the password in sshd's own file: Debian's "@include common-auth",
+ * RHEL's "auth substack password-auth" (or include, or system-auth). */
+static bool password_step(const struct pam_rule *rule)
+{
+	if (rule->kind == PAM_INCLUDE_LINE)
+		return !strcmp(rule->module, "common-auth");
+	return !strcmp(rule->type, "auth") &&
+	       (!strcmp(rule->control, "substack") || !strcmp(rule->control, "include")) &&
+	       (!strcmp(rule->module, "password-auth") || !strcmp(rule->module, "system-auth") ||
+		!strcmp(rule->module, "common-auth"));
+}
+
+int pam_config_totp_edit(const char *text, size_t len, const char *name, bool enforce,
+			 struct dynbuf *out, struct diag *d)
+{
+	struct dynbuf base;
+	struct pam_config c = {0};
+	struct text_line *lines = NULL;
+	bool had = false;
+	dynbuf_init(&base, PAM_CONFIG_FILE_MAX + 4096);
+	/* from the file as it was before any edit of ours */
+	int r = pam_config_totp_unedit(text, len, &base, &had);
+	const char *t = base.len ? (const char *)base.data : "";
+	if (r == 0)
+		r = pam_config_parse(t, base.len, name, &c, d);
+	size_t max = count_lines(t, base.len), n = 0;
+	if (r == 0 && !(lines = calloc(max, sizeof(*lines))))
+		r = -ENOMEM;
+	if (r == 0)
+		n = split_lines(t, base.len, lines, max);
+	unsigned long at = 0;
+	for (size_t i = 0; r == 0 && i < c.n && !at; i++)
+		if (password_step(&c.rules[i]))
+			at = c.rules[i].line;
+	if (r == 0 && (!at || at > n ||
+		       (lines[at - 1].len && lines[at - 1].s[lines[at - 1].len - 1] == '\\'))) {
+		diag_set(d,
+			 "%s: no \"@include common-auth\" or \"auth substack password-auth\" line "
+			 "on a line of its own: sshkeyctl does not know where this stack asks the "
+			 "password",
+			 name);
+		r = ERR_FORMAT;
+	}
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (i + 1 != at) {
+			r = put_line(out, lines[i].s, lines[i].len, lines[i].nl);
+			continue;
+		}
+		r = dynbuf_printf(out, "%s%.*s\n%s\n%s", PAM_CONFIG_MARKER, (int)lines[i].len,
+				  lines[i].s, TOTP_HEADER, enforce ? TOTP_RULE : TOTP_RULE_NULLOK);
+		if (r == 0 && !enforce)
+			r = dynbuf_printf(out, "\n%s", TOTP_PERMIT);
+		if (r == 0 && lines[i].nl)
+			r = dynbuf_append(out, "\n", 1);
+	}
+	free(lines);
+	pam_config_clear(&c);
+	dynbuf_free(&base);
+	return r;
+}

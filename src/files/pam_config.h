@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/dynbuf.h"
 #include "base/error.h"
 
 #define PAM_CONFIG_FILE_MAX  (256 * 1024)
@@ -52,5 +53,19 @@ struct pam_auth_view {
 int pam_auth_view(const struct pam_config *c, const char *name,
 		  int (*load)(const char *name, char **ret_text, size_t *ret_len, void *arg),
 		  void *arg, struct pam_auth_view *ret, struct diag *d);
+
+/* mfa's edit of sshd's own file (/etc/pam.d/sshd): the line that asks the password
+ * (Debian's "@include common-auth", RHEL's "auth substack password-auth") commented out
+ * with PAM_CONFIG_MARKER, and after it a header comment and "auth required
+ * pam_google_authenticator.so", with nullok and "auth required pam_permit.so" unless
+ * enforce (an account without a secret then passes with the key alone; with only the module
+ * and nullok, PAM refuses it: measured). Any earlier edit of ours is undone first. Every
+ * other byte is kept. ERR_FORMAT (d names the file) when no such line stands alone. */
+#define PAM_CONFIG_MARKER "# sshkeyctl: "
+int pam_config_totp_edit(const char *text, size_t len, const char *name, bool enforce,
+			 struct dynbuf *out, struct diag *d);
+/* The edit undone: our added lines dropped, our commented-out lines back; the result is
+ * byte-identical to the file before the edit. ret_changed: there was an edit of ours. */
+int pam_config_totp_unedit(const char *text, size_t len, struct dynbuf *out, bool *ret_changed);
 
 #endif

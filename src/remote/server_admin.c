@@ -610,3 +610,205 @@ int server_admin_mark_undone(struct server_admin *a, const char *dir, struct dia
 	int r = verb_line(line, sizeof(line), "undone", dir);
 	return r < 0 ? r : request_ok(a, line, NULL, 0, NULL, "marking the backup undone", d);
 }
+
+int server_admin_time(struct server_admin *a, long long *ret_time, struct diag *d)
+{
+	struct dynbuf body;
+	dynbuf_init(&body, 1024);
+	long long t = 0;
+	int r = request_ok(a, "time", NULL, 0, &body, "reading the clock", d);
+	if (r == 0 && (dynbuf_append(&body, "", 1) < 0 ||
+		       sscanf((const char *)body.data, "%lld", &t) != 1 || t <= 0)) {
+		diag_set(d, "the server's clock answered no time");
+		r = ERR_REMOTE;
+	}
+	dynbuf_free(&body);
+	if (r == 0)
+		*ret_time = t;
+	return r;
+}
+
+bool server_admin_account_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > 64 || name[0] == '-' || strspn(name, "0123456789") == len)
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+	       len;
+}
+
+int server_admin_group_members(struct server_admin *a, const char *group, char ***ret_names,
+			       size_t *ret_n, struct diag *d)
+{
+	char line[256];
+	struct dynbuf body;
+	char **names = NULL;
+	size_t n = 0;
+	int status = 0;
+	if (!server_admin_account_name_ok(group)) {
+		diag_set(d, "not a group name sshkeyctl takes: %s", group);
+		return -EINVAL;
+	}
+	dynbuf_init(&body, 1024 * 1024);
+	snprintf(line, sizeof(line), "members %s", group);
+	int r = request(a, line, NULL, 0, &body, &status, d);
+	if (r == 0 && status == 2) {
+		diag_set(d, "no group %s on the server", group);
+		r = -ENOENT;
+	}
+	if (r == 0)
+		r = dynbuf_append(&body, "", 1);
+	for (char *p = r == 0 ? (char *)body.data : NULL; p && *p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = 0;
+		if (*p && server_admin_account_name_ok(p)) {
+			char **g = realloc(names, (n + 1) * sizeof(*g));
+			if (!g || !(g[n] = strdup(p))) {
+				names = g ? g : names;
+				r = -ENOMEM;
+				break;
+			}
+			names = g;
+			n++;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	dynbuf_free(&body);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return r;
+	}
+	*ret_names = names;
+	*ret_n = n;
+	return 0;
+}
+
+int server_admin_pam_module(struct server_admin *a, char *ret_path, size_t len, struct diag *d)
+{
+	struct dynbuf body;
+	int status = 0;
+	dynbuf_init(&body, 64 * 1024);
+	int r = request(a, "pam-module", NULL, 0, &body, &status, d);
+	if (r == 0 && status != 0)
+		r = -ENOENT;
+	if (r == 0) {
+		const char *t = body.len ? (const char *)body.data : "";
+		snprintf(ret_path, len, "%.*s", (int)strcspn(t, "\n"), t);
+	}
+	dynbuf_free(&body);
+	return r;
+}
+
+/* "secret-VERB ACCOUNT [ARG]", its answer's first line into buf. */
+static int secret_request(struct server_admin *a, const char *verb, const char *account,
+			  const char *arg, const void *data, size_t len, char *buf, size_t buf_len,
+			  int *ret_status, struct diag *d)
+{
+	char line[512];
+	struct dynbuf body;
+	if (!server_admin_account_name_ok(account)) {
+		diag_set(d, "not an account name sshkeyctl takes: %s", account);
+		return -EINVAL;
+	}
+	snprintf(line, sizeof(line), "secret-%s %s%s%s", verb, account, arg ? " " : "",
+		 arg ? arg : "");
+	dynbuf_init(&body, 64 * 1024);
+	int r = request(a, line, data, len, &body, ret_status, d);
+	if (r == 0) {
+		const char *t = body.len ? (const char *)body.data : "";
+		/* the last line: what the login shell or the dropper printed comes first */
+		size_t end = body.len;
+		while (end && t[end - 1] == '\n')
+			end--;
+		size_t start = end;
+		while (start && t[start - 1] != '\n')
+			start--;
+		snprintf(buf, buf_len, "%.*s", (int)(end - start), t + start);
+	}
+	dynbuf_free(&body);
+	return r;
+}
+
+int server_admin_secret_state(struct server_admin *a, const char *account,
+			      struct server_admin_secret *ret, struct diag *d)
+{
+	char text[512];
+	int status = 0;
+	struct server_admin_secret s = {SECRET_NONE, 0, 0, 0};
+	int r = secret_request(a, "state", account, NULL, NULL, 0, text, sizeof(text), &status, d);
+	if (r < 0)
+		return r;
+	char perms[16];
+	if (status == 2 && !strcmp(text, "no-account")) {
+		diag_set(d, "no account %s on the server", account);
+		return -ENOENT;
+	}
+	if (status == 4 && !strcmp(text, "no-home"))
+		s.kind = SECRET_NO_HOME;
+	else if (status != 0) {
+		diag_set(d, "cannot look at %s's ~/.google_authenticator: %s", account, text);
+		return ERR_REMOTE;
+	} else if (!strcmp(text, "link"))
+		s.kind = SECRET_LINK;
+	else if (!strcmp(text, "other"))
+		s.kind = SECRET_OTHER;
+	else if (sscanf(text, "file %15s %lu %llu", perms, &s.uid, &s.size) == 3) {
+		s.kind = SECRET_FILE;
+		static const char bits[] = "rwxrwxrwx";
+		for (size_t i = 0; i < 9 && perms[i + 1]; i++)
+			if (perms[i + 1] == bits[i] || (i % 3 == 2 && strchr("st", perms[i + 1])))
+				s.mode |= 0400u >> i;
+	} else if (strcmp(text, "none")) {
+		diag_set(d, "unexpected answer about %s's secret: %s", account, text);
+		return ERR_REMOTE;
+	}
+	*ret = s;
+	return 0;
+}
+
+int server_admin_secret_create(struct server_admin *a, const char *account, const void *content,
+			       size_t len, char *ret_sum, size_t sum_len, struct diag *d)
+{
+	char text[512], arg[32];
+	int status = 0;
+	snprintf(arg, sizeof(arg), "%zu", len);
+	int r = secret_request(a, "create", account, arg, content, len, text, sizeof(text), &status,
+			       d);
+	if (r < 0)
+		return r;
+	if (status == 3) {
+		diag_set(d, "%s has a ~/.google_authenticator already; it is kept", account);
+		return -EEXIST;
+	}
+	if (status == 4) {
+		diag_set(d, "%s has no home directory on the server", account);
+		return ERR_NO_HOME;
+	}
+	if (status != 0 || !strchr(text, '_')) {
+		diag_set(d, "cannot write %s's ~/.google_authenticator: %s", account, text);
+		return ERR_REMOTE;
+	}
+	snprintf(ret_sum, sum_len, "%s", text);
+	return 0;
+}
+
+int server_admin_secret_remove(struct server_admin *a, const char *account, const char *sum,
+			       struct diag *d)
+{
+	char text[512];
+	int status = 0;
+	int r = secret_request(a, "remove", account, sum, NULL, 0, text, sizeof(text), &status, d);
+	if (r == 0 && status == 3) {
+		diag_set(d, "%s's ~/.google_authenticator changed since it was written; kept",
+			 account);
+		return ERR_CHANGED_UNDER_US;
+	}
+	if (r == 0 && status != 0) {
+		diag_set(d, "cannot remove %s's ~/.google_authenticator: %s", account, text);
+		return ERR_REMOTE;
+	}
+	return r;
+}

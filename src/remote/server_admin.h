@@ -77,6 +77,44 @@ int server_admin_account(struct server_admin *a, const char *user, struct dynbuf
 int server_admin_auth_log(struct server_admin *a, unsigned seconds, struct dynbuf *out,
 			  struct diag *d);
 
+/* The server's clock (seconds since 1970). */
+int server_admin_time(struct server_admin *a, long long *ret_time, struct diag *d);
+/* A name sshkeyctl sends to the helper (letters, digits, '.', '_', '-'; not all digits, no
+ * leading '-'): other names are refused before anything is sent. */
+bool server_admin_account_name_ok(const char *name);
+/* The accounts of a group (its members and those whose primary group it is), sorted;
+ * -ENOENT when there is no such group. */
+int server_admin_group_members(struct server_admin *a, const char *group, char ***ret_names,
+			       size_t *ret_n, struct diag *d);
+/* Where pam_google_authenticator.so is installed; -ENOENT when it is not. */
+int server_admin_pam_module(struct server_admin *a, char *ret_path, size_t len, struct diag *d);
+
+/* An account's ~/.google_authenticator (mfa's secret), looked at and changed by the account
+ * itself, never by root by path. */
+enum server_admin_secret_kind {
+	SECRET_NONE,
+	SECRET_FILE,
+	SECRET_LINK,  /* a symbolic link (the module refuses one) */
+	SECRET_OTHER, /* not a regular file */
+	SECRET_NO_HOME,
+};
+struct server_admin_secret {
+	enum server_admin_secret_kind kind;
+	unsigned mode; /* SECRET_FILE: permission bits */
+	unsigned long uid;
+	unsigned long long size;
+};
+int server_admin_secret_state(struct server_admin *a, const char *account,
+			      struct server_admin_secret *ret, struct diag *d);
+/* A new file with content, 0400, never over an existing one (-EEXIST); ret_sum: its
+ * "CKSUM_SIZE", for server_admin_secret_remove. */
+int server_admin_secret_create(struct server_admin *a, const char *account, const void *content,
+			       size_t len, char *ret_sum, size_t sum_len, struct diag *d);
+/* Remove it only while it still holds what create wrote (ERR_CHANGED_UNDER_US otherwise);
+ * gone already: 0. */
+int server_admin_secret_remove(struct server_admin *a, const char *account, const char *sum,
+			       struct diag *d);
+
 /* One transaction at a time per server: the helper's lock (in SERVER_ADMIN_BACKUP_ROOT),
  * which names its owner; -EBUSY with the owner in d while another run holds it. A lock
  * left by a run that is gone is taken over, and every transaction that run left open is

@@ -1,5 +1,6 @@
 /* Fuzz target: a PAM service file, then its auth view with every include naming the same
- * text again (the depth limit must end it). */
+ * text again (the depth limit must end it); then mfa's edit: undone, it gives back the file
+ * without our edit (byte for byte), and made twice, the same as once. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,39 @@ static int load(const char *name, char **ret_text, size_t *ret_len, void *arg)
 	return 0;
 }
 
+static void same_or_abort(const struct dynbuf *a, const struct dynbuf *b)
+{
+	if (a->len != b->len || (a->len && memcmp(a->data, b->data, a->len)))
+		abort();
+}
+
+static void edit_round_trip(const char *text, size_t size)
+{
+	struct dynbuf plain, edited, again, back;
+	struct diag d = {{0}};
+	bool changed;
+	dynbuf_init(&plain, 1 << 20);
+	dynbuf_init(&edited, 1 << 20);
+	dynbuf_init(&again, 1 << 20);
+	dynbuf_init(&back, 1 << 20);
+	if (pam_config_totp_unedit(text, size, &plain, &changed) == 0 &&
+	    pam_config_totp_edit(text, size, "fuzz", size % 2, &edited, &d) == 0) {
+		if (pam_config_totp_unedit((const char *)edited.data, edited.len, &back, &changed) <
+			    0 ||
+		    !changed)
+			abort();
+		same_or_abort(&back, &plain);
+		if (pam_config_totp_edit((const char *)edited.data, edited.len, "fuzz", size % 2,
+					 &again, &d) < 0)
+			abort();
+		same_or_abort(&again, &edited);
+	}
+	dynbuf_free(&plain);
+	dynbuf_free(&edited);
+	dynbuf_free(&again);
+	dynbuf_free(&back);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pam_config c;
@@ -41,5 +75,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	pam_auth_view(&c, "fuzz", load, &in, &v, &d);
 	pam_config_clear(&c);
+	edit_round_trip((const char *)data, size);
 	return 0;
 }

@@ -117,11 +117,103 @@ static void test_errors(void **state)
 	assert_false(v.asks_password);
 }
 
+/* edit(text) with the view of the result; the result NUL-terminated in out */
+static void edit_and_view(const char *text, const struct loader *l, bool enforce,
+			  struct dynbuf *out, struct pam_auth_view *v)
+{
+	struct diag d = {{0}};
+	dynbuf_reset(out);
+	assert_int_equal(pam_config_totp_edit(text, strlen(text), "sshd", enforce, out, &d), 0);
+	assert_int_equal(dynbuf_append_byte(out, 0), 0);
+	out->len--;
+	assert_int_equal(view_of((const char *)out->data, l, v, &d), 0);
+}
+
+static void test_totp_edit(void **state)
+{
+	static const char header[] = "# sshkeyctl mfa: after the key, a TOTP code "
+				     "(pam_google_authenticator), not the password\n";
+	struct loader deb = {"debian12", NULL, NULL}, rhel = {"rhel9", NULL, NULL};
+	const struct loader *loaders[] = {&deb, &rhel};
+	const char *files[] = {"pam/debian12/sshd", "pam/rhel9/sshd"};
+	const char *steps[] = {"@include common-auth\n", "auth       substack     password-auth\n"};
+	struct pam_auth_view v;
+	struct dynbuf orig, once, twice, back;
+	(void)state;
+	dynbuf_init(&once, 1 << 20);
+	dynbuf_init(&twice, 1 << 20);
+	dynbuf_init(&back, 1 << 20);
+	for (size_t i = 0; i < 2; i++) {
+		read_test_file(files[i], &orig);
+		assert_int_equal(dynbuf_append_byte(&orig, 0), 0);
+		orig.len--;
+		const char *o = (const char *)orig.data;
+		/* rollout: the code (nullok) then pam_permit, the password gone */
+		edit_and_view(o, loaders[i], false, &once, &v);
+		assert_false(v.asks_password);
+		assert_true(v.asks_totp && v.totp_nullok);
+		char want[512];
+		snprintf(want, sizeof(want),
+			 "# sshkeyctl: %s%sauth required pam_google_authenticator.so nullok\n"
+			 "auth required pam_permit.so\n",
+			 steps[i], header);
+		assert_non_null(strstr((const char *)once.data, want));
+		assert_int_equal(once.len, orig.len + strlen(want) - strlen(steps[i]));
+		/* again: the same (no second block) */
+		edit_and_view((const char *)once.data, loaders[i], false, &twice, &v);
+		assert_int_equal(twice.len, once.len);
+		assert_memory_equal(twice.data, once.data, once.len);
+		/* enforce: no nullok, no pam_permit, still one block */
+		edit_and_view((const char *)once.data, loaders[i], true, &twice, &v);
+		assert_true(v.asks_totp && !v.totp_nullok && !v.asks_password);
+		assert_null(strstr((const char *)twice.data, "pam_permit"));
+		/* undone: byte for byte the original, from either */
+		bool changed = false;
+		dynbuf_reset(&back);
+		assert_int_equal(pam_config_totp_unedit((const char *)twice.data, twice.len, &back,
+							&changed),
+				 0);
+		assert_true(changed);
+		assert_int_equal(back.len, orig.len);
+		assert_memory_equal(back.data, orig.data, orig.len);
+		dynbuf_reset(&back);
+		assert_int_equal(pam_config_totp_unedit(o, orig.len, &back, &changed), 0);
+		assert_false(changed);
+		assert_memory_equal(back.data, orig.data, orig.len);
+		dynbuf_free(&orig);
+	}
+	/* nowhere to put it: refused, naming the file */
+	struct diag d = {{0}};
+	dynbuf_reset(&once);
+	assert_int_equal(
+		pam_config_totp_edit("auth required pam_unix.so\n", 26, "sshd", false, &once, &d),
+		ERR_FORMAT);
+	assert_non_null(strstr(d.text, "sshd: no \"@include common-auth\""));
+	static const char continued[] = "@include common-auth \\\n  x\n";
+	assert_int_equal(
+		pam_config_totp_edit(continued, strlen(continued), "sshd", false, &once, &d),
+		ERR_FORMAT);
+	/* no newline at the end: kept so */
+	static const char last[] = "@include common-auth\nsession required pam_limits.so";
+	dynbuf_reset(&once);
+	assert_int_equal(pam_config_totp_edit(last, strlen(last), "sshd", true, &once, &d), 0);
+	bool changed = false;
+	dynbuf_reset(&back);
+	assert_int_equal(pam_config_totp_unedit((const char *)once.data, once.len, &back, &changed),
+			 0);
+	assert_int_equal(back.len, strlen(last));
+	assert_memory_equal(back.data, last, strlen(last));
+	dynbuf_free(&once);
+	dynbuf_free(&twice);
+	dynbuf_free(&back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_distributions),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_totp_edit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -185,6 +185,54 @@ fi
 RELOAD
 }
 
+# mfa's secret file (~/.google_authenticator), handled by the account itself (as_account:
+# a link the account planted leads only where it could write anyway). sh -c text; $1 the
+# home directory, $2 the step: state ("none", "file MODE UID SIZE", "link", "other"),
+# create TOKEN (stdin: the content; made under a name nobody can guess, 0400, synced, then
+# linked into place: an existing file is never replaced; answers its "CKSUM_SIZE"), remove
+# SUM (only while it still holds what we wrote).
+# shellcheck disable=SC2016 # expanded by the account's sh
+secret_script='
+set -u -f
+umask 077
+cd -P -- "$1" 2>/dev/null || { echo no-home; exit 4; }
+f=.google_authenticator
+case $2 in
+state)
+	if [ -L "$f" ]; then echo link
+	elif [ -f "$f" ]; then
+		set -- $(LC_ALL=C ls -ln -- "$f")
+		echo "file $1 $3 $5"
+	elif [ -e "$f" ]; then echo other
+	else echo none; fi
+	;;
+create)
+	t=$f.sshkeyctl.$3
+	if ! (set -C && cat >"$t"); then rm -f -- "$t"; echo "cannot write $1/$t"; exit 1; fi
+	chmod 400 -- "$t" && { sync -- "$t" 2>/dev/null || sync; }
+	if ln -- "$t" "$f" 2>/dev/null; then
+		rm -f -- "$t"
+		sync . 2>/dev/null
+		set -- $(cksum <"$f")
+		echo "$1_$2"
+		exit 0
+	fi
+	rm -f -- "$t"
+	if [ -e "$f" ] || [ -L "$f" ]; then echo exists; exit 3; fi
+	echo "cannot link $1/$f"
+	exit 1
+	;;
+remove)
+	if [ -L "$f" ] || [ ! -f "$f" ]; then echo gone; exit 0; fi
+	set -- "$3" $(cksum <"$f")
+	[ "$1" = "$2_$3" ] || { echo changed; exit 3; }
+	rm -f -- "$f" && sync . 2>/dev/null
+	;;
+esac
+'
+# shellcheck source=as_account.sh
+. ./as_account.sh # embedded by embed.py
+
 answer 0
 while IFS= read -r req; do
 	verb=${req%% *} arg=${req#* } st=0
@@ -372,6 +420,67 @@ EOF
 		for f in /var/log/auth.log /var/log/secure; do
 			[ ! -r "$f" ] || tail -n 1000 "$f"
 		done
+		;;
+	time) date +%s ;;
+	members)
+		# a group's accounts: its member list and those whose primary group it is
+		gent=$(getent group "$arg" 2>/dev/null || awk -F: -v g="$arg" '$1 == g' /etc/group)
+		if [ -z "$gent" ]; then st=2; else
+			IFS=: read -r _ _ ggid gmem <<EOF
+$gent
+EOF
+			{
+				IFS=,
+				# shellcheck disable=SC2086
+				for m in $gmem; do printf '%s\n' "$m"; done
+				unset IFS
+				{ getent passwd 2>/dev/null || cat /etc/passwd; } |
+					awk -F: -v g="$ggid" '$4 == g { print $1 }'
+			} | sort -u
+		fi
+		;;
+	pam-module)
+		# where pam_google_authenticator is installed, if it is
+		st=2
+		set +f
+		for p in /lib/security /lib/*/security /lib64/security /usr/lib/security \
+			/usr/lib/*/security /usr/lib64/security; do
+			if [ -f "$p/pam_google_authenticator.so" ]; then
+				printf '%s\n' "$p/pam_google_authenticator.so"
+				st=0
+				break
+			fi
+		done
+		set -f
+		;;
+	secret-state | secret-create | secret-remove)
+		# shellcheck disable=SC2086
+		set -- $arg
+		sname=${1:-} sarg=${2:-}
+		ent=$(getent passwd "$sname" 2>/dev/null || awk -F: -v u="$sname" '$1 == u' /etc/passwd)
+		if [ -z "$sname" ] || [ -z "$ent" ]; then
+			echo no-account
+			st=2
+		else
+			# shellcheck disable=SC2034 # name, uid and gid are as_account's
+			IFS=: read -r name _ uid gid _ shome _ <<EOF
+$ent
+EOF
+			case $verb in
+			secret-state) (as_account /bin/sh -c "$secret_script" sh "$shome" state </dev/null) ;;
+			secret-create)
+				case $sarg in '' | *[!0-9]*) sarg=0 ;; esac
+				# read whole first: the request stream stays in step whatever happens
+				c=$(dd bs=1 count="$sarg" 2>/dev/null && echo x)
+				printf '%s' "${c%x}" |
+					(as_account /bin/sh -c "$secret_script" sh "$shome" create "$T")
+				;;
+			secret-remove)
+				(as_account /bin/sh -c "$secret_script" sh "$shome" remove "$sarg" </dev/null)
+				;;
+			esac
+			st=$?
+		fi
 		;;
 	content)
 		# shellcheck disable=SC2086
