@@ -405,7 +405,13 @@ static const char *first_name(const struct sshd_config *cfg, const char *dir, bo
 	const char *lowest = NULL;
 	for (size_t i = 0; i < cfg->n_files; i++) {
 		const char *p = cfg->files[i].path;
-		if (strncmp(p, dir, dir_len) == 0 && p[dir_len] == '/' &&
+		/* a file of Match blocks alone (mfa's) sets no global value to come before */
+		bool sets_global = false;
+		for (size_t k = 0; k < cfg->n_directives && !sets_global; k++)
+			sets_global = cfg->directives[k].file == i &&
+				      cfg->directives[k].match < 0 &&
+				      strcmp(cfg->directives[k].keyword, "match") != 0;
+		if (sets_global && strncmp(p, dir, dir_len) == 0 && p[dir_len] == '/' &&
 		    !strchr(p + dir_len + 1, '/') &&
 		    (!lowest || strcmp(p + dir_len + 1, lowest) < 0))
 			lowest = p + dir_len + 1;
@@ -597,4 +603,148 @@ void sshd_authorized_keys_path(const char *entry, const char *home, const char *
 	}
 	if (o >= len)
 		out[len - 1] = 0;
+}
+
+/* The drop-in directory the main file includes at the top level, or NULL. */
+static char *top_dropin_dir(const struct sshd_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_directives; i++) {
+		const struct sshd_directive *d = &cfg->directives[i];
+		if (d->match < 0 && d->file == 0 && !strcmp(d->keyword, "include")) {
+			char *dir = dropin_dir(d->args);
+			if (dir)
+				return dir;
+		}
+	}
+	return NULL;
+}
+
+static const struct sshd_config_file *file_named(const struct sshd_config *cfg, const char *path)
+{
+	for (size_t f = 0; f < cfg->n_files; f++)
+		if (!strcmp(cfg->files[f].path, path))
+			return &cfg->files[f];
+	return NULL;
+}
+
+/* Our block in the main file: from its header line to the next Match line (or the end);
+ * ERR_CHANGED_UNDER_US when a line in it is neither ours nor blank (someone else's lines
+ * would go with it). *ret_start == *ret_end: none. */
+static int find_block(const struct sshd_config *cfg, const char *header, size_t *ret_start,
+		      size_t *ret_end, unsigned long *ret_line, const char *const *keywords,
+		      size_t n_keywords)
+{
+	const struct sshd_config_file *f = &cfg->files[0];
+	const char *text = f->content.len ? (const char *)f->content.data : "";
+	size_t len = f->content.len, hlen = strlen(header);
+	bool found = false;
+	*ret_start = *ret_end = 0;
+	unsigned long line = 1;
+	for (size_t pos = 0; pos < len && !found; line++) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) + 1 : len;
+		size_t l = end - pos - (nl ? 1 : 0);
+		if (l && text[pos + l - 1] == '\r')
+			l--;
+		if (l == hlen + 2 && !memcmp(text + pos, "# ", 2) &&
+		    !memcmp(text + pos + 2, header, hlen)) {
+			found = true;
+			*ret_start = pos;
+			*ret_line = line;
+		}
+		pos = end;
+	}
+	if (!found)
+		return 0;
+	/* its directives: the first Match is ours, then our keywords, up to the next Match */
+	bool seen_match = false;
+	*ret_end = len;
+	for (size_t i = 0; i < cfg->n_directives; i++) {
+		const struct sshd_directive *d = &cfg->directives[i];
+		if (d->file != 0 || d->offset < *ret_start)
+			continue;
+		if (!strcmp(d->keyword, "match")) {
+			if (seen_match) {
+				*ret_end = d->offset;
+				break;
+			}
+			seen_match = true;
+			continue;
+		}
+		bool ours = false;
+		for (size_t k = 0; seen_match && !ours && k < n_keywords; k++)
+			ours = same_keyword(d->keyword, keywords[k]);
+		if (!ours)
+			return ERR_CHANGED_UNDER_US;
+	}
+	return 0;
+}
+
+int sshd_config_plan_block(const struct sshd_config *cfg, const char *dropin_name,
+			   const char *header, const char *block, const char *const *keywords,
+			   size_t n_keywords, struct sshd_config_plan *ret, unsigned long *ret_line)
+{
+	struct sshd_config_plan plan = {0};
+	char *dir = cfg->n_files ? top_dropin_dir(cfg) : NULL;
+	char *path = NULL;
+	int r = cfg->n_files ? 0 : -EINVAL;
+	*ret_line = 0;
+	if (r == 0 && dir) {
+		if (asprintf(&path, "%s/%s", dir, dropin_name) < 0) {
+			path = NULL;
+			r = -ENOMEM;
+			goto out;
+		}
+		bool exists = file_named(cfg, path) != NULL;
+		plan.dropin = true;
+		if (!block && !exists)
+			goto out; /* nothing to remove */
+		struct sshd_file_edit *e = new_edit(&plan, path);
+		if (!e) {
+			r = -ENOMEM;
+			goto out;
+		}
+		e->create = !exists;
+		e->remove = !block;
+		if (block)
+			r = dynbuf_printf(&e->content, "# %s\n%s", header, block);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	size_t start, end;
+	unsigned long line = 0;
+	if ((r = find_block(cfg, header, &start, &end, &line, keywords, n_keywords)) < 0) {
+		*ret_line = line;
+		goto out;
+	}
+	if (!block && start == end)
+		goto out; /* no block of ours */
+	const struct sshd_config_file *f = &cfg->files[0];
+	const char *text = f->content.len ? (const char *)f->content.data : "";
+	struct sshd_file_edit *e = new_edit(&plan, f->path);
+	if (!e) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = dynbuf_append(&e->content, text, start);
+	if (r == 0)
+		r = dynbuf_append(&e->content, text + end, f->content.len - end);
+	if (r == 0 && block) {
+		/* at the end: a line after a Match belongs to it, and a new Match ends the block
+		 * before it */
+		if (e->content.len && e->content.data[e->content.len - 1] != '\n')
+			r = dynbuf_append_str(&e->content, "\n");
+		if (r == 0)
+			r = dynbuf_printf(&e->content, "# %s\n%s", header, block);
+	}
+out:
+	free(dir);
+	free(path);
+	if (r < 0) {
+		sshd_config_plan_clear(&plan);
+		return r;
+	}
+	*ret = plan;
+	return 0;
 }

@@ -85,6 +85,7 @@ struct sshd_setting {
 struct sshd_file_edit {
 	char *path;
 	bool create;           /* a new file (the drop-in) */
+	bool remove;           /* the file goes (content unused) */
 	struct dynbuf content; /* the whole new content */
 };
 
@@ -103,6 +104,20 @@ int sshd_config_plan_settings(const struct sshd_config *cfg, const struct sshd_s
 			      size_t n, const char *header, const size_t *also_comment_out,
 			      size_t n_also, struct sshd_config_plan *ret);
 void sshd_config_plan_clear(struct sshd_config_plan *plan);
+
+/* A block of ours (a Match block: mfa's), whole: block is its text ("Match ...\n\tKEY
+ * VALUE\n..."), after the comment line "# HEADER". When the main file includes a
+ * directory's "*.conf" at its top level, the block is the drop-in dropin_name there,
+ * written whole (a Match in an included file ends with the file; one read early comes
+ * before the main file's Match blocks, and the first matching block's value wins); otherwise
+ * the block goes at the end of the main file (a Match ends the block before it), any
+ * earlier block of ours cut out first: ERR_CHANGED_UNDER_US (with *ret_line, its header's
+ * line) when that block holds lines other than its Match and keywords. block NULL: the
+ * block removed (the drop-in removed; no edit when there is none). */
+int sshd_config_plan_block(const struct sshd_config *cfg, const char *dropin_name,
+			   const char *header, const char *block, const char *const *keywords,
+			   size_t n_keywords, struct sshd_config_plan *ret,
+			   unsigned long *ret_line);
 
 /* sshd -T output ("keyword value" lines, keywords lower case): every value printed for
  * keyword, blank-separated (lists such as AllowUsers come one line each), into buf; ""

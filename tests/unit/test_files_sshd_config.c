@@ -335,6 +335,87 @@ static void test_plan_fix_match(void **state)
 	sshd_config_free(cfg);
 }
 
+/* mfa's Match block: a drop-in of its own (which harden's drop-in then still sorts
+ * before: it sets no global value), or the end of the main file, replaced whole again */
+static const char *const mfa_keys[] = {"KbdInteractiveAuthentication", "AuthenticationMethods"};
+#define MFA_BLOCK "Match User alice\n\tAuthenticationMethods publickey,keyboard-interactive\n"
+
+static void test_plan_block(void **state)
+{
+	(void)state;
+	struct sshd_config_plan plan;
+	unsigned long line = 0;
+	static const struct memfile debian[] = {
+		{"/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nUsePAM yes\n"},
+		{"/etc/ssh/sshd_config.d/00-sshkeyctl-mfa.conf", "# mfa\n" MFA_BLOCK},
+		{"/etc/ssh/sshd_config.d/00-sshkeyctl.conf", "PasswordAuthentication no\n"},
+		{NULL, NULL},
+	};
+	struct sshd_config *cfg = load(debian);
+	assert_int_equal(
+		sshd_config_plan_block(cfg, "00-sshkeyctl-mfa.conf", "mfa",
+				       "Match Group g\n\tKbdInteractiveAuthentication yes\n",
+				       mfa_keys, 2, &plan, &line),
+		0);
+	assert_int_equal(plan.n_edits, 1);
+	assert_true(plan.dropin && !plan.edits[0].create && !plan.edits[0].remove);
+	assert_string_equal(plan.edits[0].path, "/etc/ssh/sshd_config.d/00-sshkeyctl-mfa.conf");
+	assert_string_equal(edit_text(&plan.edits[0]),
+			    "# mfa\nMatch Group g\n\tKbdInteractiveAuthentication yes\n");
+	sshd_config_plan_clear(&plan);
+	assert_int_equal(sshd_config_plan_block(cfg, "00-sshkeyctl-mfa.conf", "mfa", NULL, mfa_keys,
+						2, &plan, &line),
+			 0);
+	assert_int_equal(plan.n_edits, 1);
+	assert_true(plan.edits[0].remove);
+	sshd_config_plan_clear(&plan);
+	/* harden again: its own file is still the first that sets anything */
+	assert_int_equal(sshd_config_plan_settings(cfg, harden, 2, "again", NULL, 0, &plan), 0);
+	assert_string_equal(plan.edits[0].path, "/etc/ssh/sshd_config.d/00-sshkeyctl.conf");
+	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+
+	/* no drop-ins: the end of the main file; again: the old block replaced */
+	static const struct memfile main_only[] = {
+		{"/etc/ssh/sshd_config", "UsePAM yes\nMatch User bob\n\tX11Forwarding no"},
+		{NULL, NULL},
+	};
+	cfg = load(main_only);
+	assert_int_equal(
+		sshd_config_plan_block(cfg, "x.conf", "mfa", MFA_BLOCK, mfa_keys, 2, &plan, &line),
+		0);
+	assert_false(plan.dropin);
+	assert_string_equal(plan.edits[0].path, "/etc/ssh/sshd_config");
+	const char *once = "UsePAM yes\nMatch User bob\n\tX11Forwarding no\n# mfa\n" MFA_BLOCK;
+	assert_string_equal(edit_text(&plan.edits[0]), once);
+	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+	const struct memfile again[] = {{"/etc/ssh/sshd_config", once}, {NULL, NULL}};
+	cfg = load(again);
+	assert_int_equal(sshd_config_plan_block(cfg, "x.conf", "mfa", "Match all\n", mfa_keys, 2,
+						&plan, &line),
+			 0);
+	assert_string_equal(edit_text(&plan.edits[0]),
+			    "UsePAM yes\nMatch User bob\n\tX11Forwarding no\n# mfa\nMatch all\n");
+	sshd_config_plan_clear(&plan);
+	assert_int_equal(
+		sshd_config_plan_block(cfg, "x.conf", "mfa", NULL, mfa_keys, 2, &plan, &line), 0);
+	assert_string_equal(edit_text(&plan.edits[0]),
+			    "UsePAM yes\nMatch User bob\n\tX11Forwarding no\n");
+	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+	/* someone's line in our block: never cut away with it */
+	const struct memfile foreign[] = {
+		{"/etc/ssh/sshd_config", "UsePAM yes\n# mfa\n" MFA_BLOCK "\tPermitTTY no\n"},
+		{NULL, NULL}};
+	cfg = load(foreign);
+	assert_int_equal(
+		sshd_config_plan_block(cfg, "x.conf", "mfa", NULL, mfa_keys, 2, &plan, &line),
+		ERR_CHANGED_UNDER_US);
+	assert_int_equal(line, 2);
+	sshd_config_free(cfg);
+}
+
 static void test_effective_output(void **state)
 {
 	(void)state;
@@ -373,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_plan_dropin_again),
 		cmocka_unit_test(test_plan_main_file),
 		cmocka_unit_test(test_plan_fix_match),
+		cmocka_unit_test(test_plan_block),
 		cmocka_unit_test(test_effective_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
