@@ -128,36 +128,36 @@ static const struct fleet_group summary_groups[] = {
 static const struct fleet_outcomes outcomes = {harden_outcomes, summary_groups, 6, outcome_of,
 					       true};
 
-void harden_report(const char *spec, const struct harden_result *res, bool json,
-		   struct report_shared *shared)
+json_t *harden_report_json(const char *spec, const struct harden_result *res)
 {
-	if (json) {
-		json_t *o = json_pack("{s:o, s:s, s:o, s:o, s:o}", "target", report_json_text(spec),
-				      "status", harden_outcomes[res->outcome].json, "changes",
-				      report_lines_json(&res->plan), "warnings",
-				      report_lines_json(&res->warnings), "proof",
-				      report_lines_json(&res->proof));
-		if (o && res->diag.text[0])
-			json_object_set_new(o, "reason", report_json_text(res->diag.text));
-		if (o && res->backup_dir[0])
-			json_object_set_new(o, "backup", report_json_text(res->backup_dir));
-		if (o && res->reload_how[0])
-			json_object_set_new(o, "reload", report_json_text(res->reload_how));
-		if (o && res->deadman_restores_at) {
-			char when[32];
-			struct tm tm;
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-				 gmtime_r(&res->deadman_restores_at, &tm));
-			json_object_set_new(o, "deadman_restores_at", json_string(when));
-		}
-		if (o && res->diff.len)
-			json_object_set_new(
-				o, "diff",
-				report_json_textn((const char *)res->diff.data, res->diff.len));
-		report_json_line(o);
-		return;
+	json_t *o = json_pack("{s:o, s:s, s:o, s:o, s:o}", "target", report_json_text(spec),
+			      "status", harden_outcomes[res->outcome].json, "changes",
+			      report_lines_json(&res->plan), "warnings",
+			      report_lines_json(&res->warnings), "proof",
+			      report_lines_json(&res->proof));
+	if (o && res->diag.text[0])
+		json_object_set_new(o, "reason", report_json_text(res->diag.text));
+	if (o && res->backup_dir[0])
+		json_object_set_new(o, "backup", report_json_text(res->backup_dir));
+	if (o && res->reload_how[0])
+		json_object_set_new(o, "reload", report_json_text(res->reload_how));
+	if (o && res->deadman_restores_at) {
+		char when[32];
+		struct tm tm;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime_r(&res->deadman_restores_at, &tm));
+		json_object_set_new(o, "deadman_restores_at", json_string(when));
 	}
-	printf("%s: %s", spec, outcome_text[res->outcome]);
+	if (o && res->diff.len)
+		json_object_set_new(o, "diff",
+				    report_json_textn((const char *)res->diff.data, res->diff.len));
+	return o;
+}
+
+void harden_report_text(const char *spec, const char *headline, const struct harden_result *res,
+			struct report_shared *shared)
+{
+	printf("%s: %s", spec, headline);
 	if (res->diag.text[0])
 		printf(": %s", res->diag.text);
 	printf("\n");
@@ -169,6 +169,15 @@ void harden_report(const char *spec, const struct harden_result *res, bool json,
 	report_print_lines(&res->proof, "  proven: ");
 	report_lines_shared(shared, spec, "warnings", &res->warnings, "  warning: ", false);
 	report_lines_shared(shared, spec, "diff", &res->diff, "", true);
+}
+
+void harden_report(const char *spec, const struct harden_result *res, bool json,
+		   struct report_shared *shared)
+{
+	if (json)
+		report_json_line(harden_report_json(spec, res));
+	else
+		harden_report_text(spec, outcome_text[res->outcome], res, shared);
 	fflush(stdout);
 }
 
@@ -177,6 +186,7 @@ struct harden_fleet_request {
 	const struct target *first;
 	const bool *only;
 	const struct target_keys *keys; /* each target's; NULL: req's for all */
+	harden_report_fn report;
 };
 
 struct harden_run {
@@ -208,7 +218,7 @@ static void report_one(const struct target *t, const void *result, void *data)
 	const struct harden_result *res = result;
 	if (!selected(run->fleet, t))
 		return;
-	harden_report(t->spec, res, run->json, &run->shared);
+	run->fleet->report(t->spec, res, run->json, &run->shared);
 }
 
 /* The hosts whose unproven change their dead-man will restore, and when: after an
@@ -239,7 +249,13 @@ static void report_deadmen(const struct fleet_options *o, const void *results)
 int harden_fleet(struct fleet_options *o, const struct harden_request *req, const bool *only,
 		 const struct target_keys *keys)
 {
-	struct harden_fleet_request f = {req, o->targets.items, only, keys};
+	return harden_fleet_reported(o, req, only, keys, harden_report);
+}
+
+int harden_fleet_reported(struct fleet_options *o, const struct harden_request *req,
+			  const bool *only, const struct target_keys *keys, harden_report_fn report)
+{
+	struct harden_fleet_request f = {req, o->targets.items, only, keys, report};
 	struct harden_run run = {.fleet = &f, .json = o->json};
 	report_shared_init(&run.shared, !o->json && o->targets.n > 1);
 	struct fleet_job job = FLEET_JOB(struct harden_result, report_one, &f, &run);

@@ -9,23 +9,12 @@
 #include "base/error.h"
 
 const struct command *const commands[] = {
-	&command_keygen,
-	&command_show,
-	&command_passwd,
-	&command_copy,
-	&command_setup,
-	&command_verify,
-	&command_perms,
-	&command_harden,
-	&command_doctor,
-	&command_scan,
-	&command_revoke,
-	&command_rotate,
-	&command_agent,
-	&command_logs,
-	&command_known_hosts,
-	&command_help,
-	NULL,
+	&command_keygen,      &command_show,   &command_passwd,
+	&command_copy,        &command_setup,  &command_verify,
+	&command_perms,       &command_harden, &command_doctor,
+	&command_scan,        &command_revoke, &command_rotate,
+	&command_agent,       &command_logs,   &command_mfa,
+	&command_known_hosts, &command_help,   NULL,
 };
 
 const struct command *command_find(const char *name)

@@ -39,6 +39,7 @@ extern const struct command command_scan;
 extern const struct command command_revoke;
 extern const struct command command_rotate;
 extern const struct command command_logs;
+extern const struct command command_mfa;
 extern const struct command command_agent;
 
 /* NULL-terminated table in the order --help lists them */

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "cli/fleet_options.h"
 #include "ops/harden.h"
 
@@ -17,5 +19,16 @@ void harden_report(const char *spec, const struct harden_result *res, bool json,
 struct target_keys;
 int harden_fleet(struct fleet_options *o, const struct harden_request *req, const bool *only,
 		 const struct target_keys *keys);
+/* The same with another report per host (mfa's words). */
+typedef void (*harden_report_fn)(const char *spec, const struct harden_result *res, bool json,
+				 struct report_shared *shared);
+int harden_fleet_reported(struct fleet_options *o, const struct harden_request *req,
+			  const bool *only, const struct target_keys *keys,
+			  harden_report_fn report);
+/* The parts of a host's report: its JSON object (to extend), or its text under a
+ * headline of the caller's words. */
+json_t *harden_report_json(const char *spec, const struct harden_result *res);
+void harden_report_text(const char *spec, const char *headline, const struct harden_result *res,
+			struct report_shared *shared);
 
 #endif

@@ -1,4 +1,5 @@
 #include "ops/harden.h"
+#include "ops/harden_internal.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,11 +17,6 @@
 #include "remote/server_admin.h"
 #include "remote/server_kind.h"
 
-/* After a reload, sshd re-executes itself: new connections may be refused, or meet the old
- * configuration, for a moment. The proof tries this often before it concludes. */
-#define PROOF_ATTEMPTS 20
-#define PROOF_PAUSE_MS 250
-
 void harden_result_init(struct harden_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -32,6 +28,9 @@ void harden_result_init(struct harden_result *res)
 
 void harden_result_clear(struct harden_result *res)
 {
+	if (res->secrets)
+		explicit_bzero(res->secrets, res->n_secrets * sizeof(*res->secrets));
+	free(res->secrets);
 	dynbuf_free(&res->plan);
 	dynbuf_free(&res->diff);
 	dynbuf_free(&res->warnings);
@@ -39,35 +38,7 @@ void harden_result_clear(struct harden_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* One account whose methods are proven, and what sshd -T says it may use. */
-struct account_check {
-	const char *user;
-	struct dynbuf effective;
-	bool password_expected; /* after the change, per sshd -T */
-};
-
-struct harden {
-	const struct target *t;
-	const struct harden_request *req;
-	struct harden_result *res;
-	struct timespec deadline;
-	struct remote_session *s; /* the lifeline: open until the end */
-	struct server_admin *admin;
-	struct pubkey *used;             /* the key that logs in */
-	const struct privkey *used_priv; /* its private half, if we have it */
-	struct account_check *accounts;  /* the login user first, then --users */
-	size_t n_accounts;
-	bool lifeline_lost;
-	bool deadman_armed;          /* the server restores the backup by itself unless confirmed */
-	time_t deadman_at;           /* when (wall clock, by our clock) */
-	bool locked;                 /* the server's harden lock is ours (until the helper ends) */
-	bool match_allows_passwords; /* a Match block turning passwords on was only reported */
-	char login_user[256];
-};
-
-static void outcome(struct harden *h, enum harden_outcome o, int error, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void outcome(struct harden *h, enum harden_outcome o, int error, const char *fmt, ...)
+void harden_set_outcome(struct harden *h, enum harden_outcome o, int error, const char *fmt, ...)
 {
 	h->res->outcome = o;
 	h->res->error = error;
@@ -80,12 +51,12 @@ static void outcome(struct harden *h, enum harden_outcome o, int error, const ch
 }
 
 /* A remote failure that means the connection itself is gone. */
-static bool connection_lost(int r)
+bool harden_connection_lost(int r)
 {
 	return r == ERR_CONNECT || r == ERR_TIMEOUT;
 }
 
-static bool effective_is(const struct dynbuf *eff, const char *keyword, const char *value)
+bool harden_effective_is(const struct dynbuf *eff, const char *keyword, const char *value)
 {
 	char v[256];
 	sshd_effective_values(eff, keyword, v, sizeof(v));
@@ -110,14 +81,14 @@ static bool offered_first(const char *methods, const char *method)
 
 /* A password is offered at the start (password, or keyboard-interactive, which PAM turns
  * into a password prompt), as sshd -T describes the account's configuration. */
-static bool password_possible(const struct dynbuf *eff)
+bool harden_password_possible(const struct dynbuf *eff)
 {
 	char methods[1024];
 	sshd_effective_values(eff, "authenticationmethods", methods, sizeof(methods));
-	return (effective_is(eff, "passwordauthentication", "yes") &&
+	return (harden_effective_is(eff, "passwordauthentication", "yes") &&
 		offered_first(methods, "password")) ||
-	       ((effective_is(eff, "kbdinteractiveauthentication", "yes") ||
-		 effective_is(eff, "challengeresponseauthentication", "yes")) &&
+	       ((harden_effective_is(eff, "kbdinteractiveauthentication", "yes") ||
+		 harden_effective_is(eff, "challengeresponseauthentication", "yes")) &&
 		offered_first(methods, "keyboard-interactive"));
 }
 
@@ -131,19 +102,20 @@ static bool root_login_is(const struct dynbuf *eff, const char *want)
 	return strcmp(v, want) == 0;
 }
 
-static int read_effective(struct harden *h, struct diag *d)
+int harden_read_effective(struct harden *h, struct diag *d)
 {
 	for (size_t i = 0; i < h->n_accounts; i++) {
 		int r = server_admin_sshd_effective(h->admin, h->accounts[i].user,
 						    &h->accounts[i].effective, d);
 		if (r < 0)
 			return r;
-		h->accounts[i].password_expected = password_possible(&h->accounts[i].effective);
+		h->accounts[i].password_expected =
+			harden_password_possible(&h->accounts[i].effective);
 	}
 	return 0;
 }
 
-static void sleep_ms(long ms)
+void harden_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
@@ -152,12 +124,12 @@ static void sleep_ms(long ms)
 /* From new connections: the key logs in as the login user, and every account is offered
  * password login exactly when sshd -T says it may be (a reload that did not take effect
  * shows here). */
-static int prove(struct harden *h, struct diag *d)
+int harden_prove(struct harden *h, struct diag *d)
 {
 	int r = 0;
 	for (int attempt = 0; attempt < PROOF_ATTEMPTS; attempt++) {
 		if (attempt)
-			sleep_ms(PROOF_PAUSE_MS);
+			harden_sleep_ms(PROOF_PAUSE_MS);
 		r = 0;
 		for (size_t i = 0; r == 0 && i < h->n_accounts; i++) {
 			const struct account_check *a = &h->accounts[i];
@@ -183,7 +155,7 @@ static int prove(struct harden *h, struct diag *d)
 	return r;
 }
 
-static void note_proof(struct harden *h)
+void harden_note_proof(struct harden *h)
 {
 	for (size_t i = 0; i < h->n_accounts; i++) {
 		const struct account_check *a = &h->accounts[i];
@@ -211,13 +183,13 @@ static void roll_back(struct harden *h, const char *reason)
 	if (r == 0)
 		r = server_admin_reload(h->admin, how, sizeof(how), &d);
 	if (r == 0)
-		r = read_effective(h, &d);
+		r = harden_read_effective(h, &d);
 	if (r == 0)
-		r = prove(h, &d);
+		r = harden_prove(h, &d);
 	dynbuf_free(&msg);
 	if (r == 0) {
-		outcome(h, HARDEN_ROLLED_BACK, ERR_ROLLED_BACK,
-			"%s (files restored byte for byte, key login proven)", reason);
+		harden_set_outcome(h, HARDEN_ROLLED_BACK, ERR_ROLLED_BACK,
+				   "%s (files restored byte for byte, key login proven)", reason);
 		return;
 	}
 	char deadman[256] = "the next harden run (or --undo) restores it";
@@ -230,17 +202,19 @@ static void roll_back(struct harden *h, const char *reason)
 			 "the dead-man on the server restores it by %s (%u s from the start)", when,
 			 h->req->confirm_timeout);
 	}
-	if (connection_lost(r) || h->lifeline_lost)
-		outcome(h, HARDEN_FAILED, r, "%s; the connection is lost: backup in %s, %s", reason,
-			h->res->backup_dir, deadman);
+	if (harden_connection_lost(r) || h->lifeline_lost)
+		harden_set_outcome(h, HARDEN_FAILED, r,
+				   "%s; the connection is lost: backup in %s, %s", reason,
+				   h->res->backup_dir, deadman);
 	else
-		outcome(h, HARDEN_FAILED, r, "%s; and the rollback failed: %s (backup in %s; %s)",
-			reason, d.text, h->res->backup_dir, deadman);
+		harden_set_outcome(h, HARDEN_FAILED, r,
+				   "%s; and the rollback failed: %s (backup in %s; %s)", reason,
+				   d.text, h->res->backup_dir, deadman);
 }
 
 /* The tests' kill -9 at a step of the transaction (sshkeyctl-faults only: req->fault is
  * never set in the installed program). */
-static void fault_kill(const struct harden *h, const char *step)
+void harden_fault_kill(const struct harden *h, const char *step)
 {
 	if (h->req->fault && strcmp(h->req->fault, step) == 0)
 		raise(SIGKILL);
@@ -280,17 +254,9 @@ static int lock_server(struct harden *h, struct diag *d)
 	return r;
 }
 
-/* One file of the change: new content, or removal. expected: the bytes it has now (NULL:
- * it must not exist). */
-struct file_change {
-	const char *path;
-	const struct dynbuf *expected;
-	const struct dynbuf *content; /* NULL: remove */
-};
-
 /* The transaction, from the backup to the confirmation; check (may be NULL) looks at
  * sshd -T after the write and returns a reason to roll back, or NULL. */
-static void transaction(struct harden *h, const char *kind, const struct file_change *changes,
+void harden_transaction(struct harden *h, const char *kind, const struct file_change *changes,
 			size_t n, const char *(*check)(struct harden *h, char *buf, size_t len),
 			enum harden_outcome success)
 {
@@ -300,7 +266,7 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 	char reason[1200];
 	int status = 0;
 	int r = lock_server(h, &d);
-	fault_kill(h, "kill-before-backup");
+	harden_fault_kill(h, "kill-before-backup");
 	if (r == 0)
 		r = server_admin_begin(h->admin, kind, &d);
 	if (r == 0)
@@ -315,8 +281,8 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		h->deadman_at = time(NULL) + (time_t)h->req->confirm_timeout;
 	}
 	if (r < 0) {
-		outcome(h, r == -EBUSY ? HARDEN_REFUSED : HARDEN_FAILED, r, "nothing changed: %s",
-			d.text);
+		harden_set_outcome(h, r == -EBUSY ? HARDEN_REFUSED : HARDEN_FAILED, r,
+				   "nothing changed: %s", d.text);
 		goto out;
 	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -328,16 +294,16 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 			dynbuf_printf(&h->res->plan, "%s %s\n", c->content ? "wrote" : "removed",
 				      c->path);
 		if (r == 0 && i == 0)
-			fault_kill(h, "kill-after-first-write");
+			harden_fault_kill(h, "kill-after-first-write");
 	}
 	if (r < 0) {
-		h->lifeline_lost = connection_lost(r);
+		h->lifeline_lost = harden_connection_lost(r);
 		snprintf(reason, sizeof(reason), "writing failed: %s", d.text);
 		roll_back(h, reason);
 		goto out;
 	}
 	r = server_admin_sshd_test(h->admin, &status, &msg, &d);
-	fault_kill(h, "kill-after-test");
+	harden_fault_kill(h, "kill-after-test");
 	if (r == 0 && status != 0) {
 		const char *m = msg.len ? (const char *)msg.data : "";
 		snprintf(reason, sizeof(reason), "the new configuration fails sshd -t: %.*s",
@@ -346,9 +312,9 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		goto out;
 	}
 	if (r == 0)
-		r = read_effective(h, &d);
+		r = harden_read_effective(h, &d);
 	if (r < 0) {
-		h->lifeline_lost = connection_lost(r);
+		h->lifeline_lost = harden_connection_lost(r);
 		snprintf(reason, sizeof(reason), "%s", d.text);
 		roll_back(h, reason);
 		goto out;
@@ -366,9 +332,9 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		r = server_admin_reload(h->admin, h->res->reload_how, sizeof(h->res->reload_how),
 					&d);
 	if (r == 0)
-		fault_kill(h, "kill-after-reload");
+		harden_fault_kill(h, "kill-after-reload");
 	if (r < 0) {
-		h->lifeline_lost = connection_lost(r);
+		h->lifeline_lost = harden_connection_lost(r);
 		snprintf(reason, sizeof(reason), "%s", d.text);
 		roll_back(h, reason);
 		goto out;
@@ -380,7 +346,8 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		remote_session_free(h->s);
 		h->s = NULL;
 		h->res->deadman_restores_at = h->deadman_at;
-		outcome(h, HARDEN_FAILED, ERR_CONNECT,
+		harden_set_outcome(
+			h, HARDEN_FAILED, ERR_CONNECT,
 			"connection cut after the reload (injected); the dead-man on the server "
 			"restores the backup (%s) within %u s of the start",
 			h->res->backup_dir, h->req->confirm_timeout);
@@ -390,7 +357,7 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 		roll_back(h, "failure injected after the reload");
 		goto out;
 	}
-	if ((r = prove(h, &d)) < 0) {
+	if ((r = (h->prove_change ? h->prove_change : harden_prove)(h, &d)) < 0) {
 		snprintf(reason, sizeof(reason), "the proof failed: %s", d.text);
 		roll_back(h, reason);
 		goto out;
@@ -398,14 +365,16 @@ static void transaction(struct harden *h, const char *kind, const struct file_ch
 	if ((r = server_admin_confirm(h->admin, &d)) < 0) {
 		/* proven, but the dead-man would undo it: say so */
 		h->res->deadman_restores_at = h->deadman_at;
-		outcome(h, HARDEN_FAILED, r,
+		harden_set_outcome(
+			h, HARDEN_FAILED, r,
 			"the change is proven, but the dead-man could not be disarmed (%s): it "
 			"restores the backup within %u s of the start",
 			d.text, h->req->confirm_timeout);
 		goto out;
 	}
-	note_proof(h);
-	outcome(h, success, 0, NULL);
+	if (!h->prove_change)
+		harden_note_proof(h);
+	harden_set_outcome(h, success, 0, NULL);
 out:
 	dynbuf_free(&msg);
 }
@@ -447,7 +416,8 @@ static int log_in(struct harden *h)
 	free(accepted);
 	if (r == ERR_AUTH_DENIED) {
 		/* login's message speaks of a password, which harden never uses to log in */
-		outcome(h, HARDEN_REFUSED, r,
+		harden_set_outcome(
+			h, HARDEN_REFUSED, r,
 			"key login does not work, so password login stays on (nothing changed): "
 			"the server accepted none of the keys offered (%s); install a key first "
 			"(sshkeyctl copy)",
@@ -455,11 +425,11 @@ static int log_in(struct harden *h)
 		return r;
 	}
 	if (r == ERR_NOT_OPENSSH) {
-		outcome(h, HARDEN_REFUSED, r, "%s", d.text);
+		harden_set_outcome(h, HARDEN_REFUSED, r, "%s", d.text);
 		return r;
 	}
 	if (r < 0) {
-		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
 		return r;
 	}
 	for (size_t i = 0; i < req->n_keys; i++)
@@ -485,16 +455,17 @@ static int add_account(struct harden *h, const char *user)
 }
 
 /* The connection's root, the sshd_config model and the current configuration's test. */
-static int open_server(struct harden *h, struct sshd_config **ret_cfg)
+int harden_open_server(struct harden *h, struct sshd_config **ret_cfg)
 {
 	struct diag d = {{0}};
 	int r = server_admin_open(h->s, h->req->password, &h->admin, &d);
 	if (r == ERR_NO_ROOT) {
-		outcome(h, HARDEN_REFUSED, r, "no way to root (nothing changed): %s", d.text);
+		harden_set_outcome(h, HARDEN_REFUSED, r, "no way to root (nothing changed): %s",
+				   d.text);
 		return r;
 	}
 	if (r < 0) {
-		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
 		return r;
 	}
 	struct dynbuf msg;
@@ -502,7 +473,8 @@ static int open_server(struct harden *h, struct sshd_config **ret_cfg)
 	int status = 0;
 	if ((r = server_admin_sshd_test(h->admin, &status, &msg, &d)) == 0 && status != 0) {
 		const char *m = msg.len ? (const char *)msg.data : "";
-		outcome(h, HARDEN_REFUSED, ERR_REMOTE,
+		harden_set_outcome(
+			h, HARDEN_REFUSED, ERR_REMOTE,
 			"the current configuration already fails sshd -t, so nothing is changed: "
 			"%.*s",
 			(int)strcspn(m, "\n"), m);
@@ -511,12 +483,13 @@ static int open_server(struct harden *h, struct sshd_config **ret_cfg)
 	dynbuf_free(&msg);
 	if (r < 0) {
 		if (h->res->outcome != HARDEN_REFUSED)
-			outcome(h, HARDEN_FAILED, r, "%s", d.text);
+			harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
 		return r;
 	}
 	char err[1024] = "";
 	if ((r = server_admin_sshd_config(h->admin, ret_cfg, err, sizeof(err))) < 0) {
-		outcome(h, HARDEN_REFUSED, r, "cannot read sshd's configuration: %s", err);
+		harden_set_outcome(h, HARDEN_REFUSED, r, "cannot read sshd's configuration: %s",
+				   err);
 		return r;
 	}
 	return 0;
@@ -613,7 +586,7 @@ static void warn_accounts(struct harden *h, bool settled)
 			bool still_in =
 				!has_key && settled && h->match_allows_passwords &&
 				server_admin_sshd_effective(h->admin, name, &eff, &d) == 0 &&
-				password_possible(&eff);
+				harden_password_possible(&eff);
 			if (!has_key && !still_in) {
 				dynbuf_printf(&names, "%s%s", n_names ? ", " : "", name);
 				n_names++;
@@ -642,7 +615,7 @@ out:
 static const char *check_hardened(struct harden *h, char *buf, size_t len)
 {
 	const struct account_check *login = &h->accounts[0];
-	if (!effective_is(&login->effective, "pubkeyauthentication", "yes")) {
+	if (!harden_effective_is(&login->effective, "pubkeyauthentication", "yes")) {
 		snprintf(buf, len, "sshd -T shows pubkeyauthentication off for %s", login->user);
 		return buf;
 	}
@@ -718,13 +691,13 @@ static void harden_change(struct harden *h)
 	struct dynbuf root_eff;
 	dynbuf_init(&root_eff, 1024 * 1024);
 	struct diag d = {{0}};
-	if (open_server(h, &cfg) < 0)
+	if (harden_open_server(h, &cfg) < 0)
 		goto out;
-	int r = read_effective(h, &d);
+	int r = harden_read_effective(h, &d);
 	if (r == 0 && req->root_login == HARDEN_ROOT_DEFAULT)
 		r = server_admin_sshd_effective(h->admin, "root", &root_eff, &d);
 	if (r < 0) {
-		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
 		goto out;
 	}
 	/* the settings */
@@ -744,7 +717,8 @@ static void harden_change(struct harden *h)
 		break;
 	case HARDEN_ROOT_NO:
 		if (strcmp(h->accounts[0].user, "root") == 0) {
-			outcome(h, HARDEN_REFUSED, -EINVAL,
+			harden_set_outcome(
+				h, HARDEN_REFUSED, -EINVAL,
 				"--root-login no would lock out root, the account this connection "
 				"logs in as (nothing changed)");
 			goto out;
@@ -760,7 +734,7 @@ static void harden_change(struct harden *h)
 	if (root_value)
 		settings[n_settings++] = (struct sshd_setting){"PermitRootLogin", root_value};
 	if ((r = match_overrides(h, cfg, &fix, &n_fix)) < 0) {
-		outcome(h, HARDEN_FAILED, r, "out of memory");
+		harden_set_outcome(h, HARDEN_FAILED, r, "out of memory");
 		goto out;
 	}
 	/* anything to do? */
@@ -770,8 +744,8 @@ static void harden_change(struct harden *h)
 		explain_settings(h, cfg, settings, n_settings) > 0 || n_fix > 0 || any_password(h);
 	for (size_t i = 0; !needed && i < h->n_accounts; i++) {
 		const struct dynbuf *e = &h->accounts[i].effective;
-		needed = !effective_is(e, "pubkeyauthentication", "yes") ||
-			 !effective_is(e, "permitemptypasswords", "no");
+		needed = !harden_effective_is(e, "pubkeyauthentication", "yes") ||
+			 !harden_effective_is(e, "permitemptypasswords", "no");
 	}
 	if (!needed && root_value) {
 		const struct dynbuf *e = root_eff.len ? &root_eff : &h->accounts[0].effective;
@@ -779,22 +753,24 @@ static void harden_change(struct harden *h)
 	}
 	if (!needed) {
 		warn_accounts(h, true);
-		if ((r = prove(h, &d)) < 0) {
-			outcome(h, HARDEN_FAILED, r, "nothing needed changing, but %s", d.text);
+		if ((r = harden_prove(h, &d)) < 0) {
+			harden_set_outcome(h, HARDEN_FAILED, r, "nothing needed changing, but %s",
+					   d.text);
 			goto out;
 		}
-		note_proof(h);
-		outcome(h, h->match_allows_passwords ? HARDEN_WARN : HARDEN_ALREADY, 0, NULL);
+		harden_note_proof(h);
+		harden_set_outcome(h, h->match_allows_passwords ? HARDEN_WARN : HARDEN_ALREADY, 0,
+				   NULL);
 		goto out;
 	}
 	if ((r = sshd_config_plan_settings(cfg, settings, n_settings, "set by sshkeyctl harden",
 					   fix, n_fix, &plan)) < 0) {
-		outcome(h, HARDEN_FAILED, r, "cannot plan the change");
+		harden_set_outcome(h, HARDEN_FAILED, r, "cannot plan the change");
 		goto out;
 	}
 	changes = calloc(plan.n_edits ? plan.n_edits : 1, sizeof(*changes));
 	if (!changes) {
-		outcome(h, HARDEN_FAILED, -ENOMEM, "out of memory");
+		harden_set_outcome(h, HARDEN_FAILED, -ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < plan.n_edits; i++) {
@@ -815,10 +791,10 @@ static void harden_change(struct harden *h)
 	}
 	if (req->dry_run) {
 		warn_accounts(h, false);
-		outcome(h, HARDEN_WOULD, 0, NULL);
+		harden_set_outcome(h, HARDEN_WOULD, 0, NULL);
 		goto out;
 	}
-	transaction(h, "harden", changes, plan.n_edits, check_hardened, HARDEN_DONE);
+	harden_transaction(h, "harden", changes, plan.n_edits, check_hardened, HARDEN_DONE);
 	/* a Match block that keeps passwords on for some account is a warning on every run,
 	 * whether or not an account we prove is among those it matches */
 	if (h->res->outcome == HARDEN_DONE && (any_password(h) || h->match_allows_passwords))
@@ -857,17 +833,18 @@ static void install_krl(struct harden *h)
 	struct diag d = {{0}};
 	char current[1024];
 	dynbuf_init(&old, 64 * 1024 * 1024);
-	if (open_server(h, &cfg) < 0)
+	if (harden_open_server(h, &cfg) < 0)
 		goto out;
-	int r = read_effective(h, &d);
+	int r = harden_read_effective(h, &d);
 	if (r < 0) {
-		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
 		goto out;
 	}
 	sshd_effective_values(&h->accounts[0].effective, "revokedkeys", current, sizeof(current));
 	bool named = strcmp(current, req->krl_path) == 0;
 	if (current[0] && strcmp(current, "none") && !named) {
-		outcome(h, HARDEN_REFUSED, -EEXIST,
+		harden_set_outcome(
+			h, HARDEN_REFUSED, -EEXIST,
 			"sshd already reads revoked keys from %s (RevokedKeys); nothing changed: "
 			"add "
 			"the keys there (ssh-keygen -k -u -f %s KEY...)",
@@ -876,7 +853,7 @@ static void install_krl(struct harden *h)
 	}
 	r = server_admin_read(h->admin, req->krl_path, &old, &d);
 	if (r < 0 && r != -ENOENT) {
-		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
 		goto out;
 	}
 	bool exists = r == 0;
@@ -890,7 +867,8 @@ static void install_krl(struct harden *h)
 						   "set by sshkeyctl revoke --install-krl", NULL, 0,
 						   &plan)) < 0 ||
 		    plan.n_edits > 8) {
-			outcome(h, HARDEN_FAILED, r < 0 ? r : -E2BIG, "cannot plan the change");
+			harden_set_outcome(h, HARDEN_FAILED, r < 0 ? r : -E2BIG,
+					   "cannot plan the change");
 			goto out;
 		}
 		for (size_t i = 0; i < plan.n_edits; i++) {
@@ -903,12 +881,13 @@ static void install_krl(struct harden *h)
 		}
 	}
 	if (n == 0) {
-		if ((r = prove(h, &d)) < 0) {
-			outcome(h, HARDEN_FAILED, r, "the KRL is in place, but %s", d.text);
+		if ((r = harden_prove(h, &d)) < 0) {
+			harden_set_outcome(h, HARDEN_FAILED, r, "the KRL is in place, but %s",
+					   d.text);
 			goto out;
 		}
-		note_proof(h);
-		outcome(h, HARDEN_ALREADY, 0, NULL);
+		harden_note_proof(h);
+		harden_set_outcome(h, HARDEN_ALREADY, 0, NULL);
 		goto out;
 	}
 	if (req->dry_run) {
@@ -928,10 +907,10 @@ static void install_krl(struct harden *h)
 					changes[i].expected ? changes[i].path : "/dev/null",
 					changes[i].path, &h->res->diff);
 		}
-		outcome(h, HARDEN_WOULD, 0, NULL);
+		harden_set_outcome(h, HARDEN_WOULD, 0, NULL);
 		goto out;
 	}
-	transaction(h, "install-krl", changes, n, check_krl, HARDEN_DONE);
+	harden_transaction(h, "install-krl", changes, n, check_krl, HARDEN_DONE);
 out:
 	sshd_config_plan_clear(&plan);
 	sshd_config_free(cfg);
@@ -949,17 +928,19 @@ static void harden_undo(struct harden *h)
 	struct file_change *changes = NULL;
 	int r = server_admin_open(h->s, h->req->password, &h->admin, &d);
 	if (r < 0) {
-		outcome(h, r == ERR_NO_ROOT ? HARDEN_REFUSED : HARDEN_FAILED, r, "%s", d.text);
+		harden_set_outcome(h, r == ERR_NO_ROOT ? HARDEN_REFUSED : HARDEN_FAILED, r, "%s",
+				   d.text);
 		goto out;
 	}
 	if ((r = lock_server(h, &d)) < 0 ||
 	    (r = server_admin_latest_backup(h->admin, &dir, &entries, &n, &d)) < 0) {
-		outcome(h, HARDEN_REFUSED, r, "%s", d.text);
+		harden_set_outcome(h, HARDEN_REFUSED, r, "%s", d.text);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!entries[i].unchanged) {
-			outcome(h, HARDEN_REFUSED, ERR_CHANGED_UNDER_US,
+			harden_set_outcome(
+				h, HARDEN_REFUSED, ERR_CHANGED_UNDER_US,
 				"%s changed since harden wrote it; undo would lose that change "
 				"(backup in %s)",
 				entries[i].path, dir);
@@ -969,7 +950,7 @@ static void harden_undo(struct harden *h)
 	saved = calloc(n ? n : 1, sizeof(*saved));
 	changes = calloc(n ? n : 1, sizeof(*changes));
 	if (!now || !saved || !changes) {
-		outcome(h, HARDEN_FAILED, -ENOMEM, "out of memory");
+		harden_set_outcome(h, HARDEN_FAILED, -ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -989,7 +970,7 @@ static void harden_undo(struct harden *h)
 			changes[i].content = NULL; /* nothing there: removing it is a no-op */
 	}
 	if (r < 0) {
-		outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
 		goto out;
 	}
 	if (h->req->dry_run) {
@@ -1003,10 +984,10 @@ static void harden_undo(struct harden *h)
 					  c->content ? c->content->len : 0, c->path,
 					  c->content ? c->path : "/dev/null", &h->res->diff);
 		}
-		outcome(h, HARDEN_WOULD, 0, NULL);
+		harden_set_outcome(h, HARDEN_WOULD, 0, NULL);
 		goto out;
 	}
-	transaction(h, "undo", changes, n, NULL, HARDEN_UNDONE);
+	harden_transaction(h, "undo", changes, n, NULL, HARDEN_UNDONE);
 	if (h->res->outcome == HARDEN_UNDONE &&
 	    (r = server_admin_mark_undone(h->admin, dir, &d)) < 0)
 		dynbuf_printf(&h->res->warnings,
@@ -1040,13 +1021,15 @@ void harden_host(const struct target *t, const struct harden_request *req,
 			goto oom;
 	if (req->undo)
 		harden_undo(&h);
+	else if (req->mfa)
+		mfa_host_work(&h);
 	else if (req->krl)
 		install_krl(&h);
 	else
 		harden_change(&h);
 	goto out;
 oom:
-	outcome(&h, HARDEN_FAILED, -ENOMEM, "out of memory");
+	harden_set_outcome(&h, HARDEN_FAILED, -ENOMEM, "out of memory");
 out:
 	for (size_t i = 0; i < h.n_accounts; i++)
 		dynbuf_free(&h.accounts[i].effective);

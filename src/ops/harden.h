@@ -28,6 +28,23 @@ enum harden_root_login {
 /* where revoke --install-krl puts the KRL on a server */
 #define HARDEN_KRL_PATH "/etc/ssh/sshkeyctl_revoked_keys"
 
+/* sshkeyctl mfa: a TOTP code after the key (pam_google_authenticator), through the same
+ * transaction (ops/mfa.c). Refused unless password login is off already (the PAM stack
+ * then asks a code, not the password: a password login through it would break). */
+enum mfa_action { MFA_ENABLE = 1, MFA_DISABLE, MFA_STATUS };
+struct mfa_request {
+	enum mfa_action action;
+	char *const *users; /* --users: the accounts of the rollout */
+	size_t n_users;
+	const char *group; /* --group: its accounts */
+	bool all;          /* --all: every account (secrets for the login user and --users) */
+	bool enforce;      /* no nullok: an account without a secret can no longer log in */
+	long max_skew;     /* seconds the server's clock may differ from ours */
+};
+#define MFA_DEFAULT_MAX_SKEW 30 /* one 30-second step: the module's window is 3 */
+#define MFA_SECRET_BYTES     20 /* 160 bits, as google-authenticator makes them */
+#define MFA_SCRATCH_CODES    5
+
 struct harden_request {
 	struct local_key *keys; /* the keys that log in (none: ssh-agent's) */
 	size_t n_keys;
@@ -44,6 +61,7 @@ struct harden_request {
 	 * and named by RevokedKeys, through the same transaction and proof */
 	const struct dynbuf *krl;
 	const char *krl_path;
+	const struct mfa_request *mfa; /* sshkeyctl mfa instead of harden */
 	/* tests only: "fail-after-reload", "cut-after-reload", "reload-no-effect" */
 	const char *fault;
 };
@@ -60,6 +78,14 @@ enum harden_outcome {
 	HARDEN_N_OUTCOMES,
 };
 
+/* A secret mfa enable wrote, to be shown once (then wiped with the result). */
+struct mfa_secret_shown {
+	char account[65];
+	char label[320]; /* "ACCOUNT@HOSTNAME", as google-authenticator labels it */
+	unsigned char secret[MFA_SECRET_BYTES];
+	unsigned long scratch[MFA_SCRATCH_CODES];
+};
+
 struct harden_result {
 	enum harden_outcome outcome;
 	int error;
@@ -73,6 +99,11 @@ struct harden_result {
 	/* a change left unproven on the server, which its dead-man restores at this time
 	 * (wall clock); 0 when none is pending */
 	time_t deadman_restores_at;
+	/* mfa enable: the secrets written, shown once; mfa status: what sshd requires of each
+	 * account, one line each (in proof) */
+	struct mfa_secret_shown *secrets;
+	size_t n_secrets;
+	long clock_skew; /* mfa: the server's clock minus ours, seconds */
 };
 
 void harden_result_init(struct harden_result *res);
