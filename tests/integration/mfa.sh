@@ -13,6 +13,12 @@ A=sktest-m$$ # the rollout's account, a sudo user without a password
 B=sktest-o$$ # an account outside the rollout
 PW="pw of $A"
 for u in "$A" "$B"; do testbed_add_user "$u" "$PW" || fail "useradd"; done
+C=sktest-c$$ # members of the group G
+D=sktest-d$$
+G=sktest-g$$
+for u in "$C" "$D"; do testbed_add_user "$u" "$PW" || fail "useradd"; done
+groupadd "$G" && cleanup_hooks+=("groupdel $G") || fail "groupadd"
+usermod -a -G "$G" "$C" && usermod -a -G "$G" "$D" || fail "usermod"
 SUDOERS=/etc/sudoers.d/sshkeyctl-test-$$
 printf '%s ALL=(ALL:ALL) NOPASSWD: ALL\n' "$A" >"$SUDOERS"
 chmod 440 "$SUDOERS"
@@ -26,11 +32,13 @@ SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 target() { echo "${2:-$A}@127.0.0.1:$(testbed_port "$1")"; }
 ssh_opts() { echo -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
 	-o IdentitiesOnly=yes -p "$(testbed_port "$1")"; }
-# key_code_login HOST USER SECRET: the key, then the code oathtool computes from SECRET
+# key_code_login HOST USER SECRET [OFFSET]: the key, then the code oathtool computes from
+# SECRET for now + OFFSET seconds (the module takes one step either way; each step's code
+# once: sshkeyctl's proof spent the current one)
 key_code_login() {
 	# shellcheck disable=SC2046
-	sshpass -P "Verification code" -p "$(oathtool --totp -b "$3")" ssh $(ssh_opts "$1") \
-		-i id "$2@127.0.0.1" true 2>/dev/null
+	sshpass -P "Verification code" -p "$(oathtool --totp -b "$3" -N "@$(($(date +%s) + ${4:-0}))")" \
+		ssh $(ssh_opts "$1") -i id "$2@127.0.0.1" true 2>/dev/null
 }
 key_login() { # HOST USER: the key alone
 	# shellcheck disable=SC2046
@@ -47,8 +55,14 @@ host() {
 	printf 'PasswordAuthentication no\n' >"$TB_ROOT/$1/etc/ssh/sshd_config.d/00-sshkeyctl.conf"
 	testbed_host_up "$1" || fail "host $1"
 	local u
-	for u in "$A" "$B"; do testbed_authorize "$1" "$u" id.pub; done
+	for u in "$A" "$B" "$C" "$D"; do testbed_authorize "$1" "$u" id.pub; done
 }
+COMMON=(-i id -o "UserKnownHostsFile=$KH" --accept-new --confirm-timeout 30)
+# snapshot HOST: the host's /etc/ssh and pam.d/sshd, hashed (to compare before and after)
+snapshot() { (cd "$TB_ROOT/$1/etc" && find ssh pam.d/sshd -type f ! -name sshd.pid -print0 |
+	sort -z | xargs -0 sha256sum); }
+# secret_of OUT ACCOUNT: the base32 key sshkeyctl showed for ACCOUNT
+secret_of() { awk -v a="$2@" 'index($0, "new secret for " a) { f = 1 } f && $1 == "key:" { print $2; exit }' "$1"; }
 
 # 1. A host set up by hand as the tutorials do: verify and doctor say what it requires
 host byhand
@@ -92,6 +106,69 @@ grep -q 'accepts the key for .*, then asks a second factor (keyboard-interactive
 	fail "copy's words: $(cat out.txt)"
 grep -q "Failed password\|Failed keyboard-interactive" "$TB_ROOT/byhand/log" &&
 	fail "a password was sent: $(grep Failed "$TB_ROOT/byhand/log")"
+pass
+
+# 2. One account (--users), the login account outside: secrets, files, real logins, status,
+# and disable puts every file back byte for byte
+host one
+before=$(snapshot one)
+expect_status 0 "mfa enable --dry-run" -- "$K" mfa enable "${COMMON[@]}" --dry-run --users "$B" \
+	"$(target one)" >out.txt
+grep -q '^+auth required pam_google_authenticator.so nullok' out.txt || fail "dry run diff: $(cat out.txt)"
+[ "$(snapshot one)" = "$before" ] || fail "the dry run changed files"
+[ -e "$TB_ROOT/one/home/$B/.google_authenticator" ] && fail "the dry run wrote a secret"
+pass
+expect_status 0 "mfa enable" -- "$K" mfa enable "${COMMON[@]}" --users "$B" "$(target one)" >out.txt
+grep -q "mfa on, proven" out.txt || fail "enable: $(cat out.txt)"
+grep -q "proven: $A: outside the rollout, the key alone logs in as before; no password offered" out.txt ||
+	fail "proof of $A: $(cat out.txt)"
+grep -q "proven: $B: the key alone is not enough (sshd asks keyboard-interactive); the key and a code computed here log in; no password offered" out.txt ||
+	fail "proof of $B: $(cat out.txt)"
+sb=$(secret_of out.txt "$B")
+[ ${#sb} = 32 ] || fail "no secret shown for $B: $(cat out.txt)"
+grep -q "uri: otpauth://totp/$B@[^?]*?secret=$sb&issuer=" out.txt || fail "uri: $(cat out.txt)"
+[ "$(grep -c 'emergency scratch codes' out.txt)" = 1 ] || fail "scratch codes: $(cat out.txt)"
+pass
+ga=$TB_ROOT/one/home/$B/.google_authenticator
+[ "$(stat -c '%a %U' "$ga")" = "400 $B" ] || fail "secret file: $(stat -c '%a %U' "$ga")"
+[ "$(head -1 "$ga")" = "$sb" ] || fail "the file's secret is not the one shown"
+grep -q '^" TOTP_AUTH$' "$ga" && grep -q '^" DISALLOW_REUSE' "$ga" || fail "file: $(cat "$ga")"
+# every scratch code shown is in the file
+for c in $(sed -n 's/.*emergency scratch codes (each works once)://p' out.txt); do
+	grep -qx "$c" "$ga" || fail "scratch code $c not in the file"
+done
+grep -qx '# sshkeyctl: @include common-auth' "$TB_ROOT/one/etc/pam.d/sshd" || fail "pam: $(cat "$TB_ROOT/one/etc/pam.d/sshd")"
+[ -e "$TB_ROOT/one/home/$A/.google_authenticator" ] && fail "a secret for $A, outside the rollout"
+pass
+# real logins: the key alone no; the key and oathtool's code yes; a password no; A as before
+key_login one "$B" && fail "$B: the key alone logs in"
+key_code_login one "$B" "$sb" 30 || fail "$B: the key and the code do not log in"
+password_login one "$B" && fail "$B: a password logs in"
+key_login one "$A" || fail "$A (outside the rollout) cannot log in with the key"
+key_login one "$C" || fail "$C (outside the rollout) cannot log in with the key"
+pass
+expect_status 0 "verify $B" -- "$K" verify -i id -o "UserKnownHostsFile=$KH" "$(target one "$B")" >out.txt
+grep -q "OK: key and second factor required" out.txt || fail "verify $B: $(cat out.txt)"
+expect_status 0 "mfa status" -- "$K" mfa status -i id -o "UserKnownHostsFile=$KH" --users "$B" \
+	"$(target one)" >out.txt
+grep -q "^  $A: the key alone (no second factor); no secret$" out.txt || fail "status $A: $(cat out.txt)"
+grep -q "^  $B: a key and a code; a secret (mode 0400)$" out.txt || fail "status $B: $(cat out.txt)"
+grep -q "PAM (/etc/pam.d/sshd): asks a TOTP code (nullok" out.txt || fail "status PAM: $(cat out.txt)"
+pass
+# again: nothing to change, B's secret kept (not shown again), proven
+expect_status 0 "mfa enable again" -- "$K" mfa enable "${COMMON[@]}" --users "$B" "$(target one)" >out.txt
+grep -q "mfa already set up, proven" out.txt || fail "again: $(cat out.txt)"
+grep -q "kept $B's ~/.google_authenticator" out.txt || fail "again, kept: $(cat out.txt)"
+grep -q "new secret" out.txt && fail "a secret shown again: $(cat out.txt)"
+[ "$(head -1 "$ga")" = "$sb" ] || fail "the secret changed"
+pass
+expect_status 0 "mfa disable" -- "$K" mfa disable "${COMMON[@]}" "$(target one)" >out.txt
+grep -q "mfa off, proven" out.txt || fail "disable: $(cat out.txt)"
+[ "$(snapshot one)" = "$before" ] || fail "disable did not restore the files byte for byte"
+key_login one "$B" || fail "$B: the key alone does not log in after disable"
+[ -e "$ga" ] || fail "disable removed $B's secret"
+expect_status 0 "mfa disable again" -- "$K" mfa disable "${COMMON[@]}" "$(target one)" >out.txt
+grep -q "mfa is not set up here" out.txt || fail "disable again: $(cat out.txt)"
 pass
 
 done_checks
