@@ -171,4 +171,141 @@ expect_status 0 "mfa disable again" -- "$K" mfa disable "${COMMON[@]}" "$(target
 grep -q "mfa is not set up here" out.txt || fail "disable again: $(cat out.txt)"
 pass
 
+# 3. A group (Match Group): a member with a secret of its own keeps it; its code logs in
+host grp
+dh=$(testbed_home grp "$D")
+printf '%s\n" TOTP_AUTH\n' "$SECRET" >"$dh/.google_authenticator"
+chown "$D" "$dh/.google_authenticator"
+chmod 400 "$dh/.google_authenticator"
+expect_status 0 "mfa enable --group" -- "$K" mfa enable "${COMMON[@]}" --group "$G" "$(target grp)" >out.txt
+grep -q "mfa on, proven" out.txt || fail "group: $(cat out.txt)"
+grep -q "^Match Group $G\$" "$TB_ROOT/grp/etc/ssh/sshd_config.d/00-sshkeyctl-mfa.conf" ||
+	fail "group block: $(cat "$TB_ROOT/grp/etc/ssh/sshd_config.d/00-sshkeyctl-mfa.conf")"
+grep -q "kept $D's ~/.google_authenticator" out.txt || fail "group, kept: $(cat out.txt)"
+grep -q "proven: $D: the key alone is not enough .*the code not tried (its secret was there before)" out.txt ||
+	fail "group, $D's proof: $(cat out.txt)"
+sc=$(secret_of out.txt "$C")
+[ -n "$sc" ] || fail "no secret for $C: $(cat out.txt)"
+[ "$(head -1 "$dh/.google_authenticator")" = "$SECRET" ] || fail "$D's own secret was changed"
+key_code_login grp "$D" "$SECRET" || fail "$D: its own code does not log in"
+key_code_login grp "$C" "$sc" 30 || fail "$C: the code shown does not log in"
+key_login grp "$C" && fail "$C: the key alone logs in"
+key_login grp "$B" || fail "$B (not in the group) cannot log in with the key"
+pass
+
+# 4. --all: the login account too (its secret proven by sshkeyctl's own login with a code);
+# an account without a secret gets in with its key alone (nullok) until --enforce
+host all
+expect_status 0 "mfa enable --all" -- "$K" mfa enable "${COMMON[@]}" --all "$(target all)" >out.txt
+grep -q "mfa on, proven" out.txt || fail "all: $(cat out.txt)"
+grep -q "warning: $A, this login, is in the rollout" out.txt || fail "all: no warning: $(cat out.txt)"
+sa=$(secret_of out.txt "$A")
+key_code_login all "$A" "$sa" 30 || fail "$A: the code shown does not log in"
+# B has no secret: the module lets it pass (nullok), pam_permit ends the stack, no prompt
+# shellcheck disable=SC2046
+sshpass -P "Verification code" -p 000000 ssh $(ssh_opts all) -i id "$B@127.0.0.1" true 2>/dev/null ||
+	fail "$B (no secret, not enforced) cannot log in with its key"
+# sshkeyctl's own later work as A stops at the code, said so
+"$K" mfa status -i id -o "UserKnownHostsFile=$KH" "$(target all)" >out.txt 2>&1
+[ $? = 1 ] || fail "status as $A after --all: $(cat out.txt)"
+grep -q "then asks a second factor" out.txt || fail "status as $A: $(cat out.txt)"
+pass
+host enforce
+expect_status 0 "mfa enable --all --enforce" -- "$K" mfa enable "${COMMON[@]}" --all --enforce \
+	"$(target enforce)" >out.txt
+grep -q "mfa on, proven" out.txt || fail "enforce: $(cat out.txt)"
+grep -q "warning: --all --enforce: every account without a ~/.google_authenticator can no longer log in" out.txt ||
+	fail "enforce warning: $(cat out.txt)"
+grep -q "pam_permit\|nullok" "$TB_ROOT/enforce/etc/pam.d/sshd" && fail "enforce: nullok left"
+# shellcheck disable=SC2046
+sshpass -P "Verification code" -p 000000 ssh $(ssh_opts enforce) -i id "$B@127.0.0.1" true 2>/dev/null &&
+	fail "$B (no secret, enforced) still logs in"
+pass
+
+# 5. Refusals change nothing and leave no secret: password login still on; a PAM stack
+# without the password line sshkeyctl knows; the module missing; the server's clock off
+refused() { # HOST WHAT PATTERN [OPTIONS]: refused, files and homes as before
+	local before
+	before=$(snapshot "$1")
+	"$K" mfa enable "${COMMON[@]}" "${@:4}" --users "$B" "$(target "$1")" >out.txt 2>&1
+	[ $? = 1 ] || fail "$2: not refused: $(cat out.txt)"
+	grep -q "refused: .*$3" out.txt || fail "$2: $(cat out.txt)"
+	[ "$(snapshot "$1")" = "$before" ] || fail "$2: files changed"
+	[ -e "$TB_ROOT/$1/home/$B/.google_authenticator" ] && fail "$2: a secret was left"
+	pass
+}
+mkdir -p "$TB_ROOT/pwon/etc/ssh/sshd_config.d"
+testbed_host_up pwon || fail "host pwon"
+for u in "$A" "$B"; do testbed_authorize pwon "$u" id.pub; done
+refused pwon "password login on" "password login is still on .*run sshkeyctl harden first"
+host nopam
+sed -i 's/^@include common-auth/auth required pam_unix.so/' "$TB_ROOT/nopam/etc/pam.d/sshd"
+refused nopam "PAM stack" 'no "@include common-auth" or "auth substack password-auth" line'
+host nomodule
+mkdir -p "$WORK/security"
+cp -a /lib/x86_64-linux-gnu/security/. "$WORK/security/"
+rm "$WORK/security/pam_google_authenticator.so"
+testbed_exec nomodule mount --bind "$WORK/security" /lib/x86_64-linux-gnu/security || fail "bind"
+refused nomodule "module missing" "apt-get install libpam-google-authenticator"
+host skew
+# the server's clock an hour ahead: a date(1) first in the root helper's PATH, on that host
+mkdir -p "$WORK/sbin"
+printf '#!/bin/sh
+exec /bin/date -d @$(( $(/bin/date +%%s) + 3600 )) "$@"
+' >"$WORK/sbin/date"
+chmod 755 "$WORK/sbin/date"
+testbed_exec skew mount --bind "$WORK/sbin" /usr/local/sbin || fail "bind"
+refused skew "clock" "the server's clock is 3[56][0-9][0-9] s ahead of ours"
+expect_status 0 "status with a skewed clock" -- "$K" mfa status -i id -o "UserKnownHostsFile=$KH" \
+	"$(target skew)" >out.txt
+grep -q "warning: the server's clock is .* ahead of ours" out.txt || fail "status skew: $(cat out.txt)"
+
+# 6. Failures after the write, each restored: files byte for byte, the new secret removed,
+# nobody locked out. An earlier Match block that wins (found before the reload), a reload
+# without effect and a failure after it (found by the proof), the connection cut (the
+# dead-man restores by itself)
+host early
+printf 'Match User %s\n\tAuthenticationMethods publickey\n' "$B" \
+	>"$TB_ROOT/early/etc/ssh/sshd_config.d/00-aaa.conf"
+testbed_reload early
+before=$(snapshot early)
+expect_status 1 "an earlier Match block" -- "$K" mfa enable "${COMMON[@]}" --users "$B" \
+	"$(target early)" >out.txt
+grep -q "rolled back: the Match block did not take effect for $B: sshd -T shows AuthenticationMethods publickey" out.txt ||
+	fail "earlier Match: $(cat out.txt)"
+[ "$(snapshot early)" = "$before" ] || fail "earlier Match: files differ"
+[ -e "$TB_ROOT/early/home/$B/.google_authenticator" ] && fail "earlier Match: the secret stayed"
+grep -q "removed $B's new ~/.google_authenticator" out.txt || fail "earlier Match: $(cat out.txt)"
+key_login early "$B" || fail "earlier Match: $B locked out"
+pass
+for fault in reload-no-effect fail-after-reload; do
+	host "$fault"
+	before=$(snapshot "$fault")
+	expect_status 1 "$fault" -- env SSHKEYCTL_TEST_FAULT=$fault "$SSHKEYCTL_FAULTS" mfa enable \
+		"${COMMON[@]}" --users "$B" "$(target "$fault")" >out.txt
+	grep -q "rolled back: " out.txt || fail "$fault: $(cat out.txt)"
+	[ "$fault" = fail-after-reload ] ||
+		grep -q "the proof failed: the key alone logs in as $B" out.txt || fail "$fault: $(cat out.txt)"
+	[ "$(snapshot "$fault")" = "$before" ] || fail "$fault: files differ"
+	[ -e "$TB_ROOT/$fault/home/$B/.google_authenticator" ] && fail "$fault: the secret stayed"
+	key_login "$fault" "$B" || fail "$fault: $B locked out"
+	key_login "$fault" "$A" || fail "$fault: $A locked out"
+	pass
+done
+host cut
+before=$(snapshot cut)
+expect_status 1 "connection cut" -- env SSHKEYCTL_TEST_FAULT=cut-after-reload "$SSHKEYCTL_FAULTS" \
+	mfa enable -i id -o "UserKnownHostsFile=$KH" --accept-new --confirm-timeout 10 --users "$B" \
+	"$(target cut)" >out.txt
+grep -q "dead-man" out.txt || fail "cut: $(cat out.txt)"
+key_login cut "$B" && fail "cut: the change should stand until the dead-man acts"
+for i in $(seq 40); do
+	[ "$(snapshot cut)" = "$before" ] && break
+	sleep 0.5
+done
+[ "$(snapshot cut)" = "$before" ] || fail "cut: the dead-man did not restore the files"
+sleep 1
+key_login cut "$B" || fail "cut: $B locked out after the dead-man"
+pass
+
 done_checks
