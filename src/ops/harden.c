@@ -932,6 +932,14 @@ static void harden_undo(struct harden *h)
 				   d.text);
 		goto out;
 	}
+	if (mfa_set_up(h)) {
+		/* passwords back on while sshd's PAM stack asks a code: no password would work */
+		harden_set_outcome(h, HARDEN_REFUSED, -EBUSY,
+				   "mfa is set up here (sshd's PAM stack asks a code, not the "
+				   "password): the password login undo brings back would not work; "
+				   "run sshkeyctl mfa disable first (nothing changed)");
+		goto out;
+	}
 	if ((r = lock_server(h, &d)) < 0 ||
 	    (r = server_admin_latest_backup(h->admin, &dir, &entries, &n, &d)) < 0) {
 		harden_set_outcome(h, HARDEN_REFUSED, r, "%s", d.text);

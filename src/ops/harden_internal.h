@@ -85,5 +85,7 @@ void harden_sleep_ms(long ms);
 
 /* mfa enable, disable or status on the logged-in host (ops/mfa.c). */
 void mfa_host_work(struct harden *h);
+/* sshd's PAM stack holds mfa's edit (h->admin open). */
+bool mfa_set_up(struct harden *h);
 
 #endif

@@ -930,6 +930,22 @@ out:
 	sshd_config_free(cfg);
 }
 
+bool mfa_set_up(struct harden *h)
+{
+	struct dynbuf pam, plain;
+	struct diag d;
+	bool changed = false;
+	dynbuf_init(&pam, PAM_CONFIG_FILE_MAX);
+	dynbuf_init(&plain, PAM_CONFIG_FILE_MAX);
+	if (server_admin_read(h->admin, PAM_SSHD, &pam, &d) == 0 &&
+	    pam_config_totp_unedit(pam.len ? (const char *)pam.data : "", pam.len, &plain,
+				   &changed) < 0)
+		changed = false;
+	dynbuf_free(&pam);
+	dynbuf_free(&plain);
+	return changed;
+}
+
 void mfa_host_work(struct harden *h)
 {
 	struct mfa m = {.req = h->req->mfa};

@@ -162,6 +162,9 @@ grep -q "kept $B's ~/.google_authenticator" out.txt || fail "again, kept: $(cat 
 grep -q "new secret" out.txt && fail "a secret shown again: $(cat out.txt)"
 [ "$(head -1 "$ga")" = "$sb" ] || fail "the secret changed"
 pass
+# harden --undo would bring password login back while PAM asks a code: refused
+expect_status 1 "harden --undo under mfa" -- "$K" harden "${COMMON[@]}" --undo "$(target one)" >out.txt
+grep -q "refused: mfa is set up here" out.txt || fail "undo under mfa: $(cat out.txt)"
 expect_status 0 "mfa disable" -- "$K" mfa disable "${COMMON[@]}" "$(target one)" >out.txt
 grep -q "mfa off, proven" out.txt || fail "disable: $(cat out.txt)"
 [ "$(snapshot one)" = "$before" ] || fail "disable did not restore the files byte for byte"
@@ -231,7 +234,9 @@ refused() { # HOST WHAT PATTERN [OPTIONS]: refused, files and homes as before
 	[ $? = 1 ] || fail "$2: not refused: $(cat out.txt)"
 	grep -q "refused: .*$3" out.txt || fail "$2: $(cat out.txt)"
 	[ "$(snapshot "$1")" = "$before" ] || fail "$2: files changed"
-	[ -e "$TB_ROOT/$1/home/$B/.google_authenticator" ] && fail "$2: a secret was left"
+	[ -e "$TB_ROOT/$1/home/$B/.google_authenticator" ] && [ ! -L "$TB_ROOT/$1/home/$B/.google_authenticator" ] &&
+		[ ! -p "$TB_ROOT/$1/home/$B/.google_authenticator" ] && [ "$2" != "a secret others can read" ] &&
+		fail "$2: a secret was left"
 	pass
 }
 mkdir -p "$TB_ROOT/pwon/etc/ssh/sshd_config.d"
@@ -307,5 +312,26 @@ done
 sleep 1
 key_login cut "$B" || fail "cut: $B locked out after the dead-man"
 pass
+
+# 7. Hostile accounts: a secret file that is a link to root's file, or a FIFO (a reader
+# would hang): refused, nothing written through them, nothing changed
+host hostile
+bh=$TB_ROOT/hostile/home/$B
+ln -s /etc/ssh/ssh_host_ed25519_key "$bh/.google_authenticator"
+chown -h "$B" "$bh/.google_authenticator"
+key_sum=$(sha256sum <"$TB_ROOT/hostile/etc/ssh/ssh_host_ed25519_key")
+refused hostile "a link" "$B's ~/.google_authenticator is a symbolic link: the module refuses it"
+[ "$(sha256sum <"$TB_ROOT/hostile/etc/ssh/ssh_host_ed25519_key")" = "$key_sum" ] ||
+	fail "the host key behind the link changed"
+[ "$(stat -c %a "$TB_ROOT/hostile/etc/ssh/ssh_host_ed25519_key")" = 600 ] || fail "its mode changed"
+rm "$bh/.google_authenticator"
+mkfifo "$bh/.google_authenticator"
+chown "$B" "$bh/.google_authenticator"
+refused hostile "a FIFO" "$B's ~/.google_authenticator is not a regular file"
+rm "$bh/.google_authenticator"
+printf '%s\n" TOTP_AUTH\n' "$SECRET" >"$bh/.google_authenticator"
+chown "$B" "$bh/.google_authenticator"
+chmod 644 "$bh/.google_authenticator"
+refused hostile "a secret others can read" "readable or writable by others"
 
 done_checks
