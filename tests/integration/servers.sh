@@ -466,6 +466,27 @@ PY
 	pass
 }
 
+# mfa on each kind, on the host rotate made (password login still on there): refused with
+# the reason that holds for that server, nothing changed, no secret written
+mfa_on() {
+	local kind=$1 h=rot-$1 key=rot-$1 why
+	case $kind in
+	debian) why="password login is still on .*run sshkeyctl harden first" ;;
+	openssh-*) why="this sshd was built without PAM" ;;
+	dropbear) why="this server is Dropbear .*not OpenSSH" ;;
+	tinysshd) why="this server is tinysshd .*not OpenSSH" ;;
+	esac
+	local before
+	before=$(snapshot "$h")
+	"$K" mfa enable -i "$key" "${COMMON[@]}" --password-file pw --users "$A" "$(target "$h")" \
+		>out.txt 2>&1
+	[ $? = 1 ] || fail "$kind mfa: not refused: $(cat out.txt)"
+	grep -q "refused: $why" out.txt || fail "$kind mfa: $(cat out.txt)"
+	[ "$(snapshot "$h")" = "$before" ] || fail "$kind mfa: files changed"
+	[ -e "$TB_ROOT/$h/home/$A/.google_authenticator" ] && fail "$kind mfa: a secret was written"
+	pass
+}
+
 ran=0
 for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	if ! testbed_kind_server "$kind" >/dev/null; then
@@ -476,6 +497,7 @@ for kind in ${SERVERS_KINDS:-${TB_KINDS_ALL[*]}}; do
 	client_side "$kind"
 	rotate_on "$kind"
 	logs_on "$kind"
+	mfa_on "$kind"
 	case $kind in
 	debian) openssh_kind "$kind" && proxyjump && akf_forms "$kind" ;;
 	openssh-10.5) openssh_kind "$kind" && penalties && akf_forms "$kind" && listener_not_in_path ;;
