@@ -547,8 +547,10 @@ int sshd_log_parse_accepted(const char *line, size_t len, long long now,
 {
 	struct sshd_log_event e;
 	int r = sshd_log_parse_line(line, len, now, &e);
-	if (r < 0 || e.kind != SSHD_EVENT_ACCEPTED || strcmp(e.method, "publickey") != 0 ||
-	    !e.fingerprint[0])
+	/* a Partial line: the key of a login with a second factor (scan passes only those
+	 * whose keyboard-interactive then succeeded) */
+	if (r < 0 || (e.kind != SSHD_EVENT_ACCEPTED && e.kind != SSHD_EVENT_PARTIAL) ||
+	    strcmp(e.method, "publickey") != 0 || !e.fingerprint[0])
 		return ERR_FORMAT;
 	struct sshd_log_accepted a = {.port = e.port, .time = e.time};
 	memcpy(a.user, e.user, sizeof(a.user));

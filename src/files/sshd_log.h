@@ -65,7 +65,8 @@ struct sshd_log_event {
  * SSHD_LOG_LINE_MAX. */
 int sshd_log_parse_line(const char *line, size_t len, long long now, struct sshd_log_event *ret);
 
-/* "Accepted publickey for USER from ADDR port PORT ssh2: TYPE SHA256:..." */
+/* "Accepted publickey for USER from ADDR port PORT ssh2: TYPE SHA256:...", or "Partial
+ * publickey ..." (the key before a second factor) */
 struct sshd_log_accepted {
 	char user[65];
 	char address[64];

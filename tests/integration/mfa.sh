@@ -145,6 +145,17 @@ key_login one "$B" && fail "$B: the key alone logs in"
 key_code_login one "$B" "$sb" 30 || fail "$B: the key and the code do not log in"
 password_login one "$B" && fail "$B: a password logs in"
 key_login one "$A" || fail "$A (outside the rollout) cannot log in with the key"
+# scan counts B's logins with its key and a code (sshd logs "Partial publickey", then
+# "Accepted keyboard-interactive/pam"): sshkeyctl's proof and the one above, not "never"
+# (the test bed's sshd -E lines carry no date: uses, not last_used); logs counts it too
+"$K" scan --all-accounts --json -i id -o "UserKnownHostsFile=$KH" "$(target one)" >scan.json 2>&1
+python3 - scan.json "$B" <<'PY' || fail "scan after a login with a code: $(cat scan.json)"
+import json, sys
+keys = [r for r in map(json.loads, open(sys.argv[1])) if r.get("record") == "key" and r.get("account") == sys.argv[2]]
+assert keys and keys[0]["uses"] == 2 and keys[0]["last_from"] == "127.0.0.1", keys
+PY
+"$K" logs --json "$TB_ROOT/one/log" >logs.json 2>&1
+grep -q '"method":"publickey,keyboard-interactive/pam"' logs.json || fail "logs: $(cat logs.json)"
 key_login one "$C" || fail "$C (outside the rollout) cannot log in with the key"
 pass
 expect_status 0 "verify $B" -- "$K" verify -i id -o "UserKnownHostsFile=$KH" "$(target one "$B")" >out.txt

@@ -394,23 +394,43 @@ fi
 
 # the last key login per account and key sshd logged: the journal's lines of root's sshd
 # (which nobody else can write), else the log files, oldest first (anyone can forge a line
-# there with logger: scan says where its dates come from)
+# there with logger: scan says where its dates come from). A key with a second factor
+# (mfa) logs "Partial publickey", then "Accepted keyboard-interactive/..." on the same
+# connection: the key's login, its line the Partial one.
 if [ "$logs" = logs ]; then
+	logins='(Accepted|Partial) publickey for |Accepted keyboard-interactive/'
 	log_source
 	if [ "$log_src" = journal ]; then
 		echo "log-source journal"
 		journalctl -q --no-pager -o short-iso _UID=0 _COMM=sshd _COMM=sshd-session \
-			_COMM=sshd-auth 2>/dev/null | grep -F 'Accepted publickey for '
+			_COMM=sshd-auth 2>/dev/null | grep -E "$logins"
 	elif [ "$log_src" != none ]; then
 		echo "log-source $log_src"
-		log_cat "$log_src" rotated 2>/dev/null | grep -F 'Accepted publickey for '
+		log_cat "$log_src" rotated 2>/dev/null | grep -E "$logins"
 	else
 		echo "log-source none"
 	fi | awk '
 	/^log-source / { print; next }
+	# "USER from ADDR port N": one connection
+	function conn(s) {
+		if (!match(s, / from [^ ]* port [0-9]*/)) return ""
+		return substr(s, 1, RSTART + RLENGTH - 1)
+	}
+	/Accepted keyboard-interactive\// {
+		c = conn(substr($0, index($0, " for ") + 5))
+		if (c == "" || !(c in pend)) next
+		k = pend[c]
+		line = pline[c]
+		delete pend[c]
+		if (!(k in n)) order[++m] = k
+		n[k]++
+		last[k] = line
+		next
+	}
 	{
-		i = index($0, "Accepted publickey for ")
-		s = substr($0, i + 23)
+		partial = index($0, "Partial publickey for ") > 0
+		i = index($0, partial ? "Partial publickey for " : "Accepted publickey for ")
+		s = substr($0, i + (partial ? 22 : 23))
 		# the last " ssh2: ": what sshd appends, after any text a user name carried
 		j = 0
 		for (r = s; (x = index(r, " ssh2: ")) > 0; r = substr(r, x + 7)) j += x + (j ? 6 : 0)
@@ -419,6 +439,11 @@ if [ "$logs" = logs ]; then
 		sub(/ from [^ ]* port [0-9]*$/, "", who)
 		split(substr(s, j + 7), t, " ")
 		k = who " " t[2]
+		if (partial) {
+			c = conn(substr(s, 1, j - 1))
+			if (c != "") { pend[c] = k; pline[c] = $0 }
+			next
+		}
 		if (!(k in n)) order[++m] = k
 		n[k]++
 		last[k] = $0
