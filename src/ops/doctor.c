@@ -561,14 +561,19 @@ static void second_factor(struct doctor *dr, struct remote_session *s)
 		dr->res->second_prompt[0] = 0;
 	size_t cut = strcspn(dr->res->second_prompt, "\n");
 	dr->res->second_prompt[cut] = 0;
-	doctor_add(dr, "server: key", DOCTOR_PASS,
-		   "the key is accepted for %s; sshd then asks a second factor (%s%s%s%s)",
-		   dr->user,
-		   then & AUTH_METHOD_KBDINT     ? "keyboard-interactive"
-		   : then & AUTH_METHOD_PASSWORD ? "password"
-						 : "another method",
-		   dr->res->second_prompt[0] ? ": \"" : "", dr->res->second_prompt,
-		   dr->res->second_prompt[0] ? "\"" : "");
+	struct doctor_check *c = doctor_add(
+		dr, "server: key", DOCTOR_PASS,
+		"the key is accepted for %s; sshd then asks a second factor (%s%s%s%s)", dr->user,
+		then & AUTH_METHOD_KBDINT     ? "keyboard-interactive"
+		: then & AUTH_METHOD_PASSWORD ? "password"
+					      : "another method",
+		dr->res->second_prompt[0] ? ": \"" : "", dr->res->second_prompt,
+		dr->res->second_prompt[0] ? "\"" : "");
+	if (!dr->req->for_user)
+		doctor_set_fix(c,
+			       "what the code needs on the server (the secret, PAM, the clock), "
+			       "seen as root: sshkeyctl doctor --for-user %s -i KEY root@HOST",
+			       dr->user);
 }
 
 static void check_key_login(struct doctor *dr, struct remote_session *s)
@@ -718,7 +723,9 @@ static void demote_refuted_failures(struct doctor *dr)
 {
 	for (size_t i = 0; dr->res->key_login && i < dr->res->n_checks; i++) {
 		struct doctor_check *c = &dr->res->checks[i];
-		if (c->status == DOCTOR_FAIL && c->weight < WEIGHT_CLIENT) {
+		/* the key's part working says nothing of the second factor's */
+		if (c->status == DOCTOR_FAIL && c->weight < WEIGHT_CLIENT &&
+		    strcmp(c->name, "server: second factor") != 0) {
 			c->status = DOCTOR_WARN;
 			c->cause[0] = '\0';
 			size_t len = strlen(c->evidence);

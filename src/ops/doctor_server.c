@@ -19,6 +19,7 @@
 #include "keys/key_type.h"
 #include "ops/account_keys.h"
 #include "ops/doctor_checks.h"
+#include "ops/mfa.h"
 #include "ops/perms.h"
 #include "remote/openssh_client.h"
 #include "remote/server_admin.h"
@@ -891,6 +892,92 @@ static void check_log(struct doctor *dr, struct server_admin *a)
 }
 
 /* With root: sshd -T for this account and address, the account, sshd's log. */
+/* A code after the key (mfa): what it needs on the server, for the account. */
+static void check_second_factor(struct doctor *dr, struct server_admin *a, const struct dynbuf *eff)
+{
+	static const char name[] = "server: second factor";
+	struct mfa_view v;
+	struct diag d = {{0}};
+	struct doctor_check *c;
+	if (!mfa_requires_code(eff))
+		return;
+	if (mfa_view_account(a, dr->user, eff, &v, &d) < 0) {
+		doctor_add(dr, name, DOCTOR_SKIP, "%s", d.text);
+		return;
+	}
+	if (!v.pam_read) {
+		doctor_add(dr, name, DOCTOR_SKIP, "sshd's PAM stack (/etc/pam.d/sshd) not read");
+	} else if (v.pam.asks_password) {
+		c = doctor_add(dr, name, DOCTOR_FAIL,
+			       "after the key sshd's PAM stack asks the password too (%s)",
+			       v.pam.password_at);
+		doctor_set_cause(c, WEIGHT_SERVER + 40,
+				 "after the key, sshd's PAM stack asks %s's password too (%s), not "
+				 "a code alone",
+				 dr->user, v.pam.password_at);
+		doctor_set_fix(c,
+			       "sshkeyctl mfa enable --users %s HOST comments out the "
+			       "password step",
+			       dr->user);
+	} else if (!v.pam.asks_totp) {
+		c = doctor_add(dr, name, DOCTOR_FAIL,
+			       "sshd asks keyboard-interactive after the key, and its PAM stack "
+			       "asks no code");
+		doctor_set_cause(
+			c, WEIGHT_SERVER + 40,
+			"sshd asks %s keyboard-interactive after the key, but its PAM stack "
+			"asks no code (no pam_google_authenticator in /etc/pam.d/sshd)",
+			dr->user);
+	} else {
+		doctor_add(dr, name, DOCTOR_PASS,
+			   "sshd's PAM stack asks a TOTP code after the key%s",
+			   v.pam.totp_nullok ? " (nullok)" : "");
+	}
+	if (v.secret_usable) {
+		doctor_add(dr, name, DOCTOR_PASS,
+			   "%s's ~/.google_authenticator: mode %04o, its own", dr->user,
+			   v.secret.mode);
+	} else if (v.secret.kind == SECRET_NONE || v.secret.kind == SECRET_NO_HOME) {
+		if (v.pam.totp_nullok) {
+			doctor_add(dr, name, DOCTOR_WARN,
+				   "%s has no ~/.google_authenticator: its key alone lets it in "
+				   "(nullok) until mfa is enforced",
+				   dr->user);
+		} else {
+			c = doctor_add(dr, name, DOCTOR_FAIL, "%s has no ~/.google_authenticator",
+				       dr->user);
+			doctor_set_cause(c, WEIGHT_SERVER + 40,
+					 "%s has no ~/.google_authenticator, and sshd's PAM stack "
+					 "requires one (no nullok): no code can log it in",
+					 dr->user);
+			doctor_set_fix(c, "sshkeyctl mfa enable --users %s HOST writes one",
+				       dr->user);
+		}
+	} else {
+		c = doctor_add(dr, name, DOCTOR_FAIL, "%s's ~/.google_authenticator is %s",
+			       dr->user, v.secret_problem);
+		doctor_set_cause(c, WEIGHT_SERVER + 40,
+				 "%s's ~/.google_authenticator is %s: the module refuses it",
+				 dr->user, v.secret_problem);
+		doctor_set_fix(c,
+			       "as %s: chmod 400 ~/.google_authenticator (a regular file of "
+			       "its own)",
+			       dr->user);
+	}
+	if (labs(v.skew) > MFA_CLOCK_STEP) {
+		c = doctor_add(dr, name, DOCTOR_FAIL, "the server's clock is %ld s %s ours",
+			       labs(v.skew), v.skew > 0 ? "ahead of" : "behind");
+		doctor_set_cause(c, WEIGHT_SERVER + 40,
+				 "the server's clock is %ld s %s ours: codes from a device with "
+				 "the right time do not match (one 30-second step either way does)",
+				 labs(v.skew), v.skew > 0 ? "ahead of" : "behind");
+		doctor_set_fix(c, "set the server's time (timedatectl set-ntp true, chrony)");
+	} else {
+		doctor_add(dr, name, DOCTOR_PASS, "the server's clock is within %ld s of ours",
+			   labs(v.skew));
+	}
+}
+
 static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 			    const struct authorized_keys_state *st)
 {
@@ -982,6 +1069,7 @@ static void check_sshd_view(struct doctor *dr, struct remote_session *s,
 		}
 	}
 	check_account(dr, a, &eff);
+	check_second_factor(dr, a, &eff);
 	check_pubkey_setting(dr, &eff, cfg);
 	/* our address as the root helper's probe saw it (the read helper may have failed) */
 	check_access_lists(dr, &eff, dr->groups, server_admin_info(a)->client_addr, cfg);

@@ -34,6 +34,7 @@
 #include "files/sshd_config.h"
 #include "ops/harden_internal.h"
 #include "ops/login.h"
+#include "ops/mfa.h"
 
 #define PAM_SSHD         "/etc/pam.d/sshd"
 #define MFA_DROPIN       "00-sshkeyctl-mfa.conf"
@@ -97,22 +98,29 @@ static void mfa_free(struct mfa *m)
 	free(m->accounts);
 }
 
+int mfa_clock_skew(struct server_admin *a, long *ret_skew, struct diag *d)
+{
+	long long server;
+	time_t before = time(NULL);
+	int r = server_admin_time(a, &server, d);
+	time_t after = time(NULL);
+	if (r == 0)
+		*ret_skew = (long)(server - (before + (after - before) / 2));
+	return r;
+}
+
 /* The server's clock against ours (the codes are computed here for the proof, and people's
- * phones keep the time too): the skew, the middle of our clock around the request. */
+ * phones keep the time too). */
 static int check_clock(struct harden *h, struct mfa *m, bool refuse)
 {
 	struct diag d = {{0}};
-	long long server;
-	time_t before = time(NULL);
-	int r = server_admin_time(h->admin, &server, &d);
-	time_t after = time(NULL);
+	int r = mfa_clock_skew(h->admin, &m->skew, &d);
 	if (r < 0) {
 		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
 		return r;
 	}
-	m->skew = (long)(server - (before + (after - before) / 2));
 	h->res->clock_skew = m->skew;
-	long limit = m->req->max_skew > 0 ? m->req->max_skew : MFA_DEFAULT_MAX_SKEW;
+	long limit = m->req->max_skew > 0 ? m->req->max_skew : MFA_CLOCK_STEP;
 	if (labs(m->skew) <= limit)
 		return 0;
 	char text[256];
@@ -215,6 +223,23 @@ static int fill_secret(struct ga_file *f, struct mfa_account *a)
 	return r;
 }
 
+/* What makes the module refuse a secret file (false: nothing, or no file at all). */
+static bool secret_problem(const struct server_admin_secret *st, char *buf, size_t len)
+{
+	if (st->kind == SECRET_LINK)
+		snprintf(buf, len, "a symbolic link");
+	else if (st->kind == SECRET_OTHER)
+		snprintf(buf, len, "not a regular file");
+	else if (st->kind == SECRET_FILE && (st->mode & 077))
+		snprintf(buf, len, "readable or writable by others (mode %04o)", st->mode);
+	else if (st->kind == SECRET_FILE && st->uid != st->account_uid)
+		snprintf(buf, len, "owned by uid %lu, not the account (uid %lu)", st->uid,
+			 st->account_uid);
+	else
+		return false;
+	return true;
+}
+
 /* Each account's secret: kept when it has a sound one, written when it has none; a link,
  * a file others can read or not the account's own is refused (the module refuses it, and
  * the account would be locked out when enforced). */
@@ -236,17 +261,13 @@ static int write_secrets(struct harden *h, struct mfa *m)
 						      : "its key alone still lets it in (nullok)");
 			continue;
 		}
-		if (st.kind == SECRET_LINK || st.kind == SECRET_OTHER ||
-		    (st.kind == SECRET_FILE && (st.mode & 077))) {
+		char why[160];
+		if (secret_problem(&st, why, sizeof(why))) {
 			diag_set(
 				&d,
 				"%s's ~/.google_authenticator is %s: the module refuses it; fix or "
 				"remove it, or leave %s out",
-				a->name,
-				st.kind == SECRET_LINK    ? "a symbolic link"
-				: st.kind == SECRET_OTHER ? "not a regular file"
-							  : "readable or writable by others",
-				a->name);
+				a->name, why, a->name);
 			r = -EPERM;
 			break;
 		}
@@ -320,13 +341,13 @@ static int block_text(const struct mfa *m, struct dynbuf *out)
 
 static int load_included(const char *name, char **ret_text, size_t *ret_len, void *arg)
 {
-	struct harden *h = arg;
+	struct server_admin *a = arg;
 	char path[512];
 	struct dynbuf b;
 	struct diag d;
 	snprintf(path, sizeof(path), "/etc/pam.d/%s", name);
 	dynbuf_init(&b, PAM_CONFIG_FILE_MAX);
-	int r = server_admin_read(h->admin, path, &b, &d);
+	int r = server_admin_read(a, path, &b, &d);
 	if (r == 0) {
 		*ret_len = b.len;
 		*ret_text = malloc(b.len + 1);
@@ -340,22 +361,45 @@ static int load_included(const char *name, char **ret_text, size_t *ret_len, voi
 }
 
 /* The view of sshd's PAM stack text (includes read from the server). */
-static int pam_view(struct harden *h, const struct dynbuf *text, struct pam_auth_view *v,
+static int pam_view(struct server_admin *a, const struct dynbuf *text, struct pam_auth_view *v,
 		    struct diag *d)
 {
 	struct pam_config c;
 	int r = pam_config_parse(text->len ? (const char *)text->data : "", text->len, PAM_SSHD, &c,
 				 d);
 	if (r == 0) {
-		r = pam_auth_view(&c, "sshd", load_included, h, v, d);
+		r = pam_auth_view(&c, "sshd", load_included, a, v, d);
 		pam_config_clear(&c);
 	}
 	return r;
 }
 
-/* Does sshd -T (its value of AuthenticationMethods) ask keyboard-interactive after the key,
- * in every list? */
-static bool requires_code(const struct dynbuf *eff)
+int mfa_view_account(struct server_admin *a, const char *account, const struct dynbuf *eff,
+		     struct mfa_view *ret, struct diag *d)
+{
+	struct mfa_view v = {.requires_code = mfa_requires_code(eff)};
+	struct dynbuf pam;
+	dynbuf_init(&pam, PAM_CONFIG_FILE_MAX);
+	int r = server_admin_read(a, PAM_SSHD, &pam, d);
+	if (r == 0 && (r = pam_view(a, &pam, &v.pam, d)) == 0)
+		v.pam_read = true;
+	if (r == -ENOENT)
+		r = 0;
+	if (r == 0)
+		r = server_admin_secret_state(a, account, &v.secret, d);
+	if (r == 0) {
+		bool problem =
+			secret_problem(&v.secret, v.secret_problem, sizeof(v.secret_problem));
+		v.secret_usable = v.secret.kind == SECRET_FILE && !problem;
+		r = mfa_clock_skew(a, &v.skew, d);
+	}
+	dynbuf_free(&pam);
+	if (r == 0)
+		*ret = v;
+	return r;
+}
+
+bool mfa_requires_code(const struct dynbuf *eff)
 {
 	char methods[1024];
 	sshd_effective_values(eff, "authenticationmethods", methods, sizeof(methods));
@@ -376,7 +420,7 @@ static const char *check_enabled(struct harden *h, char *buf, size_t len)
 		if (server_admin_sshd_effective(h->admin, m->accounts[i].name, &eff, &d) < 0) {
 			snprintf(buf, len, "sshd -T for %s: %s", m->accounts[i].name, d.text);
 			why = buf;
-		} else if (!requires_code(&eff)) {
+		} else if (!mfa_requires_code(&eff)) {
 			char methods[256];
 			sshd_effective_values(&eff, "authenticationmethods", methods,
 					      sizeof(methods));
@@ -388,7 +432,7 @@ static const char *check_enabled(struct harden *h, char *buf, size_t len)
 		}
 	}
 	const struct account_check *login = &h->accounts[0];
-	if (!why && !m->login_in_rollout && !m->req->all && requires_code(&login->effective)) {
+	if (!why && !m->login_in_rollout && !m->req->all && mfa_requires_code(&login->effective)) {
 		snprintf(buf, len, "sshd -T asks %s, outside the rollout, for a code too",
 			 login->user);
 		why = buf;
@@ -679,7 +723,7 @@ static int plan_files(struct harden *h, struct mfa *m, const struct sshd_config 
 						    &p->pam_new, &changed);
 	if (r == 0 && enable) {
 		struct pam_auth_view v;
-		if ((r = pam_view(h, &p->pam_new, &v, &d)) == 0 &&
+		if ((r = pam_view(h->admin, &p->pam_new, &v, &d)) == 0 &&
 		    (v.asks_password || !v.asks_totp)) {
 			diag_set(
 				&d,
@@ -860,72 +904,59 @@ out:
 static void mfa_status(struct harden *h, struct mfa *m)
 {
 	struct sshd_config *cfg = NULL;
-	struct dynbuf pam, eff;
-	struct pam_auth_view v = {0};
+	struct dynbuf eff;
 	struct diag d = {{0}};
-	dynbuf_init(&pam, PAM_CONFIG_FILE_MAX);
 	dynbuf_init(&eff, 1024 * 1024);
 	if (harden_open_server(h, &cfg) < 0)
 		goto out;
-	int r = server_admin_read(h->admin, PAM_SSHD, &pam, &d);
-	if (r == 0)
-		r = pam_view(h, &pam, &v, &d);
-	if (r < 0 && r != -ENOENT) {
-		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
+	int r;
+	if (check_clock(h, m, false) < 0 || (r = add_account(m, h->login_user)) < 0 ||
+	    gather_accounts(h, m) < 0)
 		goto out;
-	}
-	if (check_clock(h, m, false) < 0)
-		goto out;
-	if ((r = add_account(m, h->login_user)) < 0 || gather_accounts(h, m) < 0)
-		goto out;
-	dynbuf_printf(&h->res->plan, "PAM (%s): %s%s%s%s\n", PAM_SSHD,
-		      v.asks_totp ? "asks a TOTP code" : "asks no TOTP code",
-		      v.asks_totp && v.totp_nullok ? " (nullok: an account without a secret "
-						     "passes with its key)"
-						   : "",
-		      v.asks_password ? "; asks the password too, at " : "",
-		      v.asks_password ? v.password_at : "");
 	for (size_t i = 0; i < m->n; i++) {
 		const char *name = m->accounts[i].name;
-		struct server_admin_secret st = {0};
+		struct mfa_view v;
 		if ((r = server_admin_sshd_effective(h->admin, name, &eff, &d)) < 0 ||
-		    (r = server_admin_secret_state(h->admin, name, &st, &d)) < 0) {
+		    (r = mfa_view_account(h->admin, name, &eff, &v, &d)) < 0) {
 			harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
 			goto out;
 		}
-		bool code = requires_code(&eff);
-		char secret[128];
-		switch (st.kind) {
-		case SECRET_FILE:
-			snprintf(secret, sizeof(secret), "a secret (mode %04o%s)", st.mode,
-				 st.mode & 077 ? ": others can read it, the module refuses it"
-					       : "");
-			break;
-		case SECRET_NONE:
+		if (i == 0)
+			dynbuf_printf(&h->res->plan, "PAM (%s): %s%s%s%s\n", PAM_SSHD,
+				      !v.pam_read       ? "not read"
+				      : v.pam.asks_totp ? "asks a TOTP code"
+							: "asks no TOTP code",
+				      v.pam.asks_totp && v.pam.totp_nullok
+					      ? " (nullok: an account without a secret passes with "
+						"its key)"
+					      : "",
+				      v.pam.asks_password ? "; asks the password too, at " : "",
+				      v.pam.asks_password ? v.pam.password_at : "");
+		char secret[200];
+		if (v.secret_usable)
+			snprintf(secret, sizeof(secret), "a secret (mode %04o)", v.secret.mode);
+		else if (v.secret.kind == SECRET_NONE)
 			snprintf(secret, sizeof(secret), "no secret");
-			break;
-		case SECRET_NO_HOME:
+		else if (v.secret.kind == SECRET_NO_HOME)
 			snprintf(secret, sizeof(secret), "no home directory");
-			break;
-		default:
-			snprintf(secret, sizeof(secret),
-				 "~/.google_authenticator is not a regular file (refused)");
-		}
-		const char *what = !code ? "the key alone (no second factor)"
-				   : !v.asks_totp || v.asks_password
-					   ? "a key, then keyboard-interactive (the PAM stack does "
-					     "not ask a code alone)"
-				   : st.kind == SECRET_FILE && !(st.mode & 077) ? "a key and a code"
-				   : v.totp_nullok
-					   ? "a key and a code, but with no usable secret "
-					     "the key alone lets it in (until --enforce)"
-					   : "a key and a code, and it has no usable secret: "
-					     "it cannot log in";
+		else
+			snprintf(secret, sizeof(secret), "~/.google_authenticator is %s (refused)",
+				 v.secret_problem);
+		const char *what =
+			!v.requires_code ? "the key alone (no second factor)"
+			: !v.pam.asks_totp || v.pam.asks_password
+				? "a key, then keyboard-interactive (the PAM stack does "
+				  "not ask a code alone)"
+			: v.secret_usable ? "a key and a code"
+			: v.pam.totp_nullok
+				? "a key and a code, but with no usable secret the key "
+				  "alone lets it in (until --enforce)"
+				: "a key and a code, and it has no usable secret: it cannot "
+				  "log in";
 		dynbuf_printf(&h->res->plan, "%s: %s; %s\n", name, what, secret);
 	}
 	harden_set_outcome(h, HARDEN_ALREADY, 0, NULL);
 out:
-	dynbuf_free(&pam);
 	dynbuf_free(&eff);
 	sshd_config_free(cfg);
 }

@@ -737,7 +737,7 @@ int server_admin_secret_state(struct server_admin *a, const char *account,
 {
 	char text[512];
 	int status = 0;
-	struct server_admin_secret s = {SECRET_NONE, 0, 0, 0};
+	struct server_admin_secret s = {SECRET_NONE, 0, 0, 0, 0};
 	int r = secret_request(a, "state", account, NULL, NULL, 0, text, sizeof(text), &status, d);
 	if (r < 0)
 		return r;
@@ -755,7 +755,8 @@ int server_admin_secret_state(struct server_admin *a, const char *account,
 		s.kind = SECRET_LINK;
 	else if (!strcmp(text, "other"))
 		s.kind = SECRET_OTHER;
-	else if (sscanf(text, "file %15s %lu %llu", perms, &s.uid, &s.size) == 3) {
+	else if (sscanf(text, "file %15s %lu %llu %lu", perms, &s.uid, &s.size, &s.account_uid) ==
+		 4) {
 		s.kind = SECRET_FILE;
 		static const char bits[] = "rwxrwxrwx";
 		for (size_t i = 0; i < 9 && perms[i + 1]; i++)

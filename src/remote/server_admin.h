@@ -102,6 +102,7 @@ struct server_admin_secret {
 	enum server_admin_secret_kind kind;
 	unsigned mode; /* SECRET_FILE: permission bits */
 	unsigned long uid;
+	unsigned long account_uid; /* the account's own uid (the owner it must have) */
 	unsigned long long size;
 };
 int server_admin_secret_state(struct server_admin *a, const char *account,

@@ -173,6 +173,22 @@ grep -q "kept $B's ~/.google_authenticator" out.txt || fail "again, kept: $(cat 
 grep -q "new secret" out.txt && fail "a secret shown again: $(cat out.txt)"
 [ "$(head -1 "$ga")" = "$sb" ] || fail "the secret changed"
 pass
+# doctor as root's view (--for-user, through A's sudo): what B's code needs is in place;
+# then B's secret readable by others: named as the cause
+expect_status 0 "doctor --for-user" -- "$K" doctor --for-user "$B" -i id -o "UserKnownHostsFile=$KH" \
+	"$(target one)" >out.txt
+for want in "PASS server: second factor: sshd's PAM stack asks a TOTP code after the key (nullok)" \
+	"PASS server: second factor: $B's ~/.google_authenticator: mode 0400, its own" \
+	"PASS server: second factor: the server's clock is within [0-9]* s of ours"; do
+	grep -q "$want" out.txt || fail "doctor: no '$want': $(cat out.txt)"
+done
+chmod 644 "$ga"
+"$K" doctor --for-user "$B" -i id -o "UserKnownHostsFile=$KH" "$(target one)" >out.txt
+[ $? != 0 ] || fail "doctor with a readable secret: $(cat out.txt)"
+head -1 out.txt | grep -q "$B's ~/.google_authenticator is readable or writable by others (mode 0644): the module refuses it" ||
+	fail "doctor's cause: $(cat out.txt)"
+chmod 400 "$ga"
+pass
 # harden --undo would bring password login back while PAM asks a code: refused
 expect_status 1 "harden --undo under mfa" -- "$K" harden "${COMMON[@]}" --undo "$(target one)" >out.txt
 grep -q "refused: mfa is set up here" out.txt || fail "undo under mfa: $(cat out.txt)"
@@ -275,6 +291,19 @@ refused skew "clock" "the server's clock is 3[56][0-9][0-9] s ahead of ours"
 expect_status 0 "status with a skewed clock" -- "$K" mfa status -i id -o "UserKnownHostsFile=$KH" \
 	"$(target skew)" >out.txt
 grep -q "warning: the server's clock is .* ahead of ours" out.txt || fail "status skew: $(cat out.txt)"
+# set up by hand there, the PAM stack left asking the password: doctor names both
+printf 'Match User %s\n\tKbdInteractiveAuthentication yes\n\tAuthenticationMethods publickey,keyboard-interactive\n' \
+	"$B" >"$TB_ROOT/skew/etc/ssh/sshd_config.d/10-mfa.conf"
+testbed_reload skew
+"$K" doctor --for-user "$B" -i id -o "UserKnownHostsFile=$KH" "$(target skew)" >out.txt
+[ $? != 0 ] || fail "doctor on skew: $(cat out.txt)"
+grep -q "FAIL server: second factor: after the key sshd's PAM stack asks the password too (common-auth:" out.txt ||
+	fail "doctor: PAM asking the password: $(cat out.txt)"
+grep -q "FAIL server: second factor: the server's clock is 3[56][0-9][0-9] s ahead of ours" out.txt ||
+	fail "doctor: the clock: $(cat out.txt)"
+grep -q "FAIL server: second factor: $B has no ~/.google_authenticator" out.txt ||
+	fail "doctor: no secret: $(cat out.txt)"
+pass
 
 # 6. Failures after the write, each restored: files byte for byte, the new secret removed,
 # nobody locked out. An earlier Match block that wins (found before the reload), a reload

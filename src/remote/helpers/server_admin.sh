@@ -187,7 +187,8 @@ RELOAD
 
 # mfa's secret file (~/.google_authenticator), handled by the account itself (as_account:
 # a link the account planted leads only where it could write anyway). sh -c text; $1 the
-# home directory, $2 the step: state ("none", "file MODE UID SIZE", "link", "other"),
+# home directory, $2 the step: state ("none", "file MODE UID SIZE ACCOUNT_UID", "link",
+# "other"),
 # create TOKEN (stdin: the content; made under a name nobody can guess, 0400, synced, then
 # linked into place: an existing file is never replaced; answers its "CKSUM_SIZE"), remove
 # SUM (only while it still holds what we wrote).
@@ -202,7 +203,7 @@ state)
 	if [ -L "$f" ]; then echo link
 	elif [ -f "$f" ]; then
 		set -- $(LC_ALL=C ls -ln -- "$f")
-		echo "file $1 $3 $5"
+		echo "file $1 $3 $5 $(id -u)"
 	elif [ -e "$f" ]; then echo other
 	else echo none; fi
 	;;
