@@ -222,7 +222,7 @@ void harden_fault_kill(const struct harden *h, const char *step)
 
 /* The server's harden lock (one run at a time); what an interrupted run left open is
  * restored first, and said so. */
-static int lock_server(struct harden *h, struct diag *d)
+int harden_lock(struct harden *h, struct diag *d)
 {
 	static const struct {
 		const char *word, *text;
@@ -265,7 +265,7 @@ void harden_transaction(struct harden *h, const char *kind, const struct file_ch
 	dynbuf_init(&msg, 64 * 1024);
 	char reason[1200];
 	int status = 0;
-	int r = lock_server(h, &d);
+	int r = harden_lock(h, &d);
 	harden_fault_kill(h, "kill-before-backup");
 	if (r == 0)
 		r = server_admin_begin(h->admin, kind, &d);
@@ -283,6 +283,12 @@ void harden_transaction(struct harden *h, const char *kind, const struct file_ch
 	if (r < 0) {
 		harden_set_outcome(h, r == -EBUSY ? HARDEN_REFUSED : HARDEN_FAILED, r,
 				   "nothing changed: %s", d.text);
+		goto out;
+	}
+	if (h->before_write && (r = h->before_write(h, &d)) < 0) {
+		h->lifeline_lost = harden_connection_lost(r);
+		snprintf(reason, sizeof(reason), "%s", d.text);
+		roll_back(h, reason);
 		goto out;
 	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -304,6 +310,12 @@ void harden_transaction(struct harden *h, const char *kind, const struct file_ch
 	}
 	r = server_admin_sshd_test(h->admin, &status, &msg, &d);
 	harden_fault_kill(h, "kill-after-test");
+	if (r == 0 && h->req->fault && strcmp(h->req->fault, "sshd-test-fails") == 0) {
+		/* sshd -t refusing what was written: restored before any reload */
+		status = 255;
+		dynbuf_reset(&msg);
+		dynbuf_printf(&msg, "(injected) line 1: Bad configuration option\n");
+	}
 	if (r == 0 && status != 0) {
 		const char *m = msg.len ? (const char *)msg.data : "";
 		snprintf(reason, sizeof(reason), "the new configuration fails sshd -t: %.*s",
@@ -466,6 +478,14 @@ int harden_open_server(struct harden *h, struct sshd_config **ret_cfg)
 	}
 	if (r < 0) {
 		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		return r;
+	}
+	/* a change: the lock before anything is read, so that what an interrupted run left
+	 * open is restored first and the plan is made from the files as they are then */
+	bool read_only = h->req->dry_run || (h->req->mfa && h->req->mfa->action == MFA_STATUS);
+	if (!read_only && (r = harden_lock(h, &d)) < 0) {
+		harden_set_outcome(h, r == -EBUSY ? HARDEN_REFUSED : HARDEN_FAILED, r,
+				   "nothing changed: %s", d.text);
 		return r;
 	}
 	struct dynbuf msg;
@@ -940,7 +960,7 @@ static void harden_undo(struct harden *h)
 				   "run sshkeyctl mfa disable first (nothing changed)");
 		goto out;
 	}
-	if ((r = lock_server(h, &d)) < 0 ||
+	if ((r = harden_lock(h, &d)) < 0 ||
 	    (r = server_admin_latest_backup(h->admin, &dir, &entries, &n, &d)) < 0) {
 		harden_set_outcome(h, HARDEN_REFUSED, r, "%s", d.text);
 		goto out;

@@ -62,7 +62,9 @@ struct harden_request {
 	const struct dynbuf *krl;
 	const char *krl_path;
 	const struct mfa_request *mfa; /* sshkeyctl mfa instead of harden */
-	/* tests only: "fail-after-reload", "cut-after-reload", "reload-no-effect" */
+	/* tests only: "fail-after-reload", "cut-after-reload", "reload-no-effect",
+	 * "sshd-test-fails"; mfa: "wrong-pam-line" (the module's name misspelt in what is
+	 * written: the proof must catch the PAM stack that cannot ask a code) */
 	const char *fault;
 };
 

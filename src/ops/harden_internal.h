@@ -43,6 +43,10 @@ struct harden {
 	/* the proof of the new state, when it is not harden's own (mfa's); a rollback proves
 	 * the old state with harden_prove */
 	int (*prove_change)(struct harden *h, struct diag *d);
+	/* work of the transaction before its first file is written, with the backup begun and
+	 * the dead-man armed (mfa's secrets, which the restore removes again); a failure is a
+	 * rollback */
+	int (*before_write)(struct harden *h, struct diag *d);
 	void *op; /* the operation's own state (mfa's) */
 };
 
@@ -70,8 +74,8 @@ int harden_read_effective(struct harden *h, struct diag *d);
 int harden_prove(struct harden *h, struct diag *d);
 /* Those proofs, one line each into the result. */
 void harden_note_proof(struct harden *h);
-/* Root on the server, its sshd -t passing, the sshd_config model (outcome set on
- * failure). */
+/* Root on the server, the lock taken (unless the work changes nothing: a dry run, mfa
+ * status), its sshd -t passing, the sshd_config model (outcome set on failure). */
 int harden_open_server(struct harden *h, struct sshd_config **ret_cfg);
 /* The transaction, from the backup to the confirmation; check (may be NULL) looks at
  * sshd -T after the write and returns a reason to roll back, or NULL. The outcome is set:
@@ -79,6 +83,9 @@ int harden_open_server(struct harden *h, struct sshd_config **ret_cfg);
 void harden_transaction(struct harden *h, const char *kind, const struct file_change *changes,
 			size_t n, const char *(*check)(struct harden *h, char *buf, size_t len),
 			enum harden_outcome success);
+/* The server's harden lock (one run at a time), taken once; what an interrupted run left
+ * open is restored first, and said so in the warnings. */
+int harden_lock(struct harden *h, struct diag *d);
 /* The tests' kill -9 at a named step (never set in the installed program). */
 void harden_fault_kill(const struct harden *h, const char *step);
 void harden_sleep_ms(long ms);

@@ -48,10 +48,11 @@ static const char *const block_keywords[] = {"KbdInteractiveAuthentication",
 /* One account of the rollout. */
 struct mfa_account {
 	char *name;
-	bool secret_here; /* written by this run: its secret is in shown */
-	char sum[64];     /* what was written ("CKSUM_SIZE"), for the rollback */
-	bool proven;      /* its key-and-code login succeeded (a code is used once) */
-	bool key_refused; /* our key is not this account's: proven by its methods only */
+	bool needs_secret; /* none yet: this run writes one */
+	bool secret_here;  /* written by this run: its secret is in shown */
+	char sum[64];      /* what was written ("CKSUM_SIZE"), for the rollback */
+	bool proven;       /* its key-and-code login succeeded (a code is used once) */
+	bool key_refused;  /* our key is not this account's: proven by its methods only */
 	struct mfa_secret_shown shown;
 };
 
@@ -240,52 +241,68 @@ static bool secret_problem(const struct server_admin_secret *st, char *buf, size
 	return true;
 }
 
-/* Each account's secret: kept when it has a sound one, written when it has none; a link,
- * a file others can read or not the account's own is refused (the module refuses it, and
- * the account would be locked out when enforced). */
-static int write_secrets(struct harden *h, struct mfa *m)
+/* Each account's secret before anything changes: kept when it has a sound one, to be
+ * written when it has none; a link, a FIFO, a file others can read or not the account's
+ * own is refused (the module refuses it, and the account would be locked out when
+ * enforced). */
+static int check_secrets(struct harden *h, struct mfa *m)
 {
 	struct diag d = {{0}};
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < m->n; i++) {
+		struct mfa_account *a = &m->accounts[i];
+		struct server_admin_secret st;
+		char why[160];
+		if ((r = server_admin_secret_state(h->admin, a->name, &st, &d)) < 0)
+			break;
+		if (st.kind == SECRET_NO_HOME)
+			dynbuf_printf(&h->res->warnings,
+				      "%s has no home directory: no secret written; %s\n", a->name,
+				      m->req->enforce ? "it can no longer log in over SSH"
+						      : "its key alone still lets it in (nullok)");
+		else if (secret_problem(&st, why, sizeof(why))) {
+			diag_set(
+				&d,
+				"%s's ~/.google_authenticator is %s: the module refuses it; fix or "
+				"remove it, or leave %s out (nothing changed)",
+				a->name, why, a->name);
+			r = -EPERM;
+		} else if (st.kind == SECRET_FILE)
+			dynbuf_printf(&h->res->plan,
+				      "kept %s's ~/.google_authenticator (there before this run)\n",
+				      a->name);
+		else
+			a->needs_secret = true;
+	}
+	if (r < 0)
+		harden_set_outcome(h, r == -EPERM ? HARDEN_REFUSED : HARDEN_FAILED, r, "%s",
+				   d.text[0] ? d.text : error_to_string(r));
+	return r;
+}
+
+/* The new secrets, written by the accounts (inside the transaction, which records them:
+ * its restore, ours or the dead-man's, removes them again). */
+static int create_secrets(struct harden *h, struct diag *d)
+{
+	struct mfa *m = h->op;
 	int r = 0;
 	struct dynbuf text;
 	dynbuf_init(&text, GA_FILE_MAX);
 	for (size_t i = 0; r == 0 && i < m->n; i++) {
 		struct mfa_account *a = &m->accounts[i];
-		struct server_admin_secret st;
-		if ((r = server_admin_secret_state(h->admin, a->name, &st, &d)) < 0)
-			break;
-		if (st.kind == SECRET_NO_HOME) {
-			dynbuf_printf(&h->res->warnings,
-				      "%s has no home directory: no secret written; %s\n", a->name,
-				      m->req->enforce ? "it can no longer log in over SSH"
-						      : "its key alone still lets it in (nullok)");
-			continue;
-		}
-		char why[160];
-		if (secret_problem(&st, why, sizeof(why))) {
-			diag_set(
-				&d,
-				"%s's ~/.google_authenticator is %s: the module refuses it; fix or "
-				"remove it, or leave %s out",
-				a->name, why, a->name);
-			r = -EPERM;
-			break;
-		}
-		if (st.kind == SECRET_FILE) {
-			dynbuf_printf(&h->res->plan,
-				      "kept %s's ~/.google_authenticator (its own)\n", a->name);
-			continue;
-		}
 		struct ga_file f;
+		if (!a->needs_secret || a->secret_here)
+			continue;
 		new_secret(m, a, &f);
 		dynbuf_reset(&text);
-		if ((r = fill_secret(&f, a)) < 0 || (r = ga_file_write(&f, &text)) < 0) {
-			explicit_bzero(&f, sizeof(f));
-			break;
-		}
+		if ((r = fill_secret(&f, a)) == 0)
+			r = ga_file_write(&f, &text);
 		explicit_bzero(&f, sizeof(f));
-		r = server_admin_secret_create(h->admin, a->name, text.data, text.len, a->sum,
-					       sizeof(a->sum), &d);
+		if (r == 0)
+			r = server_admin_secret_create(h->admin, a->name, text.data, text.len,
+						       a->sum, sizeof(a->sum), d);
+		else
+			diag_set(d, "cannot make a secret: %s", error_to_string(r));
 		explicit_bzero(text.data, text.len);
 		if (r == 0) {
 			a->secret_here = true;
@@ -294,13 +311,10 @@ static int write_secrets(struct harden *h, struct mfa *m)
 		}
 	}
 	dynbuf_free(&text);
-	if (r < 0)
-		harden_set_outcome(h, r == -EPERM ? HARDEN_REFUSED : HARDEN_FAILED, r, "%s",
-				   d.text[0] ? d.text : error_to_string(r));
 	return r;
 }
 
-/* The secrets this run wrote, taken back (a rollback, or a refusal after them). */
+/* The secrets this run wrote outside a transaction, taken back. */
 static void remove_secrets(struct harden *h, struct mfa *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
@@ -314,6 +328,29 @@ static void remove_secrets(struct harden *h, struct mfa *m)
 			dynbuf_printf(&h->res->plan, "removed %s's new ~/.google_authenticator\n",
 				      a->name);
 		a->secret_here = false;
+	}
+}
+
+/* After a rollback: the restore removed the new secrets; said so, or that one is left. */
+static void secrets_restored(struct harden *h, struct mfa *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct mfa_account *a = &m->accounts[i];
+		struct server_admin_secret st;
+		struct diag d = {{0}};
+		if (!a->secret_here)
+			continue;
+		a->secret_here = false;
+		if (server_admin_secret_state(h->admin, a->name, &st, &d) == 0 &&
+		    st.kind == SECRET_NONE)
+			dynbuf_printf(
+				&h->res->plan,
+				"removed %s's new ~/.google_authenticator (with the backup)\n",
+				a->name);
+		else
+			dynbuf_printf(&h->res->warnings,
+				      "%s's new ~/.google_authenticator is still there%s%s\n",
+				      a->name, d.text[0] ? ": " : "", d.text);
 	}
 }
 
@@ -732,6 +769,12 @@ static int plan_files(struct harden *h, struct mfa *m, const struct sshd_config 
 			r = ERR_FORMAT;
 		}
 	}
+	if (r == 0 && enable && h->req->fault && !strcmp(h->req->fault, "wrong-pam-line")) {
+		char *at =
+			memmem(p->pam_new.data, p->pam_new.len, "pam_google_authenticator.so", 27);
+		if (at)
+			memcpy(at, "pam_google_authenticatr.so ", 27);
+	}
 	if (r == 0 && (p->pam_new.len != p->pam_old.len ||
 		       memcmp(p->pam_new.data, p->pam_old.data, p->pam_old.len)))
 		p->changes[p->n++] = (struct file_change){PAM_SSHD, &p->pam_old, &p->pam_new};
@@ -825,10 +868,8 @@ static void mfa_enable(struct harden *h, struct mfa *m)
 		goto out;
 	}
 	server_hostname(h, m);
-	if (write_secrets(h, m) < 0) {
-		remove_secrets(h, m);
+	if (check_secrets(h, m) < 0)
 		goto out;
-	}
 	if (m->login_in_rollout)
 		dynbuf_printf(&h->res->warnings,
 			      "%s, this login, is in the rollout: sshkeyctl's later work on this "
@@ -838,10 +879,12 @@ static void mfa_enable(struct harden *h, struct mfa *m)
 		dynbuf_printf(&h->res->warnings,
 			      "--all --enforce: every account without a ~/.google_authenticator "
 			      "can no longer log in over SSH\n");
+	h->prove_change = prove_enabled;
 	if (p.n == 0) {
-		/* the configuration is in place: the accounts proven as they are */
-		h->prove_change = prove_enabled;
-		if ((r = prove_enabled(h, &d)) < 0) {
+		/* the configuration is in place: new secrets (if any), the accounts proven */
+		if ((r = create_secrets(h, &d)) == 0)
+			r = prove_enabled(h, &d);
+		if (r < 0) {
 			remove_secrets(h, m);
 			harden_set_outcome(h, HARDEN_FAILED, r, "mfa is set up, but %s", d.text);
 			goto out;
@@ -850,16 +893,15 @@ static void mfa_enable(struct harden *h, struct mfa *m)
 		harden_set_outcome(h, HARDEN_ALREADY, 0, NULL);
 		goto out;
 	}
-	h->prove_change = prove_enabled;
+	h->before_write = create_secrets;
 	harden_transaction(h, "mfa", p.changes, p.n, check_enabled, HARDEN_DONE);
 	if (h->res->outcome == HARDEN_DONE)
 		keep_secrets(h, m);
-	else if (h->res->outcome == HARDEN_ROLLED_BACK || !h->deadman_armed)
-		remove_secrets(h, m);
-	else
+	else if (h->res->outcome == HARDEN_ROLLED_BACK)
+		secrets_restored(h, m);
+	else if (h->deadman_armed)
 		dynbuf_printf(&h->res->warnings,
-			      "the new secrets stay in the accounts' homes until the change is "
-			      "restored (they are asked for only while it stands)\n");
+			      "the new secrets go with the rest when the backup is restored\n");
 out:
 	plan_clear(&p);
 	sshd_config_free(cfg);
@@ -994,5 +1036,6 @@ void mfa_host_work(struct harden *h)
 	}
 	h->op = NULL;
 	h->prove_change = NULL;
+	h->before_write = NULL;
 	mfa_free(&m);
 }

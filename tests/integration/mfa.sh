@@ -323,14 +323,21 @@ grep -q "rolled back: the Match block did not take effect for $B: sshd -T shows 
 grep -q "removed $B's new ~/.google_authenticator" out.txt || fail "earlier Match: $(cat out.txt)"
 key_login early "$B" || fail "earlier Match: $B locked out"
 pass
-for fault in reload-no-effect fail-after-reload; do
+for fault in sshd-test-fails wrong-pam-line reload-no-effect fail-after-reload; do
 	host "$fault"
 	before=$(snapshot "$fault")
 	expect_status 1 "$fault" -- env SSHKEYCTL_TEST_FAULT=$fault "$SSHKEYCTL_FAULTS" mfa enable \
 		"${COMMON[@]}" --users "$B" "$(target "$fault")" >out.txt
 	grep -q "rolled back: " out.txt || fail "$fault: $(cat out.txt)"
-	[ "$fault" = fail-after-reload ] ||
-		grep -q "the proof failed: the key alone logs in as $B" out.txt || fail "$fault: $(cat out.txt)"
+	case $fault in
+	sshd-test-fails) why="the new configuration fails sshd -t: (injected)" ;;
+	wrong-pam-line) why="the proof failed: the code computed here was refused for $B" ;;
+	reload-no-effect) why="the proof failed: the key alone logs in as $B" ;;
+	*) why="failure injected after the reload" ;;
+	esac
+	grep -q "rolled back: $why" out.txt || fail "$fault: $(cat out.txt)"
+	grep -q "removed $B's new ~/.google_authenticator (with the backup)" out.txt ||
+		fail "$fault: the secret's removal not said: $(cat out.txt)"
 	[ "$(snapshot "$fault")" = "$before" ] || fail "$fault: files differ"
 	[ -e "$TB_ROOT/$fault/home/$B/.google_authenticator" ] && fail "$fault: the secret stayed"
 	key_login "$fault" "$B" || fail "$fault: $B locked out"
@@ -351,6 +358,24 @@ done
 [ "$(snapshot cut)" = "$before" ] || fail "cut: the dead-man did not restore the files"
 sleep 1
 key_login cut "$B" || fail "cut: $B locked out after the dead-man"
+[ -e "$TB_ROOT/cut/home/$B/.google_authenticator" ] && fail "cut: the dead-man left the unseen secret"
+pass
+# killed after the first write: the next run restores what was left open, the secret that
+# was never shown with it, then does the work (a new secret, shown)
+host killed
+before=$(snapshot killed)
+SSHKEYCTL_TEST_FAULT=kill-after-first-write "$SSHKEYCTL_FAULTS" mfa enable "${COMMON[@]}" \
+	--users "$B" "$(target killed)" >out.txt 2>&1
+[ $? = 137 ] || fail "kill: not killed: $(cat out.txt)"
+[ -e "$TB_ROOT/killed/home/$B/.google_authenticator" ] || fail "kill: no secret written before the kill"
+key_login killed "$A" || fail "kill: $A locked out"
+expect_status 0 "the run after a kill" -- "$K" mfa enable "${COMMON[@]}" --users "$B" "$(target killed)" >out.txt
+grep -q "an interrupted harden run had left .* open: its backup is restored" out.txt ||
+	fail "kill: the recovery is not said: $(cat out.txt)"
+grep -q "mfa on, proven" out.txt || fail "kill: the next run: $(cat out.txt)"
+sk=$(secret_of out.txt "$B")
+[ -n "$sk" ] && [ "$(head -1 "$TB_ROOT/killed/home/$B/.google_authenticator")" = "$sk" ] ||
+	fail "kill: the secret in place is not the one shown: $(cat out.txt)"
 pass
 
 # 7. Hostile accounts: a secret file that is a link to root's file, or a FIFO (a reader

@@ -144,6 +144,7 @@ recover() {
 # restore.sh DIR [reload] puts back what was saved; reload.sh DIR: sshd -t, then reloads
 # the listener as it is run.
 write_restore() {
+	printf '%s' "$secret_script" >"$1/secret.sh" &&
 	printf '%s\n' "$T" >"$1/token" && cat >"$1/restore.sh" <<'RESTORE' && cat >"$1/reload.sh" <<'RELOAD'
 # restore.sh DIR [reload]: put back what sshkeyctl changed (written by sshkeyctl)
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -161,6 +162,22 @@ while read -r kind n path; do
 	created) rm -f -- "$path" || st=1 ;;
 	esac
 done <"$dir/manifest"
+# the secrets mfa wrote, removed by each account itself (only while unchanged)
+if [ -s "$dir/secrets" ]; then
+	script=$(cat "$dir/secret.sh")
+	while read -r name uid gid sum; do
+		home=$(getent passwd "$name" 2>/dev/null | cut -d: -f6)
+		[ -n "$home" ] || home=$(awk -F: -v u="$name" '$1 == u { print $6 }' /etc/passwd)
+		[ -n "$home" ] || continue
+		if command -v setpriv >/dev/null 2>&1 && setpriv --help 2>&1 | grep -q reuid; then
+			setpriv --reuid="$uid" --regid="$gid" --init-groups -- /bin/sh -c "$script" sh "$home" remove "$sum"
+		elif command -v runuser >/dev/null 2>&1; then
+			runuser -u "$name" -- /bin/sh -c "$script" sh "$home" remove "$sum"
+		else
+			su -s /bin/sh -c 'exec "$0" "$@"' -- "$name" /bin/sh -c "$script" sh "$home" remove "$sum"
+		fi </dev/null >/dev/null 2>&1 || st=1
+	done <"$dir/secrets"
+fi
 if [ "${2:-}" = reload ]; then
 	sh "$dir/reload.sh" "$dir" && echo restored-by-deadman >"$dir/state"
 fi
@@ -468,19 +485,29 @@ EOF
 $ent
 EOF
 			case $verb in
-			secret-state) (as_account /bin/sh -c "$secret_script" sh "$shome" state </dev/null) ;;
+			secret-state)
+				(as_account /bin/sh -c "$secret_script" sh "$shome" state </dev/null)
+				st=$?
+				;;
 			secret-create)
 				case $sarg in '' | *[!0-9]*) sarg=0 ;; esac
 				# read whole first: the request stream stays in step whatever happens
 				c=$(dd bs=1 count="$sarg" 2>/dev/null && echo x)
-				printf '%s' "${c%x}" |
-					(as_account /bin/sh -c "$secret_script" sh "$shome" create "$T")
+				out=$(printf '%s' "${c%x}" |
+					(as_account /bin/sh -c "$secret_script" sh "$shome" create "$T"))
+				st=$?
+				printf '%s\n' "$out"
+				# part of the open transaction: its restore removes it again
+				if [ $st = 0 ] && [ -n "$dir" ]; then
+					printf '%s %s %s %s\n' "$name" "$uid" "$gid" "${out##*
+}" >>"$dir/secrets" || st=1
+				fi
 				;;
 			secret-remove)
 				(as_account /bin/sh -c "$secret_script" sh "$shome" remove "$sarg" </dev/null)
+				st=$?
 				;;
 			esac
-			st=$?
 		fi
 		;;
 	content)
