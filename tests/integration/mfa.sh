@@ -201,6 +201,20 @@ expect_status 0 "mfa disable again" -- "$K" mfa disable "${COMMON[@]}" "$(target
 grep -q "mfa is not set up here" out.txt || fail "disable again: $(cat out.txt)"
 pass
 
+# --qr-dir: the QR codes as PNG (read back by zbarimg to the same URI) and SVG, 0600, never
+# over an existing file
+host qr
+mkdir -p qrs
+expect_status 0 "mfa enable --qr-dir" -- "$K" mfa enable "${COMMON[@]}" --users "$B" --qr-dir qrs \
+	"$(target qr)" >out.txt
+uri=$(sed -n 's/^    uri: //p' out.txt)
+png=$(ls qrs/*.png)
+[ "$(zbarimg --raw -q "$png" 2>/dev/null)" = "$uri" ] || fail "the PNG does not read back as the URI"
+grep -q '<svg' qrs/*.svg || fail "no SVG: $(ls qrs)"
+[ "$(stat -c %a "$png")" = 600 ] || fail "PNG mode $(stat -c %a "$png")"
+grep -q "written: qrs/$B@" out.txt || fail "the files are not named: $(cat out.txt)"
+pass
+
 # 3. A group (Match Group): a member with a secret of its own keeps it; its code logs in
 host grp
 dh=$(testbed_home grp "$D")
