@@ -31,8 +31,6 @@ enum {
 	OPT_ROOT_LOGIN,
 	OPT_FIX_MATCH,
 	OPT_UNDO,
-	OPT_CONFIRM_TIMEOUT,
-	OPT_SUDO_PASSWORD_FILE,
 };
 
 static int handle_option(int c, char *arg, void *data)
@@ -59,18 +57,27 @@ static int handle_option(int c, char *arg, void *data)
 	case OPT_UNDO:
 		o->undo = true;
 		return EXIT_OK;
-	case OPT_CONFIRM_TIMEOUT: {
+	default:
+		return harden_transaction_option(cmd, c, arg, &o->fleet, &o->confirm_timeout);
+	}
+}
+
+int harden_transaction_option(const struct command *cmd, int c, char *arg,
+			      struct fleet_options *fleet, unsigned *confirm_timeout)
+{
+	switch (c) {
+	case HARDEN_OPT_CONFIRM_TIMEOUT: {
 		char *end;
 		unsigned long v = strtoul(arg, &end, 10);
 		if (*arg < '0' || *arg > '9' || *end || v < 10 || v > 86400)
 			return cli_usage_error(
 				cmd, "--confirm-timeout: seconds from 10 to 86400, not '%s'", arg);
-		o->confirm_timeout = (unsigned)v;
+		*confirm_timeout = (unsigned)v;
 		return EXIT_OK;
 	}
-	case OPT_SUDO_PASSWORD_FILE:
+	case HARDEN_OPT_SUDO_PASSWORD_FILE:
 		/* sudo asks for the login password: the same source serves both */
-		o->fleet.password_file = arg;
+		fleet->password_file = arg;
 		return EXIT_OK;
 	default:
 		return FLEET_OPTION_UNKNOWN;
@@ -84,8 +91,7 @@ static int parse_options(int argc, char **argv, struct harden_options *o)
 		{"root-login", required_argument, NULL, OPT_ROOT_LOGIN},
 		{"fix-match", no_argument, NULL, OPT_FIX_MATCH},
 		{"undo", no_argument, NULL, OPT_UNDO},
-		{"confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT},
-		{"sudo-password-file", required_argument, NULL, OPT_SUDO_PASSWORD_FILE},
+		HARDEN_TRANSACTION_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_harden;

@@ -34,22 +34,12 @@ enum {
 	OPT_ENFORCE,
 	OPT_QR_DIR,
 	OPT_MAX_SKEW,
-	OPT_CONFIRM_TIMEOUT,
-	OPT_SUDO_PASSWORD_FILE,
 };
-
-static long seconds_option(const char *arg, long min, long max)
-{
-	char *end;
-	long v = strtol(arg, &end, 10);
-	return (*arg < '0' || *arg > '9' || *end || v < min || v > max) ? -1 : v;
-}
 
 static int handle_option(int c, char *arg, void *data)
 {
 	struct mfa_options *o = data;
 	const struct command *cmd = &command_mfa;
-	long v;
 	switch (c) {
 	case OPT_USERS:
 		return fleet_add_users(cmd, &o->users, &o->n_users, arg);
@@ -65,23 +55,17 @@ static int handle_option(int c, char *arg, void *data)
 	case OPT_QR_DIR:
 		o->qr_dir = arg;
 		return EXIT_OK;
-	case OPT_MAX_SKEW:
-		if ((v = seconds_option(arg, 1, 3600)) < 0)
+	case OPT_MAX_SKEW: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+		if (*arg < '0' || *arg > '9' || *end || v < 1 || v > 3600)
 			return cli_usage_error(cmd, "--max-skew: seconds from 1 to 3600, not '%s'",
 					       arg);
 		o->mfa.max_skew = v;
 		return EXIT_OK;
-	case OPT_CONFIRM_TIMEOUT:
-		if ((v = seconds_option(arg, 10, 86400)) < 0)
-			return cli_usage_error(
-				cmd, "--confirm-timeout: seconds from 10 to 86400, not '%s'", arg);
-		o->confirm_timeout = (unsigned)v;
-		return EXIT_OK;
-	case OPT_SUDO_PASSWORD_FILE:
-		o->fleet.password_file = arg;
-		return EXIT_OK;
+	}
 	default:
-		return FLEET_OPTION_UNKNOWN;
+		return harden_transaction_option(cmd, c, arg, &o->fleet, &o->confirm_timeout);
 	}
 }
 
@@ -94,8 +78,7 @@ static int parse_options(int argc, char **argv, struct mfa_options *o)
 		{"enforce", no_argument, NULL, OPT_ENFORCE},
 		{"qr-dir", required_argument, NULL, OPT_QR_DIR},
 		{"max-skew", required_argument, NULL, OPT_MAX_SKEW},
-		{"confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT},
-		{"sudo-password-file", required_argument, NULL, OPT_SUDO_PASSWORD_FILE},
+		HARDEN_TRANSACTION_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	const struct command *cmd = &command_mfa;

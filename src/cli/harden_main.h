@@ -25,6 +25,18 @@ typedef void (*harden_report_fn)(const char *spec, const struct harden_result *r
 int harden_fleet_reported(struct fleet_options *o, const struct harden_request *req,
 			  const bool *only, const struct target_keys *keys,
 			  harden_report_fn report);
+/* The options of every command that changes sshd's configuration through harden's
+ * transaction (harden, mfa): --confirm-timeout SECONDS, --sudo-password-file FILE. */
+enum { HARDEN_OPT_CONFIRM_TIMEOUT = 400, HARDEN_OPT_SUDO_PASSWORD_FILE };
+#define HARDEN_TRANSACTION_OPTIONS                                                           \
+	{"confirm-timeout", required_argument, NULL, HARDEN_OPT_CONFIRM_TIMEOUT},            \
+	{                                                                                    \
+		"sudo-password-file", required_argument, NULL, HARDEN_OPT_SUDO_PASSWORD_FILE \
+	}
+/* One of them (EXIT_OK, or the usage error's status); FLEET_OPTION_UNKNOWN for others. */
+int harden_transaction_option(const struct command *cmd, int c, char *arg,
+			      struct fleet_options *fleet, unsigned *confirm_timeout);
+
 /* The parts of a host's report: its JSON object (to extend), or its text under a
  * headline of the caller's words. */
 json_t *harden_report_json(const char *spec, const struct harden_result *res);

@@ -212,6 +212,18 @@ static void roll_back(struct harden *h, const char *reason)
 				   d.text, h->res->backup_dir, deadman);
 }
 
+void harden_prove_unchanged(struct harden *h, const char *state)
+{
+	struct diag d = {{0}};
+	int r = harden_prove(h, &d);
+	if (r < 0) {
+		harden_set_outcome(h, HARDEN_FAILED, r, "%s, but %s", state, d.text);
+		return;
+	}
+	harden_note_proof(h);
+	harden_set_outcome(h, HARDEN_ALREADY, 0, NULL);
+}
+
 /* The tests' kill -9 at a step of the transaction (sshkeyctl-faults only: req->fault is
  * never set in the installed program). */
 void harden_fault_kill(const struct harden *h, const char *step)
@@ -512,6 +524,12 @@ int harden_open_server(struct harden *h, struct sshd_config **ret_cfg)
 				   err);
 		return r;
 	}
+	if ((r = harden_read_effective(h, &d)) < 0) {
+		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		sshd_config_free(*ret_cfg);
+		*ret_cfg = NULL;
+		return r;
+	}
 	return 0;
 }
 
@@ -713,8 +731,8 @@ static void harden_change(struct harden *h)
 	struct diag d = {{0}};
 	if (harden_open_server(h, &cfg) < 0)
 		goto out;
-	int r = harden_read_effective(h, &d);
-	if (r == 0 && req->root_login == HARDEN_ROOT_DEFAULT)
+	int r = 0;
+	if (req->root_login == HARDEN_ROOT_DEFAULT)
 		r = server_admin_sshd_effective(h->admin, "root", &root_eff, &d);
 	if (r < 0) {
 		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
@@ -855,11 +873,7 @@ static void install_krl(struct harden *h)
 	dynbuf_init(&old, 64 * 1024 * 1024);
 	if (harden_open_server(h, &cfg) < 0)
 		goto out;
-	int r = harden_read_effective(h, &d);
-	if (r < 0) {
-		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
-		goto out;
-	}
+	int r;
 	sshd_effective_values(&h->accounts[0].effective, "revokedkeys", current, sizeof(current));
 	bool named = strcmp(current, req->krl_path) == 0;
 	if (current[0] && strcmp(current, "none") && !named) {
@@ -901,13 +915,7 @@ static void install_krl(struct harden *h)
 		}
 	}
 	if (n == 0) {
-		if ((r = harden_prove(h, &d)) < 0) {
-			harden_set_outcome(h, HARDEN_FAILED, r, "the KRL is in place, but %s",
-					   d.text);
-			goto out;
-		}
-		harden_note_proof(h);
-		harden_set_outcome(h, HARDEN_ALREADY, 0, NULL);
+		harden_prove_unchanged(h, "the KRL is in place");
 		goto out;
 	}
 	if (req->dry_run) {

@@ -74,8 +74,12 @@ int harden_read_effective(struct harden *h, struct diag *d);
 int harden_prove(struct harden *h, struct diag *d);
 /* Those proofs, one line each into the result. */
 void harden_note_proof(struct harden *h);
+/* Nothing to change (state says what is in place): proven, noted, HARDEN_ALREADY; or
+ * HARDEN_FAILED, "STATE, but WHY". */
+void harden_prove_unchanged(struct harden *h, const char *state);
 /* Root on the server, the lock taken (unless the work changes nothing: a dry run, mfa
- * status), its sshd -t passing, the sshd_config model (outcome set on failure). */
+ * status), its sshd -t passing, the sshd_config model, every account's sshd -T (outcome
+ * set on failure). */
 int harden_open_server(struct harden *h, struct sshd_config **ret_cfg);
 /* The transaction, from the backup to the confirmation; check (may be NULL) looks at
  * sshd -T after the write and returns a reason to roll back, or NULL. The outcome is set:

@@ -849,13 +849,9 @@ static void mfa_enable(struct harden *h, struct mfa *m)
 	struct diag d = {{0}};
 	dynbuf_init(&p.pam_old, PAM_CONFIG_FILE_MAX);
 	dynbuf_init(&p.pam_new, PAM_CONFIG_FILE_MAX + 4096);
+	int r;
 	if (harden_open_server(h, &cfg) < 0)
 		goto out;
-	int r = harden_read_effective(h, &d);
-	if (r < 0) {
-		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
-		goto out;
-	}
 	if (preconditions(h, m, cfg) < 0 || gather_accounts(h, m) < 0 ||
 	    plan_files(h, m, cfg, true, &p) < 0)
 		goto out;
@@ -873,8 +869,10 @@ static void mfa_enable(struct harden *h, struct mfa *m)
 	if (m->login_in_rollout)
 		dynbuf_printf(&h->res->warnings,
 			      "%s, this login, is in the rollout: sshkeyctl's later work on this "
-			      "host as %s stops at the code (log in as another account)\n",
-			      h->login_user, h->login_user);
+			      "host as %s stops at the code, mfa disable included (log in as an "
+			      "account outside it; or by hand: remove the Match block of "
+			      "sshkeyctl mfa and put back the \"# sshkeyctl: \" line of %s)\n",
+			      h->login_user, h->login_user, PAM_SSHD);
 	if (m->req->all && m->req->enforce)
 		dynbuf_printf(&h->res->warnings,
 			      "--all --enforce: every account without a ~/.google_authenticator "
@@ -916,15 +914,7 @@ static void mfa_disable(struct harden *h, struct mfa *m)
 	if (harden_open_server(h, &cfg) < 0 || plan_files(h, m, cfg, false, &p) < 0)
 		goto out;
 	if (p.n == 0) {
-		struct diag d = {{0}};
-		int r = harden_prove(h, &d);
-		if (r < 0) {
-			harden_set_outcome(h, HARDEN_FAILED, r, "mfa is not set up here, but %s",
-					   d.text);
-			goto out;
-		}
-		harden_note_proof(h);
-		harden_set_outcome(h, HARDEN_ALREADY, 0, NULL);
+		harden_prove_unchanged(h, "mfa is not set up here");
 		goto out;
 	}
 	if (h->req->dry_run) {

@@ -282,6 +282,52 @@ static int compare_paths(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
+/* The last non-empty line of an answer, into buf. */
+static void last_line(const struct dynbuf *body, char *buf, size_t len)
+{
+	const char *t = body->len ? (const char *)body->data : "";
+	size_t end = body->len;
+	while (end && t[end - 1] == '\n')
+		end--;
+	size_t start = end;
+	while (start && t[start - 1] != '\n')
+		start--;
+	snprintf(buf, len, "%.*s", (int)(end - start), t + start);
+}
+
+/* body's lines (NUL-terminated text), those keep accepts (NULL: all), strdup'd. */
+static int lines_to_strings(char *text, bool (*keep)(const char *line), char ***ret, size_t *ret_n)
+{
+	char **list = NULL;
+	size_t n = 0;
+	int r = 0;
+	for (char *p = text; p && *p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = 0;
+		if (!keep || keep(p)) {
+			char **grown = realloc(list, (n + 1) * sizeof(*list));
+			if (!grown || !(grown[n] = strdup(p))) {
+				list = grown ? grown : list;
+				r = -ENOMEM;
+				break;
+			}
+			list = grown;
+			n++;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		return r;
+	}
+	*ret = list;
+	*ret_n = n;
+	return 0;
+}
+
 int server_admin_glob(struct server_admin *a, const char *pattern, char ***ret_paths, size_t *ret_n,
 		      struct diag *d)
 {
@@ -295,27 +341,11 @@ int server_admin_glob(struct server_admin *a, const char *pattern, char ***ret_p
 		r = request_ok(a, line, NULL, 0, &body, "glob", d);
 	if (r == 0)
 		r = dynbuf_append(&body, "", 1);
-	for (char *p = r == 0 ? (char *)body.data : NULL; p && *p;) {
-		char *nl = strchr(p, '\n');
-		if (nl)
-			*nl = 0;
-		char **grown = realloc(paths, (n + 1) * sizeof(*paths));
-		if (!grown || !(grown[n] = strdup(p))) {
-			paths = grown ? grown : paths;
-			r = -ENOMEM;
-			break;
-		}
-		paths = grown;
-		n++;
-		p = nl ? nl + 1 : NULL;
-	}
+	if (r == 0)
+		r = lines_to_strings((char *)body.data, NULL, &paths, &n);
 	dynbuf_free(&body);
-	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			free(paths[i]);
-		free(paths);
+	if (r < 0)
 		return r;
-	}
 	if (n)
 		qsort(paths, n, sizeof(*paths), compare_paths);
 	*ret_paths = paths;
@@ -460,17 +490,9 @@ int server_admin_reload(struct server_admin *a, char *ret_how, size_t how_len, s
 	struct dynbuf body;
 	dynbuf_init(&body, 64 * 1024);
 	int r = request_ok(a, "reload", NULL, 0, &body, "reloading sshd", d);
-	if (r == 0) {
-		const char *t = body.len ? (const char *)body.data : "";
-		/* the last line says what was done */
-		size_t end = body.len;
-		while (end && t[end - 1] == '\n')
-			end--;
-		size_t start = end;
-		while (start && t[start - 1] != '\n')
-			start--;
-		snprintf(ret_how, how_len, "%.*s", (int)(end - start), t + start);
-	}
+	/* the last line says what was done */
+	if (r == 0)
+		last_line(&body, ret_how, how_len);
 	dynbuf_free(&body);
 	return r;
 }
@@ -658,29 +680,11 @@ int server_admin_group_members(struct server_admin *a, const char *group, char *
 	}
 	if (r == 0)
 		r = dynbuf_append(&body, "", 1);
-	for (char *p = r == 0 ? (char *)body.data : NULL; p && *p;) {
-		char *nl = strchr(p, '\n');
-		if (nl)
-			*nl = 0;
-		if (*p && server_admin_account_name_ok(p)) {
-			char **g = realloc(names, (n + 1) * sizeof(*g));
-			if (!g || !(g[n] = strdup(p))) {
-				names = g ? g : names;
-				r = -ENOMEM;
-				break;
-			}
-			names = g;
-			n++;
-		}
-		p = nl ? nl + 1 : NULL;
-	}
+	if (r == 0)
+		r = lines_to_strings((char *)body.data, server_admin_account_name_ok, &names, &n);
 	dynbuf_free(&body);
-	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
+	if (r < 0)
 		return r;
-	}
 	*ret_names = names;
 	*ret_n = n;
 	return 0;
@@ -717,17 +721,9 @@ static int secret_request(struct server_admin *a, const char *verb, const char *
 		 arg ? arg : "");
 	dynbuf_init(&body, 64 * 1024);
 	int r = request(a, line, data, len, &body, ret_status, d);
-	if (r == 0) {
-		const char *t = body.len ? (const char *)body.data : "";
-		/* the last line: what the login shell or the dropper printed comes first */
-		size_t end = body.len;
-		while (end && t[end - 1] == '\n')
-			end--;
-		size_t start = end;
-		while (start && t[start - 1] != '\n')
-			start--;
-		snprintf(buf, buf_len, "%.*s", (int)(end - start), t + start);
-	}
+	/* the last line: what the login shell or the dropper printed comes first */
+	if (r == 0)
+		last_line(&body, buf, buf_len);
 	dynbuf_free(&body);
 	return r;
 }
