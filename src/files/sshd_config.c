@@ -627,6 +627,10 @@ static const struct sshd_config_file *file_named(const struct sshd_config *cfg, 
 	return NULL;
 }
 
+/* The header's words when the file's last line had no newline and one was added before
+ * the block: the block's removal takes it away again (the file back byte for byte). */
+#define ADDED_NEWLINE " (a newline added before it)"
+
 /* Our block in the main file: from its header line to the next Match line (or the end);
  * ERR_CHANGED_UNDER_US when a line in it is neither ours nor blank (someone else's lines
  * would go with it). *ret_start == *ret_end: none. */
@@ -640,16 +644,24 @@ static int find_block(const struct sshd_config *cfg, const char *header, size_t 
 	bool found = false;
 	*ret_start = *ret_end = 0;
 	unsigned long line = 1;
-	for (size_t pos = 0; pos < len && !found; line++) {
+	for (size_t pos = 0; pos < len; line++) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - text) + 1 : len;
 		size_t l = end - pos - (nl ? 1 : 0);
 		if (l && text[pos + l - 1] == '\r')
 			l--;
-		if (l == hlen + 2 && !memcmp(text + pos, "# ", 2) &&
-		    !memcmp(text + pos + 2, header, hlen)) {
+		bool ours = l >= hlen + 2 && !memcmp(text + pos, "# ", 2) &&
+			    !memcmp(text + pos + 2, header, hlen);
+		bool added_nl =
+			ours && l == hlen + 2 + strlen(ADDED_NEWLINE) &&
+			!memcmp(text + pos + 2 + hlen, ADDED_NEWLINE, strlen(ADDED_NEWLINE));
+		if (ours && (l == hlen + 2 || added_nl)) {
+			if (found)
+				return ERR_CHANGED_UNDER_US; /* two blocks of ours: not ours alone
+							      */
 			found = true;
-			*ret_start = pos;
+			/* the newline we added after a last line without one goes too */
+			*ret_start = added_nl && pos ? pos - 1 : pos;
 			*ret_line = line;
 		}
 		pos = end;
@@ -733,10 +745,9 @@ int sshd_config_plan_block(const struct sshd_config *cfg, const char *dropin_nam
 	if (r == 0 && block) {
 		/* at the end: a line after a Match belongs to it, and a new Match ends the block
 		 * before it */
-		if (e->content.len && e->content.data[e->content.len - 1] != '\n')
-			r = dynbuf_append_str(&e->content, "\n");
-		if (r == 0)
-			r = dynbuf_printf(&e->content, "# %s\n%s", header, block);
+		bool add_nl = e->content.len && e->content.data[e->content.len - 1] != '\n';
+		r = dynbuf_printf(&e->content, "%s# %s%s\n%s", add_nl ? "\n" : "", header,
+				  add_nl ? ADDED_NEWLINE : "", block);
 	}
 out:
 	free(dir);

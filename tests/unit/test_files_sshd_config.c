@@ -386,7 +386,9 @@ static void test_plan_block(void **state)
 		0);
 	assert_false(plan.dropin);
 	assert_string_equal(plan.edits[0].path, "/etc/ssh/sshd_config");
-	const char *once = "UsePAM yes\nMatch User bob\n\tX11Forwarding no\n# mfa\n" MFA_BLOCK;
+	/* (the file's last line had no newline: the one added goes with the block) */
+	const char *once = "UsePAM yes\nMatch User bob\n\tX11Forwarding no\n"
+			   "# mfa (a newline added before it)\n" MFA_BLOCK;
 	assert_string_equal(edit_text(&plan.edits[0]), once);
 	sshd_config_plan_clear(&plan);
 	sshd_config_free(cfg);
@@ -396,13 +398,22 @@ static void test_plan_block(void **state)
 						&plan, &line),
 			 0);
 	assert_string_equal(edit_text(&plan.edits[0]),
-			    "UsePAM yes\nMatch User bob\n\tX11Forwarding no\n# mfa\nMatch all\n");
+			    "UsePAM yes\nMatch User bob\n\tX11Forwarding no\n"
+			    "# mfa (a newline added before it)\nMatch all\n");
 	sshd_config_plan_clear(&plan);
 	assert_int_equal(
 		sshd_config_plan_block(cfg, "x.conf", "mfa", NULL, mfa_keys, 2, &plan, &line), 0);
 	assert_string_equal(edit_text(&plan.edits[0]),
-			    "UsePAM yes\nMatch User bob\n\tX11Forwarding no\n");
+			    "UsePAM yes\nMatch User bob\n\tX11Forwarding no");
 	sshd_config_plan_clear(&plan);
+	sshd_config_free(cfg);
+	/* two blocks of ours: neither is cut */
+	const struct memfile twice[] = {
+		{"/etc/ssh/sshd_config", "# mfa\n" MFA_BLOCK "# mfa\n" MFA_BLOCK}, {NULL, NULL}};
+	cfg = load(twice);
+	assert_int_equal(
+		sshd_config_plan_block(cfg, "x.conf", "mfa", NULL, mfa_keys, 2, &plan, &line),
+		ERR_CHANGED_UNDER_US);
 	sshd_config_free(cfg);
 	/* someone's line in our block: never cut away with it */
 	const struct memfile foreign[] = {
