@@ -16,6 +16,7 @@
 #include "cli/harden_main.h"
 #include "cli/local_keys.h"
 #include "cli/report.h"
+#include "cli/terminal_safe.h"
 #include "files/otpauth.h"
 
 struct mfa_options {
@@ -259,6 +260,9 @@ static const char *headline(const struct harden_result *res)
 static void report(const char *spec, const struct harden_result *res, bool json,
 		   struct report_shared *shared)
 {
+	/* new secrets are shown once, whatever -q hides: nobody could see them later */
+	if (res->n_secrets)
+		terminal_safe_mute_stdout(false);
 	if (json) {
 		json_t *o = harden_report_json(spec, res);
 		if (o && res->n_secrets)

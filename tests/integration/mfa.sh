@@ -205,8 +205,10 @@ pass
 # over an existing file
 host qr
 mkdir -p qrs
-expect_status 0 "mfa enable --qr-dir" -- "$K" mfa enable "${COMMON[@]}" --users "$B" --qr-dir qrs \
+# (-q hides the hosts that end OK, never a secret shown once)
+expect_status 0 "mfa enable --qr-dir" -- "$K" mfa enable -q "${COMMON[@]}" --users "$B" --qr-dir qrs \
 	"$(target qr)" >out.txt
+grep -q "new secret for $B@" out.txt || fail "-q hid the secret: $(cat out.txt)"
 uri=$(sed -n 's/^    uri: //p' out.txt)
 png=$(ls qrs/*.png)
 [ "$(zbarimg --raw -q "$png" 2>/dev/null)" = "$uri" ] || fail "the PNG does not read back as the URI"

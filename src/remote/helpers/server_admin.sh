@@ -231,6 +231,7 @@ create)
 	if ln -- "$t" "$f" 2>/dev/null; then
 		rm -f -- "$t"
 		sync . 2>/dev/null
+		if command -v restorecon >/dev/null 2>&1; then restorecon -F "$f" 2>/dev/null; fi
 		set -- $(cksum <"$f")
 		echo "$1_$2"
 		exit 0
