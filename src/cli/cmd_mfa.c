@@ -108,6 +108,9 @@ static int parse_options(int argc, char **argv, struct mfa_options *o)
 				       "--all takes in every account; --users and --group "
 				       "add nothing to it (--users names whose secrets to write: "
 				       "not with --all)");
+	if (o->mfa.group && o->n_users && o->mfa.action == MFA_ENABLE)
+		return cli_usage_error(cmd, "--users or --group, not both (one Match block, one "
+					    "kind of criteria)");
 	if (o->mfa.action != MFA_ENABLE && (o->mfa.enforce || o->qr_dir))
 		return cli_usage_error(cmd, "--enforce and --qr-dir are for mfa enable");
 	if (o->mfa.action == MFA_STATUS && o->fleet.dry_run)

@@ -39,11 +39,11 @@ struct mfa_request {
 	const char *group; /* --group: its accounts */
 	bool all;          /* --all: every account (secrets for the login user and --users) */
 	bool enforce;      /* no nullok: an account without a secret can no longer log in */
-	long max_skew;     /* seconds the server's clock may differ from ours */
+	long max_skew;     /* seconds the server's clock may differ from ours (0: one step,
+			    * MFA_CLOCK_STEP) */
 };
-#define MFA_DEFAULT_MAX_SKEW 30 /* one 30-second step: the module's window is 3 */
-#define MFA_SECRET_BYTES     20 /* 160 bits, as google-authenticator makes them */
-#define MFA_SCRATCH_CODES    5
+#define MFA_SECRET_BYTES  20 /* 160 bits, as google-authenticator makes them */
+#define MFA_SCRATCH_CODES 5
 
 struct harden_request {
 	struct local_key *keys; /* the keys that log in (none: ssh-agent's) */

@@ -12,8 +12,9 @@
  *    Until --enforce, "nullok" and pam_permit let an account without a secret in with its
  *    key alone (the module alone with nullok refuses it: measured on Debian 12).
  *  - The secrets: ~/.google_authenticator, written by each account itself (the root
- *    helper's as_account), 0400, never over an existing one; removed again (only while
- *    unchanged) when the change is rolled back.
+ *    helper's as_account), 0400, never over an existing one, inside the transaction: its
+ *    restore (ours, the dead-man's, or the next run's recovery) removes them again, as
+ *    each account, only while unchanged.
  * Refused, changing nothing, unless password login is already off for the accounts proven
  * (the PAM stack would no longer take a password), the module is installed, sshd uses PAM
  * and the server's clock is within max_skew of ours. */
@@ -354,26 +355,84 @@ static void secrets_restored(struct harden *h, struct mfa *m)
 	}
 }
 
-/* The Match block: "Match all", or "Match User a,b" and "Match Group g" (each its own
- * block: criteria on one line must all match), each with the settings. */
-static int block_text(const struct mfa *m, struct dynbuf *out)
+/* A Match line of our block: the line before it is our header. */
+static bool is_ours(const struct sshd_config *cfg, const struct sshd_directive *mt)
+{
+	const struct sshd_config_file *f = &cfg->files[mt->file];
+	const char *text = f->content.len ? (const char *)f->content.data : "";
+	size_t start = mt->offset ? mt->offset - 1 : 0; /* the newline before it */
+	if (!mt->offset || text[start] != '\n')
+		return false;
+	while (start && text[start - 1] != '\n')
+		start--;
+	static const char header[] = "# " MFA_HEADER;
+	return mt->offset - start > sizeof(header) - 1 &&
+	       !memcmp(text + start, header, sizeof(header) - 1);
+}
+
+/* The criteria of our Match block ("User a,b", "Group g", "all"), or NULL. */
+static const char *our_criteria(const struct sshd_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_directives; i++)
+		if (!strcmp(cfg->directives[i].keyword, "match") &&
+		    is_ours(cfg, &cfg->directives[i]))
+			return cfg->directives[i].args;
+	return NULL;
+}
+
+static bool name_in(const char *list, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p < list + len;) {
+		size_t w = strcspn(p, ",");
+		if (w > (size_t)(list + len - p))
+			w = (size_t)(list + len - p);
+		if (w == n && !memcmp(p, name, n))
+			return true;
+		p += w + 1;
+	}
+	return false;
+}
+
+/* The Match block: "Match all", "Match Group g" or "Match User a,b", with the settings. An
+ * existing block of ours is added to, never narrowed: the accounts it names keep their
+ * second factor (mfa disable takes it away); another kind of criteria is refused. */
+static int block_text(const struct mfa *m, const struct sshd_config *cfg, struct dynbuf *out,
+		      struct diag *d)
 {
 	static const char settings[] = "\tKbdInteractiveAuthentication yes\n"
 				       "\tAuthenticationMethods " MFA_METHODS "\n";
 	const struct mfa_request *req = m->req;
-	int r = 0;
-	if (req->all)
-		return dynbuf_printf(out, "Match all\n%s", settings);
-	if (req->n_users) {
-		r = dynbuf_printf(out, "Match User ");
-		for (size_t i = 0; r == 0 && i < req->n_users; i++)
-			r = dynbuf_printf(out, "%s%s", i ? "," : "", req->users[i]);
-		if (r == 0)
-			r = dynbuf_printf(out, "\n%s", settings);
+	const char *now = our_criteria(cfg);
+	int r;
+	if (now && strncasecmp(now, "User ", 5) && strcasecmp(now, "all")) {
+		if (req->group && !strncasecmp(now, "Group ", 6) && !strcmp(now + 6, req->group))
+			return dynbuf_printf(out, "Match %s\n%s", now, settings);
+		diag_set(d,
+			 "mfa is set up here for \"%s\": sshkeyctl mfa disable first, or enable it "
+			 "for the same accounts",
+			 now);
+		return -EEXIST;
 	}
-	if (r == 0 && req->group)
-		r = dynbuf_printf(out, "Match Group %s\n%s", req->group, settings);
-	return r;
+	if (req->all || (now && !strcasecmp(now, "all")))
+		return dynbuf_printf(out, "Match all\n%s", settings);
+	if (req->group) {
+		if (now) {
+			diag_set(d,
+				 "mfa is set up here for \"%s\": sshkeyctl mfa disable first, or "
+				 "add accounts with --users",
+				 now);
+			return -EEXIST;
+		}
+		return dynbuf_printf(out, "Match Group %s\n%s", req->group, settings);
+	}
+	const char *had = now ? now + 5 : "";
+	size_t had_len = strcspn(had, " \t");
+	r = dynbuf_printf(out, "Match User %.*s", (int)had_len, had);
+	for (size_t i = 0; r == 0 && i < req->n_users; i++)
+		if (!name_in(had, had_len, req->users[i]))
+			r = dynbuf_printf(out, "%s%s", (had_len || i) ? "," : "", req->users[i]);
+	return r == 0 ? dynbuf_printf(out, "\n%s", settings) : r;
 }
 
 static int load_included(const char *name, char **ret_text, size_t *ret_len, void *arg)
@@ -645,11 +704,7 @@ static int password_elsewhere(struct harden *h, const struct sshd_config *cfg, c
 			const struct sshd_directive *dv = &cfg->directives[idx[i]];
 			const struct sshd_directive *mt = &cfg->directives[dv->match];
 			const struct sshd_config_file *f = &cfg->files[mt->file];
-			const char *text = f->content.len ? (const char *)f->content.data : "";
-			size_t hl = strlen(MFA_HEADER) + 3;
-			bool ours = mt->offset >= hl &&
-				    !memcmp(text + mt->offset - hl, "# " MFA_HEADER "\n", hl);
-			if (ours || strncasecmp(dv->args, "yes", 3) != 0)
+			if (is_ours(cfg, mt) || strncasecmp(dv->args, "yes", 3) != 0)
 				continue;
 			snprintf(buf, len, "\"Match %s\" (%s:%lu) turns %s on", mt->args, f->path,
 				 dv->line, dv->keyword);
@@ -778,8 +833,8 @@ static int plan_files(struct harden *h, struct mfa *m, const struct sshd_config 
 	if (r == 0 && (p->pam_new.len != p->pam_old.len ||
 		       memcmp(p->pam_new.data, p->pam_old.data, p->pam_old.len)))
 		p->changes[p->n++] = (struct file_change){PAM_SSHD, &p->pam_old, &p->pam_new};
-	if (r == 0 && enable)
-		r = block_text(m, &block);
+	if (r == 0 && enable && (r = block_text(m, cfg, &block, &d)) == -EEXIST)
+		r = ERR_CHANGED_UNDER_US; /* refused, as a block not ours alone */
 	if (r == 0) {
 		r = sshd_config_plan_block(cfg, MFA_DROPIN, MFA_HEADER,
 					   enable ? (const char *)block.data : NULL, block_keywords,

@@ -189,6 +189,16 @@ head -1 out.txt | grep -q "$B's ~/.google_authenticator is readable or writable 
 	fail "doctor's cause: $(cat out.txt)"
 chmod 400 "$ga"
 pass
+# enable for C adds C to the block; B keeps its second factor
+expect_status 0 "mfa enable --users C" -- "$K" mfa enable "${COMMON[@]}" --users "$C" "$(target one)" >out.txt
+grep -qx "Match User $B,$C" "$TB_ROOT/one/etc/ssh/sshd_config.d/00-sshkeyctl-mfa.conf" ||
+	fail "the block after adding $C: $(cat "$TB_ROOT/one/etc/ssh/sshd_config.d/00-sshkeyctl-mfa.conf")"
+key_login one "$B" && fail "$B lost its second factor when $C was added"
+key_login one "$C" && fail "$C: the key alone logs in"
+expect_status 1 "mfa enable --group over a Match User block" -- "$K" mfa enable "${COMMON[@]}" \
+	--group "$G" "$(target one)" >out.txt
+grep -q "refused: mfa is set up here for \"User $B,$C\"" out.txt || fail "group over users: $(cat out.txt)"
+pass
 # harden --undo would bring password login back while PAM asks a code: refused
 expect_status 1 "harden --undo under mfa" -- "$K" harden "${COMMON[@]}" --undo "$(target one)" >out.txt
 grep -q "refused: mfa is set up here" out.txt || fail "undo under mfa: $(cat out.txt)"
