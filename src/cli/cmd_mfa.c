@@ -341,7 +341,8 @@ const struct command command_mfa = {
 		"password is offered; the login account, outside the rollout, logs in as before).\n"
 		"Any failure restores the files and removes the new secrets. Each new secret is\n"
 		"shown once: its otpauth:// URI, a QR code, five scratch codes.\n"
-		"disable: the PAM stack and sshd_config back as they were (the secrets are kept).\n"
+		"disable: the PAM stack and sshd_config back as they were (the secrets are kept);\n"
+		"with --users, those accounts out of the Match User block (the others keep it).\n"
 		"status: what sshd requires of the login account and each one named, the secrets'\n"
 		"state, what the PAM stack asks, the server's clock against ours.\n"
 		"Exit status 0 done, 5 done with warnings, 3 some hosts not done, 1 none done.\n",

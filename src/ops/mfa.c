@@ -435,6 +435,44 @@ static int block_text(const struct mfa *m, const struct sshd_config *cfg, struct
 	return r == 0 ? dynbuf_printf(out, "\n%s", settings) : r;
 }
 
+/* disable --users: our Match User block without those accounts; 1 with the block in out
+ * when some remain, 0 when none does (all of mfa goes), or -EEXIST (d says why). */
+static int block_without(const struct mfa *m, const struct sshd_config *cfg, struct dynbuf *out,
+			 struct diag *d)
+{
+	const char *now = our_criteria(cfg);
+	if (!now)
+		return 0;
+	if (strncasecmp(now, "User ", 5)) {
+		diag_set(d,
+			 "mfa is set up here for \"%s\": mfa disable without --users takes it "
+			 "away",
+			 now);
+		return -EEXIST;
+	}
+	const char *list = now + 5;
+	size_t len = strcspn(list, " \t");
+	size_t kept = 0;
+	int r = dynbuf_printf(out, "Match User ");
+	for (const char *p = list; r == 0 && p < list + len;) {
+		size_t w = strcspn(p, ",");
+		if (w > (size_t)(list + len - p))
+			w = (size_t)(list + len - p);
+		bool going = false;
+		for (size_t i = 0; i < m->req->n_users && !going; i++)
+			going = strlen(m->req->users[i]) == w && !memcmp(p, m->req->users[i], w);
+		if (!going && w)
+			r = dynbuf_printf(out, "%s%.*s", kept++ ? "," : "", (int)w, p);
+		p += w + 1;
+	}
+	if (r == 0)
+		r = dynbuf_printf(out,
+				  "\n\tKbdInteractiveAuthentication yes\n\tAuthenticationMethods "
+				  "%s\n",
+				  MFA_METHODS);
+	return r < 0 ? r : kept > 0;
+}
+
 static int load_included(const char *name, char **ret_text, size_t *ret_len, void *arg)
 {
 	struct server_admin *a = arg;
@@ -808,7 +846,15 @@ static int plan_files(struct harden *h, struct mfa *m, const struct sshd_config 
 		diag_set(&d, "%s is missing: sshd's PAM stack is not where sshkeyctl looks",
 			 PAM_SSHD);
 	bool changed = false;
-	if (r == 0)
+	/* disable --users: some accounts keep the block, and the PAM stack with it */
+	int some_left = !enable && m->req->n_users ? block_without(m, cfg, &block, &d) : 0;
+	if (some_left == -EEXIST)
+		r = ERR_CHANGED_UNDER_US; /* refused */
+	else if (some_left < 0)
+		r = some_left;
+	if (r == 0 && some_left)
+		r = dynbuf_append(&p->pam_new, p->pam_old.data, p->pam_old.len);
+	else if (r == 0)
 		r = enable ? pam_config_totp_edit((const char *)p->pam_old.data, p->pam_old.len,
 						  PAM_SSHD, m->req->enforce, &p->pam_new, &d)
 			   : pam_config_totp_unedit((const char *)p->pam_old.data, p->pam_old.len,
@@ -837,8 +883,8 @@ static int plan_files(struct harden *h, struct mfa *m, const struct sshd_config 
 		r = ERR_CHANGED_UNDER_US; /* refused, as a block not ours alone */
 	if (r == 0) {
 		r = sshd_config_plan_block(cfg, MFA_DROPIN, MFA_HEADER,
-					   enable ? (const char *)block.data : NULL, block_keywords,
-					   2, &p->block, &line);
+					   enable || some_left ? (const char *)block.data : NULL,
+					   block_keywords, 2, &p->block, &line);
 		if (r == ERR_CHANGED_UNDER_US)
 			diag_set(&d,
 				 "%s:%lu: sshkeyctl's mfa block holds lines of someone else; edit "
@@ -960,6 +1006,56 @@ out:
 	sshd_config_free(cfg);
 }
 
+/* After the write of disable --users: sshd -T asks none of those accounts a code. */
+static const char *check_disabled(struct harden *h, char *buf, size_t len)
+{
+	struct mfa *m = h->op;
+	struct dynbuf eff;
+	struct diag d = {{0}};
+	const char *why = NULL;
+	dynbuf_init(&eff, 1024 * 1024);
+	for (size_t i = 0; !why && i < m->req->n_users; i++) {
+		const char *name = m->req->users[i];
+		if (server_admin_sshd_effective(h->admin, name, &eff, &d) < 0)
+			snprintf(buf, len, "sshd -T for %s: %s", name, d.text), why = buf;
+		else if (mfa_requires_code(&eff))
+			snprintf(buf, len, "sshd -T still asks %s a code", name), why = buf;
+	}
+	dynbuf_free(&eff);
+	return why;
+}
+
+/* disable: the login account's key logs in (harden's proof), and each account named is
+ * no longer asked a code after its key (logged in where the key is its). */
+static int prove_disabled(struct harden *h, struct diag *d)
+{
+	struct mfa *m = h->op;
+	int r = harden_prove(h, d);
+	for (size_t i = 0; r == 0 && i < m->req->n_users; i++) {
+		const char *name = m->req->users[i];
+		for (int attempt = 0; attempt < PROOF_ATTEMPTS; attempt++) {
+			if (attempt)
+				harden_sleep_ms(PROOF_PAUSE_MS);
+			r = login_prove(h->t, name, h->req->connect, &h->deadline, h->used,
+					h->used_priv, NULL, d);
+			if (r != ERR_AUTH_PARTIAL)
+				break;
+		}
+		if (r == ERR_AUTH_PARTIAL)
+			diag_set(d, "%s is still asked a code after the key", name);
+		else if (r == 0 || r == ERR_AUTH_DENIED)
+			dynbuf_printf(&h->res->proof, "%s: %s\n", name,
+				      r == 0 ? "the key alone logs in again"
+					     : "sshd -T asks it no code (the key is not its: not "
+					       "logged in)");
+		if (r == ERR_AUTH_DENIED)
+			r = 0;
+	}
+	if (r == 0)
+		harden_note_proof(h);
+	return r;
+}
+
 static void mfa_disable(struct harden *h, struct mfa *m)
 {
 	struct sshd_config *cfg = NULL;
@@ -977,7 +1073,8 @@ static void mfa_disable(struct harden *h, struct mfa *m)
 		harden_set_outcome(h, HARDEN_WOULD, 0, NULL);
 		goto out;
 	}
-	harden_transaction(h, "mfa-off", p.changes, p.n, NULL, HARDEN_UNDONE);
+	h->prove_change = prove_disabled;
+	harden_transaction(h, "mfa-off", p.changes, p.n, check_disabled, HARDEN_UNDONE);
 	if (h->res->outcome == HARDEN_UNDONE)
 		dynbuf_printf(&h->res->warnings,
 			      "the accounts' ~/.google_authenticator files are kept (no longer "

@@ -218,6 +218,14 @@ expect_status 1 "mfa enable --group over a Match User block" -- "$K" mfa enable 
 	--group "$G" "$(target one)" >out.txt
 grep -q "refused: mfa is set up here for \"User $B,$C\"" out.txt || fail "group over users: $(cat out.txt)"
 pass
+# disable --users C: C out of the block, B keeps it, the PAM stack stays
+expect_status 0 "mfa disable --users C" -- "$K" mfa disable "${COMMON[@]}" --users "$C" "$(target one)" >out.txt
+grep -q "proven: $C: the key alone logs in again" out.txt || fail "disable C: $(cat out.txt)"
+grep -qx "Match User $B" "$TB_ROOT/one/etc/ssh/sshd_config.d/00-sshkeyctl-mfa.conf" ||
+	fail "the block after removing $C: $(cat "$TB_ROOT/one/etc/ssh/sshd_config.d/00-sshkeyctl-mfa.conf")"
+key_login one "$C" || fail "$C: the key alone does not log in after disable --users"
+key_login one "$B" && fail "$B lost its second factor when $C was taken out"
+pass
 # harden --undo would bring password login back while PAM asks a code: refused
 expect_status 1 "harden --undo under mfa" -- "$K" harden "${COMMON[@]}" --undo "$(target one)" >out.txt
 grep -q "refused: mfa is set up here" out.txt || fail "undo under mfa: $(cat out.txt)"
