@@ -50,6 +50,7 @@ static const char *const block_keywords[] = {"KbdInteractiveAuthentication",
 struct mfa_account {
 	char *name;
 	bool needs_secret; /* none yet: this run writes one */
+	bool kept;         /* a sound secret of its own, there before */
 	bool secret_here;  /* written by this run: its secret is in shown */
 	char sum[64];      /* what was written ("CKSUM_SIZE"), for the rollback */
 	bool proven;       /* its key-and-code login succeeded (a code is used once) */
@@ -268,11 +269,12 @@ static int check_secrets(struct harden *h, struct mfa *m)
 				"remove it, or leave %s out (nothing changed)",
 				a->name, why, a->name);
 			r = -EPERM;
-		} else if (st.kind == SECRET_FILE)
+		} else if (st.kind == SECRET_FILE) {
+			a->kept = true;
 			dynbuf_printf(&h->res->plan,
 				      "kept %s's ~/.google_authenticator (there before this run)\n",
 				      a->name);
-		else
+		} else
 			a->needs_secret = true;
 	}
 	if (r < 0)
@@ -660,6 +662,18 @@ static int prove_account(struct harden *h, struct mfa *m, struct mfa_account *a,
 			diag_set(d, "the code computed here was refused for %s", a->name);
 		if (r == 0)
 			a->proven = true;
+	} else if (r == 0 && a->kept) {
+		/* its secret is not ours to answer with: the question read, not answered */
+		bool prompts = false;
+		char prompt[128] = "";
+		r = remote_auth_kbdint_prompts(s, &prompts, prompt, sizeof(prompt), d);
+		if (r == 0 && (!prompts || !strcasestr(prompt, "code"))) {
+			diag_set(d, "after the key sshd asks %s %s%s%s, not a code", a->name,
+				 prompt[0] ? "\"" : "", prompt[0] ? prompt : "nothing",
+				 prompt[0] ? "\"" : "");
+			r = ERR_REMOTE;
+		}
+		a->proven = r == 0;
 	}
 out:
 	remote_session_free(s);
@@ -706,7 +720,7 @@ static int prove_enabled(struct harden *h, struct diag *d)
 			      h->login_user);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct mfa_account *a = &m->accounts[i];
-		if (a->proven)
+		if (a->proven && a->secret_here)
 			dynbuf_printf(&h->res->proof,
 				      "%s: the key alone is not enough (sshd asks keyboard-"
 				      "interactive); the key and a code computed here log in; no "
@@ -718,11 +732,11 @@ static int prove_enabled(struct harden *h, struct diag *d)
 				      "%s's): sshd -T asks it " MFA_METHODS "\n",
 				      a->name, a->name);
 		else
-			dynbuf_printf(&h->res->proof,
-				      "%s: the key alone is not enough (sshd asks keyboard-"
-				      "interactive); no password offered; the code not tried (its "
-				      "secret was there before)\n",
-				      a->name);
+			dynbuf_printf(
+				&h->res->proof,
+				"%s: the key alone is not enough: sshd then asks a code (not "
+				"answered: its secret was there before); no password offered\n",
+				a->name);
 	}
 	return 0;
 }
