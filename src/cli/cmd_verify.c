@@ -148,6 +148,8 @@ static void report_json(const char *spec, const struct verify_result *res)
 		json_object_set_new(o, "user", report_json_text(res->login.user));
 		json_object_set_new(o, "methods", methods_json(res->login.methods));
 		json_object_set_new(o, "key_login", json_boolean(res->key_login));
+		if (res->second_factor_unasked)
+			json_object_set_new(o, "second_factor_unasked", json_true());
 		if (res->second_factor) {
 			json_t *f = json_object();
 			json_object_set_new(f, "key", report_json_text(res->key_used));
@@ -213,7 +215,13 @@ static void report(const struct target *t, const void *result, void *data)
 		if (res->second_factor)
 			second_factor_text(res);
 		else
-			printf("key login works (%s); no password login", res->key_used);
+			printf("key login works (%s); no password login%s", res->key_used,
+			       res->second_factor_unasked
+				       ? "; sshd asks keyboard-interactive after the key and lets "
+					 "it "
+					 "in without a question (no second factor in force: an "
+					 "account without a secret, nullok)"
+				       : "");
 		break;
 	case VERIFY_WARN:
 		password_users_text(res, who, sizeof(who));

@@ -550,15 +550,24 @@ static int check_connect(struct doctor *dr, struct remote_session **ret)
 static void second_factor(struct doctor *dr, struct remote_session *s)
 {
 	unsigned then = remote_auth_methods_named(s);
-	bool prompts = false;
+	enum kbdint_first first = KBDINT_FAILS;
 	struct diag ignored = {{0}};
 	dr->res->key_login = true;
 	dr->res->second_factor = true;
 	if ((then & AUTH_METHOD_KBDINT) &&
-	    (remote_auth_kbdint_prompts(s, &prompts, dr->res->second_prompt,
-					sizeof(dr->res->second_prompt), &ignored) < 0 ||
-	     !prompts))
+	    (remote_auth_kbdint_first(s, &first, dr->res->second_prompt,
+				      sizeof(dr->res->second_prompt), &ignored) < 0 ||
+	     first != KBDINT_ASKS))
 		dr->res->second_prompt[0] = 0;
+	if (first == KBDINT_LETS_IN) {
+		/* no question after all (nullok, no secret): the key alone logs in */
+		dr->res->second_factor = false;
+		doctor_add(dr, "server: key", DOCTOR_PASS,
+			   "the key logs in as %s (sshd asks keyboard-interactive after it, "
+			   "which lets it in without a question: no second factor in force)",
+			   dr->user);
+		return;
+	}
 	size_t cut = strcspn(dr->res->second_prompt, "\n");
 	dr->res->second_prompt[cut] = 0;
 	struct doctor_check *c = doctor_add(

@@ -664,10 +664,10 @@ static int prove_account(struct harden *h, struct mfa *m, struct mfa_account *a,
 			a->proven = true;
 	} else if (r == 0 && a->kept) {
 		/* its secret is not ours to answer with: the question read, not answered */
-		bool prompts = false;
+		enum kbdint_first first = KBDINT_FAILS;
 		char prompt[128] = "";
-		r = remote_auth_kbdint_prompts(s, &prompts, prompt, sizeof(prompt), d);
-		if (r == 0 && (!prompts || !strcasestr(prompt, "code"))) {
+		r = remote_auth_kbdint_first(s, &first, prompt, sizeof(prompt), d);
+		if (r == 0 && (first != KBDINT_ASKS || !strcasestr(prompt, "code"))) {
 			diag_set(d, "after the key sshd asks %s %s%s%s, not a code", a->name,
 				 prompt[0] ? "\"" : "", prompt[0] ? prompt : "nothing",
 				 prompt[0] ? "\"" : "");

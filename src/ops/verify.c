@@ -63,13 +63,15 @@ static void kbdint_asks(struct remote_session *s, struct verify_account *acct,
 			struct verify_result *res)
 {
 	struct diag ignored = {{0}};
-	bool prompts = true; /* unknown: counted as a password way in, as before */
+	/* unknown: counted as a password way in; in without a question: worse than a
+	 * prompt, and counted as one */
+	enum kbdint_first first = KBDINT_ASKS;
 	if (!(acct->methods & AUTH_METHOD_KBDINT) || (acct->methods & AUTH_METHOD_PASSWORD))
 		return;
 	res->auth_requests++;
-	if (remote_auth_kbdint_prompts(s, &prompts, NULL, 0, &ignored) < 0)
-		prompts = true;
-	acct->kbdint_asks = prompts;
+	if (remote_auth_kbdint_first(s, &first, NULL, 0, &ignored) < 0)
+		first = KBDINT_ASKS;
+	acct->kbdint_asks = first != KBDINT_FAILS;
 }
 
 /* Log in with key k if the server takes it: a probe first (a refused probe costs one
@@ -183,14 +185,20 @@ static int key_login(struct remote_session *s, const struct verify_request *req,
 static void second_factor_prompt(struct remote_session *s, struct verify_result *res)
 {
 	struct diag ignored = {{0}};
-	bool prompts = false;
+	enum kbdint_first first = KBDINT_FAILS;
 	if (!(res->then_methods & AUTH_METHOD_KBDINT))
 		return;
 	res->auth_requests++;
-	if (remote_auth_kbdint_prompts(s, &prompts, res->then_prompt, sizeof(res->then_prompt),
-				       &ignored) < 0 ||
-	    !prompts)
+	if (remote_auth_kbdint_first(s, &first, res->then_prompt, sizeof(res->then_prompt),
+				     &ignored) < 0 ||
+	    first != KBDINT_ASKS)
 		res->then_prompt[0] = 0;
+	/* no question after the key (nullok, no secret): the key alone logs in after all */
+	if (first == KBDINT_LETS_IN) {
+		res->second_factor = false;
+		res->second_factor_unasked = true;
+		res->key_login = true;
+	}
 }
 
 void verify_host(const struct target *t, const struct verify_request *req,
@@ -225,7 +233,8 @@ void verify_host(const struct target *t, const struct verify_request *req,
 		goto out;
 	if (res->second_factor)
 		second_factor_prompt(s, res);
-	else if ((r = remote_exec_status(s, "true", &res->true_status, &res->diag)) < 0)
+	if (res->key_login &&
+	    (r = remote_exec_status(s, "true", &res->true_status, &res->diag)) < 0)
 		goto out;
 	res->others = calloc(req->n_users ? req->n_users : 1, sizeof(*res->others));
 	if (!res->others) {

@@ -54,8 +54,11 @@ struct verify_result {
 	 * publickey,keyboard-interactive: a second factor), which verify does not answer:
 	 * key_login stays false, key_used names the key */
 	bool second_factor;
-	unsigned then_methods;  /* AUTH_METHOD_* wanted after the key */
-	char then_prompt[256];  /* keyboard-interactive's first prompt ("Verification code:") */
+	unsigned then_methods; /* AUTH_METHOD_* wanted after the key */
+	char then_prompt[256]; /* keyboard-interactive's first prompt ("Verification code:") */
+	/* sshd asked keyboard-interactive after the key and let us in without a question (a
+	 * second factor not in force: nullok, no secret): key_login is true */
+	bool second_factor_unasked;
 	int true_status;        /* exit status of `true` after the key login */
 	unsigned auth_requests; /* authentication requests sent, all connections */
 	unsigned refusals;      /* of which refused */

@@ -111,14 +111,15 @@ int remote_auth_key(struct remote_session *s, const struct privkey *key, struct 
 /* Log in with one key held by ssh-agent (libssh is shown only that key, so no other agent
  * key is offered and counted toward MaxAuthTries). */
 int remote_auth_agent_key(struct remote_session *s, const struct pubkey *key, struct diag *d);
-/* Does keyboard-interactive ask anything (a prompt, such as PAM's "Password:")? It is
- * started and its first questions read, never answered: a server without PAM or
- * another device offers the method and fails it at once. Leaves s unusable for further
- * authentication (free it). */
-/* ret_prompt (may be NULL): the first prompt's text, as the server sent it (not for a
- * terminal before it is made safe). */
-int remote_auth_kbdint_prompts(struct remote_session *s, bool *ret_prompts, char *ret_prompt,
-			       size_t prompt_len, struct diag *d);
+/* What keyboard-interactive does when started: asks something (a prompt, such as PAM's
+ * "Password:" or "Verification code:", whose text goes to ret_prompt (may be NULL), as the
+ * server sent it: not for a terminal before it is made safe), fails at once (a server
+ * without PAM or another device offers the method and fails it), or lets us in without a
+ * question (then s is logged in). Never answered: after ASKS or FAILS, s is unusable for
+ * further authentication (free it). */
+enum kbdint_first { KBDINT_ASKS, KBDINT_FAILS, KBDINT_LETS_IN };
+int remote_auth_kbdint_first(struct remote_session *s, enum kbdint_first *ret, char *ret_prompt,
+			     size_t prompt_len, struct diag *d);
 /* password, then keyboard-interactive answering every prompt with the password */
 int remote_auth_password(struct remote_session *s, const char *password, struct diag *d);
 

@@ -385,8 +385,8 @@ int remote_auth_kbdint(struct remote_session *s, kbdint_answer_fn answer, void *
 	return auth_result(s, rc, "keyboard-interactive authentication", d);
 }
 
-int remote_auth_kbdint_prompts(struct remote_session *s, bool *ret_prompts, char *ret_prompt,
-			       size_t prompt_len, struct diag *d)
+int remote_auth_kbdint_first(struct remote_session *s, enum kbdint_first *ret, char *ret_prompt,
+			     size_t prompt_len, struct diag *d)
 {
 	int rc = auth_call(s, CALL_KBDINT, NULL);
 	if (ret_prompt && prompt_len)
@@ -398,18 +398,18 @@ int remote_auth_kbdint_prompts(struct remote_session *s, bool *ret_prompts, char
 			const char *text = ssh_userauth_kbdint_getprompt(s->ssh, 0, &echo);
 			if (ret_prompt && prompt_len)
 				snprintf(ret_prompt, prompt_len, "%s", text ? text : "");
-			*ret_prompts = true;
+			*ret = KBDINT_ASKS;
 			return 0;
 		}
 		rc = auth_call(s, CALL_KBDINT, NULL);
 	}
 	if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL || rc == SSH_AUTH_INFO) {
-		*ret_prompts = false;
+		*ret = KBDINT_FAILS;
 		return 0;
 	}
 	if (rc == SSH_AUTH_SUCCESS) {
-		/* in without a question: worse than a prompt, and reported as one */
-		*ret_prompts = true;
+		s->authenticated = true;
+		*ret = KBDINT_LETS_IN;
 		return 0;
 	}
 	diag_set(d, "keyboard-interactive: %s", ssh_get_error(s->ssh));

@@ -288,6 +288,11 @@ key_code_login all "$A" "$sa" 30 || fail "$A: the code shown does not log in"
 # shellcheck disable=SC2046
 sshpass -P "Verification code" -p 000000 ssh $(ssh_opts all) -i id "$B@127.0.0.1" true 2>/dev/null ||
 	fail "$B (no secret, not enforced) cannot log in with its key"
+# verify says so: the key logs in, no second factor in force (never "second factor required")
+expect_status 0 "verify $B under nullok" -- "$K" verify -i id -o "UserKnownHostsFile=$KH" \
+	"$(target all "$B")" >out.txt
+grep -q "OK: key login works (id); no password login; sshd asks keyboard-interactive after the key and lets it in without a question (no second factor in force" out.txt ||
+	fail "verify $B under nullok: $(cat out.txt)"
 # sshkeyctl's own later work as A stops at the code, said so
 "$K" mfa status -i id -o "UserKnownHostsFile=$KH" "$(target all)" >out.txt 2>&1
 [ $? = 1 ] || fail "status as $A after --all: $(cat out.txt)"
