@@ -543,30 +543,42 @@ bool mfa_requires_code(const struct dynbuf *eff)
 	       harden_effective_is(eff, "kbdinteractiveauthentication", "yes");
 }
 
+/* sshd -T for name asks a code after the key exactly when want says: NULL, else why (in
+ * buf). */
+static const char *code_as_wanted(struct harden *h, const char *name, bool want, char *buf,
+				  size_t len)
+{
+	struct dynbuf eff;
+	struct diag d = {{0}};
+	const char *why = NULL;
+	char methods[256];
+	dynbuf_init(&eff, 1024 * 1024);
+	if (server_admin_sshd_effective(h->admin, name, &eff, &d) < 0) {
+		snprintf(buf, len, "sshd -T for %s: %s", name, d.text);
+		why = buf;
+	} else if (mfa_requires_code(&eff) != want) {
+		sshd_effective_values(&eff, "authenticationmethods", methods, sizeof(methods));
+		if (want)
+			snprintf(buf, len,
+				 "the Match block did not take effect for %s: sshd -T shows "
+				 "AuthenticationMethods %s (an earlier Match block wins?)",
+				 name, methods);
+		else
+			snprintf(buf, len, "sshd -T still asks %s a code", name);
+		why = buf;
+	}
+	dynbuf_free(&eff);
+	return why;
+}
+
 /* After the write: sshd -T shows the rollout's accounts the key-then-code methods, and the
  * login user, when outside the rollout, unchanged and without a password. */
 static const char *check_enabled(struct harden *h, char *buf, size_t len)
 {
 	struct mfa *m = h->op;
-	struct dynbuf eff;
-	struct diag d = {{0}};
 	const char *why = NULL;
-	dynbuf_init(&eff, 1024 * 1024);
-	for (size_t i = 0; !why && i < m->n; i++) {
-		if (server_admin_sshd_effective(h->admin, m->accounts[i].name, &eff, &d) < 0) {
-			snprintf(buf, len, "sshd -T for %s: %s", m->accounts[i].name, d.text);
-			why = buf;
-		} else if (!mfa_requires_code(&eff)) {
-			char methods[256];
-			sshd_effective_values(&eff, "authenticationmethods", methods,
-					      sizeof(methods));
-			snprintf(buf, len,
-				 "the Match block did not take effect for %s: sshd -T shows "
-				 "AuthenticationMethods %s (an earlier Match block wins?)",
-				 m->accounts[i].name, methods);
-			why = buf;
-		}
-	}
+	for (size_t i = 0; !why && i < m->n; i++)
+		why = code_as_wanted(h, m->accounts[i].name, true, buf, len);
 	const struct account_check *login = &h->accounts[0];
 	if (!why && !m->login_in_rollout && !m->req->all && mfa_requires_code(&login->effective)) {
 		snprintf(buf, len, "sshd -T asks %s, outside the rollout, for a code too",
@@ -577,7 +589,6 @@ static const char *check_enabled(struct harden *h, char *buf, size_t len)
 		snprintf(buf, len, "sshd -T offers %s a password", login->user);
 		why = buf;
 	}
-	dynbuf_free(&eff);
 	return why;
 }
 
@@ -1024,18 +1035,9 @@ out:
 static const char *check_disabled(struct harden *h, char *buf, size_t len)
 {
 	struct mfa *m = h->op;
-	struct dynbuf eff;
-	struct diag d = {{0}};
 	const char *why = NULL;
-	dynbuf_init(&eff, 1024 * 1024);
-	for (size_t i = 0; !why && i < m->req->n_users; i++) {
-		const char *name = m->req->users[i];
-		if (server_admin_sshd_effective(h->admin, name, &eff, &d) < 0)
-			snprintf(buf, len, "sshd -T for %s: %s", name, d.text), why = buf;
-		else if (mfa_requires_code(&eff))
-			snprintf(buf, len, "sshd -T still asks %s a code", name), why = buf;
-	}
-	dynbuf_free(&eff);
+	for (size_t i = 0; !why && i < m->req->n_users; i++)
+		why = code_as_wanted(h, m->req->users[i], false, buf, len);
 	return why;
 }
 
