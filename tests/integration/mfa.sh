@@ -207,6 +207,11 @@ chmod 644 "$ga"
 head -1 out.txt | grep -q "$B's ~/.google_authenticator is readable or writable by others (mode 0644): the module refuses it" ||
 	fail "doctor's cause: $(cat out.txt)"
 chmod 400 "$ga"
+chown root "$ga"
+"$K" doctor --for-user "$B" -i id -o "UserKnownHostsFile=$KH" "$(target one)" >out.txt
+head -1 out.txt | grep -q "$B's ~/.google_authenticator is owned by uid 0, not the account (uid $(id -u "$B")): the module refuses it" ||
+	fail "doctor, a secret owned by root: $(cat out.txt)"
+chown "$B" "$ga"
 pass
 # enable for C adds C to the block; B keeps its second factor
 expect_status 0 "mfa enable --users C" -- "$K" mfa enable "${COMMON[@]}" --users "$C" "$(target one)" >out.txt
