@@ -319,7 +319,7 @@ const struct command command_mfa = {
 		 "TARGET...",
 	.help = "  --users U1,U2           the accounts whose logins need a code (a secret is\n"
 		"                          written for each that has none)\n"
-		"  --group NAME            the accounts of a group (Match Group)\n"
+		"  --group NAME            the accounts of a group (Match Group; not with --users)\n"
 		"  --all                   every account (secrets for the login account only)\n"
 		"  --enforce               an account without a secret can no longer log in\n"
 		"                          (default: its key alone still lets it in, nullok)\n"
@@ -345,6 +345,10 @@ const struct command command_mfa = {
 		"with --users, those accounts out of the Match User block (the others keep it).\n"
 		"status: what sshd requires of the login account and each one named, the secrets'\n"
 		"state, what the PAM stack asks, the server's clock against ours.\n"
-		"Exit status 0 done, 5 done with warnings, 3 some hosts not done, 1 none done.\n",
+		"A later enable --users adds accounts to the block, never takes any out.\n"
+		"Exit status 0 done, 5 done with warnings, 3 some hosts not done, 1 none done.\n"
+		"Status per host (JSON \"status\"): done, already, undone, would-change (OK);\n"
+		"refused, rolled-back, failed. JSON adds \"secrets\" (account, label, uri,\n"
+		"scratch_codes) and \"clock_skew\".\n",
 	.run = run_mfa,
 };
