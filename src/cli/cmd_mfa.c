@@ -319,7 +319,8 @@ const struct command command_mfa = {
 		 "TARGET...",
 	.help = "  --users U1,U2           the accounts whose logins need a code (a secret is\n"
 		"                          written for each that has none)\n"
-		"  --group NAME            the accounts of a group (Match Group; not with --users)\n"
+		"  --group NAME            the accounts of a group (Match Group; not with "
+		"--users)\n"
 		"  --all                   every account (secrets for the login account only)\n"
 		"  --enforce               an account without a secret can no longer log in\n"
 		"                          (default: its key alone still lets it in, nullok)\n"

@@ -548,7 +548,10 @@ static int match_overrides(struct harden *h, const struct sshd_config *cfg, size
 			break;
 		for (size_t i = 0; r == 0 && i < n; i++) {
 			const struct sshd_directive *dv = &cfg->directives[idx[i]];
-			if (strncasecmp(dv->args, "yes", 3) != 0)
+			/* mfa's block turns keyboard-interactive on after a key only: no
+			 * password way in, and commenting it out would lock its accounts out */
+			if (strncasecmp(dv->args, "yes", 3) != 0 ||
+			    mfa_block_match(cfg, &cfg->directives[dv->match]))
 				continue;
 			const struct sshd_directive *m = &cfg->directives[dv->match];
 			const char *file = cfg->files[dv->file].path;

@@ -98,5 +98,8 @@ void harden_sleep_ms(long ms);
 void mfa_host_work(struct harden *h);
 /* sshd's PAM stack holds mfa's edit (h->admin open). */
 bool mfa_set_up(struct harden *h);
+/* mt, a Match directive, starts mfa's own block. */
+struct sshd_directive;
+bool mfa_block_match(const struct sshd_config *cfg, const struct sshd_directive *mt);
 
 #endif

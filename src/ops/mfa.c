@@ -357,8 +357,8 @@ static void secrets_restored(struct harden *h, struct mfa *m)
 	}
 }
 
-/* A Match line of our block: the line before it is our header. */
-static bool is_ours(const struct sshd_config *cfg, const struct sshd_directive *mt)
+/* (ours when the line before it is our header) */
+bool mfa_block_match(const struct sshd_config *cfg, const struct sshd_directive *mt)
 {
 	const struct sshd_config_file *f = &cfg->files[mt->file];
 	const char *text = f->content.len ? (const char *)f->content.data : "";
@@ -377,7 +377,7 @@ static const char *our_criteria(const struct sshd_config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_directives; i++)
 		if (!strcmp(cfg->directives[i].keyword, "match") &&
-		    is_ours(cfg, &cfg->directives[i]))
+		    mfa_block_match(cfg, &cfg->directives[i]))
 			return cfg->directives[i].args;
 	return NULL;
 }
@@ -767,7 +767,7 @@ static int password_elsewhere(struct harden *h, const struct sshd_config *cfg, c
 			const struct sshd_directive *dv = &cfg->directives[idx[i]];
 			const struct sshd_directive *mt = &cfg->directives[dv->match];
 			const struct sshd_config_file *f = &cfg->files[mt->file];
-			if (is_ours(cfg, mt) || strncasecmp(dv->args, "yes", 3) != 0)
+			if (mfa_block_match(cfg, mt) || strncasecmp(dv->args, "yes", 3) != 0)
 				continue;
 			snprintf(buf, len, "\"Match %s\" (%s:%lu) turns %s on", mt->args, f->path,
 				 dv->line, dv->keyword);

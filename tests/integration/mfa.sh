@@ -222,6 +222,13 @@ key_login one "$C" && fail "$C: the key alone logs in"
 expect_status 1 "mfa enable --group over a Match User block" -- "$K" mfa enable "${COMMON[@]}" \
 	--group "$G" "$(target one)" >out.txt
 grep -q "refused: mfa is set up here for \"User $B,$C\"" out.txt || fail "group over users: $(cat out.txt)"
+# harden again, even --fix-match, leaves mfa's block alone: keyboard-interactive after a key
+# is no password way in (commenting it out would lock B and C out)
+block_before=$(sha256sum <"$TB_ROOT/one/etc/ssh/sshd_config.d/00-sshkeyctl-mfa.conf")
+expect_status 0 "harden --fix-match under mfa" -- "$K" harden "${COMMON[@]}" --fix-match "$(target one)" >out.txt
+grep -q "already hardened, proven" out.txt || fail "harden under mfa: $(cat out.txt)"
+[ "$(sha256sum <"$TB_ROOT/one/etc/ssh/sshd_config.d/00-sshkeyctl-mfa.conf")" = "$block_before" ] ||
+	fail "harden --fix-match changed mfa's block"
 pass
 # disable --users C: C out of the block, B keeps it, the PAM stack stays
 expect_status 0 "mfa disable --users C" -- "$K" mfa disable "${COMMON[@]}" --users "$C" "$(target one)" >out.txt
