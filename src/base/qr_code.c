@@ -27,6 +27,9 @@ int qr_code_make(const char *text, struct qr_code *ret)
 
 void qr_code_free(struct qr_code *q)
 {
+	/* what it encodes is often a secret (an otpauth:// URI) */
+	if (q->dark)
+		explicit_bzero(q->dark, (size_t)q->width * q->width);
 	free(q->dark);
 	q->dark = NULL;
 	q->width = 0;

@@ -202,8 +202,6 @@ static void show_secrets(const struct harden_result *res)
 			qr_failed = true;
 		}
 		qr_code_free(&q);
-		explicit_bzero(uri.data, uri.len);
-		explicit_bzero(b32.data, b32.len);
 	}
 	dynbuf_free(&uri);
 	dynbuf_free(&text);
@@ -231,7 +229,6 @@ static json_t *secrets_json(const struct harden_result *res)
 					    report_json_textn((const char *)uri.data, uri.len));
 		json_array_append_new(a, o);
 	}
-	explicit_bzero(uri.data, uri.len);
 	dynbuf_free(&uri);
 	return a;
 }

@@ -306,7 +306,6 @@ static int create_secrets(struct harden *h, struct diag *d)
 						       a->sum, sizeof(a->sum), d);
 		else
 			diag_set(d, "cannot make a secret: %s", error_to_string(r));
-		explicit_bzero(text.data, text.len);
 		if (r == 0) {
 			a->secret_here = true;
 			dynbuf_printf(&h->res->plan, "wrote %s's ~/.google_authenticator (0400)\n",
