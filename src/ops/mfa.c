@@ -182,7 +182,7 @@ static int gather_accounts(struct harden *h, struct mfa *m)
 		if (r < 0)
 			harden_set_outcome(h, HARDEN_REFUSED, r, "%s (nothing changed)", d.text);
 	}
-	/* --all: every account is in; secrets for the login user (and --users) */
+	/* --all: every account is in; a secret is written for the login user alone */
 	if (r == 0 && req->all)
 		r = add_account(m, h->login_user);
 	if (r == 0)
