@@ -320,18 +320,16 @@ int pam_config_totp_unedit(const char *text, size_t len, struct dynbuf *out, boo
 				i++;
 			continue;
 		}
-		if (l->len > marker_len && !memcmp(l->s, PAM_CONFIG_MARKER, marker_len)) {
-			/* the block after it ends as the line ended (a last line without a
-			 * newline stays so) */
-			bool nl = l->nl;
-			size_t j = i;
-			if (i + 1 < n && line_is(&lines[i + 1], TOTP_HEADER)) {
-				for (j = i + 1; j + 1 < n && ours_added(&lines[j + 1]); j++)
-					;
-				nl = lines[j].nl;
-			}
+		/* the line we commented out is the one just before our header (any other line
+		 * that starts with the marker is someone's, and stays as it is); the block
+		 * after it ends as the line ended (a last line without a newline stays so) */
+		if (l->len > marker_len && !memcmp(l->s, PAM_CONFIG_MARKER, marker_len) &&
+		    i + 1 < n && line_is(&lines[i + 1], TOTP_HEADER)) {
+			size_t j = i + 1;
+			while (j + 1 < n && ours_added(&lines[j + 1]))
+				j++;
 			changed = true;
-			r = put_line(out, l->s + marker_len, l->len - marker_len, nl);
+			r = put_line(out, l->s + marker_len, l->len - marker_len, lines[j].nl);
 			i = j;
 			continue;
 		}

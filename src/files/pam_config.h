@@ -64,8 +64,9 @@ int pam_auth_view(const struct pam_config *c, const char *name,
 #define PAM_CONFIG_MARKER "# sshkeyctl: "
 int pam_config_totp_edit(const char *text, size_t len, const char *name, bool enforce,
 			 struct dynbuf *out, struct diag *d);
-/* The edit undone: our added lines dropped, our commented-out lines back; the result is
- * byte-identical to the file before the edit. ret_changed: there was an edit of ours. */
+/* The edit undone: our added lines dropped, the line we commented out (the marked line just
+ * before our header) back; the result is byte-identical to the file before the edit, and
+ * undoing again changes nothing. ret_changed: there was an edit of ours. */
 int pam_config_totp_unedit(const char *text, size_t len, struct dynbuf *out, bool *ret_changed);
 
 #endif

@@ -1,6 +1,7 @@
 /* Fuzz target: a PAM service file, then its auth view with every include naming the same
  * text again (the depth limit must end it); then mfa's edit: undone, it gives back the file
- * without our edit (byte for byte), and made twice, the same as once. */
+ * without our edit (byte for byte), made twice, the same as once, and undone twice, the same
+ * as once. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,15 +38,22 @@ static void same_or_abort(const struct dynbuf *a, const struct dynbuf *b)
 
 static void edit_round_trip(const char *text, size_t size)
 {
-	struct dynbuf plain, edited, again, back;
+	struct dynbuf plain, twice, edited, again, back;
 	struct diag d = {{0}};
 	bool changed;
 	dynbuf_init(&plain, 1 << 20);
+	dynbuf_init(&twice, 1 << 20);
 	dynbuf_init(&edited, 1 << 20);
 	dynbuf_init(&again, 1 << 20);
 	dynbuf_init(&back, 1 << 20);
-	if (pam_config_totp_unedit(text, size, &plain, &changed) == 0 &&
-	    pam_config_totp_edit(text, size, "fuzz", size % 2, &edited, &d) == 0) {
+	if (pam_config_totp_unedit(text, size, &plain, &changed) < 0)
+		goto out;
+	/* undone twice: the same as once */
+	if (pam_config_totp_unedit((const char *)plain.data, plain.len, &twice, &changed) < 0 ||
+	    changed)
+		abort();
+	same_or_abort(&twice, &plain);
+	if (pam_config_totp_edit(text, size, "fuzz", size % 2, &edited, &d) == 0) {
 		if (pam_config_totp_unedit((const char *)edited.data, edited.len, &back, &changed) <
 			    0 ||
 		    !changed)
@@ -56,7 +64,9 @@ static void edit_round_trip(const char *text, size_t size)
 			abort();
 		same_or_abort(&again, &edited);
 	}
+out:
 	dynbuf_free(&plain);
+	dynbuf_free(&twice);
 	dynbuf_free(&edited);
 	dynbuf_free(&again);
 	dynbuf_free(&back);

@@ -193,6 +193,20 @@ static void test_totp_edit(void **state)
 	assert_int_equal(
 		pam_config_totp_edit(continued, strlen(continued), "sshd", false, &once, &d),
 		ERR_FORMAT);
+	/* someone's line that starts with the marker (not before our header): kept as it is */
+	static const char theirs[] = "# sshkeyctl: a note of theirs\n@include common-auth\n";
+	dynbuf_reset(&once);
+	assert_int_equal(pam_config_totp_edit(theirs, strlen(theirs), "sshd", false, &once, &d), 0);
+	assert_int_equal(dynbuf_append_byte(&once, 0), 0);
+	assert_non_null(strstr((const char *)once.data, "# sshkeyctl: a note of theirs\n"));
+	once.len--;
+	dynbuf_reset(&back);
+	bool undone = false;
+	assert_int_equal(pam_config_totp_unedit((const char *)once.data, once.len, &back, &undone),
+			 0);
+	assert_true(undone);
+	assert_int_equal(back.len, strlen(theirs));
+	assert_memory_equal(back.data, theirs, strlen(theirs));
 	/* no newline at the end: kept so */
 	static const char last[] = "@include common-auth\nsession required pam_limits.so";
 	dynbuf_reset(&once);
