@@ -269,6 +269,8 @@ struct text_line {
 static size_t count_lines(const char *text, size_t len)
 {
 	size_t n = 1;
+	if (!len)
+		return n; /* (text may be NULL: an empty buffer's) */
 	for (const char *p = text; (p = memchr(p, '\n', len - (size_t)(p - text))); p++)
 		n++;
 	return n;
