@@ -896,12 +896,13 @@ static void check_log(struct doctor *dr, struct server_admin *a)
 static void check_second_factor(struct doctor *dr, struct server_admin *a, const struct dynbuf *eff)
 {
 	static const char name[] = "server: second factor";
-	struct mfa_view v;
+	struct mfa_view v = {0};
 	struct diag d = {{0}};
 	struct doctor_check *c;
 	if (!mfa_requires_code(eff))
 		return;
-	if (mfa_view_account(a, dr->user, eff, &v, &d) < 0) {
+	if (mfa_view_server(a, true, &v, &d) < 0 ||
+	    mfa_view_account(a, dr->user, eff, &v, &d) < 0) {
 		doctor_add(dr, name, DOCTOR_SKIP, "%s", d.text);
 		return;
 	}

@@ -509,29 +509,35 @@ static int pam_view(struct server_admin *a, const struct dynbuf *text, struct pa
 	return r;
 }
 
-int mfa_view_account(struct server_admin *a, const char *account, const struct dynbuf *eff,
-		     struct mfa_view *ret, struct diag *d)
+int mfa_view_server(struct server_admin *a, bool clock, struct mfa_view *v, struct diag *d)
 {
-	struct mfa_view v = {.requires_code = mfa_requires_code(eff)};
 	struct dynbuf pam;
 	dynbuf_init(&pam, PAM_CONFIG_FILE_MAX);
+	v->pam_read = false;
 	int r = server_admin_read(a, PAM_SSHD, &pam, d);
-	if (r == 0 && (r = pam_view(a, &pam, &v.pam, d)) == 0)
-		v.pam_read = true;
+	if (r == 0 && (r = pam_view(a, &pam, &v->pam, d)) == 0)
+		v->pam_read = true;
 	if (r == -ENOENT)
 		r = 0;
-	if (r == 0)
-		r = server_admin_secret_state(a, account, &v.secret, d);
-	if (r == 0) {
-		bool problem =
-			secret_problem(&v.secret, v.secret_problem, sizeof(v.secret_problem));
-		v.secret_usable = v.secret.kind == SECRET_FILE && !problem;
-		r = mfa_clock_skew(a, &v.skew, d);
-	}
+	if (r == 0 && clock)
+		r = mfa_clock_skew(a, &v->skew, d);
 	dynbuf_free(&pam);
-	if (r == 0)
-		*ret = v;
 	return r;
+}
+
+int mfa_view_account(struct server_admin *a, const char *account, const struct dynbuf *eff,
+		     struct mfa_view *v, struct diag *d)
+{
+	struct server_admin_secret st;
+	int r = server_admin_secret_state(a, account, &st, d);
+	if (r < 0)
+		return r;
+	v->requires_code = mfa_requires_code(eff);
+	v->secret = st;
+	v->secret_problem[0] = 0;
+	bool problem = secret_problem(&st, v->secret_problem, sizeof(v->secret_problem));
+	v->secret_usable = st.kind == SECRET_FILE && !problem;
+	return 0;
 }
 
 bool mfa_requires_code(const struct dynbuf *eff)
@@ -1112,9 +1118,14 @@ static void mfa_status(struct harden *h, struct mfa *m)
 	if (check_clock(h, m, false) < 0 || (r = add_account(m, h->login_user)) < 0 ||
 	    gather_accounts(h, m) < 0)
 		goto out;
+	/* sshd's PAM stack read once for all the accounts (the clock: check_clock's) */
+	struct mfa_view v = {.skew = m->skew};
+	if ((r = mfa_view_server(h->admin, false, &v, &d)) < 0) {
+		harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);
+		goto out;
+	}
 	for (size_t i = 0; i < m->n; i++) {
 		const char *name = m->accounts[i].name;
-		struct mfa_view v;
 		if ((r = server_admin_sshd_effective(h->admin, name, &eff, &d)) < 0 ||
 		    (r = mfa_view_account(h->admin, name, &eff, &v, &d)) < 0) {
 			harden_set_outcome(h, HARDEN_FAILED, r, "%s", d.text);

@@ -26,9 +26,13 @@ struct mfa_view {
 	long skew;                /* the server's clock minus ours, seconds */
 };
 
-/* eff: the account's sshd -T (server_admin_sshd_effective). */
+/* The server's part of v, the same for every account: sshd's PAM stack, and (clock) the
+ * clock's skew. */
+int mfa_view_server(struct server_admin *a, bool clock, struct mfa_view *v, struct diag *d);
+/* The account's part of v (eff: its sshd -T, server_admin_sshd_effective): whether sshd asks
+ * it a code, its secret file; the server's part is kept. */
 int mfa_view_account(struct server_admin *a, const char *account, const struct dynbuf *eff,
-		     struct mfa_view *ret, struct diag *d);
+		     struct mfa_view *v, struct diag *d);
 /* The server's clock minus ours (seconds), measured around one request. */
 int mfa_clock_skew(struct server_admin *a, long *ret_skew, struct diag *d);
 /* sshd -T asks this account a code after the key. */
